@@ -1,0 +1,115 @@
+# Kestrel: `make` builds build/kestrel.elf for APP (default hello);
+# `make run` boots it on the default preset; `make check` runs every test.
+
+APP ?= hello
+PRESET ?= microvm
+BUILD ?= build
+CC := gcc
+HOSTCC := gcc
+FUZZCC := clang
+PYTHON := python3
+
+KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-strict-aliasing \
+	-mno-red-zone -mgeneral-regs-only -mcmodel=small -ffunction-sections -fdata-sections \
+	-Wall -Wextra -Werror -Wno-unused-parameter \
+	-nostdinc -isystem $(shell $(CC) -print-file-name=include) -Iinclude -Ilib/include
+KASFLAGS := -D__ASSEMBLY__ -Iinclude
+KLDFLAGS := -nostdlib -static -no-pie -Wl,-T,arch/x86_64/kernel.ld -Wl,--gc-sections \
+	-Wl,-z,max-page-size=4096 -Wl,--build-id=none -Wl,-z,noexecstack
+
+HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -Iinclude -DHOST_TEST
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -DHOST_TEST
+FUZZ_SECONDS ?= 20
+
+# Drivers are listed by folder; a build may leave folders out to get smaller.
+DRIVER_DIRS := drivers/misc drivers/clock
+KSRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.c core/*.c lib/*.c platforms/*.c) \
+	$(foreach d,$(DRIVER_DIRS),$(wildcard $(d)/*.c))
+KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KSRCS)))
+APPS := $(notdir $(wildcard apps/*))
+
+.PHONY: all kernel apps run check check-quick check-unit check-boot check-fuzz fuzz deps clean bench
+all: kernel
+
+kernel: $(BUILD)/kestrel.elf
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.o: %.S
+	@mkdir -p $(@D)
+	$(CC) $(KASFLAGS) -MMD -MP -c $< -o $@
+
+define app_rules
+$(1)_OBJS := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard apps/$(1)/*.c)) $(BUILD)/obj/apps/$(1)/app_name.o
+$(BUILD)/obj/apps/$(1)/app_name.c:
+	@mkdir -p $$(@D)
+	echo 'const char kestrel_app_name[] = "$(1)";' > $$@
+$(BUILD)/obj/apps/$(1)/app_name.o: $(BUILD)/obj/apps/$(1)/app_name.c
+	$$(CC) $$(KCFLAGS) -c $$< -o $$@
+$(BUILD)/app-$(1).elf: $$(KOBJS) $$($(1)_OBJS) arch/x86_64/kernel.ld
+	$$(CC) $$(KLDFLAGS) -o $$@ $$(KOBJS) $$($(1)_OBJS)
+endef
+$(foreach a,$(APPS),$(eval $(call app_rules,$(a))))
+
+$(BUILD)/kestrel.elf: $(BUILD)/app-$(APP).elf
+	cp $< $@
+	strip -o $(BUILD)/kestrel-stripped.elf $@
+
+apps: $(foreach a,$(APPS),$(BUILD)/app-$(a).elf)
+
+deps:
+	@scripts/deps
+
+run: deps kernel
+	scripts/run --preset $(PRESET) --kernel $(BUILD)/kestrel.elf $(if $(ARGS),-- $(ARGS))
+
+# ---- host unit tests (pure logic, ASan + UBSan) ----
+UNIT_TESTS :=
+include $(wildcard tests/unit/*.mk)
+UNIT_BINS := $(addprefix $(BUILD)/host/unit/,$(UNIT_TESTS))
+
+.SECONDEXPANSION:
+$(BUILD)/host/unit/%: $$($$*_SRCS) tests/unit/host_shim.c tests/unit/check.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $($*_SRCS) tests/unit/host_shim.c
+
+check-unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do $$t; done
+
+# ---- fuzz targets (libFuzzer), run briefly by make check ----
+FUZZ_TARGETS :=
+include $(wildcard tests/fuzz/*.mk)
+FUZZ_BINS := $(addprefix $(BUILD)/host/fuzz/,$(FUZZ_TARGETS))
+
+$(BUILD)/host/fuzz/%: $$(fuzz_$$*_SRCS) tests/unit/host_shim.c
+	@mkdir -p $(@D)
+	$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $(fuzz_$*_SRCS) tests/unit/host_shim.c
+
+check-fuzz: $(FUZZ_BINS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		corpus=$(BUILD)/fuzz-corpus/$$t; mkdir -p $$corpus; \
+		seeds=$$(cat tests/fuzz/$$t.seeds 2>/dev/null || true); \
+		echo "fuzz $$t: $(FUZZ_SECONDS) s"; \
+		$(BUILD)/host/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $$corpus $$seeds \
+			> $(BUILD)/fuzz-$$t.log 2>&1 || { tail -40 $(BUILD)/fuzz-$$t.log; exit 1; }; \
+	done
+
+# ---- boot tests under QEMU ----
+check-boot: apps
+	$(PYTHON) -m pytest -q tests/boot
+
+check-quick: deps kernel check-unit check-boot
+
+check: deps kernel check-unit check-fuzz check-boot
+
+bench: deps kernel
+	bench/boot
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(KOBJS:.o=.d)

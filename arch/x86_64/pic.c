@@ -1,0 +1,17 @@
+/* The legacy 8259 pair: moved off the exception vectors, then fully masked. */
+#include "arch/x86.h"
+#include "irq.h"
+
+void pic_disable(void)
+{
+    outb(0x20, 0x11);
+    outb(0xa0, 0x11);
+    outb(0x21, 0x20); /* master at 0x20 */
+    outb(0xa1, 0x28); /* slave at 0x28 */
+    outb(0x21, 0x04);
+    outb(0xa1, 0x02);
+    outb(0x21, 0x01);
+    outb(0xa1, 0x01);
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
+}

@@ -1,0 +1,334 @@
+/* core/: boot_info, memory, scheduler, sync, timers, console, command line,
+ * bootchart, panic and app launch. This file normalises the boot protocols. */
+#include <stddef.h>
+#include <string.h>
+#include "boot_info.h"
+#include "log.h"
+
+#define PVH_MAGIC 0x336ec578u
+#define MB2_TAG_END 0
+#define MB2_TAG_CMDLINE 1
+#define MB2_TAG_MODULE 3
+#define MB2_TAG_MMAP 6
+#define MB2_TAG_RSDP_V1 14
+#define MB2_TAG_RSDP_V2 15
+#define MB2_MAX_TOTAL (1u << 20)
+
+struct pvh_start_info {
+    uint32_t magic;
+    uint32_t version;
+    uint32_t flags;
+    uint32_t nr_modules;
+    uint64_t modlist_paddr;
+    uint64_t cmdline_paddr;
+    uint64_t rsdp_paddr;
+    uint64_t memmap_paddr; /* version >= 1 */
+    uint32_t memmap_entries;
+    uint32_t reserved;
+};
+
+struct pvh_memmap_entry {
+    uint64_t addr;
+    uint64_t size;
+    uint32_t type;
+    uint32_t reserved;
+};
+
+struct pvh_module {
+    uint64_t paddr;
+    uint64_t size;
+    uint64_t cmdline_paddr;
+    uint64_t reserved;
+};
+
+/* Copies a NUL-terminated string from physical memory, one byte at a time
+ * because its length is unknown and it may end near the end of memory. */
+static void copy_phys_string(char *dst, size_t cap, uint64_t phys, boot_map_fn map, void *ctx,
+                             unsigned *warnings)
+{
+    dst[0] = 0;
+    if (!phys)
+        return;
+    for (size_t i = 0; i < cap; i++) {
+        const char *c = map(ctx, phys + i, 1);
+        if (!c) {
+            dst[i] = 0;
+            (*warnings)++;
+            return;
+        }
+        dst[i] = *c;
+        if (!*c)
+            return;
+    }
+    dst[cap - 1] = 0;
+    (*warnings)++;
+    pr_warn("boot: string at %#llx truncated to %zu bytes\n", (unsigned long long)phys, cap - 1);
+}
+
+static void add_region(struct boot_info *bi, uint64_t base, uint64_t size, uint32_t type)
+{
+    if (bi->n_memmap >= BOOT_MAX_MEMMAP) {
+        bi->warnings++;
+        return;
+    }
+    if (size == 0 || base + size < base) {
+        bi->warnings++;
+        return;
+    }
+    if (type < MEM_RAM || type > MEM_UNUSABLE)
+        type = MEM_RESERVED;
+    bi->memmap[bi->n_memmap++] = (struct mem_region){ base, size, type };
+}
+
+static void add_module(struct boot_info *bi, uint64_t base, uint64_t size, uint64_t cmdline,
+                       boot_map_fn map, void *ctx)
+{
+    if (bi->n_modules >= BOOT_MAX_MODULES) {
+        bi->warnings++;
+        return;
+    }
+    struct boot_module *m = &bi->modules[bi->n_modules++];
+    m->base = base;
+    m->size = size;
+    copy_phys_string(m->cmdline, sizeof(m->cmdline), cmdline, map, ctx, &bi->warnings);
+}
+
+static int parse_pvh(struct boot_info *bi, uint64_t info, boot_map_fn map, void *ctx)
+{
+    const struct pvh_start_info *si = map(ctx, info, offsetof(struct pvh_start_info, memmap_paddr));
+    if (!si || si->magic != PVH_MAGIC) {
+        pr_err("boot: PVH start_info at %#llx has a bad magic\n", (unsigned long long)info);
+        return -1;
+    }
+    copy_phys_string(bi->cmdline, sizeof(bi->cmdline), si->cmdline_paddr, map, ctx, &bi->warnings);
+    bi->rsdp_addr = si->rsdp_paddr;
+    for (uint32_t i = 0; i < si->nr_modules && i < BOOT_MAX_MODULES; i++) {
+        const struct pvh_module *m = map(ctx, si->modlist_paddr + i * sizeof(*m), sizeof(*m));
+        if (!m) {
+            bi->warnings++;
+            break;
+        }
+        add_module(bi, m->paddr, m->size, m->cmdline_paddr, map, ctx);
+    }
+    if (si->nr_modules > BOOT_MAX_MODULES)
+        bi->warnings++;
+    if (si->version < 1)
+        return 0;
+    si = map(ctx, info, sizeof(*si));
+    if (!si)
+        return 0;
+    for (uint32_t i = 0; i < si->memmap_entries; i++) {
+        const struct pvh_memmap_entry *e = map(ctx, si->memmap_paddr + i * sizeof(*e), sizeof(*e));
+        if (!e || bi->n_memmap >= BOOT_MAX_MEMMAP) {
+            bi->warnings++;
+            break;
+        }
+        add_region(bi, e->addr, e->size, e->type);
+    }
+    return 0;
+}
+
+static void mb2_mmap(struct boot_info *bi, const uint8_t *tag, uint32_t size)
+{
+    if (size < 16)
+        return;
+    uint32_t esize, off;
+    memcpy(&esize, tag + 8, 4);
+    if (esize < 20) {
+        bi->warnings++;
+        return;
+    }
+    for (off = 16; off + 20 <= size; off += esize) {
+        uint64_t base, len;
+        uint32_t type;
+        memcpy(&base, tag + off, 8);
+        memcpy(&len, tag + off + 8, 8);
+        memcpy(&type, tag + off + 16, 4);
+        add_region(bi, base, len, type);
+    }
+}
+
+static void mb2_string(char *dst, size_t cap, const uint8_t *s, uint32_t len)
+{
+    size_t n = strnlen((const char *)s, len);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = 0;
+}
+
+static void mb2_tag(struct boot_info *bi, const uint8_t *tag, uint32_t type, uint32_t size)
+{
+    switch (type) {
+    case MB2_TAG_CMDLINE:
+        mb2_string(bi->cmdline, sizeof(bi->cmdline), tag + 8, size - 8);
+        break;
+    case MB2_TAG_MODULE: {
+        if (size < 16 || bi->n_modules >= BOOT_MAX_MODULES) {
+            bi->warnings++;
+            break;
+        }
+        uint32_t start, end;
+        memcpy(&start, tag + 8, 4);
+        memcpy(&end, tag + 12, 4);
+        struct boot_module *m = &bi->modules[bi->n_modules++];
+        m->base = start;
+        m->size = end > start ? end - start : 0;
+        mb2_string(m->cmdline, sizeof(m->cmdline), tag + 16, size - 16);
+        break;
+    }
+    case MB2_TAG_MMAP:
+        mb2_mmap(bi, tag, size);
+        break;
+    case MB2_TAG_RSDP_V1:
+    case MB2_TAG_RSDP_V2: {
+        uint32_t n = size - 8;
+        if (n > BOOT_RSDP_COPY_MAX)
+            n = BOOT_RSDP_COPY_MAX;
+        /* The v2 copy wins when both are present. */
+        if (type == MB2_TAG_RSDP_V1 && bi->rsdp_copy_len > 20)
+            break;
+        memcpy(bi->rsdp_copy, tag + 8, n);
+        bi->rsdp_copy_len = n;
+        break;
+    }
+    }
+}
+
+static int parse_mb2(struct boot_info *bi, uint64_t info, boot_map_fn map, void *ctx)
+{
+    const uint32_t *hdr = map(ctx, info, 8);
+    if (!hdr || hdr[0] < 16 || hdr[0] > MB2_MAX_TOTAL) {
+        pr_err("boot: multiboot2 info at %#llx is unreadable or absurd\n", (unsigned long long)info);
+        return -1;
+    }
+    uint32_t total = hdr[0];
+    const uint8_t *p = map(ctx, info, total);
+    if (!p)
+        return -1;
+    for (uint32_t off = 8; off + 8 <= total;) {
+        uint32_t type, size;
+        memcpy(&type, p + off, 4);
+        memcpy(&size, p + off + 4, 4);
+        if (type == MB2_TAG_END)
+            return 0;
+        if (size < 8 || size > total - off) {
+            pr_err("boot: multiboot2 tag %u at +%u has bad size %u\n", type, off, size);
+            bi->warnings++;
+            return 0;
+        }
+        mb2_tag(bi, p + off, type, size);
+        off += (size + 7) & ~7u;
+    }
+    return 0;
+}
+
+int boot_info_parse(struct boot_info *bi, enum boot_proto proto, uint64_t info_phys,
+                    boot_map_fn map, void *ctx)
+{
+    uint64_t tsc = bi->entry_tsc;
+    memset(bi, 0, sizeof(*bi));
+    bi->entry_tsc = tsc;
+    bi->proto = proto;
+    int rc = -1;
+    if (proto == BOOT_PROTO_PVH)
+        rc = parse_pvh(bi, info_phys, map, ctx);
+    else if (proto == BOOT_PROTO_MB2)
+        rc = parse_mb2(bi, info_phys, map, ctx);
+    memmap_normalise(bi->memmap, &bi->n_memmap);
+    return rc;
+}
+
+static int type_rank(uint32_t type)
+{
+    /* Higher rank wins where entries overlap: anything beats RAM. */
+    switch (type) {
+    case MEM_RAM:
+        return 0;
+    case MEM_ACPI:
+        return 1;
+    case MEM_NVS:
+        return 2;
+    case MEM_RESERVED:
+        return 3;
+    default:
+        return 4;
+    }
+}
+
+static void sort_by_base(struct mem_region *m, unsigned n)
+{
+    for (unsigned i = 1; i < n; i++) {
+        struct mem_region r = m[i];
+        unsigned j = i;
+        while (j > 0 && m[j - 1].base > r.base) {
+            m[j] = m[j - 1];
+            j--;
+        }
+        m[j] = r;
+    }
+}
+
+/* Builds the normalised map from elementary intervals: every boundary of
+ * every entry splits the line, each piece takes the highest-ranked type that
+ * covers it. Quadratic, but maps have tens of entries. */
+void memmap_normalise(struct mem_region *map, unsigned *n)
+{
+    uint64_t pts[2 * BOOT_MAX_MEMMAP];
+    unsigned np = 0, count = *n;
+    for (unsigned i = 0; i < count; i++) {
+        if (map[i].size == 0 || map[i].base + map[i].size < map[i].base)
+            continue;
+        pts[np++] = map[i].base;
+        pts[np++] = map[i].base + map[i].size;
+    }
+    for (unsigned i = 1; i < np; i++) {
+        uint64_t v = pts[i];
+        unsigned j = i;
+        while (j > 0 && pts[j - 1] > v) {
+            pts[j] = pts[j - 1];
+            j--;
+        }
+        pts[j] = v;
+    }
+    struct mem_region out[BOOT_MAX_MEMMAP];
+    unsigned no = 0;
+    for (unsigned k = 0; k + 1 < np; k++) {
+        uint64_t a = pts[k], b = pts[k + 1];
+        if (a == b)
+            continue;
+        int best = -1;
+        uint32_t type = 0;
+        for (unsigned i = 0; i < count; i++) {
+            const struct mem_region *r = &map[i];
+            if (r->size == 0 || r->base + r->size < r->base)
+                continue;
+            if (r->base <= a && r->base + r->size >= b && type_rank(r->type) > best) {
+                best = type_rank(r->type);
+                type = r->type;
+            }
+        }
+        if (best < 0)
+            continue;
+        if (no > 0 && out[no - 1].type == type && out[no - 1].base + out[no - 1].size == a) {
+            out[no - 1].size += b - a;
+            continue;
+        }
+        if (no == BOOT_MAX_MEMMAP)
+            break;
+        out[no++] = (struct mem_region){ a, b - a, type };
+    }
+    sort_by_base(out, no);
+    memcpy(map, out, no * sizeof(out[0]));
+    *n = no;
+}
+
+uint64_t memmap_ram_bytes(const struct mem_region *map, unsigned n)
+{
+    uint64_t total = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (map[i].type == MEM_RAM)
+            total += map[i].size;
+    }
+    return total;
+}

@@ -1,0 +1,230 @@
+/* Kernel command-line parsing: pure logic, shared with host unit tests. */
+#include <string.h>
+#include "cmdline.h"
+
+const char cmdline_help_text[] =
+    "usage: [kernel options] [app [args...]] [module.param=value...]\n"
+    "kernel options:\n"
+    "  --bootchart         print boot phase timings before the app starts\n"
+    "  --nopci             do not probe PCI\n"
+    "  --console=serial    console device (serial is the only one so far)\n"
+    "  --platform=NAME     skip platform detection and use NAME\n"
+    "  --clock=NAME        force the clock source NAME\n"
+    "  --verbose           print debug-level kernel messages\n"
+    "  --help              print this text and power off\n"
+    "  --                  end of kernel options\n"
+    "Linux-style key=value items before the app, and dotted ones such as\n"
+    "virtio_mmio.device=<size>@<base>:<irq> anywhere, are kept for drivers.\n";
+
+static void set_error(struct kernel_options *o, const char *fmt, const char *arg)
+{
+    /* A single %s argument keeps this file independent of varargs plumbing. */
+    char tmp[sizeof(o->error)];
+    size_t n = 0;
+    for (const char *f = fmt; *f && n + 1 < sizeof(tmp); f++) {
+        if (f[0] == '%' && f[1] == 's') {
+            for (const char *a = arg; *a && n + 1 < sizeof(tmp); a++)
+                tmp[n++] = *a;
+            f++;
+            continue;
+        }
+        tmp[n++] = *f;
+    }
+    tmp[n] = 0;
+    memcpy(o->error, tmp, n + 1);
+}
+
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* Splits buf into tokens in place, honouring '...' and "..." quoting. */
+static int tokenize(struct kernel_options *o, char *buf, char **tok, int max)
+{
+    int n = 0;
+    char *r = buf, *w = buf;
+    while (*r) {
+        while (is_space(*r))
+            r++;
+        if (!*r)
+            break;
+        if (n == max) {
+            set_error(o, "too many command-line arguments (at most %s)", "64");
+            return -1;
+        }
+        tok[n++] = w;
+        char quote = 0;
+        while (*r && (quote || !is_space(*r))) {
+            if (!quote && (*r == '"' || *r == '\'')) {
+                quote = *r++;
+                continue;
+            }
+            if (quote && *r == quote) {
+                quote = 0;
+                r++;
+                continue;
+            }
+            *w++ = *r++;
+        }
+        if (quote) {
+            set_error(o, "unterminated %s quote on the command line", quote == '"' ? "double" : "single");
+            return -1;
+        }
+        if (*r)
+            r++;
+        *w++ = 0;
+    }
+    return n;
+}
+
+static int is_key_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+}
+
+/* key=value with a key of identifier characters; dotted says "module.param". */
+static int param_kind(const char *t)
+{
+    const char *eq = strchr(t, '=');
+    if (!eq || eq == t || t[0] == '-')
+        return 0;
+    int dotted = 0;
+    for (const char *p = t; p < eq; p++) {
+        if (!is_key_char(*p))
+            return 0;
+        if (*p == '.')
+            dotted = 1;
+    }
+    return dotted ? 2 : 1;
+}
+
+static int add_param(struct kernel_options *o, char *t)
+{
+    if (o->n_params == CMDLINE_MAX_PARAMS) {
+        set_error(o, "too many key=value parameters (at most %s)", "32");
+        return -1;
+    }
+    char *eq = strchr(t, '=');
+    *eq = 0;
+    o->params[o->n_params++] = (struct cmdline_param){ t, eq + 1 };
+    return 0;
+}
+
+static int valid_name(const char *v)
+{
+    if (!*v || strlen(v) >= CMDLINE_NAME_MAX)
+        return 0;
+    for (; *v; v++) {
+        if (!((*v >= 'a' && *v <= 'z') || (*v >= '0' && *v <= '9') || *v == '-' || *v == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+static int set_name(struct kernel_options *o, char *dst, const char *opt, const char *val)
+{
+    if (!val || !*val) {
+        set_error(o, "option %s needs a value (--name=value)", opt);
+        return -1;
+    }
+    if (!valid_name(val)) {
+        set_error(o, "bad value '%s' (names are lower-case letters, digits, - and _)", val);
+        return -1;
+    }
+    strlcpy(dst, val, CMDLINE_NAME_MAX);
+    return 0;
+}
+
+static int parse_option(struct kernel_options *o, char *t)
+{
+    char *val = strchr(t, '=');
+    if (val)
+        *val++ = 0;
+    static const struct {
+        const char *name;
+        size_t flag_off; /* offset of the bool it sets */
+    } flags[] = {
+        { "--bootchart", offsetof(struct kernel_options, bootchart) },
+        { "--nopci", offsetof(struct kernel_options, nopci) },
+        { "--verbose", offsetof(struct kernel_options, verbose) },
+        { "--help", offsetof(struct kernel_options, help) },
+    };
+    for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+        if (strcmp(t, flags[i].name) != 0)
+            continue;
+        if (val) {
+            set_error(o, "option %s takes no value", t);
+            return -1;
+        }
+        *(bool *)((char *)o + flags[i].flag_off) = true;
+        return 0;
+    }
+    if (strcmp(t, "--platform") == 0)
+        return set_name(o, o->platform, t, val);
+    if (strcmp(t, "--clock") == 0)
+        return set_name(o, o->clock, t, val);
+    if (strcmp(t, "--console") == 0) {
+        if (set_name(o, o->console, t, val) < 0)
+            return -1;
+        if (strcmp(o->console, "serial") != 0) {
+            set_error(o, "unknown console '%s' (known: serial)", val);
+            return -1;
+        }
+        return 0;
+    }
+    set_error(o, "unknown option '%s' (try --help)", t);
+    return -1;
+}
+
+int cmdline_parse(struct kernel_options *o, char *buf)
+{
+    memset(o, 0, sizeof(*o));
+    strlcpy(o->console, "serial", sizeof(o->console));
+    char *tok[CMDLINE_MAX_ARGS * 2];
+    int n = tokenize(o, buf, tok, CMDLINE_MAX_ARGS * 2);
+    if (n < 0)
+        return -1;
+    int i = 0;
+    /* Kernel options and undotted key=value items lead; "--" ends them. */
+    for (; i < n; i++) {
+        if (strcmp(tok[i], "--") == 0) {
+            i++;
+            break;
+        }
+        if (tok[i][0] == '-' && tok[i][1] == '-') {
+            if (parse_option(o, tok[i]) < 0)
+                return -1;
+            continue;
+        }
+        if (param_kind(tok[i])) {
+            if (add_param(o, tok[i]) < 0)
+                return -1;
+            continue;
+        }
+        break;
+    }
+    /* The rest is the app's argv, minus dotted module params (which loaders
+     * such as QEMU's microvm append after everything else). */
+    for (; i < n; i++) {
+        if (param_kind(tok[i]) == 2) {
+            if (add_param(o, tok[i]) < 0)
+                return -1;
+            continue;
+        }
+        if (o->argc == CMDLINE_MAX_ARGS) {
+            set_error(o, "too many application arguments (at most %s)", "64");
+            return -1;
+        }
+        o->argv[o->argc++] = tok[i];
+    }
+    o->argv[o->argc] = NULL;
+    return 0;
+}
+
+const char *cmdline_param(const struct kernel_options *o, const char *key, unsigned index)
+{
+    for (unsigned i = 0; i < o->n_params; i++) {
+        if (strcmp(o->params[i].key, key) == 0 && index-- == 0)
+            return o->params[i].value;
+    }
+    return NULL;
+}

@@ -1,0 +1,141 @@
+/* kmain: the boot line, one stage after another, each consuming the last
+ * one's result: boot_info, console, command line, memory, cpu/irq, platform,
+ * clock, scheduler, then the app. */
+#include <string.h>
+#include "app.h"
+#include "arch/x86.h"
+#include "boot_info.h"
+#include "bootchart.h"
+#include "clock.h"
+#include "cmdline.h"
+#include "console.h"
+#include "cpu.h"
+#include "irq.h"
+#include "log.h"
+#include "memory.h"
+#include "panic.h"
+#include "platform.h"
+#include "power.h"
+#include "sched.h"
+
+#define IOAPIC_DEFAULT_BASE 0xfec00000ull
+#define APP_STACK_SIZE (64 * 1024)
+#define EXIT_USAGE 2
+
+extern uint64_t boot_entry_tsc;
+void malloc_init(void);
+void kmain(uint32_t proto, uint32_t info);
+
+static struct boot_info bi;
+static struct kernel_options opts;
+static char cmdline_buf[BOOT_CMDLINE_MAX];
+static char *default_argv[2];
+
+/* Before our own page tables, the entry code's identity map covers 4 GiB. */
+static const void *early_map(void *ctx, uint64_t phys, uint64_t len)
+{
+    (void)ctx;
+    if (phys == 0 || phys + len < phys || phys + len > 0x100000000ull)
+        return NULL;
+    return (const void *)(uintptr_t)phys;
+}
+
+static const char *proto_name(enum boot_proto p)
+{
+    switch (p) {
+    case BOOT_PROTO_PVH:
+        return "PVH";
+    case BOOT_PROTO_MB2:
+        return "multiboot2";
+    default:
+        return "unknown";
+    }
+}
+
+static void parse_cmdline(void)
+{
+    strlcpy(cmdline_buf, bi.cmdline, sizeof(cmdline_buf));
+    if (cmdline_parse(&opts, cmdline_buf) < 0) {
+        kprintf("kestrel: %s\n", opts.error);
+        power_off(EXIT_USAGE);
+    }
+    if (opts.help) {
+        kprintf("%s", cmdline_help_text);
+        power_off(0);
+    }
+    if (opts.verbose)
+        console_set_level(LOG_DEBUG);
+}
+
+static void report_memory(void)
+{
+    pr_info("memory: %llu KiB RAM, %llu KiB free after the kernel\n",
+            (unsigned long long)(memory_ram_bytes() / 1024), (unsigned long long)(memory_free_bytes() / 1024));
+    for (unsigned i = 0; i < bi.n_memmap; i++)
+        pr_debug("  %#014llx-%#014llx type %u\n", (unsigned long long)bi.memmap[i].base,
+                 (unsigned long long)(bi.memmap[i].base + bi.memmap[i].size), bi.memmap[i].type);
+}
+
+static void *app_thread(void *arg)
+{
+    (void)arg;
+    bootchart_mark("app main");
+    if (opts.bootchart)
+        bootchart_print();
+    int status = main(opts.argc, opts.argv);
+    power_off(status);
+}
+
+static void app_start(void)
+{
+    if (!thread_create("main", app_thread, NULL, APP_STACK_SIZE))
+        panic("cannot create the app's main thread");
+}
+
+void kmain(uint32_t proto, uint32_t info)
+{
+    cpu_init_bsp();
+    uart16550_init();
+    bi.entry_tsc = boot_entry_tsc;
+    if (boot_info_parse(&bi, (enum boot_proto)proto, info, early_map, NULL) < 0)
+        panic("cannot read the boot information (protocol %s)", proto_name((enum boot_proto)proto));
+    bootchart_mark("boot info");
+    parse_cmdline();
+    pr_debug("kestrel: booted by %s, command line \"%s\"\n", proto_name(bi.proto), bi.cmdline);
+    if (bi.warnings)
+        pr_warn("boot: %u boot-information entries were dropped or clipped\n", bi.warnings);
+    if (opts.argc == 0) {
+        default_argv[0] = (char *)kestrel_app_name;
+        opts.argv[0] = default_argv[0];
+        opts.argv[1] = NULL;
+        opts.argc = 1;
+    }
+
+    memory_init(&bi);
+    malloc_init();
+    report_memory();
+    bootchart_mark("memory");
+
+    pic_disable();
+    lapic_init();
+    ioapic_init(IOAPIC_DEFAULT_BASE);
+    bootchart_mark("cpu/irq");
+
+    const struct platform *plat = platform_select(&bi, opts.platform);
+    if (!plat)
+        power_off(EXIT_USAGE);
+    bootchart_mark("platform");
+
+    if (tsc_calibrate() < 0)
+        panic("no way to measure time on this machine");
+    if (clock_init(plat->clock_preference, opts.clock) < 0)
+        power_off(EXIT_USAGE);
+    timer_init();
+    bootchart_mark("clock");
+
+    sched_init();
+    irq_enable();
+    app_start();
+    bootchart_mark("scheduler");
+    sched_idle_loop();
+}

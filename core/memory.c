@@ -1,0 +1,171 @@
+/* Physical memory bring-up and the kernel's page-level services: the page
+ * allocator over the boot memory map, device mappings and guarded stacks. */
+#include <string.h>
+#include "log.h"
+#include "memory.h"
+#include "page_alloc.h"
+#include "panic.h"
+#include "spinlock.h"
+
+#define LOW_MEMORY_END 0x100000ull
+#define STACK_AREA 0x0000400000000000ull
+#define STACK_STRIDE 0x100000ull
+#define STACK_SLOTS 1024
+
+static struct page_alloc pa;
+static struct spinlock pa_lock = SPINLOCK_INIT;
+static uint64_t ram_bytes;
+static uint64_t stack_slots[STACK_SLOTS / 64];
+static struct spinlock stack_lock = SPINLOCK_INIT;
+
+static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+
+/* Bitmap goes in the first RAM range above the kernel that can hold it. */
+static uint64_t *place_bitmap(const struct boot_info *bi, uint64_t bytes)
+{
+    uint64_t kend = (uint64_t)(uintptr_t)__kernel_end;
+    for (unsigned i = 0; i < bi->n_memmap; i++) {
+        const struct mem_region *r = &bi->memmap[i];
+        if (r->type != MEM_RAM)
+            continue;
+        uint64_t start = align_up(r->base > kend ? r->base : kend, PAGE_SIZE);
+        if (start >= r->base + r->size || r->base + r->size - start < bytes)
+            continue;
+        if (start + bytes > 0x100000000ull)
+            continue; /* must be reachable through the boot page tables */
+        return (uint64_t *)(uintptr_t)start;
+    }
+    return NULL;
+}
+
+void memory_init(const struct boot_info *bi)
+{
+    uint64_t top = 0;
+    for (unsigned i = 0; i < bi->n_memmap; i++) {
+        const struct mem_region *r = &bi->memmap[i];
+        if (r->type == MEM_RAM && r->base + r->size > top)
+            top = r->base + r->size;
+    }
+    ram_bytes = memmap_ram_bytes(bi->memmap, bi->n_memmap);
+    if (top == 0)
+        panic("memory: the boot loader gave no RAM in its memory map");
+    uint64_t npages = top / PAGE_SIZE;
+    uint64_t bm_bytes = align_up(page_alloc_bitmap_words(npages) * 8, PAGE_SIZE);
+    uint64_t *bitmap = place_bitmap(bi, bm_bytes);
+    if (!bitmap)
+        panic("memory: no room for the page bitmap (%llu bytes)", (unsigned long long)bm_bytes);
+    page_alloc_init(&pa, 0, npages, bitmap);
+    for (unsigned i = 0; i < bi->n_memmap; i++) {
+        const struct mem_region *r = &bi->memmap[i];
+        if (r->type != MEM_RAM)
+            continue;
+        uint64_t a = align_up(r->base, PAGE_SIZE), b = (r->base + r->size) & ~(PAGE_SIZE - 1);
+        if (b > a)
+            page_alloc_mark_free(&pa, a / PAGE_SIZE, (b - a) / PAGE_SIZE);
+    }
+    /* Low memory keeps firmware data and, later, the SMP trampoline. */
+    page_alloc_mark_used(&pa, 0, LOW_MEMORY_END / PAGE_SIZE);
+    uint64_t ks = (uint64_t)(uintptr_t)__kernel_start, ke = (uint64_t)(uintptr_t)__kernel_end;
+    page_alloc_mark_used(&pa, ks / PAGE_SIZE, (ke - ks + PAGE_SIZE - 1) / PAGE_SIZE);
+    page_alloc_mark_used(&pa, (uint64_t)(uintptr_t)bitmap / PAGE_SIZE, bm_bytes / PAGE_SIZE);
+    for (unsigned i = 0; i < bi->n_modules; i++) {
+        const struct boot_module *m = &bi->modules[i];
+        page_alloc_mark_used(&pa, m->base / PAGE_SIZE, (m->size + (m->base % PAGE_SIZE) + PAGE_SIZE - 1) / PAGE_SIZE);
+    }
+    paging_init(bi);
+}
+
+void *pages_alloc(size_t npages, size_t align_bytes)
+{
+    uint64_t flags = spin_lock_irqsave(&pa_lock);
+    int64_t pfn = page_alloc_alloc(&pa, npages, align_bytes > PAGE_SIZE ? align_bytes / PAGE_SIZE : 1);
+    spin_unlock_irqrestore(&pa_lock, flags);
+    if (pfn < 0)
+        return NULL;
+    void *p = (void *)(uintptr_t)((uint64_t)pfn * PAGE_SIZE);
+    memset(p, 0, npages * PAGE_SIZE);
+    return p;
+}
+
+void pages_free(void *p, size_t npages)
+{
+    uint64_t flags = spin_lock_irqsave(&pa_lock);
+    int rc = page_alloc_free(&pa, (uint64_t)(uintptr_t)p / PAGE_SIZE, npages);
+    spin_unlock_irqrestore(&pa_lock, flags);
+    if (rc < 0)
+        panic("pages_free(%p, %zu): pages were not allocated", p, npages);
+}
+
+uint64_t memory_ram_bytes(void) { return ram_bytes; }
+uint64_t memory_free_bytes(void) { return pa.free_pages * PAGE_SIZE; }
+
+void *ioremap(uint64_t phys, size_t size)
+{
+    uint64_t a = phys & ~(PAGE_SIZE - 1), b = align_up(phys + size, PAGE_SIZE);
+    if (paging_map(a, a, b - a, MAP_WRITE | MAP_UNCACHED) < 0)
+        return NULL;
+    return (void *)(uintptr_t)phys;
+}
+
+static int slot_take(void)
+{
+    uint64_t flags = spin_lock_irqsave(&stack_lock);
+    for (unsigned w = 0; w < STACK_SLOTS / 64; w++) {
+        if (stack_slots[w] == ~0ull)
+            continue;
+        unsigned b = (unsigned)__builtin_ctzll(~stack_slots[w]);
+        stack_slots[w] |= 1ull << b;
+        spin_unlock_irqrestore(&stack_lock, flags);
+        return (int)(w * 64 + b);
+    }
+    spin_unlock_irqrestore(&stack_lock, flags);
+    return -1;
+}
+
+static void slot_give(unsigned slot)
+{
+    uint64_t flags = spin_lock_irqsave(&stack_lock);
+    stack_slots[slot / 64] &= ~(1ull << (slot % 64));
+    spin_unlock_irqrestore(&stack_lock, flags);
+}
+
+void *stack_alloc(size_t size, uint64_t *top)
+{
+    size = align_up(size, PAGE_SIZE);
+    if (size == 0 || size > STACK_STRIDE - PAGE_SIZE)
+        return NULL;
+    int slot = slot_take();
+    if (slot < 0)
+        return NULL;
+    uint64_t base = STACK_AREA + (uint64_t)slot * STACK_STRIDE + PAGE_SIZE;
+    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+        void *page = pages_alloc(1, PAGE_SIZE);
+        if (!page) {
+            stack_free((void *)(uintptr_t)base, off);
+            return NULL;
+        }
+        paging_map(base + off, (uint64_t)(uintptr_t)page, PAGE_SIZE, MAP_WRITE);
+    }
+    *top = base + size;
+    return (void *)(uintptr_t)base;
+}
+
+void stack_free(void *p, size_t size)
+{
+    uint64_t base = (uint64_t)(uintptr_t)p;
+    size = align_up(size, PAGE_SIZE);
+    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+        int64_t phys = paging_translate(base + off);
+        paging_unmap(base + off, PAGE_SIZE);
+        if (phys >= 0)
+            pages_free((void *)(uintptr_t)phys, 1);
+    }
+    slot_give((unsigned)((base - PAGE_SIZE - STACK_AREA) / STACK_STRIDE));
+}
+
+int stack_guard_hit(uint64_t addr)
+{
+    if (addr < STACK_AREA || addr >= STACK_AREA + STACK_SLOTS * STACK_STRIDE)
+        return 0;
+    return (addr - STACK_AREA) % STACK_STRIDE < PAGE_SIZE;
+}

@@ -1,0 +1,131 @@
+/* Bitmap physical page allocator (pure logic): see page_alloc.h. */
+#include <string.h>
+#include "page_alloc.h"
+
+static int bit_get(const struct page_alloc *pa, uint64_t i) { return (pa->bitmap[i / 64] >> (i % 64)) & 1; }
+static void bit_set(struct page_alloc *pa, uint64_t i) { pa->bitmap[i / 64] |= 1ull << (i % 64); }
+static void bit_clear(struct page_alloc *pa, uint64_t i) { pa->bitmap[i / 64] &= ~(1ull << (i % 64)); }
+
+void page_alloc_init(struct page_alloc *pa, uint64_t base_pfn, uint64_t npages, uint64_t *bitmap)
+{
+    pa->base_pfn = base_pfn;
+    pa->npages = npages;
+    pa->bitmap = bitmap;
+    pa->free_pages = 0;
+    pa->hint = 0;
+    memset(bitmap, 0xff, page_alloc_bitmap_words(npages) * 8);
+}
+
+/* Clamps [pfn, pfn+count) to the span; returns the index range or 0 if empty. */
+static int clamp(const struct page_alloc *pa, uint64_t pfn, uint64_t count, uint64_t *lo, uint64_t *hi)
+{
+    uint64_t end = pfn + count;
+    if (end < pfn)
+        end = UINT64_MAX;
+    uint64_t span_end = pa->base_pfn + pa->npages;
+    uint64_t a = pfn > pa->base_pfn ? pfn : pa->base_pfn;
+    uint64_t b = end < span_end ? end : span_end;
+    if (a >= b)
+        return 0;
+    *lo = a - pa->base_pfn;
+    *hi = b - pa->base_pfn;
+    return 1;
+}
+
+void page_alloc_mark_free(struct page_alloc *pa, uint64_t pfn, uint64_t count)
+{
+    uint64_t lo, hi;
+    if (!clamp(pa, pfn, count, &lo, &hi))
+        return;
+    for (uint64_t i = lo; i < hi; i++) {
+        if (bit_get(pa, i)) {
+            bit_clear(pa, i);
+            pa->free_pages++;
+        }
+    }
+}
+
+void page_alloc_mark_used(struct page_alloc *pa, uint64_t pfn, uint64_t count)
+{
+    uint64_t lo, hi;
+    if (!clamp(pa, pfn, count, &lo, &hi))
+        return;
+    for (uint64_t i = lo; i < hi; i++) {
+        if (!bit_get(pa, i)) {
+            bit_set(pa, i);
+            pa->free_pages--;
+        }
+    }
+}
+
+static int64_t alloc_one(struct page_alloc *pa)
+{
+    uint64_t words = page_alloc_bitmap_words(pa->npages);
+    for (uint64_t k = 0; k < words; k++) {
+        uint64_t w = (pa->hint + k) % words;
+        if (pa->bitmap[w] == ~0ull)
+            continue;
+        uint64_t i = w * 64 + (uint64_t)__builtin_ctzll(~pa->bitmap[w]);
+        if (i >= pa->npages)
+            continue;
+        bit_set(pa, i);
+        pa->free_pages--;
+        pa->hint = w;
+        return (int64_t)(pa->base_pfn + i);
+    }
+    return -1;
+}
+
+int64_t page_alloc_alloc(struct page_alloc *pa, uint64_t count, uint64_t align)
+{
+    if (count == 0 || count > pa->free_pages)
+        return -1;
+    if (align <= 1 && count == 1)
+        return alloc_one(pa);
+    if (align == 0)
+        align = 1;
+    if (align & (align - 1))
+        return -1;
+    /* First fit over aligned candidate starts (alignment is of the pfn itself). */
+    uint64_t first = (pa->base_pfn + align - 1) & ~(align - 1);
+    for (uint64_t start = first; start + count <= pa->base_pfn + pa->npages;) {
+        uint64_t i = start - pa->base_pfn, run = 0;
+        while (run < count && !bit_get(pa, i + run))
+            run++;
+        if (run == count) {
+            for (uint64_t j = 0; j < count; j++)
+                bit_set(pa, i + j);
+            pa->free_pages -= count;
+            return (int64_t)start;
+        }
+        /* Skip past the used page that broke the run, then realign. */
+        start = (start + run + 1 + align - 1) & ~(align - 1);
+    }
+    return -1;
+}
+
+int page_alloc_free(struct page_alloc *pa, uint64_t pfn, uint64_t count)
+{
+    int rc = 0;
+    if (pfn < pa->base_pfn || pfn + count > pa->base_pfn + pa->npages || pfn + count < pfn)
+        rc = -1;
+    uint64_t lo, hi;
+    if (!clamp(pa, pfn, count, &lo, &hi))
+        return -1;
+    for (uint64_t i = lo; i < hi; i++) {
+        if (!bit_get(pa, i)) {
+            rc = -1;
+            continue;
+        }
+        bit_clear(pa, i);
+        pa->free_pages++;
+    }
+    return rc;
+}
+
+int page_alloc_is_used(const struct page_alloc *pa, uint64_t pfn)
+{
+    if (pfn < pa->base_pfn || pfn >= pa->base_pfn + pa->npages)
+        return 1;
+    return bit_get(pa, pfn - pa->base_pfn);
+}

@@ -1,0 +1,298 @@
+/* The scheduler: a FIFO run queue with a 10 ms time slice that is armed only
+ * while another thread waits to run, so an idle or lone thread costs no ticks. */
+#include <stdlib.h>
+#include <string.h>
+#include "arch/x86.h"
+#include "clock.h"
+#include "cpu.h"
+#include "log.h"
+#include "memory.h"
+#include "panic.h"
+#include "sched.h"
+#include "spinlock.h"
+
+#define SLICE_NS 10000000ull
+
+void context_switch(uint64_t *save_rsp, uint64_t load_rsp);
+void thread_start_asm(void);
+
+static struct spinlock sched_lk = SPINLOCK_INIT;
+static struct waitq runq;
+static unsigned next_id;
+static unsigned live_threads;
+static struct thread boot_thread;
+static struct timer slice_timer;
+
+uint64_t sched_lock(void) { return spin_lock_irqsave(&sched_lk); }
+void sched_unlock(uint64_t flags) { spin_unlock_irqrestore(&sched_lk, flags); }
+
+static void q_push(struct waitq *q, struct thread *t)
+{
+    t->next = NULL;
+    if (q->tail)
+        q->tail->next = t;
+    else
+        q->head = t;
+    q->tail = t;
+}
+
+static struct thread *q_pop(struct waitq *q)
+{
+    struct thread *t = q->head;
+    if (!t)
+        return NULL;
+    q->head = t->next;
+    if (!q->head)
+        q->tail = NULL;
+    t->next = NULL;
+    return t;
+}
+
+static void slice_expired(struct timer *t, void *arg)
+{
+    (void)t;
+    (void)arg;
+    this_cpu()->need_resched = true;
+}
+
+static void update_slice(struct cpu *c)
+{
+    if (runq.head && c->current != c->idle) {
+        if (!slice_timer.armed)
+            timer_arm(&slice_timer, clock_monotonic_ns() + SLICE_NS);
+    } else if (slice_timer.armed) {
+        timer_cancel(&slice_timer);
+    }
+}
+
+static void reap(struct thread *t)
+{
+    stack_free(t->stack_base, t->stack_size);
+    free(t);
+}
+
+/* Runs on the new thread right after a switch: the previous thread is off
+ * its stack now, so a dead detached one can be freed. */
+static void finish_switch(void)
+{
+    struct cpu *c = this_cpu();
+    struct thread *prev = c->prev;
+    c->prev = NULL;
+    if (!prev)
+        return;
+    prev->on_cpu = false;
+    if (prev->state == THREAD_DEAD && prev->detached)
+        reap(prev);
+}
+
+static void switch_locked(void)
+{
+    struct cpu *c = this_cpu();
+    struct thread *cur = c->current;
+    c->need_resched = false;
+    if (cur->state == THREAD_RUNNING) {
+        cur->state = THREAD_RUNNABLE;
+        if (cur != c->idle)
+            q_push(&runq, cur);
+    }
+    struct thread *next = q_pop(&runq);
+    if (!next)
+        next = c->idle;
+    next->state = THREAD_RUNNING;
+    if (next == cur) {
+        update_slice(c);
+        return;
+    }
+    next->on_cpu = true;
+    c->prev = cur;
+    c->current = next;
+    update_slice(c);
+    context_switch(&cur->rsp, next->rsp);
+    finish_switch();
+}
+
+void schedule(void)
+{
+    uint64_t flags = sched_lock();
+    switch_locked();
+    sched_unlock(flags);
+}
+
+static void make_runnable_locked(struct thread *t)
+{
+    struct cpu *c = this_cpu();
+    t->state = THREAD_RUNNABLE;
+    q_push(&runq, t);
+    if (c->current == c->idle)
+        c->need_resched = true;
+    else
+        update_slice(c);
+}
+
+void sched_wait_locked(struct waitq *wq)
+{
+    struct thread *cur = this_cpu()->current;
+    cur->state = THREAD_BLOCKED;
+    q_push(wq, cur);
+    switch_locked();
+}
+
+bool sched_wake_one_locked(struct waitq *wq)
+{
+    struct thread *t = q_pop(wq);
+    if (!t)
+        return false;
+    make_runnable_locked(t);
+    return true;
+}
+
+void sched_wake_all_locked(struct waitq *wq)
+{
+    while (sched_wake_one_locked(wq))
+        ;
+}
+
+void sched_init(void)
+{
+    struct cpu *c = this_cpu();
+    struct thread *t = &boot_thread;
+    strlcpy(t->name, "idle0", sizeof(t->name));
+    t->state = THREAD_RUNNING;
+    t->on_cpu = true;
+    t->id = next_id++;
+    c->current = t;
+    c->idle = t;
+    timer_setup(&slice_timer, slice_expired, NULL);
+}
+
+void sched_idle_loop(void)
+{
+    for (;;) {
+        irq_disable();
+        if (!runq.head && !this_cpu()->need_resched)
+            cpu_idle_wait(); /* sti; hlt; cli: no wake-up can slip in between */
+        irq_enable();
+        schedule();
+    }
+}
+
+/* C half of a new thread's first run (entered from thread_start_asm with
+ * the scheduler lock held by the switch that got us here). */
+void thread_start(thread_fn fn, void *arg) __attribute__((noreturn));
+void thread_start(thread_fn fn, void *arg)
+{
+    finish_switch();
+    spin_unlock_raw(&sched_lk);
+    irq_enable();
+    thread_exit(fn(arg));
+}
+
+struct thread *thread_create(const char *name, thread_fn fn, void *arg, size_t stack_size)
+{
+    if (stack_size == 0)
+        stack_size = THREAD_STACK_DEFAULT;
+    struct thread *t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    uint64_t top;
+    t->stack_base = stack_alloc(stack_size, &top);
+    if (!t->stack_base) {
+        free(t);
+        return NULL;
+    }
+    t->stack_size = stack_size;
+    strlcpy(t->name, name, sizeof(t->name));
+    timer_setup(&t->sleep_timer, NULL, t);
+    /* Frame popped by context_switch: r15 r14 r13 r12 rbx rbp, then the
+     * return address; two zero words above keep the ABI's 16-byte alignment. */
+    uint64_t *sp = (uint64_t *)(uintptr_t)top;
+    *--sp = 0;
+    *--sp = 0;
+    *--sp = (uint64_t)(uintptr_t)thread_start_asm;
+    *--sp = 0;                            /* rbp: ends backtraces */
+    *--sp = 0;                            /* rbx */
+    *--sp = (uint64_t)(uintptr_t)fn;      /* r12 */
+    *--sp = (uint64_t)(uintptr_t)arg;     /* r13 */
+    *--sp = 0;                            /* r14 */
+    *--sp = 0;                            /* r15 */
+    t->rsp = (uint64_t)(uintptr_t)sp;
+    uint64_t flags = sched_lock();
+    t->id = next_id++;
+    live_threads++;
+    make_runnable_locked(t);
+    sched_unlock(flags);
+    return t;
+}
+
+void thread_exit(void *retval)
+{
+    uint64_t flags = sched_lock();
+    (void)flags;
+    struct thread *cur = this_cpu()->current;
+    if (cur == this_cpu()->idle)
+        panic("thread_exit called by the idle thread");
+    cur->retval = retval;
+    cur->state = THREAD_DEAD;
+    live_threads--;
+    sched_wake_all_locked(&cur->join_wq);
+    switch_locked();
+    panic("dead thread %s was scheduled again", cur->name);
+}
+
+void *thread_join(struct thread *t)
+{
+    uint64_t flags = sched_lock();
+    if (t->detached || t == this_cpu()->current) {
+        sched_unlock(flags);
+        panic("thread_join(%s): thread is detached or the caller itself", t->name);
+    }
+    while (t->state != THREAD_DEAD)
+        sched_wait_locked(&t->join_wq);
+    sched_unlock(flags);
+    while (t->on_cpu)
+        cpu_relax();
+    void *rv = t->retval;
+    reap(t);
+    return rv;
+}
+
+void thread_detach(struct thread *t)
+{
+    uint64_t flags = sched_lock();
+    t->detached = true;
+    bool dead = t->state == THREAD_DEAD && !t->on_cpu;
+    sched_unlock(flags);
+    if (dead)
+        reap(t);
+}
+
+void thread_yield(void)
+{
+    schedule();
+}
+
+static void sleep_wake(struct timer *tm, void *arg)
+{
+    (void)tm;
+    struct thread *t = arg;
+    uint64_t flags = sched_lock();
+    if (t->state == THREAD_BLOCKED)
+        make_runnable_locked(t);
+    sched_unlock(flags);
+}
+
+void thread_sleep_ns(uint64_t ns)
+{
+    uint64_t flags = sched_lock();
+    struct thread *cur = this_cpu()->current;
+    cur->sleep_timer.fn = sleep_wake;
+    cur->sleep_timer.arg = cur;
+    timer_arm(&cur->sleep_timer, clock_monotonic_ns() + ns);
+    cur->state = THREAD_BLOCKED;
+    switch_locked();
+    sched_unlock(flags);
+}
+
+struct thread *thread_current(void) { return this_cpu()->current; }
+
+unsigned sched_thread_count(void) { return live_threads; }

@@ -1,0 +1,107 @@
+/* The TSC clock source. Its rate comes from the hypervisor leaf 0x40000010,
+ * CPUID 0x15, or a short measurement against the PIT; the LAPIC timer rate is
+ * found the same way, since the event timer needs it. */
+#include "arch/x86.h"
+#include "clock.h"
+#include "irq.h"
+#include "log.h"
+
+extern uint64_t boot_entry_tsc;
+
+#define CALIBRATION_US 5000
+
+static uint64_t hz;
+static uint64_t mult; /* ns = ticks * mult >> 32 */
+static int calibrated;
+
+uint64_t tsc_hz(void) { return hz; }
+
+uint64_t tsc_to_ns(uint64_t ticks) { return (uint64_t)(((unsigned __int128)ticks * mult) >> 32); }
+
+static void set_hz(uint64_t h)
+{
+    hz = h;
+    mult = (1000000000ull << 32) / h; /* fits: 1e9 << 32 < 2^64 */
+}
+
+static int from_hypervisor_leaf(uint64_t *tsc, uint64_t *lapic)
+{
+    if (!(cpuid(1, 0).ecx & (1u << 31)))
+        return -1;
+    if (cpuid(0x40000000, 0).eax < 0x40000010)
+        return -1;
+    struct cpuid_regs r = cpuid(0x40000010, 0);
+    if (r.eax == 0)
+        return -1;
+    *tsc = (uint64_t)r.eax * 1000;
+    *lapic = r.ebx ? (uint64_t)r.ebx * 1000 / 16 : 0;
+    return 0;
+}
+
+static int from_cpuid_15(uint64_t *tsc, uint64_t *lapic)
+{
+    if (cpuid(0, 0).eax < 0x15)
+        return -1;
+    struct cpuid_regs r = cpuid(0x15, 0);
+    if (r.eax == 0 || r.ebx == 0 || r.ecx == 0)
+        return -1;
+    *tsc = (uint64_t)r.ecx * r.ebx / r.eax;
+    *lapic = r.ecx / 16; /* the APIC timer runs on the core crystal */
+    return 0;
+}
+
+/* LAPIC rate against an already known TSC, over ~1 ms. */
+static uint64_t lapic_against_tsc(void)
+{
+    lapic_timer_prepare_calibration();
+    uint64_t t0 = rdtsc();
+    uint32_t l0 = lapic_timer_count();
+    while (rdtsc() - t0 < hz / 1000)
+        cpu_relax();
+    uint64_t dt = rdtsc() - t0;
+    uint32_t dl = l0 - lapic_timer_count();
+    return (uint64_t)dl * hz / dt;
+}
+
+int tsc_calibrate(void)
+{
+    if (calibrated)
+        return 0;
+    uint64_t tsc = 0, lapic = 0;
+    const char *how = "hypervisor leaf 0x40000010";
+    if (from_hypervisor_leaf(&tsc, &lapic) < 0) {
+        how = "CPUID 0x15";
+        if (from_cpuid_15(&tsc, &lapic) < 0) {
+            how = "PIT calibration";
+            uint64_t dt, dl, ticks;
+            lapic_timer_prepare_calibration();
+            if (pit_measure(CALIBRATION_US, &dt, &dl, &ticks) < 0) {
+                pr_err("tsc: no frequency from CPUID and no PIT to calibrate against\n");
+                return -1;
+            }
+            tsc = dt * PIT_HZ / ticks;
+            lapic = dl * PIT_HZ / ticks;
+        }
+    }
+    set_hz(tsc);
+    if (lapic == 0)
+        lapic = lapic_against_tsc();
+    lapic_timer_calibrate(lapic);
+    calibrated = 1;
+    pr_debug("tsc: %llu Hz, lapic timer %llu Hz (%s)\n", (unsigned long long)tsc, (unsigned long long)lapic,
+             how);
+    return 0;
+}
+
+static int tsc_probe(void) { return tsc_calibrate(); }
+
+static uint64_t tsc_read_ns(void) { return tsc_to_ns(rdtsc() - boot_entry_tsc); }
+
+CLOCK_SOURCE(tsc_clock) = {
+    .name = "tsc",
+    .rating = 300,
+    .probe = tsc_probe,
+    .read_ns = tsc_read_ns,
+    .freq_hz = tsc_hz,
+    .stable_across_cpus = true,
+};

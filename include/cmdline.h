@@ -1,0 +1,42 @@
+/* Kernel command line: OSv-style options (--name[=value]) first, then the
+ * application's argv. Linux-style key=value items are kept for their consumers. */
+#ifndef KESTREL_CMDLINE_H
+#define KESTREL_CMDLINE_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CMDLINE_MAX_ARGS 64
+#define CMDLINE_MAX_PARAMS 32
+#define CMDLINE_NAME_MAX 32
+
+struct cmdline_param {
+    const char *key;
+    const char *value;
+};
+
+struct kernel_options {
+    bool bootchart;
+    bool nopci;
+    bool verbose;
+    bool help;
+    char console[CMDLINE_NAME_MAX];  /* "serial" (default) */
+    char platform[CMDLINE_NAME_MAX]; /* "" = detect */
+    char clock[CMDLINE_NAME_MAX];    /* "" = platform preference */
+    struct cmdline_param params[CMDLINE_MAX_PARAMS];
+    unsigned n_params;
+    int argc;
+    char *argv[CMDLINE_MAX_ARGS + 1];
+    char error[160]; /* set when cmdline_parse fails */
+};
+
+/* Parses buf in place (tokens are NUL-terminated inside it; the options
+ * point into it). Returns 0, or -1 with o->error saying what was wrong. */
+int cmdline_parse(struct kernel_options *o, char *buf);
+
+/* The value of the index-th param named key, or NULL. */
+const char *cmdline_param(const struct kernel_options *o, const char *key, unsigned index);
+
+/* Help text listing every option. */
+extern const char cmdline_help_text[];
+
+#endif

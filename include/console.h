@@ -1,0 +1,21 @@
+/* Console: where kernel and app output goes. The 16550 UART is the first
+ * device; later ones (Xen PV console) register the same way. */
+#ifndef KESTREL_CONSOLE_H
+#define KESTREL_CONSOLE_H
+#include <stddef.h>
+
+struct console_dev {
+    const char *name;
+    void (*write)(const char *s, size_t n);
+};
+
+void console_register(const struct console_dev *dev);
+void console_write(const char *s, size_t n);
+/* Set by --verbose: LOG_DEBUG lines are printed only then. */
+void console_set_level(int max_level);
+/* After a panic starts: skip locks so a wedged lock cannot eat the report. */
+void console_panic_mode(void);
+
+void uart16550_init(void);
+
+#endif

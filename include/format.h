@@ -1,0 +1,13 @@
+/* printf-style formatting into a buffer: pure logic shared by the kernel's
+ * printf family and host tests. */
+#ifndef KESTREL_FORMAT_H
+#define KESTREL_FORMAT_H
+#include <stdarg.h>
+#include <stddef.h>
+
+/* Like C99 vsnprintf: returns the length the full output would have. Supports
+ * %d %i %u %x %X %o %p %s %c %% with flags "-0+ #", width, precision and the
+ * hh h l ll z t j length modifiers. No floating point. */
+int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+
+#endif

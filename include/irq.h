@@ -1,0 +1,41 @@
+/* Interrupt vectors and handlers. Exceptions are 0-31; devices get vectors
+ * from irq_alloc_vector(); the LAPIC timer and IPIs sit at the top. */
+#ifndef KESTREL_IRQ_H
+#define KESTREL_IRQ_H
+#include <stdint.h>
+
+struct int_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+
+#define VEC_FIRST_DEVICE 0x30
+#define VEC_LAST_DEVICE 0xdf
+#define VEC_LAPIC_TIMER 0xef
+#define VEC_SPURIOUS 0xff
+
+typedef void (*irq_handler_fn)(struct int_frame *f, void *arg);
+
+void irq_set_handler(unsigned vector, irq_handler_fn fn, void *arg);
+/* A free vector for a device, or -1. */
+int irq_alloc_vector(void);
+
+/* LAPIC */
+void lapic_init(void);
+void lapic_eoi(void);
+uint32_t lapic_id(void);
+/* Calibrated LAPIC timer: fire VEC_LAPIC_TIMER once after ns (0 = stop). */
+void lapic_timer_oneshot_ns(uint64_t ns);
+void lapic_timer_calibrate(uint64_t ticks_per_sec);
+void lapic_timer_prepare_calibration(void);
+uint32_t lapic_timer_count(void);
+int lapic_is_x2apic(void);
+
+/* IO-APIC and legacy PIC */
+void ioapic_init(uint64_t phys);
+int ioapic_route(unsigned gsi, unsigned vector, int level, int active_low);
+void pic_disable(void);
+
+#endif

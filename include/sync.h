@@ -1,0 +1,38 @@
+/* Blocking synchronisation for threads: mutex, condition variable and
+ * counting semaphore, all built on the scheduler's wait queues. */
+#ifndef KESTREL_SYNC_H
+#define KESTREL_SYNC_H
+#include "sched.h"
+
+struct mutex {
+    struct thread *owner;
+    struct waitq wq;
+};
+#define MUTEX_INIT { 0, WAITQ_INIT }
+
+struct condvar {
+    struct waitq wq;
+};
+#define CONDVAR_INIT { WAITQ_INIT }
+
+struct semaphore {
+    long count;
+    struct waitq wq;
+};
+#define SEMAPHORE_INIT(n) { (n), WAITQ_INIT }
+
+void mutex_init(struct mutex *m);
+void mutex_lock(struct mutex *m);
+int mutex_trylock(struct mutex *m); /* 1 if taken */
+void mutex_unlock(struct mutex *m);
+
+void condvar_init(struct condvar *c);
+void condvar_wait(struct condvar *c, struct mutex *m);
+void condvar_signal(struct condvar *c);
+void condvar_broadcast(struct condvar *c);
+
+void sem_init(struct semaphore *s, long count);
+void sem_down(struct semaphore *s);
+void sem_up(struct semaphore *s);
+
+#endif

@@ -1,0 +1,25 @@
+/* One-shot kernel timers on the monotonic clock. Callbacks run in interrupt
+ * context with interrupts off: they may wake threads, not block. The event
+ * timer is programmed only for the earliest deadline (no periodic tick). */
+#ifndef KESTREL_TIMER_H
+#define KESTREL_TIMER_H
+#include <stdbool.h>
+#include <stdint.h>
+
+struct timer;
+typedef void (*timer_fn)(struct timer *t, void *arg);
+
+struct timer {
+    uint64_t deadline; /* monotonic ns */
+    timer_fn fn;
+    void *arg;
+    struct timer *next;
+    bool armed;
+};
+
+void timer_init(void);
+void timer_setup(struct timer *t, timer_fn fn, void *arg);
+void timer_arm(struct timer *t, uint64_t deadline_ns);
+void timer_cancel(struct timer *t);
+
+#endif
