@@ -65,7 +65,7 @@ deps:
 	@scripts/deps
 
 run: deps kernel
-	scripts/run --preset $(PRESET) --kernel $(BUILD)/kestrel.elf $(if $(ARGS),-- $(ARGS))
+	scripts/run --preset $(PRESET) --kernel $(BUILD)/kestrel.elf -- $(APP) $(ARGS)
 
 # ---- host unit tests (pure logic, ASan + UBSan) ----
 UNIT_TESTS :=

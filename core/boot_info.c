@@ -71,7 +71,11 @@ static void add_region(struct boot_info *bi, uint64_t base, uint64_t size, uint3
         bi->warnings++;
         return;
     }
-    if (size == 0 || base + size < base) {
+    if (size == 0)
+        return; /* firmware lists empty ranges (QEMU microvm does): harmless */
+    if (base + size < base) {
+        pr_warn("boot: memory range %#llx+%#llx wraps around; dropped\n", (unsigned long long)base,
+                (unsigned long long)size);
         bi->warnings++;
         return;
     }

@@ -34,6 +34,14 @@ static void set_error(struct kernel_options *o, const char *fmt, const char *arg
     memcpy(o->error, tmp, n + 1);
 }
 
+/* Bounded copy; strlcpy is not in the host C library the unit tests use. */
+static void copy_name(char *dst, const char *src)
+{
+    size_t n = strnlen(src, CMDLINE_NAME_MAX - 1);
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 /* Splits buf into tokens in place, honouring '...' and "..." quoting. */
@@ -130,7 +138,7 @@ static int set_name(struct kernel_options *o, char *dst, const char *opt, const 
         set_error(o, "bad value '%s' (names are lower-case letters, digits, - and _)", val);
         return -1;
     }
-    strlcpy(dst, val, CMDLINE_NAME_MAX);
+    copy_name(dst, val);
     return 0;
 }
 
@@ -178,7 +186,7 @@ static int parse_option(struct kernel_options *o, char *t)
 int cmdline_parse(struct kernel_options *o, char *buf)
 {
     memset(o, 0, sizeof(*o));
-    strlcpy(o->console, "serial", sizeof(o->console));
+    copy_name(o->console, "serial");
     char *tok[CMDLINE_MAX_ARGS * 2];
     int n = tokenize(o, buf, tok, CMDLINE_MAX_ARGS * 2);
     if (n < 0)

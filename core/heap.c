@@ -258,6 +258,15 @@ void *heap_realloc(struct heap *h, void *p, size_t size)
     return q;
 }
 
+/* Without -mpopcnt gcc's builtin calls libgcc, which the kernel does not link. */
+static unsigned popcount64(uint64_t x)
+{
+    unsigned n = 0;
+    for (; x; x &= x - 1)
+        n++;
+    return n;
+}
+
 int heap_check(struct heap *h)
 {
     for (unsigned c = 0; c < HEAP_NCLASSES; c++) {
@@ -268,7 +277,7 @@ int heap_check(struct heap *h)
                 return -1;
             unsigned used = 0;
             for (unsigned w = 0; w < 4; w++)
-                used += (unsigned)__builtin_popcountll(s->used[w]);
+                used += popcount64(s->used[w]);
             if (used + s->nfree != s->total)
                 return -1;
             prev = s;

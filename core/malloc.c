@@ -126,6 +126,7 @@ long strtol(const char *s, char **end, int base)
 }
 
 int atoi(const char *s) { return (int)strtol(s, NULL, 10); }
+long atol(const char *s) { return strtol(s, NULL, 10); }
 
 void exit(int status) { power_off(status); }
 

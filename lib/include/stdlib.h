@@ -11,6 +11,7 @@ void free(void *p);
 long strtol(const char *s, char **end, int base);
 unsigned long strtoul(const char *s, char **end, int base);
 int atoi(const char *s);
+long atol(const char *s);
 void exit(int status) __attribute__((noreturn));
 void abort(void) __attribute__((noreturn));
 

@@ -1,0 +1,258 @@
+/* ktest: the boot-test harness's app. Each subcommand exercises one kernel
+ * service and prints what it measured so tests/boot can check it. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "app.h"
+#include "clock.h"
+#include "sched.h"
+#include "sync.h"
+
+static int cmd_exit(int argc, char **argv) { return argc > 2 ? atoi(argv[2]) : 0; }
+
+static int cmd_pagefault(int argc, char **argv)
+{
+    uintptr_t addr = argc > 2 ? strtoul(argv[2], NULL, 0) : 0xdeadbeef000ul;
+    printf("ktest: writing to %#lx\n", (unsigned long)addr);
+    *(volatile uint32_t *)addr = 0x1234;
+    printf("ktest: the write did not fault\n");
+    return 1;
+}
+
+static int cmd_wx(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    /* Code must not be writable: this write has to fault. */
+    volatile uint8_t *text = (volatile uint8_t *)(uintptr_t)cmd_exit;
+    printf("ktest: writing to kernel text at %p\n", (void *)text);
+    *text = 0xc3;
+    printf("ktest: text was writable\n");
+    return 1;
+}
+
+static volatile int recursion_limit = 1 << 30;
+
+static int recurse(int depth)
+{
+    volatile char pad[512];
+    pad[0] = (char)depth;
+    if (depth >= recursion_limit)
+        return 0;
+    return recurse(depth + 1) + pad[0];
+}
+
+static int cmd_stack_overflow(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("ktest: recursing without end\n");
+    return recurse(0);
+}
+
+/* threads N M: N threads add 1 to a shared counter M times each under a
+ * mutex; each also hands M tokens through a one-slot buffer guarded by a
+ * condition variable to a consumer, and signals a semaphore when done. */
+static struct mutex counter_lock = MUTEX_INIT;
+static long counter;
+static struct mutex slot_lock = MUTEX_INIT;
+static struct condvar slot_cv = CONDVAR_INIT;
+static long slot = -1;
+static long consumed_sum;
+static struct semaphore done = SEMAPHORE_INIT(0);
+static long per_thread;
+
+static void *worker(void *arg)
+{
+    long id = (long)(intptr_t)arg;
+    for (long i = 0; i < per_thread; i++) {
+        mutex_lock(&counter_lock);
+        long v = counter;
+        if (i % 64 == 0)
+            thread_yield(); /* hold the lock across a switch: contention */
+        counter = v + 1;
+        mutex_unlock(&counter_lock);
+        if (i % 16 == 0) {
+            mutex_lock(&slot_lock);
+            while (slot != -1)
+                condvar_wait(&slot_cv, &slot_lock);
+            slot = id + 1;
+            condvar_broadcast(&slot_cv);
+            mutex_unlock(&slot_lock);
+        }
+    }
+    sem_up(&done);
+    return (void *)(intptr_t)(id * 2);
+}
+
+static void *consumer(void *arg)
+{
+    long expected = (long)(intptr_t)arg;
+    for (long n = 0; n < expected; n++) {
+        mutex_lock(&slot_lock);
+        while (slot == -1)
+            condvar_wait(&slot_cv, &slot_lock);
+        consumed_sum += slot;
+        slot = -1;
+        condvar_broadcast(&slot_cv);
+        mutex_unlock(&slot_lock);
+    }
+    return NULL;
+}
+
+static int cmd_threads(int argc, char **argv)
+{
+    int n = argc > 2 ? atoi(argv[2]) : 4;
+    per_thread = argc > 3 ? atol(argv[3]) : 10000;
+    if (n < 1 || n > 64 || per_thread < 1)
+        return 2;
+    long tokens_each = (per_thread + 15) / 16;
+    struct thread *t[64];
+    struct thread *cons = thread_create("consumer", consumer, (void *)(intptr_t)(tokens_each * n), 0);
+    for (int i = 0; i < n; i++)
+        t[i] = thread_create("worker", worker, (void *)(intptr_t)i, 0);
+    for (int i = 0; i < n; i++)
+        sem_down(&done);
+    int bad_ret = 0;
+    for (int i = 0; i < n; i++)
+        bad_ret += (long)(intptr_t)thread_join(t[i]) != i * 2;
+    thread_join(cons);
+    long expect_sum = 0;
+    for (int i = 0; i < n; i++)
+        expect_sum += (i + 1) * tokens_each;
+    printf("threads: total=%ld expected=%ld tokens=%ld expected_tokens=%ld join_errors=%d live=%u\n", counter,
+           (long)n * per_thread, consumed_sum, expect_sum, bad_ret, sched_thread_count());
+    return counter == (long)n * per_thread && consumed_sum == expect_sum && bad_ret == 0 ? 0 : 1;
+}
+
+static int cmd_sleep(int argc, char **argv)
+{
+    long ms = argc > 2 ? atol(argv[2]) : 500;
+    uint64_t t0 = clock_monotonic_ns();
+    printf("sleep-start\n");
+    thread_sleep_ns((uint64_t)ms * 1000000);
+    uint64_t t1 = clock_monotonic_ns();
+    printf("sleep-end guest_elapsed_us=%llu\n", (unsigned long long)((t1 - t0) / 1000));
+    return 0;
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+struct block {
+    uint8_t *p;
+    size_t size;
+    uint8_t tag;
+};
+
+static int check_block(const struct block *b)
+{
+    for (size_t i = 0; i < b->size; i++) {
+        if (b->p[i] != (uint8_t)(b->tag + i))
+            return 0;
+    }
+    return 1;
+}
+
+static int fill_block(struct block *b, size_t size, size_t align)
+{
+    b->size = size;
+    b->tag = (uint8_t)rnd();
+    b->p = align ? aligned_alloc(align, size) : malloc(size);
+    if (!b->p || (align && (uintptr_t)b->p % align))
+        return 0;
+    for (size_t i = 0; i < size; i++)
+        b->p[i] = (uint8_t)(b->tag + i);
+    return 1;
+}
+
+/* heap N: N allocations of mixed sizes and alignments, freed in random
+ * order with reallocs in between; every byte is checked before release. */
+static int cmd_heap(int argc, char **argv)
+{
+    long n = argc > 2 ? atol(argv[2]) : 5000;
+    size_t bytes0, pages0, allocs0;
+    heap_stats(&bytes0, &pages0, &allocs0);
+    struct block *blocks = calloc((size_t)n, sizeof(*blocks));
+    if (!blocks)
+        return 1;
+    size_t peak_pages = 0;
+    long corrupt = 0, failed = 0;
+    for (long i = 0; i < n; i++) {
+        size_t size = rnd() % 16 == 0 ? 1 + rnd() % 32768 : 1 + rnd() % 1024;
+        size_t align = rnd() % 8 == 0 ? (size_t)1 << (4 + rnd() % 9) : 0;
+        failed += !fill_block(&blocks[i], size, align);
+        if (i % 7 == 3) {
+            long j = (long)(rnd() % (uint64_t)(i + 1));
+            if (blocks[j].p) {
+                corrupt += !check_block(&blocks[j]);
+                size_t ns = 1 + rnd() % 8192;
+                uint8_t *q = realloc(blocks[j].p, ns);
+                size_t keep = ns < blocks[j].size ? ns : blocks[j].size;
+                blocks[j].p = q;
+                blocks[j].size = keep;
+                corrupt += !q || !check_block(&blocks[j]);
+            }
+        }
+    }
+    size_t b, p, a;
+    heap_stats(&b, &p, &a);
+    peak_pages = p;
+    /* Free in a random order (Fisher-Yates over indices). */
+    long *order = malloc((size_t)n * sizeof(long));
+    if (!order)
+        return 1;
+    for (long i = 0; i < n; i++)
+        order[i] = i;
+    for (long i = n - 1; i > 0; i--) {
+        long j = (long)(rnd() % (uint64_t)(i + 1));
+        long tmp = order[i];
+        order[i] = order[j];
+        order[j] = tmp;
+    }
+    for (long i = 0; i < n; i++) {
+        struct block *bl = &blocks[order[i]];
+        if (!bl->p)
+            continue;
+        corrupt += !check_block(bl);
+        free(bl->p);
+    }
+    free(order);
+    free(blocks);
+    int consistent = heap_consistent();
+    heap_stats(&b, &p, &a);
+    printf("heap: allocs=%ld corrupt=%ld failed=%ld consistent=%d peak_pages=%zu live_before=%zu live_after=%zu "
+           "bytes_before=%zu bytes_after=%zu\n",
+           n, corrupt, failed, consistent, peak_pages, allocs0, a, bytes0, b);
+    return corrupt == 0 && failed == 0 && consistent && a == allocs0 && b == bytes0 ? 0 : 1;
+}
+
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+} commands[] = {
+    { "exit", cmd_exit },       { "pagefault", cmd_pagefault }, { "wx", cmd_wx },
+    { "stack-overflow", cmd_stack_overflow }, { "threads", cmd_threads }, { "sleep", cmd_sleep },
+    { "heap", cmd_heap },
+};
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        printf("ktest: usage: ktest COMMAND [args]\n");
+        return 2;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc, argv);
+    }
+    printf("ktest: unknown command '%s'\n", argv[1]);
+    return 2;
+}

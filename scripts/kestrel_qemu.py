@@ -1,0 +1,114 @@
+"""QEMU presets for Kestrel: the one place that knows how each machine is
+started. scripts/run, tests/boot and bench/ all build their command lines here."""
+
+import os
+import shutil
+import subprocess
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+QEMU = shutil.which("qemu-system-x86_64") or "qemu-system-x86_64"
+
+# Each preset: the -M value, and how virtio devices attach (used by later issues).
+PRESETS = {
+    "microvm": {"machine": "microvm", "virtio": "mmio"},
+    "microvm-noacpi": {"machine": "microvm,acpi=off", "virtio": "mmio"},
+    "pc": {"machine": "pc", "virtio": "pci-legacy"},
+    "q35": {"machine": "q35", "virtio": "pci-modern"},
+}
+
+# isa-debug-exit turns the status the kernel writes into (status << 1) | 1.
+DEBUG_EXIT = "isa-debug-exit,iobase=0xf4,iosize=0x04"
+
+
+def qemu_command(preset, kernel, cmdline="", memory="64M", smp=1, disks=(), icount=False, extra=()):
+    if preset not in PRESETS:
+        raise ValueError("unknown preset %r (known: %s)" % (preset, ", ".join(PRESETS)))
+    p = PRESETS[preset]
+    cmd = [QEMU, "-M", p["machine"], "-m", str(memory), "-smp", str(smp),
+           "-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio",
+           "-no-reboot", "-device", DEBUG_EXIT, "-kernel", kernel, "-append", cmdline]
+    cmd += ["-accel", "tcg"] if not icount else ["-accel", "tcg", "-icount", "shift=0"]
+    for i, disk in enumerate(disks):
+        cmd += ["-drive", "file=%s,if=none,id=disk%d,format=raw" % (disk, i)]
+        dev = {"mmio": "virtio-blk-device",
+               "pci-legacy": "virtio-blk-pci,disable-modern=on",
+               "pci-modern": "virtio-blk-pci,disable-legacy=on"}[p["virtio"]]
+        cmd += ["-device", "%s,drive=disk%d" % (dev, i)]
+    cmd += list(extra)
+    return cmd
+
+
+def app_status(qemu_rc):
+    """The app's exit status from QEMU's: odd codes come from isa-debug-exit;
+    0 means the VM reset or powered off without one (no status carried)."""
+    if qemu_rc > 0 and qemu_rc % 2 == 1:
+        return (qemu_rc - 1) // 2
+    if qemu_rc == 0:
+        return 0
+    return None
+
+
+class Boot:
+    """One finished boot: serial output lines with host timestamps (seconds
+    since QEMU was started), QEMU's exit code and the app status."""
+
+    def __init__(self, cmd, lines, qemu_rc, timed_out, elapsed):
+        self.cmd = cmd
+        self.lines = lines  # [(t, text)]
+        self.qemu_rc = qemu_rc
+        self.timed_out = timed_out
+        self.elapsed = elapsed
+
+    @property
+    def output(self):
+        return "\n".join(text for _, text in self.lines)
+
+    @property
+    def status(self):
+        return None if self.timed_out else app_status(self.qemu_rc)
+
+    def time_of(self, prefix):
+        for t, text in self.lines:
+            if text.startswith(prefix):
+                return t
+        return None
+
+
+def boot(cmd, timeout=60, echo=None):
+    """Runs QEMU to completion (or until timeout), recording each serial line
+    with the host time it arrived."""
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0)
+    lines, buf, timed_out = [], b"", False
+    fd = proc.stdout.fileno()
+    import selectors
+    sel = selectors.DefaultSelector()
+    sel.register(fd, selectors.EVENT_READ)
+    while True:
+        left = timeout - (time.monotonic() - start)
+        if left <= 0:
+            timed_out = True
+            proc.kill()
+            break
+        if not sel.select(min(left, 0.5)):
+            if proc.poll() is not None:
+                break
+            continue
+        chunk = os.read(fd, 65536)
+        now = time.monotonic() - start
+        if not chunk:
+            break
+        if echo:
+            echo.write(chunk.decode("utf-8", "replace"))
+            echo.flush()
+        buf += chunk
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            lines.append((now, line.decode("utf-8", "replace").rstrip("\r")))
+    if buf:
+        lines.append((time.monotonic() - start, buf.decode("utf-8", "replace").rstrip("\r")))
+    rc = proc.wait()
+    sel.close()
+    proc.stdout.close()
+    return Boot(cmd, lines, rc, timed_out, time.monotonic() - start)

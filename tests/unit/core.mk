@@ -1,0 +1,7 @@
+# Host unit tests of core/ and lib/ pure logic (see Makefile: UNIT_TESTS).
+UNIT_TESTS += test_cmdline test_boot_info test_page_alloc test_heap test_format
+test_cmdline_SRCS := tests/unit/test_cmdline.c core/cmdline.c
+test_boot_info_SRCS := tests/unit/test_boot_info.c core/boot_info.c
+test_page_alloc_SRCS := tests/unit/test_page_alloc.c core/page_alloc.c
+test_heap_SRCS := tests/unit/test_heap.c core/heap.c
+test_format_SRCS := tests/unit/test_format.c lib/format.c
