@@ -7,7 +7,8 @@ BUILD ?= build
 CC := gcc
 HOSTCC := gcc
 FUZZCC := clang
-PYTHON := python3
+# Debian's python3 carries python3-pytest (a pyenv python3 may come first in PATH).
+PYTHON := $(firstword $(wildcard /usr/bin/python3) python3)
 
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-strict-aliasing \
