@@ -74,6 +74,12 @@ static void report_memory(void)
     for (unsigned i = 0; i < bi.n_memmap; i++)
         pr_debug("  %#014llx-%#014llx type %u\n", (unsigned long long)bi.memmap[i].base,
                  (unsigned long long)(bi.memmap[i].base + bi.memmap[i].size), bi.memmap[i].type);
+    for (unsigned i = 0; i < bi.n_modules; i++)
+        pr_info("boot: module %u at %#llx, %llu bytes, \"%s\"\n", i, (unsigned long long)bi.modules[i].base,
+                (unsigned long long)bi.modules[i].size, bi.modules[i].cmdline);
+    if (bi.rsdp_addr || bi.rsdp_copy_len)
+        pr_debug("boot: ACPI RSDP %s %#llx\n", bi.rsdp_copy_len ? "copy at" : "at",
+                 (unsigned long long)(bi.rsdp_copy_len ? (uint64_t)(uintptr_t)bi.rsdp_copy : bi.rsdp_addr));
 }
 
 static void *app_thread(void *arg)

@@ -27,7 +27,9 @@ def qemu_command(preset, kernel, cmdline="", memory="64M", smp=1, disks=(), icou
     p = PRESETS[preset]
     cmd = [QEMU, "-M", p["machine"], "-m", str(memory), "-smp", str(smp),
            "-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio",
-           "-no-reboot", "-device", DEBUG_EXIT, "-kernel", kernel, "-append", cmdline]
+           "-no-reboot", "-device", DEBUG_EXIT]
+    if kernel:  # None: firmware boots from a disk or CD given in extra
+        cmd += ["-kernel", kernel, "-append", cmdline]
     cmd += ["-accel", "tcg"] if not icount else ["-accel", "tcg", "-icount", "shift=0"]
     for i, disk in enumerate(disks):
         cmd += ["-drive", "file=%s,if=none,id=disk%d,format=raw" % (disk, i)]

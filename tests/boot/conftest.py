@@ -29,7 +29,8 @@ class Booter:
 
     def __call__(self, cmdline, app="ktest", preset="microvm", memory="64M", smp=1, timeout=60,
                  expect_status=None, **kw):
-        cmd = kq.qemu_command(preset, app_kernel(app), cmdline, memory=memory, smp=smp, **kw)
+        kernel = app_kernel(app) if app else None
+        cmd = kq.qemu_command(preset, kernel, cmdline, memory=memory, smp=smp, **kw)
         b = kq.boot(cmd, timeout=timeout)
         self.count += 1
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.request.node.nodeid)
