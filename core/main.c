@@ -67,6 +67,19 @@ static void parse_cmdline(void)
         console_set_level(LOG_DEBUG);
 }
 
+/* A checksum of a module, so tests can see it survived memory set-up. */
+static uint64_t fnv1a(uint64_t phys, uint64_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (uint64_t i = 0; i < len; i++) {
+        int64_t pa = paging_translate(phys + i);
+        if (pa < 0)
+            return 0;
+        h = (h ^ *(const uint8_t *)(uintptr_t)pa) * 0x100000001b3ull;
+    }
+    return h;
+}
+
 static void report_memory(void)
 {
     pr_info("memory: %llu KiB RAM, %llu KiB free after the kernel\n",
@@ -74,9 +87,12 @@ static void report_memory(void)
     for (unsigned i = 0; i < bi.n_memmap; i++)
         pr_debug("  %#014llx-%#014llx type %u\n", (unsigned long long)bi.memmap[i].base,
                  (unsigned long long)(bi.memmap[i].base + bi.memmap[i].size), bi.memmap[i].type);
-    for (unsigned i = 0; i < bi.n_modules; i++)
-        pr_info("boot: module %u at %#llx, %llu bytes, \"%s\"\n", i, (unsigned long long)bi.modules[i].base,
-                (unsigned long long)bi.modules[i].size, bi.modules[i].cmdline);
+    for (unsigned i = 0; i < bi.n_modules; i++) {
+        const struct boot_module *m = &bi.modules[i];
+        pr_info("boot: module %u at %#llx, %llu bytes, \"%s\"\n", i, (unsigned long long)m->base,
+                (unsigned long long)m->size, m->cmdline);
+        pr_debug("boot: module %u fnv1a %#018llx\n", i, (unsigned long long)fnv1a(m->base, m->size));
+    }
     if (bi.rsdp_addr || bi.rsdp_copy_len)
         pr_debug("boot: ACPI RSDP %s %#llx\n", bi.rsdp_copy_len ? "copy at" : "at",
                  (unsigned long long)(bi.rsdp_copy_len ? (uint64_t)(uintptr_t)bi.rsdp_copy : bi.rsdp_addr));

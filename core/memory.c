@@ -20,7 +20,24 @@ static struct spinlock stack_lock = SPINLOCK_INIT;
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
 
-/* Bitmap goes in the first RAM range above the kernel that can hold it. */
+/* Moves start past any boot module overlapping [start, start + bytes). */
+static uint64_t skip_modules(const struct boot_info *bi, uint64_t start, uint64_t bytes)
+{
+    for (int moved = 1; moved;) {
+        moved = 0;
+        for (unsigned i = 0; i < bi->n_modules; i++) {
+            const struct boot_module *m = &bi->modules[i];
+            if (start < m->base + m->size && m->base < start + bytes) {
+                start = align_up(m->base + m->size, PAGE_SIZE);
+                moved = 1;
+            }
+        }
+    }
+    return start;
+}
+
+/* Bitmap goes in the first RAM range above the kernel that can hold it
+ * without covering a boot module (an initrd GRUB put right after us). */
 static uint64_t *place_bitmap(const struct boot_info *bi, uint64_t bytes)
 {
     uint64_t kend = (uint64_t)(uintptr_t)__kernel_end;
@@ -28,7 +45,7 @@ static uint64_t *place_bitmap(const struct boot_info *bi, uint64_t bytes)
         const struct mem_region *r = &bi->memmap[i];
         if (r->type != MEM_RAM)
             continue;
-        uint64_t start = align_up(r->base > kend ? r->base : kend, PAGE_SIZE);
+        uint64_t start = skip_modules(bi, align_up(r->base > kend ? r->base : kend, PAGE_SIZE), bytes);
         if (start >= r->base + r->size || r->base + r->size - start < bytes)
             continue;
         if (start + bytes > 0x100000000ull)
