@@ -156,6 +156,7 @@ void kmain(uint32_t proto, uint32_t info)
     bootchart_mark("clock");
 
     sched_init();
+    smp_boot(NULL, 0); /* CPU list comes from firmware tables (issue 6) */
     irq_enable();
     app_start();
     bootchart_mark("scheduler");

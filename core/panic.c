@@ -63,6 +63,7 @@ static void vpanic(struct int_frame *f, uint64_t rbp, const char *fmt, va_list a
         power_off(PANIC_EXIT_STATUS);
     }
     console_panic_mode();
+    smp_stop_others();
     char msg[256];
     fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
     struct thread *t = this_cpu() ? this_cpu()->current : NULL;

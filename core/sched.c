@@ -1,10 +1,14 @@
-/* The scheduler: a FIFO run queue with a 10 ms time slice that is armed only
- * while another thread waits to run, so an idle or lone thread costs no ticks. */
+/* The scheduler: one FIFO run queue shared by all CPUs (load spreads by
+ * itself), a reschedule IPI to wake an idle CPU when a thread becomes
+ * runnable, and a 10 ms time slice per CPU that is armed only while another
+ * thread waits to run, so an idle or lone thread costs no ticks. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "arch/x86.h"
 #include "clock.h"
 #include "cpu.h"
+#include "irq.h"
 #include "log.h"
 #include "memory.h"
 #include "panic.h"
@@ -21,7 +25,6 @@ static struct waitq runq;
 static unsigned next_id;
 static unsigned live_threads;
 static struct thread boot_thread;
-static struct timer slice_timer;
 
 uint64_t sched_lock(void) { return spin_lock_irqsave(&sched_lk); }
 void sched_unlock(uint64_t flags) { spin_unlock_irqrestore(&sched_lk, flags); }
@@ -58,10 +61,10 @@ static void slice_expired(struct timer *t, void *arg)
 static void update_slice(struct cpu *c)
 {
     if (runq.head && c->current != c->idle) {
-        if (!slice_timer.armed)
-            timer_arm(&slice_timer, clock_monotonic_ns() + SLICE_NS);
-    } else if (slice_timer.armed) {
-        timer_cancel(&slice_timer);
+        if (!c->slice_timer.armed)
+            timer_arm(&c->slice_timer, clock_monotonic_ns() + SLICE_NS);
+    } else if (c->slice_timer.armed) {
+        timer_cancel(&c->slice_timer);
     }
 }
 
@@ -118,15 +121,33 @@ void schedule(void)
     sched_unlock(flags);
 }
 
+/* Another CPU sitting in its idle thread, or NULL. */
+static struct cpu *find_idle_cpu(struct cpu *self)
+{
+    for (unsigned i = 0; i < ncpus; i++) {
+        struct cpu *o = cpus[i];
+        if (o != self && o->online && o->current == o->idle && !o->need_resched)
+            return o;
+    }
+    return NULL;
+}
+
 static void make_runnable_locked(struct thread *t)
 {
     struct cpu *c = this_cpu();
     t->state = THREAD_RUNNABLE;
     q_push(&runq, t);
-    if (c->current == c->idle)
+    if (c->current == c->idle) {
         c->need_resched = true;
-    else
-        update_slice(c);
+        return;
+    }
+    struct cpu *idle = find_idle_cpu(c);
+    if (idle) {
+        idle->need_resched = true;
+        smp_send_ipi(idle, VEC_RESCHED);
+        return;
+    }
+    update_slice(c);
 }
 
 void sched_wait_locked(struct waitq *wq)
@@ -152,17 +173,42 @@ void sched_wake_all_locked(struct waitq *wq)
         ;
 }
 
-void sched_init(void)
+static void resched_ipi(struct int_frame *f, void *arg)
 {
-    struct cpu *c = this_cpu();
-    struct thread *t = &boot_thread;
-    strlcpy(t->name, "idle0", sizeof(t->name));
+    (void)f;
+    (void)arg;
+    this_cpu()->need_resched = true; /* acted on at interrupt exit */
+}
+
+/* Makes the code running now on this CPU its idle thread. */
+static void adopt_idle(struct cpu *c, struct thread *t)
+{
     t->state = THREAD_RUNNING;
     t->on_cpu = true;
-    t->id = next_id++;
     c->current = t;
     c->idle = t;
-    timer_setup(&slice_timer, slice_expired, NULL);
+    timer_setup(&c->slice_timer, slice_expired, NULL);
+    uint64_t flags = sched_lock();
+    t->id = next_id++;
+    sched_unlock(flags);
+}
+
+void sched_init(void)
+{
+    strlcpy(boot_thread.name, "idle0", sizeof(boot_thread.name));
+    adopt_idle(this_cpu(), &boot_thread);
+    irq_set_handler(VEC_RESCHED, resched_ipi, NULL);
+}
+
+int sched_init_ap(void)
+{
+    struct cpu *c = this_cpu();
+    struct thread *t = calloc(1, sizeof(*t));
+    if (!t)
+        return -1;
+    snprintf(t->name, sizeof(t->name), "idle%u", c->id);
+    adopt_idle(c, t);
+    return 0;
 }
 
 void sched_idle_loop(void)
@@ -293,6 +339,12 @@ void thread_sleep_ns(uint64_t ns)
     sched_unlock(flags);
 }
 
-struct thread *thread_current(void) { return this_cpu()->current; }
+struct thread *thread_current(void)
+{
+    /* One instruction: no preemption between finding the CPU and reading it. */
+    struct thread *t;
+    __asm__ volatile("movq %%gs:8, %0" : "=r"(t));
+    return t;
+}
 
 unsigned sched_thread_count(void) { return live_threads; }

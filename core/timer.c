@@ -1,27 +1,28 @@
-/* Kernel timers: a deadline-sorted list; the LAPIC timer is programmed for
- * the head only, so nothing ticks while nothing is due. */
+/* Kernel timers: a deadline-sorted list per CPU; each CPU's LAPIC timer is
+ * programmed for its list's head only, so nothing ticks while nothing is
+ * due. One lock covers all lists: timers move between CPUs when re-armed. */
 #include <stddef.h>
 #include "clock.h"
+#include "cpu.h"
 #include "irq.h"
 #include "spinlock.h"
 #include "timer.h"
 
 static struct spinlock lk = SPINLOCK_INIT;
-static struct timer *head;
 
-static void reprogram_locked(void)
+static void reprogram_locked(struct cpu *c)
 {
-    if (!head) {
+    if (!c->timers) {
         lapic_timer_oneshot_ns(0);
         return;
     }
     uint64_t now = clock_monotonic_ns();
-    lapic_timer_oneshot_ns(head->deadline > now ? head->deadline - now : 1);
+    lapic_timer_oneshot_ns(c->timers->deadline > now ? c->timers->deadline - now : 1);
 }
 
 static void remove_locked(struct timer *t)
 {
-    for (struct timer **pp = &head; *pp; pp = &(*pp)->next) {
+    for (struct timer **pp = &t->cpu->timers; *pp; pp = &(*pp)->next) {
         if (*pp == t) {
             *pp = t->next;
             break;
@@ -36,6 +37,7 @@ void timer_setup(struct timer *t, timer_fn fn, void *arg)
     t->fn = fn;
     t->arg = arg;
     t->next = NULL;
+    t->cpu = NULL;
     t->armed = false;
     t->deadline = 0;
 }
@@ -45,15 +47,17 @@ void timer_arm(struct timer *t, uint64_t deadline_ns)
     uint64_t flags = spin_lock_irqsave(&lk);
     if (t->armed)
         remove_locked(t);
+    struct cpu *c = this_cpu();
+    t->cpu = c;
     t->deadline = deadline_ns;
-    struct timer **pp = &head;
+    struct timer **pp = &c->timers;
     while (*pp && (*pp)->deadline <= deadline_ns)
         pp = &(*pp)->next;
     t->next = *pp;
     *pp = t;
     t->armed = true;
-    if (head == t)
-        reprogram_locked();
+    if (c->timers == t)
+        reprogram_locked(c);
     spin_unlock_irqrestore(&lk, flags);
 }
 
@@ -61,10 +65,12 @@ void timer_cancel(struct timer *t)
 {
     uint64_t flags = spin_lock_irqsave(&lk);
     if (t->armed) {
-        int was_head = head == t;
+        struct cpu *c = t->cpu;
+        int was_head = c->timers == t;
         remove_locked(t);
-        if (was_head)
-            reprogram_locked();
+        /* Another CPU's LAPIC may fire early for it; it finds nothing due. */
+        if (was_head && c == this_cpu())
+            reprogram_locked(c);
     }
     spin_unlock_irqrestore(&lk, flags);
 }
@@ -74,17 +80,18 @@ static void timer_interrupt(struct int_frame *f, void *arg)
     (void)f;
     (void)arg;
     uint64_t flags = spin_lock_irqsave(&lk);
+    struct cpu *c = this_cpu();
     uint64_t now = clock_monotonic_ns();
     struct timer *expired = NULL, **tail = &expired;
-    while (head && head->deadline <= now) {
-        struct timer *t = head;
-        head = t->next;
+    while (c->timers && c->timers->deadline <= now) {
+        struct timer *t = c->timers;
+        c->timers = t->next;
         t->next = NULL;
         t->armed = false;
         *tail = t;
         tail = &t->next;
     }
-    reprogram_locked();
+    reprogram_locked(c);
     spin_unlock_irqrestore(&lk, flags);
     while (expired) {
         struct timer *t = expired;

@@ -1,23 +1,45 @@
-/* Per-CPU data, reached through %gs. One CPU runs today; the layout is
- * ready for SMP. */
+/* Per-CPU data, reached through %gs: the CPU's identity, its current and
+ * idle threads, scheduling flags, its timer list and its descriptor tables. */
 #ifndef KESTREL_CPU_H
 #define KESTREL_CPU_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include "timer.h"
+
+#define MAX_CPUS 64
+#define IST_SIZE 8192
 
 struct thread;
 
+struct tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+} __attribute__((packed));
+
 struct cpu {
     struct cpu *self; /* %gs:0 */
+    struct thread *current; /* %gs:8, read in one instruction by thread_current() */
     unsigned id;
     uint32_t apic_id;
-    struct thread *current;
     struct thread *idle;
     struct thread *prev; /* thread just switched away from, until finish_switch() */
     volatile bool need_resched;
+    volatile bool online;
     unsigned irq_depth;
-    uint64_t ticks; /* timer interrupts taken */
+    struct timer *timers; /* this CPU's pending timers, by deadline */
+    struct timer slice_timer;
+    uint64_t gdt[5];
+    struct tss tss;
+    uint8_t *ist_stacks; /* 3 * IST_SIZE */
 };
+
+_Static_assert(offsetof(struct cpu, current) == 8, "thread_current() reads %gs:8");
 
 static inline struct cpu *this_cpu(void)
 {
@@ -26,8 +48,17 @@ static inline struct cpu *this_cpu(void)
     return c;
 }
 
+extern struct cpu *cpus[MAX_CPUS];
+extern unsigned ncpus; /* CPUs online */
+
 void cpu_init_bsp(void);
-void gdt_init(struct cpu *c);
-void idt_init(void);
+/* Per-CPU tables for c (GDT, TSS with interrupt stacks, %gs, IDT). */
+void cpu_init_tables(struct cpu *c);
+
+/* arch/x86_64/smp.c: start the CPUs whose APIC ids are listed. Returns how
+ * many are online (including the caller). */
+unsigned smp_boot(const uint32_t *apic_ids, unsigned n);
+void smp_send_ipi(const struct cpu *c, unsigned vector);
+void smp_stop_others(void);
 
 #endif

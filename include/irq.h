@@ -14,6 +14,8 @@ struct int_frame {
 #define VEC_FIRST_DEVICE 0x30
 #define VEC_LAST_DEVICE 0xdf
 #define VEC_LAPIC_TIMER 0xef
+#define VEC_RESCHED 0xf0 /* IPI: a thread became runnable, look at the run queue */
+#define VEC_HALT 0xf1    /* IPI: another CPU panicked, stop */
 #define VEC_SPURIOUS 0xff
 
 typedef void (*irq_handler_fn)(struct int_frame *f, void *arg);
@@ -29,6 +31,10 @@ uint32_t lapic_id(void);
 /* Calibrated LAPIC timer: fire VEC_LAPIC_TIMER once after ns (0 = stop). */
 void lapic_timer_oneshot_ns(uint64_t ns);
 void lapic_timer_calibrate(uint64_t ticks_per_sec);
+/* On an AP: arm its LAPIC timer with the rate the BSP measured. */
+void lapic_timer_enable(void);
+/* Raw ICR write: low word (vector, delivery mode, ...) to one APIC id. */
+void lapic_send_icr(uint32_t apic_id, uint32_t low);
 void lapic_timer_prepare_calibration(void);
 uint32_t lapic_timer_count(void);
 int lapic_is_x2apic(void);

@@ -36,6 +36,8 @@ struct thread {
 #define THREAD_STACK_DEFAULT (16 * 1024)
 
 void sched_init(void);
+/* On an AP, after its per-CPU tables: make the running code its idle thread. */
+int sched_init_ap(void);
 void sched_idle_loop(void) __attribute__((noreturn));
 struct thread *thread_create(const char *name, thread_fn fn, void *arg, size_t stack_size);
 void *thread_join(struct thread *t);

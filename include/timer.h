@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct timer;
+struct cpu;
 typedef void (*timer_fn)(struct timer *t, void *arg);
 
 struct timer {
@@ -14,6 +15,7 @@ struct timer {
     timer_fn fn;
     void *arg;
     struct timer *next;
+    struct cpu *cpu; /* whose list it is on; timers fire on the CPU that armed them */
     bool armed;
 };
 

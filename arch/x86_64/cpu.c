@@ -1,21 +1,9 @@
 /* Per-CPU setup: GDT with a TSS (interrupt stacks for faults that must work
- * even when the thread's stack is gone), the IDT and %gs per-CPU base. */
+ * even when the thread's stack is gone), the shared IDT and the %gs base. */
 #include <string.h>
 #include "arch/x86.h"
 #include "cpu.h"
 #include "irq.h"
-
-#define IST_SIZE 8192
-
-struct tss {
-    uint32_t reserved0;
-    uint64_t rsp[3];
-    uint64_t reserved1;
-    uint64_t ist[7];
-    uint64_t reserved2;
-    uint16_t reserved3;
-    uint16_t iomap_base;
-} __attribute__((packed));
 
 struct idt_entry {
     uint16_t off_lo;
@@ -35,28 +23,28 @@ struct table_ptr {
 /* IST 1: double fault, 2: page fault, 3: NMI and machine check. */
 enum { IST_DF = 1, IST_PF = 2, IST_NMI = 3 };
 
+struct cpu *cpus[MAX_CPUS];
+unsigned ncpus;
 static struct cpu bsp_cpu;
-static struct tss bsp_tss;
-static uint64_t bsp_gdt[5];
-static uint8_t ist_stacks[3][IST_SIZE] __attribute__((aligned(16)));
+static uint8_t bsp_ist[3 * IST_SIZE] __attribute__((aligned(16)));
 static struct idt_entry idt[256];
 extern char isr_stubs[];
 
-void gdt_init(struct cpu *c)
+static void gdt_load(struct cpu *c)
 {
-    (void)c;
-    memset(&bsp_tss, 0, sizeof(bsp_tss));
+    struct tss *t = &c->tss;
+    memset(t, 0, sizeof(*t));
     for (int i = 0; i < 3; i++)
-        bsp_tss.ist[i] = (uint64_t)(uintptr_t)(ist_stacks[i] + IST_SIZE);
-    bsp_tss.iomap_base = sizeof(bsp_tss);
-    uint64_t base = (uint64_t)(uintptr_t)&bsp_tss, limit = sizeof(bsp_tss) - 1;
-    bsp_gdt[0] = 0;
-    bsp_gdt[1] = 0x00af9a000000ffffull; /* 0x08 code64 */
-    bsp_gdt[2] = 0x00cf92000000ffffull; /* 0x10 data */
-    bsp_gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) | (((limit >> 16) & 0xf) << 48) |
-                 (((base >> 24) & 0xff) << 56);
-    bsp_gdt[4] = base >> 32;
-    struct table_ptr p = { sizeof(bsp_gdt) - 1, (uint64_t)(uintptr_t)bsp_gdt };
+        t->ist[i] = (uint64_t)(uintptr_t)(c->ist_stacks + (i + 1) * IST_SIZE);
+    t->iomap_base = sizeof(*t);
+    uint64_t base = (uint64_t)(uintptr_t)t, limit = sizeof(*t) - 1;
+    c->gdt[0] = 0;
+    c->gdt[1] = 0x00af9a000000ffffull; /* 0x08 code64 */
+    c->gdt[2] = 0x00cf92000000ffffull; /* 0x10 data */
+    c->gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) | (((limit >> 16) & 0xf) << 48) |
+                (((base >> 24) & 0xff) << 56);
+    c->gdt[4] = base >> 32;
+    struct table_ptr p = { sizeof(c->gdt) - 1, (uint64_t)(uintptr_t)c->gdt };
     __asm__ volatile("lgdt %0\n"
                      "pushq $0x08\n"
                      "leaq 1f(%%rip), %%rax\n"
@@ -87,7 +75,7 @@ static void idt_set(unsigned vec, unsigned ist)
     };
 }
 
-void idt_init(void)
+static void idt_build(void)
 {
     for (unsigned v = 0; v < 256; v++)
         idt_set(v, 0);
@@ -95,15 +83,24 @@ void idt_init(void)
     idt_set(8, IST_DF);
     idt_set(14, IST_PF);
     idt_set(18, IST_NMI);
+}
+
+void cpu_init_tables(struct cpu *c)
+{
+    c->self = c;
+    wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)c);
+    gdt_load(c);
     struct table_ptr p = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
     __asm__ volatile("lidt %0" ::"m"(p));
 }
 
 void cpu_init_bsp(void)
 {
-    bsp_cpu.self = &bsp_cpu;
+    idt_build();
     bsp_cpu.id = 0;
-    wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)&bsp_cpu);
-    gdt_init(&bsp_cpu);
-    idt_init();
+    bsp_cpu.ist_stacks = bsp_ist;
+    bsp_cpu.online = true;
+    cpus[0] = &bsp_cpu;
+    ncpus = 1;
+    cpu_init_tables(&bsp_cpu);
 }

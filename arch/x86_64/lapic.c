@@ -9,6 +9,8 @@
 #define REG_TPR 0x80
 #define REG_EOI 0xb0
 #define REG_SVR 0xf0
+#define REG_ICR_LOW 0x300
+#define REG_ICR_HIGH 0x310
 #define REG_LVT_TIMER 0x320
 #define REG_LVT_LINT0 0x350
 #define REG_TIMER_INIT 0x380
@@ -45,7 +47,8 @@ void lapic_init(void)
         wrmsr(MSR_APIC_BASE, base | (1u << 11) | (1u << 10));
     } else {
         wrmsr(MSR_APIC_BASE, base | (1u << 11));
-        mmio = ioremap(base & ~0xfffull, 4096);
+        if (!mmio)
+            mmio = ioremap(base & ~0xfffull, 4096);
     }
     wr(REG_TPR, 0);
     wr(REG_SVR, 0x100 | VEC_SPURIOUS);
@@ -66,11 +69,29 @@ void lapic_timer_prepare_calibration(void)
 
 uint32_t lapic_timer_count(void) { return rd(REG_TIMER_CUR); }
 
+void lapic_timer_enable(void)
+{
+    wr(REG_TIMER_DIV, 0x3);
+    wr(REG_TIMER_INIT, 0);
+    wr(REG_LVT_TIMER, VEC_LAPIC_TIMER); /* one-shot, unmasked */
+}
+
 void lapic_timer_calibrate(uint64_t ticks_per_sec)
 {
     timer_mult = (ticks_per_sec << 32) / 1000000000u;
-    wr(REG_TIMER_INIT, 0);
-    wr(REG_LVT_TIMER, VEC_LAPIC_TIMER); /* one-shot, unmasked */
+    lapic_timer_enable();
+}
+
+void lapic_send_icr(uint32_t apic_id, uint32_t low)
+{
+    if (x2apic) {
+        wrmsr(0x830, ((uint64_t)apic_id << 32) | low);
+        return;
+    }
+    wr(REG_ICR_HIGH, apic_id << 24);
+    wr(REG_ICR_LOW, low);
+    for (int i = 0; i < 1000000 && (rd(REG_ICR_LOW) & (1u << 12)); i++)
+        cpu_relax(); /* delivery pending */
 }
 
 void lapic_timer_oneshot_ns(uint64_t ns)

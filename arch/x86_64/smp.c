@@ -1,0 +1,137 @@
+/* SMP bring-up: INIT-SIPI-SIPI to each CPU firmware listed, one at a time
+ * through the real-mode trampoline; a CPU that does not come up in time is
+ * reported and skipped. Also the IPIs the scheduler and panic use. */
+#include <string.h>
+#include "arch/x86.h"
+#include "clock.h"
+#include "cpu.h"
+#include "irq.h"
+#include "log.h"
+#include "memory.h"
+#include "panic.h"
+#include "sched.h"
+
+#define TRAMPOLINE_PHYS 0x8000ull
+#define AP_STACK_SIZE (16 * 1024)
+#define ICR_INIT 0x4500u
+#define ICR_STARTUP 0x4600u
+
+struct tramp_params {
+    uint32_t cr3;
+    uint32_t efer;
+    uint64_t stack;
+    uint64_t cpu;
+};
+
+extern char smp_trampoline_start[], smp_trampoline_end[], smp_tramp_params[];
+void ap_entry(struct cpu *c) __attribute__((noreturn));
+
+static void halt_ipi(struct int_frame *f, void *arg)
+{
+    (void)f;
+    (void)arg;
+    for (;;) {
+        irq_disable();
+        cpu_halt();
+    }
+}
+
+void smp_send_ipi(const struct cpu *c, unsigned vector) { lapic_send_icr(c->apic_id, vector); }
+
+void smp_stop_others(void)
+{
+    struct cpu *self = this_cpu();
+    for (unsigned i = 0; i < ncpus; i++) {
+        if (cpus[i] && cpus[i] != self && cpus[i]->online)
+            smp_send_ipi(cpus[i], VEC_HALT);
+    }
+}
+
+void ap_entry(struct cpu *c)
+{
+    cpu_init_tables(c);
+    lapic_init();
+    lapic_timer_enable();
+    c->apic_id = lapic_id();
+    if (sched_init_ap() < 0)
+        panic("cpu %u: no memory for its idle thread", c->id);
+    __atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
+    irq_enable();
+    sched_idle_loop();
+}
+
+static bool wait_online(struct cpu *c, uint64_t ns)
+{
+    uint64_t end = clock_monotonic_ns() + ns;
+    while (clock_monotonic_ns() < end) {
+        if (__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
+            return true;
+        cpu_relax();
+    }
+    return false;
+}
+
+static struct cpu *new_cpu(unsigned id, uint32_t apic_id, uint64_t *stack_top)
+{
+    struct cpu *c = pages_alloc((sizeof(struct cpu) + PAGE_SIZE - 1) / PAGE_SIZE, PAGE_SIZE);
+    uint8_t *ist = pages_alloc(3 * IST_SIZE / PAGE_SIZE, PAGE_SIZE);
+    void *stack = stack_alloc(AP_STACK_SIZE, stack_top);
+    if (!c || !ist || !stack)
+        panic("smp: out of memory starting cpu %u", id);
+    c->id = id;
+    c->apic_id = apic_id;
+    c->ist_stacks = ist;
+    return c;
+}
+
+static bool start_cpu(struct cpu *c, uint64_t stack_top)
+{
+    struct tramp_params *p =
+        (struct tramp_params *)(uintptr_t)(TRAMPOLINE_PHYS + (smp_tramp_params - smp_trampoline_start));
+    p->stack = stack_top;
+    p->cpu = (uint64_t)(uintptr_t)c;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    /* Virtual CPUs need none of the 10 ms/200 us pauses real hardware did;
+     * the second SIPI is only sent if the first one was not enough. */
+    lapic_send_icr(c->apic_id, ICR_INIT);
+    lapic_send_icr(c->apic_id, ICR_STARTUP | (TRAMPOLINE_PHYS >> 12));
+    if (wait_online(c, 20000000))
+        return true;
+    lapic_send_icr(c->apic_id, ICR_STARTUP | (TRAMPOLINE_PHYS >> 12));
+    return wait_online(c, 500000000);
+}
+
+unsigned smp_boot(const uint32_t *apic_ids, unsigned n)
+{
+    irq_set_handler(VEC_HALT, halt_ipi, NULL);
+    uint32_t self = lapic_id();
+    cpus[0]->apic_id = self;
+    if (n <= 1)
+        return ncpus;
+    uint64_t cr3 = read_cr3();
+    if (cr3 >= 0x100000000ull)
+        panic("smp: page tables above 4 GiB cannot be loaded by the trampoline");
+    size_t size = (size_t)(smp_trampoline_end - smp_trampoline_start);
+    paging_map(TRAMPOLINE_PHYS, TRAMPOLINE_PHYS, PAGE_SIZE, MAP_WRITE | MAP_EXEC);
+    memcpy((void *)(uintptr_t)TRAMPOLINE_PHYS, smp_trampoline_start, size);
+    struct tramp_params *p =
+        (struct tramp_params *)(uintptr_t)(TRAMPOLINE_PHYS + (smp_tramp_params - smp_trampoline_start));
+    p->cr3 = (uint32_t)cr3;
+    p->efer = 0x100 | (uint32_t)(rdmsr(MSR_EFER) & 0x800);
+    for (unsigned i = 0; i < n && ncpus < MAX_CPUS; i++) {
+        if (apic_ids[i] == self)
+            continue;
+        uint64_t top;
+        struct cpu *c = new_cpu(ncpus, apic_ids[i], &top);
+        cpus[ncpus] = c;
+        if (!start_cpu(c, top)) {
+            pr_warn("smp: cpu with APIC id %u did not start; skipped\n", apic_ids[i]);
+            cpus[ncpus] = NULL;
+            continue; /* its memory stays allocated: it might still wake up late */
+        }
+        ncpus++;
+    }
+    /* The trampoline page goes back to being data. */
+    paging_map(TRAMPOLINE_PHYS, TRAMPOLINE_PHYS, PAGE_SIZE, MAP_WRITE);
+    return ncpus;
+}
