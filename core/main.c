@@ -98,6 +98,21 @@ static void report_memory(void)
                  (unsigned long long)(bi.rsdp_copy_len ? (uint64_t)(uintptr_t)bi.rsdp_copy : bi.rsdp_addr));
 }
 
+static struct platform_signals signals;
+
+static const struct platform_signals *collect_signals(void)
+{
+    hypervisor_detect(&signals);
+    signals.proto = bi.proto;
+    signals.qemu_fw_cfg = qemu_fw_cfg_present();
+    while (cmdline_param(&opts, "virtio_mmio.device", signals.mmio_devices))
+        signals.mmio_devices++;
+    pr_debug("platform: cpuid '%s' at %#x, fw_cfg %d, mmio %u, acpi %d (oem '%s'), smbios %d ('%s' / '%s')\n",
+             signals.hv_signature, signals.hv_base, signals.qemu_fw_cfg, signals.mmio_devices, signals.acpi,
+             signals.acpi_oem, signals.smbios, signals.smbios_vendor, signals.smbios_product);
+    return &signals;
+}
+
 static void *app_thread(void *arg)
 {
     (void)arg;
@@ -143,7 +158,7 @@ void kmain(uint32_t proto, uint32_t info)
     ioapic_init(IOAPIC_DEFAULT_BASE);
     bootchart_mark("cpu/irq");
 
-    const struct platform *plat = platform_select(&bi, opts.platform);
+    const struct platform *plat = platform_select(collect_signals(), opts.platform);
     if (!plat)
         power_off(EXIT_USAGE);
     bootchart_mark("platform");

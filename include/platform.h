@@ -3,30 +3,84 @@
  * them against boot_info (or takes --platform=NAME). */
 #ifndef KESTREL_PLATFORM_H
 #define KESTREL_PLATFORM_H
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "boot_info.h"
+
+/* What detection looks at: gathered once (CPUID, boot protocol, firmware
+ * facts), then scored by every descriptor. Strings are "" when absent. */
+struct platform_signals {
+    char hv_signature[13]; /* CPUID hypervisor leaf block, e.g. "KVMKVMKVM" */
+    uint32_t hv_base;      /* leaf where it was found (Xen may sit at 0x40000100) */
+    uint32_t hv_max_leaf;
+    enum boot_proto proto;
+    bool acpi, mptable, smbios;
+    char acpi_oem[7];        /* RSDP OEM id, e.g. "BOCHS " or "FIRECK" */
+    char smbios_vendor[48];  /* type 1 manufacturer */
+    char smbios_product[48]; /* type 1 product name */
+    char bios_version[48];   /* type 0 BIOS version ("4.11.amazon" on Xen EC2) */
+    bool ecam;               /* ACPI MCFG present (q35-style chipset) */
+    bool acpi_hw_reduced;    /* FADT says hardware-reduced (microvm, Firecracker) */
+    unsigned mmio_devices;   /* virtio-mmio devices from the command line or DSDT */
+    bool qemu_fw_cfg;        /* QEMU's fw_cfg answers "QEMU" at port 0x510 */
+};
+
+/* Common hypervisor signatures. */
+#define HV_KVM "KVMKVMKVM"
+#define HV_TCG "TCGTCGTCGTCG"
+#define HV_XEN "XenVMMXenVMM"
+#define HV_VMWARE "VMwareVMware"
+#define HV_VBOX "VBoxVBoxVBox"
+#define HV_HYPERV "Microsoft Hv"
+
+static inline int hv_is(const struct platform_signals *s, const char *sig)
+{
+    return __builtin_strcmp(s->hv_signature, sig) == 0;
+}
+
+/* Score helpers for descriptors: each adds points and a word to why. */
+struct detect_result {
+    int score;
+    char why[128];
+};
+void detect_add(struct detect_result *r, int points, const char *signal);
+int str_has(const char *haystack, const char *needle);
+
+void hypervisor_detect(struct platform_signals *s);
+int qemu_fw_cfg_present(void);
 
 struct platform {
     const char *name;
-    /* Match score against what boot told us (0 = no match); why gets the
-     * signals that matched. */
-    int (*detect)(const struct boot_info *bi, char *why, size_t why_len);
+    /* Scores the signals (0 = not this platform) and names what matched. */
+    void (*detect)(const struct platform_signals *s, struct detect_result *r);
     const char *const *clock_preference; /* NULL-terminated, may be NULL */
     void (*power_off)(int status);       /* returns if it could not */
     void (*reboot)(void);
     void (*panic_notify)(void);
 };
 
-/* The table holds pointers: gcc may pad structs to 32 bytes, pointers never. */
+/* The table holds pointers: gcc may pad structs to 32 bytes, pointers never.
+ * Host tests get a global pointer per descriptor instead of the section. */
+#ifdef HOST_TEST
+#define PLATFORM(var)                                                                           \
+    static const struct platform var;                                                           \
+    const struct platform *const platform_entry_##var = &var;                                   \
+    static const struct platform var
+#else
 #define PLATFORM(var)                                                                           \
     static const struct platform var;                                                           \
     static const struct platform *const var##_entry                                             \
         __attribute__((used, section(".kestrel.platforms." #var))) = &var;                      \
     static const struct platform var
+#endif
 
 /* Returns the chosen platform, or NULL (with an error printed) when forced
  * names no platform. */
-const struct platform *platform_select(const struct boot_info *bi, const char *forced);
+const struct platform *platform_select(const struct platform_signals *s, const char *forced);
+/* Pure: the best-scoring descriptor among n (ties: the first), for host tests. */
+const struct platform *platform_best(const struct platform *const *list, size_t n,
+                                     const struct platform_signals *s, struct detect_result *why);
 const struct platform *platform_current(void);
 void platform_panic_notify(void);
 

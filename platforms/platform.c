@@ -1,13 +1,11 @@
 /* platforms/: one file per platform descriptor, plus this selection code.
- * Detection scores every descriptor; the highest wins, ties go to the first. */
+ * Detection scores every descriptor against the signals; the highest
+ * wins, ties go to the first in the table. */
 #include <string.h>
 #include "log.h"
 #include "platform.h"
 
 extern const struct platform *const __start_kestrel_platforms[], *const __stop_kestrel_platforms[];
-#define for_each_platform(p)                                                                \
-    for (const struct platform *const *p##_p = __start_kestrel_platforms, *p;                 \
-         p##_p < __stop_kestrel_platforms && (p = *p##_p); p##_p++)
 static const struct platform *current;
 
 const struct platform *platform_current(void) { return current; }
@@ -18,34 +16,31 @@ void platform_panic_notify(void)
         current->panic_notify();
 }
 
-const struct platform *platform_select(const struct boot_info *bi, const char *forced)
+static void list_names(void)
 {
-    char why[128] = "";
+    for (const struct platform *const *p = __start_kestrel_platforms; p < __stop_kestrel_platforms; p++)
+        kprintf(" %s", (*p)->name);
+    kprintf("\n");
+}
+
+const struct platform *platform_select(const struct platform_signals *s, const char *forced)
+{
+    size_t n = (size_t)(__stop_kestrel_platforms - __start_kestrel_platforms);
     if (forced && *forced) {
-        for_each_platform(p) {
-            if (strcmp(p->name, forced) == 0) {
-                current = p;
-                pr_info("platform: %s (forced by --platform)\n", p->name);
-                return p;
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(__start_kestrel_platforms[i]->name, forced) == 0) {
+                current = __start_kestrel_platforms[i];
+                pr_info("platform: %s (forced by --platform)\n", current->name);
+                return current;
             }
         }
         pr_err("platform: unknown platform '%s'; known:", forced);
-        for_each_platform(p)
-            kprintf(" %s", p->name);
-        kprintf("\n");
+        list_names();
         return NULL;
     }
-    int best = -1;
-    for_each_platform(p) {
-        char w[128] = "";
-        int score = p->detect ? p->detect(bi, w, sizeof(w)) : 0;
-        if (score > best) {
-            best = score;
-            current = p;
-            strlcpy(why, w, sizeof(why));
-        }
-    }
+    struct detect_result why;
+    current = platform_best(__start_kestrel_platforms, n, s, &why);
     if (current)
-        pr_info("platform: %s (%s)\n", current->name, why[0] ? why : "no signal matched");
+        pr_info("platform: %s (%s)\n", current->name, why.why[0] ? why.why : "no signal matched");
     return current;
 }

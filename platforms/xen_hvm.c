@@ -1,0 +1,24 @@
+/* xen-hvm: a Xen HVM guest, started by the device model (hvmloader). */
+#include "platform.h"
+#include "power.h"
+
+static const char *const clocks[] = { "xen", "tsc", NULL };
+
+static void detect(const struct platform_signals *s, struct detect_result *r)
+{
+    if (!hv_is(s, HV_XEN))
+        return;
+    detect_add(r, 50, "CPUID XenVMMXenVMM");
+    if (s->proto != BOOT_PROTO_PVH)
+        detect_add(r, 20, "not booted through PVH");
+    if (str_has(s->smbios_vendor, "Xen"))
+        detect_add(r, 20, "SMBIOS vendor Xen");
+}
+
+PLATFORM(xen_hvm) = {
+    .name = "xen-hvm",
+    .detect = detect,
+    .clock_preference = clocks,
+    .power_off = power_off_acpi_or_reset,
+    .reboot = power_reboot_pc,
+};

@@ -1,0 +1,22 @@
+/* xen-pvh: a Xen PVH guest, entered through the PVH note with no firmware. */
+#include "platform.h"
+#include "power.h"
+
+static const char *const clocks[] = { "xen", "tsc", NULL };
+
+static void detect(const struct platform_signals *s, struct detect_result *r)
+{
+    if (!hv_is(s, HV_XEN))
+        return;
+    detect_add(r, 50, "CPUID XenVMMXenVMM");
+    if (s->proto == BOOT_PROTO_PVH)
+        detect_add(r, 30, "PVH entry");
+}
+
+PLATFORM(xen_pvh) = {
+    .name = "xen-pvh",
+    .detect = detect,
+    .clock_preference = clocks,
+    .power_off = power_off_acpi_or_reset,
+    .reboot = power_reboot_pc,
+};
