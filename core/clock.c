@@ -5,6 +5,7 @@
 #include "arch/x86.h"
 #include "clock.h"
 #include "log.h"
+#include "sched.h"
 
 extern const struct clock_source *const __start_kestrel_clocks[], *const __stop_kestrel_clocks[];
 #define for_each_clock(s)                                                                   \
@@ -28,12 +29,27 @@ static void list_names(void)
     kprintf("\n");
 }
 
+static uint64_t rtc_base_ns, rtc_base_mono;
+
+/* The RTC only has whole seconds: reading it lands anywhere in the second,
+ * so half a second is added to halve the worst-case error. */
+static void rtc_anchor(void)
+{
+    uint64_t t = rtc_read_ns();
+    if (t) {
+        rtc_base_ns = t + 500000000ull;
+        rtc_base_mono = clock_monotonic_ns();
+    }
+}
+
 static int use(const struct clock_source *s)
 {
     if (s->probe() != 0)
         return -1;
     current = s;
     pr_info("clock: %s, %llu Hz\n", s->name, (unsigned long long)(s->freq_hz ? s->freq_hz() : 0));
+    if (!s->wall_ns)
+        rtc_anchor();
     return 0;
 }
 
@@ -70,6 +86,31 @@ int clock_init(const char *const *preference, const char *forced)
 }
 
 uint64_t clock_monotonic_ns(void) { return current ? current->read_ns() : 0; }
+
+uint64_t clock_realtime_ns(void)
+{
+    if (current && current->wall_ns)
+        return current->wall_ns();
+    return rtc_base_ns ? rtc_base_ns + (clock_monotonic_ns() - rtc_base_mono) : 0;
+}
+
+void clock_timers_ready(void)
+{
+    if (current && current->timers_ready)
+        current->timers_ready();
+}
+
+void clock_cpu_init(void)
+{
+    if (current && current->cpu_init)
+        current->cpu_init();
+}
+
+int nanosleep_ns(uint64_t ns)
+{
+    thread_sleep_ns(ns);
+    return 0;
+}
 
 const struct clock_source *clock_current(void) { return current; }
 

@@ -10,6 +10,7 @@
 #include "cmdline.h"
 #include "console.h"
 #include "cpu.h"
+#include "driver.h"
 #include "irq.h"
 #include "log.h"
 #include "memory.h"
@@ -168,7 +169,10 @@ void kmain(uint32_t proto, uint32_t info)
     if (clock_init(plat->clock_preference, opts.clock) < 0)
         power_off(EXIT_USAGE);
     timer_init();
+    clock_timers_ready();
     bootchart_mark("clock");
+    drivers_init();
+    bootchart_mark("drivers");
 
     sched_init();
     smp_boot(NULL, 0); /* CPU list comes from firmware tables (issue 6) */

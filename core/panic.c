@@ -15,6 +15,18 @@
 #include "sched.h"
 
 static volatile int panicking;
+static void (*notifiers[PANIC_NOTIFIERS])(void);
+
+int panic_notifier_register(void (*fn)(void))
+{
+    for (int i = 0; i < PANIC_NOTIFIERS; i++) {
+        if (!notifiers[i]) {
+            notifiers[i] = fn;
+            return 0;
+        }
+    }
+    return -1;
+}
 
 static int readable(uint64_t addr)
 {
@@ -74,6 +86,8 @@ static void vpanic(struct int_frame *f, uint64_t rbp, const char *fmt, va_list a
         kprintf("  #r %#llx\n", (unsigned long long)f->rip);
     }
     backtrace_print(rbp);
+    for (int i = 0; i < PANIC_NOTIFIERS && notifiers[i]; i++)
+        notifiers[i]();
     platform_panic_notify();
     power_off(PANIC_EXIT_STATUS);
 }

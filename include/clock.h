@@ -11,6 +11,9 @@ struct clock_source {
     int (*probe)(void);        /* 0 when usable; sets up the source */
     uint64_t (*read_ns)(void); /* monotonic nanoseconds */
     uint64_t (*freq_hz)(void); /* counter frequency, for the boot line */
+    uint64_t (*wall_ns)(void); /* ns since 1970, if the source knows; else RTC */
+    void (*cpu_init)(void);    /* per-CPU set-up on each AP (kvmclock) */
+    void (*timers_ready)(void); /* timers work now (the PIT's keepalive) */
     bool stable_across_cpus;
 };
 
@@ -24,6 +27,13 @@ struct clock_source {
 /* Returns 0, or -1 when forced names an unknown or unusable source. */
 int clock_init(const char *const *preference, const char *forced);
 uint64_t clock_monotonic_ns(void);
+/* Time of day, ns since 1970-01-01 UTC: the source's wall clock, or the CMOS
+ * RTC read at boot plus monotonic time since. */
+uint64_t clock_realtime_ns(void);
+void clock_cpu_init(void);
+void clock_timers_ready(void);
+/* Sleeps the calling thread (the POSIX name apps expect). */
+int nanosleep_ns(uint64_t ns);
 const struct clock_source *clock_current(void);
 /* Busy-waits; for early boot and drivers that must poll. */
 void clock_delay_ns(uint64_t ns);
@@ -33,6 +43,17 @@ uint64_t tsc_hz(void);
 uint64_t tsc_to_ns(uint64_t ticks);
 /* Finds TSC and LAPIC timer rates: CPUID leaves, else PIT calibration. */
 int tsc_calibrate(void);
+/* CMOS RTC: the time of day at the moment of reading, ns since 1970, or 0. */
+uint64_t rtc_read_ns(void);
+/* Pure: days since 1970-01-01 for a proleptic Gregorian date. */
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
+
+/* HPET: the platform says where (ACPI HPET table, or the PC default). */
+void hpet_set_address(uint64_t phys);
+
+/* Xen clock: the Xen platform code hands over shared_info once mapped. */
+void xen_clock_attach(volatile void *shared_info);
+
 /* PIT: count ticks of its 1.193182 MHz input over about us microseconds
  * while sampling the TSC and LAPIC timer. Returns 0 or -1 if absent. */
 int pit_measure(uint64_t us, uint64_t *tsc_delta, uint64_t *lapic_delta, uint64_t *pit_ticks);

@@ -13,4 +13,9 @@ void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)))
 void panic_frame(struct int_frame *f, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 void backtrace_print(uint64_t rbp);
 
+/* Called once, in registration order, after the report and before the
+ * machine stops (pvpanic tells the hypervisor). At most PANIC_NOTIFIERS. */
+#define PANIC_NOTIFIERS 4
+int panic_notifier_register(void (*fn)(void));
+
 #endif

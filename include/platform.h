@@ -58,6 +58,7 @@ struct platform {
     void (*power_off)(int status);       /* returns if it could not */
     void (*reboot)(void);
     void (*panic_notify)(void);
+    bool isa_pvpanic; /* may have QEMU's ISA pvpanic at port 0x505 without saying so in ACPI */
 };
 
 /* The table holds pointers: gcc may pad structs to 32 bytes, pointers never.

@@ -26,4 +26,5 @@ PLATFORM(microvm) = {
     .clock_preference = clocks,
     .power_off = power_off_qemu,
     .reboot = power_reboot_pc,
+    .isa_pvpanic = true,
 };

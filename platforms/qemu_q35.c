@@ -19,4 +19,5 @@ PLATFORM(qemu_q35) = {
     .detect = detect,
     .power_off = power_off_qemu,
     .reboot = power_reboot_pc,
+    .isa_pvpanic = true,
 };

@@ -55,8 +55,9 @@ class Boot:
     """One finished boot: serial output lines with host timestamps (seconds
     since QEMU was started), QEMU's exit code and the app status."""
 
-    def __init__(self, cmd, lines, qemu_rc, timed_out, elapsed):
+    def __init__(self, cmd, lines, qemu_rc, timed_out, elapsed, started_wall=0.0):
         self.cmd = cmd
+        self.started_wall = started_wall  # host wall-clock time when QEMU started
         self.lines = lines  # [(t, text)]
         self.qemu_rc = qemu_rc
         self.timed_out = timed_out
@@ -81,6 +82,7 @@ def boot(cmd, timeout=60, echo=None):
     """Runs QEMU to completion (or until timeout), recording each serial line
     with the host time it arrived."""
     start = time.monotonic()
+    started_wall = time.time()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0)
     lines, buf, timed_out = [], b"", False
     fd = proc.stdout.fileno()
@@ -113,4 +115,4 @@ def boot(cmd, timeout=60, echo=None):
     rc = proc.wait()
     sel.close()
     proc.stdout.close()
-    return Boot(cmd, lines, rc, timed_out, time.monotonic() - start)
+    return Boot(cmd, lines, rc, timed_out, time.monotonic() - start, started_wall)

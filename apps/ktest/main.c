@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "app.h"
+#include "arch/x86.h"
 #include "clock.h"
 #include "sched.h"
 #include "sync.h"
@@ -137,6 +138,33 @@ static int cmd_sleep(int argc, char **argv)
     return 0;
 }
 
+static int cmd_time(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    uint64_t rt = clock_realtime_ns();
+    printf("time: realtime_ns=%llu monotonic_ns=%llu source=%s\n", (unsigned long long)rt,
+           (unsigned long long)clock_monotonic_ns(), clock_current()->name);
+    return rt ? 0 : 1;
+}
+
+/* clockbench N: the cost of one read of the current clock, in TSC cycles. */
+static int cmd_clockbench(int argc, char **argv)
+{
+    long n = argc > 2 ? atol(argv[2]) : 100000;
+    uint64_t prev = clock_monotonic_ns(), backwards = 0;
+    uint64_t t0 = rdtsc();
+    for (long i = 0; i < n; i++) {
+        uint64_t now = clock_monotonic_ns();
+        backwards += now < prev;
+        prev = now;
+    }
+    uint64_t cycles = rdtsc() - t0;
+    printf("clockbench: source=%s reads=%ld cycles_per_read=%llu backwards=%llu\n", clock_current()->name, n,
+           (unsigned long long)(cycles / (uint64_t)n), (unsigned long long)backwards);
+    return backwards ? 1 : 0;
+}
+
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)
 {
@@ -240,7 +268,7 @@ static const struct {
 } commands[] = {
     { "exit", cmd_exit },       { "pagefault", cmd_pagefault }, { "wx", cmd_wx },
     { "stack-overflow", cmd_stack_overflow }, { "threads", cmd_threads }, { "sleep", cmd_sleep },
-    { "heap", cmd_heap },
+    { "heap", cmd_heap }, { "time", cmd_time }, { "clockbench", cmd_clockbench },
 };
 
 int main(int argc, char **argv)

@@ -52,6 +52,7 @@ void ap_entry(struct cpu *c)
     cpu_init_tables(c);
     lapic_init();
     lapic_timer_enable();
+    clock_cpu_init();
     c->apic_id = lapic_id();
     if (sched_init_ap() < 0)
         panic("cpu %u: no memory for its idle thread", c->id);

@@ -1,8 +1,11 @@
 /* drivers/clock/: clock sources and the timers used to calibrate them.
  * pit.c polls the 8254's channel 0 to measure other counters against it. */
+#include <stddef.h>
 #include "arch/x86.h"
 #include "clock.h"
 #include "irq.h"
+#include "spinlock.h"
+#include "timer.h"
 
 static uint16_t pit_read(void)
 {
@@ -39,3 +42,67 @@ int pit_measure(uint64_t us, uint64_t *tsc_delta, uint64_t *lapic_delta, uint64_
     *pit_ticks = elapsed;
     return 0;
 }
+
+/* The PIT as a clock source of last resort: channel 0 counts down from
+ * 65536 at 1.193182 MHz and is polled; each read adds the ticks since the
+ * previous one. It must be read at least every 55 ms, so while it is the
+ * clock a 20 ms timer keeps reading it. */
+#define KEEPALIVE_NS 20000000ull
+
+static struct spinlock pit_lock = SPINLOCK_INIT;
+static uint64_t pit_total;
+static uint16_t pit_prev;
+static struct timer keepalive;
+static uint64_t pit_mult; /* ns = ticks * pit_mult >> 32 */
+
+static uint64_t pit_read_ns(void)
+{
+    uint64_t flags = spin_lock_irqsave(&pit_lock);
+    uint16_t cur = pit_read();
+    pit_total += (uint16_t)(pit_prev - cur);
+    pit_prev = cur;
+    uint64_t t = pit_total;
+    spin_unlock_irqrestore(&pit_lock, flags);
+    return (uint64_t)(((unsigned __int128)t * pit_mult) >> 32);
+}
+
+static void pit_keepalive(struct timer *t, void *arg)
+{
+    (void)arg;
+    timer_arm(t, pit_read_ns() + KEEPALIVE_NS);
+}
+
+static int pit_probe(void)
+{
+    outb(0x43, 0x34);
+    outb(0x40, 0);
+    outb(0x40, 0);
+    uint16_t a = pit_read();
+    for (int i = 0; i < 1000000 && pit_read() == a; i++)
+        cpu_relax();
+    if (pit_read() == a)
+        return -1;
+    pit_mult = (1000000000ull << 32) / PIT_HZ;
+    pit_prev = pit_read();
+    pit_total = 0;
+    return 0;
+}
+
+/* The keepalive needs the timer code, which starts after clock_init. */
+static void pit_timers_ready(void)
+{
+    timer_setup(&keepalive, pit_keepalive, NULL);
+    timer_arm(&keepalive, pit_read_ns() + KEEPALIVE_NS);
+}
+
+static uint64_t pit_hz(void) { return PIT_HZ; }
+
+CLOCK_SOURCE(pit_source) = {
+    .name = "pit",
+    .rating = 100,
+    .probe = pit_probe,
+    .read_ns = pit_read_ns,
+    .freq_hz = pit_hz,
+    .timers_ready = pit_timers_ready,
+    .stable_across_cpus = true,
+};

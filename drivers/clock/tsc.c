@@ -63,6 +63,12 @@ static uint64_t lapic_against_tsc(void)
     return (uint64_t)dl * hz / dt;
 }
 
+/* Invariant TSC: constant rate through P-states and idle states. */
+static int tsc_invariant(void)
+{
+    return cpuid(0x80000000, 0).eax >= 0x80000007 && (cpuid(0x80000007, 0).edx & (1u << 8));
+}
+
 int tsc_calibrate(void)
 {
     if (calibrated)
@@ -88,12 +94,13 @@ int tsc_calibrate(void)
         lapic = lapic_against_tsc();
     lapic_timer_calibrate(lapic);
     calibrated = 1;
-    pr_debug("tsc: %llu Hz, lapic timer %llu Hz (%s)\n", (unsigned long long)tsc, (unsigned long long)lapic,
-             how);
+    pr_debug("tsc: %llu Hz%s, lapic timer %llu Hz (%s)\n", (unsigned long long)tsc,
+             tsc_invariant() ? " invariant" : "", (unsigned long long)lapic, how);
     return 0;
 }
 
 static int tsc_probe(void) { return tsc_calibrate(); }
+
 
 static uint64_t tsc_read_ns(void) { return tsc_to_ns(rdtsc() - boot_entry_tsc); }
 

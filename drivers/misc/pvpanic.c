@@ -1,0 +1,32 @@
+/* pvpanic: QEMU's panic-notification device. The ISA variant is a single
+ * I/O port (0x505 by default) whose read gives the events it supports; the
+ * guest writes PANICKED (bit 0) when it panics. The PCI variant (1b36:0011)
+ * joins when the PCI bus does. */
+#include "arch/x86.h"
+#include "driver.h"
+#include "log.h"
+#include "panic.h"
+#include "platform.h"
+
+#define PVPANIC_PORT 0x505
+#define PVPANIC_PANICKED 0x1
+
+static uint16_t port;
+
+static void pvpanic_notify(void) { outb(port, PVPANIC_PANICKED); }
+
+static void pvpanic_init(void)
+{
+    const struct platform *p = platform_current();
+    if (!p || !p->isa_pvpanic)
+        return;
+    /* An absent port reads 0xff; the device reports a small event mask. */
+    uint8_t events = inb(PVPANIC_PORT);
+    if (events == 0xff || !(events & PVPANIC_PANICKED))
+        return;
+    port = PVPANIC_PORT;
+    panic_notifier_register(pvpanic_notify);
+    pr_info("pvpanic: ISA device at port %#x (events %#x)\n", port, events);
+}
+
+DRIVER_INIT(pvpanic) = { "pvpanic", pvpanic_init };
