@@ -43,6 +43,11 @@ uint64_t tsc_hz(void);
 uint64_t tsc_to_ns(uint64_t ticks);
 /* Finds TSC and LAPIC timer rates: CPUID leaves, else PIT calibration. */
 int tsc_calibrate(void);
+/* Pure: rates from CPUID leaf values; 0 on success, -1 when they say nothing. */
+int tsc_freq_from_hv_leaf(uint32_t hv_max_leaf, uint32_t eax, uint32_t ebx, uint64_t *tsc, uint64_t *lapic);
+int tsc_freq_from_leaf15(uint32_t max_basic, uint32_t den, uint32_t num, uint32_t crystal_hz,
+                         uint32_t base_mhz_16, uint64_t *tsc, uint64_t *lapic);
+
 /* CMOS RTC: the time of day at the moment of reading, ns since 1970, or 0. */
 uint64_t rtc_read_ns(void);
 /* Pure: days since 1970-01-01 for a proleptic Gregorian date. */

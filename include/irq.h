@@ -31,6 +31,8 @@ uint32_t lapic_id(void);
 /* Calibrated LAPIC timer: fire VEC_LAPIC_TIMER once after ns (0 = stop). */
 void lapic_timer_oneshot_ns(uint64_t ns);
 void lapic_timer_calibrate(uint64_t ticks_per_sec);
+/* Switch to TSC-deadline mode when the CPU has it (CPUID.1:ECX[24]). */
+void lapic_timer_use_tsc_deadline(uint64_t tsc_hz);
 /* On an AP: arm its LAPIC timer with the rate the BSP measured. */
 void lapic_timer_enable(void);
 /* Raw ICR write: low word (vector, delivery mode, ...) to one APIC id. */

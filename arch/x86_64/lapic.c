@@ -21,6 +21,12 @@
 static volatile uint32_t *mmio;
 static int x2apic;
 static uint64_t timer_mult; /* ticks = ns * timer_mult >> 32 */
+static int tsc_deadline;     /* CPUID.1:ECX[24]: program an absolute TSC value instead */
+static uint64_t tsc_khz;
+
+#define MSR_TSC_DEADLINE 0x6e0
+#define LVT_TSC_DEADLINE (2u << 17)
+#define MAX_ONESHOT_NS 60000000000ull
 
 static uint32_t rd(uint32_t reg)
 {
@@ -71,9 +77,24 @@ uint32_t lapic_timer_count(void) { return rd(REG_TIMER_CUR); }
 
 void lapic_timer_enable(void)
 {
+    if (tsc_deadline) {
+        wr(REG_LVT_TIMER, VEC_LAPIC_TIMER | LVT_TSC_DEADLINE);
+        __asm__ volatile("mfence" ::: "memory"); /* the SDM asks for this before the first deadline */
+        wrmsr(MSR_TSC_DEADLINE, 0);
+        return;
+    }
     wr(REG_TIMER_DIV, 0x3);
     wr(REG_TIMER_INIT, 0);
     wr(REG_LVT_TIMER, VEC_LAPIC_TIMER); /* one-shot, unmasked */
+}
+
+void lapic_timer_use_tsc_deadline(uint64_t tsc_hz)
+{
+    if (!(cpuid(1, 0).ecx & (1u << 24)) || tsc_hz == 0)
+        return;
+    tsc_deadline = 1;
+    tsc_khz = tsc_hz / 1000;
+    pr_debug("lapic: TSC-deadline timer\n");
 }
 
 void lapic_timer_calibrate(uint64_t ticks_per_sec)
@@ -96,6 +117,12 @@ void lapic_send_icr(uint32_t apic_id, uint32_t low)
 
 void lapic_timer_oneshot_ns(uint64_t ns)
 {
+    if (tsc_deadline) {
+        if (ns > MAX_ONESHOT_NS)
+            ns = MAX_ONESHOT_NS; /* fires early; the timer code re-arms */
+        wrmsr(MSR_TSC_DEADLINE, ns ? rdtsc() + (ns * tsc_khz) / 1000000 + 1 : 0);
+        return;
+    }
     if (ns == 0) {
         wr(REG_TIMER_INIT, 0);
         return;

@@ -28,26 +28,21 @@ static int from_hypervisor_leaf(uint64_t *tsc, uint64_t *lapic)
 {
     if (!(cpuid(1, 0).ecx & (1u << 31)))
         return -1;
-    if (cpuid(0x40000000, 0).eax < 0x40000010)
+    uint32_t max = cpuid(0x40000000, 0).eax;
+    if (max < 0x40000010 || max > 0x400000ff)
         return -1;
     struct cpuid_regs r = cpuid(0x40000010, 0);
-    if (r.eax == 0)
-        return -1;
-    *tsc = (uint64_t)r.eax * 1000;
-    *lapic = r.ebx ? (uint64_t)r.ebx * 1000 / 16 : 0;
-    return 0;
+    return tsc_freq_from_hv_leaf(max, r.eax, r.ebx, tsc, lapic);
 }
 
 static int from_cpuid_15(uint64_t *tsc, uint64_t *lapic)
 {
-    if (cpuid(0, 0).eax < 0x15)
+    uint32_t max = cpuid(0, 0).eax;
+    if (max < 0x15)
         return -1;
     struct cpuid_regs r = cpuid(0x15, 0);
-    if (r.eax == 0 || r.ebx == 0 || r.ecx == 0)
-        return -1;
-    *tsc = (uint64_t)r.ecx * r.ebx / r.eax;
-    *lapic = r.ecx / 16; /* the APIC timer runs on the core crystal */
-    return 0;
+    uint32_t base = max >= 0x16 ? cpuid(0x16, 0).eax : 0;
+    return tsc_freq_from_leaf15(max, r.eax, r.ebx, r.ecx, base, tsc, lapic);
 }
 
 /* LAPIC rate against an already known TSC, over ~1 ms. */
@@ -92,6 +87,7 @@ int tsc_calibrate(void)
     set_hz(tsc);
     if (lapic == 0)
         lapic = lapic_against_tsc();
+    lapic_timer_use_tsc_deadline(tsc);
     lapic_timer_calibrate(lapic);
     calibrated = 1;
     pr_debug("tsc: %llu Hz%s, lapic timer %llu Hz (%s)\n", (unsigned long long)tsc,

@@ -3,6 +3,7 @@
  * ((tsc - tsc_timestamp) << shift) * mul / 2^32 (>> -shift for negative). */
 #include <string.h>
 #include "check.h"
+#include "clock.h"
 #include "pvclock.h"
 
 static uint64_t fake_tsc;
@@ -72,5 +73,23 @@ int main(void)
 
     struct pvclock_wall_clock wc = { 4, 1700000000u, 250000000u };
     CHECK_EQ(pvclock_wall_ns(&wc, 1500000000ull), 1700000001750000000ull);
+    /* TSC rates from CPUID leaves. VMware-style 0x40000010: kHz values. */
+    uint64_t tsc = 0, lapic = 0;
+    CHECK_EQ(tsc_freq_from_hv_leaf(0x40000010, 2893299, 1000000, &tsc, &lapic), 0);
+    CHECK_EQ(tsc, 2893299000ull);
+    CHECK_EQ(lapic, 62500000ull);
+    CHECK_EQ(tsc_freq_from_hv_leaf(0x40000001, 2893299, 1000000, &tsc, &lapic), -1); /* leaf absent */
+    CHECK_EQ(tsc_freq_from_hv_leaf(0x40000010, 0, 0, &tsc, &lapic), -1);
+    /* 0x15 on a Skylake-class part: 24 MHz crystal, ratio 188/2 -> 2.256 GHz. */
+    CHECK_EQ(tsc_freq_from_leaf15(0x16, 2, 188, 24000000, 2200, &tsc, &lapic), 0);
+    CHECK_EQ(tsc, 2256000000ull);
+    CHECK_EQ(lapic, 1500000ull);
+    /* No crystal rate: 0x16's base MHz; LAPIC left for measurement. */
+    CHECK_EQ(tsc_freq_from_leaf15(0x16, 2, 188, 0, 2200, &tsc, &lapic), 0);
+    CHECK_EQ(tsc, 2200000000ull);
+    CHECK_EQ(lapic, 0);
+    CHECK_EQ(tsc_freq_from_leaf15(0x15, 2, 188, 0, 0, &tsc, &lapic), -1);
+    CHECK_EQ(tsc_freq_from_leaf15(0x14, 2, 188, 24000000, 0, &tsc, &lapic), -1);
+    CHECK_EQ(tsc_freq_from_leaf15(0x16, 0, 188, 24000000, 0, &tsc, &lapic), -1);
     return check_report("test_pvclock");
 }
