@@ -2,6 +2,7 @@
  * that free() finds at the page holding ptr-1, so small and large
  * allocations are told apart without any per-page side table. */
 #include <string.h>
+#include "bitops.h"
 #include "heap.h"
 #include "log.h"
 
@@ -256,15 +257,6 @@ void *heap_realloc(struct heap *h, void *p, size_t size)
     memcpy(q, p, size < have ? size : have);
     heap_free(h, p);
     return q;
-}
-
-/* Without -mpopcnt gcc's builtin calls libgcc, which the kernel does not link. */
-static unsigned popcount64(uint64_t x)
-{
-    unsigned n = 0;
-    for (; x; x &= x - 1)
-        n++;
-    return n;
 }
 
 int heap_check(struct heap *h)

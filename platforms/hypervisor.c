@@ -1,6 +1,7 @@
 /* Hypervisor identification through CPUID: the signature at 0x40000000 and,
- * because Xen may sit behind a Viridian (Hyper-V) front, every 0x100 step
- * up to 0x40010000. */
+ * because Xen puts its own block at 0x40000100 when it also offers a
+ * Viridian (Hyper-V) front, the next block too. Each CPUID is a VM exit
+ * under KVM, so the scan stops there. */
 #include <string.h>
 #include "arch/x86.h"
 #include "platform.h"
@@ -11,7 +12,7 @@ void hypervisor_detect(struct platform_signals *s)
     s->hv_base = 0;
     if (!(cpuid(1, 0).ecx & (1u << 31)))
         return;
-    for (uint32_t base = 0x40000000; base < 0x40010000; base += 0x100) {
+    for (uint32_t base = 0x40000000; base <= 0x40000100; base += 0x100) {
         struct cpuid_regs r = cpuid(base, 0);
         if (r.eax < base || r.eax > base + 0xff)
             continue; /* no leaves here (or nonsense): not a hypervisor block */

@@ -28,7 +28,7 @@ static uint32_t kvm_base(void)
 {
     if (!(cpuid(1, 0).ecx & (1u << 31)))
         return 0;
-    for (uint32_t base = 0x40000000; base < 0x40010000; base += 0x100) {
+    for (uint32_t base = 0x40000000; base <= 0x40000100; base += 0x100) {
         struct cpuid_regs r = cpuid(base, 0);
         if (r.ebx == 0x4b4d564b && r.ecx == 0x564b4d56 && r.edx == 0x4d) /* "KVMKVMKVM\0\0\0" */
             return base;
