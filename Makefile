@@ -31,7 +31,7 @@ KSRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.c core/*.c lib/*.c platforms/*
 KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KSRCS)))
 APPS := $(notdir $(wildcard apps/*))
 
-.PHONY: all kernel apps run check check-quick check-unit check-boot check-fuzz fuzz deps clean bench
+.PHONY: all kernel apps run check check-quick check-unit check-boot check-fuzz check-bench deps clean bench
 all: kernel
 
 kernel: $(BUILD)/kestrel.elf
@@ -105,7 +105,11 @@ check-boot: apps
 
 check-quick: deps kernel check-unit check-boot
 
-check: deps kernel check-unit check-fuzz check-boot
+# A short benchmark run proves bench/boot works on a fresh machine.
+check-bench: kernel
+	bench/boot --quick
+
+check: deps kernel check-unit check-fuzz check-boot check-bench
 
 bench: deps kernel
 	bench/boot
