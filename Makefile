@@ -12,6 +12,7 @@ PYTHON := $(firstword $(wildcard /usr/bin/python3) python3)
 
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-strict-aliasing \
+	-fno-delete-null-pointer-checks \
 	-mno-red-zone -mgeneral-regs-only -mcmodel=small -ffunction-sections -fdata-sections \
 	-Wall -Wextra -Werror -Wno-unused-parameter \
 	-nostdinc -isystem $(shell $(CC) -print-file-name=include) -Iinclude -Ilib/include
@@ -25,7 +26,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -DHOST_TEST
 FUZZ_SECONDS ?= 20
 
 # Drivers are listed by folder; a build may leave folders out to get smaller.
-DRIVER_DIRS := drivers/misc drivers/clock
+DRIVER_DIRS := drivers/misc drivers/clock drivers/acpi drivers/firmware
 KSRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.c core/*.c lib/*.c platforms/*.c) \
 	$(foreach d,$(DRIVER_DIRS),$(wildcard $(d)/*.c))
 KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KSRCS)))

@@ -11,6 +11,8 @@
 #include "console.h"
 #include "cpu.h"
 #include "driver.h"
+#include "firmware.h"
+#include "machine.h"
 #include "irq.h"
 #include "log.h"
 #include "memory.h"
@@ -28,6 +30,10 @@ void malloc_init(void);
 void kmain(uint32_t proto, uint32_t info);
 
 static struct boot_info bi;
+static struct machine machine;
+/* The BIOS data area sits in page 0, which stays unmapped to catch NULL
+ * dereferences; its first bytes are copied while the entry map still has it. */
+static uint8_t bda_copy[0x500];
 static struct kernel_options opts;
 static char cmdline_buf[BOOT_CMDLINE_MAX];
 static char *default_argv[2];
@@ -39,6 +45,68 @@ static const void *early_map(void *ctx, uint64_t phys, uint64_t len)
     if (phys == 0 || phys + len < phys || phys + len > 0x100000000ull)
         return NULL;
     return (const void *)(uintptr_t)phys;
+}
+
+/* Firmware tables through our page tables: every page must be mapped. */
+static const void *fw_map(void *ctx, uint64_t phys, uint64_t len)
+{
+    (void)ctx;
+    if (len == 0 || phys + len < phys)
+        return NULL;
+    if (phys + len <= sizeof(bda_copy))
+        return bda_copy + phys;
+    if (phys < PAGE_SIZE)
+        return NULL;
+    for (uint64_t p = phys & ~(PAGE_SIZE - 1); p < phys + len; p += PAGE_SIZE) {
+        if (paging_translate(p) < 0)
+            return NULL;
+    }
+    return (const void *)(uintptr_t)phys;
+}
+
+static void probe_firmware(void)
+{
+    struct fw_mem mem = { fw_map, NULL };
+    uint64_t rsdp = bi.rsdp_copy_len ? (uint64_t)(uintptr_t)bi.rsdp_copy : bi.rsdp_addr;
+    if (acpi_probe(&machine, &mem, rsdp) < 0)
+        mptable_probe(&machine, &mem);
+    smbios_probe(&machine, &mem);
+    pr_info("firmware: %s%s%s, %u CPU%s, %u IO-APIC%s%s\n", machine.acpi ? "ACPI" : "",
+            machine.mptable ? "MP table" : "", machine.acpi || machine.mptable ? "" : "no ACPI or MP table",
+            machine.n_cpus, machine.n_cpus == 1 ? "" : "s", machine.n_ioapics, machine.n_ioapics == 1 ? "" : "s",
+            machine.smbios ? ", SMBIOS" : "");
+    pr_debug("firmware: oem '%s', smbios '%s' '%s' bios '%s', s5 %d (%u), pm1a %#x, reset %d (%#llx=%#x), "
+             "hw-reduced %d, mcfg %u, hpet %#llx, mmio %u, pvpanic %#x\n",
+             machine.acpi_oem, machine.sys_vendor, machine.sys_product, machine.bios_version, machine.s5_valid,
+             machine.slp_typ_a, machine.pm1a_cnt, machine.reset_supported,
+             (unsigned long long)machine.reset_reg.addr, machine.reset_value, machine.hw_reduced, machine.n_ecam,
+             (unsigned long long)machine.hpet_addr, machine.n_mmio, machine.pvpanic_port);
+}
+
+/* Hands what firmware said to the services that need it. */
+static void apply_firmware(void)
+{
+    uint64_t ioapic = machine.n_ioapics ? machine.ioapics[0].addr : IOAPIC_DEFAULT_BASE;
+    for (unsigned i = 1; i < machine.n_ioapics; i++)
+        ioapic_init(machine.ioapics[i].addr);
+    ioapic_init(ioapic);
+    if (machine.hpet)
+        hpet_set_address(machine.hpet_addr);
+    if (machine.fadt) {
+        struct power_acpi pa = {
+            .s5_valid = machine.s5_valid,
+            .slp_typ_a = machine.slp_typ_a,
+            .slp_typ_b = machine.slp_typ_b,
+            .pm1a_cnt = (uint16_t)machine.pm1a_cnt,
+            .pm1b_cnt = (uint16_t)machine.pm1b_cnt,
+            .hw_reduced = machine.hw_reduced,
+            .sleep_control = { machine.sleep_control.space, machine.sleep_control.addr },
+            .reset = { machine.reset_reg.space, machine.reset_reg.addr },
+            .reset_value = machine.reset_value,
+            .reset_valid = machine.reset_supported,
+        };
+        power_set_acpi(&pa);
+    }
 }
 
 static const char *proto_name(enum boot_proto p)
@@ -99,6 +167,15 @@ static void report_memory(void)
                  (unsigned long long)(bi.rsdp_copy_len ? (uint64_t)(uintptr_t)bi.rsdp_copy : bi.rsdp_addr));
 }
 
+static void start_cpus(void)
+{
+    uint32_t ids[MACHINE_MAX_CPUS];
+    for (unsigned i = 0; i < machine.n_cpus; i++)
+        ids[i] = machine.cpus[i].apic_id;
+    unsigned n = smp_boot(ids, machine.n_cpus);
+    pr_info("smp: %u CPU%s online\n", n, n == 1 ? "" : "s");
+}
+
 static struct platform_signals signals;
 
 static const struct platform_signals *collect_signals(void)
@@ -108,6 +185,16 @@ static const struct platform_signals *collect_signals(void)
     signals.qemu_fw_cfg = qemu_fw_cfg_present();
     while (cmdline_param(&opts, "virtio_mmio.device", signals.mmio_devices))
         signals.mmio_devices++;
+    signals.mmio_devices += machine.n_mmio;
+    signals.acpi = machine.acpi;
+    signals.mptable = machine.mptable;
+    signals.smbios = machine.smbios;
+    strlcpy(signals.acpi_oem, machine.acpi_oem, sizeof(signals.acpi_oem));
+    strlcpy(signals.smbios_vendor, machine.sys_vendor, sizeof(signals.smbios_vendor));
+    strlcpy(signals.smbios_product, machine.sys_product, sizeof(signals.smbios_product));
+    strlcpy(signals.bios_version, machine.bios_version, sizeof(signals.bios_version));
+    signals.ecam = machine.n_ecam > 0;
+    signals.acpi_hw_reduced = machine.hw_reduced;
     pr_debug("platform: cpuid '%s' at %#x, fw_cfg %d, mmio %u, acpi %d (oem '%s'), smbios %d ('%s' / '%s')\n",
              signals.hv_signature, signals.hv_base, signals.qemu_fw_cfg, signals.mmio_devices, signals.acpi,
              signals.acpi_oem, signals.smbios, signals.smbios_vendor, signals.smbios_product);
@@ -134,6 +221,7 @@ void kmain(uint32_t proto, uint32_t info)
 {
     cpu_init_bsp();
     uart16550_init();
+    memcpy(bda_copy, (const void *)(uintptr_t)0, sizeof(bda_copy)); /* still mapped by the entry code */
     bi.entry_tsc = boot_entry_tsc;
     if (boot_info_parse(&bi, (enum boot_proto)proto, info, early_map, NULL) < 0)
         panic("cannot read the boot information (protocol %s)", proto_name((enum boot_proto)proto));
@@ -154,9 +242,12 @@ void kmain(uint32_t proto, uint32_t info)
     report_memory();
     bootchart_mark("memory");
 
+    probe_firmware();
+    bootchart_mark("firmware");
+
     pic_disable();
     lapic_init();
-    ioapic_init(IOAPIC_DEFAULT_BASE);
+    apply_firmware();
     bootchart_mark("cpu/irq");
 
     const struct platform *plat = platform_select(collect_signals(), opts.platform);
@@ -175,7 +266,8 @@ void kmain(uint32_t proto, uint32_t info)
     bootchart_mark("drivers");
 
     sched_init();
-    smp_boot(NULL, 0); /* CPU list comes from firmware tables (issue 6) */
+    start_cpus();
+    bootchart_mark("smp");
     irq_enable();
     app_start();
     bootchart_mark("scheduler");

@@ -146,7 +146,9 @@ void paging_init(const struct boot_info *bi)
     pml4 = table_alloc();
     for (unsigned i = 0; i < bi->n_memmap; i++) {
         const struct mem_region *r = &bi->memmap[i];
-        uint64_t a = align_up(r->base, PAGE_SIZE), b = align_down(r->base + r->size, PAGE_SIZE);
+        /* Outward: a page holding the end of RAM and the start of a firmware
+         * area (the MP table at 0x9fc00) must be readable. */
+        uint64_t a = align_down(r->base, PAGE_SIZE), b = align_up(r->base + r->size, PAGE_SIZE);
         if (a == 0)
             a = PAGE_SIZE; /* page 0 stays unmapped */
         if (b > a)

@@ -1,0 +1,38 @@
+/* Firmware probes: ACPI, MP table, SMBIOS. Tables are reached by physical
+ * address through fw_mem.map, which returns a pointer to len readable bytes
+ * or NULL; the kernel maps its identity map, tests a captured memory image.
+ * Everything read is untrusted: bad tables are rejected with a log line. */
+#ifndef KESTREL_FIRMWARE_H
+#define KESTREL_FIRMWARE_H
+#include <stddef.h>
+#include <stdint.h>
+#include "machine.h"
+
+struct fw_mem {
+    const void *(*map)(void *ctx, uint64_t phys, uint64_t len);
+    void *ctx;
+};
+
+/* Each returns 0 when it filled its part of m, negative when there is no
+ * table or it was rejected. rsdp_hint: 0 = scan the EBDA and 0xE0000-0xFFFFF. */
+int acpi_probe(struct machine *m, const struct fw_mem *mem, uint64_t rsdp_hint);
+int mptable_probe(struct machine *m, const struct fw_mem *mem);
+int smbios_probe(struct machine *m, const struct fw_mem *mem);
+
+/* The table parsers underneath, for tests and fuzzers: t/len is one whole
+ * table (header included) that the caller has bounds-checked. */
+int acpi_parse_madt(struct machine *m, const uint8_t *t, uint32_t len);
+int acpi_parse_fadt(struct machine *m, const uint8_t *t, uint32_t len, uint64_t *dsdt);
+int acpi_parse_mcfg(struct machine *m, const uint8_t *t, uint32_t len);
+int acpi_parse_hpet(struct machine *m, const uint8_t *t, uint32_t len);
+void acpi_aml_scan(struct machine *m, const uint8_t *aml, uint32_t len);
+int mptable_parse_config(struct machine *m, const uint8_t *t, uint32_t len);
+int smbios_parse_structures(struct machine *m, const uint8_t *t, uint32_t len, unsigned max_count);
+
+/* Shared helpers. */
+uint8_t fw_checksum(const uint8_t *p, size_t n);
+uint16_t fw_le16(const uint8_t *p);
+uint32_t fw_le32(const uint8_t *p);
+uint64_t fw_le64(const uint8_t *p);
+
+#endif

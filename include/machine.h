@@ -1,0 +1,110 @@
+/* struct machine: what firmware told us (ACPI, MP table, SMBIOS), filled once
+ * by the firmware probes. Platform code and drivers read it; nothing after
+ * the probes parses firmware again. Arrays are capped; *_dropped counts what
+ * did not fit. */
+#ifndef KESTREL_MACHINE_H
+#define KESTREL_MACHINE_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MACHINE_MAX_CPUS 64
+#define MACHINE_MAX_IOAPICS 8
+#define MACHINE_MAX_OVERRIDES 32
+#define MACHINE_MAX_NMIS 8
+#define MACHINE_MAX_ECAM 4
+#define MACHINE_MAX_MMIO 32
+#define MACHINE_STR 48
+
+struct machine_cpu {
+    uint32_t apic_id;
+    uint32_t acpi_uid; /* ACPI processor UID (MP table: 0) */
+    bool bsp;          /* MP table says so; ACPI does not */
+};
+
+struct machine_ioapic {
+    uint8_t id;
+    uint64_t addr;
+    uint32_t gsi_base;
+};
+
+/* An ISA IRQ routed elsewhere (ACPI interrupt source override, or an MP
+ * table I/O interrupt entry). flags: MPS INTI bits (1:0 polarity, 3:2 trigger). */
+struct machine_irq_override {
+    uint8_t bus_irq;
+    uint32_t gsi;
+    uint16_t flags;
+};
+
+struct machine_nmi {
+    uint32_t acpi_uid; /* 0xff / 0xffffffff: all processors */
+    uint8_t lint;
+    uint16_t flags;
+};
+
+struct machine_ecam {
+    uint64_t base;
+    uint16_t segment;
+    uint8_t bus_start, bus_end;
+};
+
+struct machine_mmio_dev {
+    uint64_t base, size;
+    uint32_t irq;
+};
+
+/* ACPI generic address structure. */
+struct machine_gas {
+    uint8_t space; /* 0 memory, 1 I/O */
+    uint8_t bit_width, bit_offset, access_size;
+    uint64_t addr;
+};
+
+struct machine {
+    bool acpi, mptable, smbios; /* which probes succeeded */
+    uint64_t rsdp_addr;
+    char acpi_oem[7];  /* RSDP OEM id, e.g. "BOCHS " or "FIRECK" */
+    char mp_oem[9];    /* MP configuration table OEM id */
+
+    struct machine_cpu cpus[MACHINE_MAX_CPUS];
+    unsigned n_cpus, cpus_dropped;
+    uint64_t lapic_addr;
+    bool pic_present; /* MADT PCAT_COMPAT / MP IMCR: 8259s to mask */
+    struct machine_ioapic ioapics[MACHINE_MAX_IOAPICS];
+    unsigned n_ioapics, ioapics_dropped;
+    struct machine_irq_override overrides[MACHINE_MAX_OVERRIDES];
+    unsigned n_overrides, overrides_dropped;
+    struct machine_nmi nmis[MACHINE_MAX_NMIS];
+    unsigned n_nmis;
+
+    /* FADT */
+    bool fadt;
+    bool hw_reduced;
+    uint16_t sci_irq;
+    uint16_t boot_arch; /* IAPC_BOOT_ARCH flags */
+    uint32_t pm1a_cnt, pm1b_cnt; /* I/O ports, 0 = none */
+    struct machine_gas reset_reg;
+    uint8_t reset_value;
+    bool reset_supported;
+    struct machine_gas sleep_control, sleep_status; /* hardware-reduced ACPI */
+    bool s5_valid;
+    uint8_t slp_typ_a, slp_typ_b;
+
+    struct machine_ecam ecam[MACHINE_MAX_ECAM];
+    unsigned n_ecam;
+    bool hpet;
+    uint64_t hpet_addr;
+
+    /* Devices declared in the DSDT/SSDTs. */
+    struct machine_mmio_dev mmio[MACHINE_MAX_MMIO];
+    unsigned n_mmio, mmio_dropped;
+    uint16_t pvpanic_port; /* QEMU0001, 0 = none */
+
+    /* SMBIOS */
+    uint8_t smbios_major, smbios_minor;
+    char bios_vendor[MACHINE_STR], bios_version[MACHINE_STR];
+    char sys_vendor[MACHINE_STR], sys_product[MACHINE_STR], sys_version[MACHINE_STR], sys_serial[MACHINE_STR];
+    uint8_t uuid[16];
+    bool uuid_valid;
+};
+
+#endif
