@@ -43,11 +43,15 @@ static const uint8_t *rsdp_at(const struct fw_mem *mem, uint64_t phys, int quiet
     return r;
 }
 
+/* One mapping for the whole area; only candidates get a closer look. */
 static uint64_t scan_rsdp(const struct fw_mem *mem, uint64_t start, uint64_t len)
 {
-    for (uint64_t p = start; p + 20 <= start + len; p += 16) {
-        if (rsdp_at(mem, p, 1))
-            return p;
+    const uint8_t *area = mem->map(mem->ctx, start, len);
+    if (!area)
+        return 0;
+    for (uint64_t off = 0; off + 20 <= len; off += 16) {
+        if (memcmp(area + off, "RSD PTR ", 8) == 0 && rsdp_at(mem, start + off, 1))
+            return start + off;
     }
     return 0;
 }

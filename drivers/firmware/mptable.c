@@ -12,9 +12,13 @@
 
 static int find_floating(const struct fw_mem *mem, uint64_t start, uint64_t len, uint64_t *found)
 {
-    for (uint64_t p = start; p + 16 <= start + len; p += 16) {
-        const uint8_t *f = mem->map(mem->ctx, p, 16);
-        if (!f || memcmp(f, "_MP_", 4) != 0)
+    const uint8_t *area = mem->map(mem->ctx, start, len);
+    if (!area)
+        return -1;
+    for (uint64_t off = 0; off + 16 <= len; off += 16) {
+        const uint8_t *f = area + off;
+        uint64_t p = start + off;
+        if (memcmp(f, "_MP_", 4) != 0)
             continue;
         if (f[8] != 1 || fw_checksum(f, 16) != 0) {
             pr_warn("mptable: floating pointer at %#llx has a bad length or checksum\n", (unsigned long long)p);

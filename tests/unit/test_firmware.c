@@ -1,0 +1,368 @@
+/* ACPI, MP-table and SMBIOS parsers against tables captured from QEMU
+ * (tests/fixtures/firmware) and hand-corrupted copies of them. */
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "firmware.h"
+#include "fw_image.h"
+
+#define FIX "tests/fixtures/firmware/"
+
+static struct fw_image img;
+static struct machine m;
+
+static int load(const char *name)
+{
+    fw_image_free(&img);
+    memset(&m, 0, sizeof(m));
+    if (fw_image_load(&img, name) < 0) {
+        fprintf(stderr, "cannot load %s\n", name);
+        check_failed++;
+        return -1;
+    }
+    return 0;
+}
+
+static int probe_all(void)
+{
+    struct fw_mem mem = fw_image_mem(&img);
+    int acpi = acpi_probe(&m, &mem, 0);
+    if (acpi < 0)
+        mptable_probe(&m, &mem);
+    smbios_probe(&m, &mem);
+    return acpi;
+}
+
+static void check_cpus(unsigned n)
+{
+    CHECK_EQ(m.n_cpus, n);
+    for (unsigned i = 0; i < m.n_cpus && i < n; i++)
+        CHECK_EQ(m.cpus[i].apic_id, i);
+}
+
+static void check_pc_common(void)
+{
+    CHECK(m.acpi);
+    CHECK(strcmp(m.acpi_oem, "BOCHS ") == 0);
+    CHECK_EQ(m.n_ioapics, 1);
+    CHECK_EQ(m.ioapics[0].addr, 0xfec00000);
+    CHECK_EQ(m.ioapics[0].gsi_base, 0);
+    CHECK_EQ(m.lapic_addr, 0xfee00000);
+    /* The PIT's IRQ 0 is wired to GSI 2 on every QEMU PC. */
+    int irq0 = 0;
+    for (unsigned i = 0; i < m.n_overrides; i++)
+        irq0 |= m.overrides[i].bus_irq == 0 && m.overrides[i].gsi == 2;
+    CHECK(irq0);
+    CHECK(m.fadt && !m.hw_reduced);
+    CHECK_EQ(m.pm1a_cnt, 0x604);
+    CHECK(m.s5_valid);
+    CHECK_EQ(m.slp_typ_a, 0);
+    CHECK(m.hpet);
+    CHECK_EQ(m.hpet_addr, 0xfed00000);
+    CHECK(m.smbios);
+    CHECK(m.pic_present);
+}
+
+static void test_pc(void)
+{
+    if (load(FIX "pc-smp1.bin") < 0)
+        return;
+    CHECK_EQ(probe_all(), 0);
+    check_pc_common();
+    check_cpus(1);
+    CHECK_EQ(m.n_ecam, 0);
+    CHECK(strcmp(m.sys_vendor, "QEMU") == 0);
+    CHECK(strstr(m.sys_product, "i440FX") != NULL);
+    CHECK(m.uuid_valid);
+    if (load(FIX "pc-smp4.bin") < 0)
+        return;
+    CHECK_EQ(probe_all(), 0);
+    check_pc_common();
+    check_cpus(4);
+}
+
+static void test_q35(void)
+{
+    const char *files[] = { FIX "q35-smp2.bin", FIX "q35-smp4.bin" };
+    unsigned cpus[] = { 2, 4 };
+    for (int i = 0; i < 2; i++) {
+        if (load(files[i]) < 0)
+            return;
+        CHECK_EQ(probe_all(), 0);
+        check_pc_common();
+        check_cpus(cpus[i]);
+        CHECK(strstr(m.sys_product, "Q35") != NULL);
+        CHECK_EQ(m.n_ecam, 1);
+        CHECK_EQ(m.ecam[0].base, 0xb0000000);
+        CHECK_EQ(m.ecam[0].segment, 0);
+        CHECK_EQ(m.ecam[0].bus_start, 0);
+        CHECK_EQ(m.ecam[0].bus_end, 255);
+        CHECK(m.reset_supported);
+        CHECK_EQ(m.reset_reg.space, 1);
+        CHECK_EQ(m.reset_reg.addr, 0xcf9);
+        CHECK_EQ(m.reset_value, 0xf);
+        CHECK_EQ(m.pvpanic_port, 0);
+    }
+    if (load(FIX "q35-pvpanic.bin") < 0)
+        return;
+    CHECK_EQ(probe_all(), 0);
+    CHECK_EQ(m.pvpanic_port, 0x505);
+}
+
+static void test_microvm(void)
+{
+    if (load(FIX "microvm-smp1.bin") < 0)
+        return;
+    CHECK_EQ(probe_all(), 0);
+    check_cpus(1);
+    CHECK(m.acpi && m.fadt && m.hw_reduced);
+    CHECK(!m.smbios);
+    CHECK(m.s5_valid);
+    CHECK_EQ(m.sleep_control.space, 0);
+    CHECK(m.sleep_control.addr != 0);
+    CHECK_EQ(m.pm1a_cnt, 0);
+    CHECK(m.n_ioapics >= 1);
+    CHECK_EQ(m.ioapics[0].addr, 0xfec00000);
+    CHECK_EQ(m.n_mmio, 0);
+    if (load(FIX "microvm-smp4.bin") < 0)
+        return;
+    CHECK_EQ(probe_all(), 0);
+    check_cpus(4);
+    /* Two virtio-mmio devices were attached; the DSDT lists their slots. */
+    CHECK(m.n_mmio >= 2);
+    for (unsigned i = 0; i < m.n_mmio; i++) {
+        CHECK(m.mmio[i].base >= 0xfeb00000 && m.mmio[i].base < 0xfec00000);
+        CHECK_EQ(m.mmio[i].size, 0x200);
+        CHECK(m.mmio[i].irq >= 5 && m.mmio[i].irq < 64);
+    }
+    CHECK_EQ(m.pvpanic_port, 0x505);
+}
+
+static void test_microvm_mptable(void)
+{
+    const char *files[] = { FIX "microvm-noacpi-smp2.bin", FIX "microvm-noacpi-smp4.bin" };
+    unsigned cpus[] = { 2, 4 };
+    for (int i = 0; i < 2; i++) {
+        if (load(files[i]) < 0)
+            return;
+        CHECK(probe_all() < 0); /* no ACPI: the MP table answers */
+        CHECK(!m.acpi && m.mptable);
+        check_cpus(cpus[i]);
+        CHECK(m.cpus[0].bsp);
+        CHECK_EQ(m.n_ioapics, 1);
+        CHECK_EQ(m.ioapics[0].addr, 0xfec00000);
+        CHECK(strncmp(m.mp_oem, "QBOOT", 5) == 0);
+    }
+}
+
+static void test_smbios_dressed(void)
+{
+    if (load(FIX "vmware.bin") < 0)
+        return;
+    probe_all();
+    CHECK(strcmp(m.sys_vendor, "VMware, Inc.") == 0);
+    CHECK(strcmp(m.sys_product, "VMware Virtual Platform") == 0);
+    if (load(FIX "virtualbox.bin") < 0)
+        return;
+    probe_all();
+    CHECK(strcmp(m.sys_vendor, "innotek GmbH") == 0);
+    CHECK(strcmp(m.sys_product, "VirtualBox") == 0);
+}
+
+/* ---- corrupted variants ---- */
+
+static uint64_t rsdp(void) { return fw_image_find(&img, "RSD PTR ", 0xe0000, 0x100000); }
+
+static uint64_t root_table(void)
+{
+    uint8_t *r = fw_image_at(&img, rsdp());
+    return r[15] >= 2 && fw_le64(r + 24) ? fw_le64(r + 24) : fw_le32(r + 16);
+}
+
+/* Address of the first table with sig listed by the RSDT/XSDT. */
+static uint64_t table(const char *sig)
+{
+    uint8_t *r = fw_image_at(&img, rsdp());
+    int x = r[15] >= 2 && fw_le64(r + 24);
+    uint64_t root = root_table();
+    uint8_t *t = fw_image_at(&img, root);
+    uint32_t n = (fw_le32(t + 4) - 36) / (x ? 8 : 4);
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t a = x ? fw_le64(t + 36 + 8 * i) : fw_le32(t + 36 + 4 * i);
+        uint8_t *h = fw_image_at(&img, a);
+        if (h && memcmp(h, sig, 4) == 0)
+            return a;
+    }
+    return 0;
+}
+
+static void test_corrupt_acpi(void)
+{
+    /* RSDP checksum */
+    if (load(FIX "q35-smp2.bin") < 0)
+        return;
+    fw_image_at(&img, rsdp())[8] ^= 1;
+    struct fw_mem mem = fw_image_mem(&img);
+    CHECK_EQ(acpi_probe(&m, &mem, 0), -1);
+    CHECK(!m.acpi && m.n_cpus == 0);
+
+    /* Root table checksum */
+    load(FIX "q35-smp2.bin");
+    fw_image_at(&img, root_table())[9] ^= 0x55;
+    mem = fw_image_mem(&img);
+    CHECK_EQ(acpi_probe(&m, &mem, 0), -1);
+
+    /* MADT checksum: the MADT is rejected, so ACPI gives no CPUs and the
+     * caller moves on (returns -1) but FADT facts still come through. */
+    load(FIX "q35-smp2.bin");
+    uint8_t *madt = fw_image_at(&img, table("APIC"));
+    CHECK(madt != NULL);
+    madt[9] ^= 1;
+    mem = fw_image_mem(&img);
+    CHECK_EQ(acpi_probe(&m, &mem, 0), -1);
+    CHECK_EQ(m.n_cpus, 0);
+    CHECK(m.fadt);
+
+    /* Table length running past mapped memory. */
+    load(FIX "q35-smp2.bin");
+    madt = fw_image_at(&img, table("APIC"));
+    madt[4] = 0xff, madt[5] = 0xff, madt[6] = 0xff, madt[7] = 0x7f;
+    mem = fw_image_mem(&img);
+    CHECK_EQ(acpi_probe(&m, &mem, 0), -1);
+
+    /* MADT entries: zero length, running past the end, absurd counts. */
+    load(FIX "q35-smp4.bin");
+    madt = fw_image_at(&img, table("APIC"));
+    uint32_t len = fw_le32(madt + 4);
+    uint8_t copy[4096];
+    memcpy(copy, madt, len);
+    struct machine mm;
+    memset(&mm, 0, sizeof(mm));
+    CHECK_EQ(acpi_parse_madt(&mm, copy, len), 0);
+    CHECK_EQ(mm.n_cpus, 4);
+    memset(&mm, 0, sizeof(mm));
+    copy[44 + 1] = 0; /* first entry length 0 */
+    CHECK_EQ(acpi_parse_madt(&mm, copy, len), -1);
+    CHECK_EQ(mm.n_cpus, 0);
+    memcpy(copy, madt, len);
+    copy[44 + 1] = 0xff; /* first entry runs past the table */
+    CHECK_EQ(acpi_parse_madt(&mm, copy, len), -1);
+    CHECK_EQ(acpi_parse_madt(&mm, copy, 40), -1);
+    /* 300 processor entries: capped at MACHINE_MAX_CPUS, the rest counted. */
+    static uint8_t big[44 + 300 * 8];
+    memcpy(big, madt, 44);
+    for (int i = 0; i < 300; i++) {
+        uint8_t *e = big + 44 + 8 * i;
+        e[0] = 0, e[1] = 8, e[2] = (uint8_t)i, e[3] = (uint8_t)i, e[4] = 1, e[5] = e[6] = e[7] = 0;
+    }
+    memset(&mm, 0, sizeof(mm));
+    CHECK_EQ(acpi_parse_madt(&mm, big, sizeof(big)), 0);
+    CHECK_EQ(mm.n_cpus, 64);
+    CHECK_EQ(mm.cpus_dropped, 256 - 64); /* APIC ids wrap at 256: duplicates are merged */
+
+    /* FADT too short; a DSDT _S5 package cut short. */
+    CHECK_EQ(acpi_parse_fadt(&mm, copy, 100, &(uint64_t){ 0 }), -1);
+    uint8_t aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x0a };
+    memset(&mm, 0, sizeof(mm));
+    acpi_aml_scan(&mm, aml, sizeof(aml));
+    CHECK(!mm.s5_valid);
+    uint8_t aml_ok[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00 };
+    acpi_aml_scan(&mm, aml_ok, sizeof(aml_ok));
+    CHECK(mm.s5_valid);
+    CHECK_EQ(mm.slp_typ_a, 5);
+    /* A device whose PkgLength claims more than the table holds. */
+    uint8_t dev[] = { 0x5b, 0x82, 0xff, 0xff, 'V', 'R', '0', '0', 0x08, '_', 'H', 'I', 'D', 0x0d, 'L' };
+    memset(&mm, 0, sizeof(mm));
+    acpi_aml_scan(&mm, dev, sizeof(dev));
+    CHECK_EQ(mm.n_mmio, 0);
+}
+
+static void test_corrupt_mptable(void)
+{
+    if (load(FIX "microvm-noacpi-smp4.bin") < 0)
+        return;
+    uint64_t fp = fw_image_find(&img, "_MP_", 0x9fc00, 0xa0000);
+    CHECK(fp != 0);
+    uint8_t *f = fw_image_at(&img, fp);
+    uint8_t *cfg = fw_image_at(&img, fw_le32(f + 4));
+    uint16_t base_len = fw_le16(cfg + 4);
+    static uint8_t copy[4096];
+    memcpy(copy, cfg, base_len);
+    struct machine mm;
+    memset(&mm, 0, sizeof(mm));
+    CHECK_EQ(mptable_parse_config(&mm, copy, base_len), 0);
+    CHECK_EQ(mm.n_cpus, 4);
+    /* Bad checksum. */
+    copy[10] ^= 1;
+    memset(&mm, 0, sizeof(mm));
+    CHECK_EQ(mptable_parse_config(&mm, copy, base_len), -1);
+    copy[10] ^= 1;
+    /* Absurd entry count. */
+    copy[34] = 0xff, copy[35] = 0xff;
+    copy[7] = 0, copy[7] = (uint8_t)(0 - fw_checksum(copy, base_len));
+    CHECK_EQ(mptable_parse_config(&mm, copy, base_len), -1);
+    /* More entries announced than the table holds. */
+    copy[34] = 200, copy[35] = 0;
+    copy[7] = 0, copy[7] = (uint8_t)(0 - fw_checksum(copy, base_len));
+    CHECK_EQ(mptable_parse_config(&mm, copy, base_len), -1);
+    CHECK_EQ(mm.n_cpus, 0);
+    /* An unknown entry type. */
+    memcpy(copy, cfg, base_len);
+    copy[44] = 9;
+    copy[7] = 0, copy[7] = (uint8_t)(0 - fw_checksum(copy, base_len));
+    CHECK_EQ(mptable_parse_config(&mm, copy, base_len), -1);
+    /* Floating pointer checksum: probe finds no table. */
+    f[10] ^= 1;
+    struct fw_mem mem = fw_image_mem(&img);
+    memset(&m, 0, sizeof(m));
+    CHECK_EQ(mptable_probe(&m, &mem), -1);
+}
+
+static void test_corrupt_smbios(void)
+{
+    if (load(FIX "pc-smp1.bin") < 0)
+        return;
+    uint64_t ep = fw_image_find(&img, "_SM_", 0xf0000, 0x100000);
+    uint64_t ep3 = fw_image_find(&img, "_SM3_", 0xf0000, 0x100000);
+    CHECK(ep || ep3);
+    uint8_t *e = fw_image_at(&img, ep ? ep : ep3);
+    struct fw_mem mem = fw_image_mem(&img);
+    e[ep ? 4 : 5] ^= 1; /* entry-point checksum */
+    memset(&m, 0, sizeof(m));
+    CHECK_EQ(smbios_probe(&m, &mem), -1);
+    e[ep ? 4 : 5] ^= 1;
+    /* A structure table length beyond memory. */
+    if (ep) {
+        e[22] = 0xff, e[23] = 0xff;
+        e[24] = 0xf0, e[25] = 0xff, e[26] = 0xff, e[27] = 0xff;
+        e[20] = 0, e[20] = (uint8_t)(0 - fw_checksum(e + 16, 15));
+        e[4] = 0, e[4] = (uint8_t)(0 - fw_checksum(e, e[5]));
+        memset(&m, 0, sizeof(m));
+        CHECK_EQ(smbios_probe(&m, &mem), -1);
+    }
+    /* Structures: a header length below 4, strings with no terminator. */
+    uint8_t s1[] = { 1, 2, 0, 0, 0, 0 };
+    CHECK_EQ(smbios_parse_structures(&m, s1, sizeof(s1), 10), -1);
+    uint8_t s2[] = { 1, 8, 0, 0, 1, 2, 0, 0, 'Q', 'E', 'M', 'U' };
+    CHECK_EQ(smbios_parse_structures(&m, s2, sizeof(s2), 10), -1);
+    uint8_t s3[] = { 1, 8, 0, 0, 1, 9, 3, 0, 'Q', 'E', 'M', 'U', 0, 'X', 0, 0 };
+    memset(&m, 0, sizeof(m));
+    CHECK_EQ(smbios_parse_structures(&m, s3, sizeof(s3), 10), 0);
+    CHECK(strcmp(m.sys_vendor, "QEMU") == 0);
+    CHECK(strcmp(m.sys_product, "") == 0); /* string 9 does not exist */
+    CHECK(strcmp(m.sys_version, "") == 0); /* nor does string 3 */
+}
+
+int main(void)
+{
+    test_pc();
+    test_q35();
+    test_microvm();
+    test_microvm_mptable();
+    test_smbios_dressed();
+    test_corrupt_acpi();
+    test_corrupt_mptable();
+    test_corrupt_smbios();
+    fw_image_free(&img);
+    return check_report("test_firmware");
+}
