@@ -1,0 +1,9 @@
+# libFuzzer targets for every parser of untrusted input. `make check` runs
+# each for FUZZ_SECONDS, seeded with tests/fuzz/NAME.seeds (paths, if any).
+FUZZ_FW := drivers/acpi/acpi.c drivers/acpi/acpi_madt.c drivers/acpi/acpi_fadt.c drivers/acpi/acpi_aml.c \
+	drivers/firmware/mptable.c drivers/firmware/smbios.c
+FUZZ_TARGETS += fuzz_fw_image fuzz_acpi_table fuzz_boot_info fuzz_cmdline
+fuzz_fuzz_fw_image_SRCS := tests/fuzz/fuzz_fw_image.c tests/unit/fw_image.c $(FUZZ_FW)
+fuzz_fuzz_acpi_table_SRCS := tests/fuzz/fuzz_acpi_table.c $(FUZZ_FW)
+fuzz_fuzz_boot_info_SRCS := tests/fuzz/fuzz_boot_info.c core/boot_info.c
+fuzz_fuzz_cmdline_SRCS := tests/fuzz/fuzz_cmdline.c core/cmdline.c
