@@ -15,19 +15,30 @@ PRESETS = {
     "microvm-noacpi": {"machine": "microvm,acpi=off", "virtio": "mmio"},
     "pc": {"machine": "pc", "virtio": "pci-legacy"},
     "q35": {"machine": "q35", "virtio": "pci-modern"},
+    # QEMU dressed as the other hypervisors, as far as their guests can see
+    # (SMBIOS strings, VMware's backdoor port); their own devices come later.
+    "vmware": {"machine": "pc,vmport=on", "virtio": "pci-legacy",
+               "extra": ["-smbios", "type=1,manufacturer=VMware,, Inc.,product=VMware Virtual Platform"]},
+    "virtualbox": {"machine": "pc", "virtio": "pci-legacy",
+                   "extra": ["-smbios", "type=1,manufacturer=innotek GmbH,product=VirtualBox"]},
 }
 
 # isa-debug-exit turns the status the kernel writes into (status << 1) | 1.
 DEBUG_EXIT = "isa-debug-exit,iobase=0xf4,iosize=0x04"
 
 
-def qemu_command(preset, kernel, cmdline="", memory="64M", smp=1, disks=(), icount=False, extra=()):
+def qemu_command(preset, kernel, cmdline="", memory="64M", smp=1, disks=(), icount=False, extra=(),
+                 debug_exit=True, no_reboot=True):
+    """debug_exit=False leaves out isa-debug-exit (the kernel must end the VM
+    by the platform's own means); no_reboot=False lets a reset reboot."""
     if preset not in PRESETS:
         raise ValueError("unknown preset %r (known: %s)" % (preset, ", ".join(PRESETS)))
     p = PRESETS[preset]
     cmd = [QEMU, "-M", p["machine"], "-m", str(memory), "-smp", str(smp),
-           "-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio",
-           "-no-reboot", "-device", DEBUG_EXIT]
+           "-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio"]
+    cmd += ["-no-reboot"] if no_reboot else []
+    cmd += ["-device", DEBUG_EXIT] if debug_exit else []
+    cmd += p.get("extra", [])
     if kernel:  # None: firmware boots from a disk or CD given in extra
         cmd += ["-kernel", kernel, "-append", cmdline]
     cmd += ["-accel", "tcg"] if not icount else ["-accel", "tcg", "-icount", "shift=0"]

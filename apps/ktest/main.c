@@ -7,6 +7,7 @@
 #include "app.h"
 #include "arch/x86.h"
 #include "clock.h"
+#include "cpu.h"
 #include "sched.h"
 #include "sync.h"
 
@@ -63,11 +64,13 @@ static long slot = -1;
 static long consumed_sum;
 static struct semaphore done = SEMAPHORE_INIT(0);
 static long per_thread;
+static uint64_t cpus_used; /* bit per CPU a worker was seen on */
 
 static void *worker(void *arg)
 {
     long id = (long)(intptr_t)arg;
     for (long i = 0; i < per_thread; i++) {
+        __atomic_fetch_or(&cpus_used, 1ull << (this_cpu()->id & 63), __ATOMIC_RELAXED);
         mutex_lock(&counter_lock);
         long v = counter;
         if (i % 64 == 0)
@@ -122,8 +125,12 @@ static int cmd_threads(int argc, char **argv)
     long expect_sum = 0;
     for (int i = 0; i < n; i++)
         expect_sum += (i + 1) * tokens_each;
-    printf("threads: total=%ld expected=%ld tokens=%ld expected_tokens=%ld join_errors=%d live=%u\n", counter,
-           (long)n * per_thread, consumed_sum, expect_sum, bad_ret, sched_thread_count());
+    unsigned used = 0;
+    for (int c = 0; c < 64; c++)
+        used += (cpus_used >> c) & 1;
+    printf("threads: total=%ld expected=%ld tokens=%ld expected_tokens=%ld join_errors=%d live=%u cpus_used=%u "
+           "cpus=%u\n",
+           counter, (long)n * per_thread, consumed_sum, expect_sum, bad_ret, sched_thread_count(), used, ncpus);
     return counter == (long)n * per_thread && consumed_sum == expect_sum && bad_ret == 0 ? 0 : 1;
 }
 
@@ -163,6 +170,49 @@ static int cmd_clockbench(int argc, char **argv)
     printf("clockbench: source=%s reads=%ld cycles_per_read=%llu backwards=%llu\n", clock_current()->name, n,
            (unsigned long long)(cycles / (uint64_t)n), (unsigned long long)backwards);
     return backwards ? 1 : 0;
+}
+
+/* clockcross T N: T threads on all CPUs read the clock N times each; a read
+ * smaller than a value another CPU published before it counts as backwards. */
+static uint64_t published;
+static long cross_reads;
+static uint64_t cross_backwards, cross_cpus;
+
+static void *cross_worker(void *arg)
+{
+    (void)arg;
+    uint64_t back = 0;
+    for (long i = 0; i < cross_reads; i++) {
+        __atomic_fetch_or(&cross_cpus, 1ull << (this_cpu()->id & 63), __ATOMIC_RELAXED);
+        uint64_t seen = __atomic_load_n(&published, __ATOMIC_ACQUIRE);
+        uint64_t now = clock_monotonic_ns();
+        if (now < seen)
+            back++;
+        uint64_t cur = __atomic_load_n(&published, __ATOMIC_RELAXED);
+        while (now > cur && !__atomic_compare_exchange_n(&published, &cur, now, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+            ;
+    }
+    __atomic_fetch_add(&cross_backwards, back, __ATOMIC_RELAXED);
+    return NULL;
+}
+
+static int cmd_clockcross(int argc, char **argv)
+{
+    int t = argc > 2 ? atoi(argv[2]) : 4;
+    cross_reads = argc > 3 ? atol(argv[3]) : 100000;
+    struct thread *th[64];
+    if (t < 1 || t > 64)
+        return 2;
+    for (int i = 0; i < t; i++)
+        th[i] = thread_create("clockcross", cross_worker, NULL, 0);
+    for (int i = 0; i < t; i++)
+        thread_join(th[i]);
+    unsigned used = 0;
+    for (int c = 0; c < 64; c++)
+        used += (cross_cpus >> c) & 1;
+    printf("clockcross: source=%s threads=%d reads=%ld backwards=%llu cpus_used=%u\n", clock_current()->name, t,
+           cross_reads, (unsigned long long)cross_backwards, used);
+    return cross_backwards ? 1 : 0;
 }
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -269,6 +319,7 @@ static const struct {
     { "exit", cmd_exit },       { "pagefault", cmd_pagefault }, { "wx", cmd_wx },
     { "stack-overflow", cmd_stack_overflow }, { "threads", cmd_threads }, { "sleep", cmd_sleep },
     { "heap", cmd_heap }, { "time", cmd_time }, { "clockbench", cmd_clockbench },
+    { "clockcross", cmd_clockcross },
 };
 
 int main(int argc, char **argv)

@@ -57,3 +57,14 @@ def test_pvpanic_reaches_qemu(boot, preset):
     assert b.qemu_rc == 1, b.qemu_rc
     b = boot("ktest pagefault", preset=preset, expect_status=125)
     assert "pvpanic" not in b.output
+
+
+@pytest.mark.parametrize("preset,source", [("q35", "tsc"), ("q35", "hpet"), ("q35", "pit"), ("microvm", "tsc")])
+def test_monotonic_across_cpus(boot, preset, source):
+    # Four threads on four CPUs publish every value they read; a read below
+    # a value published before it would be time going backwards.
+    b = boot("--clock=%s ktest clockcross 4 50000" % source, preset=preset, smp=4, expect_status=0, timeout=120)
+    m = re.search(r"clockcross: source=(\w+) threads=4 reads=50000 backwards=(\d+) cpus_used=(\d+)", b.output)
+    assert m and m.group(1) == source
+    assert m.group(2) == "0"
+    assert int(m.group(3)) >= 2, "threads ran on %s CPU(s) only" % m.group(3)
