@@ -28,7 +28,7 @@ DEBUG_EXIT = "isa-debug-exit,iobase=0xf4,iosize=0x04"
 
 
 def qemu_command(preset, kernel, cmdline="", memory="64M", smp=1, disks=(), icount=False, extra=(),
-                 debug_exit=True, no_reboot=True):
+                 debug_exit=True, no_reboot=True, nics=()):
     """debug_exit=False leaves out isa-debug-exit (the kernel must end the VM
     by the platform's own means); no_reboot=False lets a reset reboot."""
     if preset not in PRESETS:
@@ -48,6 +48,14 @@ def qemu_command(preset, kernel, cmdline="", memory="64M", smp=1, disks=(), icou
                "pci-legacy": "virtio-blk-pci,disable-modern=on",
                "pci-modern": "virtio-blk-pci,disable-legacy=on"}[p["virtio"]]
         cmd += ["-device", "%s,drive=disk%d" % (dev, i)]
+    for i, backend in enumerate(nics):
+        # backend: a QEMU -netdev spec without id, e.g. "user" or
+        # "socket,udp=127.0.0.1:5555,localaddr=127.0.0.1:5556"
+        cmd += ["-netdev", "%s,id=nic%d" % (backend, i)]
+        dev = {"mmio": "virtio-net-device",
+               "pci-legacy": "virtio-net-pci,disable-modern=on",
+               "pci-modern": "virtio-net-pci,disable-legacy=on"}[p["virtio"]]
+        cmd += ["-device", "%s,netdev=nic%d" % (dev, i)]
     cmd += list(extra)
     return cmd
 

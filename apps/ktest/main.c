@@ -215,6 +215,36 @@ static int cmd_clockcross(int argc, char **argv)
     return cross_backwards ? 1 : 0;
 }
 
+/* preempt: a thread spins without ever yielding; on one CPU the main
+ * thread only runs again if the timer preempts the spinner. */
+static volatile int spin_stop;
+static volatile uint64_t spins;
+
+static void *spinner(void *arg)
+{
+    (void)arg;
+    while (!spin_stop)
+        spins++;
+    return NULL;
+}
+
+static int cmd_preempt(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    struct thread *a = thread_create("spin-a", spinner, NULL, 0);
+    struct thread *b = thread_create("spin-b", spinner, NULL, 0);
+    uint64_t t0 = clock_monotonic_ns();
+    thread_sleep_ns(100000000);
+    uint64_t late = clock_monotonic_ns() - t0;
+    spin_stop = 1;
+    thread_join(a);
+    thread_join(b);
+    printf("preempt: woke after %llu us with two spinners, spins=%llu\n", (unsigned long long)(late / 1000),
+           (unsigned long long)spins);
+    return spins > 0 ? 0 : 1;
+}
+
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)
 {
@@ -319,7 +349,7 @@ static const struct {
     { "exit", cmd_exit },       { "pagefault", cmd_pagefault }, { "wx", cmd_wx },
     { "stack-overflow", cmd_stack_overflow }, { "threads", cmd_threads }, { "sleep", cmd_sleep },
     { "heap", cmd_heap }, { "time", cmd_time }, { "clockbench", cmd_clockbench },
-    { "clockcross", cmd_clockcross },
+    { "clockcross", cmd_clockcross }, { "preempt", cmd_preempt },
 };
 
 int main(int argc, char **argv)

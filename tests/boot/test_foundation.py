@@ -138,3 +138,14 @@ def test_memory_reported_matches_machine(boot, mem_mib):
     # Firmware keeps a little below 1 MiB (and on pc/q35 near the top).
     assert mem_mib * 1024 - 1024 <= ram_kib <= mem_mib * 1024
     assert ram_kib - 2048 <= free_kib < ram_kib
+
+
+def test_preemption_lets_a_sleeper_run(boot):
+    # One CPU, two threads spinning without yielding: the main thread's
+    # 100 ms sleep can only end if the timer slice preempts a spinner. The
+    # slice is 10 ms, so it wakes within a couple of slices.
+    b = boot("ktest preempt", smp=1, expect_status=0, timeout=30)
+    m = re.search(r"preempt: woke after (\d+) us with two spinners, spins=(\d+)", b.output)
+    assert m, b.output
+    assert 100000 <= int(m.group(1)) < 150000
+    assert int(m.group(2)) > 0
