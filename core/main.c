@@ -47,6 +47,8 @@ static const void *early_map(void *ctx, uint64_t phys, uint64_t len)
     return (const void *)(uintptr_t)phys;
 }
 
+const struct machine *machine_info(void) { return &machine; }
+
 /* Firmware tables through our page tables: every page must be mapped. */
 static const void *fw_map(void *ctx, uint64_t phys, uint64_t len)
 {

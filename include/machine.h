@@ -107,4 +107,7 @@ struct machine {
     bool uuid_valid;
 };
 
+/* The machine description the firmware probes filled (core/main.c). */
+const struct machine *machine_info(void);
+
 #endif

@@ -5,6 +5,7 @@
 #include "arch/x86.h"
 #include "driver.h"
 #include "log.h"
+#include "machine.h"
 #include "panic.h"
 #include "platform.h"
 
@@ -18,15 +19,21 @@ static void pvpanic_notify(void) { outb(port, PVPANIC_PANICKED); }
 static void pvpanic_init(void)
 {
     const struct platform *p = platform_current();
-    if (!p || !p->isa_pvpanic)
+    uint16_t candidate = machine_info()->pvpanic_port;
+    const char *how = "ACPI QEMU0001";
+    if (!candidate && p && p->isa_pvpanic) {
+        candidate = PVPANIC_PORT;
+        how = "probed";
+    }
+    if (!candidate)
         return;
     /* An absent port reads 0xff; the device reports a small event mask. */
-    uint8_t events = inb(PVPANIC_PORT);
+    uint8_t events = inb(candidate);
     if (events == 0xff || !(events & PVPANIC_PANICKED))
         return;
-    port = PVPANIC_PORT;
+    port = candidate;
     panic_notifier_register(pvpanic_notify);
-    pr_info("pvpanic: ISA device at port %#x (events %#x)\n", port, events);
+    pr_info("pvpanic: ISA device at port %#x (events %#x, %s)\n", port, events, how);
 }
 
 DRIVER_INIT(pvpanic) = { "pvpanic", pvpanic_init };
