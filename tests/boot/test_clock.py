@@ -47,14 +47,14 @@ def test_realtime_agrees_with_host(boot, preset):
     assert abs(guest - host_at_line) < 1.0, (guest, host_at_line)
 
 
-@pytest.mark.parametrize("preset", ["microvm", "pc"])
+@pytest.mark.parametrize("preset", ["microvm", "pc", "microvm-noacpi"])
 def test_pvpanic_reaches_qemu(boot, preset):
     # With -action panic=exit-failure QEMU exits with 1 the moment the guest
     # writes PANICKED; without the device the kernel's own exit (125) shows.
     b = boot("ktest pagefault", preset=preset, extra=["-device", "pvpanic", "-action", "panic=exit-failure"])
-    # microvm's DSDT declares the device (QEMU0001); SeaBIOS's pc tables
-    # do not, so there the platform's hint makes the kernel probe the port.
-    how = "ACPI QEMU0001" if preset == "microvm" else "probed"
+    # QEMU's DSDT declares the device (QEMU0001); without ACPI the QEMU
+    # platforms' hint makes the kernel probe the port instead.
+    how = "probed" if preset == "microvm-noacpi" else "ACPI QEMU0001"
     assert "pvpanic: ISA device at port 0x505 (events 0x3, %s)" % how in b.output
     assert "KESTREL PANIC: page fault" in b.output
     assert b.qemu_rc == 1, b.qemu_rc
