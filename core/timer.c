@@ -6,18 +6,23 @@
 #include "cpu.h"
 #include "irq.h"
 #include "spinlock.h"
+#include "log.h"
 #include "timer.h"
 
 static struct spinlock lk = SPINLOCK_INIT;
+static const struct event_timer *event;
+
+void event_timer_set(const struct event_timer *et) { event = et; }
+const struct event_timer *event_timer_current(void) { return event; }
 
 static void reprogram_locked(struct cpu *c)
 {
     if (!c->timers) {
-        lapic_timer_oneshot_ns(0);
+        event->program_ns(0);
         return;
     }
     uint64_t now = clock_monotonic_ns();
-    lapic_timer_oneshot_ns(c->timers->deadline > now ? c->timers->deadline - now : 1);
+    event->program_ns(c->timers->deadline > now ? c->timers->deadline - now : 1);
 }
 
 static void remove_locked(struct timer *t)
@@ -102,4 +107,12 @@ static void timer_interrupt(struct int_frame *f, void *arg)
     }
 }
 
-void timer_init(void) { irq_set_handler(VEC_LAPIC_TIMER, timer_interrupt, NULL); }
+void timer_expire(void) { timer_interrupt(NULL, NULL); }
+
+void timer_init(void)
+{
+    irq_set_handler(VEC_LAPIC_TIMER, timer_interrupt, NULL);
+    if (!event)
+        event = lapic_event_timer();
+    pr_info("timer: %s, no periodic tick\n", event->name);
+}

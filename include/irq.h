@@ -31,6 +31,9 @@ uint32_t lapic_id(void);
 /* Calibrated LAPIC timer: fire VEC_LAPIC_TIMER once after ns (0 = stop). */
 void lapic_timer_oneshot_ns(uint64_t ns);
 void lapic_timer_calibrate(uint64_t ticks_per_sec);
+struct event_timer;
+/* The LAPIC timer as an event timer (TSC-deadline or one-shot, as set up). */
+const struct event_timer *lapic_event_timer(void);
 /* Switch to TSC-deadline mode when the CPU has it (CPUID.1:ECX[24]). */
 void lapic_timer_use_tsc_deadline(uint64_t tsc_hz);
 /* On an AP: arm its LAPIC timer with the rate the BSP measured. */

@@ -19,6 +19,19 @@ struct timer {
     bool armed;
 };
 
+/* Event timers: what wakes a CPU at a deadline. The LAPIC (TSC-deadline or
+ * one-shot) is the default; Xen's single-shot timer replaces it there. */
+struct event_timer {
+    const char *name;
+    void (*program_ns)(uint64_t ns); /* fire once ns from now; 0 = stop */
+    void (*cpu_init)(void);          /* per-CPU set-up on each AP */
+};
+
+void event_timer_set(const struct event_timer *et);
+/* What an event timer's interrupt handler calls (the LAPIC's is built in). */
+void timer_expire(void);
+const struct event_timer *event_timer_current(void);
+
 void timer_init(void);
 void timer_setup(struct timer *t, timer_fn fn, void *arg);
 void timer_arm(struct timer *t, uint64_t deadline_ns);

@@ -4,6 +4,7 @@
 #include "irq.h"
 #include "log.h"
 #include "memory.h"
+#include "timer.h"
 
 #define REG_ID 0x20
 #define REG_TPR 0x80
@@ -135,3 +136,8 @@ void lapic_timer_oneshot_ns(uint64_t ns)
         count = 0xffffffffu; /* fires early; the timer code re-arms */
     wr(REG_TIMER_INIT, (uint32_t)count);
 }
+
+static const struct event_timer lapic_deadline = { "lapic-tsc-deadline", lapic_timer_oneshot_ns, lapic_timer_enable };
+static const struct event_timer lapic_oneshot = { "lapic-oneshot", lapic_timer_oneshot_ns, lapic_timer_enable };
+
+const struct event_timer *lapic_event_timer(void) { return tsc_deadline ? &lapic_deadline : &lapic_oneshot; }

@@ -10,6 +10,7 @@
 #include "memory.h"
 #include "panic.h"
 #include "sched.h"
+#include "timer.h"
 
 #define TRAMPOLINE_PHYS 0x8000ull
 #define AP_STACK_SIZE (16 * 1024)
@@ -51,7 +52,8 @@ void ap_entry(struct cpu *c)
 {
     cpu_init_tables(c);
     lapic_init();
-    lapic_timer_enable();
+    if (event_timer_current()->cpu_init)
+        event_timer_current()->cpu_init();
     clock_cpu_init();
     c->apic_id = lapic_id();
     if (sched_init_ap() < 0)

@@ -353,8 +353,56 @@ static void test_corrupt_smbios(void)
     CHECK(strcmp(m.sys_version, "") == 0); /* nor does string 3 */
 }
 
+/* SMBIOS 3.x: QEMU 7.2's SeaBIOS writes a 2.x entry point, so a 3.x one
+ * (64-bit table address) is built here by hand at 0xf0000. */
+static void test_smbios3(void)
+{
+    static uint8_t data[2][12 + 4096];
+    uint64_t addrs[2] = { 0xf0000, 0x100000 };
+    for (int i = 0; i < 2; i++) {
+        memcpy(data[i], &addrs[i], 8);
+        uint32_t n = 4096;
+        memcpy(data[i] + 8, &n, 4);
+        memset(data[i] + 12, 0, 4096);
+    }
+    uint8_t *ep = data[0] + 12, *st = data[1] + 12;
+    static const uint8_t t1[] = { 1, 0x1b, 1, 0, 1, 2, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                                  6, 0, 0 };
+    memcpy(st, t1, sizeof(t1));
+    memcpy(st + sizeof(t1), "Amazon EC2\0m5.large\0", 21); /* the zeroed page adds the last NUL */
+    uint8_t *end = st + sizeof(t1) + 21;
+    end[0] = 127, end[1] = 4; /* end-of-table, then its empty string set */
+    memcpy(ep, "_SM3_", 5);
+    ep[6] = 0x18, ep[7] = 3, ep[8] = 2, ep[10] = 1;
+    uint32_t max = 4096;
+    uint64_t at = 0x100000;
+    memcpy(ep + 12, &max, 4);
+    memcpy(ep + 16, &at, 8);
+    ep[5] = (uint8_t)(0 - fw_checksum(ep, 0x18));
+    fw_image_free(&img);
+    memset(&m, 0, sizeof(m));
+    static uint8_t blob[sizeof(data)];
+    memcpy(blob, data, sizeof(data));
+    CHECK_EQ(fw_image_parse(&img, blob, sizeof(blob)), 0);
+    struct fw_mem mem = fw_image_mem(&img);
+    CHECK_EQ(smbios_probe(&m, &mem), 0);
+    CHECK_EQ(m.smbios_major, 3);
+    CHECK(strcmp(m.sys_vendor, "Amazon EC2") == 0);
+    CHECK(strcmp(m.sys_product, "m5.large") == 0);
+    CHECK(m.uuid_valid && m.uuid[0] == 1 && m.uuid[15] == 16);
+    /* The same with a 64-bit table address past what memory holds. */
+    fw_image_at(&img, 0xf0010)[0] = 0xff; /* low byte of the address */
+    uint8_t *e = fw_image_at(&img, 0xf0000);
+    e[5] = 0, e[5] = (uint8_t)(0 - fw_checksum(e, 0x18));
+    e[16 + 7] = 0x7f; /* address far beyond 4 GiB */
+    e[5] = 0, e[5] = (uint8_t)(0 - fw_checksum(e, 0x18));
+    memset(&m, 0, sizeof(m));
+    CHECK_EQ(smbios_probe(&m, &mem), -1);
+}
+
 int main(void)
 {
+    test_smbios3();
     test_pc();
     test_q35();
     test_microvm();
