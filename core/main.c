@@ -10,6 +10,7 @@
 #include "cmdline.h"
 #include "console.h"
 #include "cpu.h"
+#include "device.h"
 #include "driver.h"
 #include "firmware.h"
 #include "machine.h"
@@ -48,6 +49,27 @@ static const void *early_map(void *ctx, uint64_t phys, uint64_t len)
 }
 
 const struct machine *machine_info(void) { return &machine; }
+const struct kernel_options *kernel_options(void) { return &opts; }
+
+/* The platform's bus probes, then driver binding. */
+static void probe_buses(const struct platform *plat)
+{
+    unsigned b = plat->buses;
+    int pci = (b & BUS_PROBE_PCI) || ((b & BUS_PROBE_PCI_IF_ECAM) && machine.n_ecam);
+    if (pci && !opts.nopci) {
+        pci_probe();
+        bootchart_mark("pci");
+    }
+    int mmio = 0;
+    if (b & BUS_PROBE_MMIO_CMDLINE)
+        mmio += mmio_probe_cmdline();
+    if (b & BUS_PROBE_MMIO_ACPI)
+        mmio += mmio_probe_acpi();
+    if (mmio)
+        pr_info("virtio-mmio: %d device%s\n", mmio, mmio == 1 ? "" : "s");
+    devices_bind();
+    bootchart_mark("devices");
+}
 
 /* Firmware tables through our page tables: every page must be mapped. */
 static const void *fw_map(void *ctx, uint64_t phys, uint64_t len)
@@ -266,6 +288,7 @@ void kmain(uint32_t proto, uint32_t info)
     bootchart_mark("clock");
     drivers_init();
     bootchart_mark("drivers");
+    probe_buses(plat);
 
     sched_init();
     start_cpus();

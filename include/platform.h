@@ -59,7 +59,14 @@ struct platform {
     void (*reboot)(void);
     void (*panic_notify)(void);
     bool isa_pvpanic; /* may have QEMU's ISA pvpanic at port 0x505 without saying so in ACPI */
+    unsigned buses;   /* BUS_PROBE_* in the order pci, mmio (command line), mmio (ACPI) */
 };
+
+#define BUS_PROBE_PCI 0x1         /* always, unless --nopci */
+#define BUS_PROBE_PCI_IF_ECAM 0x2 /* only when firmware lists an ECAM window */
+#define BUS_PROBE_MMIO_CMDLINE 0x4
+#define BUS_PROBE_MMIO_ACPI 0x8
+#define BUS_PROBE_PC (BUS_PROBE_PCI | BUS_PROBE_MMIO_ACPI)
 
 /* The table holds pointers: gcc may pad structs to 32 bytes, pointers never.
  * Host tests get a global pointer per descriptor instead of the section. */

@@ -23,4 +23,5 @@ PLATFORM(ec2) = {
     .clock_preference = clocks,
     .power_off = power_off_acpi_or_reset,
     .reboot = power_reboot_pc,
+    .buses = BUS_PROBE_PC,
 };

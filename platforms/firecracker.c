@@ -23,4 +23,5 @@ PLATFORM(firecracker) = {
     .clock_preference = clocks,
     .power_off = power_off_firecracker,
     .reboot = power_reboot_pc,
+    .buses = BUS_PROBE_MMIO_CMDLINE | BUS_PROBE_MMIO_ACPI,
 };

@@ -14,4 +14,5 @@ PLATFORM(generic_pc) = {
     .detect = detect,
     .power_off = power_off_qemu,
     .reboot = power_reboot_pc,
+    .buses = BUS_PROBE_PC | BUS_PROBE_MMIO_CMDLINE,
 };

@@ -26,5 +26,6 @@ PLATFORM(microvm) = {
     .clock_preference = clocks,
     .power_off = power_off_qemu,
     .reboot = power_reboot_pc,
+    .buses = BUS_PROBE_PCI_IF_ECAM | BUS_PROBE_MMIO_CMDLINE | BUS_PROBE_MMIO_ACPI,
     .isa_pvpanic = true,
 };

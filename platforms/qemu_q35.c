@@ -19,5 +19,6 @@ PLATFORM(qemu_q35) = {
     .detect = detect,
     .power_off = power_off_qemu,
     .reboot = power_reboot_pc,
+    .buses = BUS_PROBE_PC,
     .isa_pvpanic = true,
 };

@@ -20,4 +20,5 @@ PLATFORM(vmware) = {
     .clock_preference = clocks,
     .power_off = power_off_acpi_or_reset,
     .reboot = power_reboot_pc,
+    .buses = BUS_PROBE_PC,
 };

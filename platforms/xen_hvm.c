@@ -21,4 +21,5 @@ PLATFORM(xen_hvm) = {
     .clock_preference = clocks,
     .power_off = power_off_acpi_or_reset,
     .reboot = power_reboot_pc,
+    .buses = BUS_PROBE_PCI,
 };

@@ -19,4 +19,5 @@ PLATFORM(xen_pvh) = {
     .clock_preference = clocks,
     .power_off = power_off_acpi_or_reset,
     .reboot = power_reboot_pc,
+    .buses = 0 /* xenbus arrives with the Xen work */,
 };

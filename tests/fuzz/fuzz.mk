@@ -7,3 +7,5 @@ fuzz_fuzz_fw_image_SRCS := tests/fuzz/fuzz_fw_image.c tests/unit/fw_image.c $(FU
 fuzz_fuzz_acpi_table_SRCS := tests/fuzz/fuzz_acpi_table.c $(FUZZ_FW)
 fuzz_fuzz_boot_info_SRCS := tests/fuzz/fuzz_boot_info.c core/boot_info.c
 fuzz_fuzz_cmdline_SRCS := tests/fuzz/fuzz_cmdline.c core/cmdline.c
+FUZZ_TARGETS += fuzz_virtio_mmio_param
+fuzz_fuzz_virtio_mmio_param_SRCS := tests/fuzz/fuzz_virtio_mmio_param.c drivers/virtio/mmio_param.c

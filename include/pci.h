@@ -1,0 +1,25 @@
+/* PCI configuration space access (port 0xCF8/0xCFC or ECAM windows from
+ * ACPI MCFG) and capability lookup for drivers. */
+#ifndef KESTREL_PCI_H
+#define KESTREL_PCI_H
+#include <stdint.h>
+#include "device.h"
+
+#define PCI_CAP_MSI 0x05
+#define PCI_CAP_VENDOR 0x09
+#define PCI_CAP_PCIE 0x10
+#define PCI_CAP_MSIX 0x11
+
+uint32_t pci_read32(const struct pci_info *p, uint16_t off);
+uint16_t pci_read16(const struct pci_info *p, uint16_t off);
+uint8_t pci_read8(const struct pci_info *p, uint16_t off);
+void pci_write32(const struct pci_info *p, uint16_t off, uint32_t v);
+void pci_write16(const struct pci_info *p, uint16_t off, uint16_t v);
+void pci_write8(const struct pci_info *p, uint16_t off, uint8_t v);
+
+/* Offset of the n-th capability with this id (0 = first), or 0. */
+uint8_t pci_find_cap(const struct pci_info *p, uint8_t id, unsigned n);
+/* Turns on memory/I-O decoding and bus mastering. */
+void pci_enable(const struct pci_info *p);
+
+#endif
