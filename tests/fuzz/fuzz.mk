@@ -9,3 +9,5 @@ fuzz_fuzz_boot_info_SRCS := tests/fuzz/fuzz_boot_info.c core/boot_info.c
 fuzz_fuzz_cmdline_SRCS := tests/fuzz/fuzz_cmdline.c core/cmdline.c
 FUZZ_TARGETS += fuzz_virtio_mmio_param
 fuzz_fuzz_virtio_mmio_param_SRCS := tests/fuzz/fuzz_virtio_mmio_param.c drivers/virtio/mmio_param.c
+FUZZ_TARGETS += fuzz_virtqueue
+fuzz_fuzz_virtqueue_SRCS := tests/fuzz/fuzz_virtqueue.c drivers/virtio/virtqueue.c
