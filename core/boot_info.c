@@ -43,14 +43,13 @@ struct pvh_module {
 
 /* Copies a NUL-terminated string from physical memory, one byte at a time
  * because its length is unknown and it may end near the end of memory. */
-static void copy_phys_string(char *dst, size_t cap, uint64_t phys, boot_map_fn map, void *ctx,
-                             unsigned *warnings)
+static void copy_phys_string(char *dst, size_t cap, uint64_t phys, const struct fw_mem *mem, unsigned *warnings)
 {
     dst[0] = 0;
     if (!phys)
         return;
     for (size_t i = 0; i < cap; i++) {
-        const char *c = map(ctx, phys + i, 1);
+        const char *c = mem->map(mem->ctx, phys + i, 1);
         if (!c) {
             dst[i] = 0;
             (*warnings)++;
@@ -85,7 +84,7 @@ static void add_region(struct boot_info *bi, uint64_t base, uint64_t size, uint3
 }
 
 static void add_module(struct boot_info *bi, uint64_t base, uint64_t size, uint64_t cmdline,
-                       boot_map_fn map, void *ctx)
+                       const struct fw_mem *mem)
 {
     if (bi->n_modules >= BOOT_MAX_MODULES) {
         bi->warnings++;
@@ -94,35 +93,35 @@ static void add_module(struct boot_info *bi, uint64_t base, uint64_t size, uint6
     struct boot_module *m = &bi->modules[bi->n_modules++];
     m->base = base;
     m->size = size;
-    copy_phys_string(m->cmdline, sizeof(m->cmdline), cmdline, map, ctx, &bi->warnings);
+    copy_phys_string(m->cmdline, sizeof(m->cmdline), cmdline, mem, &bi->warnings);
 }
 
-static int parse_pvh(struct boot_info *bi, uint64_t info, boot_map_fn map, void *ctx)
+static int parse_pvh(struct boot_info *bi, uint64_t info, const struct fw_mem *mem)
 {
-    const struct pvh_start_info *si = map(ctx, info, offsetof(struct pvh_start_info, memmap_paddr));
+    const struct pvh_start_info *si = mem->map(mem->ctx, info, offsetof(struct pvh_start_info, memmap_paddr));
     if (!si || si->magic != PVH_MAGIC) {
         pr_err("boot: PVH start_info at %#llx has a bad magic\n", (unsigned long long)info);
         return -1;
     }
-    copy_phys_string(bi->cmdline, sizeof(bi->cmdline), si->cmdline_paddr, map, ctx, &bi->warnings);
+    copy_phys_string(bi->cmdline, sizeof(bi->cmdline), si->cmdline_paddr, mem, &bi->warnings);
     bi->rsdp_addr = si->rsdp_paddr;
     for (uint32_t i = 0; i < si->nr_modules && i < BOOT_MAX_MODULES; i++) {
-        const struct pvh_module *m = map(ctx, si->modlist_paddr + i * sizeof(*m), sizeof(*m));
+        const struct pvh_module *m = mem->map(mem->ctx, si->modlist_paddr + i * sizeof(*m), sizeof(*m));
         if (!m) {
             bi->warnings++;
             break;
         }
-        add_module(bi, m->paddr, m->size, m->cmdline_paddr, map, ctx);
+        add_module(bi, m->paddr, m->size, m->cmdline_paddr, mem);
     }
     if (si->nr_modules > BOOT_MAX_MODULES)
         bi->warnings++;
     if (si->version < 1)
         return 0;
-    si = map(ctx, info, sizeof(*si));
+    si = mem->map(mem->ctx, info, sizeof(*si));
     if (!si)
         return 0;
     for (uint32_t i = 0; i < si->memmap_entries; i++) {
-        const struct pvh_memmap_entry *e = map(ctx, si->memmap_paddr + i * sizeof(*e), sizeof(*e));
+        const struct pvh_memmap_entry *e = mem->map(mem->ctx, si->memmap_paddr + i * sizeof(*e), sizeof(*e));
         if (!e || bi->n_memmap >= BOOT_MAX_MEMMAP) {
             bi->warnings++;
             break;
@@ -199,15 +198,15 @@ static void mb2_tag(struct boot_info *bi, const uint8_t *tag, uint32_t type, uin
     }
 }
 
-static int parse_mb2(struct boot_info *bi, uint64_t info, boot_map_fn map, void *ctx)
+static int parse_mb2(struct boot_info *bi, uint64_t info, const struct fw_mem *mem)
 {
-    const uint32_t *hdr = map(ctx, info, 8);
+    const uint32_t *hdr = mem->map(mem->ctx, info, 8);
     if (!hdr || hdr[0] < 16 || hdr[0] > MB2_MAX_TOTAL) {
         pr_err("boot: multiboot2 info at %#llx is unreadable or absurd\n", (unsigned long long)info);
         return -1;
     }
     uint32_t total = hdr[0];
-    const uint8_t *p = map(ctx, info, total);
+    const uint8_t *p = mem->map(mem->ctx, info, total);
     if (!p)
         return -1;
     for (uint32_t off = 8; off + 8 <= total;) {
@@ -227,8 +226,7 @@ static int parse_mb2(struct boot_info *bi, uint64_t info, boot_map_fn map, void 
     return 0;
 }
 
-int boot_info_parse(struct boot_info *bi, enum boot_proto proto, uint64_t info_phys,
-                    boot_map_fn map, void *ctx)
+int boot_info_parse(struct boot_info *bi, enum boot_proto proto, uint64_t info_phys, const struct fw_mem *mem)
 {
     uint64_t tsc = bi->entry_tsc;
     memset(bi, 0, sizeof(*bi));
@@ -236,9 +234,9 @@ int boot_info_parse(struct boot_info *bi, enum boot_proto proto, uint64_t info_p
     bi->proto = proto;
     int rc = -1;
     if (proto == BOOT_PROTO_PVH)
-        rc = parse_pvh(bi, info_phys, map, ctx);
+        rc = parse_pvh(bi, info_phys, mem);
     else if (proto == BOOT_PROTO_MB2)
-        rc = parse_mb2(bi, info_phys, map, ctx);
+        rc = parse_mb2(bi, info_phys, mem);
     memmap_normalise(bi->memmap, &bi->n_memmap);
     return rc;
 }

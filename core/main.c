@@ -247,7 +247,8 @@ void kmain(uint32_t proto, uint32_t info)
     uart16550_init();
     memcpy(bda_copy, (const void *)(uintptr_t)0, sizeof(bda_copy)); /* still mapped by the entry code */
     bi.entry_tsc = boot_entry_tsc;
-    if (boot_info_parse(&bi, (enum boot_proto)proto, info, early_map, NULL) < 0)
+    struct fw_mem early = { early_map, NULL };
+    if (boot_info_parse(&bi, (enum boot_proto)proto, info, &early) < 0)
         panic("cannot read the boot information (protocol %s)", proto_name((enum boot_proto)proto));
     bootchart_mark("boot info");
     parse_cmdline();

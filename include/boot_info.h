@@ -3,6 +3,7 @@
 #ifndef KESTREL_BOOT_INFO_H
 #define KESTREL_BOOT_INFO_H
 #include <stdint.h>
+#include "phys_mem.h"
 
 #define BOOT_CMDLINE_MAX 2048
 #define BOOT_MAX_MEMMAP 64
@@ -41,14 +42,10 @@ struct boot_info {
     unsigned warnings; /* things dropped or clipped while normalising */
 };
 
-/* Reads the boot protocol's structures through map(), which returns a pointer
- * to len bytes at a physical address or NULL when they are not addressable. */
-typedef const void *(*boot_map_fn)(void *ctx, uint64_t phys, uint64_t len);
-
-/* Returns 0 on success, negative when the structure is unusable (bad magic,
- * unreadable). Everything read is treated as untrusted. */
-int boot_info_parse(struct boot_info *bi, enum boot_proto proto, uint64_t info_phys,
-                     boot_map_fn map, void *ctx);
+/* Reads the boot protocol's structures through mem. Returns 0 on success,
+ * negative when the structure is unusable (bad magic, unreadable).
+ * Everything read is treated as untrusted. */
+int boot_info_parse(struct boot_info *bi, enum boot_proto proto, uint64_t info_phys, const struct fw_mem *mem);
 
 /* Sorts and cleans a memory map in place: drops empty entries, clips overlaps
  * (the more restrictive type wins over RAM), merges touching ranges of one type. */

@@ -7,11 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "machine.h"
-
-struct fw_mem {
-    const void *(*map)(void *ctx, uint64_t phys, uint64_t len);
-    void *ctx;
-};
+#include "phys_mem.h"
 
 /* Each returns 0 when it filled its part of m, negative when there is no
  * table or it was rejected. rsdp_hint: 0 = scan the EBDA and 0xE0000-0xFFFFF. */

@@ -48,6 +48,8 @@ void detect_add(struct detect_result *r, int points, const char *signal);
 int str_has(const char *haystack, const char *needle);
 
 void hypervisor_detect(struct platform_signals *s);
+/* The CPUID leaf base of the hypervisor with this signature, or 0. */
+uint32_t hypervisor_base(const char *signature);
 int qemu_fw_cfg_present(void);
 
 struct platform {

@@ -33,3 +33,10 @@ void hypervisor_detect(struct platform_signals *s)
         s->hv_max_leaf = r.eax;
     }
 }
+
+uint32_t hypervisor_base(const char *signature)
+{
+    struct platform_signals s;
+    hypervisor_detect(&s);
+    return s.hv_signature[0] && __builtin_strcmp(s.hv_signature, signature) == 0 ? s.hv_base : 0;
+}

@@ -6,6 +6,7 @@
 #include "cpu.h"
 #include "log.h"
 #include "memory.h"
+#include "platform.h"
 #include "pvclock.h"
 
 #define MSR_KVM_WALL_CLOCK_NEW 0x4b564d00
@@ -24,18 +25,6 @@ static uint64_t hz;
 
 static uint64_t read_tsc(void) { return rdtsc(); }
 
-static uint32_t kvm_base(void)
-{
-    if (!(cpuid(1, 0).ecx & (1u << 31)))
-        return 0;
-    for (uint32_t base = 0x40000000; base <= 0x40000100; base += 0x100) {
-        struct cpuid_regs r = cpuid(base, 0);
-        if (r.ebx == 0x4b4d564b && r.ecx == 0x564b4d56 && r.edx == 0x4d) /* "KVMKVMKVM\0\0\0" */
-            return base;
-    }
-    return 0;
-}
-
 static void register_cpu(void)
 {
     unsigned id = this_cpu()->id;
@@ -44,7 +33,7 @@ static void register_cpu(void)
 
 static int kvmclock_probe(void)
 {
-    uint32_t base = kvm_base();
+    uint32_t base = hypervisor_base(HV_KVM);
     if (!base || !(cpuid(base + 1, 0).eax & KVM_FEATURE_CLOCKSOURCE2))
         return -1;
     register_cpu();

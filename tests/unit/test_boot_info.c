@@ -16,6 +16,8 @@ static const void *map(void *ctx, uint64_t p, uint64_t len)
     return phys + (p - BASE);
 }
 
+static const struct fw_mem mem = { map, NULL };
+
 static void put(uint32_t at, const void *src, size_t n) { memcpy(phys + (at - BASE), src, n); }
 static void put32(uint32_t at, uint32_t v) { put(at, &v, 4); }
 static void put64(uint32_t at, uint64_t v) { put(at, &v, 8); }
@@ -56,7 +58,7 @@ static void test_pvh(void)
 {
     struct boot_info bi = { .entry_tsc = 42 };
     pvh_fixture(1, 7);
-    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_PVH, 0x10000, map, NULL), 0);
+    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_PVH, 0x10000, &mem), 0);
     CHECK_EQ(bi.entry_tsc, 42);
     CHECK(strcmp(bi.cmdline, "--verbose hello world") == 0);
     CHECK_EQ(bi.rsdp_addr, 0xf5a40);
@@ -79,19 +81,19 @@ static void test_pvh(void)
 
     /* Version 0 has no memory map: parsed, but the map is empty. */
     pvh_fixture(0, 7);
-    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_PVH, 0x10000, map, NULL), 0);
+    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_PVH, 0x10000, &mem), 0);
     CHECK_EQ(bi.n_memmap, 0);
 
     /* Bad magic, unreadable pointers, absurd counts. */
     pvh_fixture(1, 7);
     put32(0x10000, 0x12345678);
-    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_PVH, 0x10000, map, NULL), -1);
-    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_PVH, 0x900000, map, NULL), -1);
+    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_PVH, 0x10000, &mem), -1);
+    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_PVH, 0x900000, &mem), -1);
     pvh_fixture(1, 0xffffffff);
     put64(0x10000 + 24, 0x1fff0); /* cmdline running off the end of memory */
     memset(phys + (0x1fff0 - BASE), 'x', 16);
     put32(0x10000 + 12, 1000);    /* modules beyond the cap */
-    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_PVH, 0x10000, map, NULL), 0);
+    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_PVH, 0x10000, &mem), 0);
     CHECK(bi.n_memmap <= BOOT_MAX_MEMMAP);
     CHECK(bi.n_modules <= BOOT_MAX_MODULES);
     CHECK(strlen(bi.cmdline) == 16);
@@ -137,7 +139,7 @@ static void test_mb2(void)
     put32(0x10000, at - 0x10000);
 
     struct boot_info bi = { 0 };
-    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_MB2, 0x10000, map, NULL), 0);
+    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_MB2, 0x10000, &mem), 0);
     CHECK(strcmp(bi.cmdline, "hello mb2") == 0);
     CHECK_EQ(bi.n_memmap, 2);
     CHECK_EQ(bi.memmap[1].size, 0x7f00000);
@@ -149,16 +151,16 @@ static void test_mb2(void)
 
     /* A tag whose size runs past total_size stops the walk without harm. */
     put32(0x10008 + 4, 0x7fffffff);
-    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_MB2, 0x10000, map, NULL), 0);
+    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_MB2, 0x10000, &mem), 0);
     CHECK(bi.warnings > 0);
     CHECK_EQ(bi.n_memmap, 0);
     /* Absurd total size, too-small total size. */
     put32(0x10000, 0xfffffff0);
-    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_MB2, 0x10000, map, NULL), -1);
+    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_MB2, 0x10000, &mem), -1);
     put32(0x10000, 4);
-    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_MB2, 0x10000, map, NULL), -1);
+    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_MB2, 0x10000, &mem), -1);
     /* Unknown protocol. */
-    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_UNKNOWN, 0x10000, map, NULL), -1);
+    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_UNKNOWN, 0x10000, &mem), -1);
 }
 
 static void test_normalise(void)
