@@ -110,10 +110,10 @@ static void probe_firmware(void)
 /* Hands what firmware said to the services that need it. */
 static void apply_firmware(void)
 {
-    uint64_t ioapic = machine.n_ioapics ? machine.ioapics[0].addr : IOAPIC_DEFAULT_BASE;
-    for (unsigned i = 1; i < machine.n_ioapics; i++)
-        ioapic_init(machine.ioapics[i].addr);
-    ioapic_init(ioapic);
+    for (unsigned i = 0; i < machine.n_ioapics; i++)
+        ioapic_init(machine.ioapics[i].addr, machine.ioapics[i].gsi_base);
+    if (!machine.n_ioapics)
+        ioapic_init(IOAPIC_DEFAULT_BASE, 0);
     if (machine.hpet)
         hpet_set_address(machine.hpet_addr);
     if (machine.fadt) {

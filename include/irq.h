@@ -45,8 +45,14 @@ uint32_t lapic_timer_count(void);
 int lapic_is_x2apic(void);
 
 /* IO-APIC and legacy PIC */
-void ioapic_init(uint64_t phys);
+void ioapic_init(uint64_t phys, unsigned gsi_base);
 int ioapic_route(unsigned gsi, unsigned vector, int level, int active_low);
+
+/* A device interrupt on a GSI (IO-APIC), with its own vector. Returns the
+ * vector or -1. */
+int irq_attach_gsi(unsigned gsi, int level, int active_low, irq_handler_fn fn, void *arg);
+/* An ISA/PCI-line IRQ number through firmware's interrupt source overrides. */
+int irq_attach_isa(unsigned irq, int default_level, irq_handler_fn fn, void *arg);
 void pic_disable(void);
 
 #endif

@@ -21,5 +21,7 @@ void pci_write8(const struct pci_info *p, uint16_t off, uint8_t v);
 uint8_t pci_find_cap(const struct pci_info *p, uint8_t id, unsigned n);
 /* Turns on memory/I-O decoding and bus mastering. */
 void pci_enable(const struct pci_info *p);
+/* Points MSI-X table entry at vector and enables MSI-X; 0 or -1. */
+int pci_msix_enable(const struct pci_info *p, unsigned entry, unsigned vector);
 
 #endif

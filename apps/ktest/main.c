@@ -6,6 +6,7 @@
 #include <string.h>
 #include "app.h"
 #include "arch/x86.h"
+#include "block.h"
 #include "clock.h"
 #include "cpu.h"
 #include "sched.h"
@@ -245,6 +246,79 @@ static int cmd_preempt(int argc, char **argv)
     return spins > 0 ? 0 : 1;
 }
 
+/* blk N: on every block device, sectors [0, N) must hold the harness's
+ * pattern; sectors [N, 2N) get ours, written 8 requests at a time, then a
+ * flush. The harness checks the image files after the VM exits. */
+static uint8_t pattern(unsigned disk, uint64_t sector, unsigned k, unsigned gen)
+{
+    return (uint8_t)(sector * 31 + k * 7 + disk * 101 + gen * 57);
+}
+
+struct inflight {
+    struct block_request r;
+    struct semaphore *all;
+};
+
+static void inflight_done(struct block_request *r) { sem_up(((struct inflight *)r)->all); }
+
+static int blk_disk(unsigned disk, struct block_dev *b, uint64_t n)
+{
+    const unsigned per = 8, depth = 8;
+    uint32_t ss = b->sector_size;
+    uint8_t *buf = malloc((size_t)n * ss);
+    if (!buf || 2 * n > b->sectors) {
+        printf("blk: %s too small (%llu sectors)\n", b->name, (unsigned long long)b->sectors);
+        return 1;
+    }
+    long bad = 0;
+    for (uint64_t s = 0; s < n; s += per) {
+        struct block_request r = { BLOCK_READ, s, per, buf + s * ss, NULL, NULL, 0 };
+        if (block_sync(b, &r) < 0)
+            bad += 1000000;
+    }
+    for (uint64_t s = 0; s < n; s++)
+        for (unsigned k = 0; k < ss; k++)
+            bad += buf[s * ss + k] != pattern(disk, s, k, 0);
+    /* Our pattern: all requests submitted before any is awaited. */
+    for (uint64_t s = 0; s < n; s++)
+        for (unsigned k = 0; k < ss; k++)
+            buf[s * ss + k] = pattern(disk, n + s, k, 1);
+    struct semaphore all = SEMAPHORE_INIT(0);
+    struct inflight *req = calloc(n / per, sizeof(*req));
+    unsigned submitted = 0;
+    int write_errors = 0;
+    for (uint64_t s = 0; s < n; s += per) {
+        struct inflight *q = &req[s / per];
+        q->r = (struct block_request){ BLOCK_WRITE, n + s, per, buf + s * ss, inflight_done, NULL, 0 };
+        q->all = &all;
+        if (b->submit(b, &q->r) == 0)
+            submitted++;
+        else
+            write_errors++;
+    }
+    for (unsigned i = 0; i < submitted; i++)
+        sem_down(&all);
+    for (unsigned i = 0; i < n / per; i++)
+        write_errors += req[i].r.status != 0;
+    struct block_request fl = { BLOCK_FLUSH, 0, 0, NULL, NULL, NULL, 0 };
+    int flush = b->can_flush ? block_sync(b, &fl) : 0;
+    printf("blk: %s sectors=%llu size=%u depth=%u read_mismatches=%ld writes=%u write_errors=%d flush=%d\n",
+           b->name, (unsigned long long)b->sectors, ss, depth, bad, submitted, write_errors, flush);
+    free(req);
+    free(buf);
+    return bad || write_errors || flush ? 1 : 0;
+}
+
+static int cmd_blk(int argc, char **argv)
+{
+    uint64_t n = argc > 2 ? strtoul(argv[2], NULL, 0) : 64;
+    int rc = 0;
+    printf("blk: %u device(s)\n", block_count());
+    for (unsigned i = 0; i < block_count(); i++)
+        rc |= blk_disk(i, block_get(i), n);
+    return block_count() ? rc : 1;
+}
+
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)
 {
@@ -350,6 +424,7 @@ static const struct {
     { "stack-overflow", cmd_stack_overflow }, { "threads", cmd_threads }, { "sleep", cmd_sleep },
     { "heap", cmd_heap }, { "time", cmd_time }, { "clockbench", cmd_clockbench },
     { "clockcross", cmd_clockcross }, { "preempt", cmd_preempt },
+    { "blk", cmd_blk },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,34 @@
+/* MSI-X: one table entry pointed at a vector on this CPU's LAPIC. */
+#include "irq.h"
+#include "log.h"
+#include "memory.h"
+#include "pci.h"
+
+#define MSIX_ENABLE 0x8000
+#define MSIX_FUNCTION_MASK 0x4000
+
+int pci_msix_enable(const struct pci_info *p, unsigned entry, unsigned vector)
+{
+    uint8_t cap = pci_find_cap(p, PCI_CAP_MSIX, 0);
+    if (!cap)
+        return -1;
+    uint16_t ctrl = pci_read16(p, (uint16_t)(cap + 2));
+    unsigned size = (ctrl & 0x7ff) + 1;
+    uint32_t table = pci_read32(p, (uint16_t)(cap + 4));
+    unsigned bir = table & 7;
+    if (entry >= size || bir >= PCI_BARS || p->bars[bir].io || p->bars[bir].size == 0 ||
+        (table & ~7u) + 16u * size > p->bars[bir].size) {
+        pr_warn("pci: %02x:%02x.%u: unusable MSI-X table (BAR %u)\n", p->bus, p->dev, p->fn, bir);
+        return -1;
+    }
+    volatile uint32_t *t = ioremap(p->bars[bir].addr + (table & ~7u), 16u * size);
+    if (!t)
+        return -1;
+    volatile uint32_t *e = t + 4 * entry;
+    e[0] = 0xfee00000u | (lapic_id() << 12);
+    e[1] = 0;
+    e[2] = vector;
+    e[3] = 0; /* unmasked */
+    pci_write16(p, (uint16_t)(cap + 2), (uint16_t)((ctrl | MSIX_ENABLE) & ~MSIX_FUNCTION_MASK));
+    return 0;
+}
