@@ -8,6 +8,7 @@
 #include "arch/x86.h"
 #include "block.h"
 #include "clock.h"
+#include "netdev.h"
 #include "cpu.h"
 #include "sched.h"
 #include "sync.h"
@@ -319,6 +320,57 @@ static int cmd_blk(int argc, char **argv)
     return block_count() ? rc : 1;
 }
 
+/* netecho N: echo the next N frames received on the first NIC back
+ * unchanged. Frames are copied out of the receive callback (interrupt
+ * context) into a small ring that the main thread drains. */
+#define ECHO_SLOTS 64
+static struct {
+    uint8_t data[1514];
+    size_t len;
+} echo_ring[ECHO_SLOTS];
+static unsigned echo_head, echo_tail;
+static struct semaphore echo_ready = SEMAPHORE_INIT(0);
+static unsigned echo_dropped;
+
+static void echo_rx(struct netdev *n, const void *frame, size_t len, void *arg)
+{
+    (void)n;
+    (void)arg;
+    if (echo_head - echo_tail == ECHO_SLOTS || len > sizeof(echo_ring[0].data)) {
+        echo_dropped++;
+        return;
+    }
+    memcpy(echo_ring[echo_head % ECHO_SLOTS].data, frame, len);
+    echo_ring[echo_head % ECHO_SLOTS].len = len;
+    __atomic_store_n(&echo_head, echo_head + 1, __ATOMIC_RELEASE);
+    sem_up(&echo_ready);
+}
+
+static int cmd_netecho(int argc, char **argv)
+{
+    long want = argc > 2 ? atol(argv[2]) : 100;
+    struct netdev *n = netdev_get(0);
+    if (!n) {
+        printf("netecho: no network device\n");
+        return 1;
+    }
+    netdev_set_receive(n, echo_rx, NULL);
+    printf("netecho: ready on %s mac %02x:%02x:%02x:%02x:%02x:%02x link %s\n", n->name, n->mac[0], n->mac[1],
+           n->mac[2], n->mac[3], n->mac[4], n->mac[5], n->link_up ? "up" : "down");
+    long echoed = 0, errors = 0;
+    while (echoed < want) {
+        sem_down(&echo_ready);
+        unsigned t = echo_tail % ECHO_SLOTS;
+        errors += n->transmit(n, echo_ring[t].data, echo_ring[t].len) != 0;
+        __atomic_store_n(&echo_tail, echo_tail + 1, __ATOMIC_RELEASE);
+        echoed++;
+    }
+    thread_sleep_ns(20000000); /* let the last transmissions leave */
+    printf("netecho: echoed=%ld tx_errors=%ld dropped=%u rx=%llu tx=%llu\n", echoed, errors, echo_dropped,
+           (unsigned long long)n->rx_frames, (unsigned long long)n->tx_frames);
+    return errors || echo_dropped ? 1 : 0;
+}
+
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)
 {
@@ -424,7 +476,7 @@ static const struct {
     { "stack-overflow", cmd_stack_overflow }, { "threads", cmd_threads }, { "sleep", cmd_sleep },
     { "heap", cmd_heap }, { "time", cmd_time }, { "clockbench", cmd_clockbench },
     { "clockcross", cmd_clockcross }, { "preempt", cmd_preempt },
-    { "blk", cmd_blk },
+    { "blk", cmd_blk }, { "netecho", cmd_netecho },
 };
 
 int main(int argc, char **argv)
