@@ -9,6 +9,7 @@
 #include "block.h"
 #include "clock.h"
 #include "netdev.h"
+#include "random.h"
 #include "cpu.h"
 #include "sched.h"
 #include "sync.h"
@@ -371,6 +372,23 @@ static int cmd_netecho(int argc, char **argv)
     return errors || echo_dropped ? 1 : 0;
 }
 
+/* random: waits (up to 2 s) for device entropy, then prints what the
+ * kernel's source gives, so the harness can check it is not constant. */
+static int cmd_random(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    for (int i = 0; i < 200 && random_entropy_bits() == 0; i++)
+        thread_sleep_ns(10000000);
+    uint8_t b[32];
+    random_bytes(b, sizeof(b));
+    printf("random: entropy_bits=%llu bytes=", (unsigned long long)random_entropy_bits());
+    for (unsigned i = 0; i < sizeof(b); i++)
+        printf("%02x", b[i]);
+    printf("\n");
+    return random_entropy_bits() ? 0 : 1;
+}
+
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)
 {
@@ -476,7 +494,7 @@ static const struct {
     { "stack-overflow", cmd_stack_overflow }, { "threads", cmd_threads }, { "sleep", cmd_sleep },
     { "heap", cmd_heap }, { "time", cmd_time }, { "clockbench", cmd_clockbench },
     { "clockcross", cmd_clockcross }, { "preempt", cmd_preempt },
-    { "blk", cmd_blk }, { "netecho", cmd_netecho },
+    { "blk", cmd_blk }, { "netecho", cmd_netecho }, { "random", cmd_random },
 };
 
 int main(int argc, char **argv)

@@ -5,3 +5,5 @@ test_boot_info_SRCS := tests/unit/test_boot_info.c core/boot_info.c
 test_page_alloc_SRCS := tests/unit/test_page_alloc.c core/page_alloc.c
 test_heap_SRCS := tests/unit/test_heap.c core/heap.c
 test_format_SRCS := tests/unit/test_format.c lib/format.c
+UNIT_TESTS += test_chacha20
+test_chacha20_SRCS := tests/unit/test_chacha20.c lib/chacha20.c
