@@ -225,9 +225,11 @@ static const struct platform_signals *collect_signals(void)
     return &signals;
 }
 
+/* The first thread: devices are found and bound here rather than on the
+ * boot CPU's idle thread, because binding may wait for a device. */
 static void *app_thread(void *arg)
 {
-    (void)arg;
+    probe_buses(arg);
     bootchart_mark("app main");
     if (opts.bootchart)
         bootchart_print();
@@ -235,9 +237,9 @@ static void *app_thread(void *arg)
     power_off(status);
 }
 
-static void app_start(void)
+static void app_start(const struct platform *plat)
 {
-    if (!thread_create("main", app_thread, NULL, APP_STACK_SIZE))
+    if (!thread_create("main", app_thread, (void *)plat, APP_STACK_SIZE))
         panic("cannot create the app's main thread");
 }
 
@@ -289,13 +291,12 @@ void kmain(uint32_t proto, uint32_t info)
     bootchart_mark("clock");
     drivers_init();
     bootchart_mark("drivers");
-    probe_buses(plat);
 
     sched_init();
     start_cpus();
     bootchart_mark("smp");
     irq_enable();
-    app_start();
+    app_start(plat);
     bootchart_mark("scheduler");
     sched_idle_loop();
 }

@@ -51,6 +51,8 @@ struct virtqueue {
     uint32_t *in_len;        /* per head: bytes the device may write */
     struct vring_desc **indirect_table; /* per head: indirect table in use */
     uint32_t errors;         /* device misbehaviour seen */
+    bool len_unused;         /* the driver ignores used lengths (virtio-scsi reads resid) */
+    bool len_warned;         /* one log line per queue for bad lengths */
 };
 
 /* Bytes of ring memory for size entries (descriptors, then avail, then the

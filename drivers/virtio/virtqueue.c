@@ -159,8 +159,13 @@ void *vq_get_used(struct virtqueue *q, uint32_t *len)
         }
         void *cookie = q->cookie[id];
         if (l > q->in_len[id]) {
-            q->errors++;
-            pr_warn("virtqueue: device wrote %u bytes into %u for id %u; clamped\n", l, q->in_len[id], id);
+            if (!q->len_unused) {
+                q->errors++;
+                if (!q->len_warned)
+                    pr_warn("virtqueue: device wrote %u bytes into %u for id %u; clamped (said once)\n", l,
+                            q->in_len[id], id);
+                q->len_warned = true;
+            }
             l = q->in_len[id];
         }
         q->cookie[id] = NULL;

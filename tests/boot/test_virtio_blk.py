@@ -1,8 +1,9 @@
-"""virtio-blk on every transport: two disks whose sectors the harness fills
-with a known pattern; the guest reads and checks them, writes its own
-pattern with 8 requests in flight and flushes; the harness then checks the
-image files. (pc: legacy PCI and INTx; q35: modern PCI and MSI-X; microvm:
-MMIO from ACPI; microvm-noacpi: MMIO from the command line.)"""
+"""virtio-blk and virtio-scsi on every transport: two virtio-blk disks and a
+SCSI disk behind virtio-scsi, whose sectors the harness fills with a known
+pattern; the guest reads and checks them, writes its own pattern with 8
+requests in flight and flushes; the harness then checks the image files.
+(pc: legacy PCI and INTx; q35: modern PCI and MSI-X; microvm: MMIO from
+ACPI; microvm-noacpi: MMIO from the command line.)"""
 
 import re
 
@@ -22,19 +23,33 @@ def make_disk(path, disk):
         f.write(b"\0" * 512 * (N + 64))
 
 
+SCSI_HBA = {"pc": "virtio-scsi-pci,disable-modern=on", "q35": "virtio-scsi-pci,disable-legacy=on",
+            "microvm": "virtio-scsi-device", "microvm-noacpi": "virtio-scsi-device"}
+
+
 @pytest.mark.parametrize("preset,transport", [("pc", "pci-legacy"), ("q35", "pci-modern"), ("microvm", "mmio"),
                                               ("microvm-noacpi", "mmio")])
 def test_disks_read_back_and_written(boot, tmp_path, preset, transport):
-    disks = [str(tmp_path / ("d%d.img" % i)) for i in range(2)]
+    disks = [str(tmp_path / ("d%d.img" % i)) for i in range(3)]
     for i, d in enumerate(disks):
         make_disk(d, i)
-    b = boot("ktest blk %d" % N, preset=preset, disks=disks, expect_status=0, timeout=60)
+    scsi = ["-device", SCSI_HBA[preset] + ",id=hba", "-drive", "file=%s,if=none,id=sd0,format=raw" % disks[2],
+            "-device", "scsi-hd,drive=sd0,bus=hba.0"]
+    b = boot("ktest blk %d" % N, preset=preset, disks=disks[:2], expect_status=0, timeout=60, extra=scsi)
     assert len(re.findall(r"virtio-blk: vblk\d over %s" % transport, b.output)) == 2, b.output
-    for i in range(2):
-        assert "block: vblk%d, %d sectors of 512 bytes" % (i, 2 * N + 64) in b.output
-        m = re.search(r"blk: vblk%d sectors=\d+ size=512 depth=8 read_mismatches=(\d+) writes=(\d+) "
-                      r"write_errors=(\d+) flush=(-?\d+)" % i, b.output)
+    assert "virtio-scsi: over %s" % transport in b.output
+    assert re.search(r'scsi: virtio-scsi 0:0 "QEMU +QEMU HARDDISK *" is sd0', b.output)
+    assert "virtqueue" not in b.output  # no device misbehaviour reported
+    # Block devices register in binding order; the disk index the guest
+    # uses for the pattern is its position in that order.
+    names = re.findall(r"^block: (\w+), %d sectors of 512 bytes$" % (2 * N + 64), b.output, re.M)
+    assert sorted(names) == ["sd0", "vblk0", "vblk1"], b.output
+    for name in names:
+        m = re.search(r"blk: %s sectors=\d+ size=512 depth=8 read_mismatches=(\d+) writes=(\d+) "
+                      r"write_errors=(\d+) flush=(-?\d+)" % name, b.output)
         assert m and m.groups() == ("0", str(N // 8), "0", "0"), b.output
+    order = {"vblk0": 0, "vblk1": 1, "sd0": 2}
+    assert [order[n] for n in names] == sorted(order[n] for n in names), names
     # What the guest wrote is on the host's disk images; what it read is intact.
     for i, d in enumerate(disks):
         data = open(d, "rb").read()
