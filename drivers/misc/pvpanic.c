@@ -37,3 +37,31 @@ static void pvpanic_init(void)
 }
 
 DRIVER_INIT(pvpanic) = { "pvpanic", pvpanic_init };
+
+/* The PCI variant: a one-byte register at the start of BAR 0. */
+#include "device.h"
+#include "memory.h"
+#include "pci.h"
+
+static volatile uint8_t *pci_reg;
+
+static void pvpanic_pci_notify(void) { *pci_reg = PVPANIC_PANICKED; }
+
+static int pvpanic_pci_attach(struct device *d)
+{
+    const struct pci_bar *b = &d->pci.bars[0];
+    if (b->io || b->size == 0)
+        return -1;
+    pci_enable(&d->pci);
+    pci_reg = ioremap(b->addr, 1);
+    uint8_t events = pci_reg ? *pci_reg : 0;
+    if (!(events & PVPANIC_PANICKED))
+        return -1;
+    panic_notifier_register(pvpanic_pci_notify);
+    pr_info("pvpanic: PCI device %02x:%02x.%u (events %#x)\n", d->pci.bus, d->pci.dev, d->pci.fn, events);
+    return 0;
+}
+
+static const struct pci_id pvpanic_ids[] = { { 0x1b36, 0x0011 }, { 0, 0 } };
+
+DEVICE_DRIVER(pvpanic_pci) = { "pvpanic-pci", BUS_PCI, pvpanic_ids, false, pvpanic_pci_attach };

@@ -71,3 +71,11 @@ def test_monotonic_across_cpus(boot, preset, source):
     assert m and m.group(1) == source
     assert m.group(2) == "0"
     assert int(m.group(3)) >= 2, "threads ran on %s CPU(s) only" % m.group(3)
+
+
+@pytest.mark.parametrize("preset", ["q35", "pc"])
+def test_pci_pvpanic_reaches_qemu(boot, preset):
+    b = boot("ktest pagefault", preset=preset, extra=["-device", "pvpanic-pci", "-action", "panic=exit-failure"])
+    assert re.search(r"pvpanic: PCI device \S+ \(events 0x3\)", b.output)
+    assert "KESTREL PANIC: page fault" in b.output
+    assert b.qemu_rc == 1, b.qemu_rc
