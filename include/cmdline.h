@@ -36,6 +36,9 @@ int cmdline_parse(struct kernel_options *o, char *buf);
 /* The value of the index-th param named key, or NULL. */
 const char *cmdline_param(const struct kernel_options *o, const char *key, unsigned index);
 
+/* The options this kernel booted with (kept by core/main.c). */
+const struct kernel_options *kernel_options(void);
+
 /* Help text listing every option. */
 extern const char cmdline_help_text[];
 

@@ -4,6 +4,7 @@
 #define KESTREL_PCI_H
 #include <stdint.h>
 #include "device.h"
+#include "irq.h"
 
 #define PCI_CAP_MSI 0x05
 #define PCI_CAP_VENDOR 0x09
@@ -23,5 +24,16 @@ uint8_t pci_find_cap(const struct pci_info *p, uint8_t id, unsigned n);
 void pci_enable(const struct pci_info *p);
 /* Points MSI-X table entry at vector and enables MSI-X; 0 or -1. */
 int pci_msix_enable(const struct pci_info *p, unsigned entry, unsigned vector);
+/* Points the MSI capability (one message) at vector and enables it; 0 or -1. */
+int pci_msi_enable(const struct pci_info *p, unsigned vector);
+
+enum pci_irq_kind { PCI_IRQ_MSIX = 1, PCI_IRQ_MSI = 2, PCI_IRQ_INTX = 4 };
+#define PCI_IRQ_ANY (PCI_IRQ_MSIX | PCI_IRQ_MSI | PCI_IRQ_INTX)
+/* One interrupt for the function: the first of MSI-X, MSI, INTx that
+ * `allowed` permits and the device offers. INTx handlers may share the line
+ * and must check their device's status. Sets *kind; 0 or -1. */
+int pci_attach_irq(const struct pci_info *p, unsigned allowed, irq_handler_fn fn, void *arg,
+                   enum pci_irq_kind *kind);
+const char *pci_irq_kind_name(enum pci_irq_kind kind);
 
 #endif

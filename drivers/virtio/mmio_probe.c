@@ -10,8 +10,6 @@
 #include "memory.h"
 #include "virtio_mmio.h"
 
-const struct kernel_options *kernel_options(void);
-
 static int add(uint64_t base, uint64_t size, uint32_t irq, const char *source)
 {
     for (struct device *d = device_list(); d; d = d->next) {

@@ -1,9 +1,11 @@
 /* virtio-net (section 5.1) on any transport, behind the net-device
- * interface: receive queue 0 with posted 2 KiB buffers (mergeable when the
- * device offers it), transmit queue 1 with copied frames. */
+ * interface: receive queue 0 with posted buffers (2 KiB; with mergeable
+ * buffers a frame may span several, and `virtio_net.rx_buffer=BYTES` makes
+ * them smaller), transmit queue 1 with copied frames. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cmdline.h"
 #include "log.h"
 #include "memory.h"
 #include "netdev.h"
@@ -26,7 +28,10 @@ struct vnet {
     struct virtqueue rxq, txq;
     struct spinlock rx_lock, tx_lock;
     unsigned hdr_len;
-    uint8_t *rx_bufs; /* QUEUE_MAX buffers of BUF_SIZE */
+    unsigned rx_buf_size;
+    bool warned_short;
+    uint8_t *rx_bufs;                  /* rxq.size buffers of rx_buf_size */
+    uint8_t frame[BUF_SIZE];           /* a frame gathered from several buffers */
     struct netdev n;
 };
 
@@ -34,34 +39,89 @@ static unsigned count;
 
 static int post_rx(struct vnet *d, uint8_t *buf)
 {
-    struct vq_buf b = { buf, BUF_SIZE, true };
+    struct vq_buf b = { buf, d->rx_buf_size, true };
     return vq_add(&d->rxq, &b, 1, buf, NULL);
+}
+
+static uint8_t *next_used(struct vnet *d, uint32_t *len)
+{
+    uint64_t f = spin_lock_irqsave(&d->rx_lock);
+    uint8_t *buf = vq_get_used(&d->rxq, len);
+    spin_unlock_irqrestore(&d->rx_lock, f);
+    return buf;
+}
+
+static void repost(struct vnet *d, uint8_t *buf)
+{
+    uint64_t f = spin_lock_irqsave(&d->rx_lock);
+    post_rx(d, buf);
+    spin_unlock_irqrestore(&d->rx_lock, f);
+}
+
+/* The rest of a frame spread over nbuf buffers, appended to d->frame after
+ * the first buffer's `have` bytes; every buffer is posted again. Returns the
+ * frame's length, or 0 if the device broke the rules (more than a frame's
+ * worth, or fewer buffers than it announced). */
+static size_t gather(struct vnet *d, size_t have, unsigned nbuf)
+{
+    size_t total = have;
+    bool bad = false;
+    for (unsigned i = 1; i < nbuf; i++) {
+        uint32_t len;
+        uint8_t *buf = next_used(d, &len);
+        if (!buf) {
+            if (!d->warned_short)
+                pr_warn("virtio-net: %s: frame announced %u buffers, got %u\n", d->n.name, nbuf, i);
+            d->warned_short = true;
+            return 0;
+        }
+        if (!bad && total + len <= sizeof(d->frame))
+            memcpy(d->frame + total, buf, len);
+        else
+            bad = true;
+        total += len;
+        repost(d, buf);
+    }
+    return bad ? 0 : total;
+}
+
+static void deliver(struct vnet *d, const uint8_t *frame, size_t len)
+{
+    if (len < 14 || len > ETH_MAX) {
+        d->n.rx_dropped++;
+        return;
+    }
+    d->n.rx_frames++;
+    if (d->n.rx)
+        d->n.rx(&d->n, frame, len, d->n.rx_arg);
 }
 
 static void rx_drain(struct vnet *d)
 {
     int posted = 0;
-    for (;;) {
-        uint32_t len;
-        uint64_t f = spin_lock_irqsave(&d->rx_lock);
-        uint8_t *buf = vq_get_used(&d->rxq, &len);
-        spin_unlock_irqrestore(&d->rx_lock, f);
-        if (!buf)
-            break;
-        /* num_buffers > 1 (a frame spread over buffers) cannot happen with
-         * 2 KiB buffers and no large-receive features: such frames are dropped. */
-        uint16_t nbuf = d->hdr_len >= 12 ? (uint16_t)(buf[10] | buf[11] << 8) : 1;
-        if (len < d->hdr_len + 14 || len - d->hdr_len > ETH_MAX || nbuf != 1) {
-            d->n.rx_dropped++;
-        } else {
-            d->n.rx_frames++;
-            if (d->n.rx)
-                d->n.rx(&d->n, buf + d->hdr_len, len - d->hdr_len, d->n.rx_arg);
-        }
-        f = spin_lock_irqsave(&d->rx_lock);
-        post_rx(d, buf);
-        spin_unlock_irqrestore(&d->rx_lock, f);
+    uint32_t len;
+    uint8_t *buf;
+    while ((buf = next_used(d, &len))) {
         posted = 1;
+        uint16_t nbuf = d->hdr_len >= 12 ? (uint16_t)(buf[10] | buf[11] << 8) : 1;
+        if (len < d->hdr_len || nbuf == 0 || (nbuf > 1 && !(d->v.features & VIRTIO_NET_F_MRG_RXBUF))) {
+            d->n.rx_dropped++;
+            repost(d, buf);
+            continue;
+        }
+        if (nbuf == 1) {
+            deliver(d, buf + d->hdr_len, len - d->hdr_len);
+            repost(d, buf);
+            continue;
+        }
+        size_t have = len - d->hdr_len;
+        memcpy(d->frame, buf + d->hdr_len, have);
+        repost(d, buf);
+        size_t total = gather(d, have, nbuf);
+        if (total)
+            deliver(d, d->frame, total);
+        else
+            d->n.rx_dropped++;
     }
     if (posted) {
         uint64_t f = spin_lock_irqsave(&d->rx_lock);
@@ -112,6 +172,22 @@ static int net_transmit(struct netdev *n, const void *frame, size_t len)
     return 0;
 }
 
+/* Without mergeable buffers each one must hold a whole frame (2 KiB); with
+ * them, virtio_net.rx_buffer=BYTES (128..2048) trades memory for copies. */
+static unsigned rx_buffer_size(const struct virtio_dev *v)
+{
+    const char *opt = cmdline_param(kernel_options(), "virtio_net.rx_buffer", 0);
+    if (!opt || !(v->features & VIRTIO_NET_F_MRG_RXBUF))
+        return BUF_SIZE;
+    char *end;
+    unsigned long n = strtoul(opt, &end, 0);
+    if (*end || n < 128 || n > BUF_SIZE) {
+        pr_warn("virtio-net: virtio_net.rx_buffer=%s out of range 128..%u, using %u\n", opt, BUF_SIZE, BUF_SIZE);
+        return BUF_SIZE;
+    }
+    return (unsigned)n;
+}
+
 static int net_attach(struct device *dev)
 {
     if (virtio_device_id(dev) != VIRTIO_ID_NET)
@@ -150,21 +226,23 @@ static int net_attach(struct device *dev)
         virtio_fail(v, "cannot set up the queues");
         return -1;
     }
+    d->rx_buf_size = rx_buffer_size(v);
     unsigned nrx = d->rxq.size;
-    d->rx_bufs = pages_alloc((size_t)nrx * BUF_SIZE / PAGE_SIZE, PAGE_SIZE);
+    d->rx_bufs = pages_alloc(((size_t)nrx * d->rx_buf_size + PAGE_SIZE - 1) / PAGE_SIZE, PAGE_SIZE);
     if (!d->rx_bufs) {
         virtio_fail(v, "no memory for receive buffers");
         return -1;
     }
     for (unsigned i = 0; i < nrx; i++)
-        post_rx(d, d->rx_bufs + (size_t)i * BUF_SIZE);
+        post_rx(d, d->rx_bufs + (size_t)i * d->rx_buf_size);
     d->n.transmit = net_transmit;
     d->n.priv = d;
     snprintf(d->n.name, sizeof(d->n.name), "vnet%u", count++);
     virtio_driver_ok(v);
     virtio_kick(v, 0, &d->rxq);
-    pr_info("virtio-net: %s over %s, rx %u/tx %u, header %u%s\n", d->n.name, v->ops->name, d->rxq.size,
-            d->txq.size, d->hdr_len, (v->features & VIRTIO_NET_F_MRG_RXBUF) ? ", mergeable rx" : "");
+    pr_info("virtio-net: %s over %s, rx %u x %u bytes/tx %u, header %u%s\n", d->n.name, v->ops->name,
+            d->rxq.size, d->rx_buf_size, d->txq.size, d->hdr_len,
+            (v->features & VIRTIO_NET_F_MRG_RXBUF) ? ", mergeable rx" : "");
     return netdev_register(&d->n);
 }
 

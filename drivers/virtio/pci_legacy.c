@@ -63,14 +63,14 @@ static void intx(struct int_frame *f, void *arg)
         v->handler(v->handler_arg);
 }
 
+/* INTx only: with MSI-X on, the legacy register layout moves the device
+ * configuration, and one queue interrupt gains nothing from it. */
 static int setup_irq(struct virtio_dev *v, void (*handler)(void *), void *arg)
 {
     v->handler = handler;
     v->handler_arg = arg;
-    const struct pci_info *p = &v->dev->pci;
-    if (p->irq_pin == 0 || p->irq_line == 0 || p->irq_line == 0xff)
-        return -1;
-    return irq_attach_isa(p->irq_line, 1, intx, v) < 0 ? -1 : 0;
+    enum pci_irq_kind kind;
+    return pci_attach_irq(&v->dev->pci, PCI_IRQ_INTX, intx, v, &kind);
 }
 
 static const struct virtio_ops ops = {

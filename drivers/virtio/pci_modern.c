@@ -103,21 +103,19 @@ static void intx_handler(struct int_frame *f, void *arg)
         v->handler(v->handler_arg);
 }
 
+/* MSI-X gets a vector of its own and needs no ISR read; MSI and INTx go
+ * through the ISR, which also tells a shared INTx line whether it is ours. */
 static int setup_irq(struct virtio_dev *v, void (*handler)(void *), void *arg)
 {
     v->handler = handler;
     v->handler_arg = arg;
-    const struct pci_info *p = &v->dev->pci;
-    int vec = irq_alloc_vector();
-    if (vec >= 0 && pci_msix_enable(p, 0, (unsigned)vec) == 0) {
-        irq_set_handler((unsigned)vec, msix_handler, v);
+    enum pci_irq_kind kind;
+    if (pci_attach_irq(&v->dev->pci, PCI_IRQ_MSIX, msix_handler, v, &kind) == 0) {
         *c16(v, C_MSIX) = NO_VECTOR; /* no config-change interrupts */
         v->msix = true;
         return 0;
     }
-    if (p->irq_pin == 0 || p->irq_line == 0 || p->irq_line == 0xff)
-        return -1;
-    return irq_attach_isa(p->irq_line, 1, intx_handler, v) < 0 ? -1 : 0;
+    return pci_attach_irq(&v->dev->pci, PCI_IRQ_MSI | PCI_IRQ_INTX, intx_handler, v, &kind);
 }
 
 static const struct virtio_ops ops = {

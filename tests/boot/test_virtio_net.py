@@ -36,15 +36,14 @@ def frames(mac):
     return out
 
 
-@pytest.mark.parametrize("preset,transport", [("pc", "pci-legacy"), ("q35", "pci-modern"), ("microvm", "mmio"),
-                                              ("microvm-noacpi", "mmio")])
-def test_frames_echoed_intact(preset, transport, tmp_path):
+def echo_frames(preset, options=""):
+    """Boots ktest netecho, sends every frame, returns (sent, got, output, status)."""
     host_port, guest_port = free_port(), free_port()
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", host_port))
     sock.settimeout(0.2)
     backend = "socket,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d" % (host_port, guest_port)
-    cmd = kq.qemu_command(preset, app_kernel("ktest"), "ktest netecho %d" % FRAMES, nics=[backend])
+    cmd = kq.qemu_command(preset, app_kernel("ktest"), (options + " ktest netecho %d" % FRAMES).strip(), nics=[backend])
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0)
     out, ready = [], threading.Event()
 
@@ -73,11 +72,27 @@ def test_frames_echoed_intact(preset, transport, tmp_path):
         if proc.poll() is None:
             proc.kill()
         sock.close()
-    text = "\n".join(out)
+    return sent, got, "\n".join(out), kq.app_status(proc.returncode)
+
+
+@pytest.mark.parametrize("preset,transport", [("pc", "pci-legacy"), ("q35", "pci-modern"), ("microvm", "mmio"),
+                                              ("microvm-noacpi", "mmio")])
+def test_frames_echoed_intact(preset, transport):
+    sent, got, text, status = echo_frames(preset)
     assert re.search(r"virtio-net: vnet0 over %s" % transport, text), text
     assert "link up" in text
     assert len(got) == FRAMES, (len(got), text)
     for a, b in zip(sent, got):
         assert a == b
     assert "netecho: echoed=%d tx_errors=0 dropped=0" % FRAMES in text
-    assert kq.app_status(proc.returncode) == 0
+    assert status == 0
+
+
+@pytest.mark.parametrize("preset", ["pc", "q35", "microvm"])
+def test_mergeable_receive_buffers(preset):
+    """256-byte receive buffers: the device spreads each larger frame over
+    several (num_buffers > 1) and the driver must put it back together."""
+    sent, got, text, status = echo_frames(preset, "virtio_net.rx_buffer=256")
+    assert re.search(r"virtio-net: vnet0 over \S+, rx \d+ x 256 bytes.*mergeable rx", text), text
+    assert len(got) == FRAMES and all(a == b for a, b in zip(sent, got)), text
+    assert status == 0
