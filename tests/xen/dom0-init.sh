@@ -1,0 +1,273 @@
+#!/bin/bash
+# PID 1 of the rig's dom0 (Debian, PV, under Xen 4.17 under QEMU TCG). Lives on the per-run payload disk,
+# mounted read-only at /xenrig. Starts the Xen toolstack, then for each test in /xenrig/params creates the
+# guests, drives them from dom0, prints one "XENRIG-RESULT <test> <check> PASS|FAIL <detail>" line per
+# check on the console (Xen's serial port, read by tests/xen/run) and powers off.
+export PATH=/xenrig/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+exec </dev/console >/dev/console 2>&1
+up() { cut -d' ' -f1 /proc/uptime; }
+say() { echo "XENRIG-DOM0 [$(up)] $*"; }
+result() { local t=$1 c=$2 r=$3; shift 3; echo "XENRIG-RESULT $t $c $r $*"; }
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+# devtmpfs lacks these (udev makes them); the hotplug scripts' claim_lock spins for ever without /dev/stdin
+ln -sf /proc/self/fd /dev/fd; ln -sf /proc/self/fd/0 /dev/stdin; ln -sf /proc/self/fd/1 /dev/stdout; ln -sf /proc/self/fd/2 /dev/stderr
+mkdir -p /dev/pts /dev/shm; mount -t devpts devpts /dev/pts; mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /tmp
+mount -o remount,rw /
+say "init started; cmdline: $(cat /proc/cmdline)"
+
+# defaults, overridden by the params file that tests/xen/run writes
+TESTS=pvh+hvm GUEST_TIMEOUT=300 GUEST_MEM=32 LINUX_MEM=192 VCPUS=2 HVM_BOOT=direct NFRAMES=32
+SECTORS=8192 WSTART=4096 WCOUNT=8 CRASH_TIMEOUT_PVH=60 CRASH_TIMEOUT_HVM=240 STEP_TIMEOUT=120
+. /xenrig/params
+say "params: $(tr '\n' ' ' < /xenrig/params)"
+
+for m in xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-blkback xen-netback bridge loop tun; do
+  modprobe $m || say "modprobe $m failed"
+done
+mount -t xenfs xenfs /proc/xen
+say "caps: $(cat /proc/xen/capabilities) hv: $(cat /sys/hypervisor/type) $(cat /sys/hypervisor/version/major).$(cat /sys/hypervisor/version/minor)"
+mkdir -p /run/xen /run/xenstored /var/log/xen/console /var/lib/xen /var/run/xen-hotplug
+XB=/usr/lib/xen-4.17/bin
+$XB/xenstored --pid-file /run/xenstore.pid && say "xenstored started"
+i=0; until xenstore-read / >/dev/null 2>&1 || [ $i -ge 50 ]; do sleep 0.2; i=$((i+1)); done
+$XB/xen-init-dom0 && say "xen-init-dom0 done"
+$XB/xenconsoled --pid-file /run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console && say "xenconsoled started"
+ip link set lo up
+ip link add xenbr0 type bridge && ip link set xenbr0 up && ip addr add 10.0.0.1/24 dev xenbr0 && say "bridge xenbr0 up"
+xl info | grep -E 'xen_version|virt_caps|total_memory|free_memory|nr_cpus'
+grep -q xenrig.debug /proc/cmdline && sed -i 's|^exec 2>>/var/log/xen/xen-hotplug.log|&\nset -x|' /etc/xen/scripts/xen-hotplug-common.sh
+
+# Xen's console ring (guest 0xe9 output shows there as "(dN) ...") is drained into a file.
+HVLOG=/var/log/xen/hypervisor.log
+: > $HVLOG
+( while :; do xl dmesg -c >> $HVLOG 2>/dev/null; sleep 1; done ) &
+
+# Everything a guest printed: 0xe9 lines from Xen's ring, its PV console, its emulated UART (HVM).
+glog() { # name domid
+  { grep -a "(d$2) " $HVLOG | sed 's/^.*(d[0-9]*) //'
+    cat /var/log/xen/console/guest-$1.log /var/log/xen/serial-$1.log 2>/dev/null; } | tr -d '\r'
+}
+dstate() { xl list "$1" 2>/dev/null | awk 'NR==2{print $5}'; }   # e.g. "-b----", "----c-"; empty when gone
+
+# wait_for name domid regex timeout: 0 found (line in MATCH), 1 timeout, 2 domain gone, 3 crashed
+wait_for() {
+  local name=$1 domid=$2 re=$3 end=$(( $(date +%s) + $4 )) st next=$(( $(date +%s) + 30 ))
+  MATCH=""
+  while :; do
+    if [ $(date +%s) -ge $next ]; then
+      next=$(( $(date +%s) + 30 ))
+      say "still waiting for /$re/ from $name: $(xl list $name 2>/dev/null | awk 'NR==2{print "state", $5, "cpu", $6, "s"}')"
+    fi
+    MATCH=$(glog $name $domid | grep -a -m1 -E "$re")
+    [ -n "$MATCH" ] && return 0
+    st=$(dstate $name)
+    if [ -z "$st" ]; then sleep 1; MATCH=$(glog $name $domid | grep -a -m1 -E "$re"); [ -n "$MATCH" ] && return 0; return 2; fi
+    [ "${st:4:1}" = c ] && { sleep 1; MATCH=$(glog $name $domid | grep -a -m1 -E "$re"); [ -n "$MATCH" ] && return 0; return 3; }
+    [ $(date +%s) -ge $end ] && return 1
+    sleep 1
+  done
+}
+why() { case $1 in 1) echo "timeout after $2 s";; 2) echo "domain is gone";; 3) echo "domain crashed";; *) echo "rc $1";; esac; }
+
+write_cfg() { # test name type kernel extra mem disk? vif? -> /tmp/<name>.cfg
+  local t=$1 name=$2 type=$3 mem=$4 extra=$5 withdev=$6 crash=$7 nn=$8
+  {
+    echo "name = \"$name\""
+    echo "type = \"$type\""
+    echo "memory = $mem"
+    echo "vcpus = $VCPUS"
+    case $t in
+      *-linux) echo 'kernel = "/xenrig/linux/vmlinuz"'; echo 'ramdisk = "/xenrig/linux/initrd.gz"' ;;
+      *)       if [ $type = hvm ] && [ "$HVM_BOOT" = iso ]; then
+                 echo 'boot = "d"'
+               else
+                 echo 'kernel = "/xenrig/guest/kestrel.elf"'
+               fi ;;
+    esac
+    echo "extra = \"$extra\""
+    local disks=()
+    [ $withdev = 1 ] && disks+=("'format=raw,vdev=xvda,access=w,target=/var/tmp/disk-$t.img'")
+    if [ $type = hvm ] && [ "$HVM_BOOT" = iso ] && [[ $t != *-linux ]]; then
+      disks+=("'format=raw,vdev=hdc,access=ro,devtype=cdrom,target=/xenrig/guest/kestrel-$crash.iso'")
+    fi
+    [ ${#disks[@]} -gt 0 ] && echo "disk = [ $(IFS=,; echo "${disks[*]}") ]"
+    if [ $withdev = 1 ]; then
+      if [ $type = hvm ]; then echo "vif = [ 'bridge=xenbr0,type=vif,mac=00:16:3e:00:00:$nn' ]"
+      else echo "vif = [ 'bridge=xenbr0,mac=00:16:3e:00:00:$nn' ]"; fi
+    fi
+    if [ $type = hvm ]; then
+      echo "serial = \"file:/var/log/xen/serial-$name.log\""
+      echo 'vnc = 0'; echo 'sdl = 0'; echo 'vga = "none"'
+    fi
+    echo 'on_poweroff = "destroy"'
+    echo 'on_reboot = "destroy"'
+    echo 'on_crash = "preserve"'
+  } > /tmp/$name.cfg
+}
+
+create() { # name -> DOMID, 0 on success
+  local name=$1 t0=$(date +%s)
+  rm -f /var/log/xen/console/guest-$name.log /var/log/xen/serial-$name.log
+  say "xl create $name: $(tr '\n' ' ' < /tmp/$name.cfg)"
+  ( sleep 60; say "watchdog: xl create $name still running after 60 s"; tail -20 /var/log/xen/xen-hotplug.log 2>/dev/null ) &
+  local wd=$!
+  if ! xl create /tmp/$name.cfg; then
+    kill $wd 2>/dev/null
+    say "xl create $name failed"; tail -n 30 /var/log/xen/xen-hotplug.log /var/log/xen/qemu-dm-$name.log 2>/dev/null
+    DOMID=""; CREATE_ERR="xl create failed"; return 1
+  fi
+  kill $wd 2>/dev/null
+  DOMID=$(xl domid $name 2>/dev/null)
+  say "xl create $name returned after $(( $(date +%s) - t0 )) s, domid ${DOMID:-none (the domain is already gone)}"
+  xl list
+  return 0
+}
+
+dump_guest() { # name domid
+  say "---- what guest $1 (domid $2) printed (0xe9, PV console, UART) ----"
+  glog $1 $2 | sed "s/^/[$1] /" | tail -n 200
+}
+
+run_test() {
+  local t=$1 type=${1%%-*} linux=0 nn extra mem T0=$(date +%s)
+  [[ $t == *-linux ]] && linux=1
+  case $t in pvh) nn=02;; hvm) nn=03;; pvh-linux) nn=12;; hvm-linux) nn=13;; *) nn=20;; esac
+  local mac=00:16:3e:00:00:$nn img=/var/tmp/disk-$t.img
+  if [ $linux = 1 ]; then
+    mem=$LINUX_MEM
+    local lx="console=hvc0 quiet loglevel=3"; [ $type = hvm ] && lx="console=ttyS0 console=hvc0 quiet loglevel=3"
+    extra="$lx xenrig.mode=test"
+  else
+    mem=$GUEST_MEM; extra="ktest xen"
+  fi
+  say "==== test $t ($type) ===="
+  xenrig-tool mkdisk $img $SECTORS || say "mkdisk failed"
+  write_cfg $t $t $type $mem "$extra" 1 xen $nn
+  local checks="ready platform clock domid blk net xenstore shutdown" ok=0
+  if ! create $t; then
+    for c in $checks; do result $t $c FAIL "$CREATE_ERR"; done
+  else
+    local d=$DOMID
+    wait_for $t $d 'KESTREL-XEN-READY' $GUEST_TIMEOUT; local rc=$?
+    if [ $rc = 0 ]; then
+      ok=1
+      result $t ready PASS "after $(( $(date +%s) - T0 )) s: ${MATCH#*KESTREL-XEN-READY }"
+      local p c g
+      p=$(sed -n 's/.*platform=\([^ ]*\).*/\1/p' <<<"$MATCH"); c=$(sed -n 's/.*clock=\([^ ]*\).*/\1/p' <<<"$MATCH")
+      g=$(sed -n 's/.*domid=\([^ ]*\).*/\1/p' <<<"$MATCH")
+      [ "$p" = xen-$type ] && result $t platform PASS "$p" || result $t platform FAIL "platform=$p, want xen-$type"
+      [ "$c" = xen ] && result $t clock PASS "$c" || result $t clock FAIL "clock=$c, want xen"
+      [ "$g" = "$d" ] && result $t domid PASS "$g" || result $t domid FAIL "domid=$g, xl says $d"
+    else
+      say "no KESTREL-XEN-READY from $t:"; xl list; xl vcpu-list $t 2>/dev/null
+      local st=$(xl list $t 2>/dev/null | awk 'NR==2{print "state " $5 ", " $6 " s of cpu"}')
+      for c in ready platform clock domid; do result $t $c FAIL "no KESTREL-XEN-READY: $(why $rc $GUEST_TIMEOUT)${st:+ ($st)}"; done
+    fi
+    local noready="skipped: guest never printed KESTREL-XEN-READY"
+    # block
+    if [ $ok = 1 ]; then
+      wait_for $t $d 'KESTREL-XEN-BLK ' $STEP_TIMEOUT; rc=$?
+      if [ $rc != 0 ]; then result $t blk FAIL "no KESTREL-XEN-BLK line: $(why $rc $STEP_TIMEOUT)"
+      elif [[ $MATCH == *"KESTREL-XEN-BLK ok"* ]]; then result $t blk PASS "guest: ok (image checked after the guest is gone: see disk)"
+      else result $t blk FAIL "guest: ${MATCH#*KESTREL-XEN-BLK }"; fi
+    else result $t blk FAIL "$noready"; fi
+    # net
+    if [ $ok = 1 ]; then
+      wait_for $t $d 'KESTREL-XEN-NET-READY' $STEP_TIMEOUT; rc=$?
+      if [ $rc != 0 ]; then result $t net FAIL "no KESTREL-XEN-NET-READY: $(why $rc $STEP_TIMEOUT)"
+      else
+        local gmac=$(sed -n 's/.*mac=\([0-9a-fA-F:]*\).*/\1/p' <<<"$MATCH") vif=vif$d.0
+        say "guest $t says: $MATCH; backend $vif: $(ip -br link show $vif 2>&1)"
+        if [ "${gmac,,}" != "$mac" ]; then result $t net FAIL "guest reports mac=$gmac, the vif has $mac"
+        elif ! ip link show $vif >/dev/null 2>&1; then result $t net FAIL "no backend interface $vif"
+        else
+          local out; out=$(xenrig-tool netecho-send $vif $mac $NFRAMES 2>&1); rc=$?
+          echo "$out" | sed "s/^/[netecho $t] /"
+          [ $rc = 0 ] && result $t net PASS "$(tail -n1 <<<"$out")" || result $t net FAIL "$(tail -n1 <<<"$out")"
+        fi
+      fi
+    else result $t net FAIL "$noready"; fi
+    # xenstore
+    if [ $ok = 1 ]; then
+      wait_for $t $d 'KESTREL-XEN-XS-READY' $STEP_TIMEOUT; rc=$?
+      if [ $rc != 0 ]; then result $t xenstore FAIL "no KESTREL-XEN-XS-READY: $(why $rc $STEP_TIMEOUT)"
+      else
+        local tok=xr$RANDOM$RANDOM$RANDOM got="" home=/local/domain/$d x0=$(date +%s)
+        xenstore-write $home/data/ping $tok
+        while [ $(date +%s) -lt $((x0 + 10)) ]; do got=$(xenstore-read $home/data/pong 2>/dev/null); [ -n "$got" ] && break; sleep 0.5; done
+        if [ "$got" = "$tok" ]; then result $t xenstore PASS "wrote $home/data/ping=$tok, read data/pong=$got after $(( $(date +%s) - x0 )) s"
+        elif [ -z "$got" ]; then result $t xenstore FAIL "wrote $home/data/ping=$tok, no $home/data/pong within 10 s"
+        else result $t xenstore FAIL "wrote $home/data/ping=$tok, data/pong=$got"; fi
+      fi
+    else result $t xenstore FAIL "$noready"; fi
+    # shutdown
+    if [ $ok = 1 ] && [ -n "$(dstate $t)" ]; then
+      local st=$(dstate $t)
+      if [ "${st:4:1}" = c ]; then result $t shutdown FAIL "domain had crashed before xl shutdown"
+      else
+        say "xl shutdown $t"; local s0=$(date +%s) out
+        out=$(xl shutdown $t 2>&1); rc=$?
+        [ -n "$out" ] && echo "$out" | sed "s/^/[xl shutdown] /"
+        local gone=0 crashed=0
+        while :; do
+          st=$(dstate $t)
+          [ -z "$st" ] && { gone=1; break; }
+          [ "${st:4:1}" = c ] && { crashed=1; break; }
+          [ $(date +%s) -ge $((s0 + 30)) ] && break
+          sleep 1
+        done
+        sleep 1
+        # Kestrel's kernel logs the request itself; the Linux self-test guest prints the marker.
+        local marker=0; glog $t $d | grep -a -q -e 'KESTREL-XEN-SHUTDOWN' -e 'xen: the toolstack asks for poweroff' && marker=1
+        if [ $rc != 0 ]; then result $t shutdown FAIL "xl shutdown failed: $(tr '\n' ' ' <<<"$out")"
+        elif [ $crashed = 1 ]; then result $t shutdown FAIL "the domain crashed after xl shutdown"
+        elif [ $gone = 0 ]; then result $t shutdown FAIL "domain still there 30 s after xl shutdown (state $st, marker=$marker)"
+        elif [ $marker = 0 ]; then result $t shutdown FAIL "domain gone after $(( $(date +%s) - s0 )) s but no KESTREL-XEN-SHUTDOWN"
+        else result $t shutdown PASS "KESTREL-XEN-SHUTDOWN, domain gone $(( $(date +%s) - s0 )) s after xl shutdown"; fi
+      fi
+    elif [ $ok = 1 ]; then result $t shutdown FAIL "domain vanished before xl shutdown"
+    else result $t shutdown FAIL "$noready"; fi
+    dump_guest $t $d
+    if [ -n "$(dstate $t)" ]; then
+      say "destroying $t (state $(dstate $t))"; xl dmesg | grep -a "(d$d)" | tail -n 5
+      [ $type = hvm ] && tail -n 20 /var/log/xen/qemu-dm-$t.log 2>/dev/null
+      xl destroy $t
+    fi
+  fi
+  # the image, now that nobody writes it any more
+  local out; out=$(xenrig-tool checkdisk $img $SECTORS $WSTART $WCOUNT 2>&1)
+  [ $? = 0 ] && result $t disk PASS "$out" || result $t disk FAIL "$out"
+  rm -f $img
+
+  # crash: a second guest that panics
+  local cname=$t-panic cextra="ktest panic" cto=$CRASH_TIMEOUT_PVH
+  [ $type = hvm ] && cto=$CRASH_TIMEOUT_HVM
+  if [ $linux = 1 ]; then   # the Debian kernel takes longer than 60 s to boot under TCG
+    cextra="${extra/xenrig.mode=test/xenrig.mode=panic}"; [ $cto -lt $GUEST_TIMEOUT ] && cto=$GUEST_TIMEOUT
+  fi
+  write_cfg $t $cname $type $mem "$cextra" 0 panic $nn
+  if ! create $cname; then result $t crash FAIL "$CREATE_ERR"
+  else
+    local d=$DOMID c0=$(date +%s) st
+    while :; do
+      st=$(dstate $cname); [ -z "$st" ] && break; [ "${st:4:1}" = c ] && break
+      [ $(date +%s) -ge $((c0 + cto)) ] && break
+      sleep 1
+    done
+    if [ -z "$st" ]; then result $t crash FAIL "the domain vanished instead of crashing (powered off or rebooted; on_reboot=destroy)"
+    elif [ "${st:4:1}" = c ]; then result $t crash PASS "xl list state $st $(( $(date +%s) - c0 )) s after xl create"
+    else result $t crash FAIL "no crashed state within $cto s (state $st)"; fi
+    dump_guest $cname $d
+    xl destroy $cname 2>/dev/null
+  fi
+  say "==== test $t done in $(( $(date +%s) - T0 )) s ===="
+}
+
+for t in ${TESTS//[+,]/ }; do run_test $t; done
+say "ALL-DONE"
+sync
+busybox poweroff -f
