@@ -19,6 +19,7 @@
 #include "memory.h"
 #include "panic.h"
 #include "platform.h"
+#include "xen.h"
 #include "power.h"
 #include "sched.h"
 
@@ -68,6 +69,8 @@ static void probe_buses(const struct platform *plat)
     if (mmio)
         pr_info("virtio-mmio: %d device%s\n", mmio, mmio == 1 ? "" : "s");
     devices_bind();
+    if ((b & BUS_PROBE_XENBUS) && xen_present())
+        xenbus_probe();
     bootchart_mark("devices");
 }
 
@@ -247,6 +250,7 @@ void kmain(uint32_t proto, uint32_t info)
 {
     cpu_init_bsp();
     uart16550_init();
+    xen_detect(); /* PVH has no UART: Xen's debug port is the first console */
     memcpy(bda_copy, (const void *)(uintptr_t)0, sizeof(bda_copy)); /* still mapped by the entry code */
     bi.entry_tsc = boot_entry_tsc;
     struct fw_mem early = { early_map, NULL };
@@ -280,6 +284,8 @@ void kmain(uint32_t proto, uint32_t info)
     const struct platform *plat = platform_select(collect_signals(), opts.platform);
     if (!plat)
         power_off(EXIT_USAGE);
+    if (plat->init && plat->init() < 0)
+        pr_warn("platform: %s set-up failed, carrying on without it\n", plat->name);
     bootchart_mark("platform");
 
     if (tsc_calibrate() < 0)

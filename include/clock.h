@@ -58,6 +58,8 @@ void hpet_set_address(uint64_t phys);
 
 /* Xen clock: the Xen platform code hands over shared_info once mapped. */
 void xen_clock_attach(volatile void *shared_info);
+/* Xen system time now (this vCPU's record), what Xen's timers are set in. */
+uint64_t xen_clock_system_ns(void);
 
 /* PIT: count ticks of its 1.193182 MHz input over about us microseconds
  * while sampling the TSC and LAPIC timer. Returns 0 or -1 if absent. */

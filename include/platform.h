@@ -60,6 +60,7 @@ struct platform {
     void (*power_off)(int status);       /* returns if it could not */
     void (*reboot)(void);
     void (*panic_notify)(void);
+    int (*init)(void); /* set-up before clocks (Xen: hypercalls, shared info) */
     bool isa_pvpanic; /* may have QEMU's ISA pvpanic at port 0x505 without saying so in ACPI */
     unsigned buses;   /* BUS_PROBE_* in the order pci, mmio (command line), mmio (ACPI) */
 };
@@ -68,6 +69,7 @@ struct platform {
 #define BUS_PROBE_PCI_IF_ECAM 0x2 /* only when firmware lists an ECAM window */
 #define BUS_PROBE_MMIO_CMDLINE 0x4
 #define BUS_PROBE_MMIO_ACPI 0x8
+#define BUS_PROBE_XENBUS 0x10
 #define BUS_PROBE_PC (BUS_PROBE_PCI | BUS_PROBE_MMIO_ACPI)
 
 /* The table holds pointers: gcc may pad structs to 32 bytes, pointers never.

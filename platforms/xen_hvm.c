@@ -1,6 +1,7 @@
 /* xen-hvm: a Xen HVM guest, started by the device model (hvmloader). */
 #include "platform.h"
 #include "power.h"
+#include "xen.h"
 
 static const char *const clocks[] = { "xen", "tsc", NULL };
 
@@ -19,7 +20,9 @@ PLATFORM(xen_hvm) = {
     .name = "xen-hvm",
     .detect = detect,
     .clock_preference = clocks,
-    .power_off = power_off_acpi_or_reset,
-    .reboot = power_reboot_pc,
-    .buses = BUS_PROBE_PCI,
+    .power_off = xen_power_off,
+    .reboot = xen_reboot,
+    .panic_notify = xen_crash,
+    .init = xen_init,
+    .buses = BUS_PROBE_PCI | BUS_PROBE_XENBUS,
 };

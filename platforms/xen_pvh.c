@@ -1,6 +1,7 @@
 /* xen-pvh: a Xen PVH guest, entered through the PVH note with no firmware. */
 #include "platform.h"
 #include "power.h"
+#include "xen.h"
 
 static const char *const clocks[] = { "xen", "tsc", NULL };
 
@@ -17,7 +18,9 @@ PLATFORM(xen_pvh) = {
     .name = "xen-pvh",
     .detect = detect,
     .clock_preference = clocks,
-    .power_off = power_off_acpi_or_reset,
-    .reboot = power_reboot_pc,
-    .buses = 0 /* xenbus arrives with the Xen work */,
+    .power_off = xen_power_off,
+    .reboot = xen_reboot,
+    .panic_notify = xen_crash,
+    .init = xen_init,
+    .buses = BUS_PROBE_XENBUS,
 };

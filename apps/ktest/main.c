@@ -9,6 +9,7 @@
 #include "block.h"
 #include "device.h"
 #include "memory.h"
+#include "panic.h"
 #include "pci.h"
 #include "clock.h"
 #include "netdev.h"
@@ -16,6 +17,8 @@
 #include "cpu.h"
 #include "sched.h"
 #include "sync.h"
+
+int ktest_xen(int argc, char **argv);
 
 static int cmd_exit(int argc, char **argv) { return argc > 2 ? atoi(argv[2]) : 0; }
 
@@ -350,6 +353,28 @@ static void echo_rx(struct netdev *n, const void *frame, size_t len, void *arg)
     sem_up(&echo_ready);
 }
 
+/* Echoes frames from n until want have gone back (want < 0: for ever);
+ * swap_macs sends each back to its source (needed on a bridge). */
+int ktest_echo_frames(struct netdev *n, long want, bool swap_macs)
+{
+    netdev_set_receive(n, echo_rx, NULL);
+    long echoed = 0, errors = 0;
+    while (want < 0 || echoed < want) {
+        sem_down(&echo_ready);
+        unsigned t = echo_tail % ECHO_SLOTS;
+        uint8_t *d = echo_ring[t].data, mac[6];
+        if (swap_macs) {
+            memcpy(mac, d, 6);
+            memcpy(d, d + 6, 6);
+            memcpy(d + 6, mac, 6);
+        }
+        errors += n->transmit(n, d, echo_ring[t].len) != 0;
+        __atomic_store_n(&echo_tail, echo_tail + 1, __ATOMIC_RELEASE);
+        echoed++;
+    }
+    return (int)errors;
+}
+
 static int cmd_netecho(int argc, char **argv)
 {
     long want = argc > 2 ? atol(argv[2]) : 100;
@@ -358,19 +383,11 @@ static int cmd_netecho(int argc, char **argv)
         printf("netecho: no network device\n");
         return 1;
     }
-    netdev_set_receive(n, echo_rx, NULL);
     printf("netecho: ready on %s mac %02x:%02x:%02x:%02x:%02x:%02x link %s\n", n->name, n->mac[0], n->mac[1],
            n->mac[2], n->mac[3], n->mac[4], n->mac[5], n->link_up ? "up" : "down");
-    long echoed = 0, errors = 0;
-    while (echoed < want) {
-        sem_down(&echo_ready);
-        unsigned t = echo_tail % ECHO_SLOTS;
-        errors += n->transmit(n, echo_ring[t].data, echo_ring[t].len) != 0;
-        __atomic_store_n(&echo_tail, echo_tail + 1, __ATOMIC_RELEASE);
-        echoed++;
-    }
+    long errors = ktest_echo_frames(n, want, false);
     thread_sleep_ns(20000000); /* let the last transmissions leave */
-    printf("netecho: echoed=%ld tx_errors=%ld dropped=%u rx=%llu tx=%llu\n", echoed, errors, echo_dropped,
+    printf("netecho: echoed=%ld tx_errors=%ld dropped=%u rx=%llu tx=%llu\n", want, errors, echo_dropped,
            (unsigned long long)n->rx_frames, (unsigned long long)n->tx_frames);
     return errors || echo_dropped ? 1 : 0;
 }
@@ -486,6 +503,13 @@ static int cmd_pciirq(int argc, char **argv)
     return ok == rounds && edu_count == rounds ? 0 : 1;
 }
 
+static int cmd_panic(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    panic("ktest: deliberate panic");
+}
+
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)
 {
@@ -592,7 +616,8 @@ static const struct {
     { "heap", cmd_heap }, { "time", cmd_time }, { "clockbench", cmd_clockbench },
     { "clockcross", cmd_clockcross }, { "preempt", cmd_preempt },
     { "blk", cmd_blk }, { "netecho", cmd_netecho }, { "random", cmd_random },
-    { "blkbench", cmd_blkbench }, { "pciirq", cmd_pciirq },
+    { "blkbench", cmd_blkbench }, { "pciirq", cmd_pciirq }, { "xen", ktest_xen },
+    { "panic", cmd_panic },
 };
 
 int main(int argc, char **argv)

@@ -1,10 +1,11 @@
-/* The TSC clock source. Its rate comes from the hypervisor leaf 0x40000010,
- * CPUID 0x15, or a short measurement against the PIT; the LAPIC timer rate is
- * found the same way, since the event timer needs it. */
+/* The TSC clock source. Its rate comes from Xen's time leaf, the hypervisor
+ * leaf 0x40000010, CPUID 0x15, or a short measurement against the PIT; the
+ * LAPIC timer rate is found the same way, since the event timer needs it. */
 #include "arch/x86.h"
 #include "clock.h"
 #include "irq.h"
 #include "log.h"
+#include "xen.h"
 
 extern uint64_t boot_entry_tsc;
 
@@ -72,7 +73,9 @@ int tsc_calibrate(void)
         return 0;
     uint64_t tsc = 0, lapic = 0;
     const char *how = "hypervisor leaf 0x40000010";
-    if (from_hypervisor_leaf(&tsc, &lapic) < 0) {
+    if ((tsc = xen_tsc_khz() * 1000) != 0)
+        how = "Xen time leaf";
+    else if (from_hypervisor_leaf(&tsc, &lapic) < 0) {
         how = "CPUID 0x15";
         if (from_cpuid_15(&tsc, &lapic) < 0) {
             how = "PIT calibration";

@@ -39,6 +39,15 @@ static int xen_clock_probe(void)
     return 0;
 }
 
+uint64_t xen_clock_system_ns(void)
+{
+    uint64_t flags = irq_save();
+    uint8_t f;
+    uint64_t ns = pvclock_read(record(this_cpu()->id), read_tsc, &f);
+    irq_restore(flags);
+    return ns;
+}
+
 static uint64_t xen_clock_read(void)
 {
     uint64_t flags = irq_save();

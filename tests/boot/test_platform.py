@@ -44,10 +44,10 @@ def test_cpu_count_matches_smp(boot, preset, smp):
 
 @pytest.mark.parametrize("preset", ["microvm", "microvm-noacpi", "q35"])
 def test_threads_use_every_cpu(boot, preset):
-    b = boot("ktest threads 8 20000", preset=preset, smp=4, expect_status=0, timeout=120)
+    b = boot("ktest threads 8 100000", preset=preset, smp=4, expect_status=0, timeout=120)
     m = re.search(r"threads: total=(\d+) .* join_errors=0 live=\d+ cpus_used=(\d+) cpus=(\d+)", b.output)
     assert m, b.output
-    assert int(m.group(1)) == 8 * 20000
+    assert int(m.group(1)) == 8 * 100000
     assert int(m.group(3)) == 4
     assert int(m.group(2)) == 4, "workers ran on %s of 4 CPUs" % m.group(2)
 

@@ -11,3 +11,5 @@ FUZZ_TARGETS += fuzz_virtio_mmio_param
 fuzz_fuzz_virtio_mmio_param_SRCS := tests/fuzz/fuzz_virtio_mmio_param.c drivers/virtio/mmio_param.c
 FUZZ_TARGETS += fuzz_virtqueue
 fuzz_fuzz_virtqueue_SRCS := tests/fuzz/fuzz_virtqueue.c drivers/virtio/virtqueue.c
+FUZZ_TARGETS += fuzz_xs_wire
+fuzz_fuzz_xs_wire_SRCS := tests/fuzz/fuzz_xs_wire.c drivers/xen/xs_wire.c

@@ -5,12 +5,17 @@
 #include "check.h"
 #include "platform.h"
 #include "power.h"
+#include "xen.h"
 
 /* Power methods are only referenced, never called, here. */
 void power_off_qemu(int s) { (void)s; }
 void power_off_acpi_or_reset(int s) { (void)s; }
 void power_off_firecracker(int s) { (void)s; }
 void power_reboot_pc(void) {}
+void xen_power_off(int s) { (void)s; }
+void xen_reboot(void) {}
+void xen_crash(void) {}
+int xen_init(void) { return 0; }
 
 #define P(x) extern const struct platform *const platform_entry_##x;
 P(qemu_pc) P(qemu_q35) P(microvm) P(firecracker) P(xen_hvm) P(xen_pvh) P(vmware) P(virtualbox) P(ec2) P(gce)

@@ -1,0 +1,130 @@
+/* Xen guest support (drivers/xen/): hypercalls, shared info, event channels,
+ * grant tables and the xenstore client. Numbers and layouts are those of
+ * Xen's public interface (xen/include/public/), x86_64, HVM/PVH guests. */
+#ifndef KESTREL_XEN_H
+#define KESTREL_XEN_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Hypercall numbers. */
+#define XEN_HC_MEMORY_OP 12
+#define XEN_HC_XEN_VERSION 17
+#define XEN_HC_CONSOLE_IO 18
+#define XEN_HC_GRANT_TABLE_OP 20
+#define XEN_HC_VCPU_OP 24
+#define XEN_HC_SCHED_OP 29
+#define XEN_HC_EVENT_CHANNEL_OP 32
+#define XEN_HC_HVM_OP 34
+
+#define XEN_DOMID_SELF 0x7ff0
+
+/* HVM parameters. */
+#define HVM_PARAM_CALLBACK_IRQ 0
+#define HVM_PARAM_STORE_PFN 1
+#define HVM_PARAM_STORE_EVTCHN 2
+#define HVM_PARAM_CONSOLE_PFN 17
+#define HVM_PARAM_CONSOLE_EVTCHN 18
+
+/* SCHEDOP_shutdown reasons. */
+#define XEN_SHUTDOWN_POWEROFF 0
+#define XEN_SHUTDOWN_REBOOT 1
+#define XEN_SHUTDOWN_CRASH 3
+
+/* VIRQs. */
+#define XEN_VIRQ_TIMER 0
+
+/* Error numbers Xen returns (negated). */
+#define XEN_EAGAIN 11
+#define XEN_ENOENT 2
+#define XEN_EINVAL 22
+
+/* Early: CPUID says Xen (sets up the debug-port console). Safe before memory. */
+bool xen_detect(void);
+bool xen_present(void);
+/* Hypercall page, shared info, Xen clock, event delivery, PV console. */
+int xen_init(void);
+uint32_t xen_version(void); /* major << 16 | minor */
+uint64_t xen_tsc_khz(void); /* 0 when Xen does not say */
+int xen_domid(void);        /* from CPUID, or -1 */
+
+long xen_hypercall(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
+int xen_hvm_get_param(uint32_t index, uint64_t *value);
+int xen_hvm_set_param(uint32_t index, uint64_t value);
+/* XENMEM_add_to_physmap for this domain: space 0 = shared info, 1 = grant table. */
+int xen_add_to_physmap(unsigned space, uint64_t idx, uint64_t gpfn);
+void xen_shutdown(unsigned reason);
+/* Platform hooks: SCHEDOP_shutdown, falling back to ACPI/reset if it returns. */
+void xen_power_off(int status);
+void xen_reboot(void);
+void xen_crash(void);
+volatile uint8_t *xen_shared_info(void);
+
+/* Event channels: handlers run in interrupt context on CPU 0. */
+typedef void (*evtchn_handler_fn)(unsigned port, void *arg);
+int evtchn_bind(unsigned port, evtchn_handler_fn fn, void *arg); /* and unmask */
+int evtchn_bind_virq(unsigned virq, unsigned vcpu, evtchn_handler_fn fn, void *arg); /* port or <0 */
+int evtchn_alloc_unbound(unsigned remote_domid);                                        /* port or <0 */
+void evtchn_notify(unsigned port);
+void evtchn_mask(unsigned port);
+void evtchn_unmask(unsigned port);
+unsigned long evtchn_upcalls(void);
+
+/* Grant tables v1. */
+int gnttab_init(void);
+/* A grant of frame (a guest page frame number) to domid; ref or <0. */
+int gnttab_grant(unsigned domid, uint64_t frame, bool readonly);
+/* Ends a grant; -1 (and the ref stays taken) while the backend still maps it. */
+int gnttab_end(int ref);
+unsigned gnttab_in_use(void);
+
+/* xenstore client. Paths not starting with '/' are relative to the domain's
+ * home, /local/domain/<id>. Values are NUL-terminated text. */
+typedef uint32_t xs_tx;
+#define XS_NO_TX 0
+int xenstore_init(void);
+bool xenstore_ready(void);
+int xs_read(xs_tx tx, const char *path, char *buf, size_t len);
+int xs_read_int(xs_tx tx, const char *path, long *value);
+int xs_write(xs_tx tx, const char *path, const char *value);
+int xs_rm(xs_tx tx, const char *path);
+/* Child names, NUL-separated, in buf; returns how many. */
+int xs_directory(xs_tx tx, const char *path, char *buf, size_t len);
+int xs_transaction_start(xs_tx *tx);
+/* -XEN_EAGAIN: conflicting change, run the transaction again. */
+int xs_transaction_end(xs_tx tx, bool abort);
+/* fn runs in the watch thread with the path that changed (once at first). */
+typedef void (*xs_watch_fn)(const char *path, void *arg);
+int xs_watch(const char *path, xs_watch_fn fn, void *arg);
+int xs_unwatch(const char *path);
+/* The domain's home path, e.g. "/local/domain/5". */
+const char *xs_home(void);
+
+/* xenbus: frontends bound by device type through a table like PCI's. */
+struct xenbus_device {
+    char type[16];
+    char nodename[64];  /* device/vif/0 */
+    char backend[128];  /* /local/domain/0/backend/vif/5/0 */
+    int backend_id;
+    void *priv;
+};
+struct xenbus_driver {
+    const char *type; /* "vif", "vbd", "console" */
+    int (*attach)(struct xenbus_device *dev);
+};
+#define XENBUS_DRIVER(var)                                                                      \
+    static const struct xenbus_driver var;                                                      \
+    static const struct xenbus_driver *const var##_entry                                        \
+        __attribute__((used, section(".kestrel.xenbus." #var))) = &var;                         \
+    static const struct xenbus_driver var
+enum xenbus_state {
+    XENBUS_UNKNOWN = 0, XENBUS_INITIALISING = 1, XENBUS_INIT_WAIT = 2, XENBUS_INITIALISED = 3,
+    XENBUS_CONNECTED = 4, XENBUS_CLOSING = 5, XENBUS_CLOSED = 6, XENBUS_RECONFIGURING = 7,
+    XENBUS_RECONFIGURED = 8,
+};
+int xenbus_probe(void);
+int xenbus_switch_state(struct xenbus_device *dev, enum xenbus_state state);
+/* Waits (up to timeout_ns) for the backend to reach a state in mask (1 << state). */
+int xenbus_wait_backend(struct xenbus_device *dev, unsigned mask, uint64_t timeout_ns);
+
+#endif

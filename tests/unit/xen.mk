@@ -1,0 +1,5 @@
+# Xen pure logic: the xenstore wire protocol against a simulated xenstored.
+UNIT_TESTS += test_xs_wire
+test_xs_wire_SRCS := tests/unit/test_xs_wire.c drivers/xen/xs_wire.c
+UNIT_TESTS += test_xen_front
+test_xen_front_SRCS := tests/unit/test_xen_front.c drivers/xen/grant_table.c
