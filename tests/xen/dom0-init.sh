@@ -88,7 +88,8 @@ write_cfg() { # test name type kernel extra mem disk? vif? -> /tmp/<name>.cfg
                  echo 'kernel = "/xenrig/guest/kestrel.elf"'
                fi ;;
     esac
-    echo "extra = \"$extra\""
+    # A GRUB ISO carries its own command line (kernel= and extra= go together).
+    if ! { [ $type = hvm ] && [ "$HVM_BOOT" = iso ] && [[ $t != *-linux ]]; }; then echo "extra = \"$extra\""; fi
     local disks=()
     [ $withdev = 1 ] && disks+=("'format=raw,vdev=xvda,access=w,target=/var/tmp/disk-$t.img'")
     if [ $type = hvm ] && [ "$HVM_BOOT" = iso ] && [[ $t != *-linux ]]; then
