@@ -33,7 +33,7 @@ KSRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.c core/*.c lib/*.c platforms/*
 KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KSRCS)))
 APPS := $(notdir $(wildcard apps/*))
 
-.PHONY: all kernel apps run check check-quick check-unit check-boot check-fuzz check-bench deps clean bench
+.PHONY: all kernel apps run check check-quick check-unit check-boot check-fuzz check-xen check-bench deps clean bench
 all: kernel
 
 kernel: $(BUILD)/kestrel.elf
@@ -107,11 +107,17 @@ check-boot: apps
 
 check-quick: deps kernel check-unit check-boot
 
+# The real Xen 4.17 hypervisor with a Debian dom0 under QEMU TCG, running
+# Kestrel as PVH and HVM guests (tests/xen/README.md). About 4 minutes, plus
+# about 3 the first time while it builds its images into build/xen.
+check-xen: deps apps
+	tests/xen/run --tests pvh+hvm
+
 # A short benchmark run proves bench/boot works on a fresh machine.
 check-bench: kernel
 	bench/boot --quick
 
-check: deps kernel check-unit check-fuzz check-boot check-bench
+check: deps kernel check-unit check-fuzz check-boot check-xen check-bench
 
 bench: deps kernel
 	bench/boot

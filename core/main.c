@@ -56,6 +56,10 @@ const struct kernel_options *kernel_options(void) { return &opts; }
 static void probe_buses(const struct platform *plat)
 {
     unsigned b = plat->buses;
+    /* Xen HVM: PV devices first, so that the emulated copies of the same
+     * disks and NICs are unplugged before PCI could bind them. */
+    if ((b & BUS_PROBE_XENBUS) && xen_present())
+        xenbus_probe();
     int pci = (b & BUS_PROBE_PCI) || ((b & BUS_PROBE_PCI_IF_ECAM) && machine.n_ecam);
     if (pci && !opts.nopci) {
         pci_probe();
@@ -69,8 +73,6 @@ static void probe_buses(const struct platform *plat)
     if (mmio)
         pr_info("virtio-mmio: %d device%s\n", mmio, mmio == 1 ? "" : "s");
     devices_bind();
-    if ((b & BUS_PROBE_XENBUS) && xen_present())
-        xenbus_probe();
     bootchart_mark("devices");
 }
 

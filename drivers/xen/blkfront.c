@@ -301,6 +301,7 @@ static int attach(struct xenbus_device *xb)
     xenbus_switch_state(xb, XENBUS_CONNECTED);
     pr_info("blkfront: %s: %llu sectors of %u bytes%s%s, ring of %u\n", f->b.name, (unsigned long long)f->b.sectors,
             f->b.sector_size, f->b.read_only ? ", read-only" : "", f->flush_op ? ", flush" : "", f->ring.size);
+    xb->priv = f;
     return block_register(&f->b);
 }
 

@@ -250,6 +250,7 @@ static int attach(struct xenbus_device *xb)
     f->n.priv = f;
     snprintf(f->n.name, sizeof(f->n.name), "xnet%u", count++);
     pr_info("netfront: %s: mac %s, rx %u/tx %u\n", f->n.name, mac, f->rx.size, f->tx.size);
+    xb->priv = f;
     return netdev_register(&f->n);
 }
 

@@ -4,6 +4,7 @@
  * `xl reboot`), which we announce we handle with control/feature-*. */
 #include <stdio.h>
 #include <string.h>
+#include "arch/x86.h"
 #include "clock.h"
 #include "log.h"
 #include "platform.h"
@@ -91,6 +92,24 @@ static void add_device(const char *type, const char *id)
         pr_warn("xenbus: %s: %s driver failed\n", d->nodename, type);
 }
 
+/* The device model's unplug protocol (Xen's hvm-emulated-unplug): port
+ * 0x10 answers a magic number on HVM; writing a mask there removes the
+ * emulated IDE disks and NICs that shadow the PV ones. Nothing on PVH. */
+#define UNPLUG_PORT 0x10
+#define UNPLUG_MAGIC 0x49d2
+#define UNPLUG_IDE_DISKS 1
+#define UNPLUG_NICS 2
+
+static void unplug_emulated(bool disks, bool nics)
+{
+    if (!(disks || nics) || inw(UNPLUG_PORT) != UNPLUG_MAGIC)
+        return;
+    uint16_t mask = (uint16_t)((disks ? UNPLUG_IDE_DISKS : 0) | (nics ? UNPLUG_NICS : 0));
+    outw(UNPLUG_PORT, mask);
+    pr_info("xen: emulated %s unplugged in favour of PV devices\n",
+            disks && nics ? "disks and NICs" : disks ? "disks" : "NICs");
+}
+
 int xenbus_probe(void)
 {
     if (xenstore_init() < 0)
@@ -111,5 +130,11 @@ int xenbus_probe(void)
         for (int j = 0; j < ni; j++, id += strlen(id) + 1)
             add_device(t, id);
     }
+    bool vbd = false, vif = false;
+    for (unsigned i = 0; i < ndevices; i++) {
+        vbd |= strcmp(devices[i].type, "vbd") == 0 && devices[i].priv;
+        vif |= strcmp(devices[i].type, "vif") == 0 && devices[i].priv;
+    }
+    unplug_emulated(vbd, vif);
     return (int)ndevices;
 }
