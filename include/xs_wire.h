@@ -41,6 +41,11 @@ struct xs_reader {
  * header announcing more than XS_PAYLOAD_MAX. */
 int xs_reader_feed(struct xs_reader *r, volatile uint8_t *page);
 
+/* Whether a complete reply answers request (id, type): 0 yes (its payload
+ * is the answer), a negative errno if it answers with an error or with the
+ * wrong type, 1 if it belongs to another request (stale: drop it). */
+int xs_reply_check(const struct xs_header *reply, const char *payload, uint32_t id, uint32_t type);
+
 /* An XS_ERROR payload ("ENOENT", "EAGAIN", ...) as a negative errno. */
 int xs_error_code(const char *payload, size_t len);
 

@@ -60,8 +60,8 @@ int ktest_xen(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    printf("KESTREL-XEN-READY platform=%s clock=%s domid=%d\n", platform_current()->name,
-           clock_current()->name, xen_domid());
+    printf("KESTREL-XEN-READY platform=%s clock=%s domid=%d realtime=%llu\n", platform_current()->name,
+           clock_current()->name, xen_domid(), (unsigned long long)(clock_realtime_ns() / 1000000000ull));
     struct block_dev *b = block_get(0);
     uint8_t *buf = malloc(64 * 512);
     if (!b)

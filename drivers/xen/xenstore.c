@@ -180,12 +180,11 @@ static int request(enum xs_type type, xs_tx tx, const void *a, size_t alen, cons
     for (;;) {
         sem_down(&reply_ready);
         uint64_t f = spin_lock_irqsave(&lock);
-        if (reply_valid && reply.hdr.req_id == h.req_id) {
+        int match = reply_valid ? xs_reply_check(&reply.hdr, (const char *)reply.body, h.req_id, type) : 1;
+        if (reply_valid && match <= 0) {
             reply_valid = false;
-            if (reply.hdr.type == XS_ERROR) {
-                r = xs_error_code((const char *)reply.body, reply.hdr.len);
-            } else if (reply.hdr.type != type) {
-                r = -5;
+            if (match < 0) {
+                r = match;
             } else {
                 r = (int)reply.hdr.len;
                 if (out && out_len) {

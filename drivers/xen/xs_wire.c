@@ -89,3 +89,12 @@ unsigned xs_split(char *payload, size_t len, const char **out, unsigned max)
     }
     return n;
 }
+
+int xs_reply_check(const struct xs_header *reply, const char *payload, uint32_t id, uint32_t type)
+{
+    if (reply->req_id != id)
+        return 1;
+    if (reply->type == XS_ERROR)
+        return xs_error_code(payload, reply->len);
+    return reply->type == type ? 0 : -5;
+}

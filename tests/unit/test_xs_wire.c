@@ -145,8 +145,20 @@ static void test_errors_and_split(void)
     CHECK_EQ(xs_split(empty, 0, p, 2), 0);
 }
 
+static void test_reply_matching(void)
+{
+    struct xs_header ok = { XS_READ, 5, 0, 3 }, stale = { XS_READ, 4, 0, 3 }, wrong = { XS_WRITE, 5, 0, 3 };
+    struct xs_header err = { XS_ERROR, 5, 0, 7 };
+    CHECK_EQ(xs_reply_check(&ok, "abc", 5, XS_READ), 0);
+    CHECK_EQ(xs_reply_check(&stale, "abc", 5, XS_READ), 1); /* an old request's late reply */
+    CHECK_EQ(xs_reply_check(&wrong, "OK", 5, XS_READ), -5); /* our id, another type */
+    CHECK_EQ(xs_reply_check(&err, "ENOENT", 5, XS_READ), -2);
+    CHECK_EQ(xs_reply_check(&err, "ENOENT", 6, XS_READ), 1); /* an error for someone else */
+}
+
 int main(void)
 {
+    test_reply_matching();
     test_request_wraps();
     test_split_replies();
     test_back_to_back();
