@@ -71,7 +71,12 @@ wait_for() {
     sleep 1
   done
 }
-why() { case $1 in 1) echo "timeout after $2 s";; 2) echo "domain is gone";; 3) echo "domain crashed";; *) echo "rc $1";; esac; }
+# why rc timeout [domid]: a wait_for failure in words, with what Xen said about the domain's end
+why() {
+  local x=""
+  [ -n "${3:-}" ] && x=$(grep -a -m1 -E "d$3v[0-9]+ Triple fault|\(d$3\).*(panic|PANIC)|domain_crash.*d$3|d$3 .*crash" $HVLOG | sed 's/^(XEN) //' | cut -c1-120)
+  case $1 in 1) echo "timeout after $2 s";; 2) echo "domain is gone${x:+ ($x)}";; 3) echo "domain crashed${x:+ ($x)}";; *) echo "rc $1";; esac
+}
 
 write_cfg() { # test name type kernel extra mem disk? vif? -> /tmp/<name>.cfg
   local t=$1 name=$2 type=$3 mem=$4 extra=$5 withdev=$6 crash=$7 nn=$8
@@ -116,10 +121,13 @@ create() { # name -> DOMID, 0 on success
   say "xl create $name: $(tr '\n' ' ' < /tmp/$name.cfg)"
   ( sleep 60; say "watchdog: xl create $name still running after 60 s"; tail -20 /var/log/xen/xen-hotplug.log 2>/dev/null ) &
   local wd=$!
-  if ! xl create /tmp/$name.cfg; then
+  local out rc
+  out=$(xl create /tmp/$name.cfg 2>&1); rc=$?
+  [ -n "$out" ] && echo "$out" | sed "s/^/[xl create $name] /"
+  if [ $rc != 0 ]; then
     kill $wd 2>/dev/null
     say "xl create $name failed"; tail -n 30 /var/log/xen/xen-hotplug.log /var/log/xen/qemu-dm-$name.log 2>/dev/null
-    DOMID=""; CREATE_ERR="xl create failed"; return 1
+    DOMID=""; CREATE_ERR="xl create failed: $(grep -m1 -i error <<<"$out" | cut -c1-200)"; return 1
   fi
   kill $wd 2>/dev/null
   DOMID=$(xl domid $name 2>/dev/null)
@@ -166,20 +174,20 @@ run_test() {
     else
       say "no KESTREL-XEN-READY from $t:"; xl list; xl vcpu-list $t 2>/dev/null
       local st=$(xl list $t 2>/dev/null | awk 'NR==2{print "state " $5 ", " $6 " s of cpu"}')
-      for c in ready platform clock domid; do result $t $c FAIL "no KESTREL-XEN-READY: $(why $rc $GUEST_TIMEOUT)${st:+ ($st)}"; done
+      for c in ready platform clock domid; do result $t $c FAIL "no KESTREL-XEN-READY: $(why $rc $GUEST_TIMEOUT $d)${st:+ ($st)}"; done
     fi
     local noready="skipped: guest never printed KESTREL-XEN-READY"
     # block
     if [ $ok = 1 ]; then
       wait_for $t $d 'KESTREL-XEN-BLK ' $STEP_TIMEOUT; rc=$?
-      if [ $rc != 0 ]; then result $t blk FAIL "no KESTREL-XEN-BLK line: $(why $rc $STEP_TIMEOUT)"
+      if [ $rc != 0 ]; then result $t blk FAIL "no KESTREL-XEN-BLK line: $(why $rc $STEP_TIMEOUT $d)"
       elif [[ $MATCH == *"KESTREL-XEN-BLK ok"* ]]; then result $t blk PASS "guest: ok (image checked after the guest is gone: see disk)"
       else result $t blk FAIL "guest: ${MATCH#*KESTREL-XEN-BLK }"; fi
     else result $t blk FAIL "$noready"; fi
     # net
     if [ $ok = 1 ]; then
       wait_for $t $d 'KESTREL-XEN-NET-READY' $STEP_TIMEOUT; rc=$?
-      if [ $rc != 0 ]; then result $t net FAIL "no KESTREL-XEN-NET-READY: $(why $rc $STEP_TIMEOUT)"
+      if [ $rc != 0 ]; then result $t net FAIL "no KESTREL-XEN-NET-READY: $(why $rc $STEP_TIMEOUT $d)"
       else
         local gmac=$(sed -n 's/.*mac=\([0-9a-fA-F:]*\).*/\1/p' <<<"$MATCH") vif=vif$d.0
         say "guest $t says: $MATCH; backend $vif: $(ip -br link show $vif 2>&1)"
@@ -195,7 +203,7 @@ run_test() {
     # xenstore
     if [ $ok = 1 ]; then
       wait_for $t $d 'KESTREL-XEN-XS-READY' $STEP_TIMEOUT; rc=$?
-      if [ $rc != 0 ]; then result $t xenstore FAIL "no KESTREL-XEN-XS-READY: $(why $rc $STEP_TIMEOUT)"
+      if [ $rc != 0 ]; then result $t xenstore FAIL "no KESTREL-XEN-XS-READY: $(why $rc $STEP_TIMEOUT $d)"
       else
         local tok=xr$RANDOM$RANDOM$RANDOM got="" home=/local/domain/$d x0=$(date +%s)
         xenstore-write $home/data/ping $tok
@@ -248,7 +256,8 @@ run_test() {
   local cname=$t-panic cextra="ktest panic" cto=$CRASH_TIMEOUT_PVH
   [ $type = hvm ] && cto=$CRASH_TIMEOUT_HVM
   if [ $linux = 1 ]; then   # the Debian kernel takes longer than 60 s to boot under TCG
-    cextra="${extra/xenrig.mode=test/xenrig.mode=panic}"; [ $cto -lt $GUEST_TIMEOUT ] && cto=$GUEST_TIMEOUT
+    # xen_legacy_crash: Linux's panic notifier does SHUTDOWN_crash itself (HVM Linux reboots otherwise)
+    cextra="${extra/xenrig.mode=test/xenrig.mode=panic xen_legacy_crash}"; [ $cto -lt $GUEST_TIMEOUT ] && cto=$GUEST_TIMEOUT
   fi
   write_cfg $t $cname $type $mem "$cextra" 0 panic $nn
   if ! create $cname; then result $t crash FAIL "$CREATE_ERR"
@@ -259,7 +268,7 @@ run_test() {
       [ $(date +%s) -ge $((c0 + cto)) ] && break
       sleep 1
     done
-    if [ -z "$st" ]; then result $t crash FAIL "the domain vanished instead of crashing (powered off or rebooted; on_reboot=destroy)"
+    if [ -z "$st" ]; then result $t crash FAIL "the domain vanished instead of crashing (powered off, or rebooted: a triple fault is a reboot; on_reboot=destroy)${d:+: $(why 2 0 $d)}"
     elif [ "${st:4:1}" = c ]; then result $t crash PASS "xl list state $st $(( $(date +%s) - c0 )) s after xl create"
     else result $t crash FAIL "no crashed state within $cto s (state $st)"; fi
     dump_guest $cname $d
