@@ -7,7 +7,7 @@ export PATH=/xenrig/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:
 exec </dev/console >/dev/console 2>&1
 up() { cut -d' ' -f1 /proc/uptime; }
 say() { echo "XENRIG-DOM0 [$(up)] $*"; }
-result() { local t=$1 c=$2 r=$3; shift 3; echo "XENRIG-RESULT $t $c $r $*"; }
+result() { local t=$1 c=$2 r=$3; shift 3; echo "XENRIG-RESULT $t $c $r $*" | tee -a /tmp/results; }
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -278,6 +278,8 @@ run_test() {
 }
 
 for t in ${TESTS//[+,]/ }; do run_test $t; done
+# all results once more, in case Xen's own messages cut into a line on the serial port
+say "results again:"; cat /tmp/results 2>/dev/null
 say "ALL-DONE"
 sync
 busybox poweroff -f
