@@ -20,7 +20,7 @@ mount -o remount,rw /
 say "init started; cmdline: $(cat /proc/cmdline)"
 
 # defaults, overridden by the params file that tests/xen/run writes
-TESTS=pvh+hvm GUEST_TIMEOUT=300 GUEST_MEM=32 LINUX_MEM=192 VCPUS=2 HVM_BOOT=direct NFRAMES=32
+TESTS=pvh+hvm GUEST_TIMEOUT=300 GUEST_MEM=32 LINUX_MEM=192 LINUX_VCPUS=1 VCPUS=2 HVM_BOOT=iso NFRAMES=32
 SECTORS=8192 WSTART=4096 WCOUNT=8 CRASH_TIMEOUT_PVH=60 CRASH_TIMEOUT_HVM=240 STEP_TIMEOUT=120
 . /xenrig/params
 say "params: $(tr '\n' ' ' < /xenrig/params)"
@@ -84,7 +84,7 @@ write_cfg() { # test name type kernel extra mem disk? vif? -> /tmp/<name>.cfg
     echo "name = \"$name\""
     echo "type = \"$type\""
     echo "memory = $mem"
-    echo "vcpus = $VCPUS"
+    if [[ $t == *-linux ]]; then echo "vcpus = $LINUX_VCPUS"; else echo "vcpus = $VCPUS"; fi
     case $t in
       *-linux) echo 'kernel = "/xenrig/linux/vmlinuz"'; echo 'ramdisk = "/xenrig/linux/initrd.gz"' ;;
       *)       if [ $type = hvm ] && [ "$HVM_BOOT" = iso ]; then
