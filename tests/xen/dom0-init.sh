@@ -35,7 +35,7 @@ XB=/usr/lib/xen-4.17/bin
 $XB/xenstored --pid-file /run/xenstore.pid && say "xenstored started"
 i=0; until xenstore-read / >/dev/null 2>&1 || [ $i -ge 50 ]; do sleep 0.2; i=$((i+1)); done
 $XB/xen-init-dom0 && say "xen-init-dom0 done"
-$XB/xenconsoled --pid-file /run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console && say "xenconsoled started"
+$XB/xenconsoled --pid-file /run/xenconsoled.pid --log=guest --timestamp=guest --log-dir=/var/log/xen/console && say "xenconsoled started"
 ip link set lo up
 ip link add xenbr0 type bridge && ip link set xenbr0 up && ip addr add 10.0.0.1/24 dev xenbr0 && say "bridge xenbr0 up"
 xl info | grep -E 'xen_version|virt_caps|total_memory|free_memory|nr_cpus'
@@ -157,6 +157,9 @@ run_test() {
   xenrig-tool mkdisk $img $SECTORS || say "mkdisk failed"
   write_cfg $t $t $type $mem "$extra" 1 xen $nn
   local checks="ready platform clock domid blk net xenstore shutdown" ok=0
+  # Kestrel only: its wall clock (Xen's, from shared info) against dom0's, its
+  # PV console carrying its output, and on HVM the emulated devices unplugged.
+  [ $linux = 0 ] && checks="$checks realtime pvconsole" && [ $type = hvm ] && checks="$checks unplug"
   if ! create $t; then
     for c in $checks; do result $t $c FAIL "$CREATE_ERR"; done
   else
@@ -171,10 +174,30 @@ run_test() {
       [ "$p" = xen-$type ] && result $t platform PASS "$p" || result $t platform FAIL "platform=$p, want xen-$type"
       [ "$c" = xen ] && result $t clock PASS "$c" || result $t clock FAIL "clock=$c, want xen"
       [ "$g" = "$d" ] && result $t domid PASS "$g" || result $t domid FAIL "domid=$g, xl says $d"
+      if [ $linux = 0 ]; then
+        # xenconsoled stamps each PV console line with dom0's time when it arrived
+        # ("[YYYY-MM-DD HH:MM:SS] "): the guest's wall clock must agree to 2 s.
+        local rt stamp now diff
+        rt=$(sed -n 's/.*realtime=\([0-9]*\).*/\1/p' <<<"$MATCH")
+        stamp=$(grep -a -m1 'KESTREL-XEN-READY' /var/log/xen/console/guest-$t.log 2>/dev/null | sed -n 's/^\[\([0-9-]* [0-9:]*\)\].*/\1/p')
+        now=$(date -u -d "$stamp" +%s 2>/dev/null || date +%s)
+        diff=$(( ${rt:-0} - now )); diff=${diff#-}
+        if [ -n "$rt" ] && [ -n "$stamp" ] && [ $diff -le 2 ]; then result $t realtime PASS "guest $rt, dom0 $now ($stamp)"
+        else result $t realtime FAIL "guest realtime=${rt:-none}, dom0 ${stamp:-no stamped line} = $now"; fi
+        if grep -a -q 'KESTREL-XEN-READY' /var/log/xen/console/guest-$t.log 2>/dev/null; then
+          result $t pvconsole PASS "KESTREL-XEN-READY in xenconsoled's log of the PV console"
+        else result $t pvconsole FAIL "nothing from the guest in /var/log/xen/console/guest-$t.log"; fi
+        if [ $type = hvm ]; then
+          if glog $t $d | grep -a -q 'xen: emulated disks and NICs unplugged'; then
+            result $t unplug PASS "emulated disks and NICs unplugged"
+          else result $t unplug FAIL "no unplug of the emulated disks and NICs"; fi
+        fi
+      fi
     else
       say "no KESTREL-XEN-READY from $t:"; xl list; xl vcpu-list $t 2>/dev/null
       local st=$(xl list $t 2>/dev/null | awk 'NR==2{print "state " $5 ", " $6 " s of cpu"}')
       for c in ready platform clock domid; do result $t $c FAIL "no KESTREL-XEN-READY: $(why $rc $GUEST_TIMEOUT $d)${st:+ ($st)}"; done
+      for c in $checks; do case $c in realtime|pvconsole|unplug) result $t $c FAIL "no KESTREL-XEN-READY";; esac; done
     fi
     local noready="skipped: guest never printed KESTREL-XEN-READY"
     # block
