@@ -135,13 +135,14 @@ static void mb2_mmap(struct boot_info *bi, const uint8_t *tag, uint32_t size)
 {
     if (size < 16)
         return;
-    uint32_t esize, off;
+    uint32_t esize;
     memcpy(&esize, tag + 8, 4);
-    if (esize < 20) {
+    if (esize < 20 || esize > size) {
         bi->warnings++;
         return;
     }
-    for (off = 16; off + 20 <= size; off += esize) {
+    /* 64-bit offsets: a huge entry size must not wrap the walk around. */
+    for (uint64_t off = 16; off + 20 <= size; off += esize) {
         uint64_t base, len;
         uint32_t type;
         memcpy(&base, tag + off, 8);
@@ -200,12 +201,14 @@ static void mb2_tag(struct boot_info *bi, const uint8_t *tag, uint32_t type, uin
 
 static int parse_mb2(struct boot_info *bi, uint64_t info, const struct fw_mem *mem)
 {
-    const uint32_t *hdr = mem->map(mem->ctx, info, 8);
-    if (!hdr || hdr[0] < 16 || hdr[0] > MB2_MAX_TOTAL) {
+    const uint8_t *hdr = mem->map(mem->ctx, info, 8);
+    uint32_t total = 0;
+    if (hdr)
+        memcpy(&total, hdr, 4); /* the loader may hand us any alignment */
+    if (!hdr || total < 16 || total > MB2_MAX_TOTAL) {
         pr_err("boot: multiboot2 info at %#llx is unreadable or absurd\n", (unsigned long long)info);
         return -1;
     }
-    uint32_t total = hdr[0];
     const uint8_t *p = mem->map(mem->ctx, info, total);
     if (!p)
         return -1;

@@ -124,6 +124,13 @@ enum xenbus_state {
 };
 int xenbus_probe(void);
 int xenbus_switch_state(struct xenbus_device *dev, enum xenbus_state state);
+/* A front-end's keys under its node, then its state, in one xenstore
+ * transaction (run again when xenstored reports a conflict). */
+struct xenbus_key {
+    const char *name;
+    char value[24];
+};
+int xenbus_publish(struct xenbus_device *dev, const struct xenbus_key *keys, unsigned n, enum xenbus_state state);
 /* Waits (up to timeout_ns) for the backend to reach a state in mask (1 << state). */
 int xenbus_wait_backend(struct xenbus_device *dev, unsigned mask, uint64_t timeout_ns);
 

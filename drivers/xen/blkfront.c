@@ -196,34 +196,13 @@ static int read_backend_long(struct blkfront *f, const char *key, long *v)
     return xs_read_int(XS_NO_TX, path, v);
 }
 
-/* ring-ref, event-channel and protocol, then Initialised, in one
- * transaction (retried when xenstored reports a conflict). */
+/* ring-ref, event-channel and protocol, then Initialised. */
 static int publish(struct blkfront *f, int ring_ref)
 {
-    for (int attempt = 0; attempt < 10; attempt++) {
-        xs_tx tx;
-        char path[96], value[16];
-        if (xs_transaction_start(&tx) < 0)
-            return -1;
-        int r = 0;
-        snprintf(path, sizeof(path), "%s/ring-ref", f->xb->nodename);
-        snprintf(value, sizeof(value), "%d", ring_ref);
-        r |= xs_write(tx, path, value);
-        snprintf(path, sizeof(path), "%s/event-channel", f->xb->nodename);
-        snprintf(value, sizeof(value), "%u", f->port);
-        r |= xs_write(tx, path, value);
-        snprintf(path, sizeof(path), "%s/protocol", f->xb->nodename);
-        r |= xs_write(tx, path, "x86_64-abi");
-        snprintf(path, sizeof(path), "%s/state", f->xb->nodename);
-        snprintf(value, sizeof(value), "%d", XENBUS_INITIALISED);
-        r |= xs_write(tx, path, value);
-        int e = xs_transaction_end(tx, r != 0);
-        if (r == 0 && e == 0)
-            return 0;
-        if (e != -XEN_EAGAIN)
-            return -1;
-    }
-    return -1;
+    struct xenbus_key keys[3] = { { "ring-ref", "" }, { "event-channel", "" }, { "protocol", "x86_64-abi" } };
+    snprintf(keys[0].value, sizeof(keys[0].value), "%d", ring_ref);
+    snprintf(keys[1].value, sizeof(keys[1].value), "%u", f->port);
+    return xenbus_publish(f->xb, keys, 3, XENBUS_INITIALISED);
 }
 
 static int setup_slots(struct blkfront *f)

@@ -161,40 +161,17 @@ static int grant_pages(struct netfront *f, uint8_t *pages, int *grefs, bool read
     return 0;
 }
 
+/* Rings, channel and what we can do (rx-copy, no scatter-gather or
+ * offloads), then Connected. */
 static int publish(struct netfront *f, int tx_ref, int rx_ref)
 {
-    static const char *const fixed[][2] = { { "request-rx-copy", "1" }, { "feature-rx-notify", "1" },
-                                            { "feature-sg", "0" },      { "feature-gso-tcpv4", "0" },
-                                            { "feature-no-csum-offload", "1" } };
-    for (int attempt = 0; attempt < 10; attempt++) {
-        xs_tx tx;
-        char path[96], value[16];
-        if (xs_transaction_start(&tx) < 0)
-            return -1;
-        int r = 0;
-        snprintf(path, sizeof(path), "%s/tx-ring-ref", f->xb->nodename);
-        snprintf(value, sizeof(value), "%d", tx_ref);
-        r |= xs_write(tx, path, value);
-        snprintf(path, sizeof(path), "%s/rx-ring-ref", f->xb->nodename);
-        snprintf(value, sizeof(value), "%d", rx_ref);
-        r |= xs_write(tx, path, value);
-        snprintf(path, sizeof(path), "%s/event-channel", f->xb->nodename);
-        snprintf(value, sizeof(value), "%u", f->port);
-        r |= xs_write(tx, path, value);
-        for (unsigned i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
-            snprintf(path, sizeof(path), "%s/%s", f->xb->nodename, fixed[i][0]);
-            r |= xs_write(tx, path, fixed[i][1]);
-        }
-        snprintf(path, sizeof(path), "%s/state", f->xb->nodename);
-        snprintf(value, sizeof(value), "%d", XENBUS_CONNECTED);
-        r |= xs_write(tx, path, value);
-        int e = xs_transaction_end(tx, r != 0);
-        if (r == 0 && e == 0)
-            return 0;
-        if (e != -XEN_EAGAIN)
-            return -1;
-    }
-    return -1;
+    struct xenbus_key keys[] = { { "tx-ring-ref", "" },     { "rx-ring-ref", "" },       { "event-channel", "" },
+                                 { "request-rx-copy", "1" }, { "feature-rx-notify", "1" }, { "feature-sg", "0" },
+                                 { "feature-gso-tcpv4", "0" }, { "feature-no-csum-offload", "1" } };
+    snprintf(keys[0].value, sizeof(keys[0].value), "%d", tx_ref);
+    snprintf(keys[1].value, sizeof(keys[1].value), "%d", rx_ref);
+    snprintf(keys[2].value, sizeof(keys[2].value), "%u", f->port);
+    return xenbus_publish(f->xb, keys, sizeof(keys) / sizeof(keys[0]), XENBUS_CONNECTED);
 }
 
 static int attach(struct xenbus_device *xb)

@@ -43,6 +43,36 @@ int xenbus_switch_state(struct xenbus_device *dev, enum xenbus_state state)
     return xs_write(XS_NO_TX, path, value);
 }
 
+static int publish_once(struct xenbus_device *dev, const struct xenbus_key *keys, unsigned n,
+                        enum xenbus_state state)
+{
+    xs_tx tx;
+    char path[96], value[4];
+    if (xs_transaction_start(&tx) < 0)
+        return -1;
+    int r = 0;
+    for (unsigned i = 0; i < n && r == 0; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dev->nodename, keys[i].name);
+        r = xs_write(tx, path, keys[i].value);
+    }
+    snprintf(path, sizeof(path), "%s/state", dev->nodename);
+    snprintf(value, sizeof(value), "%d", state);
+    if (r == 0)
+        r = xs_write(tx, path, value);
+    int e = xs_transaction_end(tx, r != 0);
+    return r ? -1 : e;
+}
+
+int xenbus_publish(struct xenbus_device *dev, const struct xenbus_key *keys, unsigned n, enum xenbus_state state)
+{
+    for (int attempt = 0; attempt < 10; attempt++) {
+        int r = publish_once(dev, keys, n, state);
+        if (r != -XEN_EAGAIN)
+            return r == 0 ? 0 : -1;
+    }
+    return -1;
+}
+
 int xenbus_wait_backend(struct xenbus_device *dev, unsigned mask, uint64_t timeout_ns)
 {
     char path[160];

@@ -149,6 +149,17 @@ static void test_mb2(void)
     CHECK_EQ(bi.rsdp_copy_len, 20);
     CHECK(memcmp(bi.rsdp_copy, "RSD PTR ", 8) == 0);
 
+    /* A memory-map entry size that would wrap the walk (the fuzzer found
+     * it): the tag is refused, the rest still parsed. */
+    uint32_t mmap_tag = 0x10008 + ((8 + 10 + 7) & ~7u);
+    put32(mmap_tag + 8, 0xfffffff0);
+    struct boot_info bw = { 0 };
+    CHECK_EQ(boot_info_parse(&bw, BOOT_PROTO_MB2, 0x10000, &mem), 0);
+    CHECK_EQ(bw.n_memmap, 0);
+    CHECK(bw.warnings > 0);
+    CHECK_EQ(bw.n_modules, 1);
+    put32(mmap_tag + 8, 24);
+
     /* A tag whose size runs past total_size stops the walk without harm. */
     put32(0x10008 + 4, 0x7fffffff);
     CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_MB2, 0x10000, &mem), 0);
