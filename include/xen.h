@@ -46,6 +46,8 @@ bool xen_present(void);
 int xen_init(void);
 uint32_t xen_version(void); /* major << 16 | minor */
 uint64_t xen_tsc_khz(void); /* 0 when Xen does not say */
+uint32_t xen_hvm_features(void); /* CPUID leaf base+4 EAX */
+void evtchn_cpu_init(void);        /* per-vCPU event delivery, on each vCPU */
 int xen_domid(void);        /* from CPUID, or -1 */
 
 long xen_hypercall(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);

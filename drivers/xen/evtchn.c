@@ -1,7 +1,10 @@
 /* Event channels, 2-level ABI: Xen sets a port's bit in shared info's
  * pending array and its word's bit in the vCPU's pending selector, then
- * raises the callback vector (HVM_PARAM_CALLBACK_IRQ, type "vector"), which
- * works for HVM and PVH alike. Everything is bound to vCPU 0. */
+ * raises our vector: per vCPU through its LAPIC where Xen offers that
+ * (HVMOP_set_evtchn_upcall_vector), else the global callback vector
+ * (HVM_PARAM_CALLBACK_IRQ, type "vector"). The global one is set in both
+ * cases: the toolstack takes it as the sign that the guest handles events.
+ * Ports are bound to vCPU 0 except each vCPU's timer VIRQ. */
 #include <stddef.h>
 #include "arch/x86.h"
 #include "cpu.h"
@@ -15,6 +18,8 @@
 #define EVTCHNOP_ALLOC_UNBOUND 6
 #define EVTCHNOP_UNMASK 9
 #define CALLBACK_TYPE_VECTOR (2ull << 56)
+#define HVMOP_SET_EVTCHN_UPCALL_VECTOR 23
+#define XEN_HVM_CPUID_UPCALL_VECTOR (1u << 6)
 
 /* shared_info: vcpu_info[32] of 64 bytes, then the two bit arrays. */
 #define VCPU_UPCALL_PENDING 0
@@ -28,6 +33,8 @@ static struct {
     void *arg;
 } handlers[MAX_PORTS];
 static unsigned long upcalls, unbound;
+static int vector = -1;
+static bool per_vcpu;
 
 static volatile uint64_t *word(unsigned offset, unsigned port)
 {
@@ -126,19 +133,35 @@ static void upcall(struct int_frame *f, void *arg)
     }
 }
 
+/* On each vCPU (the boot one from evtchn_init, the others as they start). */
+void evtchn_cpu_init(void)
+{
+    if (!per_vcpu)
+        return;
+    struct {
+        uint32_t vcpu;
+        uint8_t vector;
+    } op = { this_cpu()->id, (uint8_t)vector };
+    long r = xen_hypercall(XEN_HC_HVM_OP, HVMOP_SET_EVTCHN_UPCALL_VECTOR, (uint64_t)(uintptr_t)&op, 0, 0, 0);
+    if (r)
+        pr_warn("xen: per-vCPU upcall vector refused on vCPU %u (%ld)\n", op.vcpu, r);
+}
+
 int evtchn_init(void)
 {
-    int vec = irq_alloc_vector();
-    if (vec < 0)
+    vector = irq_alloc_vector();
+    if (vector < 0)
         return -1;
     for (unsigned w = 0; w < MAX_PORTS / 64; w++)
         *word(MASK_OFFSET, w * 64) = ~0ull; /* nothing until bound */
-    irq_set_handler((unsigned)vec, upcall, NULL);
-    int r = xen_hvm_set_param(HVM_PARAM_CALLBACK_IRQ, CALLBACK_TYPE_VECTOR | (unsigned)vec);
+    irq_set_handler((unsigned)vector, upcall, NULL);
+    int r = xen_hvm_set_param(HVM_PARAM_CALLBACK_IRQ, CALLBACK_TYPE_VECTOR | (unsigned)vector);
     if (r) {
         pr_err("xen: cannot set the event callback vector (%d)\n", r);
         return -1;
     }
-    pr_debug("xen: events on vector %#x\n", vec);
+    per_vcpu = (xen_hvm_features() & XEN_HVM_CPUID_UPCALL_VECTOR) != 0;
+    evtchn_cpu_init();
+    pr_info("xen: events on vector %#x (%s)\n", vector, per_vcpu ? "per-vCPU upcall" : "global callback");
     return 0;
 }

@@ -36,6 +36,8 @@ static void program(uint64_t ns)
 static void cpu_init(void)
 {
     unsigned vcpu = this_cpu()->id;
+    if (vcpu != 0)
+        evtchn_cpu_init(); /* before the timer's events can come */
     xen_hypercall(XEN_HC_VCPU_OP, VCPUOP_STOP_PERIODIC_TIMER, vcpu, 0, 0, 0);
     if (evtchn_bind_virq(XEN_VIRQ_TIMER, vcpu, fired, NULL) < 0)
         pr_err("xen: cannot bind the timer VIRQ on vCPU %u\n", vcpu);

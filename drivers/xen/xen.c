@@ -68,6 +68,14 @@ uint64_t xen_tsc_khz(void)
     return cpuid(base + 3, 0).ecx;
 }
 
+/* Leaf base+4, EAX: HVM feature flags (0 when absent). */
+uint32_t xen_hvm_features(void)
+{
+    if (!base || cpuid(base, 0).eax < base + 4)
+        return 0;
+    return cpuid(base + 4, 0).eax;
+}
+
 uint32_t xen_version(void) { return base ? cpuid(base + 1, 0).eax : 0; }
 
 int xen_domid(void)
