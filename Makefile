@@ -30,6 +30,7 @@ DRIVER_DIRS := drivers/misc drivers/clock drivers/acpi drivers/firmware drivers/
 	drivers/xen
 KSRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.c core/*.c lib/*.c platforms/*.c) \
 	$(foreach d,$(DRIVER_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
+KSRCS += $(wildcard fs/*.c)
 KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KSRCS)))
 APPS := $(notdir $(wildcard apps/*))
 

@@ -11,6 +11,8 @@ const char cmdline_help_text[] =
     "  --platform=NAME     skip platform detection and use NAME\n"
     "  --clock=NAME        force the clock source NAME\n"
     "  --verbose           print debug-level kernel messages\n"
+    "  --rootfs=ramfs|ext4 root file system (default: the initrd if any, else ext4)\n"
+    "  --mount=DEV:PATH    mount the ext4 file system on block device DEV at PATH\n"
     "  --help              print this text and power off\n"
     "  --                  end of kernel options\n"
     "Linux-style key=value items before the app, and dotted ones such as\n"
@@ -142,6 +144,32 @@ static int set_name(struct kernel_options *o, char *dst, const char *opt, const 
     return 0;
 }
 
+/* DEVICE:PATH, a device name and an absolute path. */
+static int add_mount(struct kernel_options *o, const char *opt, const char *val)
+{
+    const char *colon = val ? strchr(val, ':') : NULL;
+    if (!colon || colon == val || colon[1] != '/') {
+        set_error(o, "option %s needs DEVICE:/PATH", opt);
+        return -1;
+    }
+    if (strlen(val) >= CMDLINE_MOUNT_MAX) {
+        set_error(o, "--mount value '%s' is too long", val);
+        return -1;
+    }
+    for (const char *p = val; p < colon; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_')) {
+            set_error(o, "bad device name in --mount=%s", val);
+            return -1;
+        }
+    }
+    if (o->n_mounts == CMDLINE_MAX_MOUNTS) {
+        set_error(o, "too many --mount options (at most %s)", "8");
+        return -1;
+    }
+    memcpy(o->mounts[o->n_mounts++], val, strlen(val) + 1);
+    return 0;
+}
+
 static int parse_option(struct kernel_options *o, char *t)
 {
     char *val = strchr(t, '=');
@@ -170,6 +198,17 @@ static int parse_option(struct kernel_options *o, char *t)
         return set_name(o, o->platform, t, val);
     if (strcmp(t, "--clock") == 0)
         return set_name(o, o->clock, t, val);
+    if (strcmp(t, "--rootfs") == 0) {
+        if (set_name(o, o->rootfs, t, val) < 0)
+            return -1;
+        if (strcmp(o->rootfs, "ramfs") != 0 && strcmp(o->rootfs, "ext4") != 0) {
+            set_error(o, "unknown root file system '%s' (known: ramfs, ext4)", val);
+            return -1;
+        }
+        return 0;
+    }
+    if (strcmp(t, "--mount") == 0)
+        return add_mount(o, t, val);
     if (strcmp(t, "--console") == 0) {
         if (set_name(o, o->console, t, val) < 0)
             return -1;

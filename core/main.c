@@ -22,6 +22,7 @@
 #include "xen.h"
 #include "power.h"
 #include "sched.h"
+#include "vfs.h"
 
 #define IOAPIC_DEFAULT_BASE 0xfec00000ull
 #define APP_STACK_SIZE (64 * 1024)
@@ -235,6 +236,8 @@ static const struct platform_signals *collect_signals(void)
 static void *app_thread(void *arg)
 {
     probe_buses(arg);
+    fs_boot(&bi);
+    bootchart_mark("fs");
     bootchart_mark("app main");
     if (opts.bootchart)
         bootchart_print();

@@ -8,6 +8,8 @@
 #define CMDLINE_MAX_ARGS 64
 #define CMDLINE_MAX_PARAMS 32
 #define CMDLINE_NAME_MAX 32
+#define CMDLINE_MAX_MOUNTS 8
+#define CMDLINE_MOUNT_MAX 128
 
 struct cmdline_param {
     const char *key;
@@ -22,6 +24,9 @@ struct kernel_options {
     char console[CMDLINE_NAME_MAX];  /* "serial" (default) */
     char platform[CMDLINE_NAME_MAX]; /* "" = detect */
     char clock[CMDLINE_NAME_MAX];    /* "" = platform preference */
+    char rootfs[CMDLINE_NAME_MAX];   /* "" = the initrd if any, else ext4 */
+    char mounts[CMDLINE_MAX_MOUNTS][CMDLINE_MOUNT_MAX]; /* DEVICE:PATH */
+    unsigned n_mounts;
     struct cmdline_param params[CMDLINE_MAX_PARAMS];
     unsigned n_params;
     int argc;

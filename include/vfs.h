@@ -1,0 +1,143 @@
+/* The virtual file system: mounts, path lookup, open files. File systems
+ * (fs/ramfs.c, fs/ext4_vfs.c) implement struct fs_ops over vnodes; apps use
+ * the vfs_* calls (or the POSIX and stdio wrappers in lib/). Every call
+ * returns a negative errno on failure (-ENOENT, -EIO, ...). */
+#ifndef KESTREL_VFS_H
+#define KESTREL_VFS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define VFS_NAME_MAX 255
+#define VFS_PATH_MAX 4096
+#define VFS_SYMLINK_MAX 40 /* symlinks followed in one lookup before ELOOP */
+#define VFS_MAX_MOUNTS 16
+#define VFS_MAX_FILES 256
+
+/* File types in st_mode, POSIX's values. */
+#define VFS_S_IFMT 0170000
+#define VFS_S_IFDIR 0040000
+#define VFS_S_IFREG 0100000
+#define VFS_S_IFLNK 0120000
+
+/* open() flags, Linux's values. */
+#define VFS_O_RDONLY 0
+#define VFS_O_WRONLY 1
+#define VFS_O_RDWR 2
+#define VFS_O_ACCMODE 3
+#define VFS_O_CREAT 0100
+#define VFS_O_EXCL 0200
+#define VFS_O_TRUNC 01000
+#define VFS_O_APPEND 02000
+#define VFS_O_DIRECTORY 0200000
+#define VFS_O_NOFOLLOW 0400000
+
+#define VFS_SEEK_SET 0
+#define VFS_SEEK_CUR 1
+#define VFS_SEEK_END 2
+
+/* d_type values, as in Linux's dirent. */
+#define VFS_DT_UNKNOWN 0
+#define VFS_DT_DIR 4
+#define VFS_DT_REG 8
+#define VFS_DT_LNK 10
+
+struct vfs_stat {
+    uint64_t dev;
+    uint64_t ino;
+    uint32_t mode;
+    uint32_t nlink;
+    uint32_t uid, gid;
+    uint64_t size;
+    uint64_t blocks; /* 512-byte units */
+    uint32_t blksize;
+    int64_t atime, mtime, ctime; /* seconds */
+};
+
+struct vfs_dirent {
+    uint64_t ino;
+    uint8_t type; /* VFS_DT_* */
+    char name[VFS_NAME_MAX + 1];
+};
+
+struct vnode;
+struct mount;
+
+struct fs_ops {
+    /* Finds name (len bytes, no '/') in dir; *out holds a reference. */
+    int (*lookup)(struct vnode *dir, const char *name, size_t len, struct vnode **out);
+    /* Returns bytes read (0 at end of file). */
+    long (*read)(struct vnode *vn, uint64_t off, void *buf, size_t len);
+    /* NULL on a read-only file system. Returns bytes written. */
+    long (*write)(struct vnode *vn, uint64_t off, const void *buf, size_t len);
+    int (*truncate)(struct vnode *vn, uint64_t size);
+    /* Copies the target (no NUL) and returns its length. */
+    long (*readlink)(struct vnode *vn, char *buf, size_t len);
+    /* Next entry from *cookie (0 at first): 1 with *d filled, 0 at end. */
+    int (*readdir)(struct vnode *dir, uint64_t *cookie, struct vfs_dirent *d);
+    /* NULL on a read-only file system. mode includes the type bits. */
+    int (*create)(struct vnode *dir, const char *name, size_t len, uint32_t mode, const char *link_target,
+                  struct vnode **out);
+    /* The last reference went away. */
+    void (*release)(struct vnode *vn);
+};
+
+struct vnode {
+    const struct fs_ops *ops;
+    struct mount *mnt;
+    uint64_t ino;
+    uint32_t mode;
+    uint32_t nlink;
+    uint64_t size;
+    uint64_t blocks;
+    int64_t mtime;
+    unsigned refs;
+    void *priv;
+};
+
+/* A file system type, registered with FS_TYPE(); mount() gets the source
+ * (a block device name, or NULL) and returns the root vnode. */
+struct fs_type {
+    const char *name;
+    int (*mount)(const char *source, void *data, struct vnode **root);
+};
+
+#define FS_TYPE(var)                                                                                \
+    static const struct fs_type var;                                                                \
+    static const struct fs_type *const var##_entry __attribute__((used, section(".kestrel.fstypes." #var))) = &var; \
+    static const struct fs_type var
+
+const struct fs_type *fs_type_find(const char *name);
+
+/* Mounts fstype at path (which must be a directory, or "/" for the first
+ * mount). data is handed to the file system (ramfs: an initrd image). */
+int vfs_mount(const char *fstype, const char *source, const char *path, void *data);
+/* Mount i's path, type and source; NULL past the last. */
+const char *vfs_mount_info(unsigned i, const char **fstype, const char **source);
+
+int vfs_open(const char *path, int flags, uint32_t mode);
+int vfs_close(int fd);
+long vfs_read(int fd, void *buf, size_t len);
+long vfs_pread(int fd, void *buf, size_t len, uint64_t off);
+long vfs_write(int fd, const void *buf, size_t len);
+long vfs_pwrite(int fd, const void *buf, size_t len, uint64_t off);
+int64_t vfs_lseek(int fd, int64_t off, int whence);
+int vfs_fstat(int fd, struct vfs_stat *st);
+int vfs_stat(const char *path, struct vfs_stat *st);
+int vfs_lstat(const char *path, struct vfs_stat *st);
+long vfs_readlink(const char *path, char *buf, size_t len);
+int vfs_mkdir(const char *path, uint32_t mode);
+int vfs_symlink(const char *target, const char *path);
+/* Directories: open with VFS_O_DIRECTORY, then read entries one by one
+ * (1 = an entry, 0 = the end). */
+int vfs_readdir(int fd, struct vfs_dirent *d);
+
+/* Vnode references, for file systems. */
+void vnode_ref(struct vnode *vn);
+void vnode_put(struct vnode *vn);
+
+/* Called once by core/main.c after devices are bound: scans partition
+ * tables, mounts the root and the --mount= file systems. */
+struct boot_info;
+void fs_boot(const struct boot_info *bi);
+
+#endif
