@@ -147,7 +147,8 @@ void ext4_unmount(struct ext4_fs *fs)
         fs->meta[i] = NULL;
     }
     free(fs->scratch);
-    fs->scratch = NULL;
+    free(fs->dir_buf);
+    fs->scratch = fs->dir_buf = NULL;
 }
 
 int ext4_mount(struct ext4_fs *fs, const struct ext4_io *io, uint64_t dev_bytes, const char *name)
@@ -174,7 +175,7 @@ int ext4_mount(struct ext4_fs *fs, const struct ext4_io *io, uint64_t dev_bytes,
         if (!(fs->meta[i] = malloc(fs->block_size)))
             rc = -ENOMEM;
     }
-    if (rc == 0 && !(fs->scratch = malloc(fs->block_size)))
+    if (rc == 0 && (!(fs->scratch = malloc(fs->block_size)) || !(fs->dir_buf = malloc(fs->block_size))))
         rc = -ENOMEM;
     if (rc == 0) {
         struct ext4_inode root;
@@ -439,19 +440,26 @@ int ext4_dir_next(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *po
     while (*pos < dir->size) {
         uint64_t blk_start = *pos - *pos % fs->block_size;
         uint32_t off = (uint32_t)(*pos - blk_start);
-        struct run r;
-        int rc = map_block(fs, dir, blk_start / fs->block_size, &r);
-        if (rc < 0)
-            return rc;
-        if (r.pblk == 0) { /* a hole in a directory holds no entries */
-            *pos = blk_start + fs->block_size;
-            continue;
+        /* Lookups walk a directory entry by entry: keep its block. */
+        uint64_t lblk = blk_start / fs->block_size;
+        if (fs->dir_ino != dir->ino || fs->dir_lblk != lblk) {
+            struct run r;
+            int rc = map_block(fs, dir, lblk, &r);
+            if (rc < 0)
+                return rc;
+            if (r.pblk == 0) { /* a hole in a directory holds no entries */
+                *pos = blk_start + fs->block_size;
+                continue;
+            }
+            fs->dir_ino = 0;
+            if ((rc = read_blocks(fs, r.pblk, 1, fs->dir_buf)) < 0)
+                return rc;
+            fs->dir_ino = dir->ino;
+            fs->dir_lblk = lblk;
         }
-        if ((rc = read_blocks(fs, r.pblk, 1, fs->scratch)) < 0)
-            return rc;
         if (off % 4 || off + 8 > fs->block_size)
             return corrupt(fs, "directory position", dir->ino, *pos);
-        const uint8_t *e = fs->scratch + off;
+        const uint8_t *e = fs->dir_buf + off;
         uint32_t rl = rec_len(fs, e);
         uint8_t nl = e[6];
         if (rl < 8 || rl % 4 || rl > fs->block_size - off || (uint32_t)nl + 8 > rl)
@@ -470,6 +478,18 @@ int ext4_dir_next(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *po
     return 0;
 }
 
+/* Scans [*pos, end) for name; 1 found (with *pos past it), 0 not, <0 error. */
+static int scan_for(struct ext4_fs *fs, const struct ext4_inode *dir, const char *name, size_t len, uint64_t *pos,
+                    uint64_t end, struct ext4_dirent *d)
+{
+    int rc = 0;
+    while (*pos < end && (rc = ext4_dir_next(fs, dir, pos, d)) == 1) {
+        if (d->name_len == len && memcmp(d->name, name, len) == 0)
+            return 1;
+    }
+    return *pos < end ? rc : 0;
+}
+
 int ext4_lookup(struct ext4_fs *fs, const struct ext4_inode *dir, const char *name, size_t len, uint32_t *ino)
 {
     if (len == 0 || len > 255)
@@ -477,13 +497,19 @@ int ext4_lookup(struct ext4_fs *fs, const struct ext4_inode *dir, const char *na
     struct ext4_dirent *d = malloc(sizeof(*d));
     if (!d)
         return -ENOMEM;
-    uint64_t pos = 0;
-    int rc;
-    while ((rc = ext4_dir_next(fs, dir, &pos, d)) == 1) {
-        if (d->name_len == len && memcmp(d->name, name, len) == 0) {
-            *ino = d->ino;
-            break;
-        }
+    /* Programs tend to look names up in directory order: start where the
+     * last lookup here ended, then wrap round. */
+    uint64_t start = fs->hint_ino == dir->ino && fs->hint_pos < dir->size ? fs->hint_pos : 0;
+    uint64_t pos = start;
+    int rc = scan_for(fs, dir, name, len, &pos, dir->size, d);
+    if (rc == 0 && start) {
+        pos = 0;
+        rc = scan_for(fs, dir, name, len, &pos, start, d);
+    }
+    if (rc == 1) {
+        *ino = d->ino;
+        fs->hint_ino = dir->ino;
+        fs->hint_pos = pos;
     }
     free(d);
     return rc == 1 ? 0 : rc == 0 ? -ENOENT : rc;

@@ -31,7 +31,12 @@ struct ext4_fs {
     uint32_t incompat;
     char label[17];
     uint8_t *meta[EXT4_MAX_DEPTH + 1]; /* one block per tree level */
-    uint8_t *scratch;                  /* partial data and directory blocks */
+    uint8_t *scratch;                  /* partial data blocks */
+    uint8_t *dir_buf;                  /* the directory block last parsed: */
+    uint32_t dir_ino;                  /* whose (0: none) */
+    uint64_t dir_lblk;                 /* and which */
+    uint32_t hint_ino;                 /* lookups in this directory start */
+    uint64_t hint_pos;                 /* where the last one ended */
 };
 
 struct ext4_inode {

@@ -71,7 +71,7 @@ static void walk(const char *path, const char *rel, int depth, struct tree_stats
             printf("fstest: error %s: %s\n", child, strerror(errno));
             st->errors++;
         } else if (S_ISLNK(sb.st_mode)) {
-            char target[VFS_PATH_MAX + 1];
+            char *target = malloc(VFS_PATH_MAX + 1); /* the walk recurses on a 64 KiB stack */
             ssize_t n = readlink(child, target, VFS_PATH_MAX);
             if (n < 0) {
                 printf("fstest: error %s: %s\n", child, strerror(errno));
@@ -81,6 +81,7 @@ static void walk(const char *path, const char *rel, int depth, struct tree_stats
                 printf("L %s -> %s\n", crel, target);
                 st->links++;
             }
+            free(target);
         } else if (S_ISDIR(sb.st_mode)) {
             printf("D %s\n", crel);
             st->dirs++;
