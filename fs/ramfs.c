@@ -2,6 +2,7 @@
  * the initrd until first written), symlinks their target. Nodes live as long
  * as the file system (no unlink yet). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cpio.h"
@@ -78,7 +79,8 @@ static int reserve(struct ram_node *n, uint64_t size)
     uint8_t *d = malloc(cap);
     if (!d)
         return -ENOSPC;
-    memcpy(d, n->data, (size_t)n->vn.size);
+    if (n->vn.size)
+        memcpy(d, n->data, (size_t)n->vn.size);
     memset(d + n->vn.size, 0, cap - (size_t)n->vn.size);
     if (n->cap)
         free(n->data);
@@ -143,7 +145,7 @@ static int r_readdir(struct vnode *dir, uint64_t *cookie, struct vfs_dirent *d)
     *cookie = c->sibling ? (uint64_t)(uintptr_t)c->sibling : ~0ull;
     d->ino = c->vn.ino;
     d->type = dtype(c->vn.mode);
-    strlcpy(d->name, c->name, sizeof(d->name));
+    snprintf(d->name, sizeof(d->name), "%s", c->name);
     return 1;
 }
 

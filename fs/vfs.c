@@ -5,6 +5,7 @@
  * their own, at the price of one I/O at a time (a per-mount lock is the next
  * step if a server needs parallel reads). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "log.h"
@@ -297,9 +298,9 @@ int vfs_mount(const char *fstype, const char *source, const char *path, void *da
     if (rc == 0)
         rc = t->mount(source, data, &m->root);
     if (rc == 0) {
-        strlcpy(m->path, path, sizeof(m->path));
-        strlcpy(m->fstype, fstype, sizeof(m->fstype));
-        strlcpy(m->source, source ? source : "none", sizeof(m->source));
+        snprintf(m->path, sizeof(m->path), "%s", path);
+        snprintf(m->fstype, sizeof(m->fstype), "%s", fstype);
+        snprintf(m->source, sizeof(m->source), "%s", source ? source : "none");
         m->covered = covered;
         m->root->mnt = m;
         mounts[n_mounts++] = m;

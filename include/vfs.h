@@ -101,9 +101,11 @@ struct fs_type {
     int (*mount)(const char *source, void *data, struct vnode **root);
 };
 
+/* The section name is a C identifier so that host linkers (unit tests)
+ * provide __start_/__stop_ symbols too; the kernel's linker script does. */
 #define FS_TYPE(var)                                                                                \
     static const struct fs_type var;                                                                \
-    static const struct fs_type *const var##_entry __attribute__((used, section(".kestrel.fstypes." #var))) = &var; \
+    static const struct fs_type *const var##_entry __attribute__((used, section("kestrel_fstypes"))) = &var; \
     static const struct fs_type var
 
 const struct fs_type *fs_type_find(const char *name);

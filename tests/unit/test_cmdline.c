@@ -26,6 +26,23 @@ int main(void)
     CHECK(strcmp(o.argv[0], "hello") == 0 && strcmp(o.argv[2], "b") == 0);
     CHECK(o.argv[3] == NULL);
 
+    /* File systems: --rootfs names a known type, --mount is DEVICE:/PATH. */
+    CHECK_EQ(parse(&o, "--rootfs=ext4 --mount=vblk0p1:/data --mount=sd0:/mnt/x fstest"), 0);
+    CHECK(strcmp(o.rootfs, "ext4") == 0);
+    CHECK_EQ(o.n_mounts, 2);
+    CHECK(strcmp(o.mounts[0], "vblk0p1:/data") == 0 && strcmp(o.mounts[1], "sd0:/mnt/x") == 0);
+    CHECK_EQ(parse(&o, "--rootfs=ramfs"), 0);
+    CHECK_EQ(parse(&o, "--rootfs=xfs"), -1);
+    CHECK(strstr(o.error, "unknown root file system 'xfs'") != NULL);
+    CHECK_EQ(parse(&o, "--rootfs"), -1);
+    CHECK_EQ(parse(&o, "--mount=vblk0"), -1);
+    CHECK_EQ(parse(&o, "--mount=vblk0:relative"), -1);
+    CHECK_EQ(parse(&o, "--mount=:/x"), -1);
+    CHECK_EQ(parse(&o, "--mount=VBLK/0:/x"), -1);
+    CHECK_EQ(parse(&o, "--mount=a:/1 --mount=a:/2 --mount=a:/3 --mount=a:/4 --mount=a:/5 --mount=a:/6 "
+                       "--mount=a:/7 --mount=a:/8 --mount=a:/9"), -1);
+    CHECK(strstr(o.error, "too many --mount") != NULL);
+
     /* Options after the app name belong to the app. */
     CHECK_EQ(parse(&o, "hello --verbose x"), 0);
     CHECK(!o.verbose);
