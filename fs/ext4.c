@@ -10,7 +10,8 @@
 #define SB_OFFSET 1024
 #define SB_MAGIC 0xef53
 #define EXTENT_MAGIC 0xf30a
-#define EXTENT_INIT_MAX 32768 /* longer ee_len means an uninitialised extent */
+#define EXTENT_INIT_MAX 32768
+#define DIR_MAX_BYTES (1ull << 30) /* longer ee_len means an uninitialised extent */
 
 #define INCOMPAT_COMPRESSION 0x1
 #define INCOMPAT_FILETYPE 0x2
@@ -330,41 +331,35 @@ static int map_extent(struct ext4_fs *fs, const struct ext4_inode *in, uint64_t 
 static int map_indirect(struct ext4_fs *fs, const struct ext4_inode *in, uint64_t lblk, struct run *r)
 {
     uint64_t per = fs->block_size / 4;
-    uint64_t span = 1;
-    unsigned levels, slot;
-    if (lblk < 12) {
-        levels = 0;
-        slot = (unsigned)lblk;
-    } else {
+    uint64_t span = 1; /* file blocks under the current pointer */
+    unsigned levels = 0, slot = (unsigned)lblk;
+    if (lblk < 12)
+        lblk = 0; /* a direct pointer covers one block */
+    else {
         lblk -= 12;
         slot = 12;
-        for (levels = 1, span = per; levels <= 3 && lblk >= span; levels++) {
+        for (levels = 1, span = per; lblk >= span; levels++, slot++) {
             lblk -= span;
             span *= per;
-            slot++;
-        }
-        if (levels > 3) {
-            r->pblk = 0;
-            r->count = 1;
-            return 0;
+            if (levels == 3) { /* past what triple indirection reaches */
+                r->pblk = 0;
+                r->count = 1ull << 32;
+                return 0;
+            }
         }
     }
     uint64_t blk = le32(in->iblock + slot * 4);
-    /* span is now the number of file blocks under this slot. */
-    for (unsigned l = levels; l > 0; l--) {
-        if (blk == 0)
-            break;
-        span /= per;
+    for (unsigned l = levels; l > 0 && blk; l--) {
         int rc = read_blocks(fs, blk, 1, fs->meta[l]);
         if (rc < 0)
             return rc;
-        uint64_t idx = lblk / span;
+        span /= per;
+        blk = le32(fs->meta[l] + (lblk / span) * 4);
         lblk %= span;
-        blk = le32(fs->meta[l] + idx * 4);
     }
-    if (blk == 0) {
+    if (blk == 0) { /* a hole as long as the rest of the missing subtree */
         r->pblk = 0;
-        r->count = 1;
+        r->count = span - lblk;
         return 0;
     }
     if (blk >= fs->blocks_count)
@@ -437,6 +432,10 @@ int ext4_dir_next(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *po
 {
     if ((dir->mode & S_IFMT_) != S_IFDIR_)
         return -ENOTDIR;
+    /* Bounds the work a hostile directory can ask for: one that claims more
+     * than the file system holds (or 1 GiB, some 40 million entries). */
+    if (dir->size > DIR_MAX_BYTES || dir->size / fs->block_size > fs->blocks_count)
+        return corrupt(fs, "directory larger than possible", dir->ino, dir->size);
     while (*pos < dir->size) {
         uint64_t blk_start = *pos - *pos % fs->block_size;
         uint32_t off = (uint32_t)(*pos - blk_start);
@@ -448,7 +447,7 @@ int ext4_dir_next(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *po
             if (rc < 0)
                 return rc;
             if (r.pblk == 0) { /* a hole in a directory holds no entries */
-                *pos = blk_start + fs->block_size;
+                *pos = blk_start + r.count * fs->block_size;
                 continue;
             }
             fs->dir_ino = 0;

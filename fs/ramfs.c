@@ -202,6 +202,19 @@ int ramfs_new(struct vnode **root)
     return 0;
 }
 
+void ramfs_free(struct vnode *root)
+{
+    struct ram_node *n = root->priv;
+    for (struct ram_node *c = n->first, *next; c; c = next) {
+        next = c->sibling;
+        ramfs_free(&c->vn);
+    }
+    if (n->cap)
+        free(n->data);
+    free(n->name);
+    free(n);
+}
+
 /* ---- filling from a cpio archive ---- */
 
 struct load {

@@ -17,5 +17,7 @@ int ramfs_new(struct vnode **root);
  * entries, or -EIO when the archive is malformed (entries before the fault
  * stay). */
 long ramfs_load_cpio(struct vnode *root, const uint8_t *buf, size_t len);
+/* Frees a ramfs that is not mounted (tests and fuzzers). */
+void ramfs_free(struct vnode *root);
 
 #endif
