@@ -24,6 +24,7 @@ struct platform_signals {
     bool acpi_hw_reduced;    /* FADT says hardware-reduced (microvm, Firecracker) */
     unsigned mmio_devices;   /* virtio-mmio devices from the command line or DSDT */
     bool qemu_fw_cfg;        /* QEMU's fw_cfg answers "QEMU" at port 0x510 */
+    uint32_t vmware_backdoor; /* GETVERSION's answer, 0 when not asked or silent */
 };
 
 /* Common hypervisor signatures. */
@@ -61,6 +62,9 @@ struct platform {
     void (*reboot)(void);
     void (*panic_notify)(void);
     int (*init)(void); /* set-up before clocks (Xen: hypercalls, shared info) */
+    /* Signals only safe to gather once the others point here (an I/O port
+     * that means nothing elsewhere); runs before scoring. */
+    void (*probe_signals)(struct platform_signals *s);
     bool isa_pvpanic; /* may have QEMU's ISA pvpanic at port 0x505 without saying so in ACPI */
     unsigned buses;   /* BUS_PROBE_* in the order pci, mmio (command line), mmio (ACPI) */
 };
@@ -94,6 +98,8 @@ const struct platform *platform_select(const struct platform_signals *s, const c
 const struct platform *platform_best(const struct platform *const *list, size_t n,
                                      const struct platform_signals *s, struct detect_result *why);
 const struct platform *platform_current(void);
+/* Runs every descriptor's probe_signals hook. */
+void platform_probe_signals(struct platform_signals *s);
 void platform_panic_notify(void);
 
 #endif

@@ -103,6 +103,15 @@ int main(void)
     s = base(HV_VBOX);
     CHECK(strcmp(pick(&s, NULL), "virtualbox") == 0);
 
+    /* The VMware backdoor counts only beside another VMware signal. */
+    s = base(HV_TCG);
+    s.vmware_backdoor = 6;
+    CHECK(strcmp(pick(&s, NULL), "vmware") != 0);
+    s = base(HV_VMWARE);
+    s.vmware_backdoor = 6;
+    CHECK(strcmp(pick(&s, why), "vmware") == 0);
+    CHECK(strstr(why, "backdoor") != NULL);
+
     /* Xen: PVH entry or not. */
     s = base(HV_XEN);
     CHECK(strcmp(pick(&s, NULL), "xen-pvh") == 0);

@@ -1,0 +1,4 @@
+# VMware pure logic (drivers/vmw): the RPCI message channel against a model
+# of the hypervisor, PVSCSI and VMXNET3 rings against hostile devices.
+UNIT_TESTS += test_vmw_rpci
+test_vmw_rpci_SRCS := tests/unit/test_vmw_rpci.c drivers/vmw/rpci.c
