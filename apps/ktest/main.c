@@ -254,9 +254,9 @@ static int cmd_preempt(int argc, char **argv)
     return spins > 0 ? 0 : 1;
 }
 
-/* blk N: on every block device, sectors [0, N) must hold the harness's
+/* blk N [PER]: on every block device, sectors [0, N) must hold the harness's
  * pattern; sectors [N, 2N) get ours, written 8 requests at a time, then a
- * flush. The harness checks the image files after the VM exits. */
+ * flush. Requests are PER sectors (default 8; N a multiple of PER). The harness checks the image files after the VM exits. */
 static uint8_t pattern(unsigned disk, uint64_t sector, unsigned k, unsigned gen)
 {
     return (uint8_t)(sector * 31 + k * 7 + disk * 101 + gen * 57);
@@ -269,9 +269,9 @@ struct inflight {
 
 static void inflight_done(struct block_request *r) { sem_up(((struct inflight *)r)->all); }
 
-static int blk_disk(unsigned disk, struct block_dev *b, uint64_t n)
+static int blk_disk(unsigned disk, struct block_dev *b, uint64_t n, unsigned per)
 {
-    const unsigned per = 8, depth = 8;
+    const unsigned depth = 8;
     uint32_t ss = b->sector_size;
     uint8_t *buf = malloc((size_t)n * ss);
     if (!buf || 2 * n > b->sectors) {
@@ -320,10 +320,13 @@ static int blk_disk(unsigned disk, struct block_dev *b, uint64_t n)
 static int cmd_blk(int argc, char **argv)
 {
     uint64_t n = argc > 2 ? strtoul(argv[2], NULL, 0) : 64;
+    unsigned per = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 0) : 8;
+    if (per == 0 || n % per)
+        return 2;
     int rc = 0;
     printf("blk: %u device(s)\n", block_count());
     for (unsigned i = 0; i < block_count(); i++)
-        rc |= blk_disk(i, block_get(i), n);
+        rc |= blk_disk(i, block_get(i), n, per);
     return block_count() ? rc : 1;
 }
 
