@@ -1,0 +1,37 @@
+"""VMXNET3 on QEMU dressed as VMware, without a TCP/IP stack: QEMU's UDP
+socket backend carries raw Ethernet frames between the guest and this
+harness; the guest (ktest netecho) sends every frame back, and every frame
+(60 to 1514 bytes) must return intact (pc: MSI-X; q35: MSI-X over ECAM)."""
+
+import re
+
+import pytest
+
+from test_virtio_net import FRAMES, echo_frames
+
+
+@pytest.mark.parametrize("preset", ["vmware", "vmware-q35"])
+def test_vmxnet3_frames_echoed_intact(preset):
+    sent, got, text, status = echo_frames(preset)
+    assert re.search(r"^vmxnet3: vmx0 revision 1, msi-x, mac 00:50:56:00:00:01, link up", text, re.M), text
+    assert "netecho: ready on vmx0 mac 00:50:56:00:00:01 link up" in text
+    assert len(got) == FRAMES, (len(got), text)
+    for a, b in zip(sent, got):
+        assert a == b
+    assert "netecho: echoed=%d tx_errors=0 dropped=0" % FRAMES in text
+    assert "bad receive completion" not in text and "tx completion for no descriptor" not in text
+    assert status == 0
+
+
+def test_vmware_full_dress_names_platform_disks_and_nic(boot):
+    """scripts/run --preset vmware with nothing added: two scratch disks
+    and a vmxnet3 NIC; the log names the platform, the backdoor version,
+    each disk's capacity and the NIC's MAC, and says once that there is no
+    message channel."""
+    b = boot("hello", app="hello", preset="vmware", expect_status=0, timeout=60)
+    assert "platform: vmware (" in b.output and "backdoor" in b.output
+    assert re.search(r"^vmware: backdoor version \d+$", b.output, re.M), b.output
+    assert b.output.count("vmware: no message channel (RPCI), guestinfo not read") == 1
+    assert "block: sd0, %d sectors of 512 bytes" % (64 << 11) in b.output
+    assert "block: sd1, %d sectors of 512 bytes" % (32 << 11) in b.output
+    assert re.search(r"^vmxnet3: vmx0 .*mac 00:50:56:00:00:01", b.output, re.M), b.output
