@@ -7,6 +7,7 @@
 #include <string.h>
 #include "clock.h"
 #include "errcodes.h"
+#include "irq_param.h"
 #include "log.h"
 #include "memory.h"
 #include "pci.h"
@@ -377,7 +378,7 @@ static int pvscsi_attach(struct device *dev)
     sem_init(&d->slots, SLOTS);
     timer_setup(&d->watchdog, watchdog, d);
     enum pci_irq_kind kind;
-    if (pci_attach_irq(&d->pci, PCI_IRQ_ANY, pvscsi_interrupt, d, &kind) < 0) {
+    if (pci_attach_irq(&d->pci, vmw_irq_allowed("pvscsi.irq"), pvscsi_interrupt, d, &kind) < 0) {
         pr_err("pvscsi: no interrupt\n");
         reg_write(d, REG_INTR_MASK, 0);
         return -EIO;

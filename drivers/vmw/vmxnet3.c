@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "errcodes.h"
+#include "irq_param.h"
 #include "log.h"
 #include "memory.h"
 #include "netdev.h"
@@ -370,7 +371,7 @@ static int vmx_attach(struct device *dev)
         return -ENOMEM;
     }
     snprintf(d->n.name, sizeof(d->n.name), "vmx%u", count++);
-    if (pci_attach_irq(&d->pci, PCI_IRQ_ANY, vmx_interrupt, d, &d->irq_kind) < 0) {
+    if (pci_attach_irq(&d->pci, vmw_irq_allowed("vmxnet3.irq"), vmx_interrupt, d, &d->irq_kind) < 0) {
         pr_err("vmxnet3: no interrupt\n");
         return -EIO;
     }

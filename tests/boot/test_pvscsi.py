@@ -1,4 +1,4 @@
-"""PVSCSI on QEMU dressed as VMware (pc: MSI or INTx; q35: MSI): two disks
+"""PVSCSI on QEMU dressed as VMware (pc: MSI and INTx; q35: MSI): two disks
 on targets 0 and 1 of one controller, whose sectors the harness fills with
 a known pattern; the guest reads and checks them, writes its own pattern
 with every request in flight at once, in requests of 18 sectors (9 KiB, so
@@ -24,15 +24,16 @@ def make_disk(path, disk, extra):
         f.write(b"\0" * 512 * (N + extra))
 
 
-@pytest.mark.parametrize("preset", ["vmware", "vmware-q35"])
-def test_pvscsi_disks_read_back_and_written(boot, tmp_path, preset):
+@pytest.mark.parametrize("preset,irq", [("vmware", "msi"), ("vmware-q35", "msi"), ("vmware", "intx")])
+def test_pvscsi_disks_read_back_and_written(boot, tmp_path, preset, irq):
     disks = [str(tmp_path / ("d%d.img" % i)) for i in range(2)]
     for i, d in enumerate(disks):
         make_disk(d, i, 64 + 32 * i)
-    b = boot("ktest blk %d %d" % (N, PER), preset=preset, disks=disks, expect_status=0, timeout=90)
+    b = boot("pvscsi.irq=%s ktest blk %d %d" % (irq, N, PER), preset=preset, disks=disks, expect_status=0,
+             timeout=90)
     assert "platform: vmware (" in b.output
     assert re.search(r"^vmware: backdoor version \d+$", b.output, re.M), b.output
-    assert re.search(r"^pvscsi: \S+, \d+ requests in flight, msi, message ring on, targets 0-63 scanned$",
+    assert re.search(r"^pvscsi: \S+, \d+ requests in flight, %s, message ring on, targets 0-63 scanned$" % irq,
                      b.output, re.M), b.output
     assert re.search(r'scsi: pvscsi 0:0 "QEMU +QEMU HARDDISK *" is sd0', b.output)
     assert re.search(r'scsi: pvscsi 1:0 "QEMU +QEMU HARDDISK *" is sd1', b.output)
