@@ -49,6 +49,9 @@ struct device {
 struct pci_id {
     uint16_t vendor, device; /* 0xffff matches any device */
 };
+/* A pci_id with this vendor (no vendor has it) matches any function whose
+ * class << 8 | subclass equals its device field. */
+#define PCI_ID_CLASS 0xffff
 
 struct driver {
     const char *name;
