@@ -1,7 +1,6 @@
-/* drivers/nvme/: the NVMe driver (nvme.c) and its pure logic (nvme_queue.c,
- * nvme_prp.c, nvme_identify.c). This file: queue-pair accounting, where
- * every completion entry's phase, queue id, SQ head and command id is
- * checked before anything it names is touched. */
+/* NVMe queue-pair accounting (pure): every completion entry's phase, queue
+ * id, SQ head and command id is checked before anything it names is
+ * touched. */
 #include <string.h>
 #include "errno.h"
 #include "log.h"
