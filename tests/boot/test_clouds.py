@@ -54,3 +54,16 @@ def test_cloud_preset_platform_and_disks(boot, tmp_path, preset):
         for s in range(N):
             assert data[s * 512:(s + 1) * 512] == pattern(i, s, 0), (d, s)
             assert data[(N + s) * 512:(N + s + 1) * 512] == pattern(i, N + s, 1), (d, N + s)
+
+
+def test_xen_era_ec2_strings_name_ec2(boot):
+    """The Xen-based EC2 SMBIOS strings reach detection (BIOS version
+    4.11.amazon); QEMU has no Xen, so the Xen set-up and xenbus stay off and
+    the machine's own devices are used."""
+    b = boot("hello", app="hello", preset="q35", expect_status=0,
+             extra=["-smbios", "type=0,vendor=Xen,version=4.11.amazon,date=08/24/2006",
+                    "-smbios", "type=1,manufacturer=Xen,product=HVM domU"])
+    m = re.search(r"^platform: (\S+) \((.*)\)$", b.output, re.M)
+    assert m and m.group(1) == "ec2" and "BIOS version amazon" in m.group(2), b.output
+    assert not re.search(r"^(xen|xenbus): ", b.output, re.M), b.output
+    assert re.search(r"^pci: \d+ functions", b.output, re.M), b.output
