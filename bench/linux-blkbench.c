@@ -35,7 +35,7 @@ int main(void)
     mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
     load_modules();
     int fd = -1;
-    for (int i = 0; i < 500 && fd < 0; i++) {
+    for (int i = 0; i < 3000 && fd < 0; i++) { /* a SCSI scan may take a while */
         fd = open(BLK_DEV, O_RDONLY | O_DIRECT);
         if (fd < 0)
             usleep(10000);

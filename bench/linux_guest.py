@@ -12,7 +12,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORK = os.path.join(ROOT, "build", "bench")
 KTEST = os.path.join(ROOT, "build", "app-ktest.elf")
 MODULES = ["virtio", "virtio_ring", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_pci", "virtio_mmio",
-           "virtio_blk", "failover", "net_failover", "virtio_net"]
+           "virtio_blk", "failover", "net_failover", "virtio_net",
+           "scsi_common", "scsi_mod", "sd_mod", "vmw_pvscsi", "vmxnet3"]
 
 
 def load_boot_bench():

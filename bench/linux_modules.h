@@ -1,4 +1,4 @@
-/* The virtio modules of Debian's cloud kernel, loaded by the Linux bench
+/* The virtio (and VMware pvscsi/vmxnet3) modules of Debian's cloud kernel, loaded by the Linux bench
  * guests' inits from /modules in the initramfs (bench/blk, bench/net). */
 #include <fcntl.h>
 #include <stdio.h>
@@ -7,12 +7,13 @@
 
 static const char *modules[] = { "virtio", "virtio_ring", "virtio_pci_legacy_dev", "virtio_pci_modern_dev",
                                  "virtio_pci", "virtio_mmio", "virtio_blk", "failover", "net_failover",
-                                 "virtio_net", NULL };
+                                 "virtio_net", "scsi_common", "scsi_mod", "sd_mod", "vmw_pvscsi", "vmxnet3",
+                                 NULL };
 
 /* Passes over the list until nothing more loads: no dependency file needed. */
 static void load_modules(void)
 {
-    int loaded[16] = { 0 }, progress = 1;
+    int loaded[32] = { 0 }, progress = 1;
     while (progress) {
         progress = 0;
         for (int i = 0; modules[i]; i++) {

@@ -83,6 +83,7 @@ struct pvscsi_ring {
     bool in_flight[PVSCSI_MAX_SLOTS];
     uint32_t want_len[PVSCSI_MAX_SLOTS];   /* data bytes asked for */
     uint64_t deadline[PVSCSI_MAX_SLOTS];   /* ns, for the time-out */
+    uint32_t epoch;  /* bumped by fail_all: completions from before a reset are stale */
     uint32_t unknown, overruns, bad_lengths; /* device misbehaviour seen */
 };
 
@@ -93,7 +94,7 @@ void pvscsi_ring_init(struct pvscsi_ring *r, unsigned nslots);
 bool pvscsi_ring_sizes_ok(const struct pvscsi_ring *r);
 /* A free slot, marked in flight, or -1. */
 int pvscsi_slot_get(struct pvscsi_ring *r, uint32_t want_len, uint64_t deadline);
-/* Posts d for slot (context = slot + 1): 0, or -EBUSY when the ring is full
+/* Posts d for slot (context = epoch << 32 | slot + 1): 0, or -EBUSY when the ring is full
  * (or the device's consumer index makes no sense). */
 int pvscsi_ring_post(struct pvscsi_ring *r, unsigned slot, const struct pvscsi_req_desc *d);
 
@@ -122,7 +123,9 @@ int pvscsi_ring_next_msg(struct pvscsi_ring *r, struct pvscsi_event *ev);
 
 /* Slots in flight whose deadline is before now: a bitmask. */
 uint64_t pvscsi_ring_expired(const struct pvscsi_ring *r, uint64_t now);
-/* Frees every slot in flight; returns their bitmask (the caller fails them). */
+/* Frees every slot in flight and starts a new epoch, so completions for
+ * them that arrive later are dropped; returns their bitmask (the caller
+ * fails them). */
 uint64_t pvscsi_ring_fail_all(struct pvscsi_ring *r);
 
 /* Scatter-gather elements for [addr, addr+len), split at page boundaries;

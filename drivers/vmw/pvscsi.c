@@ -2,10 +2,12 @@
  * for drivers/scsi: request, completion and message rings in shared pages,
  * scatter-gather lists past one page, one interrupt through
  * pci_attach_irq(). A request that outlives its time-out resets the adapter
- * and then the bus; every request waiting then fails. */
+ * and then the bus (pvscsi.timeout_ms=, default 30 s); every request
+ * waiting then fails. */
 #include <stdlib.h>
 #include <string.h>
 #include "clock.h"
+#include "cmdline.h"
 #include "errcodes.h"
 #include "irq_param.h"
 #include "log.h"
@@ -41,7 +43,7 @@
 #define SG_PAGES 2   /* 1 MiB at any alignment: 257 elements */
 #define SG_MAX ((SG_PAGES * 4096) / sizeof(struct pvscsi_sg_elem))
 #define SENSE_SIZE SCSI_SENSE_MAX
-#define TIMEOUT_NS (30ull * 1000000000ull)
+#define TIMEOUT_MS_DEFAULT 30000
 #define SIMPLE_QUEUE_TAG 0x20
 
 struct pvscsi {
@@ -57,6 +59,7 @@ struct pvscsi {
     bool msg_ring;
     struct timer watchdog;
     unsigned resets;
+    uint64_t timeout_ns;
     struct scsi_host host;
 };
 
@@ -306,7 +309,7 @@ static int queuecommand(struct scsi_host *h, struct scsi_cmd *c)
     sem_down(&d->slots);
     struct pvscsi_req_desc e;
     uint64_t f = spin_lock_irqsave(&d->lock);
-    int slot = pvscsi_slot_get(&d->ring, c->dir == SCSI_NONE ? 0 : c->data_len, clock_monotonic_ns() + TIMEOUT_NS);
+    int slot = pvscsi_slot_get(&d->ring, c->dir == SCSI_NONE ? 0 : c->data_len, clock_monotonic_ns() + d->timeout_ns);
     int rc = slot < 0 ? -EBUSY : 0;
     if (rc == 0) {
         d->cmds[slot] = c;
@@ -320,7 +323,7 @@ static int queuecommand(struct scsi_host *h, struct scsi_cmd *c)
     if (rc == 0) {
         reg_write(d, is_rw(c->cdb[0]) ? REG_KICK_RW_IO : REG_KICK_NON_RW_IO, 0);
         if (!d->watchdog.armed)
-            timer_arm(&d->watchdog, clock_monotonic_ns() + TIMEOUT_NS);
+            timer_arm(&d->watchdog, clock_monotonic_ns() + d->timeout_ns);
     }
     spin_unlock_irqrestore(&d->lock, f);
     if (rc < 0) {
@@ -328,6 +331,21 @@ static int queuecommand(struct scsi_host *h, struct scsi_cmd *c)
         return rc;
     }
     return 0;
+}
+
+/* pvscsi.timeout_ms=MS (10 ms to 10 min) overrides the 30 s a request may take. */
+static uint64_t timeout_ns(void)
+{
+    const char *v = cmdline_param(kernel_options(), "pvscsi.timeout_ms", 0);
+    if (!v)
+        return TIMEOUT_MS_DEFAULT * 1000000ull;
+    char *end;
+    unsigned long ms = strtoul(v, &end, 0);
+    if (*end || ms < 10 || ms > 600000) {
+        pr_warn("pvscsi: pvscsi.timeout_ms=%s out of range 10..600000, using %u\n", v, TIMEOUT_MS_DEFAULT);
+        return TIMEOUT_MS_DEFAULT * 1000000ull;
+    }
+    return ms * 1000000ull;
 }
 
 static volatile uint8_t *map_registers(const struct pci_info *p)
@@ -375,6 +393,7 @@ static int pvscsi_attach(struct device *dev)
         pr_err("pvscsi: the adapter refused its rings\n");
         return -EIO;
     }
+    d->timeout_ns = timeout_ns();
     sem_init(&d->slots, SLOTS);
     timer_setup(&d->watchdog, watchdog, d);
     enum pci_irq_kind kind;

@@ -57,7 +57,7 @@ int pvscsi_ring_post(struct pvscsi_ring *r, unsigned slot, const struct pvscsi_r
         return -EBUSY; /* full, or a consumer index ahead of what we produced */
     struct pvscsi_req_desc *e = &r->req[r->req_prod & (r->req_entries - 1)];
     memcpy(e, d, sizeof(*e));
-    e->context = slot + 1; /* 0 is never a valid context */
+    e->context = (uint64_t)r->epoch << 32 | (slot + 1); /* 0 is never a valid context */
     barrier();
     r->req_prod++;
     r->state->req_prod = r->req_prod;
@@ -79,11 +79,12 @@ enum pvscsi_cmp_kind pvscsi_ring_next_cmp(struct pvscsi_ring *r, uint32_t sense_
     r->cmp_cons++;
     barrier();
     r->state->cmp_cons = r->cmp_cons;
-    if (c.context == 0 || c.context > r->nslots || !r->in_flight[c.context - 1]) {
+    uint32_t low = (uint32_t)c.context;
+    if ((c.context >> 32) != r->epoch || low == 0 || low > r->nslots || !r->in_flight[low - 1]) {
         r->unknown++;
         return PVSCSI_CMP_DROPPED;
     }
-    unsigned slot = (unsigned)(c.context - 1);
+    unsigned slot = low - 1;
     r->in_flight[slot] = false;
     memset(res, 0, sizeof(*res));
     res->slot = slot;
@@ -157,6 +158,7 @@ uint64_t pvscsi_ring_fail_all(struct pvscsi_ring *r)
             mask |= 1ull << i;
         r->in_flight[i] = false;
     }
+    r->epoch++;
     return mask;
 }
 

@@ -41,6 +41,7 @@ def test_pvscsi_disks_read_back_and_written(boot, tmp_path, preset, irq):
     assert "block: sd0, %d sectors of 512 bytes" % (2 * N + 64) in b.output
     assert "block: sd1, %d sectors of 512 bytes" % (2 * N + 96) in b.output
     assert "pvscsi: completion" not in b.output and "resetting" not in b.output
+    assert "kestrel: power off, status 0" in b.output  # ACPI power-off carries no status
     for name in ("sd0", "sd1"):
         m = re.search(r"blk: %s sectors=\d+ size=512 depth=8 read_mismatches=(\d+) writes=(\d+) "
                       r"write_errors=(\d+) flush=(-?\d+)" % name, b.output)
@@ -51,3 +52,30 @@ def test_pvscsi_disks_read_back_and_written(boot, tmp_path, preset, irq):
             assert data[s * 512:(s + 1) * 512] == pattern(i, s, 0), (d, s)
             assert data[(N + s) * 512:(N + s + 1) * 512] == pattern(i, N + s, 1), (d, N + s)
 
+
+
+def test_pvscsi_timeout_resets_and_fails_waiting_requests(boot, tmp_path):
+    """Target 0 is throttled to 2 I/Os a second and requests may take 300 ms:
+    its requests time out, each time-out resets the adapter and the bus and
+    fails what was waiting (the guest ends, no hang); target 1 then works on
+    the reset adapter (its first command meets the bus reset's UNIT
+    ATTENTION, after which its pattern is written and checked)."""
+    disks = [str(tmp_path / ("d%d.img" % i)) for i in range(2)]
+    for i, d in enumerate(disks):
+        make_disk(d, i, 64)
+    b = boot("pvscsi.timeout_ms=300 ktest blk %d %d" % (N, PER), preset="vmware", disks=disks, timeout=120,
+             extra=["-set", "drive.disk0.throttling.iops-total=2"])
+    # VMware powers off by ACPI, which carries no status: the kernel says it.
+    assert "kestrel: power off, status 1" in b.output, b.output
+    assert "warning: pvscsi: a request timed out; resetting the adapter and the bus (reset 1)" in b.output
+    m = re.search(r"blk: sd0 sectors=\d+ size=512 depth=8 read_mismatches=(\d+) writes=(\d+) "
+                  r"write_errors=(\d+) flush=(-?\d+)", b.output)
+    assert m and int(m.group(1)) >= 1000000 and int(m.group(3)) > 0, b.output
+    m = re.search(r"blk: sd1 sectors=\d+ size=512 depth=8 read_mismatches=(\d+) writes=(\d+) "
+                  r"write_errors=(\d+) flush=(-?\d+)", b.output)
+    assert m, b.output
+    assert 1000000 <= int(m.group(1)) <= 1000000 + PER * 512  # one read met the UNIT ATTENTION
+    assert m.groups()[1:] == (str(N // PER), "0", "0"), b.output
+    data = open(disks[1], "rb").read()
+    for s in range(N):
+        assert data[(N + s) * 512:(N + s + 1) * 512] == pattern(1, N + s, 1), s

@@ -23,6 +23,7 @@ def test_vmxnet3_frames_echoed_intact(preset, irq):
         assert a == b
     assert "netecho: echoed=%d tx_errors=0 dropped=0" % FRAMES in text
     assert "bad receive completion" not in text and "tx completion for no descriptor" not in text
+    assert "kestrel: power off, status 0" in text  # ACPI power-off carries no status
     assert status == 0
 
 

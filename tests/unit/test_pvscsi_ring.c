@@ -144,6 +144,17 @@ static void test_unknown_contexts(void)
     CHECK_EQ(pvscsi_ring_next_cmp(&r, 96, &res), PVSCSI_CMP_NONE);
     CHECK_EQ(r.unknown, 5);
     CHECK(r.in_flight[0]); /* a is still waiting */
+    /* After a reset, a late completion for a's context is stale even when
+     * a new request has taken a's slot. */
+    uint64_t old_ctx = 1;
+    CHECK_EQ(pvscsi_ring_fail_all(&r), 0x1);
+    CHECK_EQ(submit(512), 0);
+    device_complete(old_ctx, 0, 0, 0, 0);
+    CHECK_EQ(pvscsi_ring_next_cmp(&r, 96, &res), PVSCSI_CMP_DROPPED);
+    CHECK(r.in_flight[0]);
+    device_complete((uint64_t)1 << 32 | 1, 0, 0, 0, 0);
+    CHECK_EQ(pvscsi_ring_next_cmp(&r, 96, &res), PVSCSI_CMP_DONE);
+    CHECK_EQ(res.slot, 0);
 }
 
 static void test_overrun_and_full(void)
