@@ -3,11 +3,19 @@ on targets 0 and 1 of one controller, whose sectors the harness fills with
 a known pattern; the guest reads and checks them, writes its own pattern
 with every request in flight at once, in requests of 18 sectors (9 KiB, so
 each crosses pages and goes out as a scatter-gather list), and flushes; the
-harness then checks the image files."""
+harness then checks the image files. Also: a request time-out (adapter and
+bus reset), and disks hot-plugged and pulled (message-ring events)."""
 
+import os
 import re
+import socket
+import subprocess
+import threading
+import time
 
 import pytest
+
+from conftest import app_kernel, kq
 
 N = 144  # sectors checked and sectors written, per disk
 PER = 18
@@ -79,3 +87,51 @@ def test_pvscsi_timeout_resets_and_fails_waiting_requests(boot, tmp_path):
     data = open(disks[1], "rb").read()
     for s in range(N):
         assert data[(N + s) * 512:(N + s + 1) * 512] == pattern(1, N + s, 1), s
+
+
+def test_pvscsi_message_ring_reports_hotplug(tmp_path):
+    """A disk plugged into and pulled from the running controller through
+    QEMU's monitor: the device says so on the message ring and the driver
+    logs both events."""
+    disk = str(tmp_path / "d0.img")
+    make_disk(disk, 0, 64)
+    hot = str(tmp_path / "hot.img")
+    make_disk(hot, 1, 64)
+    mon = str(tmp_path / "mon.sock")
+    cmd = kq.qemu_command("vmware", app_kernel("ktest"), "ktest sleep 4000", disks=[disk],
+                          extra=["-monitor", "unix:%s,server=on,wait=off" % mon])
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0)
+    lines, started = [], threading.Event()
+
+    def reader():
+        for raw in proc.stdout:
+            line = raw.decode(errors="replace").rstrip()
+            lines.append(line)
+            if line.startswith("sleep-start"):
+                started.set()
+    threading.Thread(target=reader, daemon=True).start()
+    try:
+        assert started.wait(30), "\n".join(lines)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(mon)
+        for c in ["drive_add 0 file=%s,if=none,id=hot,format=raw" % hot,
+                  "device_add scsi-hd,drive=hot,bus=pvscsi0.0,scsi-id=5,id=hotdisk"]:
+            s.sendall((c + "\n").encode())
+            time.sleep(0.5)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any("device added" in x for x in lines):
+            time.sleep(0.1)
+        s.sendall(b"device_del hotdisk\n")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any("device removed" in x for x in lines):
+            time.sleep(0.1)
+        s.close()
+        proc.wait(60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = "\n".join(lines)
+    assert "pvscsi: device added at bus 0 target 5 lun 0" in text, text
+    assert "pvscsi: device removed at bus 0 target 5 lun 0" in text, text
+    assert "sleep-end" in text and "kestrel: power off, status 0" in text, text
+    assert os.path.exists(hot)
