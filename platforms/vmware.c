@@ -77,7 +77,8 @@ static int init(void)
     } else {
         pr_debug("vmware: GETHZ not offered\n");
     }
-    vmw_bdoor_log_info();
+    if (kernel_options()->verbose)
+        vmw_bdoor_log_info(); /* two more trips, for a debug line */
     guestinfo_cmdline();
     return 0;
 }

@@ -90,12 +90,18 @@ static bool simple(uint32_t cmd, struct bdoor_regs *r)
     return vmw_bdoor_call(r);
 }
 
+/* Asked once: detection and platform set-up both want it, and each call
+ * is a trip to the hypervisor. */
 int64_t vmw_bdoor_version(void)
 {
+    static int64_t version;
+    static bool asked;
+    if (asked)
+        return version;
     struct bdoor_regs r;
-    if (!simple(BDOOR_CMD_GETVERSION, &r) || r.ebx != BDOOR_MAGIC || r.eax == 0xffffffffu)
-        return -1;
-    return r.eax;
+    asked = true;
+    version = !simple(BDOOR_CMD_GETVERSION, &r) || r.ebx != BDOOR_MAGIC || r.eax == 0xffffffffu ? -1 : (int64_t)r.eax;
+    return version;
 }
 
 int vmw_bdoor_gethz(uint64_t *tsc_hz, uint64_t *apic_hz)
