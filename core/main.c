@@ -224,9 +224,18 @@ static const struct platform_signals *collect_signals(void)
     strlcpy(signals.bios_version, machine.bios_version, sizeof(signals.bios_version));
     signals.ecam = machine.n_ecam > 0;
     signals.acpi_hw_reduced = machine.hw_reduced;
-    pr_debug("platform: cpuid '%s' at %#x, fw_cfg %d, mmio %u, acpi %d (oem '%s'), smbios %d ('%s' / '%s')\n",
+    /* Bus 0 through the ports exists on every PC chipset; not on microvm. */
+    if (!opts.nopci && machine.acpi && !machine.hw_reduced) {
+        static const uint32_t vbox_ids[] = { 0xcafe80ee, 0xbeef80ee };
+        unsigned found = pci_bus0_match(vbox_ids, 2);
+        signals.pci_vbox_guest = found & 1;
+        signals.pci_vbox_vga = (found & 2) != 0;
+    }
+    pr_debug("platform: cpuid '%s' at %#x, fw_cfg %d, mmio %u, acpi %d (oem '%s'), smbios %d ('%s' / '%s'), "
+             "pci 80ee:cafe %d 80ee:beef %d\n",
              signals.hv_signature, signals.hv_base, signals.qemu_fw_cfg, signals.mmio_devices, signals.acpi,
-             signals.acpi_oem, signals.smbios, signals.smbios_vendor, signals.smbios_product);
+             signals.acpi_oem, signals.smbios, signals.smbios_vendor, signals.smbios_product,
+             signals.pci_vbox_guest, signals.pci_vbox_vga);
     return &signals;
 }
 

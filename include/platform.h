@@ -24,6 +24,8 @@ struct platform_signals {
     bool acpi_hw_reduced;    /* FADT says hardware-reduced (microvm, Firecracker) */
     unsigned mmio_devices;   /* virtio-mmio devices from the command line or DSDT */
     bool qemu_fw_cfg;        /* QEMU's fw_cfg answers "QEMU" at port 0x510 */
+    bool pci_vbox_guest;     /* 80ee:cafe, VirtualBox's guest device, on PCI bus 0 */
+    bool pci_vbox_vga;       /* 80ee:beef, VirtualBox's graphics, on PCI bus 0 */
 };
 
 /* Common hypervisor signatures. */
@@ -51,6 +53,9 @@ void hypervisor_detect(struct platform_signals *s);
 /* The CPUID leaf base of the hypervisor with this signature, or 0. */
 uint32_t hypervisor_base(const char *signature);
 int qemu_fw_cfg_present(void);
+/* Which of n vendor:device ids (device << 16 | vendor) sit on PCI bus 0
+ * (ports 0xCF8/0xCFC, function 0 of each slot): bit i for ids[i]. */
+unsigned pci_bus0_match(const uint32_t *ids, unsigned n);
 
 struct platform {
     const char *name;

@@ -103,6 +103,49 @@ int main(void)
     s = base(HV_VBOX);
     CHECK(strcmp(pick(&s, NULL), "virtualbox") == 0);
 
+    /* VirtualBox under each paravirtualisation setting (KVM, minimal, none,
+     * and QEMU's TCG under our preset): SMBIOS alone wins, the PCI ids alone
+     * win (SMBIOS strings changed by the user), and both together; the
+     * clock preference puts kvmclock first (it probes only under "KVM"). */
+    {
+        static const char *const cpuids[] = { HV_KVM, HV_VBOX, "", HV_TCG };
+        for (unsigned i = 0; i < 4; i++) {
+            for (unsigned how = 0; how < 3; how++) {
+                s = base(cpuids[i]);
+                s.proto = BOOT_PROTO_MB2;
+                s.acpi = s.smbios = true;
+                s.qemu_fw_cfg = i == 3;
+                strcpy(s.acpi_oem, "VBOX  ");
+                if (how != 1) {
+                    strcpy(s.smbios_vendor, "innotek GmbH");
+                    strcpy(s.smbios_product, "VirtualBox");
+                } else {
+                    strcpy(s.smbios_vendor, "Custom Vendor");
+                    strcpy(s.smbios_product, "My Box");
+                }
+                s.pci_vbox_guest = how != 0;
+                s.pci_vbox_vga = how != 0;
+                CHECK(strcmp(pick(&s, why), "virtualbox") == 0);
+                CHECK(strstr(why, how == 1 ? "PCI 80ee:cafe" : "innotek") != NULL);
+                /* Only the guest device (graphics set to none) is still enough. */
+                if (how == 1) {
+                    s.pci_vbox_vga = false;
+                    CHECK(strcmp(pick(&s, NULL), "virtualbox") == 0);
+                }
+            }
+        }
+        CHECK(strcmp(platform_entry_virtualbox->clock_preference[0], "kvmclock") == 0);
+        CHECK(strcmp(platform_entry_virtualbox->clock_preference[1], "tsc") == 0);
+        /* KVM CPUID without any VirtualBox sign stays someone else's. */
+        s = base(HV_KVM);
+        s.proto = BOOT_PROTO_MB2;
+        s.acpi = s.smbios = true;
+        s.qemu_fw_cfg = true;
+        strcpy(s.smbios_vendor, "QEMU");
+        strcpy(s.smbios_product, "Standard PC (i440FX + PIIX, 1996)");
+        CHECK(strcmp(pick(&s, NULL), "qemu-pc") == 0);
+    }
+
     /* Xen: PVH entry or not. */
     s = base(HV_XEN);
     CHECK(strcmp(pick(&s, NULL), "xen-pvh") == 0);
