@@ -49,6 +49,8 @@ struct device {
 struct pci_id {
     uint16_t vendor, device; /* 0xffff matches any device */
 };
+/* A pci_id with this vendor matches by class: device = class << 8 | subclass. */
+#define PCI_ID_CLASS 0xffff
 
 struct driver {
     const char *name;

@@ -19,8 +19,12 @@ PRESETS = {
     # (SMBIOS strings, VMware's backdoor port); their own devices come later.
     "vmware": {"machine": "pc,vmport=on", "virtio": "pci-legacy",
                "extra": ["-smbios", "type=1,manufacturer=VMware,, Inc.,product=VMware Virtual Platform"]},
-    "virtualbox": {"machine": "pc", "virtio": "pci-legacy",
-                   "extra": ["-smbios", "type=1,manufacturer=innotek GmbH,product=VirtualBox"]},
+    # VirtualBox's default for a 64-bit Linux-type VM: PIIX3, disks on an
+    # AHCI controller (an empty ATAPI CD on its last port), an 82540EM NIC.
+    "virtualbox": {"machine": "pc", "virtio": "pci-legacy", "ahci": "ahci0", "nic": "e1000",
+                   "extra": ["-smbios", "type=1,manufacturer=innotek GmbH,product=VirtualBox",
+                             "-device", "ahci,id=ahci0", "-drive", "if=none,id=vbox-cd,media=cdrom",
+                             "-device", "ide-cd,drive=vbox-cd,bus=ahci0.5"]},
 }
 
 # isa-debug-exit turns the status the kernel writes into (status << 1) | 1.
@@ -47,6 +51,8 @@ def qemu_command(preset, kernel, cmdline="", memory="64M", smp=1, disks=(), icou
         dev = {"mmio": "virtio-blk-device",
                "pci-legacy": "virtio-blk-pci,disable-modern=on",
                "pci-modern": "virtio-blk-pci,disable-legacy=on"}[p["virtio"]]
+        if p.get("ahci"):  # one SATA disk per AHCI port
+            dev = "ide-hd,bus=%s.%d" % (p["ahci"], i)
         cmd += ["-device", "%s,drive=disk%d" % (dev, i)]
     for i, backend in enumerate(nics):
         # backend: a QEMU -netdev spec without id, e.g. "user" or
@@ -55,6 +61,7 @@ def qemu_command(preset, kernel, cmdline="", memory="64M", smp=1, disks=(), icou
         dev = {"mmio": "virtio-net-device",
                "pci-legacy": "virtio-net-pci,disable-modern=on",
                "pci-modern": "virtio-net-pci,disable-legacy=on"}[p["virtio"]]
+        dev = p.get("nic", dev)
         cmd += ["-device", "%s,netdev=nic%d" % (dev, i)]
     cmd += list(extra)
     return cmd
