@@ -135,13 +135,13 @@ static void finish(struct ahci_slot *s, int status)
 /* Every request in flight ends with -EIO, and the port is reset: after a
  * task-file or interface error, or a command that never finished. Runs in
  * interrupt context; the waits inside are bounded. */
-static void fail_and_recover(struct ahci_port *p, const char *why)
+static void fail_and_recover(struct ahci_port *p, const char *why, uint32_t is)
 {
     struct ahci_slot failed[AHCI_MAX_SLOTS];
     unsigned n = 0;
     uint64_t f = spin_lock_irqsave(&p->lock);
     pr_warn("ahci: %s: %s (tfd %#x, is %#x, serr %#x, ci %#x, sact %#x); resetting port %u\n", p->b.name, why,
-            port_read(p, PX_TFD), port_read(p, PX_IS), port_read(p, PX_SERR), port_read(p, PX_CI),
+            port_read(p, PX_TFD), is, port_read(p, PX_SERR), port_read(p, PX_CI),
             port_read(p, PX_SACT), p->index);
     for (unsigned s = 0; s < AHCI_MAX_SLOTS; s++) {
         if (p->busy & (1u << s))
@@ -162,7 +162,7 @@ static void watchdog_fired(struct timer *t, void *arg)
 {
     struct ahci_port *p = arg;
     if (__atomic_load_n(&p->busy, __ATOMIC_RELAXED))
-        fail_and_recover(p, "command timed out");
+        fail_and_recover(p, "command timed out", port_read(p, PX_IS));
 }
 
 /* Completes the slots the HBA has finished with; checks each outcome. */
@@ -171,7 +171,7 @@ static void port_interrupt(struct ahci_port *p)
     uint32_t is = port_read(p, PX_IS);
     port_write(p, PX_IS, is);
     if (is & PX_IS_FATAL) {
-        fail_and_recover(p, is & PX_IS_TFES ? "task-file error" : "interface or host bus error");
+        fail_and_recover(p, is & PX_IS_TFES ? "task-file error" : "interface or host bus error", is);
         return;
     }
     struct ahci_slot done[AHCI_MAX_SLOTS];

@@ -10,23 +10,32 @@
 #define STOP_TIMEOUT (500 * MS)      /* PxCMD.CR / FR: 500 ms */
 #define SIGNATURE_TIMEOUT (1000 * MS) /* present device sending its first FIS */
 #define COMRESET_TIMEOUT (1000 * MS)
+#define COMRESET_HOLD (10 * MS)
 
 static unsigned preg(unsigned port, unsigned reg) { return AHCI_PORT(port) + reg; }
+
+static int poll_bits(const struct ahci_io *io, unsigned off, uint32_t mask, uint32_t want, uint64_t timeout_ns,
+                     uint32_t *last)
+{
+    uint64_t start = io->now_ns(io->ctx);
+    for (;;) {
+        *last = io->read(io->ctx, off);
+        if ((*last & mask) == want)
+            return 0;
+        if (io->now_ns(io->ctx) - start >= timeout_ns)
+            return -ETIMEDOUT;
+    }
+}
 
 int ahci_wait(const struct ahci_io *io, unsigned off, uint32_t mask, uint32_t want, uint64_t timeout_ns,
               const char *what)
 {
-    uint64_t start = io->now_ns(io->ctx);
-    for (;;) {
-        uint32_t v = io->read(io->ctx, off);
-        if ((v & mask) == want)
-            return 0;
-        if (io->now_ns(io->ctx) - start >= timeout_ns) {
-            pr_warn("ahci: timed out after %llu ms waiting for %s (register %#x = %#x)\n",
-                    (unsigned long long)(timeout_ns / MS), what, off, v);
-            return -ETIMEDOUT;
-        }
-    }
+    uint32_t v;
+    if (poll_bits(io, off, mask, want, timeout_ns, &v) == 0)
+        return 0;
+    pr_warn("ahci: timed out after %llu ms waiting for %s (register %#x = %#x)\n",
+            (unsigned long long)(timeout_ns / MS), what, off, v);
+    return -ETIMEDOUT;
 }
 
 int ahci_hba_reset(const struct ahci_io *io)
@@ -121,24 +130,25 @@ int ahci_port_start(const struct ahci_io *io, unsigned port)
     return 0;
 }
 
-/* COMRESET: DET=1 puts the link down (SSTS.DET leaves 3), DET=0 brings it
- * back up; each step is waited for on SSTS, never for a fixed time. */
+/* COMRESET: DET=1 must be held for at least 1 ms (AHCI 10.4.2); it is held
+ * until the HBA shows the link down, or 10 ms where it never does (QEMU),
+ * then DET=0 brings the link back, waited for on SSTS. */
 static int comreset(const struct ahci_io *io, unsigned port)
 {
-    uint32_t sctl = io->read(io->ctx, preg(port, PX_SCTL)) & ~0xfu;
+    uint32_t sctl = io->read(io->ctx, preg(port, PX_SCTL)) & ~0xfu, v;
     io->write(io->ctx, preg(port, PX_SCTL), sctl | 1);
-    int rc = ahci_wait(io, preg(port, PX_SSTS), 0xf, 0, COMRESET_TIMEOUT, "link down (COMRESET)");
+    poll_bits(io, preg(port, PX_SSTS), 0xf, 0, COMRESET_HOLD, &v);
     io->write(io->ctx, preg(port, PX_SCTL), sctl);
-    if (rc < 0)
-        rc = 0; /* some HBAs report DET=1 only briefly: what matters is the link coming back */
-    return ahci_wait(io, preg(port, PX_SSTS), 0xf, 3, COMRESET_TIMEOUT, "link up (COMRESET)");
+    return ahci_wait(io, preg(port, PX_SSTS), 0xf, 3, COMRESET_TIMEOUT, "link up after COMRESET");
 }
 
 int ahci_port_recover(const struct ahci_io *io, unsigned port)
 {
     int rc = ahci_port_stop(io, port);
     uint32_t tfd = io->read(io->ctx, preg(port, PX_TFD));
-    if (rc < 0 || (tfd & (ATA_STS_BSY | ATA_STS_DRQ))) {
+    /* A device still busy, or holding an error (after a failed NCQ command
+     * it aborts everything until its error log is read), is reset. */
+    if (rc < 0 || (tfd & (ATA_STS_BSY | ATA_STS_DRQ | ATA_STS_ERR))) {
         if (comreset(io, port) < 0)
             return -ETIMEDOUT;
     }
