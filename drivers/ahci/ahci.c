@@ -9,6 +9,7 @@
 #include "ahci_proto.h"
 #include "block.h"
 #include "clock.h"
+#include "cmdline.h"
 #include "log.h"
 #include "memory.h"
 #include "pci.h"
@@ -150,6 +151,7 @@ static void fail_and_recover(struct ahci_port *p, const char *why, uint32_t is)
     p->busy = 0;
     if (ahci_port_recover(&p->hba->io, p->index) < 0)
         pr_err("ahci: %s: port %u does not come back after reset\n", p->b.name, p->index);
+    port_write(p, PX_IE, PX_IE_USED); /* a COMRESET may have cleared it */
     timer_cancel(&p->watchdog);
     spin_unlock_irqrestore(&p->lock, f);
     for (unsigned i = 0; i < n; i++) {
@@ -338,7 +340,8 @@ static void port_setup(struct ahci_hba *h, unsigned index)
         ahci_port_stop(&h->io, index);
         return; /* the port memory stays: the HBA may still point at it */
     }
-    p->use_ncq = id.ncq && (h->cap & AHCI_CAP_SNCQ);
+    const char *ncq_opt = cmdline_param(kernel_options(), "ahci.ncq", 0);
+    p->use_ncq = id.ncq && (h->cap & AHCI_CAP_SNCQ) && !(ncq_opt && strcmp(ncq_opt, "0") == 0);
     p->depth = p->use_ncq ? (id.ncq_depth < h->nslots ? id.ncq_depth : h->nslots) : 1;
     sem_init(&p->slots, p->depth);
     snprintf(p->b.name, sizeof(p->b.name), "sata%u", disk_count++);

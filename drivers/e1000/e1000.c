@@ -47,7 +47,8 @@
 #define STATUS_LU (1u << 1)
 #define RCTL_EN (1u << 1)
 #define RCTL_BAM (1u << 15)
-#define RCTL_SECRC (1u << 26) /* BSIZE 00: 2048-byte buffers */
+#define RCTL_SECRC (1u << 26)
+#define RCTL_BSIZE_SHIFT 16 /* 00: 2048, 01: 1024, 10: 512, 11: 256 bytes */
 #define TCTL_EN (1u << 1)
 #define TCTL_PSP (1u << 3)
 #define TCTL_CT (0x0fu << 4)
@@ -86,6 +87,7 @@ struct e1000 {
     unsigned rx_next;
     unsigned tx_clean, tx_tail;
     struct e1000_rx_state rx_state;
+    unsigned rx_buf_size; /* what RCTL.BSIZE tells the device (<= BUF_SIZE) */
     struct spinlock rx_lock, tx_lock;
     uint64_t rx_fragments, rx_bad_status, rx_bad_length;
     struct netdev n;
@@ -141,8 +143,11 @@ static int read_mac(struct e1000 *e)
     return 0;
 }
 
-static void count_drop(struct e1000 *e, enum e1000_rx_verdict v, uint16_t len)
+/* Counts a dropped frame once: a spread frame when its last buffer is seen. */
+static void count_drop(struct e1000 *e, enum e1000_rx_verdict v, uint8_t status, uint16_t len)
 {
+    if (v == E1000_RX_FRAGMENT && !(status & E1000_RXD_EOP))
+        return;
     uint64_t *c = v == E1000_RX_FRAGMENT ? &e->rx_fragments : v == E1000_RX_BAD_STATUS ? &e->rx_bad_status
                                                                                         : &e->rx_bad_length;
     if ((*c)++ == 0)
@@ -163,7 +168,7 @@ static void rx_drain(struct e1000 *e)
         uint8_t status = d->status;
         __atomic_thread_fence(__ATOMIC_ACQUIRE); /* the rest of the descriptor after DD */
         uint16_t len = d->length;
-        enum e1000_rx_verdict v = e1000_rx_classify(&e->rx_state, status, d->errors, len, BUF_SIZE);
+        enum e1000_rx_verdict v = e1000_rx_classify(&e->rx_state, status, d->errors, len, e->rx_buf_size);
         if (v == E1000_RX_PENDING)
             break;
         if (v == E1000_RX_FRAME) {
@@ -171,7 +176,7 @@ static void rx_drain(struct e1000 *e)
             if (e->n.rx)
                 e->n.rx(&e->n, e->rx_bufs + (size_t)e->rx_next * BUF_SIZE, len, e->n.rx_arg);
         } else {
-            count_drop(e, v, len);
+            count_drop(e, v, status, len);
         }
         d->status = 0;
         d->addr = phys(e->rx_bufs + (size_t)e->rx_next * BUF_SIZE); /* the device may not change it */
@@ -231,8 +236,18 @@ static unsigned itr_value(void)
     return v > 0xffff ? 0xffff : (unsigned)v;
 }
 
+/* e1000.rx_buffer=256|512|1024 makes the device spread frames over
+ * buffers (to prove they are dropped whole); 2048 by default. */
+static unsigned rx_buffer_size(void)
+{
+    const char *opt = cmdline_param(kernel_options(), "e1000.rx_buffer", 0);
+    unsigned long v = opt ? strtoul(opt, NULL, 0) : BUF_SIZE;
+    return v == 256 || v == 512 || v == 1024 ? (unsigned)v : BUF_SIZE;
+}
+
 static int rings_setup(struct e1000 *e)
 {
+    e->rx_buf_size = rx_buffer_size();
     e->rx = pages_alloc(1, PAGE_SIZE);
     e->tx = pages_alloc(1, PAGE_SIZE);
     e->rx_bufs = pages_alloc(RX_DESCS * BUF_SIZE / PAGE_SIZE, PAGE_SIZE);
@@ -257,7 +272,10 @@ static int rings_setup(struct e1000 *e)
         wr(e, REG_MTA + 4 * i, 0);
     wr(e, REG_TIPG, TIPG_COPPER);
     wr(e, REG_TCTL, TCTL_EN | TCTL_PSP | TCTL_CT | TCTL_COLD);
-    wr(e, REG_RCTL, RCTL_EN | RCTL_BAM | RCTL_SECRC);
+    unsigned bsize = 0;
+    while (((unsigned)BUF_SIZE >> bsize) > e->rx_buf_size)
+        bsize++;
+    wr(e, REG_RCTL, RCTL_EN | RCTL_BAM | RCTL_SECRC | bsize << RCTL_BSIZE_SHIFT);
     return 0;
 }
 
@@ -308,7 +326,7 @@ static int e1000_attach(struct device *dev)
     pr_info("e1000: %s: %s %04x:%04x at %02x:%02x.%u, mac %02x:%02x:%02x:%02x:%02x:%02x, link %s, %s, itr %u, "
             "rx %u x %u bytes, tx %u\n",
             e->n.name, e->model->name, pi->vendor, pi->device, pi->bus, pi->dev, pi->fn, m[0], m[1], m[2], m[3], m[4],
-            m[5], e->n.link_up ? "up" : "down", pci_irq_kind_name(kind), itr, RX_DESCS, BUF_SIZE, TX_DESCS);
+            m[5], e->n.link_up ? "up" : "down", pci_irq_kind_name(kind), itr, RX_DESCS, e->rx_buf_size, TX_DESCS);
     return netdev_register(&e->n);
 }
 

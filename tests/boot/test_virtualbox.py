@@ -28,24 +28,26 @@ def q35_ahci_disks(disks):
     return extra
 
 
-@pytest.mark.parametrize("preset", ["virtualbox", "q35"])
-def test_ahci_disks_read_back_and_written(boot, tmp_path, preset):
+@pytest.mark.parametrize("preset,options", [("virtualbox", ""), ("virtualbox", "ahci.ncq=0"), ("q35", "")])
+def test_ahci_disks_read_back_and_written(boot, tmp_path, preset, options):
+    """ahci.ncq=0: READ/WRITE DMA EXT one at a time instead of NCQ."""
     disks = [str(tmp_path / ("d%d.img" % i)) for i in range(2)]
     for i, d in enumerate(disks):
         make_disk(d, i)
+    args = (options + " ktest blk %d" % N).strip()
     if preset == "virtualbox":
         # VirtualBox powers off through ACPI, which carries no status: the log does.
-        b = boot("ktest blk %d" % N, preset=preset, disks=disks, timeout=90)
+        b = boot(args, preset=preset, disks=disks, timeout=90)
         assert "kestrel: power off, status 0" in b.output, b.output
         assert "platform: virtualbox (SMBIOS vendor innotek GmbH" in b.output, b.output
         assert re.search(r"ahci: port 5: ATAPI drive .*left alone", b.output), b.output
     else:
-        b = boot("ktest blk %d" % N, preset=preset, expect_status=0, timeout=90, extra=q35_ahci_disks(disks))
+        b = boot(args, preset=preset, expect_status=0, timeout=90, extra=q35_ahci_disks(disks))
         assert re.search(r"ahci: port 4: ATAPI drive .*left alone", b.output), b.output
     assert re.search(r"ahci: 8086:2922 at .*NCQ", b.output), b.output
     for i in range(2):
-        assert re.search(r'ahci: sata%d on port %d: "QEMU HARDDISK" serial "\S+", %d sectors of 512 bytes'
-                         % (i, i, 2 * N + 64), b.output), b.output
+        assert re.search(r'ahci: sata%d on port %d: "QEMU HARDDISK" serial "\S+", %d sectors of 512 bytes .*%s'
+                         % (i, i, 2 * N + 64, "DMA EXT depth 1" if options else "NCQ depth 32"), b.output), b.output
     assert "timed out" not in b.output and "resetting" not in b.output, b.output
     for name in ("sata0", "sata1"):
         m = re.search(r"blk: %s sectors=\d+ size=512 depth=8 read_mismatches=(\d+) writes=(\d+) "
@@ -81,13 +83,16 @@ def test_ahci_device_error_fails_one_request_and_port_recovers(boot, tmp_path):
         assert data[(N + s) * 512:(N + s + 1) * 512] == want, s
 
 
-def run_echo(preset, nic_extra=None):
+def run_echo(preset, nic_extra=None, options="", want=FRAMES, echoed=None):
+    """Boots ktest netecho on preset (nic_extra: a -device for q35/pc), sends
+    the frames; with echoed(i) given, frame i is only awaited if it says so
+    (frames that are not sent back go first)."""
     host_port, guest_port = free_port(), free_port()
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", host_port))
     sock.settimeout(0.2)
     backend = "socket,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d" % (host_port, guest_port)
-    args = "ktest netecho %d" % FRAMES
+    args = (options + " ktest netecho %d" % want).strip()
     if nic_extra:
         cmd = kq.qemu_command(preset, app_kernel("ktest"), args,
                               extra=["-netdev", backend + ",id=n0", "-device", nic_extra + ",netdev=n0"])
@@ -108,6 +113,12 @@ def run_echo(preset, nic_extra=None):
         assert ready.wait(60), "\n".join(out)
         mac = bytes(int(x, 16) for x in re.search(r"mac ([0-9a-f:]+)", out[-1]).group(1).split(":"))
         sent = frames(mac)
+        if echoed:
+            for i, f in enumerate(sent):
+                if not echoed(i):
+                    sock.sendto(f, ("127.0.0.1", guest_port))
+                    time.sleep(0.02)
+            sent = [f for i, f in enumerate(sent) if echoed(i)]
         for f in sent:
             sock.sendto(f, ("127.0.0.1", guest_port))
             deadline = time.monotonic() + 5
@@ -138,3 +149,17 @@ def test_e1000_frames_echoed_intact(preset, nic, model):
     assert "netecho: echoed=%d tx_errors=0 dropped=0" % FRAMES in text, text
     assert "dropping" not in text, text
     assert status == 0 and "kestrel: power off, status 0" in text, text
+
+
+def test_e1000_spread_frames_dropped_whole():
+    """256-byte receive buffers (e1000.rx_buffer=256): QEMU spreads every
+    larger frame over several buffers; each such frame is dropped whole and
+    counted once, and the frames that fit in one buffer come back intact."""
+    small = lambda i: len(frames(b"\0" * 6)[i]) <= 256
+    n_small = sum(1 for i in range(FRAMES) if small(i))
+    sent, got, text, status = run_echo("virtualbox", options="e1000.rx_buffer=256", want=n_small, echoed=small)
+    assert re.search(r"e1000: eth0: .*rx 128 x 256 bytes", text), text
+    assert len(got) == n_small and all(a == b for a, b in zip(sent, got)), (len(got), text)
+    assert "dropping a frame spread over several buffers" in text, text
+    assert "rx_dropped=%d" % (FRAMES - n_small) in text, text
+    assert "kestrel: power off, status 0" in text, text
