@@ -1,5 +1,5 @@
 /* The Linux guest's init for bench/blk: load the virtio modules, then time
- * O_DIRECT reads of /dev/vda at queue depth 1 (as ktest blkbench does):
+ * O_DIRECT reads of /dev/vda (or /dev/sda: AHCI) at queue depth 1 (as ktest blkbench does):
  * sequential 128 KiB passes over the disk for BENCH_SECONDS, then random
  * 4 KiB reads for BENCH_SECONDS. Powers off. */
 #define _GNU_SOURCE
@@ -33,10 +33,12 @@ int main(void)
     for (int i = 0; i < 500 && fd < 0; i++) {
         fd = open("/dev/vda", O_RDONLY | O_DIRECT);
         if (fd < 0)
+            fd = open("/dev/sda", O_RDONLY | O_DIRECT);
+        if (fd < 0)
             usleep(10000);
     }
     if (fd < 0) {
-        printf("linux-blkbench: no /dev/vda\n");
+        printf("linux-blkbench: no /dev/vda or /dev/sda\n");
         reboot(RB_POWER_OFF);
     }
     off_t size = lseek(fd, 0, SEEK_END);

@@ -29,6 +29,7 @@ struct ahci_slot {
     struct block_request *r;
     uint32_t bytes;
     bool ncq;
+    unsigned permits; /* slots-semaphore counts given back when it ends */
 };
 
 struct ahci_port {
@@ -126,6 +127,12 @@ static int exec_polled(struct ahci_port *p, uint8_t cmd, void *buf, uint32_t byt
     return rc;
 }
 
+static void release(struct ahci_port *p, unsigned permits)
+{
+    while (permits--)
+        sem_up(&p->slots);
+}
+
 static void finish(struct ahci_slot *s, int status)
 {
     struct block_request *r = s->r;
@@ -156,7 +163,7 @@ static void fail_and_recover(struct ahci_port *p, const char *why, uint32_t is)
     spin_unlock_irqrestore(&p->lock, f);
     for (unsigned i = 0; i < n; i++) {
         finish(&failed[i], -EIO);
-        sem_up(&p->slots);
+        release(p, failed[i].permits);
     }
 }
 
@@ -203,7 +210,7 @@ static void port_interrupt(struct ahci_port *p)
     spin_unlock_irqrestore(&p->lock, f);
     for (unsigned i = 0; i < n; i++) {
         finish(&done[i], status[i]);
-        sem_up(&p->slots);
+        release(p, done[i].permits);
     }
 }
 
@@ -220,7 +227,7 @@ static void hba_interrupt(struct int_frame *fr, void *arg)
     mmio_write(h, AHCI_IS, is);
 }
 
-static int issue(struct ahci_port *p, struct block_request *r, uint32_t bytes)
+static int issue(struct ahci_port *p, struct block_request *r, uint32_t bytes, unsigned permits)
 {
     uint8_t cmd;
     bool ncq = p->use_ncq && r->op != BLOCK_FLUSH;
@@ -237,7 +244,7 @@ static int issue(struct ahci_port *p, struct block_request *r, uint32_t bytes)
     int rc = s == p->hba->nslots ? -EAGAIN
                                  : prepare(p, s, cmd, r->sector, r->count, r->buf, bytes, r->op == BLOCK_WRITE);
     if (rc == 0) {
-        p->slot[s] = (struct ahci_slot){ r, bytes, ncq };
+        p->slot[s] = (struct ahci_slot){ r, bytes, ncq, permits };
         if (!p->busy)
             timer_arm(&p->watchdog, clock_monotonic_ns() + CMD_TIMEOUT);
         p->busy |= 1u << s;
@@ -263,20 +270,19 @@ static int ahci_submit(struct block_dev *b, struct block_request *r)
     if (r->op == BLOCK_FLUSH)
         bytes = 0;
     if (r->op == BLOCK_FLUSH && p->depth > 1) {
-        /* Non-queued: nothing else may be in flight while it runs. */
+        /* Non-queued: nothing else may be in flight while it runs, so it
+         * holds every permit until it completes. */
         mutex_lock(&p->flush_gate);
         for (unsigned i = 0; i < p->depth; i++)
             sem_down(&p->slots);
-        int rc = issue(p, r, 0);
-        for (unsigned i = 1; i < p->depth; i++)
-            sem_up(&p->slots);
-        if (rc < 0)
-            sem_up(&p->slots);
         mutex_unlock(&p->flush_gate);
+        int rc = issue(p, r, 0, p->depth);
+        if (rc < 0)
+            release(p, p->depth);
         return rc;
     }
     sem_down(&p->slots);
-    int rc = issue(p, r, (uint32_t)bytes);
+    int rc = issue(p, r, (uint32_t)bytes, 1);
     if (rc < 0)
         sem_up(&p->slots);
     return rc;
