@@ -221,8 +221,12 @@ static void hba_interrupt(struct int_frame *fr, void *arg)
     if (!is)
         return; /* a shared INTx line: not ours */
     for (unsigned i = 0; i < AHCI_MAX_PORTS; i++) {
-        if ((is & (1u << i)) && h->ports[i])
+        if (!(is & (1u << i)))
+            continue;
+        if (h->ports[i])
             port_interrupt(h->ports[i]);
+        else /* a port we do not drive: acknowledge, so a level line cannot storm */
+            mmio_write(h, AHCI_PORT(i) + PX_IS, mmio_read(h, AHCI_PORT(i) + PX_IS));
     }
     mmio_write(h, AHCI_IS, is);
 }

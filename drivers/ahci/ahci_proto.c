@@ -11,6 +11,7 @@
 #define SIGNATURE_TIMEOUT (1000 * MS) /* present device sending its first FIS */
 #define COMRESET_TIMEOUT (1000 * MS)
 #define COMRESET_HOLD (10 * MS)
+#define SPINUP_TIMEOUT (20 * MS) /* COMINIT comes within 10 ms of spin-up */
 
 static unsigned preg(unsigned port, unsigned reg) { return AHCI_PORT(port) + reg; }
 
@@ -107,7 +108,12 @@ int ahci_port_probe(const struct ahci_io *io, unsigned port, uint64_t clb, uint6
     io->write(io->ctx, preg(port, PX_SERR), 0xffffffffu);
     io->write(io->ctx, preg(port, PX_IS), 0xffffffffu);
     uint32_t cmd = io->read(io->ctx, preg(port, PX_CMD));
+    bool spin_up = (io->read(io->ctx, AHCI_CAP) & AHCI_CAP_SSS) && !(cmd & PX_CMD_SUD);
     io->write(io->ctx, preg(port, PX_CMD), cmd | PX_CMD_FRE | PX_CMD_SUD | PX_CMD_POD);
+    if (spin_up) { /* staggered spin-up: the link only starts now; bounded, silent (the port may be empty) */
+        uint32_t v;
+        poll_bits(io, preg(port, PX_SSTS), 0xf, 3, SPINUP_TIMEOUT, &v);
+    }
     if (!device_present(io, port))
         return 0; /* an empty port is not waited on */
     uint32_t sig = io->read(io->ctx, preg(port, PX_SIG));

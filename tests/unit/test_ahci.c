@@ -14,6 +14,7 @@ struct model {
     uint64_t now;
     unsigned reads;
     bool stuck_reset, stuck_bios, stuck_stop, link_never_returns;
+    uint32_t ssts_on_spinup; /* what SSTS becomes when SUD is first set */
     uint32_t tfd_after_comreset;
     unsigned comresets;
 };
@@ -38,6 +39,8 @@ static void m_write(void *ctx, unsigned off, uint32_t v)
         return;
     }
     if (off >= 0x100 && reg == PX_CMD) {
+        if ((m->r[AHCI_CAP / 4] & AHCI_CAP_SSS) && (v & PX_CMD_SUD) && !(m->r[off / 4] & PX_CMD_SUD))
+            m->r[(AHCI_PORT(port) + PX_SSTS) / 4] = m->ssts_on_spinup;
         uint32_t c = v & ~(PX_CMD_CR | PX_CMD_FR);
         if ((v & PX_CMD_ST) || m->stuck_stop)
             c |= PX_CMD_CR;
@@ -152,6 +155,20 @@ static void test_ports(void)
     port_set(3, PX_SIG, AHCI_SIG_ATA);
     CHECK_EQ(ahci_port_start(&io, 3), -ETIMEDOUT);
     CHECK(!(port_get(3, PX_CMD) & PX_CMD_ST));
+    /* Staggered spin-up: the link comes up only after SUD; an empty port
+     * costs at most the bounded spin-up wait. */
+    model_reset();
+    m.r[AHCI_CAP / 4] = AHCI_CAP_SSS;
+    m.ssts_on_spinup = 0x123;
+    port_set(0, PX_SIG, AHCI_SIG_ATA);
+    port_set(0, PX_TFD, 0x50);
+    CHECK_EQ(ahci_port_probe(&io, 0, 0x1000, 0x1400, &k), 0);
+    CHECK_EQ(k, AHCI_DEV_ATA);
+    model_reset();
+    m.r[AHCI_CAP / 4] = AHCI_CAP_SSS;
+    CHECK_EQ(ahci_port_probe(&io, 0, 0x1000, 0x1400, &k), 0);
+    CHECK_EQ(k, AHCI_DEV_NONE);
+    CHECK(m.now <= 30 * MS);
     /* A port whose command engine never stops. */
     model_reset();
     m.stuck_stop = true;
