@@ -17,9 +17,9 @@ static void detect(const struct platform_signals *s, struct detect_result *r)
         detect_add(r, 40, "SMBIOS vendor innotek GmbH");
     if (str_has(s->smbios_product, "VirtualBox"))
         detect_add(r, 20, "SMBIOS product VirtualBox");
-    if (s->pci_vbox_guest)
+    if (signals_pci_id(s, 0x80ee, 0xcafe))
         detect_add(r, 40, "PCI 80ee:cafe");
-    if (s->pci_vbox_vga)
+    if (signals_pci_id(s, 0x80ee, 0xbeef))
         detect_add(r, 20, "PCI 80ee:beef");
 }
 

@@ -21,10 +21,21 @@ PRESETS = {
                "extra": ["-smbios", "type=1,manufacturer=VMware,, Inc.,product=VMware Virtual Platform"]},
     # VirtualBox's default for a 64-bit Linux-type VM: PIIX3, disks on an
     # AHCI controller (an empty ATAPI CD on its last port), an 82540EM NIC.
-    "virtualbox": {"machine": "pc", "virtio": "pci-legacy", "ahci": "ahci0", "nic": "e1000",
+    "virtualbox": {"machine": "pc", "virtio": "pci-legacy", "disk": "ahci", "nic": "e1000",
                    "extra": ["-smbios", "type=1,manufacturer=innotek GmbH,product=VirtualBox",
                              "-device", "ahci,id=ahci0", "-drive", "if=none,id=vbox-cd,media=cdrom",
                              "-device", "ide-cd,drive=vbox-cd,bus=ahci0.5"]},
+    # The clouds as their guests see them (platform-facts.md 4-5): SMBIOS strings,
+    # a Nitro-style UUID, and the disk kind (NVMe; virtio-scsi PersistentDisk).
+    # No ENA or gVNIC exists in QEMU: --nic gives virtio-net.
+    "ec2": {"machine": "q35", "virtio": "pci-modern", "disk": "nvme",
+            "extra": ["-smbios", "type=0,vendor=Amazon EC2,version=1.0,date=10/16/2017",
+                      "-smbios", "type=1,manufacturer=Amazon EC2,product=m5.large",
+                      "-uuid", "ec2e1f3a-9b4c-4d2e-8f10-123456789abc"]},
+    "gce": {"machine": "q35", "virtio": "pci-modern", "disk": "virtio-scsi",
+            "disk_opts": ",vendor=Google,product=PersistentDisk",
+            "extra": ["-smbios", "type=0,vendor=Google,version=Google,date=01/01/2011",
+                      "-smbios", "type=1,manufacturer=Google,product=Google Compute Engine"]},
 }
 
 # isa-debug-exit turns the status the kernel writes into (status << 1) | 1.
@@ -46,13 +57,25 @@ def qemu_command(preset, kernel, cmdline="", memory="64M", smp=1, disks=(), icou
     if kernel:  # None: firmware boots from a disk or CD given in extra
         cmd += ["-kernel", kernel, "-append", cmdline]
     cmd += ["-accel", "tcg"] if not icount else ["-accel", "tcg", "-icount", "shift=0"]
+    disk_kind = p.get("disk", "virtio-blk")
+    if disks and disk_kind == "nvme":
+        cmd += ["-device", "nvme,id=nvme0,serial=kestrel-nvme0"]
+    if disks and disk_kind == "virtio-scsi":
+        cmd += ["-device", "virtio-scsi-pci,disable-legacy=on,id=scsi0"]
     for i, disk in enumerate(disks):
         cmd += ["-drive", "file=%s,if=none,id=disk%d,format=raw" % (disk, i)]
+        if disk_kind == "nvme":
+            cmd += ["-device", "nvme-ns,drive=disk%d,bus=nvme0,nsid=%d" % (i, i + 1)]
+            continue
+        if disk_kind == "virtio-scsi":
+            cmd += ["-device", "scsi-hd,drive=disk%d,bus=scsi0.0,scsi-id=%d%s" % (i, i, p.get("disk_opts", ""))]
+            continue
+        if disk_kind == "ahci":  # one SATA disk per port of the preset's ahci0
+            cmd += ["-device", "ide-hd,drive=disk%d,bus=ahci0.%d" % (i, i)]
+            continue
         dev = {"mmio": "virtio-blk-device",
                "pci-legacy": "virtio-blk-pci,disable-modern=on",
                "pci-modern": "virtio-blk-pci,disable-legacy=on"}[p["virtio"]]
-        if p.get("ahci"):  # one SATA disk per AHCI port
-            dev = "ide-hd,bus=%s.%d" % (p["ahci"], i)
         cmd += ["-device", "%s,drive=disk%d" % (dev, i)]
     for i, backend in enumerate(nics):
         # backend: a QEMU -netdev spec without id, e.g. "user" or

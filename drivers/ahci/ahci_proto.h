@@ -8,30 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifndef EIO
-#define EIO 5
-#endif
-#ifndef ENOMEM
-#define ENOMEM 12
-#endif
-#ifndef EAGAIN
-#define EAGAIN 11
-#endif
-#ifndef ENODEV
-#define ENODEV 19
-#endif
-#ifndef EINVAL
-#define EINVAL 22
-#endif
-#ifndef EROFS
-#define EROFS 30
-#endif
-#ifndef EOPNOTSUPP
-#define EOPNOTSUPP 95
-#endif
-#ifndef ETIMEDOUT
-#define ETIMEDOUT 110
-#endif
+#include "errno.h"
 
 /* HBA registers (offsets from ABAR). */
 #define AHCI_CAP 0x00

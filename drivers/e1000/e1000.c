@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "cmdline.h"
 #include "e1000_ring.h"
+#include "errno.h"
 #include "log.h"
 #include "memory.h"
 #include "netdev.h"
@@ -211,7 +212,7 @@ static int e1000_transmit(struct netdev *n, const void *frame, size_t len)
     e1000_tx_reclaim(e->tx, TX_DESCS, &e->tx_clean, e->tx_tail);
     if (e1000_tx_free(TX_DESCS, e->tx_clean, e->tx_tail) == 0) {
         spin_unlock_irqrestore(&e->tx_lock, f);
-        return -ENOBUFS;
+        return -EAGAIN; /* ring full */
     }
     unsigned t = e->tx_tail;
     uint8_t *buf = e->tx_bufs + (size_t)t * BUF_SIZE;

@@ -5,13 +5,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#ifndef EINVAL
-#define EINVAL 22
-#endif
-#ifndef ENOBUFS
-#define ENOBUFS 105
-#endif
-
 /* Legacy receive descriptor. */
 struct e1000_rx_desc {
     uint64_t addr;

@@ -107,7 +107,8 @@ def run_echo(preset, nic_extra=None, options="", want=FRAMES, echoed=None):
             out.append(line)
             if line.startswith("netecho: ready"):
                 ready.set()
-    threading.Thread(target=reader, daemon=True).start()
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
     got, sent = [], []
     try:
         assert ready.wait(60), "\n".join(out)
@@ -129,6 +130,7 @@ def run_echo(preset, nic_extra=None, options="", want=FRAMES, echoed=None):
                 except socket.timeout:
                     continue
         proc.wait(30)
+        t.join(10)  # the last lines are still in the pipe when QEMU exits
     finally:
         if proc.poll() is None:
             proc.kill()
