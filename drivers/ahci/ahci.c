@@ -370,6 +370,19 @@ static void port_setup(struct ahci_hba *h, unsigned index)
     block_register(&p->b);
 }
 
+/* ahci.irq=intx|msi narrows the interrupt kinds tried (default: MSI, else INTx). */
+static unsigned irq_kinds(void)
+{
+    const char *v = cmdline_param(kernel_options(), "ahci.irq", 0);
+    if (v && strcmp(v, "intx") == 0)
+        return PCI_IRQ_INTX;
+    if (v && strcmp(v, "msi") == 0)
+        return PCI_IRQ_MSI;
+    if (v)
+        pr_warn("ahci: ahci.irq=%s unknown; trying MSI, then INTx\n", v);
+    return PCI_IRQ_MSI | PCI_IRQ_INTX;
+}
+
 static int ahci_attach(struct device *dev)
 {
     const struct pci_info *pi = &dev->pci;
@@ -397,7 +410,7 @@ static int ahci_attach(struct device *dev)
     if (!pi_mask) /* AHCI 1.0 HBAs may leave PI empty: CAP.NP counts the ports */
         pi_mask = nports >= 32 ? 0xffffffffu : (1u << nports) - 1;
     enum pci_irq_kind kind;
-    if (pci_attach_irq(pi, PCI_IRQ_MSI | PCI_IRQ_INTX, hba_interrupt, h, &kind) < 0) {
+    if (pci_attach_irq(pi, irq_kinds(), hba_interrupt, h, &kind) < 0) {
         pr_warn("ahci: %02x:%02x.%u: no interrupt\n", pi->bus, pi->dev, pi->fn);
         return -1;
     }
