@@ -110,7 +110,7 @@ static int wait_reg(struct e1000 *e, unsigned off, uint32_t mask, uint32_t want,
             return 0;
         if (clock_monotonic_ns() - start > timeout) {
             pr_warn("e1000: %s: timed out waiting for %s (register %#x = %#x)\n", e->n.name, what, off, v);
-            return -1;
+            return -ETIMEDOUT;
         }
         cpu_relax();
     }
@@ -120,28 +120,31 @@ static int eeprom_word(struct e1000 *e, unsigned addr, uint16_t *out)
 {
     wr(e, REG_EERD, 1u | addr << e->model->eerd_addr_shift);
     if (wait_reg(e, REG_EERD, e->model->eerd_done, e->model->eerd_done, 10 * MS, "an EEPROM read") < 0)
-        return -1;
+        return -ETIMEDOUT;
     *out = (uint16_t)(rd(e, REG_EERD) >> 16);
     return 0;
 }
 
 /* RAL/RAH hold what the EEPROM loaded at reset; the EEPROM itself is the
- * fallback when they are empty. */
-static int read_mac(struct e1000 *e)
+ * fallback when they are empty (and with e1000.mac=eeprom, to test it).
+ * Returns where the address came from, or NULL. */
+static const char *read_mac(struct e1000 *e)
 {
-    if (e1000_mac_from_ra(rd(e, REG_RAL0), rd(e, REG_RAH0), e->n.mac))
-        return 0;
+    const char *opt = cmdline_param(kernel_options(), "e1000.mac", 0);
+    bool eeprom_only = opt && strcmp(opt, "eeprom") == 0;
+    if (!eeprom_only && e1000_mac_from_ra(rd(e, REG_RAL0), rd(e, REG_RAH0), e->n.mac))
+        return "RAL/RAH";
     uint16_t w[3];
     for (unsigned i = 0; i < 3; i++) {
         if (eeprom_word(e, i, &w[i]) < 0)
-            return -1;
+            return NULL;
     }
     if (!e1000_mac_from_eeprom(w, e->n.mac))
-        return -1;
+        return NULL;
     wr(e, REG_RAL0, (uint32_t)e->n.mac[0] | (uint32_t)e->n.mac[1] << 8 | (uint32_t)e->n.mac[2] << 16 |
                         (uint32_t)e->n.mac[3] << 24);
     wr(e, REG_RAH0, (uint32_t)e->n.mac[4] | (uint32_t)e->n.mac[5] << 8 | 1u << 31);
-    return 0;
+    return "EEPROM";
 }
 
 /* Counts a dropped frame once: a spread frame when its last buffer is seen. */
@@ -303,7 +306,8 @@ static int e1000_attach(struct device *dev)
         return -1;
     wr(e, REG_IMC, 0xffffffffu);
     (void)rd(e, REG_ICR);
-    if (read_mac(e) < 0) {
+    const char *mac_from = read_mac(e);
+    if (!mac_from) {
         pr_warn("e1000: %s: no valid MAC address in RAL/RAH or the EEPROM\n", e->n.name);
         return -1;
     }
@@ -324,10 +328,11 @@ static int e1000_attach(struct device *dev)
     e->n.priv = e;
     count++;
     const uint8_t *m = e->n.mac;
-    pr_info("e1000: %s: %s %04x:%04x at %02x:%02x.%u, mac %02x:%02x:%02x:%02x:%02x:%02x, link %s, %s, itr %u, "
-            "rx %u x %u bytes, tx %u\n",
+    pr_info("e1000: %s: %s %04x:%04x at %02x:%02x.%u, mac %02x:%02x:%02x:%02x:%02x:%02x (%s), link %s, %s, "
+            "itr %u, rx %u x %u bytes, tx %u\n",
             e->n.name, e->model->name, pi->vendor, pi->device, pi->bus, pi->dev, pi->fn, m[0], m[1], m[2], m[3], m[4],
-            m[5], e->n.link_up ? "up" : "down", pci_irq_kind_name(kind), itr, RX_DESCS, e->rx_buf_size, TX_DESCS);
+            m[5], mac_from, e->n.link_up ? "up" : "down", pci_irq_kind_name(kind), itr, RX_DESCS, e->rx_buf_size,
+            TX_DESCS);
     return netdev_register(&e->n);
 }
 

@@ -145,7 +145,7 @@ def run_echo(preset, nic_extra=None, options="", want=FRAMES, echoed=None):
                                              ("pc", "e1000-82545em", "82545EM"), ("q35", "e1000e", "82574L")])
 def test_e1000_frames_echoed_intact(preset, nic, model):
     sent, got, text, status = run_echo(preset, nic)
-    m = re.search(r"e1000: eth0: %s \S+ at \S+, mac ([0-9a-f:]+), link up" % model, text)
+    m = re.search(r"e1000: eth0: %s \S+ at \S+, mac ([0-9a-f:]+) \(RAL/RAH\), link up" % model, text)
     assert m, text
     assert re.search(r"netecho: ready on eth0 mac %s link up" % m.group(1), text), text
     assert len(got) == FRAMES, (len(got), text)
@@ -168,3 +168,14 @@ def test_e1000_spread_frames_dropped_whole():
     assert "dropping a frame spread over several buffers" in text, text
     assert "rx_dropped=%d" % (FRAMES - n_small) in text, text
     assert "kestrel: power off, status 0" in text, text
+
+
+@pytest.mark.parametrize("nic,model", [("e1000", "82540EM"), ("e1000-82545em", "82545EM"), ("e1000e", "82574L")])
+def test_e1000_mac_from_eeprom(boot, nic, model):
+    """e1000.mac=eeprom skips RAL/RAH: the address must come out of the
+    EEPROM through EERD (whose layout differs on the 82574L) and equal the
+    one QEMU was given."""
+    b = boot("e1000.mac=eeprom ktest netecho 0", preset="q35", timeout=60, expect_status=0,
+             extra=["-netdev", "user,id=n0", "-device", nic + ",netdev=n0,mac=52:54:00:ab:cd:ef"])
+    assert re.search(r"e1000: eth0: %s .*mac 52:54:00:ab:cd:ef \(EEPROM\), link up" % model, b.output), b.output
+    assert "netecho: ready on eth0 mac 52:54:00:ab:cd:ef" in b.output, b.output
