@@ -23,8 +23,12 @@ PRESETS = {
                "extra": ["-smbios", "type=1,manufacturer=VMware,, Inc.,product=VMware Virtual Platform"]},
     "vmware-q35": {"machine": "q35,vmport=on", "virtio": "pci-modern", "disk": "pvscsi", "nic": "vmxnet3",
                    "extra": ["-smbios", "type=1,manufacturer=VMware,, Inc.,product=VMware Virtual Platform"]},
-    "virtualbox": {"machine": "pc", "virtio": "pci-legacy",
-                   "extra": ["-smbios", "type=1,manufacturer=innotek GmbH,product=VirtualBox"]},
+    # VirtualBox's default for a 64-bit Linux-type VM: PIIX3, disks on an
+    # AHCI controller (an empty ATAPI CD on its last port), an 82540EM NIC.
+    "virtualbox": {"machine": "pc", "virtio": "pci-legacy", "disk": "ahci", "nic": "e1000",
+                   "extra": ["-smbios", "type=1,manufacturer=innotek GmbH,product=VirtualBox",
+                             "-device", "ahci,id=ahci0", "-drive", "if=none,id=vbox-cd,media=cdrom",
+                             "-device", "ide-cd,drive=vbox-cd,bus=ahci0.5"]},
     # The clouds as their guests see them (platform-facts.md 4-5): SMBIOS strings,
     # a Nitro-style UUID, and the disk kind (NVMe; virtio-scsi PersistentDisk).
     # No ENA or gVNIC exists in QEMU: --nic gives virtio-net.
@@ -73,6 +77,9 @@ def qemu_command(preset, kernel, cmdline="", memory="64M", smp=1, disks=(), icou
         if disk_kind == "virtio-scsi":
             cmd += ["-device", "scsi-hd,drive=disk%d,bus=scsi0.0,scsi-id=%d%s" % (i, i, p.get("disk_opts", ""))]
             continue
+        if disk_kind == "ahci":  # one SATA disk per port of the preset's ahci0
+            cmd += ["-device", "ide-hd,drive=disk%d,bus=ahci0.%d" % (i, i)]
+            continue
         dev = {"mmio": "virtio-blk-device",
                "pci-legacy": "virtio-blk-pci,disable-modern=on",
                "pci-modern": "virtio-blk-pci,disable-legacy=on"}[p["virtio"]]
@@ -84,6 +91,7 @@ def qemu_command(preset, kernel, cmdline="", memory="64M", smp=1, disks=(), icou
         dev = {"mmio": "virtio-net-device",
                "pci-legacy": "virtio-net-pci,disable-modern=on",
                "pci-modern": "virtio-net-pci,disable-legacy=on"}[p["virtio"]]
+        dev = p.get("nic", dev)
         cmd += ["-device", "%s,netdev=nic%d" % (dev, i)]
     cmd += list(extra)
     return cmd

@@ -392,8 +392,9 @@ static int cmd_netecho(int argc, char **argv)
            n->mac[2], n->mac[3], n->mac[4], n->mac[5], n->link_up ? "up" : "down");
     long errors = ktest_echo_frames(n, want, false);
     thread_sleep_ns(20000000); /* let the last transmissions leave */
-    printf("netecho: echoed=%ld tx_errors=%ld dropped=%u rx=%llu tx=%llu\n", want, errors, echo_dropped,
-           (unsigned long long)n->rx_frames, (unsigned long long)n->tx_frames);
+    printf("netecho: echoed=%ld tx_errors=%ld dropped=%u rx=%llu tx=%llu rx_dropped=%llu\n", want, errors,
+           echo_dropped, (unsigned long long)n->rx_frames, (unsigned long long)n->tx_frames,
+           (unsigned long long)n->rx_dropped);
     return errors || echo_dropped ? 1 : 0;
 }
 
