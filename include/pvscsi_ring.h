@@ -87,8 +87,9 @@ struct pvscsi_ring {
     uint32_t unknown, overruns, bad_lengths; /* device misbehaviour seen */
 };
 
-/* Resets our indices (and the shared ones) after SETUP_RINGS. nslots is
- * clipped to the request ring and to PVSCSI_MAX_SLOTS. */
+/* Resets our indices and frees every slot (the caller zeroes the shared
+ * state page before SETUP_RINGS). nslots is clipped to the request ring and
+ * to PVSCSI_MAX_SLOTS. */
 void pvscsi_ring_init(struct pvscsi_ring *r, unsigned nslots);
 /* Whether the device reports the ring sizes we gave it. */
 bool pvscsi_ring_sizes_ok(const struct pvscsi_ring *r);
