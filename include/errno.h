@@ -17,5 +17,9 @@
 #define EPROTO 71
 #define EOPNOTSUPP 95
 #define ETIMEDOUT 110
+#define ENXIO 6
+#define ERANGE 34
+#define EMSGSIZE 90
+#define ENOTSUP EOPNOTSUPP
 
 #endif

@@ -5,7 +5,7 @@
 #ifndef HOST_TEST
 #include "clock.h"
 #include "cmdline.h"
-#include "errcodes.h"
+#include "errno.h"
 #include "log.h"
 #include "vmw_backdoor.h"
 #endif

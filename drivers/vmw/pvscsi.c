@@ -8,7 +8,7 @@
 #include <string.h>
 #include "clock.h"
 #include "cmdline.h"
-#include "errcodes.h"
+#include "errno.h"
 #include "irq_param.h"
 #include "log.h"
 #include "memory.h"

@@ -1,7 +1,7 @@
 /* PVSCSI ring accounting (pure): the device writes producer indices and
  * completion entries; nothing it writes is used before it is checked. */
 #include <string.h>
-#include "errcodes.h"
+#include "errno.h"
 #include "pvscsi_ring.h"
 
 #define PVSCSI_PAGE 4096u

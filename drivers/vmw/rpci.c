@@ -4,7 +4,7 @@
  * channel in tests/unit/test_vmw_rpci.c). Every size and status the
  * hypervisor returns is checked before a byte is copied. */
 #include <string.h>
-#include "errcodes.h"
+#include "errno.h"
 #include "vmw_backdoor.h"
 
 static uint16_t status_of(uint32_t reg) { return (uint16_t)(reg >> 16); }

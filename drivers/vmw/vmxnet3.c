@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "errcodes.h"
+#include "errno.h"
 #include "irq_param.h"
 #include "log.h"
 #include "memory.h"

@@ -4,7 +4,7 @@
  * expect; both flip each time an index wraps. Nothing a completion says is
  * used before it is checked against what we handed over. */
 #include <string.h>
-#include "errcodes.h"
+#include "errno.h"
 #include "vmxnet3_ring.h"
 
 static void barrier(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
-#include "errcodes.h"
+#include "errno.h"
 #include "pvscsi_ring.h"
 
 static struct pvscsi_rings_state state;

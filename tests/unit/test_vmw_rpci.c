@@ -5,7 +5,7 @@
  * cookies, and one that refuses halfway. */
 #include <string.h>
 #include "check.h"
-#include "errcodes.h"
+#include "errno.h"
 #include "vmw_backdoor.h"
 
 struct model {

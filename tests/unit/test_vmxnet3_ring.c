@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
-#include "errcodes.h"
+#include "errno.h"
 #include "vmxnet3_ring.h"
 
 #define TXN 32
