@@ -32,14 +32,27 @@ def virtio_scsi(preset, image, index=0):
             "-device", "scsi-hd,drive=fsd%d,bus=fshba%d.0" % (index, index)]
 
 
-# (controller, preset, attach(preset, image) -> QEMU args, block device name in the guest)
+def extra(fn):
+    return lambda preset, image: {"extra": fn(preset, image)}
+
+
+def preset_disk(preset, image):
+    """The preset's own disk kind (scripts/kestrel_qemu.py): pvscsi on vmware,
+    AHCI on virtualbox, NVMe on ec2."""
+    return {"disks": [image]}
+
+
+# (controller, preset, attach(preset, image) -> boot() keywords, block device name in the guest)
 CONTROLLERS = [
-    ("virtio-blk", "pc", virtio_blk, "vblk0"),
-    ("virtio-blk", "q35", virtio_blk, "vblk0"),
-    ("virtio-blk", "microvm", virtio_blk, "vblk0"),
-    ("virtio-scsi", "pc", virtio_scsi, "sd0"),
-    ("virtio-scsi", "q35", virtio_scsi, "sd0"),
-    ("virtio-scsi", "microvm", virtio_scsi, "sd0"),
+    ("virtio-blk", "pc", extra(virtio_blk), "vblk0"),
+    ("virtio-blk", "q35", extra(virtio_blk), "vblk0"),
+    ("virtio-blk", "microvm", extra(virtio_blk), "vblk0"),
+    ("virtio-scsi", "pc", extra(virtio_scsi), "sd0"),
+    ("virtio-scsi", "q35", extra(virtio_scsi), "sd0"),
+    ("virtio-scsi", "microvm", extra(virtio_scsi), "sd0"),
+    ("pvscsi", "vmware", preset_disk, "sd0"),
+    ("ahci", "virtualbox", preset_disk, "sata0"),
+    ("nvme", "ec2", preset_disk, "nvme0n1"),
 ]
 
 
@@ -70,7 +83,7 @@ def check_tree(output, view):
                          ids=["%s-%s" % (c[0], c[1]) for c in CONTROLLERS])
 def test_ext4_tree_on_every_controller(boot, tree, controller, preset, attach, dev):
     b = boot("fstest tree /", app="fstest", preset=preset, expect_status=0, timeout=TREE_TIMEOUT,
-             extra=attach(preset, tree["ext4"]))
+             **attach(preset, tree["ext4"]))
     assert "fs: / is ext4 on %s" % dev in b.output, b.output[-3000:]
     check_tree(b.output, tree["view"])
 

@@ -1,5 +1,5 @@
-/* The kernel's errno.h: Linux's numbering, so values match what ported
- * programs and the host's tools print. */
+/* Named error codes (Linux values), returned negated: -EIO. Apps also get
+ * errno (lib/posix_file.c) with the same numbering. */
 #ifndef KESTREL_ERRNO_H
 #define KESTREL_ERRNO_H
 
@@ -30,10 +30,16 @@
 #define ENOSYS 38
 #define ENOTEMPTY 39
 #define ELOOP 40
+#define EPROTO 71
 #define EOVERFLOW 75
+#define EMSGSIZE 90
 #define EOPNOTSUPP 95
+#define ETIMEDOUT 110
+#define ENOTSUP EOPNOTSUPP
 
+#ifndef HOST_TEST
 /* One errno for the whole kernel: apps are single-process. */
 extern int errno;
+#endif
 
 #endif
