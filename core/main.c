@@ -280,7 +280,6 @@ static void *app_thread(void *arg)
 {
     probe_buses(arg);
     fs_boot(&bi);
-    bootchart_mark("fs");
     bootchart_mark("app main");
     if (opts.bootchart)
         bootchart_print();

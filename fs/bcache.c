@@ -9,7 +9,7 @@
 
 #define NPAGES 512          /* 2 MiB */
 #define NBUCKETS 256
-#define DIRECT_MIN (16 * BCACHE_PAGE)  /* aligned spans this long skip the cache */
+#define DIRECT_MIN (16 * BCACHE_PAGE)  /* sector-aligned spans this long skip the cache */
 #define BOUNCE_BYTES (256 * 1024)      /* one device request at most */
 
 struct cpage {
@@ -143,8 +143,10 @@ static int read_locked(struct block_dev *dev, uint64_t off, uint8_t *buf, size_t
     while (len) {
         uint64_t index = off / BCACHE_PAGE;
         size_t poff = (size_t)(off % BCACHE_PAGE);
-        if (poff == 0 && len >= DIRECT_MIN) {
-            size_t n = len - len % BCACHE_PAGE;
+        /* Sector alignment is enough: 1 KiB-block file systems put extents
+         * at any 1 KiB boundary. */
+        if (off % dev->sector_size == 0 && len >= DIRECT_MIN) {
+            size_t n = len - len % dev->sector_size;
             if ((rc = dev_read(dev, off / dev->sector_size, n / dev->sector_size, buf)) < 0)
                 return rc;
             off += n, buf += n, len -= n;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "bcache.h"
 #include "block.h"
+#include "bootchart.h"
 #include "boot_info.h"
 #include "cmdline.h"
 #include "ext4.h"
@@ -90,11 +91,12 @@ void fs_boot(const struct boot_info *bi)
     unsigned disks = block_count();
     for (unsigned i = 0; i < disks; i++)
         part_dev_scan(block_get(i));
-    if (mount_root(bi, o->rootfs) < 0)
-        return;
-    for (unsigned i = 0; i < o->n_mounts; i++)
-        mount_option(o->mounts[i]);
+    if (mount_root(bi, o->rootfs) == 0) {
+        for (unsigned i = 0; i < o->n_mounts; i++)
+            mount_option(o->mounts[i]);
+    }
     const char *type, *source, *path;
     for (unsigned i = 0; (path = vfs_mount_info(i, &type, &source)); i++)
         pr_info("fs: %s is %s on %s\n", path, type, source);
+    bootchart_mark("fs");
 }

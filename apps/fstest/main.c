@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "bcache.h"
 #include "clock.h"
 #include "sha256.h"
 #include "vfs.h"
@@ -139,8 +140,10 @@ static int cmd_read(const char *dir)
     uint64_t t0 = clock_monotonic_ns();
     walk(dir, "", 0, &st);
     uint64_t us = (clock_monotonic_ns() - t0) / 1000;
-    printf("fstest: read files=%u bytes=%llu errors=%u us=%llu\n", st.files, st.bytes, st.errors,
-           (unsigned long long)us);
+    uint64_t hits, misses;
+    bcache_stats(&hits, &misses);
+    printf("fstest: read files=%u bytes=%llu errors=%u us=%llu cache_hits=%llu cache_misses=%llu\n", st.files,
+           st.bytes, st.errors, (unsigned long long)us, (unsigned long long)hits, (unsigned long long)misses);
     return st.errors ? 1 : 0;
 }
 
