@@ -192,3 +192,29 @@ def test_corrupt_images_fail_cleanly(boot, tmp_path):
     for p, v in view["F"].items():
         if not p.startswith("many/") and p not in ("sizes/f4097", "sizes/f65536", "sizes/f65537"):
             assert got["F"].get(p) == v, p
+
+
+def test_initrd_as_grub_multiboot2_module(boot, tmp_path):
+    """The initrd handed over by GRUB's module2 (multiboot2), not QEMU's PVH loader."""
+    import shutil
+    import subprocess
+    from conftest import app_kernel
+    if not shutil.which("grub-mkrescue"):
+        pytest.fail("grub-mkrescue missing: scripts/deps installs grub-pc-bin, xorriso and mtools")
+    t = small_tree(str(tmp_path / "t"), 10)
+    root = tmp_path / "iso"
+    (root / "boot" / "grub").mkdir(parents=True)
+    shutil.copy(app_kernel("fstest"), root / "boot" / "kestrel.elf")
+    fi.cpio_newc(t, str(root / "boot" / "initrd.cpio"))
+    (root / "boot" / "grub" / "grub.cfg").write_text(
+        "set timeout=0\nserial --unit=0 --speed=115200\nterminal_output serial\n"
+        "menuentry kestrel {\n  multiboot2 /boot/kestrel.elf fstest tree /\n"
+        "  module2 /boot/initrd.cpio initrd\n  boot\n}\n")
+    iso = tmp_path / "fs.iso"
+    r = subprocess.run(["grub-mkrescue", "-o", str(iso), str(root)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    b = boot("", app=None, preset="pc", memory="256M", expect_status=0, timeout=TREE_TIMEOUT,
+             extra=["-cdrom", str(iso)])
+    assert "booted by multiboot2" in b.output or "fs: / is ramfs on initrd" in b.output
+    assert "fs: / is ramfs on initrd" in b.output
+    check_tree(b.output, fi.host_view(t))
