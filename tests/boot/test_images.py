@@ -27,7 +27,9 @@ import kestrel_disk as kd  # noqa: E402
 MKIMAGE = os.path.join(ROOT, "scripts", "mkimage")
 OVMF = "/usr/share/ovmf/OVMF.fd"
 TOKEN = "tok" + secrets.token_hex(4)
-CMDLINE = "--verbose hello from-disk %s" % TOKEN
+CMDLINE = "--verbose hello from-disk %s 'two words'" % TOKEN
+# GRUB hands a word with spaces back in double quotes.
+KERNEL_SEES = '--verbose hello from-disk %s "two words"' % TOKEN
 FILES = {"hello.txt": b"files partition " + TOKEN.encode() + b"\n", "sub/data.bin": os.urandom(70000)}
 
 # How a disk attaches; the kernel names the block device it binds with this
@@ -122,9 +124,9 @@ def test_boots_from_disk(boot, built, tmp_path_factory, fmt, firmware):
         extra = ["-bios", OVMF] + extra
     b = boot("", app=None, preset=preset, memory="128M", timeout=120, expect_status=0, extra=extra)
     out = b.output
-    assert 'booted by multiboot2, command line "%s"' % CMDLINE in out, out[-3000:]
+    assert 'booted by multiboot2, command line "%s"' % KERNEL_SEES in out, out[-3000:]
     assert "Hello from Kestrel" in out
-    assert "arg 1: from-disk" in out and "arg 2: %s" % TOKEN in out, out[-2000:]
+    assert re.search(r"^arg 1: from-disk\narg 2: %s\narg 3: two words$" % TOKEN, out, re.M), out[-2000:]
     sectors = qemu_info(disk)["virtual-size"] // 512
     m = re.search(r"^block: (%s\w*), (\d+) sectors of 512 bytes" % blk_prefix, out, re.M)
     assert m and int(m.group(2)) == sectors, "the kernel did not bind its boot disk (%d sectors) on %s:\n%s" % (
@@ -186,6 +188,8 @@ def test_raw_layout(built, tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     r = subprocess.run(["dumpe2fs", "-h", str(part)], capture_output=True, text=True)
     assert re.search(r"Filesystem volume name:\s+kestrel-files", r.stdout)
+    assert re.search(r"Block size:\s+4096", r.stdout)  # docs/images.md promises fs/ this layout
+    assert "has_journal" not in re.search(r"Filesystem features:(.*)", r.stdout).group(1)
     for name, data in FILES.items():
         r = subprocess.run(["debugfs", "-R", "cat /" + name, str(part)], capture_output=True)
         assert r.stdout == data, name
@@ -311,7 +315,7 @@ def no_leftovers(d):
     return [n for n in os.listdir(d) if n.startswith(".mkimage-")] == []
 
 
-@pytest.mark.parametrize("case", ["app", "size", "format", "tool", "exists"])
+@pytest.mark.parametrize("case", ["app", "size", "format", "tool", "exists", "cmdline"])
 def test_errors_leave_nothing(tmp_path, case):
     out = tmp_path / "out.img"
     env = None
@@ -330,6 +334,9 @@ def test_errors_leave_nothing(tmp_path, case):
         empty.mkdir()
         env = dict(os.environ, PATH=str(empty))
         want = "missing tools: qemu-img (package qemu-utils)"
+    elif case == "cmdline":
+        args += ["--cmdline", "hello it\\'s"]
+        want = "GRUB would pass its quotes"
     else:
         out.write_bytes(b"keep")
         want = "already exists"
