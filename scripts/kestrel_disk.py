@@ -2,10 +2,11 @@
 GRUB's core image, an EFI system partition and the app's files partition.
 Written into a plain file (no root, no loop devices); read back by the tests.
 
-LBA 0      protective MBR, GRUB's boot.img code in its first 440 bytes
+LBA 0      protective MBR, the BIOS loader's first stage in its first 440 bytes
 LBA 1-33   primary GPT header and 128 partition entries
-1 MiB      partition 1: BIOS boot (GRUB core.img), 1 MiB
-2 MiB      partition 2: EFI system partition, FAT32, ESP_SIZE
+1 MiB      partition 1: BIOS boot, 2 MiB: loader stage 2 and the kernel's flat image
+           (or GRUB's core.img with --bios-loader grub)
+3 MiB      partition 2: EFI system partition, FAT32, ESP_SIZE
            partition 3: files (ext4, label kestrel-files), up to the end
 last 33    backup partition entries and GPT header"""
 
@@ -17,7 +18,7 @@ import zlib
 SECTOR = 512
 MIB = 1 << 20
 BIOS_BOOT_START = 1 * MIB
-BIOS_BOOT_SIZE = 1 * MIB
+BIOS_BOOT_SIZE = 2 * MIB
 ESP_SIZE = 40 * MIB  # FAT32 needs at least 65525 clusters: 33 MiB with 512-byte clusters
 FILES_MIN = 4 * MIB
 DEFAULT_SIZE = 128 * MIB
@@ -37,6 +38,67 @@ BOOT_DRIVE_CHECK = 0x66  # a jump that grub-install turns into two NOPs for hard
 MBR_CODE = 440
 # diskboot.img (core.img's first sector) ends in a blocklist: u64 start, u16 count, u16 segment.
 DISKBOOT_BLOCKLIST = SECTOR - 12
+
+
+# Kestrel's BIOS loader (loader/bios): where mkimage patches it.
+MBR_DAP = 0x1a0  # disk address packet: u16 count at +2, u64 LBA at +8
+STAGE2_SECTORS = 8  # stage 2 takes the partition's first 4 KiB; the flat kernel follows
+STAGE2_PARAMS = 8  # "KSTRLDR1", u64 kernel LBA, u32 sectors, load address, entry, command-line length, command line
+STAGE2_MAGIC = b"KSTRLDR1"
+STAGE2_CMDLINE_MAX = 2048
+PT_LOAD = 1
+
+
+def elf_flat_image(elf):
+    """The kernel's loadable segments as one flat image from its lowest
+    physical address, bss included (zeros cost nothing in a sparse disk):
+    (image bytes, load address, entry)."""
+    if elf[:4] != b"\x7fELF" or elf[4] != 2 or elf[5] != 1:
+        raise ValueError("not a little-endian ELF64 file")
+    entry, phoff = struct.unpack_from("<QQ", elf, 0x18)
+    phentsize, phnum = struct.unpack_from("<HH", elf, 0x36)
+    segs = []
+    for i in range(phnum):
+        ptype, _, off, _, paddr, filesz, memsz, _ = struct.unpack_from("<IIQQQQQQ", elf, phoff + i * phentsize)
+        if ptype == PT_LOAD and memsz:
+            segs.append((paddr, off, filesz, memsz))
+    if not segs:
+        raise ValueError("the kernel has no loadable segment")
+    lo = min(s[0] for s in segs)
+    hi = max(s[0] + s[3] for s in segs)
+    if lo < MIB or hi > 1 << 32:
+        raise ValueError("the kernel loads at %#x-%#x, outside 1 MiB-4 GiB" % (lo, hi))
+    if not any(p <= entry < p + m for p, _, _, m in segs):
+        raise ValueError("the kernel's entry %#x is outside its segments" % entry)
+    flat = bytearray(hi - lo)
+    for paddr, off, filesz, _ in segs:
+        flat[paddr - lo:paddr - lo + filesz] = elf[off:off + filesz]
+    return bytes(flat), lo, entry
+
+
+def kestrel_bios_loader(layout, mbr_bin, stage2_bin, kernel_elf, cmdline):
+    """(MBR code, BIOS boot partition contents) for loader/bios, patched."""
+    _, _, _, first, last = layout.part(1)
+    flat, load, entry = elf_flat_image(kernel_elf)
+    sectors = (len(flat) + SECTOR - 1) // SECTOR
+    if STAGE2_SECTORS + sectors > last - first + 1:
+        raise ValueError("the kernel (%d KiB loaded) does not fit the %d KiB BIOS boot partition"
+                         % (len(flat) // 1024, BIOS_BOOT_SIZE // 1024))
+    if len(stage2_bin) > STAGE2_SECTORS * SECTOR or stage2_bin[STAGE2_PARAMS:STAGE2_PARAMS + 8] != STAGE2_MAGIC:
+        raise ValueError("loader stage 2 is not what this layout expects")
+    if len(mbr_bin) > MBR_CODE or mbr_bin[MBR_DAP:MBR_DAP + 2] != b"\x10\x00":
+        raise ValueError("loader stage 1 is not what this layout expects")
+    raw = cmdline.encode() + b"\0"
+    if len(raw) > STAGE2_CMDLINE_MAX:
+        raise ValueError("the command line is longer than %d bytes" % (STAGE2_CMDLINE_MAX - 1))
+    mbr = bytearray(mbr_bin)
+    struct.pack_into("<H", mbr, MBR_DAP + 2, STAGE2_SECTORS)
+    struct.pack_into("<Q", mbr, MBR_DAP + 8, first)
+    stage2 = bytearray(stage2_bin.ljust(STAGE2_SECTORS * SECTOR, b"\0"))
+    struct.pack_into("<QIIII", stage2, STAGE2_PARAMS + 8, first + STAGE2_SECTORS, sectors, load, entry, len(raw))
+    p = STAGE2_PARAMS + 8 + 24
+    stage2[p:p + len(raw)] = raw
+    return bytes(mbr), bytes(stage2) + flat
 
 
 def layout_overhead():
@@ -130,12 +192,18 @@ def copy_sparse(dst, src_path, offset):
             pos += len(chunk)
 
 
-def assemble(path, layout, esp_path, files_path, boot_img=None, core_img=None):
+def assemble(path, layout, esp_path, files_path, boot_img=None, core_img=None, bios_part=None):
+    """boot_img and core_img: GRUB's; or boot_img (our stage 1, patched) and
+    bios_part (stage 2 and the kernel) from kestrel_bios_loader()."""
     entries = gpt_entries(layout)
     with open(path, "wb") as f:
         f.truncate(layout.size)
         mbr = protective_mbr(layout, boot_img)
-        if boot_img and core_img:
+        if bios_part:
+            _, _, _, first, _ = layout.part(1)
+            f.seek(first * SECTOR)
+            f.write(bios_part)
+        elif boot_img and core_img:
             _, _, _, first, last = layout.part(1)
             if len(core_img) > (last - first + 1) * SECTOR:
                 raise ValueError("GRUB core.img (%d bytes) does not fit the BIOS boot partition" % len(core_img))
