@@ -24,6 +24,7 @@ from conftest import ROOT, app_kernel
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import kestrel_disk as kd  # noqa: E402
+import kestrel_qemu as kq  # noqa: E402
 
 MKIMAGE = os.path.join(ROOT, "scripts", "mkimage")
 OVMF = "/usr/share/ovmf/OVMF.fd"
@@ -378,3 +379,21 @@ def test_errors_leave_nothing(tmp_path, case):
     else:
         assert not out.exists()
     assert no_leftovers(tmp_path)
+
+
+def test_bios_loader_reports_failure(built, tmp_path):
+    """A stage 2 pointed past the end of the disk says so on COM1 and halts
+    (it does not jump into garbage)."""
+    raw = tmp_path / "bad.raw"
+    shutil.copy(built["raw"][0], raw)
+    hdr, parts = kd.read_gpt(str(raw))
+    first = [p for p in parts if p["index"] == 1][0]["first"]
+    with open(raw, "r+b") as f:
+        f.seek(first * 512 + kd.STAGE2_PARAMS + 8)
+        f.write(struct.pack("<Q", hdr["size_sectors"] + 1000))
+    cmd = kq.qemu_command("q35", None, memory="128M",
+                          extra=["-drive", "file=%s,format=raw,if=none,id=d0" % raw] +
+                          CONTROLLERS["virtio-blk-modern"][0])
+    b = kq.boot(cmd, timeout=8)
+    assert "kestrel loader: disk read failed" in b.output, b.output[-2000:]
+    assert "Hello from Kestrel" not in b.output and "kestrel:" not in b.output
