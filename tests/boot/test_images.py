@@ -397,3 +397,31 @@ def test_bios_loader_reports_failure(built, tmp_path):
     b = kq.boot(cmd, timeout=8)
     assert "kestrel loader: disk read failed" in b.output, b.output[-2000:]
     assert "Hello from Kestrel" not in b.output and "kestrel:" not in b.output
+
+
+def test_firmware_bios_only(boot, tmp_path):
+    """--firmware bios: no GRUB at all, the OVA declares BIOS firmware, EC2
+    registers legacy-bios, and the disk boots under SeaBIOS."""
+    raw = tmp_path / "bios.raw"
+    r = mkimage("--app", "hello", "--cmdline", "hello bios-only", "--firmware", "bios", "--size", "64M",
+                "--format", "raw", "-o", str(raw))
+    assert r.returncode == 0, r.stderr
+    assert "GRUB" not in r.stderr
+    esp = [p for p in kd.read_gpt(str(raw))[1] if p["index"] == 2][0]
+    listing = subprocess.run(["mdir", "-b", "-i", "%s@@%d" % (raw, esp["first"] * 512), "::/EFI/BOOT"],
+                             capture_output=True, text=True)
+    assert "BOOTX64.EFI" not in listing.stdout
+    b = boot("", app=None, preset="pc", memory="128M", timeout=120, expect_status=0,
+             extra=["-drive", "file=%s,format=raw,if=none,id=d0,snapshot=on" % raw] +
+             CONTROLLERS["virtio-blk-legacy"][0])
+    assert "arg 1: bios-only" in b.output
+    ova = tmp_path / "bios.ova"
+    r = mkimage("--app", "hello", "--firmware", "bios", "--size", "64M", "--format", "ova-vmware", "-o", str(ova))
+    assert r.returncode == 0, r.stderr
+    with tarfile.open(ova) as t:
+        ovf = t.extractfile(t.getnames()[0]).read().decode()
+    assert 'vmw:key="firmware" vmw:value="bios"' in ovf
+    ec2 = tmp_path / "ec2"
+    r = mkimage("--app", "hello", "--firmware", "bios", "--format", "ec2", "-o", str(ec2))
+    assert r.returncode == 0, r.stderr
+    assert "--boot-mode legacy-bios" in r.stdout
