@@ -1,6 +1,7 @@
 /* kmain: the boot line, one stage after another, each consuming the last
  * one's result: boot_info, console, command line, memory, cpu/irq, platform,
  * clock, scheduler, then the app. */
+#include <stdio.h>
 #include <string.h>
 #include "app.h"
 #include "arch/x86.h"
@@ -55,13 +56,12 @@ const struct kernel_options *kernel_options(void) { return &opts; }
 /* The platform's bus probes, then driver binding. */
 static void probe_buses(const struct platform *plat)
 {
-    unsigned b = plat->buses;
+    unsigned b = platform_bus_plan(plat->buses, machine.n_ecam > 0, opts.nopci, xen_present());
     /* Xen HVM: PV devices first, so that the emulated copies of the same
      * disks and NICs are unplugged before PCI could bind them. */
-    if ((b & BUS_PROBE_XENBUS) && xen_present())
+    if (b & BUS_PROBE_XENBUS)
         xenbus_probe();
-    int pci = (b & BUS_PROBE_PCI) || ((b & BUS_PROBE_PCI_IF_ECAM) && machine.n_ecam);
-    if (pci && !opts.nopci) {
+    if (b & BUS_PROBE_PCI) {
         pci_probe();
         bootchart_mark("pci");
     }
@@ -157,6 +157,41 @@ static const char *proto_name(enum boot_proto p)
     }
 }
 
+static char cmdline_ext_buf[BOOT_CMDLINE_MAX];
+static struct kernel_options ext_opts;
+
+static void default_app(struct kernel_options *o)
+{
+    if (o->argc != 0)
+        return;
+    default_argv[0] = (char *)kestrel_app_name;
+    o->argv[0] = default_argv[0];
+    o->argv[1] = NULL;
+    o->argc = 1;
+}
+
+int kernel_cmdline_append(const char *text)
+{
+    char line[BOOT_CMDLINE_MAX];
+    int n = snprintf(line, sizeof(line), "%s%s%s", bi.cmdline, bi.cmdline[0] ? " " : "", text);
+    if (n < 0 || (size_t)n >= sizeof(line)) {
+        pr_warn("cmdline: \"%s\" does not fit after the boot command line, ignored\n", text);
+        return -1;
+    }
+    memcpy(cmdline_ext_buf, line, sizeof(line));
+    memset(&ext_opts, 0, sizeof(ext_opts));
+    if (cmdline_parse(&ext_opts, cmdline_ext_buf) < 0) {
+        pr_warn("cmdline: with \"%s\" appended: %s; ignored\n", text, ext_opts.error);
+        return -1;
+    }
+    default_app(&ext_opts);
+    opts = ext_opts;
+    if (opts.verbose)
+        console_set_level(LOG_DEBUG);
+    pr_info("cmdline: now \"%s\"\n", line);
+    return 0;
+}
+
 static void parse_cmdline(void)
 {
     strlcpy(cmdline_buf, bi.cmdline, sizeof(cmdline_buf));
@@ -235,7 +270,15 @@ static const struct platform_signals *collect_signals(void)
     strlcpy(signals.smbios_product, machine.sys_product, sizeof(signals.smbios_product));
     strlcpy(signals.bios_version, machine.bios_version, sizeof(signals.bios_version));
     signals.ecam = machine.n_ecam > 0;
+    strlcpy(signals.bios_vendor, machine.bios_vendor, sizeof(signals.bios_vendor));
+    memcpy(signals.sys_uuid, machine.uuid, sizeof(signals.sys_uuid));
+    signals.sys_uuid_valid = machine.uuid_valid;
+    /* Bus 0's ids name cloud devices (ENA, gVNIC); read only where firmware
+     * describes a PCI host, so nothing is probed that is absent. */
+    if (!opts.nopci && (machine.n_ecam || (machine.fadt && !machine.hw_reduced)))
+        signals.n_pci_ids = pci_peek_ids(signals.pci_ids, PLATFORM_MAX_PCI_IDS);
     signals.acpi_hw_reduced = machine.hw_reduced;
+    platform_probe_signals(&signals);
     pr_debug("platform: cpuid '%s' at %#x, fw_cfg %d, mmio %u, acpi %d (oem '%s'), smbios %d ('%s' / '%s')\n",
              signals.hv_signature, signals.hv_base, signals.qemu_fw_cfg, signals.mmio_devices, signals.acpi,
              signals.acpi_oem, signals.smbios, signals.smbios_vendor, signals.smbios_product);
@@ -277,12 +320,7 @@ void kmain(uint32_t proto, uint32_t info)
     pr_debug("kestrel: booted by %s, command line \"%s\"\n", proto_name(bi.proto), bi.cmdline);
     if (bi.warnings)
         pr_warn("boot: %u boot-information entries were dropped or clipped\n", bi.warnings);
-    if (opts.argc == 0) {
-        default_argv[0] = (char *)kestrel_app_name;
-        opts.argv[0] = default_argv[0];
-        opts.argv[1] = NULL;
-        opts.argc = 1;
-    }
+    default_app(&opts);
 
     memory_init(&bi);
     malloc_init();
