@@ -178,8 +178,8 @@ def test_grub_bios_loader(boot, tmp_path):
 
 
 def test_raw_layout(built, tmp_path):
-    """GPT, protective MBR and GRUB as firmware and GRUB read them; the ESP's
-    files; the files partition's ext4 and contents."""
+    """GPT and protective MBR as firmware reads them, the BIOS loader's
+    patched sectors, the ESP's files, the files partition's ext4 and contents."""
     raw = str(built["raw"][0])
     hdr, parts = kd.read_gpt(raw)
     assert hdr["size_sectors"] * 512 == 96 << 20
@@ -187,6 +187,13 @@ def test_raw_layout(built, tmp_path):
     assert hdr["backup"][:8] == b"EFI PART"
     mbr = hdr["mbr"]
     assert mbr[510:512] == b"\x55\xaa" and mbr[450] == 0xEE
+    types = {p["index"]: (p["type"], p["name"]) for p in parts}
+    assert types[1][0] == uuid.UUID("21686148-6449-6e6f-744e-656564454649")
+    assert types[2][0] == uuid.UUID("c12a7328-f81f-11d2-ba4b-00a0c93ec93b")
+    assert types[3] == (uuid.UUID("0fc63daf-8483-4772-8e79-3d69d8477de4"), "kestrel-files")
+    for p in parts:
+        assert hdr["first_usable"] <= p["first"] <= p["last"] <= hdr["last_usable"]
+        assert p["first"] % 2048 == 0
     # BIOS: our stage 1 in the MBR reads stage 2 from partition 1, which
     # carries the command line and is followed by the kernel's loadable image.
     with open(os.path.join(ROOT, "build", "loader", "mbr.bin"), "rb") as f:
