@@ -361,7 +361,7 @@ def no_leftovers(d):
     return [n for n in os.listdir(d) if n.startswith(".mkimage-")] == []
 
 
-@pytest.mark.parametrize("case", ["app", "size", "format", "tool", "exists", "cmdline"])
+@pytest.mark.parametrize("case", ["app", "size", "format", "tool", "exists", "cmdline", "vbox-uefi"])
 def test_errors_leave_nothing(tmp_path, case):
     out = tmp_path / "out.img"
     env = None
@@ -380,6 +380,9 @@ def test_errors_leave_nothing(tmp_path, case):
         empty.mkdir()
         env = dict(os.environ, PATH=str(empty))
         want = "missing tools: qemu-img (package qemu-utils)"
+    elif case == "vbox-uefi":
+        args = ["--format", "ova-virtualbox", "--firmware", "uefi", "-o", str(out)]
+        want = "ova-virtualbox declares BIOS firmware"
     elif case == "cmdline":
         args += ["--cmdline", "hello it\\'s"]
         want = "GRUB would pass its quotes"
@@ -441,3 +444,22 @@ def test_firmware_bios_only(boot, tmp_path):
     r = mkimage("--app", "hello", "--firmware", "bios", "--format", "ec2", "-o", str(ec2))
     assert r.returncode == 0, r.stderr
     assert "--boot-mode legacy-bios" in r.stdout
+
+
+def test_firmware_uefi_only(boot, tmp_path):
+    """--firmware uefi: no boot code in the MBR, nothing in the BIOS boot
+    partition, GRUB on the ESP, and the disk boots under OVMF."""
+    raw = tmp_path / "uefi.raw"
+    r = mkimage("--app", "hello", "--cmdline", "hello uefi-only", "--firmware", "uefi", "--size", "64M",
+                "--format", "raw", "-o", str(raw))
+    assert r.returncode == 0, r.stderr
+    hdr, parts = kd.read_gpt(str(raw))
+    assert hdr["mbr"][:kd.MBR_CODE] == bytes(kd.MBR_CODE)
+    bios = [p for p in parts if p["index"] == 1][0]
+    with open(raw, "rb") as f:
+        f.seek(bios["first"] * 512)
+        assert f.read(4096) == bytes(4096)
+    b = boot("", app=None, preset="q35", memory="128M", timeout=120, expect_status=0,
+             extra=["-bios", OVMF, "-drive", "file=%s,format=raw,if=none,id=d0,snapshot=on" % raw] +
+             CONTROLLERS["virtio-blk-modern"][0])
+    assert "arg 1: uefi-only" in b.output and "boot: UEFI" in b.output
