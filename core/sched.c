@@ -158,6 +158,54 @@ void sched_wait_locked(struct waitq *wq)
     switch_locked();
 }
 
+static bool q_remove(struct waitq *q, struct thread *t)
+{
+    struct thread *prev = NULL;
+    for (struct thread *i = q->head; i; prev = i, i = i->next) {
+        if (i != t)
+            continue;
+        if (prev)
+            prev->next = t->next;
+        else
+            q->head = t->next;
+        if (q->tail == t)
+            q->tail = prev;
+        t->next = NULL;
+        return true;
+    }
+    return false;
+}
+
+/* A timer callback may run just after the waiter was woken and its timer
+ * cancelled (the timer lock is dropped before callbacks run): it then finds
+ * the thread no longer on timed_wq, or at worst ends a later timed wait
+ * early, which callers treat as a time-out and retry. */
+static void wait_deadline(struct timer *tm, void *arg)
+{
+    (void)tm;
+    struct thread *t = arg;
+    uint64_t flags = sched_lock();
+    if (t->state == THREAD_BLOCKED && t->timed_wq && q_remove(t->timed_wq, t)) {
+        t->timed_out = true;
+        make_runnable_locked(t);
+    }
+    sched_unlock(flags);
+}
+
+bool sched_wait_deadline_locked(struct waitq *wq, uint64_t deadline_ns)
+{
+    struct thread *cur = this_cpu()->current;
+    cur->timed_wq = wq;
+    cur->timed_out = false;
+    cur->sleep_timer.fn = wait_deadline;
+    cur->sleep_timer.arg = cur;
+    timer_arm(&cur->sleep_timer, deadline_ns);
+    sched_wait_locked(wq);
+    cur->timed_wq = NULL;
+    timer_cancel(&cur->sleep_timer);
+    return cur->timed_out;
+}
+
 bool sched_wake_one_locked(struct waitq *wq)
 {
     struct thread *t = q_pop(wq);
