@@ -10,6 +10,15 @@ FUZZCC := clang
 # Debian's python3 carries python3-pytest (a pyenv python3 may come first in PATH).
 PYTHON := $(firstword $(wildcard /usr/bin/python3) python3)
 
+# Quiet by default: one short line per step; `make V=1` prints the full commands.
+ifeq ($(V),1)
+Q :=
+quiet = @true
+else
+Q := @
+quiet = @printf '  %-6s %s\n'
+endif
+
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-strict-aliasing \
 	-fno-delete-null-pointer-checks \
@@ -28,6 +37,7 @@ FUZZ_SECONDS ?= 20
 # Drivers are listed by folder; a build may leave folders out to get smaller.
 DRIVER_DIRS := drivers/misc drivers/clock drivers/acpi drivers/firmware drivers/pci drivers/virtio drivers/scsi \
 	drivers/xen
+DRIVER_DIRS += drivers/nvme
 KSRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.c core/*.c lib/*.c platforms/*.c) \
 	$(foreach d,$(DRIVER_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KSRCS)))
@@ -66,28 +76,33 @@ kernel: $(BUILD)/kestrel.elf
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+	$(quiet) CC $<
+	$(Q)$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/%.o: %.S
 	@mkdir -p $(@D)
-	$(CC) $(KASFLAGS) -MMD -MP -c $< -o $@
+	$(quiet) AS $<
+	$(Q)$(CC) $(KASFLAGS) -MMD -MP -c $< -o $@
 
 define app_rules
 $(1)_OBJS := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard apps/$(1)/*.c)) $(BUILD)/obj/apps/$(1)/app_name.o
 $(BUILD)/obj/apps/$(1)/app_name.c:
 	@mkdir -p $$(@D)
-	echo 'const char kestrel_app_name[] = "$(1)";' > $$@
+	$(Q)echo 'const char kestrel_app_name[] = "$(1)";' > $$@
 $(BUILD)/obj/apps/$(1)/app_name.o: $(BUILD)/obj/apps/$(1)/app_name.c
-	$$(CC) $$(KCFLAGS) -c $$< -o $$@
+	$$(quiet) CC $$<
+	$(Q)$$(CC) $$(KCFLAGS) -c $$< -o $$@
 $(BUILD)/app-$(1).elf: $$(KOBJS) $$($(1)_OBJS) arch/x86_64/kernel.ld
-	$$(CC) $$(KLDFLAGS) -o $$@ $$(KOBJS) $$($(1)_OBJS)
+	$$(quiet) LD $$@
+	$(Q)$$(CC) $$(KLDFLAGS) -o $$@ $$(KOBJS) $$($(1)_OBJS)
 endef
 $(foreach a,$(APPS),$(eval $(call app_rules,$(a))))
 $(foreach a,$(APPS),$($(a)_OBJS)): | $(LWIP_STAMP)
 
 $(BUILD)/kestrel.elf: $(BUILD)/app-$(APP).elf
-	cp $< $@
-	strip -o $(BUILD)/kestrel-stripped.elf $@
+	$(quiet) STRIP $@
+	$(Q)cp $< $@
+	$(Q)strip -o $(BUILD)/kestrel-stripped.elf $@
 
 apps: $(foreach a,$(APPS),$(BUILD)/app-$(a).elf)
 
@@ -105,7 +120,8 @@ UNIT_BINS := $(addprefix $(BUILD)/host/unit/,$(UNIT_TESTS))
 .SECONDEXPANSION:
 $(BUILD)/host/unit/%: $$($$*_SRCS) tests/unit/host_shim.c tests/unit/check.h
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) -o $@ $($*_SRCS) tests/unit/host_shim.c
+	$(quiet) HOSTCC $@
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $($*_SRCS) tests/unit/host_shim.c
 
 check-unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do $$t; done
@@ -117,7 +133,8 @@ FUZZ_BINS := $(addprefix $(BUILD)/host/fuzz/,$(FUZZ_TARGETS))
 
 $(BUILD)/host/fuzz/%: $$(fuzz_$$*_SRCS) tests/unit/host_shim.c
 	@mkdir -p $(@D)
-	$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $(fuzz_$*_SRCS) tests/unit/host_shim.c
+	$(quiet) FUZZCC $@
+	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $(fuzz_$*_SRCS) tests/unit/host_shim.c
 
 check-fuzz: $(FUZZ_BINS)
 	@set -e; for t in $(FUZZ_TARGETS); do \

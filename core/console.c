@@ -25,28 +25,41 @@ void console_register(const struct console_dev *dev)
 void console_set_level(int level) { max_level = level; }
 void console_panic_mode(void) { panic_mode = 1; }
 
-void console_write(const char *s, size_t n)
+static void write_all(void *ctx, const char *s, size_t n)
 {
-    uint64_t flags = 0;
-    if (!panic_mode)
-        flags = spin_lock_irqsave(&lock);
+    (void)ctx;
     for (unsigned i = 0; i < nconsoles; i++)
         consoles[i]->write(s, n);
+}
+
+static uint64_t console_lock(void)
+{
+    return panic_mode ? 0 : spin_lock_irqsave(&lock);
+}
+
+static void console_unlock(uint64_t flags)
+{
     if (!panic_mode)
         spin_unlock_irqrestore(&lock, flags);
 }
 
+void console_write(const char *s, size_t n)
+{
+    uint64_t flags = console_lock();
+    write_all(NULL, s, n);
+    console_unlock(flags);
+}
+
+/* Formats straight to the consoles in chunks, under the lock for the whole
+ * message: output of any length comes out whole and uninterleaved. */
 static int vprint(const char *prefix, const char *fmt, va_list ap)
 {
-    char buf[512];
+    uint64_t flags = console_lock();
     size_t p = strlen(prefix);
-    memcpy(buf, prefix, p);
-    int n = fmt_vsnprintf(buf + p, sizeof(buf) - p, fmt, ap);
-    size_t len = p + (n < 0 ? 0 : (size_t)n);
-    if (len >= sizeof(buf))
-        len = sizeof(buf) - 1;
-    console_write(buf, len);
-    return (int)len;
+    write_all(NULL, prefix, p);
+    int n = fmt_vcbprintf(write_all, NULL, fmt, ap);
+    console_unlock(flags);
+    return (int)p + n;
 }
 
 static const char *const level_prefix[] = { "error: ", "warning: ", "", "debug: " };

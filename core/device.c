@@ -29,6 +29,8 @@ static int matches(const struct driver *drv, const struct device *d)
     if (d->bus == BUS_MMIO)
         return drv->mmio_virtio;
     for (const struct pci_id *id = drv->pci_ids; id && id->vendor; id++) {
+        if (id->vendor == PCI_ID_CLASS && id->device == (d->pci.class_code << 8 | d->pci.subclass))
+            return 1;
         if (id->vendor == d->pci.vendor && (id->device == 0xffff || id->device == d->pci.device))
             return 1;
     }

@@ -57,13 +57,12 @@ const struct kernel_options *kernel_options(void) { return &opts; }
 /* The platform's bus probes, then driver binding. */
 static void probe_buses(const struct platform *plat)
 {
-    unsigned b = plat->buses;
+    unsigned b = platform_bus_plan(plat->buses, machine.n_ecam > 0, opts.nopci, xen_present());
     /* Xen HVM: PV devices first, so that the emulated copies of the same
      * disks and NICs are unplugged before PCI could bind them. */
-    if ((b & BUS_PROBE_XENBUS) && xen_present())
+    if (b & BUS_PROBE_XENBUS)
         xenbus_probe();
-    int pci = (b & BUS_PROBE_PCI) || ((b & BUS_PROBE_PCI_IF_ECAM) && machine.n_ecam);
-    if (pci && !opts.nopci) {
+    if (b & BUS_PROBE_PCI) {
         pci_probe();
         bootchart_mark("pci");
     }
@@ -225,6 +224,13 @@ static const struct platform_signals *collect_signals(void)
     strlcpy(signals.smbios_product, machine.sys_product, sizeof(signals.smbios_product));
     strlcpy(signals.bios_version, machine.bios_version, sizeof(signals.bios_version));
     signals.ecam = machine.n_ecam > 0;
+    strlcpy(signals.bios_vendor, machine.bios_vendor, sizeof(signals.bios_vendor));
+    memcpy(signals.sys_uuid, machine.uuid, sizeof(signals.sys_uuid));
+    signals.sys_uuid_valid = machine.uuid_valid;
+    /* Bus 0's ids name cloud devices (ENA, gVNIC); read only where firmware
+     * describes a PCI host, so nothing is probed that is absent. */
+    if (!opts.nopci && (machine.n_ecam || (machine.fadt && !machine.hw_reduced)))
+        signals.n_pci_ids = pci_peek_ids(signals.pci_ids, PLATFORM_MAX_PCI_IDS);
     signals.acpi_hw_reduced = machine.hw_reduced;
     pr_debug("platform: cpuid '%s' at %#x, fw_cfg %d, mmio %u, acpi %d (oem '%s'), smbios %d ('%s' / '%s')\n",
              signals.hv_signature, signals.hv_base, signals.qemu_fw_cfg, signals.mmio_devices, signals.acpi,

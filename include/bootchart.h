@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 void bootchart_mark(const char *phase);
+/* A mark in CPU cpu's own lane (its bring-up), from any CPU. */
+void bootchart_mark_cpu(unsigned cpu, const char *phase);
 void bootchart_print(void);
 /* Milliseconds from kernel entry to now, for boot lines. */
 uint64_t bootchart_elapsed_us(void);

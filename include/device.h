@@ -49,6 +49,9 @@ struct device {
 struct pci_id {
     uint16_t vendor, device; /* 0xffff matches any device */
 };
+/* A pci_id with this vendor (no vendor has it) matches any function whose
+ * class << 8 | subclass equals its device field. */
+#define PCI_ID_CLASS 0xffff
 
 struct driver {
     const char *name;
@@ -71,6 +74,9 @@ void devices_bind(void);
 
 /* Bus probes (drivers/pci, drivers/virtio/mmio_probe.c). */
 int pci_probe(void);
+/* vendor << 16 | device of each function on PCI bus 0, for platform
+ * detection (no BARs sized, nothing added); returns how many. */
+unsigned pci_peek_ids(uint32_t *ids, unsigned max);
 int mmio_probe_cmdline(void);
 int mmio_probe_acpi(void);
 

@@ -10,4 +10,9 @@
  * hh h l ll z t j length modifiers. No floating point. */
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
+/* The same formatting handed to sink in chunks as it is produced, so output
+ * of any length is whole; returns the length of the output. */
+typedef void (*fmt_sink)(void *ctx, const char *s, size_t n);
+int fmt_vcbprintf(fmt_sink sink, void *ctx, const char *fmt, va_list ap);
+
 #endif

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include "boot_info.h"
 
+#define PLATFORM_MAX_PCI_IDS 32
+
 /* What detection looks at: gathered once (CPUID, boot protocol, firmware
  * facts), then scored by every descriptor. Strings are "" when absent. */
 struct platform_signals {
@@ -24,6 +26,13 @@ struct platform_signals {
     bool acpi_hw_reduced;    /* FADT says hardware-reduced (microvm, Firecracker) */
     unsigned mmio_devices;   /* virtio-mmio devices from the command line or DSDT */
     bool qemu_fw_cfg;        /* QEMU's fw_cfg answers "QEMU" at port 0x510 */
+    char bios_vendor[48];    /* type 0 vendor ("Google" on GCE) */
+    uint8_t sys_uuid[16];    /* type 1 UUID as stored (Nitro: "ec2..." in either byte order) */
+    bool sys_uuid_valid;
+    /* vendor << 16 | device of the functions on PCI bus 0, looked at only
+     * when firmware says the machine has PCI (ENA, gVNIC, Amazon NVMe). */
+    uint32_t pci_ids[PLATFORM_MAX_PCI_IDS];
+    unsigned n_pci_ids;
 };
 
 /* Common hypervisor signatures. */
@@ -46,6 +55,9 @@ struct detect_result {
 };
 void detect_add(struct detect_result *r, int points, const char *signal);
 int str_has(const char *haystack, const char *needle);
+
+/* The first PCI id on bus 0 with this vendor (and device, 0xffff any), or 0. */
+uint32_t signals_pci_id(const struct platform_signals *s, uint16_t vendor, uint16_t device);
 
 void hypervisor_detect(struct platform_signals *s);
 /* The CPUID leaf base of the hypervisor with this signature, or 0. */
@@ -71,6 +83,11 @@ struct platform {
 #define BUS_PROBE_MMIO_ACPI 0x8
 #define BUS_PROBE_XENBUS 0x10
 #define BUS_PROBE_PC (BUS_PROBE_PCI | BUS_PROBE_MMIO_ACPI)
+
+/* Pure: the probes that run for a descriptor's buses on this machine
+ * (BUS_PROBE_PCI_IF_ECAM resolved to BUS_PROBE_PCI or nothing; --nopci
+ * drops PCI; xenbus only when Xen answered). */
+unsigned platform_bus_plan(unsigned buses, bool ecam, bool nopci, bool xen);
 
 /* The table holds pointers: gcc may pad structs to 32 bytes, pointers never.
  * Host tests get a global pointer per descriptor instead of the section. */

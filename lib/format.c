@@ -3,16 +3,25 @@
 #include <string.h>
 #include "format.h"
 
+/* Output goes into buf; with a sink, buf is a chunk handed to the sink each
+ * time it fills, so output of any length comes out whole. */
 struct out {
     char *buf;
     size_t size;
-    size_t len;
+    size_t pos;  /* bytes in buf */
+    size_t len;  /* bytes produced in all */
+    fmt_sink sink;
+    void *ctx;
 };
 
 static void put(struct out *o, char c)
 {
-    if (o->len + 1 < o->size)
-        o->buf[o->len] = c;
+    if (o->sink && o->pos == o->size) {
+        o->sink(o->ctx, o->buf, o->pos);
+        o->pos = 0;
+    }
+    if (o->sink || o->pos + 1 < o->size)
+        o->buf[o->pos++] = c;
     o->len++;
 }
 
@@ -227,19 +236,18 @@ static void convert(struct out *o, char c, int len, struct spec *sp, va_list *ap
     }
 }
 
-int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
+static void format(struct out *o, const char *fmt, va_list ap_in)
 {
-    struct out o = { buf, size, 0 };
     va_list ap;
     va_copy(ap, ap_in);
     while (*fmt) {
         if (*fmt != '%') {
-            put(&o, *fmt++);
+            put(o, *fmt++);
             continue;
         }
         fmt++;
         if (*fmt == '%') {
-            put(&o, *fmt++);
+            put(o, *fmt++);
             continue;
         }
         struct spec sp;
@@ -249,10 +257,26 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
         char c = *fmt;
         if (c)
             fmt++;
-        convert(&o, c, len, &sp, &ap);
+        convert(o, c, len, &sp, &ap);
     }
     va_end(ap);
+}
+
+int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+    struct out o = { buf, size, 0, 0, NULL, NULL };
+    format(&o, fmt, ap);
     if (size)
-        buf[o.len < size ? o.len : size - 1] = 0;
+        buf[o.pos] = 0;
+    return (int)o.len;
+}
+
+int fmt_vcbprintf(fmt_sink sink, void *ctx, const char *fmt, va_list ap)
+{
+    char chunk[128];
+    struct out o = { chunk, sizeof(chunk), 0, 0, sink, ctx };
+    format(&o, fmt, ap);
+    if (o.pos)
+        sink(ctx, chunk, o.pos);
     return (int)o.len;
 }

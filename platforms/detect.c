@@ -47,3 +47,23 @@ const struct platform *platform_best(const struct platform *const *list, size_t 
     }
     return best;
 }
+
+uint32_t signals_pci_id(const struct platform_signals *s, uint16_t vendor, uint16_t device)
+{
+    for (unsigned i = 0; i < s->n_pci_ids && i < PLATFORM_MAX_PCI_IDS; i++) {
+        uint32_t id = s->pci_ids[i];
+        if (id >> 16 == vendor && (device == 0xffff || (id & 0xffff) == device))
+            return id;
+    }
+    return 0;
+}
+
+unsigned platform_bus_plan(unsigned buses, bool ecam, bool nopci, bool xen)
+{
+    unsigned plan = buses & (BUS_PROBE_MMIO_CMDLINE | BUS_PROBE_MMIO_ACPI);
+    if ((buses & BUS_PROBE_XENBUS) && xen)
+        plan |= BUS_PROBE_XENBUS;
+    if (((buses & BUS_PROBE_PCI) || ((buses & BUS_PROBE_PCI_IF_ECAM) && ecam)) && !nopci)
+        plan |= BUS_PROBE_PCI;
+    return plan;
+}

@@ -1,6 +1,8 @@
 /* firecracker: AWS Firecracker: KVM, virtio-mmio from the command line,
  * ACPI tables with OEM id FIRECK (recent versions) or an MP table, and the
- * i8042 reset line as its way to end the VM. No fw_cfg, no SMBIOS. */
+ * i8042 reset line as its way to end the VM. No fw_cfg, no SMBIOS. Recent
+ * releases can put the virtio devices on PCI instead, with an ECAM window
+ * in MCFG: PCI is probed exactly when firmware lists one. */
 #include <string.h>
 #include "platform.h"
 #include "power.h"
@@ -23,5 +25,5 @@ PLATFORM(firecracker) = {
     .clock_preference = clocks,
     .power_off = power_off_firecracker,
     .reboot = power_reboot_pc,
-    .buses = BUS_PROBE_MMIO_CMDLINE | BUS_PROBE_MMIO_ACPI,
+    .buses = BUS_PROBE_PCI_IF_ECAM | BUS_PROBE_MMIO_CMDLINE | BUS_PROBE_MMIO_ACPI,
 };

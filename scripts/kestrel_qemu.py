@@ -21,6 +21,17 @@ PRESETS = {
                "extra": ["-smbios", "type=1,manufacturer=VMware,, Inc.,product=VMware Virtual Platform"]},
     "virtualbox": {"machine": "pc", "virtio": "pci-legacy",
                    "extra": ["-smbios", "type=1,manufacturer=innotek GmbH,product=VirtualBox"]},
+    # The clouds as their guests see them (platform-facts.md 4-5): SMBIOS strings,
+    # a Nitro-style UUID, and the disk kind (NVMe; virtio-scsi PersistentDisk).
+    # No ENA or gVNIC exists in QEMU: --nic gives virtio-net.
+    "ec2": {"machine": "q35", "virtio": "pci-modern", "disk": "nvme",
+            "extra": ["-smbios", "type=0,vendor=Amazon EC2,version=1.0,date=10/16/2017",
+                      "-smbios", "type=1,manufacturer=Amazon EC2,product=m5.large",
+                      "-uuid", "ec2e1f3a-9b4c-4d2e-8f10-123456789abc"]},
+    "gce": {"machine": "q35", "virtio": "pci-modern", "disk": "virtio-scsi",
+            "disk_opts": ",vendor=Google,product=PersistentDisk",
+            "extra": ["-smbios", "type=0,vendor=Google,version=Google,date=01/01/2011",
+                      "-smbios", "type=1,manufacturer=Google,product=Google Compute Engine"]},
 }
 
 # isa-debug-exit turns the status the kernel writes into (status << 1) | 1.
@@ -42,8 +53,19 @@ def qemu_command(preset, kernel, cmdline="", memory="64M", smp=1, disks=(), icou
     if kernel:  # None: firmware boots from a disk or CD given in extra
         cmd += ["-kernel", kernel, "-append", cmdline]
     cmd += ["-accel", "tcg"] if not icount else ["-accel", "tcg", "-icount", "shift=0"]
+    disk_kind = p.get("disk", "virtio-blk")
+    if disks and disk_kind == "nvme":
+        cmd += ["-device", "nvme,id=nvme0,serial=kestrel-nvme0"]
+    if disks and disk_kind == "virtio-scsi":
+        cmd += ["-device", "virtio-scsi-pci,disable-legacy=on,id=scsi0"]
     for i, disk in enumerate(disks):
         cmd += ["-drive", "file=%s,if=none,id=disk%d,format=raw" % (disk, i)]
+        if disk_kind == "nvme":
+            cmd += ["-device", "nvme-ns,drive=disk%d,bus=nvme0,nsid=%d" % (i, i + 1)]
+            continue
+        if disk_kind == "virtio-scsi":
+            cmd += ["-device", "scsi-hd,drive=disk%d,bus=scsi0.0,scsi-id=%d%s" % (i, i, p.get("disk_opts", ""))]
+            continue
         dev = {"mmio": "virtio-blk-device",
                "pci-legacy": "virtio-blk-pci,disable-modern=on",
                "pci-modern": "virtio-blk-pci,disable-legacy=on"}[p["virtio"]]

@@ -2,6 +2,7 @@
  * through the real-mode trampoline; a CPU that does not come up in time is
  * reported and skipped. Also the IPIs the scheduler and panic use. */
 #include <string.h>
+#include "bootchart.h"
 #include "arch/x86.h"
 #include "clock.h"
 #include "cpu.h"
@@ -50,6 +51,7 @@ void smp_stop_others(void)
 
 void ap_entry(struct cpu *c)
 {
+    bootchart_mark_cpu(c->id, "ap entry");
     cpu_init_tables(c);
     lapic_init();
     if (event_timer_current()->cpu_init)
@@ -58,6 +60,7 @@ void ap_entry(struct cpu *c)
     c->apic_id = lapic_id();
     if (sched_init_ap() < 0)
         panic("cpu %u: no memory for its idle thread", c->id);
+    bootchart_mark_cpu(c->id, "online");
     __atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
     irq_enable();
     sched_idle_loop();
@@ -94,6 +97,7 @@ static bool start_cpu(struct cpu *c, uint64_t stack_top)
     p->stack = stack_top;
     p->cpu = (uint64_t)(uintptr_t)c;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    bootchart_mark_cpu(c->id, "startup ipi");
     /* Virtual CPUs need none of the 10 ms/200 us pauses real hardware did;
      * the second SIPI is only sent if the first one was not enough. */
     lapic_send_icr(c->apic_id, ICR_INIT);

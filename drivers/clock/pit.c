@@ -4,6 +4,7 @@
 #include "arch/x86.h"
 #include "clock.h"
 #include "irq.h"
+#include "pit_count.h"
 #include "spinlock.h"
 #include "timer.h"
 
@@ -46,21 +47,31 @@ int pit_measure(uint64_t us, uint64_t *tsc_delta, uint64_t *lapic_delta, uint64_
 /* The PIT as a clock source of last resort: channel 0 counts down from
  * 65536 at 1.193182 MHz and is polled; each read adds the ticks since the
  * previous one. It must be read at least every 55 ms, so while it is the
- * clock a 20 ms timer keeps reading it. */
+ * clock a 20 ms timer keeps reading it; where the vCPU was stalled longer
+ * than that (a busy host), the TSC, too coarse or unsteady to be the clock
+ * but good to a few ms over a gap, says how many wraps were missed. */
 #define KEEPALIVE_NS 20000000ull
 
 static struct spinlock pit_lock = SPINLOCK_INIT;
 static uint64_t pit_total;
 static uint16_t pit_prev;
+static uint64_t pit_prev_tsc;
 static struct timer keepalive;
 static uint64_t pit_mult; /* ns = ticks * pit_mult >> 32 */
 
 static uint64_t pit_read_ns(void)
 {
     uint64_t flags = spin_lock_irqsave(&pit_lock);
+    uint64_t tsc = rdtsc();
     uint16_t cur = pit_read();
-    pit_total += (uint16_t)(pit_prev - cur);
+    uint64_t expected = 0, hz = tsc_hz();
+    if (hz && tsc > pit_prev_tsc) {
+        uint64_t d = tsc - pit_prev_tsc; /* split so that no product overflows */
+        expected = d / hz * PIT_HZ + d % hz * PIT_HZ / hz;
+    }
+    pit_total += pit_elapsed_ticks(pit_prev, cur, expected);
     pit_prev = cur;
+    pit_prev_tsc = tsc;
     uint64_t t = pit_total;
     spin_unlock_irqrestore(&pit_lock, flags);
     return (uint64_t)(((unsigned __int128)t * pit_mult) >> 32);
@@ -83,6 +94,7 @@ static int pit_probe(void)
     if (pit_read() == a)
         return -1;
     pit_mult = (1000000000ull << 32) / PIT_HZ;
+    pit_prev_tsc = rdtsc();
     pit_prev = pit_read();
     pit_total = 0;
     return 0;

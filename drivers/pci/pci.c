@@ -149,3 +149,16 @@ int pci_probe(void)
             m->n_ecam && m->ecam[0].segment == 0 && m->ecam[0].bus_start == 0 ? "ECAM" : "ports 0xcf8/0xcfc");
     return (int)found;
 }
+
+unsigned pci_peek_ids(uint32_t *ids, unsigned max)
+{
+    unsigned n = 0;
+    for (uint8_t dev = 0; dev < 32 && n < max; dev++) {
+        struct pci_info p = { .bus = 0, .dev = dev };
+        uint32_t id = pci_read32(&p, 0x00);
+        if ((id & 0xffff) == 0xffff || (id & 0xffff) == 0)
+            continue;
+        ids[n++] = (id & 0xffff) << 16 | id >> 16;
+    }
+    return n;
+}

@@ -1,10 +1,15 @@
 """Clock sources: each one forced in turn must keep time with the host;
 realtime agrees with the host clock; pvpanic reaches QEMU."""
 
+import os
 import re
+import signal
+import subprocess
 import time
 
 import pytest
+
+from conftest import app_kernel, kq
 
 # (preset, source): every source each preset offers under TCG. kvmclock and
 # the Xen clock need KVM or Xen; their arithmetic is host-tested (test_pvclock).
@@ -23,6 +28,44 @@ def test_forced_source_keeps_host_time(boot, preset, source):
     assert re.search(r"^clock: %s, \d+ Hz" % source, b.output, re.M), b.output
     host = b.time_of("sleep-end") - b.time_of("sleep-start")
     assert 1.94 <= host <= 2.30, host
+
+
+def sleep_with_host_stall(preset, source, stall):
+    """ktest sleep 2000 with QEMU stopped (SIGSTOP: every vCPU and timer
+    thread) for `stall` seconds early in the sleep, as a busy host
+    stalls a vCPU. Guest time keeps running meanwhile (QEMU's virtual clock
+    follows the host's), so the sleep must still end 2 s after it began."""
+    cmd = kq.qemu_command(preset, app_kernel("ktest"), "--clock=%s ktest sleep 2000" % source)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    start = end = None
+    out = []
+    try:
+        for raw in p.stdout:
+            line = raw.decode(errors="replace").rstrip()
+            out.append(line)
+            if line == "sleep-start":
+                start = time.monotonic()
+                time.sleep(0.3)  # the guest has printed the line; let it reach its sleep
+                os.kill(p.pid, signal.SIGSTOP)
+                time.sleep(stall)
+                os.kill(p.pid, signal.SIGCONT)
+            elif line.startswith("sleep-end"):
+                end = time.monotonic()
+                break
+    finally:
+        p.kill()
+        p.wait()
+    assert start and end, "\n".join(out[-30:])
+    return end - start, "\n".join(out)
+
+
+@pytest.mark.parametrize("preset,source", [("microvm", "pit"), ("q35", "tsc"), ("q35", "hpet")])
+def test_clock_survives_host_stall(preset, source):
+    # The PIT wraps every 55 ms: a clock made of it alone loses every wrap
+    # of a stall and would sleep 2 s + 1.2 s here.
+    host, out = sleep_with_host_stall(preset, source, 1.2)
+    assert re.search(r"^clock: %s, \d+ Hz" % source, out, re.M), out
+    assert 1.94 <= host <= 2.5, host
 
 
 @pytest.mark.parametrize("preset,source", [("microvm", "hpet"), ("q35", "kvmclock"), ("pc", "xen")])

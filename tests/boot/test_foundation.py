@@ -1,11 +1,12 @@
 """Foundation: boot, arguments, exit status, bad options, faults, threads,
 sleep, heap and bootchart, checked on what the kernel did."""
 
+import os
 import re
 
 import pytest
 
-from conftest import ALL_PRESETS
+from conftest import ALL_PRESETS, ROOT
 
 
 @pytest.mark.parametrize("preset", ALL_PRESETS)
@@ -41,10 +42,22 @@ def test_bad_options_are_clear_errors(boot, cmdline, message):
     assert "Hello from Kestrel" not in b.output
 
 
+def help_text_in_source():
+    """cmdline_help_text as core/cmdline.c spells it (C string literals joined)."""
+    src = open(os.path.join(ROOT, "core", "cmdline.c")).read()
+    body = src[src.index("cmdline_help_text[] ="):].split(";", 1)[0]
+    text = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', body))
+    return text.encode().decode("unicode_escape")
+
+
 def test_help_lists_options(boot):
     b = boot("--help", app="hello", expect_status=0)
     for opt in ["--bootchart", "--nopci", "--console=serial", "--platform=NAME", "--clock=NAME", "--verbose"]:
         assert opt in b.output
+    # The whole text, past any buffer size the console might have had.
+    want = help_text_in_source()
+    assert len(want) > 512
+    assert want in b.output.replace("\r", "") + "\n"
     assert "Hello from Kestrel" not in b.output
 
 

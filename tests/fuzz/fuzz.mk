@@ -13,3 +13,6 @@ FUZZ_TARGETS += fuzz_virtqueue
 fuzz_fuzz_virtqueue_SRCS := tests/fuzz/fuzz_virtqueue.c drivers/virtio/virtqueue.c
 FUZZ_TARGETS += fuzz_xs_wire
 fuzz_fuzz_xs_wire_SRCS := tests/fuzz/fuzz_xs_wire.c drivers/xen/xs_wire.c
+FUZZ_TARGETS += fuzz_nvme
+fuzz_fuzz_nvme_SRCS := tests/fuzz/fuzz_nvme.c drivers/nvme/nvme_queue.c drivers/nvme/nvme_prp.c \
+	drivers/nvme/nvme_identify.c

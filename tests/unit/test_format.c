@@ -28,8 +28,52 @@ static int fmt(char *buf, size_t n, const char *f, ...)
         CHECK(strcmp(ours, theirs) == 0);                                       \
     } while (0)
 
+/* A sink collecting chunks: long output must arrive whole, in order. */
+struct collect {
+    char buf[8192];
+    size_t len;
+    int calls;
+};
+
+static void collect(void *ctx, const char *s, size_t n)
+{
+    struct collect *c = ctx;
+    if (c->len + n <= sizeof(c->buf)) {
+        memcpy(c->buf + c->len, s, n);
+    }
+    c->len += n;
+    c->calls++;
+}
+
+static int cb(struct collect *c, const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    int r = fmt_vcbprintf(collect, c, f, ap);
+    va_end(ap);
+    return r;
+}
+
+static void test_sink_long_output(void)
+{
+    static char big[3000], want[8192];
+    for (size_t i = 0; i < sizeof(big) - 1; i++)
+        big[i] = (char)('a' + i % 26);
+    static struct collect c;
+    int n = cb(&c, "[%s|%-700d|%s]", big, 7, "end");
+    int w = snprintf(want, sizeof(want), "[%s|%-700d|%s]", big, 7, "end");
+    CHECK_EQ(n, w);
+    CHECK_EQ((int)c.len, w);
+    CHECK(memcmp(c.buf, want, (size_t)w) == 0);
+    CHECK(c.calls > 1);
+    static struct collect e;
+    CHECK_EQ(cb(&e, "%s", ""), 0);
+    CHECK_EQ(e.calls, 0);
+}
+
 int main(void)
 {
+    test_sink_long_output();
     SAME("plain");
     SAME("%d %i %u", -42, 17, 4000000000u);
     SAME("%5d|%-5d|%05d|%+d|% d", 42, 42, 42, 42, 42);

@@ -15,7 +15,10 @@ void power_reboot_pc(void) {}
 void xen_power_off(int s) { (void)s; }
 void xen_reboot(void) {}
 void xen_crash(void) {}
-int xen_init(void) { return 0; }
+static int xen_inits;
+static bool xen_here;
+int xen_init(void) { return ++xen_inits > 0 ? 0 : -1; }
+bool xen_present(void) { return xen_here; }
 
 #define P(x) extern const struct platform *const platform_entry_##x;
 P(qemu_pc) P(qemu_q35) P(microvm) P(firecracker) P(xen_hvm) P(xen_pvh) P(vmware) P(virtualbox) P(ec2) P(gce)
@@ -40,6 +43,140 @@ static struct platform_signals base(const char *hv)
     strcpy(s.hv_signature, hv);
     s.proto = BOOT_PROTO_PVH;
     return s;
+}
+
+/* EC2 Nitro: SMBIOS as an m5.large shows it, the UUID in either byte order,
+ * ENA and Amazon NVMe on PCI; each signal alone is enough against KVM. */
+static void test_ec2_nitro(void)
+{
+    struct platform_signals s = base(HV_KVM);
+    char why[128];
+    s.proto = BOOT_PROTO_MB2;
+    s.smbios = s.acpi = s.ecam = true;
+    strcpy(s.smbios_vendor, "Amazon EC2");
+    strcpy(s.smbios_product, "m5.large");
+    strcpy(s.bios_vendor, "Amazon EC2");
+    strcpy(s.bios_version, "1.0");
+    static const uint8_t uuid_le[16] = { 0x1a, 0x2b, 0x2d, 0xec, 0x34, 0x12, 0x78, 0x56 }; /* EC22B2D... */
+    memcpy(s.sys_uuid, uuid_le, 16);
+    s.sys_uuid_valid = true;
+    s.pci_ids[0] = 0x80861237;
+    s.pci_ids[1] = 0x1d0f8061; /* EBS NVMe */
+    s.pci_ids[2] = 0x1d0fec20; /* ENA */
+    s.n_pci_ids = 3;
+    CHECK(strcmp(pick(&s, why), "ec2") == 0);
+    CHECK(strstr(why, "SMBIOS vendor Amazon EC2") && strstr(why, "UUID") && strstr(why, "PCI ENA"));
+    CHECK(strstr(why, "KVMKVMKVM") != NULL);
+    /* No SMBIOS strings: the UUID in stored order and the PCI functions. */
+    s.smbios_vendor[0] = s.smbios_product[0] = s.bios_vendor[0] = 0;
+    static const uint8_t uuid_be[16] = { 0xec, 0x2f, 0x00, 0x11 };
+    memcpy(s.sys_uuid, uuid_be, 16);
+    CHECK(strcmp(pick(&s, why), "ec2") == 0);
+    CHECK(strstr(why, "UUID") != NULL);
+    s.sys_uuid_valid = false;
+    s.pci_ids[2] = 0x1d0fec21;
+    CHECK(strcmp(pick(&s, why), "ec2") == 0);
+    CHECK(strstr(why, "PCI ENA") != NULL);
+    s.n_pci_ids = 2; /* NVMe only */
+    CHECK(strcmp(pick(&s, why), "ec2") == 0);
+    CHECK(strstr(why, "PCI vendor Amazon") != NULL);
+    /* A UUID that merely contains ec2 later, and no Amazon device: not EC2. */
+    static const uint8_t other[16] = { 0x12, 0xec, 0x20, 0x00 };
+    memcpy(s.sys_uuid, other, 16);
+    s.sys_uuid_valid = true;
+    s.n_pci_ids = 1;
+    CHECK(strcmp(pick(&s, NULL), "ec2") != 0);
+}
+
+/* Xen-based EC2: ec2 wins over xen-hvm, and it still does what Xen needs:
+ * Xen set-up before the clocks, xenbus before PCI. */
+static void test_ec2_xen(void)
+{
+    struct platform_signals s = base(HV_XEN);
+    s.proto = BOOT_PROTO_MB2;
+    s.smbios = s.acpi = true;
+    strcpy(s.smbios_vendor, "Xen");
+    strcpy(s.smbios_product, "HVM domU");
+    strcpy(s.bios_vendor, "Xen");
+    strcpy(s.bios_version, "4.11.amazon");
+    struct detect_result r;
+    const struct platform *p = platform_best(list, 11, &s, &r);
+    CHECK(p && strcmp(p->name, "ec2") == 0);
+    CHECK(strstr(r.why, "BIOS version amazon") && strstr(r.why, "XenVMMXenVMM"));
+    CHECK(p && p->init);
+    xen_here = true;
+    xen_inits = 0;
+    if (p && p->init)
+        CHECK_EQ(p->init(), 0);
+    CHECK_EQ(xen_inits, 1);
+    unsigned plan = p ? platform_bus_plan(p->buses, false, false, xen_present()) : 0;
+    CHECK(plan & BUS_PROBE_XENBUS);
+    CHECK(plan & BUS_PROBE_PCI);
+    /* On Nitro the same descriptor neither sets Xen up nor probes xenbus. */
+    xen_here = false;
+    xen_inits = 0;
+    if (p && p->init)
+        CHECK_EQ(p->init(), 0);
+    CHECK_EQ(xen_inits, 0);
+    plan = p ? platform_bus_plan(p->buses, true, false, xen_present()) : 0;
+    CHECK(!(plan & BUS_PROBE_XENBUS) && (plan & BUS_PROBE_PCI));
+    /* A plain Xen HVM guest stays xen-hvm. */
+    strcpy(s.bios_version, "4.17.3");
+    CHECK(strcmp(pick(&s, NULL), "xen-hvm") == 0);
+}
+
+/* GCE: the SMBIOS strings Google writes, the BIOS vendor alone, gVNIC. */
+static void test_gce(void)
+{
+    struct platform_signals s = base(HV_KVM);
+    char why[128];
+    s.proto = BOOT_PROTO_MB2;
+    s.smbios = s.acpi = true;
+    strcpy(s.smbios_vendor, "Google");
+    strcpy(s.smbios_product, "Google Compute Engine");
+    strcpy(s.bios_vendor, "Google");
+    strcpy(s.bios_version, "Google");
+    CHECK(strcmp(pick(&s, why), "gce") == 0);
+    CHECK(strstr(why, "SMBIOS product Google Compute Engine") && strstr(why, "BIOS vendor Google"));
+    s.smbios_vendor[0] = s.smbios_product[0] = 0;
+    CHECK(strcmp(pick(&s, why), "gce") == 0);
+    s.bios_vendor[0] = 0;
+    s.pci_ids[0] = 0x1ae00042;
+    s.n_pci_ids = 1;
+    CHECK(strcmp(pick(&s, why), "gce") == 0);
+    CHECK(strstr(why, "gVNIC") != NULL);
+    s.pci_ids[0] = 0x1ae00043; /* another Google function is no gVNIC */
+    CHECK(strcmp(pick(&s, NULL), "gce") != 0);
+    /* QEMU dressed as GCE (the gce preset): SMBIOS beats fw_cfg. */
+    s = base(HV_TCG);
+    s.qemu_fw_cfg = s.acpi = s.smbios = s.ecam = true;
+    strcpy(s.smbios_vendor, "Google");
+    strcpy(s.smbios_product, "Google Compute Engine");
+    strcpy(s.bios_vendor, "Google");
+    CHECK(strcmp(pick(&s, NULL), "gce") == 0);
+}
+
+/* Firecracker: PCI is probed when firmware lists an ECAM window, never
+ * otherwise, never with --nopci; MMIO probes stay either way. */
+static void test_bus_plan_firecracker(void)
+{
+    const struct platform *fc = platform_entry_firecracker;
+    unsigned mmio = BUS_PROBE_MMIO_CMDLINE | BUS_PROBE_MMIO_ACPI;
+    CHECK_EQ(platform_bus_plan(fc->buses, false, false, false), mmio);
+    CHECK_EQ(platform_bus_plan(fc->buses, true, false, false), mmio | BUS_PROBE_PCI);
+    CHECK_EQ(platform_bus_plan(fc->buses, true, true, false), mmio);
+    CHECK_EQ(platform_bus_plan(fc->buses, false, false, true), mmio);
+    /* Firecracker with PCI is still Firecracker: FIRECK, ECAM, no MMIO devices. */
+    struct platform_signals s = base(HV_KVM);
+    s.acpi = s.acpi_hw_reduced = s.ecam = true;
+    strcpy(s.acpi_oem, "FIRECK");
+    CHECK(strcmp(pick(&s, NULL), "firecracker") == 0);
+    /* The others as before: pc always PCI, microvm only with ECAM. */
+    CHECK(platform_bus_plan(platform_entry_qemu_pc->buses, false, false, false) & BUS_PROBE_PCI);
+    CHECK(!(platform_bus_plan(platform_entry_qemu_pc->buses, false, true, false) & BUS_PROBE_PCI));
+    CHECK(!(platform_bus_plan(platform_entry_microvm->buses, false, false, false) & BUS_PROBE_PCI));
+    CHECK(platform_bus_plan(platform_entry_microvm->buses, true, false, false) & BUS_PROBE_PCI);
+    CHECK(!(platform_bus_plan(platform_entry_xen_hvm->buses, false, false, false) & BUS_PROBE_XENBUS));
 }
 
 int main(void)
@@ -141,5 +278,9 @@ int main(void)
         detect_add(&r, 1, "a-rather-long-signal-name");
     CHECK_EQ(r.score, 40);
     CHECK(strlen(r.why) < sizeof(r.why));
+    test_ec2_nitro();
+    test_ec2_xen();
+    test_gce();
+    test_bus_plan_firecracker();
     return check_report("test_platform_detect");
 }

@@ -1,0 +1,29 @@
+/* PIT tick counting: wraps seen by the counter alone, and whole periods
+ * that only the reference (the TSC) saw pass. */
+#include "check.h"
+#include "../../drivers/clock/pit_count.h"
+
+int main(void)
+{
+    /* No reference: the counter's own difference, modulo one period. */
+    CHECK_EQ(pit_elapsed_ticks(1000, 400, 0), 600u);
+    CHECK_EQ(pit_elapsed_ticks(100, 65000, 0), 636u); /* wrapped once */
+    CHECK_EQ(pit_elapsed_ticks(5, 5, 0), 0u);
+    /* A reference close to the counter adds nothing, even if it is off by
+     * almost half a period either way. */
+    CHECK_EQ(pit_elapsed_ticks(1000, 400, 600), 600u);
+    CHECK_EQ(pit_elapsed_ticks(1000, 400, 600 + 32000), 600u);
+    CHECK_EQ(pit_elapsed_ticks(1000, 400, 1), 600u);
+    /* A stall of 2 s (about 36 periods) while nobody read the counter. */
+    uint64_t real = 2 * 1193182u;
+    uint16_t prev = 40000, cur = (uint16_t)(prev - real % PIT_PERIOD);
+    CHECK_EQ(pit_elapsed_ticks(prev, cur, real), real);
+    CHECK_EQ(pit_elapsed_ticks(prev, cur, real + 20000), real); /* reference 17 ms fast */
+    CHECK_EQ(pit_elapsed_ticks(prev, cur, real - 20000), real); /* or slow */
+    /* Exactly one missed period. */
+    CHECK_EQ(pit_elapsed_ticks(300, 200, PIT_PERIOD + 100), PIT_PERIOD + 100u);
+    /* A huge reference (a day) cannot overflow the arithmetic. */
+    uint64_t day = 86400ull * 1193182u;
+    CHECK_EQ(pit_elapsed_ticks(0, (uint16_t)(0 - day % PIT_PERIOD), day), day);
+    return check_report("test_pit_count");
+}
