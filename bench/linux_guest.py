@@ -23,14 +23,14 @@ def load_boot_bench():
     return mod
 
 
-def linux_initramfs(name, source, defines=()):
+def linux_initramfs(name, source, defines=(), cflags=()):
     """A static init from bench/SOURCE plus the virtio modules of the kernel package."""
     d = os.path.join(WORK, name)
     root = os.path.join(d, "root")
     shutil.rmtree(root, ignore_errors=True)
     for sub in ["dev", "proc", "sys", "modules"]:
         os.makedirs(os.path.join(root, sub))
-    subprocess.run(["gcc", "-static", "-O2"] + ["-D" + x for x in defines] +
+    subprocess.run(["gcc", "-static", "-O2"] + ["-D" + x for x in defines] + list(cflags) +
                    ["-o", os.path.join(root, "init"), os.path.join(ROOT, "bench", source)], check=True)
     kdir = [p for p in os.listdir(os.path.join(WORK, "linux", "x", "lib", "modules"))][0]
     kroot = os.path.join(WORK, "linux", "x", "lib", "modules", kdir, "kernel")
