@@ -55,11 +55,13 @@ def free_port():
 class Guest:
     """httpd running under QEMU with its serial output collected."""
 
-    def __init__(self, preset, options="", guest_addr="", app_args="", memory="64M", smp=1):
+    def __init__(self, preset, options="", guest_addr="", app_args="", memory="64M", smp=1, more_nics=()):
+        """more_nics: further -netdev backends, after the one the harness forwards to."""
         self.port = free_port()
         fwd = "user,hostfwd=tcp:127.0.0.1:%d-%s:80" % (self.port, guest_addr)
         cmdline = ("%s httpd --stats %s" % (options, app_args)).strip()
-        self.cmd = kq.qemu_command(preset, app_kernel("httpd"), cmdline, nics=[fwd], memory=memory, smp=smp)
+        self.cmd = kq.qemu_command(preset, app_kernel("httpd"), cmdline, nics=[fwd] + list(more_nics),
+                                   memory=memory, smp=smp)
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0)
         self.lines, self.cv = [], threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
@@ -186,6 +188,23 @@ def test_httpd_static_address(guest_factory):
     assert status == 200 and body == INDEX
     status, _, body = g.get("/data.bin", headers={"Range": "bytes=4096-8191"})
     assert status == 206 and body == data_bin()[4096:8192]
+
+
+def test_httpd_two_nics(guest_factory):
+    """Several NICs: each gets its own DHCP lease on its own network and
+    serves through it (the second user network is 10.0.3.0/24)."""
+    port2 = free_port()
+    g = guest_factory("q35", more_nics=["user,net=10.0.3.0/24,hostfwd=tcp:127.0.0.1:%d-:80" % port2])
+    m0 = g.wait_line(r"net: eth0 \(vnet\d\) dhcp, address (\S+) netmask \S+ gateway (\S+)")
+    m1 = g.wait_line(r"net: eth1 \(vnet\d\) dhcp, address (\S+) netmask \S+ gateway (\S+)")
+    assert {m0.groups(), m1.groups()} == {("10.0.2.15", "10.0.2.2"), ("10.0.3.15", "10.0.3.2")}
+    g.wait_line(r"httpd: listening on port 80")
+    for port in (g.port, port2):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        c.request("GET", "/data.bin", headers={"Range": "bytes=100-50099"})
+        r = c.getresponse()
+        assert r.status == 206 and r.read() == data_bin()[100:50100], port
+        c.close()
 
 
 def raw_exchange(port, data, timeout=20):
