@@ -64,7 +64,8 @@ $(LWIP_STAMP):
 
 $(LWIP_OBJS): $(BUILD)/obj/lwip/%.o: $(LWIP_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(LWIP_CFLAGS) -MMD -MP -c $(LWIP_DIR)/src/$*.c -o $@
+	$(quiet) CC lwip/$*.c
+	$(Q)$(CC) $(LWIP_CFLAGS) -MMD -MP -c $(LWIP_DIR)/src/$*.c -o $@
 
 $(NET_OBJS) $(BUILD)/obj/lib/errno.o: | $(LWIP_STAMP)
 APPS := $(notdir $(wildcard apps/*))

@@ -16,16 +16,9 @@
 #include "net_internal.h"
 #include "sync.h"
 
-static struct semaphore tcpip_ready = SEMAPHORE_INIT(0);
 static struct waitq configured_wq = WAITQ_INIT;
 static bool configured;
 static bool static_dns;
-
-static void tcpip_started(void *arg)
-{
-    (void)arg;
-    sem_up(&tcpip_ready);
-}
 
 /* Runs in the tcpip thread whenever an interface's address changes. */
 static void status_changed(struct netif *netif)
@@ -75,9 +68,7 @@ static void configure(struct net_if *nif, bool first)
 {
     struct net_static_ip ip;
     if (!find_static(nif, &ip)) {
-        LOCK_TCPIP_CORE();
         err_t e = dhcp_start(&nif->netif);
-        UNLOCK_TCPIP_CORE();
         if (e != ERR_OK)
             pr_err("net: %s: cannot start DHCP (lwIP error %d)\n", nif->name, e);
         return;
@@ -91,9 +82,7 @@ static void configure(struct net_if *nif, bool first)
     ip4_addr_set_u32(&mask, lwip_htonl(ip.netmask));
     ip4_addr_set_u32(&gw, lwip_htonl(first ? g : 0));
     nif->is_static = true;
-    LOCK_TCPIP_CORE();
     netif_set_addr(&nif->netif, &addr, &mask, &gw);
-    UNLOCK_TCPIP_CORE();
 }
 
 static void check_options(void)
@@ -110,23 +99,18 @@ static void check_options(void)
     else if (o->nameserver) {
         ip_addr_t ns;
         ip_addr_set_ip4_u32(&ns, lwip_htonl(v));
-        LOCK_TCPIP_CORE();
         dns_setserver(0, &ns);
-        UNLOCK_TCPIP_CORE();
         static_dns = true;
     }
 }
 
-void net_boot(void)
+/* Runs first thing in the tcpip thread, with the core lock held. */
+static void bring_up(void *arg)
 {
-    unsigned n = netdev_count();
-    if (!n)
-        return;
-    tcpip_init(tcpip_started, NULL);
-    sem_down(&tcpip_ready);
+    (void)arg;
     check_options();
     bool have_default = false;
-    for (unsigned i = 0; i < n; i++) {
+    for (unsigned i = 0; i < netdev_count(); i++) {
         struct net_if *nif = calloc(1, sizeof(*nif));
         if (!nif) {
             pr_err("net: no memory for interface %u\n", i);
@@ -139,14 +123,20 @@ void net_boot(void)
             free(nif);
             continue;
         }
-        if (!have_default) {
-            LOCK_TCPIP_CORE();
+        if (!have_default)
             netif_set_default(&nif->netif);
-            UNLOCK_TCPIP_CORE();
-        }
         configure(nif, !have_default);
         have_default = true;
     }
+}
+
+/* lwIP is initialised before tcpip_init() returns, so sockets work at once;
+ * the interfaces are added and DHCP started by the tcpip thread, off the
+ * app's path. */
+void net_boot(void)
+{
+    if (netdev_count())
+        tcpip_init(bring_up, NULL);
 }
 
 int net_wait_configured(uint64_t timeout_ns)

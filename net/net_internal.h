@@ -13,6 +13,7 @@ struct net_if {
     uint8_t tx_frame[1536 + 9000 - 1500]; /* a chained frame flattened for transmit */
 };
 
+/* Adds nif to the stack and starts its receive path; core lock held. */
 int net_if_add(struct net_if *nif, netif_status_callback_fn status);
 
 #endif

@@ -70,21 +70,17 @@ static err_t netif_setup(struct netif *netif)
     return ERR_OK;
 }
 
+/* With the core lock held (in the tcpip thread). */
 int net_if_add(struct net_if *nif, netif_status_callback_fn status)
 {
     ip4_addr_t zero = { 0 };
-    LOCK_TCPIP_CORE();
-    struct netif *ok = netif_add(&nif->netif, &zero, &zero, &zero, nif, netif_setup, tcpip_input);
-    if (ok) {
-        netif_set_status_callback(&nif->netif, status);
-        netif_set_up(&nif->netif);
-        /* The net-device interface reports no link changes yet: a link
-         * that reads down at boot may come up later, so lwIP sees it up. */
-        netif_set_link_up(&nif->netif);
-    }
-    UNLOCK_TCPIP_CORE();
-    if (!ok)
+    if (!netif_add(&nif->netif, &zero, &zero, &zero, nif, netif_setup, tcpip_input))
         return -1;
+    netif_set_status_callback(&nif->netif, status);
+    netif_set_up(&nif->netif);
+    /* The net-device interface reports no link changes yet: a link that
+     * reads down at boot may come up later, so lwIP sees it up. */
+    netif_set_link_up(&nif->netif);
     netdev_set_receive(nif->dev, receive, nif);
     return 0;
 }
