@@ -12,7 +12,7 @@ const char cmdline_help_text[] =
     "  --clock=NAME        force the clock source NAME\n"
     "  --verbose           print debug-level kernel messages\n"
     "  --nonet             no TCP/IP: leave the network devices to the app\n"
-    "  --ip=IF,ADDR,MASK   static IPv4 address for interface IF (eth0, ...); else DHCP\n"
+    "  --ip=IF,ADDR,MASK   static IPv4 address of interface IF (eth0, ...), else DHCP\n"
     "  --defaultgw=ADDR    default gateway for static addresses\n"
     "  --nameserver=ADDR   DNS server (overrides DHCP's)\n"
     "  --help              print this text and power off\n"
