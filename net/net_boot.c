@@ -118,8 +118,13 @@ static void bring_up(void *arg)
         }
         nif->dev = netdev_get(i);
         snprintf(nif->name, sizeof(nif->name), "eth%u", i);
-        if (net_if_add(nif, status_changed) < 0) {
-            pr_err("net: %s: cannot add %s to the stack\n", nif->name, nif->dev->name);
+        int rc = net_if_add(nif, status_changed);
+        if (rc != 0) {
+            if (rc < 0)
+                pr_err("net: %s: cannot add %s to the stack\n", nif->name, nif->dev->name);
+            else
+                pr_info("net: %s: the app receives %s's frames itself, no TCP/IP on it\n", nif->name,
+                        nif->dev->name);
             free(nif);
             continue;
         }

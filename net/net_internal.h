@@ -13,7 +13,8 @@ struct net_if {
     uint8_t tx_frame[1536 + 9000 - 1500]; /* a chained frame flattened for transmit */
 };
 
-/* Adds nif to the stack and starts its receive path; core lock held. */
+/* Adds nif to the stack and starts its receive path; core lock held.
+ * 0, 1 if an app already receives the device's frames itself, -1 on error. */
 int net_if_add(struct net_if *nif, netif_status_callback_fn status);
 
 #endif

@@ -74,6 +74,8 @@ static err_t netif_setup(struct netif *netif)
 int net_if_add(struct net_if *nif, netif_status_callback_fn status)
 {
     ip4_addr_t zero = { 0 };
+    if (nif->dev->rx)
+        return 1; /* the app took the device for raw frames first */
     if (!netif_add(&nif->netif, &zero, &zero, &zero, nif, netif_setup, tcpip_input))
         return -1;
     netif_set_status_callback(&nif->netif, status);
