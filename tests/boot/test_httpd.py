@@ -169,9 +169,9 @@ def check_serving(g):
     c.close()
 
 
-@pytest.mark.parametrize("preset", ["microvm", "pc", "q35"])
-def test_httpd_dhcp(preset, guest_factory):
-    g = guest_factory(preset)
+@pytest.mark.parametrize("preset,smp", [("microvm", 1), ("pc", 1), ("q35", 1), ("q35", 2)])
+def test_httpd_dhcp(preset, smp, guest_factory):
+    g = guest_factory(preset, smp=smp)
     g.wait_line(r"httpd: listening on port 80")
     m = g.wait_line(r"net: eth0 \(vnet0\) dhcp, address (\S+) netmask (\S+) gateway (\S+) dns (\S+)")
     assert m.groups() == ("10.0.2.15", "255.255.255.0", "10.0.2.2", "10.0.2.3"), m.group(0)
