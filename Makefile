@@ -36,8 +36,10 @@ FUZZ_SECONDS ?= 20
 
 # Drivers are listed by folder; a build may leave folders out to get smaller.
 DRIVER_DIRS := drivers/misc drivers/clock drivers/acpi drivers/firmware drivers/pci drivers/virtio drivers/scsi \
+	drivers/vmw \
 	drivers/xen
 DRIVER_DIRS += drivers/nvme
+DRIVER_DIRS += drivers/ahci drivers/e1000
 KSRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.c core/*.c lib/*.c platforms/*.c) \
 	$(foreach d,$(DRIVER_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KSRCS)))

@@ -1,5 +1,6 @@
 /* The Linux guest's init for bench/blk: load the virtio modules, then time
- * O_DIRECT reads of BLK_DEV (/dev/vda; /dev/nvme0n1 on NVMe presets) at queue
+ * O_DIRECT reads of BLK_DEV (/dev/vda; /dev/nvme0n1 on NVMe presets; /dev/sda
+ * as well, for AHCI) at queue
  * depth 1 (as ktest blkbench does):
  * sequential 128 KiB passes over the disk for BENCH_SECONDS, then random
  * 4 KiB reads for BENCH_SECONDS. Powers off. */
@@ -35,13 +36,15 @@ int main(void)
     mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
     load_modules();
     int fd = -1;
-    for (int i = 0; i < 500 && fd < 0; i++) {
+    for (int i = 0; i < 3000 && fd < 0; i++) { /* a SCSI scan may take a while */
         fd = open(BLK_DEV, O_RDONLY | O_DIRECT);
+        if (fd < 0)
+            fd = open("/dev/sda", O_RDONLY | O_DIRECT);
         if (fd < 0)
             usleep(10000);
     }
     if (fd < 0) {
-        printf("linux-blkbench: no %s\n", BLK_DEV);
+        printf("linux-blkbench: no %s or /dev/sda\n", BLK_DEV);
         reboot(RB_POWER_OFF);
     }
     off_t size = lseek(fd, 0, SEEK_END);

@@ -1,6 +1,7 @@
 /* kmain: the boot line, one stage after another, each consuming the last
  * one's result: boot_info, console, command line, memory, cpu/irq, platform,
  * clock, scheduler, then the app. */
+#include <stdio.h>
 #include <string.h>
 #include "app.h"
 #include "arch/x86.h"
@@ -151,6 +152,41 @@ static const char *proto_name(enum boot_proto p)
     }
 }
 
+static char cmdline_ext_buf[BOOT_CMDLINE_MAX];
+static struct kernel_options ext_opts;
+
+static void default_app(struct kernel_options *o)
+{
+    if (o->argc != 0)
+        return;
+    default_argv[0] = (char *)kestrel_app_name;
+    o->argv[0] = default_argv[0];
+    o->argv[1] = NULL;
+    o->argc = 1;
+}
+
+int kernel_cmdline_append(const char *text)
+{
+    char line[BOOT_CMDLINE_MAX];
+    int n = snprintf(line, sizeof(line), "%s%s%s", bi.cmdline, bi.cmdline[0] ? " " : "", text);
+    if (n < 0 || (size_t)n >= sizeof(line)) {
+        pr_warn("cmdline: \"%s\" does not fit after the boot command line, ignored\n", text);
+        return -1;
+    }
+    memcpy(cmdline_ext_buf, line, sizeof(line));
+    memset(&ext_opts, 0, sizeof(ext_opts));
+    if (cmdline_parse(&ext_opts, cmdline_ext_buf) < 0) {
+        pr_warn("cmdline: with \"%s\" appended: %s; ignored\n", text, ext_opts.error);
+        return -1;
+    }
+    default_app(&ext_opts);
+    opts = ext_opts;
+    if (opts.verbose)
+        console_set_level(LOG_DEBUG);
+    pr_info("cmdline: now \"%s\"\n", line);
+    return 0;
+}
+
 static void parse_cmdline(void)
 {
     strlcpy(cmdline_buf, bi.cmdline, sizeof(cmdline_buf));
@@ -232,6 +268,7 @@ static const struct platform_signals *collect_signals(void)
     if (!opts.nopci && (machine.n_ecam || (machine.fadt && !machine.hw_reduced)))
         signals.n_pci_ids = pci_peek_ids(signals.pci_ids, PLATFORM_MAX_PCI_IDS);
     signals.acpi_hw_reduced = machine.hw_reduced;
+    platform_probe_signals(&signals);
     pr_debug("platform: cpuid '%s' at %#x, fw_cfg %d, mmio %u, acpi %d (oem '%s'), smbios %d ('%s' / '%s')\n",
              signals.hv_signature, signals.hv_base, signals.qemu_fw_cfg, signals.mmio_devices, signals.acpi,
              signals.acpi_oem, signals.smbios, signals.smbios_vendor, signals.smbios_product);
@@ -275,12 +312,7 @@ void kmain(uint32_t proto, uint32_t info)
     pr_debug("kestrel: booted by %s, command line \"%s\"\n", proto_name(bi.proto), bi.cmdline);
     if (bi.warnings)
         pr_warn("boot: %u boot-information entries were dropped or clipped\n", bi.warnings);
-    if (opts.argc == 0) {
-        default_argv[0] = (char *)kestrel_app_name;
-        opts.argv[0] = default_argv[0];
-        opts.argv[1] = NULL;
-        opts.argc = 1;
-    }
+    default_app(&opts);
 
     memory_init(&bi);
     malloc_init();

@@ -45,6 +45,10 @@ uint64_t tsc_to_ns(uint64_t ticks);
 int tsc_calibrate(void);
 /* Pure: rates from CPUID leaf values; 0 on success, -1 when they say nothing. */
 int tsc_freq_from_hv_leaf(uint32_t hv_max_leaf, uint32_t eax, uint32_t ebx, uint64_t *tsc, uint64_t *lapic);
+/* A rate the platform found before clocks (lapic may be 0: measured). */
+void tsc_freq_hint(uint64_t tsc, uint64_t lapic, const char *how);
+/* The hint's source name and rates, or NULL when none was given. */
+const char *tsc_freq_hinted(uint64_t *tsc, uint64_t *lapic);
 int tsc_freq_from_leaf15(uint32_t max_basic, uint32_t den, uint32_t num, uint32_t crystal_hz,
                          uint32_t base_mhz_16, uint64_t *tsc, uint64_t *lapic);
 

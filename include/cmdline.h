@@ -45,6 +45,10 @@ const char *cmdline_param(const struct kernel_options *o, const char *key, unsig
 
 /* The options this kernel booted with (kept by core/main.c). */
 const struct kernel_options *kernel_options(void);
+/* Appends text to the boot command line and parses the whole line again
+ * (platform set-up: settings the hypervisor hands over). 0, or -1 with the
+ * old options kept when the result does not fit or parse. */
+int kernel_cmdline_append(const char *text);
 
 /* Help text listing every option. */
 extern const char cmdline_help_text[];

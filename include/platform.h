@@ -33,6 +33,7 @@ struct platform_signals {
      * when firmware says the machine has PCI (ENA, gVNIC, Amazon NVMe). */
     uint32_t pci_ids[PLATFORM_MAX_PCI_IDS];
     unsigned n_pci_ids;
+    uint32_t vmware_backdoor; /* GETVERSION's answer, 0 when not asked or silent */
 };
 
 /* Common hypervisor signatures. */
@@ -73,6 +74,9 @@ struct platform {
     void (*reboot)(void);
     void (*panic_notify)(void);
     int (*init)(void); /* set-up before clocks (Xen: hypercalls, shared info) */
+    /* Signals only safe to gather once the others point here (an I/O port
+     * that means nothing elsewhere); runs before scoring. */
+    void (*probe_signals)(struct platform_signals *s);
     bool isa_pvpanic; /* may have QEMU's ISA pvpanic at port 0x505 without saying so in ACPI */
     unsigned buses;   /* BUS_PROBE_* in the order pci, mmio (command line), mmio (ACPI) */
 };
@@ -111,6 +115,8 @@ const struct platform *platform_select(const struct platform_signals *s, const c
 const struct platform *platform_best(const struct platform *const *list, size_t n,
                                      const struct platform_signals *s, struct detect_result *why);
 const struct platform *platform_current(void);
+/* Runs every descriptor's probe_signals hook. */
+void platform_probe_signals(struct platform_signals *s);
 void platform_panic_notify(void);
 
 #endif

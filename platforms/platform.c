@@ -16,6 +16,15 @@ void platform_panic_notify(void)
         current->panic_notify();
 }
 
+void platform_probe_signals(struct platform_signals *s)
+{
+    s->vmware_backdoor = 0;
+    for (const struct platform *const *p = __start_kestrel_platforms; p < __stop_kestrel_platforms; p++) {
+        if ((*p)->probe_signals)
+            (*p)->probe_signals(s);
+    }
+}
+
 static void list_names(void)
 {
     for (const struct platform *const *p = __start_kestrel_platforms; p < __stop_kestrel_platforms; p++)

@@ -17,10 +17,18 @@ PRESETS = {
     "q35": {"machine": "q35", "virtio": "pci-modern"},
     # QEMU dressed as the other hypervisors, as far as their guests can see
     # (SMBIOS strings, VMware's backdoor port); their own devices come later.
-    "vmware": {"machine": "pc,vmport=on", "virtio": "pci-legacy",
+    # VMware: disks on one pvscsi controller (target = index), NICs are
+    # vmxnet3; with no disks or NICs given, two scratch disks and a NIC.
+    "vmware": {"machine": "pc,vmport=on", "virtio": "pci-legacy", "disk": "pvscsi", "nic": "vmxnet3",
                "extra": ["-smbios", "type=1,manufacturer=VMware,, Inc.,product=VMware Virtual Platform"]},
-    "virtualbox": {"machine": "pc", "virtio": "pci-legacy",
-                   "extra": ["-smbios", "type=1,manufacturer=innotek GmbH,product=VirtualBox"]},
+    "vmware-q35": {"machine": "q35,vmport=on", "virtio": "pci-modern", "disk": "pvscsi", "nic": "vmxnet3",
+                   "extra": ["-smbios", "type=1,manufacturer=VMware,, Inc.,product=VMware Virtual Platform"]},
+    # VirtualBox's default for a 64-bit Linux-type VM: PIIX3, disks on an
+    # AHCI controller (an empty ATAPI CD on its last port), an 82540EM NIC.
+    "virtualbox": {"machine": "pc", "virtio": "pci-legacy", "disk": "ahci", "nic": "e1000",
+                   "extra": ["-smbios", "type=1,manufacturer=innotek GmbH,product=VirtualBox",
+                             "-device", "ahci,id=ahci0", "-drive", "if=none,id=vbox-cd,media=cdrom",
+                             "-device", "ide-cd,drive=vbox-cd,bus=ahci0.5"]},
     # The clouds as their guests see them (platform-facts.md 4-5): SMBIOS strings,
     # a Nitro-style UUID, and the disk kind (NVMe; virtio-scsi PersistentDisk).
     # No ENA or gVNIC exists in QEMU: --nic gives virtio-net.
@@ -53,6 +61,9 @@ def qemu_command(preset, kernel, cmdline="", memory="64M", smp=1, disks=(), icou
     if kernel:  # None: firmware boots from a disk or CD given in extra
         cmd += ["-kernel", kernel, "-append", cmdline]
     cmd += ["-accel", "tcg"] if not icount else ["-accel", "tcg", "-icount", "shift=0"]
+    if p.get("disk") == "pvscsi":
+        cmd += vmware_dress(disks, nics)
+        disks, nics = (), ()
     disk_kind = p.get("disk", "virtio-blk")
     if disks and disk_kind == "nvme":
         cmd += ["-device", "nvme,id=nvme0,serial=kestrel-nvme0"]
@@ -66,6 +77,9 @@ def qemu_command(preset, kernel, cmdline="", memory="64M", smp=1, disks=(), icou
         if disk_kind == "virtio-scsi":
             cmd += ["-device", "scsi-hd,drive=disk%d,bus=scsi0.0,scsi-id=%d%s" % (i, i, p.get("disk_opts", ""))]
             continue
+        if disk_kind == "ahci":  # one SATA disk per port of the preset's ahci0
+            cmd += ["-device", "ide-hd,drive=disk%d,bus=ahci0.%d" % (i, i)]
+            continue
         dev = {"mmio": "virtio-blk-device",
                "pci-legacy": "virtio-blk-pci,disable-modern=on",
                "pci-modern": "virtio-blk-pci,disable-legacy=on"}[p["virtio"]]
@@ -77,8 +91,27 @@ def qemu_command(preset, kernel, cmdline="", memory="64M", smp=1, disks=(), icou
         dev = {"mmio": "virtio-net-device",
                "pci-legacy": "virtio-net-pci,disable-modern=on",
                "pci-modern": "virtio-net-pci,disable-legacy=on"}[p["virtio"]]
+        dev = p.get("nic", dev)
         cmd += ["-device", "%s,netdev=nic%d" % (dev, i)]
     cmd += list(extra)
+    return cmd
+
+
+def vmware_dress(disks, nics):
+    """pvscsi disks (target i for the i-th) and vmxnet3 NICs; with none
+    given, two scratch disks (64 and 32 MiB, reading zeroes) and one NIC."""
+    cmd = ["-device", "pvscsi,id=pvscsi0"]
+    if not disks and not nics:
+        for i, mib in enumerate((64, 32)):
+            cmd += ["-blockdev", "driver=null-co,node-name=scratch%d,size=%d,read-zeroes=on" % (i, mib << 20),
+                    "-device", "scsi-hd,drive=scratch%d,bus=pvscsi0.0,scsi-id=%d" % (i, i)]
+        return cmd + ["-device", "vmxnet3,mac=00:50:56:00:00:01"]
+    for i, disk in enumerate(disks):
+        cmd += ["-drive", "file=%s,if=none,id=disk%d,format=raw" % (disk, i),
+                "-device", "scsi-hd,drive=disk%d,bus=pvscsi0.0,scsi-id=%d" % (i, i)]
+    for i, backend in enumerate(nics):
+        cmd += ["-netdev", "%s,id=nic%d" % (backend, i),
+                "-device", "vmxnet3,netdev=nic%d,mac=00:50:56:00:00:%02x" % (i, i + 1)]
     return cmd
 
 

@@ -256,9 +256,9 @@ static int cmd_preempt(int argc, char **argv)
     return spins > 0 ? 0 : 1;
 }
 
-/* blk N: on every block device, sectors [0, N) must hold the harness's
+/* blk N [PER]: on every block device, sectors [0, N) must hold the harness's
  * pattern; sectors [N, 2N) get ours, written 8 requests at a time, then a
- * flush. The harness checks the image files after the VM exits. */
+ * flush. Requests are PER sectors (default 8; N a multiple of PER). The harness checks the image files after the VM exits. */
 static uint8_t pattern(unsigned disk, uint64_t sector, unsigned k, unsigned gen)
 {
     return (uint8_t)(sector * 31 + k * 7 + disk * 101 + gen * 57);
@@ -271,9 +271,9 @@ struct inflight {
 
 static void inflight_done(struct block_request *r) { sem_up(((struct inflight *)r)->all); }
 
-static int blk_disk(unsigned disk, struct block_dev *b, uint64_t n)
+static int blk_disk(unsigned disk, struct block_dev *b, uint64_t n, unsigned per)
 {
-    const unsigned per = 8, depth = 8;
+    const unsigned depth = 8;
     uint32_t ss = b->sector_size;
     uint8_t *buf = malloc((size_t)n * ss);
     if (!buf || 2 * n > b->sectors) {
@@ -322,10 +322,13 @@ static int blk_disk(unsigned disk, struct block_dev *b, uint64_t n)
 static int cmd_blk(int argc, char **argv)
 {
     uint64_t n = argc > 2 ? strtoul(argv[2], NULL, 0) : 64;
+    unsigned per = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 0) : 8;
+    if (per == 0 || n % per)
+        return 2;
     int rc = 0;
     printf("blk: %u device(s)\n", block_count());
     for (unsigned i = 0; i < block_count(); i++)
-        rc |= blk_disk(i, block_get(i), n);
+        rc |= blk_disk(i, block_get(i), n, per);
     return block_count() ? rc : 1;
 }
 
@@ -389,8 +392,9 @@ static int cmd_netecho(int argc, char **argv)
            n->mac[2], n->mac[3], n->mac[4], n->mac[5], n->link_up ? "up" : "down");
     long errors = ktest_echo_frames(n, want, false);
     thread_sleep_ns(20000000); /* let the last transmissions leave */
-    printf("netecho: echoed=%ld tx_errors=%ld dropped=%u rx=%llu tx=%llu\n", want, errors, echo_dropped,
-           (unsigned long long)n->rx_frames, (unsigned long long)n->tx_frames);
+    printf("netecho: echoed=%ld tx_errors=%ld dropped=%u rx=%llu tx=%llu rx_dropped=%llu\n", want, errors,
+           echo_dropped, (unsigned long long)n->rx_frames, (unsigned long long)n->tx_frames,
+           (unsigned long long)n->rx_dropped);
     return errors || echo_dropped ? 1 : 0;
 }
 

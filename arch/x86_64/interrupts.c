@@ -47,9 +47,29 @@ static void page_fault(struct int_frame *f)
                 (unsigned long long)f->rip);
 }
 
+/* Instructions allowed to fault (probes of hypervisor ports that may not
+ * exist): each entry is the faulting address and where to resume. */
+struct extable_entry {
+    uint64_t fault, resume;
+};
+extern const struct extable_entry __start_kestrel_extable[], __stop_kestrel_extable[];
+
+static int fault_fixup(struct int_frame *f)
+{
+    for (const struct extable_entry *e = __start_kestrel_extable; e < __stop_kestrel_extable; e++) {
+        if (e->fault == f->rip) {
+            f->rip = e->resume;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void interrupt_dispatch(struct int_frame *f)
 {
     unsigned vec = (unsigned)f->vector;
+    if ((vec == 13 || vec == 6) && fault_fixup(f))
+        return;
     if (vec == 14)
         page_fault(f);
     if (vec < 32) {

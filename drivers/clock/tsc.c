@@ -73,7 +73,10 @@ int tsc_calibrate(void)
         return 0;
     uint64_t tsc = 0, lapic = 0;
     const char *how = "hypervisor leaf 0x40000010";
-    if ((tsc = xen_tsc_khz() * 1000) != 0)
+    const char *hinted = tsc_freq_hinted(&tsc, &lapic);
+    if (hinted)
+        how = hinted;
+    else if ((tsc = xen_tsc_khz() * 1000) != 0)
         how = "Xen time leaf";
     else if (from_hypervisor_leaf(&tsc, &lapic) < 0) {
         how = "CPUID 0x15";

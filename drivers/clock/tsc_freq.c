@@ -32,3 +32,24 @@ int tsc_freq_from_leaf15(uint32_t max_basic, uint32_t den, uint32_t num, uint32_
     }
     return -1;
 }
+
+/* A rate the platform learnt another way before clocks start (VMware's
+ * backdoor GETHZ); tsc_calibrate() takes it first. */
+static uint64_t hint_tsc, hint_lapic;
+static const char *hint_how;
+
+void tsc_freq_hint(uint64_t tsc, uint64_t lapic, const char *how)
+{
+    hint_tsc = tsc;
+    hint_lapic = lapic;
+    hint_how = how;
+}
+
+const char *tsc_freq_hinted(uint64_t *tsc, uint64_t *lapic)
+{
+    if (!hint_tsc)
+        return 0;
+    *tsc = hint_tsc;
+    *lapic = hint_lapic;
+    return hint_how;
+}

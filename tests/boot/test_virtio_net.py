@@ -55,7 +55,8 @@ def echo_frames(preset, options=""):
             out.append(line)
             if line.startswith("netecho: ready"):
                 ready.set()
-    threading.Thread(target=reader, daemon=True).start()
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
     try:
         assert ready.wait(30), "\n".join(out)
         mac = bytes(int(x, 16) for x in re.search(r"mac ([0-9a-f:]+)", out[-1]).group(1).split(":"))
@@ -70,6 +71,7 @@ def echo_frames(preset, options=""):
                 except socket.timeout:
                     continue
         proc.wait(30)
+        t.join(10)  # QEMU has exited, but its last lines may still be in the pipe
     finally:
         if proc.poll() is None:
             proc.kill()

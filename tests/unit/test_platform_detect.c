@@ -240,6 +240,63 @@ int main(void)
     s = base(HV_VBOX);
     CHECK(strcmp(pick(&s, NULL), "virtualbox") == 0);
 
+    /* The VMware backdoor counts only beside another VMware signal. */
+    s = base(HV_TCG);
+    s.vmware_backdoor = 6;
+    CHECK(strcmp(pick(&s, NULL), "vmware") != 0);
+    s = base(HV_VMWARE);
+    s.vmware_backdoor = 6;
+    CHECK(strcmp(pick(&s, why), "vmware") == 0);
+    CHECK(strstr(why, "backdoor") != NULL);
+    /* VirtualBox under each paravirtualisation setting (KVM, minimal, none,
+     * and QEMU's TCG under our preset): SMBIOS alone wins, the PCI ids alone
+     * win (SMBIOS strings changed by the user), and both together; the
+     * clock preference puts kvmclock first (it probes only under "KVM"). */
+    {
+        static const char *const cpuids[] = { HV_KVM, HV_VBOX, "", HV_TCG };
+        for (unsigned i = 0; i < 4; i++) {
+            for (unsigned how = 0; how < 3; how++) {
+                s = base(cpuids[i]);
+                s.proto = BOOT_PROTO_MB2;
+                s.acpi = s.smbios = true;
+                s.qemu_fw_cfg = i == 3;
+                strcpy(s.acpi_oem, "VBOX  ");
+                if (how != 1) {
+                    strcpy(s.smbios_vendor, "innotek GmbH");
+                    strcpy(s.smbios_product, "VirtualBox");
+                } else {
+                    strcpy(s.smbios_vendor, "Custom Vendor");
+                    strcpy(s.smbios_product, "My Box");
+                }
+                /* Bus 0 of a VirtualBox VM: PIIX3, VBoxVGA, the VMM device,
+                 * e1000, ICH8 AHCI. */
+                static const uint32_t vbox_bus0[] = { 0x80861237, 0x80867000, 0x80867111, 0x80eebeef,
+                                                      0x8086100e, 0x80eecafe, 0x80862829 };
+                s.n_pci_ids = 0;
+                for (unsigned j = 0; how != 0 && j < sizeof(vbox_bus0) / sizeof(vbox_bus0[0]); j++)
+                    s.pci_ids[s.n_pci_ids++] = vbox_bus0[j];
+                CHECK(strcmp(pick(&s, why), "virtualbox") == 0);
+                CHECK(strstr(why, how == 1 ? "PCI 80ee:cafe" : "innotek") != NULL);
+                /* VMSVGA graphics (VMware's id 15ad:0405) instead of VBoxVGA:
+                 * still VirtualBox, by the VMM device alone. */
+                if (how == 1) {
+                    s.pci_ids[3] = 0x15ad0405;
+                    CHECK(strcmp(pick(&s, why), "virtualbox") == 0);
+                }
+            }
+        }
+        CHECK(strcmp(platform_entry_virtualbox->clock_preference[0], "kvmclock") == 0);
+        CHECK(strcmp(platform_entry_virtualbox->clock_preference[1], "tsc") == 0);
+        /* KVM CPUID without any VirtualBox sign stays someone else's. */
+        s = base(HV_KVM);
+        s.proto = BOOT_PROTO_MB2;
+        s.acpi = s.smbios = true;
+        s.qemu_fw_cfg = true;
+        strcpy(s.smbios_vendor, "QEMU");
+        strcpy(s.smbios_product, "Standard PC (i440FX + PIIX, 1996)");
+        CHECK(strcmp(pick(&s, NULL), "qemu-pc") == 0);
+    }
+
     /* Xen: PVH entry or not. */
     s = base(HV_XEN);
     CHECK(strcmp(pick(&s, NULL), "xen-pvh") == 0);

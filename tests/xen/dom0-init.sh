@@ -144,17 +144,26 @@ dump_guest() { # name domid
   glog $1 $2 | sed "s/^/[$1] /" | tail -n 200
 }
 
-# crash_test test type mem extra nn linux name: a guest that panics must end crashed (SHUTDOWN_crash),
-# not vanish (a triple fault is a reboot, and on_reboot=destroy) nor run on.
-crash_test() {
+# triple_rip domid: "d<N>v<M> rip 0x..." for a domain Xen reported a triple fault of, else nothing.
+triple_rip() {
+  local l rip
+  l=$(grep -a -m1 -E "d$1v[0-9]+ Triple fault" $HVLOG) || return 0
+  rip=$(grep -a -A12 -E "d$1v[0-9]+ Triple fault" $HVLOG | sed -n 's/.*RIP: *[0-9a-f]*:\[<\([0-9a-f]*\)>\].*/\1/p' | head -1)
+  echo "$(grep -a -o -m1 -E "d$1v[0-9]+" <<<"$l") rip 0x${rip:-unknown}"
+}
+
+# crash_once test type mem extra nn linux name: one guest that panics. CRASH_OUT is "crashed ...",
+# "vanished ..." (with TRIPLE set when Xen reported a triple fault) or "running ...".
+crash_once() {
   local t=$1 type=$2 mem=$3 extra=$4 nn=$5 linux=$6 cname=$1-$7 cextra="ktest panic" cto=$CRASH_TIMEOUT_PVH
   [ $type = hvm ] && cto=$CRASH_TIMEOUT_HVM
   if [ $linux = 1 ]; then   # the Debian kernel takes longer than 60 s to boot under TCG
     # xen_legacy_crash: Linux's panic notifier does SHUTDOWN_crash itself (HVM Linux reboots otherwise)
     cextra="${extra/xenrig.mode=test/xenrig.mode=panic xen_legacy_crash}"; [ $cto -lt $GUEST_TIMEOUT ] && cto=$GUEST_TIMEOUT
   fi
+  TRIPLE=""
   write_cfg $t $cname $type $mem "$cextra" 0 panic $nn
-  if ! create $cname; then result $t crash FAIL "$CREATE_ERR"; return; fi
+  if ! create $cname; then CRASH_OUT="not created: $CREATE_ERR"; return; fi
   local d=$DOMID c0=$(date +%s) st
   while :; do
     st=$(dstate $cname); [ -z "$st" ] && break; [ "${st:4:1}" = c ] && break
@@ -163,17 +172,42 @@ crash_test() {
   done
   if [ -z "$st" ]; then
     sleep 2   # let the drain loop copy Xen's report of the domain's end
-    result $t crash FAIL "the domain vanished instead of crashing (powered off, or rebooted: a triple fault is a reboot; on_reboot=destroy)${d:+: $(why 2 0 $d)}"
+    TRIPLE=$(triple_rip $d)
+    CRASH_OUT="vanished (powered off, or rebooted: a triple fault is a reboot; on_reboot=destroy)${d:+: $(why 2 0 $d)}"
+    [ -n "$TRIPLE" ] && say "XENRIG-TRIPLE-FAULT $TRIPLE"
     say "---- what Xen said about d$d ----"; grep -a -A40 -E "d${d}v[0-9]+ Triple fault" $HVLOG | head -60
-    grep -a -E "\(XEN\).*\bd${d}\b" $HVLOG | tail -20
   elif [ "${st:4:1}" = c ]; then
-    result $t crash PASS "xl list state $st $(( $(date +%s) - c0 )) s after xl create"
+    CRASH_OUT="crashed: xl list state $st $(( $(date +%s) - c0 )) s after xl create"
     if [ $linux = 0 ] && ! glog $cname $d | grep -a -q 'KESTREL PANIC: ktest: deliberate panic'; then
-      say "warning: $cname crashed without printing its panic report"
+      CRASH_OUT="$CRASH_OUT, but without its panic report"
     fi
-  else result $t crash FAIL "no crashed state within $cto s (state $st)"; fi
+  else CRASH_OUT="running: no crashed state within $cto s (state $st)"; fi
   dump_guest $cname $d
   xl destroy $cname 2>/dev/null
+}
+
+# crash_test test type mem extra nn linux name: a guest that panics must end crashed (SHUTDOWN_crash),
+# not vanish nor run on. A triple fault that Xen reports is, on this rig, the nested emulation's: the
+# Debian kernel triple-faults here too with 2 vCPUs (README, "Known flake"). Only then is the check
+# tried once more, and both attempts are printed; any other failure fails at once.
+crash_test() {
+  crash_once "$@"
+  local first=$CRASH_OUT
+  case $first in
+    crashed*"without its panic report") result $1 crash FAIL "$first";;
+    crashed*) result $1 crash PASS "$first";;
+    vanished*)
+      if [ -z "$TRIPLE" ]; then result $1 crash FAIL "the domain $first"; return; fi
+      say "crash check of $1-$7: attempt 1 ended in a triple fault ($TRIPLE); trying once more"
+      local t1=$TRIPLE
+      crash_once "$@"
+      case $CRASH_OUT in
+        crashed*"without"*) result $1 crash FAIL "attempt 1: triple fault ($t1); attempt 2: $CRASH_OUT";;
+        crashed*) result $1 crash PASS "attempt 1: triple fault ($t1); attempt 2: $CRASH_OUT";;
+        *) result $1 crash FAIL "attempt 1: triple fault ($t1); attempt 2: $CRASH_OUT${TRIPLE:+ ($TRIPLE)}";;
+      esac;;
+    *) result $1 crash FAIL "$first";;
+  esac
 }
 
 run_test() {

@@ -1,0 +1,181 @@
+"""QEMU dressed as VirtualBox (the `virtualbox` preset: PIIX3, VirtualBox
+SMBIOS, an AHCI controller with two disks and an empty ATAPI CD, an e1000
+NIC), and the same AHCI and e1000 drivers on q35 (its built-in ICH9 AHCI).
+Disks: the guest reads the harness's pattern and writes its own, which the
+harness checks in the image files after the VM exits. NIC: 60 raw frames
+through QEMU's UDP socket backend must come back intact."""
+
+import re
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import app_kernel, kq
+from test_virtio_blk import N, make_disk, pattern
+from test_virtio_net import FRAMES, frames, free_port
+
+
+def q35_ahci_disks(disks):
+    """q35's own AHCI controller (00:1f.2), whose ports are buses ide.0-ide.5."""
+    extra = []
+    for i, d in enumerate(disks):
+        extra += ["-drive", "file=%s,if=none,id=sata%d,format=raw" % (d, i),
+                  "-device", "ide-hd,drive=sata%d,bus=ide.%d" % (i, i)]
+    extra += ["-drive", "if=none,id=cd,media=cdrom", "-device", "ide-cd,drive=cd,bus=ide.4"]
+    return extra
+
+
+@pytest.mark.parametrize("preset,options", [("virtualbox", ""), ("virtualbox", "ahci.ncq=0"),
+                                            ("virtualbox", "ahci.irq=intx"), ("q35", "")])
+def test_ahci_disks_read_back_and_written(boot, tmp_path, preset, options):
+    """ahci.ncq=0: READ/WRITE DMA EXT one at a time instead of NCQ;
+    ahci.irq=intx: the HBA's INTx line (shared on pc) instead of MSI."""
+    disks = [str(tmp_path / ("d%d.img" % i)) for i in range(2)]
+    for i, d in enumerate(disks):
+        make_disk(d, i)
+    args = (options + " ktest blk %d" % N).strip()
+    if preset == "virtualbox":
+        # VirtualBox powers off through ACPI, which carries no status: the log does.
+        b = boot(args, preset=preset, disks=disks, timeout=90)
+        assert "kestrel: power off, status 0" in b.output, b.output
+        assert "platform: virtualbox (SMBIOS vendor innotek GmbH" in b.output, b.output
+        assert re.search(r"ahci: port 5: ATAPI drive .*left alone", b.output), b.output
+    else:
+        b = boot(args, preset=preset, expect_status=0, timeout=90, extra=q35_ahci_disks(disks))
+        assert re.search(r"ahci: port 4: ATAPI drive .*left alone", b.output), b.output
+    assert re.search(r"ahci: 8086:2922 at .*NCQ, 64-bit, %s$" % ("intx" if "intx" in options else "msi"),
+                     b.output, re.M), b.output
+    for i in range(2):
+        assert re.search(r'ahci: sata%d on port %d: "QEMU HARDDISK" serial "\S+", %d sectors of 512 bytes .*%s'
+                         % (i, i, 2 * N + 64, "DMA EXT depth 1" if "ncq=0" in options else "NCQ depth 32"), b.output), b.output
+    assert "timed out" not in b.output and "resetting" not in b.output, b.output
+    for name in ("sata0", "sata1"):
+        m = re.search(r"blk: %s sectors=\d+ size=512 depth=8 read_mismatches=(\d+) writes=(\d+) "
+                      r"write_errors=(\d+) flush=(-?\d+)" % name, b.output)
+        assert m and m.groups() == ("0", str(N // 8), "0", "0"), b.output
+    for i, d in enumerate(disks):
+        data = open(d, "rb").read()
+        for s in range(N):
+            assert data[s * 512:(s + 1) * 512] == pattern(i, s, 0), (d, s)
+            assert data[(N + s) * 512:(N + s + 1) * 512] == pattern(i, N + s, 1), (d, N + s)
+
+
+def test_ahci_device_error_fails_one_request_and_port_recovers(boot, tmp_path):
+    """QEMU's blkdebug makes the disk fail the write that covers sector
+    N + 16 once (EIO: the disk reports an aborted command, a task-file error
+    on the port). That request, and only it, must end with an error; the
+    port is reset; the other writes and the flush after it succeed."""
+    d = str(tmp_path / "d.img")
+    make_disk(d, 0)
+    conf = tmp_path / "blkdebug.conf"
+    conf.write_text('[inject-error]\nevent = "pwritev"\nerrno = "5"\nsector = "%d"\nonce = "on"\n' % (N + 16))
+    b = boot("ktest blk %d" % N, preset="virtualbox", timeout=90,
+             extra=["-drive", "file=blkdebug:%s:%s,if=none,id=bd,format=raw" % (conf, d),
+                    "-device", "ide-hd,drive=bd,bus=ahci0.0"])
+    assert "kestrel: power off, status 1" in b.output, b.output
+    assert re.search(r"ahci: sata0: task-file error .*resetting port 0", b.output), b.output
+    m = re.search(r"blk: sata0 sectors=\d+ size=512 depth=8 read_mismatches=(\d+) writes=(\d+) "
+                  r"write_errors=(\d+) flush=(-?\d+)", b.output)
+    assert m and m.groups() == ("0", str(N // 8), "1", "0"), b.output
+    data = open(d, "rb").read()
+    for s in range(N):
+        want = b"\0" * 512 if 16 <= s < 24 else pattern(0, N + s, 1)
+        assert data[(N + s) * 512:(N + s + 1) * 512] == want, s
+
+
+def run_echo(preset, nic_extra=None, options="", want=FRAMES, echoed=None):
+    """Boots ktest netecho on preset (nic_extra: a -device for q35/pc), sends
+    the frames; with echoed(i) given, frame i is only awaited if it says so
+    (frames that are not sent back go first)."""
+    host_port, guest_port = free_port(), free_port()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", host_port))
+    sock.settimeout(0.2)
+    backend = "socket,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d" % (host_port, guest_port)
+    args = (options + " ktest netecho %d" % want).strip()
+    if nic_extra:
+        cmd = kq.qemu_command(preset, app_kernel("ktest"), args,
+                              extra=["-netdev", backend + ",id=n0", "-device", nic_extra + ",netdev=n0"])
+    else:
+        cmd = kq.qemu_command(preset, app_kernel("ktest"), args, nics=[backend])
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0)
+    out, ready = [], threading.Event()
+
+    def reader():
+        for raw in proc.stdout:
+            line = raw.decode(errors="replace").rstrip()
+            out.append(line)
+            if line.startswith("netecho: ready"):
+                ready.set()
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    got, sent = [], []
+    try:
+        assert ready.wait(60), "\n".join(out)
+        mac = bytes(int(x, 16) for x in re.search(r"mac ([0-9a-f:]+)", out[-1]).group(1).split(":"))
+        sent = frames(mac)
+        if echoed:
+            for i, f in enumerate(sent):
+                if not echoed(i):
+                    sock.sendto(f, ("127.0.0.1", guest_port))
+                    time.sleep(0.02)
+            sent = [f for i, f in enumerate(sent) if echoed(i)]
+        for f in sent:
+            sock.sendto(f, ("127.0.0.1", guest_port))
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                try:
+                    got.append(sock.recv(4096))
+                    break
+                except socket.timeout:
+                    continue
+        proc.wait(30)
+        t.join(10)  # the last lines are still in the pipe when QEMU exits
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        sock.close()
+    return sent, got, "\n".join(out), kq.app_status(proc.returncode)
+
+
+@pytest.mark.parametrize("preset,nic,model", [("virtualbox", None, "82540EM"), ("q35", "e1000", "82540EM"),
+                                             ("pc", "e1000-82545em", "82545EM"), ("q35", "e1000e", "82574L")])
+def test_e1000_frames_echoed_intact(preset, nic, model):
+    sent, got, text, status = run_echo(preset, nic)
+    m = re.search(r"e1000: eth0: %s \S+ at \S+, mac ([0-9a-f:]+) \(RAL/RAH\), link up" % model, text)
+    assert m, text
+    assert re.search(r"netecho: ready on eth0 mac %s link up" % m.group(1), text), text
+    assert len(got) == FRAMES, (len(got), text)
+    for a, b in zip(sent, got):
+        assert a == b
+    assert "netecho: echoed=%d tx_errors=0 dropped=0" % FRAMES in text, text
+    assert "dropping" not in text, text
+    assert status == 0 and "kestrel: power off, status 0" in text, text
+
+
+def test_e1000_spread_frames_dropped_whole():
+    """256-byte receive buffers (e1000.rx_buffer=256): QEMU spreads every
+    larger frame over several buffers; each such frame is dropped whole and
+    counted once, and the frames that fit in one buffer come back intact."""
+    small = lambda i: len(frames(b"\0" * 6)[i]) <= 256
+    n_small = sum(1 for i in range(FRAMES) if small(i))
+    sent, got, text, status = run_echo("virtualbox", options="e1000.rx_buffer=256", want=n_small, echoed=small)
+    assert re.search(r"e1000: eth0: .*rx 128 x 256 bytes", text), text
+    assert len(got) == n_small and all(a == b for a, b in zip(sent, got)), (len(got), text)
+    assert "dropping a frame spread over several buffers" in text, text
+    assert "rx_dropped=%d" % (FRAMES - n_small) in text, text
+    assert "kestrel: power off, status 0" in text, text
+
+
+@pytest.mark.parametrize("nic,model", [("e1000", "82540EM"), ("e1000-82545em", "82545EM"), ("e1000e", "82574L")])
+def test_e1000_mac_from_eeprom(boot, nic, model):
+    """e1000.mac=eeprom skips RAL/RAH: the address must come out of the
+    EEPROM through EERD (whose layout differs on the 82574L) and equal the
+    one QEMU was given."""
+    b = boot("e1000.mac=eeprom ktest netecho 0", preset="q35", timeout=60, expect_status=0,
+             extra=["-netdev", "user,id=n0", "-device", nic + ",netdev=n0,mac=52:54:00:ab:cd:ef"])
+    assert re.search(r"e1000: eth0: %s .*mac 52:54:00:ab:cd:ef \(EEPROM\), link up" % model, b.output), b.output
+    assert "netecho: ready on eth0 mac 52:54:00:ab:cd:ef" in b.output, b.output

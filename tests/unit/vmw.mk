@@ -1,0 +1,9 @@
+# VMware pure logic (drivers/vmw): the RPCI message channel against a model
+# of the hypervisor, PVSCSI and VMXNET3 rings against hostile devices.
+UNIT_TESTS += test_vmw_rpci
+test_vmw_rpci_SRCS := tests/unit/test_vmw_rpci.c drivers/vmw/rpci.c
+UNIT_TESTS += test_pvscsi_ring test_vmxnet3_ring
+test_pvscsi_ring_SRCS := tests/unit/test_pvscsi_ring.c drivers/vmw/pvscsi_ring.c
+test_vmxnet3_ring_SRCS := tests/unit/test_vmxnet3_ring.c drivers/vmw/vmxnet3_ring.c
+UNIT_TESTS += test_tsc_hint
+test_tsc_hint_SRCS := tests/unit/test_tsc_hint.c drivers/clock/tsc_freq.c
