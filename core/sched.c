@@ -176,10 +176,7 @@ static bool q_remove(struct waitq *q, struct thread *t)
     return false;
 }
 
-/* A timer callback may run just after the waiter was woken and its timer
- * cancelled (the timer lock is dropped before callbacks run): it then finds
- * the thread no longer on timed_wq, or at worst ends a later timed wait
- * early, which callers treat as a time-out and retry. */
+/* Its last touch of the thread is under the scheduler lock (deadline_fired). */
 static void wait_deadline(struct timer *tm, void *arg)
 {
     (void)tm;
@@ -189,6 +186,7 @@ static void wait_deadline(struct timer *tm, void *arg)
         t->timed_out = true;
         make_runnable_locked(t);
     }
+    t->deadline_fired = true;
     sched_unlock(flags);
 }
 
@@ -197,12 +195,23 @@ bool sched_wait_deadline_locked(struct waitq *wq, uint64_t deadline_ns)
     struct thread *cur = this_cpu()->current;
     cur->timed_wq = wq;
     cur->timed_out = false;
+    cur->deadline_fired = false;
     cur->sleep_timer.fn = wait_deadline;
     cur->sleep_timer.arg = cur;
     timer_arm(&cur->sleep_timer, deadline_ns);
     sched_wait_locked(wq);
     cur->timed_wq = NULL;
-    timer_cancel(&cur->sleep_timer);
+    /* Woken as the timer expired: its callback may still be on its way on
+     * the CPU that armed it (callbacks run after the timer lock is dropped).
+     * Wait for it, or it would touch this thread after the wait (or after
+     * the thread is gone). On this CPU it has already run. */
+    if (!timer_cancel(&cur->sleep_timer)) {
+        while (!cur->deadline_fired) {
+            spin_unlock_raw(&sched_lk);
+            cpu_relax();
+            spin_lock_raw(&sched_lk);
+        }
+    }
     return cur->timed_out;
 }
 

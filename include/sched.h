@@ -33,6 +33,7 @@ struct thread {
     struct timer sleep_timer;
     struct waitq *timed_wq; /* the wait queue a timed wait sleeps on */
     bool timed_out;
+    volatile bool deadline_fired; /* the timed wait's callback is done with this thread */
     int err_no; /* the C library's errno for this thread */
 };
 

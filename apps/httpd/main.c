@@ -219,6 +219,12 @@ static void start_conn(int fd)
         close(fd);
         return;
     }
+    /* Before the thread exists: once it runs, the socket is its alone (it
+     * may close it at once, and lwIP sockets are not safe against a call
+     * from another thread racing their close). */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    set_timeout(fd, SO_SNDTIMEO, SEND_TIMEOUT_MS);
     struct conn *c = malloc(sizeof(*c));
     struct thread *t = NULL;
     if (c) {
@@ -232,9 +238,6 @@ static void start_conn(int fd)
         __atomic_sub_fetch(&active, 1, __ATOMIC_RELAXED);
         return;
     }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    set_timeout(fd, SO_SNDTIMEO, SEND_TIMEOUT_MS);
     thread_detach(t);
 }
 
