@@ -72,7 +72,7 @@ $(LWIP_OBJS): $(BUILD)/obj/lwip/%.o: $(LWIP_STAMP)
 $(NET_OBJS) $(BUILD)/obj/lib/errno.o: | $(LWIP_STAMP)
 APPS := $(notdir $(wildcard apps/*))
 
-.PHONY: all kernel apps run check check-quick check-unit check-boot check-fuzz check-xen check-bench deps clean bench
+.PHONY: all kernel apps loader run check check-quick check-unit check-boot check-fuzz check-xen check-bench deps clean bench
 all: kernel
 
 kernel: $(BUILD)/kestrel.elf
@@ -108,6 +108,16 @@ $(BUILD)/kestrel.elf: $(BUILD)/app-$(APP).elf
 	$(Q)strip -o $(BUILD)/kestrel-stripped.elf $@
 
 apps: $(foreach a,$(APPS),$(BUILD)/app-$(a).elf)
+
+# Kestrel's BIOS loader (loader/bios): flat binaries that scripts/mkimage
+# patches into a disk. Stage 1 runs at 0x7c00, stage 2 at 0x8000.
+LOADER_BINS := $(BUILD)/loader/mbr.bin $(BUILD)/loader/stage2.bin
+$(BUILD)/loader/%.bin: loader/bios/%.S
+	@mkdir -p $(@D)
+	$(quiet) AS $<
+	$(Q)$(CC) -m32 -c -o $(BUILD)/loader/$*.o $<
+	$(Q)ld -m elf_i386 -Ttext=$(if $(filter mbr,$*),0x7c00,0x8000) --oformat=binary -o $@ $(BUILD)/loader/$*.o
+loader: $(LOADER_BINS)
 
 deps:
 	@scripts/deps
