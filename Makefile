@@ -43,6 +43,33 @@ DRIVER_DIRS += drivers/ahci drivers/e1000
 KSRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.c core/*.c lib/*.c platforms/*.c) \
 	$(foreach d,$(DRIVER_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KSRCS)))
+
+# TCP/IP: lwIP from Debian's source package, unpacked into $(BUILD)/lwip by
+# scripts/fetch-lwip, plus our port and glue in net/ (docs/net.md).
+.DEFAULT_GOAL := all
+LWIP_DIR := $(BUILD)/lwip
+LWIP_STAMP := $(LWIP_DIR)/src/include/lwip/init.h
+LWIP_FILES := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c core/mem.c core/memp.c \
+	core/netif.c core/pbuf.c core/raw.c core/stats.c core/sys.c core/tcp.c core/tcp_in.c core/tcp_out.c \
+	core/timeouts.c core/udp.c core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c \
+	core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c api/api_lib.c api/api_msg.c api/err.c api/netbuf.c \
+	api/netdb.c api/sockets.c api/tcpip.c netif/ethernet.c
+LWIP_OBJS := $(patsubst %.c,$(BUILD)/obj/lwip/%.o,$(LWIP_FILES))
+NET_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard net/*.c))
+KCFLAGS += -Inet/port -I$(LWIP_DIR)/src/include
+# lwIP's own code, not ours: its few benign warnings are not errors here.
+LWIP_CFLAGS := $(filter-out -Werror,$(KCFLAGS)) -Werror=implicit-function-declaration -Wno-address -Wno-sign-compare -Wno-type-limits
+KOBJS += $(NET_OBJS) $(LWIP_OBJS)
+
+$(LWIP_STAMP):
+	scripts/fetch-lwip $(LWIP_DIR)
+
+$(LWIP_OBJS): $(BUILD)/obj/lwip/%.o: $(LWIP_STAMP)
+	@mkdir -p $(@D)
+	$(quiet) CC lwip/$*.c
+	$(Q)$(CC) $(LWIP_CFLAGS) -MMD -MP -c $(LWIP_DIR)/src/$*.c -o $@
+
+$(NET_OBJS) $(BUILD)/obj/lib/errno.o: | $(LWIP_STAMP)
 APPS := $(notdir $(wildcard apps/*))
 
 .PHONY: all kernel apps loader run check check-quick check-unit check-boot check-fuzz check-xen check-bench deps clean bench
@@ -73,6 +100,7 @@ $(BUILD)/app-$(1).elf: $$(KOBJS) $$($(1)_OBJS) arch/x86_64/kernel.ld
 	$(Q)$$(CC) $$(KLDFLAGS) -o $$@ $$(KOBJS) $$($(1)_OBJS)
 endef
 $(foreach a,$(APPS),$(eval $(call app_rules,$(a))))
+$(foreach a,$(APPS),$($(a)_OBJS)): | $(LWIP_STAMP)
 
 $(BUILD)/kestrel.elf: $(BUILD)/app-$(APP).elf
 	$(quiet) STRIP $@

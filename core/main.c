@@ -18,6 +18,8 @@
 #include "irq.h"
 #include "log.h"
 #include "memory.h"
+#include "net.h"
+#include "netdev.h"
 #include "panic.h"
 #include "platform.h"
 #include "xen.h"
@@ -290,6 +292,10 @@ static const struct platform_signals *collect_signals(void)
 static void *app_thread(void *arg)
 {
     probe_buses(arg);
+    if (netdev_count() && !opts.nonet) {
+        net_boot();
+        bootchart_mark("net");
+    }
     bootchart_mark("app main");
     if (opts.bootchart)
         bootchart_print();

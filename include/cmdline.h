@@ -8,6 +8,7 @@
 #define CMDLINE_MAX_ARGS 64
 #define CMDLINE_MAX_PARAMS 32
 #define CMDLINE_NAME_MAX 32
+#define CMDLINE_MAX_IPS 8
 
 struct cmdline_param {
     const char *key;
@@ -17,11 +18,17 @@ struct cmdline_param {
 struct kernel_options {
     bool bootchart;
     bool nopci;
+    bool nonet; /* no TCP/IP: the app drives the NICs itself (raw frames) */
     bool verbose;
     bool help;
     char console[CMDLINE_NAME_MAX];  /* "serial" (default) */
     char platform[CMDLINE_NAME_MAX]; /* "" = detect */
     char clock[CMDLINE_NAME_MAX];    /* "" = platform preference */
+    /* Network set-up (net/ parses them): --ip=IF,ADDR,NETMASK per interface. */
+    const char *ip[CMDLINE_MAX_IPS];
+    unsigned n_ip;
+    const char *defaultgw;
+    const char *nameserver;
     struct cmdline_param params[CMDLINE_MAX_PARAMS];
     unsigned n_params;
     int argc;

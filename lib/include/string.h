@@ -15,5 +15,6 @@ int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
 size_t strlcpy(char *dst, const char *src, size_t size);
+char *strncpy(char *dst, const char *src, size_t n);
 
 #endif
