@@ -44,9 +44,36 @@ KSRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.c core/*.c lib/*.c platforms/*
 	$(foreach d,$(DRIVER_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 KSRCS += $(wildcard fs/*.c)
 KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KSRCS)))
+
+# TCP/IP: lwIP from Debian's source package, unpacked into $(BUILD)/lwip by
+# scripts/fetch-lwip, plus our port and glue in net/ (docs/net.md).
+.DEFAULT_GOAL := all
+LWIP_DIR := $(BUILD)/lwip
+LWIP_STAMP := $(LWIP_DIR)/src/include/lwip/init.h
+LWIP_FILES := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c core/mem.c core/memp.c \
+	core/netif.c core/pbuf.c core/raw.c core/stats.c core/sys.c core/tcp.c core/tcp_in.c core/tcp_out.c \
+	core/timeouts.c core/udp.c core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c \
+	core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c api/api_lib.c api/api_msg.c api/err.c api/netbuf.c \
+	api/netdb.c api/sockets.c api/tcpip.c netif/ethernet.c
+LWIP_OBJS := $(patsubst %.c,$(BUILD)/obj/lwip/%.o,$(LWIP_FILES))
+NET_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard net/*.c))
+KCFLAGS += -Inet/port -I$(LWIP_DIR)/src/include
+# lwIP's own code, not ours: its few benign warnings are not errors here.
+LWIP_CFLAGS := $(filter-out -Werror,$(KCFLAGS)) -Werror=implicit-function-declaration -Wno-address -Wno-sign-compare -Wno-type-limits
+KOBJS += $(NET_OBJS) $(LWIP_OBJS)
+
+$(LWIP_STAMP):
+	scripts/fetch-lwip $(LWIP_DIR)
+
+$(LWIP_OBJS): $(BUILD)/obj/lwip/%.o: $(LWIP_STAMP)
+	@mkdir -p $(@D)
+	$(quiet) CC lwip/$*.c
+	$(Q)$(CC) $(LWIP_CFLAGS) -MMD -MP -c $(LWIP_DIR)/src/$*.c -o $@
+
+$(NET_OBJS) $(BUILD)/obj/lib/errno.o: | $(LWIP_STAMP)
 APPS := $(notdir $(wildcard apps/*))
 
-.PHONY: all kernel apps run check check-quick check-unit check-boot check-fuzz check-xen check-bench deps clean bench
+.PHONY: all kernel apps loader run check check-quick check-unit check-boot check-fuzz check-xen check-bench deps clean bench
 all: kernel
 
 kernel: $(BUILD)/kestrel.elf
@@ -74,6 +101,7 @@ $(BUILD)/app-$(1).elf: $$(KOBJS) $$($(1)_OBJS) arch/x86_64/kernel.ld
 	$(Q)$$(CC) $$(KLDFLAGS) -o $$@ $$(KOBJS) $$($(1)_OBJS)
 endef
 $(foreach a,$(APPS),$(eval $(call app_rules,$(a))))
+$(foreach a,$(APPS),$($(a)_OBJS)): | $(LWIP_STAMP)
 
 $(BUILD)/kestrel.elf: $(BUILD)/app-$(APP).elf
 	$(quiet) STRIP $@
@@ -81,6 +109,16 @@ $(BUILD)/kestrel.elf: $(BUILD)/app-$(APP).elf
 	$(Q)strip -o $(BUILD)/kestrel-stripped.elf $@
 
 apps: $(foreach a,$(APPS),$(BUILD)/app-$(a).elf)
+
+# Kestrel's BIOS loader (loader/bios): flat binaries that scripts/mkimage
+# patches into a disk. Stage 1 runs at 0x7c00, stage 2 at 0x8000.
+LOADER_BINS := $(BUILD)/loader/mbr.bin $(BUILD)/loader/stage2.bin
+$(BUILD)/loader/%.bin: loader/bios/%.S
+	@mkdir -p $(@D)
+	$(quiet) AS $<
+	$(Q)$(CC) -m32 -c -o $(BUILD)/loader/$*.o $<
+	$(Q)ld -m elf_i386 -Ttext=$(if $(filter mbr,$*),0x7c00,0x8000) --oformat=binary -o $@ $(BUILD)/loader/$*.o
+loader: $(LOADER_BINS)
 
 deps:
 	@scripts/deps

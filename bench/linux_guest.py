@@ -57,14 +57,14 @@ def linux_guest_for(preset, name, source, boot_bench):
     return boot_bench.linux_kernel(), linux_initramfs(name, source)
 
 
-def linux_initramfs(name, source, defines=(), linux_dir="linux"):
+def linux_initramfs(name, source, defines=(), linux_dir="linux", cflags=()):
     """A static init from bench/SOURCE plus the modules of the kernel package."""
     d = os.path.join(WORK, name)
     root = os.path.join(d, "root")
     shutil.rmtree(root, ignore_errors=True)
     for sub in ["dev", "proc", "sys", "modules"]:
         os.makedirs(os.path.join(root, sub))
-    subprocess.run(["gcc", "-static", "-O2"] + ["-D" + x for x in defines] +
+    subprocess.run(["gcc", "-static", "-O2"] + ["-D" + x for x in defines] + list(cflags) +
                    ["-o", os.path.join(root, "init"), os.path.join(ROOT, "bench", source)], check=True)
     kdir = [p for p in os.listdir(os.path.join(WORK, linux_dir, "x", "lib", "modules"))][0]
     kroot = os.path.join(WORK, linux_dir, "x", "lib", "modules", kdir, "kernel")

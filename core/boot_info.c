@@ -12,6 +12,12 @@
 #define MB2_TAG_MMAP 6
 #define MB2_TAG_RSDP_V1 14
 #define MB2_TAG_RSDP_V2 15
+#define MB2_TAG_EFI32 11
+#define MB2_TAG_EFI64 12
+#define MB2_TAG_EFI_MMAP 17
+#define MB2_TAG_EFI_BS 18
+#define EFI_DESC_MIN 40 /* UEFI's EFI_MEMORY_DESCRIPTOR; firmware may use a larger stride */
+#define EFI_PAGE_SHIFT 12
 #define MB2_MAX_TOTAL (1u << 20)
 
 struct pvh_start_info {
@@ -152,6 +158,69 @@ static void mb2_mmap(struct boot_info *bi, const uint8_t *tag, uint32_t size)
     }
 }
 
+/* UEFI memory types (UEFI 2.x, 7.2) to E820 numbering. Boot-services and
+ * loader memory is free once boot services are exited; runtime-services
+ * memory stays the firmware's. */
+static uint32_t efi_to_e820(uint32_t efi_type)
+{
+    switch (efi_type) {
+    case 1: /* LoaderCode */
+    case 2: /* LoaderData */
+    case 3: /* BootServicesCode */
+    case 4: /* BootServicesData */
+    case 7: /* ConventionalMemory */
+        return MEM_RAM;
+    case 8: /* UnusableMemory */
+        return MEM_UNUSABLE;
+    case 9: /* ACPIReclaimMemory */
+        return MEM_ACPI;
+    case 10: /* ACPIMemoryNVS */
+        return MEM_NVS;
+    default: /* reserved, runtime services, MMIO, PAL code, persistent, unaccepted, unknown */
+        return MEM_RESERVED;
+    }
+}
+
+/* The EFI memory map replaces the loader's E820-style one: it is the
+ * firmware's own account. Neighbours of one type are merged as they come,
+ * because UEFI maps run to a hundred entries and more. */
+static void mb2_efi_mmap(struct boot_info *bi, const uint8_t *tag, uint32_t size)
+{
+    uint32_t dsize;
+    if (size < 16) {
+        bi->warnings++;
+        return;
+    }
+    memcpy(&dsize, tag + 8, 4);
+    if (dsize < EFI_DESC_MIN || dsize > size) {
+        pr_warn("boot: EFI memory map descriptor size %u is unusable\n", dsize);
+        bi->warnings++;
+        return;
+    }
+    bi->n_memmap = 0;
+    bi->efi_mmap_entries = 0;
+    for (uint64_t off = 16; off + EFI_DESC_MIN <= size; off += dsize) {
+        uint32_t type;
+        uint64_t base, pages;
+        memcpy(&type, tag + off, 4);
+        memcpy(&base, tag + off + 8, 8);
+        memcpy(&pages, tag + off + 24, 8);
+        bi->efi_mmap_entries++;
+        if (pages > (UINT64_MAX >> EFI_PAGE_SHIFT)) {
+            bi->warnings++;
+            continue;
+        }
+        uint64_t len = pages << EFI_PAGE_SHIFT;
+        uint32_t e820 = efi_to_e820(type);
+        struct mem_region *last = bi->n_memmap ? &bi->memmap[bi->n_memmap - 1] : NULL;
+        if (last && last->type == e820 && last->base + last->size == base && base + len >= base) {
+            last->size += len;
+            continue;
+        }
+        add_region(bi, base, len, e820);
+    }
+}
+
 static void mb2_string(char *dst, size_t cap, const uint8_t *s, uint32_t len)
 {
     size_t n = strnlen((const char *)s, len);
@@ -196,6 +265,25 @@ static void mb2_tag(struct boot_info *bi, const uint8_t *tag, uint32_t type, uin
         bi->rsdp_copy_len = n;
         break;
     }
+    case MB2_TAG_EFI32:
+    case MB2_TAG_EFI64: {
+        uint32_t n = type == MB2_TAG_EFI64 ? 8 : 4;
+        uint64_t st = 0;
+        if (size < 8 + n) {
+            bi->warnings++;
+            break;
+        }
+        memcpy(&st, tag + 8, n);
+        bi->efi = 1;
+        bi->efi_systab = st;
+        break;
+    }
+    case MB2_TAG_EFI_BS:
+        /* We ask for no such thing: a loader that left boot services
+         * running breaks the promise that memory is ours. */
+        pr_warn("boot: the loader did not exit UEFI boot services\n");
+        bi->warnings++;
+        break;
     }
 }
 
@@ -212,19 +300,30 @@ static int parse_mb2(struct boot_info *bi, uint64_t info, const struct fw_mem *m
     const uint8_t *p = mem->map(mem->ctx, info, total);
     if (!p)
         return -1;
+    uint32_t efi_mmap = 0, efi_mmap_size = 0;
     for (uint32_t off = 8; off + 8 <= total;) {
         uint32_t type, size;
         memcpy(&type, p + off, 4);
         memcpy(&size, p + off + 4, 4);
         if (type == MB2_TAG_END)
-            return 0;
+            break;
         if (size < 8 || size > total - off) {
             pr_err("boot: multiboot2 tag %u at +%u has bad size %u\n", type, off, size);
             bi->warnings++;
-            return 0;
+            break;
         }
-        mb2_tag(bi, p + off, type, size);
+        if (type == MB2_TAG_EFI_MMAP) {
+            efi_mmap = off;
+            efi_mmap_size = size;
+        } else {
+            mb2_tag(bi, p + off, type, size);
+        }
         off += (size + 7) & ~7u;
+    }
+    /* After the walk, so it wins over a memory-map tag in any order. */
+    if (efi_mmap) {
+        bi->efi = 1;
+        mb2_efi_mmap(bi, p + efi_mmap, efi_mmap_size);
     }
     return 0;
 }

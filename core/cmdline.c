@@ -13,6 +13,10 @@ const char cmdline_help_text[] =
     "  --verbose           print debug-level kernel messages\n"
     "  --rootfs=ramfs|ext4 root file system (default: the initrd if any, else ext4)\n"
     "  --mount=DEV:PATH    mount the ext4 file system on block device DEV at PATH\n"
+    "  --nonet             no TCP/IP: leave the network devices to the app\n"
+    "  --ip=IF,ADDR,MASK   static IPv4 address of interface IF (eth0, ...), else DHCP\n"
+    "  --defaultgw=ADDR    default gateway for static addresses\n"
+    "  --nameserver=ADDR   DNS server (overrides DHCP's)\n"
     "  --help              print this text and power off\n"
     "  --                  end of kernel options\n"
     "Linux-style key=value items before the app, and dotted ones such as\n"
@@ -170,6 +174,30 @@ static int add_mount(struct kernel_options *o, const char *opt, const char *val)
     return 0;
 }
 
+/* Network options are kept as given; net/ checks their syntax when it
+ * configures the interfaces (and says there what was wrong). */
+static int set_net(struct kernel_options *o, const char *opt, const char *val)
+{
+    if (!val || !*val) {
+        set_error(o, "option %s needs a value (--name=value)", opt);
+        return -1;
+    }
+    if (strcmp(opt, "--defaultgw") == 0) {
+        o->defaultgw = val;
+        return 0;
+    }
+    if (strcmp(opt, "--nameserver") == 0) {
+        o->nameserver = val;
+        return 0;
+    }
+    if (o->n_ip == CMDLINE_MAX_IPS) {
+        set_error(o, "too many --ip options (at most %s)", "8");
+        return -1;
+    }
+    o->ip[o->n_ip++] = val;
+    return 0;
+}
+
 static int parse_option(struct kernel_options *o, char *t)
 {
     char *val = strchr(t, '=');
@@ -181,6 +209,7 @@ static int parse_option(struct kernel_options *o, char *t)
     } flags[] = {
         { "--bootchart", offsetof(struct kernel_options, bootchart) },
         { "--nopci", offsetof(struct kernel_options, nopci) },
+        { "--nonet", offsetof(struct kernel_options, nonet) },
         { "--verbose", offsetof(struct kernel_options, verbose) },
         { "--help", offsetof(struct kernel_options, help) },
     };
@@ -194,6 +223,8 @@ static int parse_option(struct kernel_options *o, char *t)
         *(bool *)((char *)o + flags[i].flag_off) = true;
         return 0;
     }
+    if (strcmp(t, "--ip") == 0 || strcmp(t, "--defaultgw") == 0 || strcmp(t, "--nameserver") == 0)
+        return set_net(o, t, val);
     if (strcmp(t, "--platform") == 0)
         return set_name(o, o->platform, t, val);
     if (strcmp(t, "--clock") == 0)

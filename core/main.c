@@ -18,6 +18,8 @@
 #include "irq.h"
 #include "log.h"
 #include "memory.h"
+#include "net.h"
+#include "netdev.h"
 #include "panic.h"
 #include "platform.h"
 #include "xen.h"
@@ -83,6 +85,10 @@ static const void *fw_map(void *ctx, uint64_t phys, uint64_t len)
     (void)ctx;
     if (len == 0 || phys + len < phys)
         return NULL;
+    /* UEFI has no BIOS data area or BIOS ROM tables below 1 MiB: refusing
+     * the range turns every legacy scan into a quick miss. */
+    if (bi.efi && phys < 0x100000)
+        return NULL;
     if (phys + len <= sizeof(bda_copy))
         return bda_copy + phys;
     if (phys < PAGE_SIZE)
@@ -98,9 +104,12 @@ static void probe_firmware(void)
 {
     struct fw_mem mem = { fw_map, NULL };
     uint64_t rsdp = bi.rsdp_copy_len ? (uint64_t)(uintptr_t)bi.rsdp_copy : bi.rsdp_addr;
-    if (acpi_probe(&machine, &mem, rsdp) < 0)
+    if (acpi_probe(&machine, &mem, rsdp) < 0 && !bi.efi)
         mptable_probe(&machine, &mem);
-    smbios_probe(&machine, &mem);
+    if (bi.efi)
+        smbios_probe_efi(&machine, &mem, bi.efi_systab);
+    else
+        smbios_probe(&machine, &mem);
     pr_info("firmware: %s%s%s, %u CPU%s, %u IO-APIC%s%s\n", machine.acpi ? "ACPI" : "",
             machine.mptable ? "MP table" : "", machine.acpi || machine.mptable ? "" : "no ACPI or MP table",
             machine.n_cpus, machine.n_cpus == 1 ? "" : "s", machine.n_ioapics, machine.n_ioapics == 1 ? "" : "s",
@@ -227,6 +236,11 @@ static void report_memory(void)
                 (unsigned long long)m->size, m->cmdline);
         pr_debug("boot: module %u fnv1a %#018llx\n", i, (unsigned long long)fnv1a(m->base, m->size));
     }
+    if (bi.efi)
+        pr_info("boot: UEFI, system table %#llx, %s\n", (unsigned long long)bi.efi_systab,
+                bi.efi_mmap_entries ? "memory map from the EFI map" : "no EFI memory map: the loader's map used");
+    if (bi.efi_mmap_entries)
+        pr_debug("boot: EFI memory map of %u descriptors\n", bi.efi_mmap_entries);
     if (bi.rsdp_addr || bi.rsdp_copy_len)
         pr_debug("boot: ACPI RSDP %s %#llx\n", bi.rsdp_copy_len ? "copy at" : "at",
                  (unsigned long long)(bi.rsdp_copy_len ? (uint64_t)(uintptr_t)bi.rsdp_copy : bi.rsdp_addr));
@@ -280,6 +294,10 @@ static void *app_thread(void *arg)
 {
     probe_buses(arg);
     fs_boot(&bi);
+    if (netdev_count() && !opts.nonet) {
+        net_boot();
+        bootchart_mark("net");
+    }
     bootchart_mark("app main");
     if (opts.bootchart)
         bootchart_print();
@@ -298,11 +316,13 @@ void kmain(uint32_t proto, uint32_t info)
     cpu_init_bsp();
     uart16550_init();
     xen_detect(); /* PVH has no UART: Xen's debug port is the first console */
-    memcpy(bda_copy, (const void *)(uintptr_t)0, sizeof(bda_copy)); /* still mapped by the entry code */
     bi.entry_tsc = boot_entry_tsc;
     struct fw_mem early = { early_map, NULL };
     if (boot_info_parse(&bi, (enum boot_proto)proto, info, &early) < 0)
         panic("cannot read the boot information (protocol %s)", proto_name((enum boot_proto)proto));
+    /* Under UEFI page 0 is ordinary memory, not a BIOS data area. */
+    if (!bi.efi)
+        memcpy(bda_copy, (const void *)(uintptr_t)0, sizeof(bda_copy)); /* still mapped by the entry code */
     bootchart_mark("boot info");
     parse_cmdline();
     pr_debug("kestrel: booted by %s, command line \"%s\"\n", proto_name(bi.proto), bi.cmdline);

@@ -146,6 +146,14 @@ static void slot_give(unsigned slot)
     spin_unlock_irqrestore(&stack_lock, flags);
 }
 
+/* A slot's pages stay mapped when its stack is freed, and the next stack
+ * in the slot reuses them (mapping more if it is larger): a slot's virtual
+ * addresses never change physical pages. Unmapping would need a TLB
+ * shootdown: another CPU that ran a thread on the slot may still hold its
+ * old translations, and a new thread there would read and write freed
+ * pages (seen as corrupted return addresses under SMP). */
+static uint32_t slot_pages[STACK_SLOTS]; /* pages mapped at the slot's base */
+
 void *stack_alloc(size_t size, uint64_t *top)
 {
     size = align_up(size, PAGE_SIZE);
@@ -155,13 +163,14 @@ void *stack_alloc(size_t size, uint64_t *top)
     if (slot < 0)
         return NULL;
     uint64_t base = STACK_AREA + (uint64_t)slot * STACK_STRIDE + PAGE_SIZE;
-    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+    for (uint32_t p = slot_pages[slot]; p < size / PAGE_SIZE; p++) {
         void *page = pages_alloc(1, PAGE_SIZE);
         if (!page) {
-            stack_free((void *)(uintptr_t)base, off);
+            slot_give((unsigned)slot);
             return NULL;
         }
-        paging_map(base + off, (uint64_t)(uintptr_t)page, PAGE_SIZE, MAP_WRITE);
+        paging_map(base + (uint64_t)p * PAGE_SIZE, (uint64_t)(uintptr_t)page, PAGE_SIZE, MAP_WRITE);
+        slot_pages[slot] = p + 1;
     }
     *top = base + size;
     return (void *)(uintptr_t)base;
@@ -169,14 +178,8 @@ void *stack_alloc(size_t size, uint64_t *top)
 
 void stack_free(void *p, size_t size)
 {
+    (void)size;
     uint64_t base = (uint64_t)(uintptr_t)p;
-    size = align_up(size, PAGE_SIZE);
-    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-        int64_t phys = paging_translate(base + off);
-        paging_unmap(base + off, PAGE_SIZE);
-        if (phys >= 0)
-            pages_free((void *)(uintptr_t)phys, 1);
-    }
     slot_give((unsigned)((base - PAGE_SIZE - STACK_AREA) / STACK_STRIDE));
 }
 

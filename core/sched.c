@@ -158,6 +158,63 @@ void sched_wait_locked(struct waitq *wq)
     switch_locked();
 }
 
+static bool q_remove(struct waitq *q, struct thread *t)
+{
+    struct thread *prev = NULL;
+    for (struct thread *i = q->head; i; prev = i, i = i->next) {
+        if (i != t)
+            continue;
+        if (prev)
+            prev->next = t->next;
+        else
+            q->head = t->next;
+        if (q->tail == t)
+            q->tail = prev;
+        t->next = NULL;
+        return true;
+    }
+    return false;
+}
+
+/* Its last touch of the thread is under the scheduler lock (deadline_fired). */
+static void wait_deadline(struct timer *tm, void *arg)
+{
+    (void)tm;
+    struct thread *t = arg;
+    uint64_t flags = sched_lock();
+    if (t->state == THREAD_BLOCKED && t->timed_wq && q_remove(t->timed_wq, t)) {
+        t->timed_out = true;
+        make_runnable_locked(t);
+    }
+    t->deadline_fired = true;
+    sched_unlock(flags);
+}
+
+bool sched_wait_deadline_locked(struct waitq *wq, uint64_t deadline_ns)
+{
+    struct thread *cur = this_cpu()->current;
+    cur->timed_wq = wq;
+    cur->timed_out = false;
+    cur->deadline_fired = false;
+    cur->sleep_timer.fn = wait_deadline;
+    cur->sleep_timer.arg = cur;
+    timer_arm(&cur->sleep_timer, deadline_ns);
+    sched_wait_locked(wq);
+    cur->timed_wq = NULL;
+    /* Woken as the timer expired: its callback may still be on its way on
+     * the CPU that armed it (callbacks run after the timer lock is dropped).
+     * Wait for it, or it would touch this thread after the wait (or after
+     * the thread is gone). On this CPU it has already run. */
+    if (!timer_cancel(&cur->sleep_timer)) {
+        while (!cur->deadline_fired) {
+            spin_unlock_raw(&sched_lk);
+            cpu_relax();
+            spin_lock_raw(&sched_lk);
+        }
+    }
+    return cur->timed_out;
+}
+
 bool sched_wake_one_locked(struct waitq *wq)
 {
     struct thread *t = q_pop(wq);

@@ -1,5 +1,7 @@
 /* Mutex, condition variable and semaphore over the scheduler's wait queues;
  * the scheduler lock makes each check-then-block step atomic. */
+#include <errno.h>
+#include "clock.h"
 #include "cpu.h"
 #include "panic.h"
 #include "sync.h"
@@ -89,4 +91,31 @@ void sem_up(struct semaphore *s)
     s->count++;
     sched_wake_one_locked(&s->wq);
     sched_unlock(flags);
+}
+
+int sem_trydown(struct semaphore *s)
+{
+    uint64_t flags = sched_lock();
+    int ok = s->count > 0;
+    if (ok)
+        s->count--;
+    sched_unlock(flags);
+    return ok;
+}
+
+int sem_down_timeout(struct semaphore *s, uint64_t timeout_ns)
+{
+    uint64_t deadline = clock_monotonic_ns() + timeout_ns;
+    uint64_t flags = sched_lock();
+    while (s->count <= 0) {
+        if (clock_monotonic_ns() >= deadline || sched_wait_deadline_locked(&s->wq, deadline)) {
+            if (s->count > 0)
+                break;
+            sched_unlock(flags);
+            return -ETIMEDOUT;
+        }
+    }
+    s->count--;
+    sched_unlock(flags);
+    return 0;
 }

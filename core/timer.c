@@ -66,10 +66,11 @@ void timer_arm(struct timer *t, uint64_t deadline_ns)
     spin_unlock_irqrestore(&lk, flags);
 }
 
-void timer_cancel(struct timer *t)
+bool timer_cancel(struct timer *t)
 {
     uint64_t flags = spin_lock_irqsave(&lk);
-    if (t->armed) {
+    bool was_armed = t->armed;
+    if (was_armed) {
         struct cpu *c = t->cpu;
         int was_head = c->timers == t;
         remove_locked(t);
@@ -78,6 +79,7 @@ void timer_cancel(struct timer *t)
             reprogram_locked(c);
     }
     spin_unlock_irqrestore(&lk, flags);
+    return was_armed;
 }
 
 static void timer_interrupt(struct int_frame *f, void *arg)

@@ -327,9 +327,9 @@ const char *vfs_mount_info(unsigned i, const char **fstype, const char **source)
 
 static struct file *file_get(int fd)
 {
-    if (fd < 0 || fd >= VFS_MAX_FILES)
+    if (fd < VFS_FD_FIRST || fd >= VFS_FD_END)
         return NULL;
-    return files[fd];
+    return files[fd - VFS_FD_FIRST];
 }
 
 static int open_locked(const char *path, int flags, uint32_t mode)
@@ -373,7 +373,7 @@ static int open_locked(const char *path, int flags, uint32_t mode)
     }
     files[fd]->vn = vn;
     files[fd]->flags = flags;
-    return fd;
+    return fd + VFS_FD_FIRST;
 }
 
 int vfs_open(const char *path, int flags, uint32_t mode)
@@ -389,7 +389,7 @@ int vfs_close(int fd)
     mutex_lock(&vfs_lock);
     struct file *f = file_get(fd);
     if (f) {
-        files[fd] = NULL;
+        files[fd - VFS_FD_FIRST] = NULL;
         vnode_put(f->vn);
         free(f);
     }

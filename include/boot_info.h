@@ -39,6 +39,9 @@ struct boot_info {
     unsigned rsdp_copy_len;
     struct boot_module modules[BOOT_MAX_MODULES];
     unsigned n_modules;
+    int efi;             /* booted through UEFI: no BIOS data area, no legacy tables to scan */
+    uint64_t efi_systab; /* EFI system table (physical), 0 if the loader gave none */
+    unsigned efi_mmap_entries; /* descriptors in the EFI memory map, 0 if none was used */
     unsigned warnings; /* things dropped or clipped while normalising */
 };
 

@@ -10,6 +10,7 @@
 #define CMDLINE_NAME_MAX 32
 #define CMDLINE_MAX_MOUNTS 8
 #define CMDLINE_MOUNT_MAX 128
+#define CMDLINE_MAX_IPS 8
 
 struct cmdline_param {
     const char *key;
@@ -19,6 +20,7 @@ struct cmdline_param {
 struct kernel_options {
     bool bootchart;
     bool nopci;
+    bool nonet; /* no TCP/IP: the app drives the NICs itself (raw frames) */
     bool verbose;
     bool help;
     char console[CMDLINE_NAME_MAX];  /* "serial" (default) */
@@ -27,6 +29,11 @@ struct kernel_options {
     char rootfs[CMDLINE_NAME_MAX];   /* "" = the initrd if any, else ext4 */
     char mounts[CMDLINE_MAX_MOUNTS][CMDLINE_MOUNT_MAX]; /* DEVICE:PATH */
     unsigned n_mounts;
+    /* Network set-up (net/ parses them): --ip=IF,ADDR,NETMASK per interface. */
+    const char *ip[CMDLINE_MAX_IPS];
+    unsigned n_ip;
+    const char *defaultgw;
+    const char *nameserver;
     struct cmdline_param params[CMDLINE_MAX_PARAMS];
     unsigned n_params;
     int argc;

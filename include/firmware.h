@@ -14,6 +14,13 @@
 int acpi_probe(struct machine *m, const struct fw_mem *mem, uint64_t rsdp_hint);
 int mptable_probe(struct machine *m, const struct fw_mem *mem);
 int smbios_probe(struct machine *m, const struct fw_mem *mem);
+/* Under UEFI: the SMBIOS entry point from the EFI system table's
+ * configuration tables (3.x preferred), no scan. */
+int smbios_probe_efi(struct machine *m, const struct fw_mem *mem, uint64_t systab);
+
+/* The EFI system table's configuration table for guid (16 bytes as in
+ * memory), or 0 when the table is absent or the system table is bad. */
+uint64_t efi_config_table(const struct fw_mem *mem, uint64_t systab, const uint8_t *guid);
 
 /* The table parsers underneath, for tests and fuzzers: t/len is one whole
  * table (header included) that the caller has bounds-checked. */

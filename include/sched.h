@@ -31,6 +31,10 @@ struct thread {
     struct waitq join_wq;
     void *retval;
     struct timer sleep_timer;
+    struct waitq *timed_wq; /* the wait queue a timed wait sleeps on */
+    bool timed_out;
+    volatile bool deadline_fired; /* the timed wait's callback is done with this thread */
+    int err_no; /* the C library's errno for this thread */
 };
 
 #define THREAD_STACK_DEFAULT (16 * 1024)
@@ -55,6 +59,9 @@ void schedule(void);
 uint64_t sched_lock(void);
 void sched_unlock(uint64_t flags);
 void sched_wait_locked(struct waitq *wq); /* block current on wq; lock held on return */
+/* Like sched_wait_locked, but gives up at the monotonic deadline (ns):
+ * returns true if it timed out rather than being woken. */
+bool sched_wait_deadline_locked(struct waitq *wq, uint64_t deadline_ns);
 bool sched_wake_one_locked(struct waitq *wq);
 void sched_wake_all_locked(struct waitq *wq);
 

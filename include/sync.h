@@ -34,5 +34,9 @@ void condvar_broadcast(struct condvar *c);
 void sem_init(struct semaphore *s, long count);
 void sem_down(struct semaphore *s);
 void sem_up(struct semaphore *s);
+/* Takes the semaphore if it is free now: 1 if taken. */
+int sem_trydown(struct semaphore *s);
+/* Waits at most timeout_ns: 0 when taken, -ETIMEDOUT otherwise. */
+int sem_down_timeout(struct semaphore *s, uint64_t timeout_ns);
 
 #endif

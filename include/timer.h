@@ -35,6 +35,8 @@ const struct event_timer *event_timer_current(void);
 void timer_init(void);
 void timer_setup(struct timer *t, timer_fn fn, void *arg);
 void timer_arm(struct timer *t, uint64_t deadline_ns);
-void timer_cancel(struct timer *t);
+/* true if it was armed (its callback will not run); false if it had
+ * expired (its callback has run, or is running on the CPU that armed it). */
+bool timer_cancel(struct timer *t);
 
 #endif

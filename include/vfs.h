@@ -11,7 +11,12 @@
 #define VFS_PATH_MAX 4096
 #define VFS_SYMLINK_MAX 40 /* symlinks followed in one lookup before ELOOP */
 #define VFS_MAX_MOUNTS 16
-#define VFS_MAX_FILES 256
+/* File descriptors run from VFS_FD_FIRST (0-2 stay for stdin, stdout and
+ * stderr) to below VFS_FD_END; the C library hands descriptors from
+ * VFS_FD_END up to the socket layer (net/, whose first is 64). */
+#define VFS_FD_FIRST 3
+#define VFS_FD_END 64
+#define VFS_MAX_FILES (VFS_FD_END - VFS_FD_FIRST)
 
 /* File types in st_mode, POSIX's values. */
 #define VFS_S_IFMT 0170000

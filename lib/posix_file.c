@@ -7,9 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "net.h"
 #include "vfs.h"
-
-int errno;
 
 static long ret(long rc)
 {
@@ -31,8 +30,20 @@ int open(const char *path, int flags, ...)
     return (int)ret(vfs_open(path, flags & ~O_CLOEXEC, mode));
 }
 
-int close(int fd) { return (int)ret(vfs_close(fd)); }
-ssize_t read(int fd, void *buf, size_t len) { return ret(vfs_read(fd, buf, len)); }
+int close(int fd)
+{
+    if (fd >= VFS_FD_END)
+        return net_fd_close(fd);
+    return (int)ret(vfs_close(fd));
+}
+
+ssize_t read(int fd, void *buf, size_t len)
+{
+    if (fd >= VFS_FD_END)
+        return net_fd_read(fd, buf, len);
+    return ret(vfs_read(fd, buf, len));
+}
+
 ssize_t pread(int fd, void *buf, size_t len, off_t off)
 {
     return off < 0 ? ret(-EINVAL) : ret(vfs_pread(fd, buf, len, (uint64_t)off));
@@ -46,9 +57,14 @@ ssize_t readlink(const char *path, char *buf, size_t len) { return ret(vfs_readl
 int symlink(const char *target, const char *path) { return (int)ret(vfs_symlink(target, path)); }
 int mkdir(const char *path, mode_t mode) { return (int)ret(vfs_mkdir(path, mode)); }
 
-/* The console stays on descriptors 1 and 2 only through stdio's stdout and
- * stderr; write() on them goes to the VFS like any other descriptor. */
-ssize_t write(int fd, const void *buf, size_t len) { return ret(vfs_write(fd, buf, len)); }
+/* The console is reached through stdio's stdout and stderr, not through
+ * descriptors 1 and 2. */
+ssize_t write(int fd, const void *buf, size_t len)
+{
+    if (fd >= VFS_FD_END)
+        return net_fd_write(fd, buf, len);
+    return ret(vfs_write(fd, buf, len));
+}
 
 static void to_stat(const struct vfs_stat *v, struct stat *st)
 {

@@ -132,3 +132,12 @@ size_t strlcpy(char *dst, const char *src, size_t size)
     }
     return len;
 }
+
+/* Pads with NULs to n and leaves dst unterminated when src is n or longer (C's rules). */
+char *strncpy(char *dst, const char *src, size_t n)
+{
+    size_t len = strnlen(src, n);
+    memcpy(dst, src, len);
+    memset(dst + len, 0, n - len);
+    return dst;
+}

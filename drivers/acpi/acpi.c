@@ -71,7 +71,10 @@ static uint64_t find_rsdp(const struct fw_mem *mem, uint64_t hint)
         if (p)
             return p;
     }
-    return scan_rsdp(mem, 0xe0000, 0x20000);
+    /* Two 64 KiB windows: a memory map may list the F segment (reserved)
+     * and leave the E segment out, so one 128 KiB mapping would fail. */
+    uint64_t p = scan_rsdp(mem, 0xe0000, 0x10000);
+    return p ? p : scan_rsdp(mem, 0xf0000, 0x10000);
 }
 
 /* Maps a whole table after checking its header, length and checksum. */

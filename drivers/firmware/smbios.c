@@ -79,38 +79,73 @@ static int parse_table(struct machine *m, const struct fw_mem *mem, uint64_t add
     return smbios_parse_structures(m, t, len, count);
 }
 
+/* One entry point at e (phys for messages): 0 filled m, -1 not an entry
+ * point or a bad one, -2 an entry point whose structure table is bad. */
+static int entry_point(struct machine *m, const struct fw_mem *mem, const uint8_t *e, uint64_t phys)
+{
+    if (memcmp(e, "_SM3_", 5) == 0) {
+        if (e[6] < 0x18 || e[6] > 0x20 || fw_checksum(e, e[6]) != 0) {
+            pr_warn("smbios: 3.x entry point at %#llx has a bad length or checksum\n", (unsigned long long)phys);
+            return -1;
+        }
+        m->smbios_major = e[7];
+        m->smbios_minor = e[8];
+        if (parse_table(m, mem, fw_le64(e + 16), fw_le32(e + 12), 0xffff) < 0)
+            return -2;
+        m->smbios = true;
+        return 0;
+    }
+    if (memcmp(e, "_SM_", 4) == 0) {
+        if (e[5] < 0x1e || e[5] > 0x20 || fw_checksum(e, e[5]) != 0 || memcmp(e + 16, "_DMI_", 5) != 0 ||
+            fw_checksum(e + 16, 15) != 0) {
+            pr_warn("smbios: 2.x entry point at %#llx has a bad checksum\n", (unsigned long long)phys);
+            return -1;
+        }
+        m->smbios_major = e[6];
+        m->smbios_minor = e[7];
+        if (parse_table(m, mem, fw_le32(e + 24), fw_le16(e + 22), fw_le16(e + 28)) < 0)
+            return -2;
+        m->smbios = true;
+        return 0;
+    }
+    return -1;
+}
+
 int smbios_probe(struct machine *m, const struct fw_mem *mem)
 {
     const uint8_t *area = mem->map(mem->ctx, 0xf0000, 0x10000);
     if (!area)
         return -1;
     for (uint32_t off = 0; off + 0x20 <= 0x10000; off += 16) {
-        const uint8_t *e = area + off;
-        if (memcmp(e, "_SM3_", 5) == 0) {
-            if (e[6] < 0x18 || e[6] > 0x20 || fw_checksum(e, e[6]) != 0) {
-                pr_warn("smbios: 3.x entry point at %#x has a bad length or checksum\n", 0xf0000 + off);
-                continue;
-            }
-            m->smbios_major = e[7];
-            m->smbios_minor = e[8];
-            if (parse_table(m, mem, fw_le64(e + 16), fw_le32(e + 12), 0xffff) < 0)
-                return -1;
-            m->smbios = true;
-            return 0;
+        int rc = entry_point(m, mem, area + off, 0xf0000 + off);
+        if (rc != -1)
+            return rc == 0 ? 0 : -1;
+    }
+    return -1;
+}
+
+/* EFI configuration-table GUIDs, in their in-memory byte order. */
+static const uint8_t smbios3_guid[16] = { 0x44, 0x15, 0xfd, 0xf2, 0x94, 0x97, 0x2c, 0x4a,
+                                          0x99, 0x2e, 0xe5, 0xbb, 0xcf, 0x20, 0xe3, 0x94 };
+static const uint8_t smbios2_guid[16] = { 0x31, 0x2d, 0x9d, 0xeb, 0x88, 0x2d, 0xd3, 0x11,
+                                          0x9a, 0x16, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0x4d };
+
+int smbios_probe_efi(struct machine *m, const struct fw_mem *mem, uint64_t systab)
+{
+    const uint8_t *guids[] = { smbios3_guid, smbios2_guid };
+    for (unsigned i = 0; i < 2; i++) {
+        uint64_t phys = efi_config_table(mem, systab, guids[i]);
+        if (!phys)
+            continue;
+        /* A 3.x entry point is 0x18 bytes, a 2.x one 0x1f: map what the larger needs. */
+        const uint8_t *e = mem->map(mem->ctx, phys, 0x20);
+        if (!e) {
+            pr_warn("smbios: entry point at %#llx is not in memory\n", (unsigned long long)phys);
+            continue;
         }
-        if (memcmp(e, "_SM_", 4) == 0) {
-            if (e[5] < 0x1e || e[5] > 0x20 || fw_checksum(e, e[5]) != 0 || memcmp(e + 16, "_DMI_", 5) != 0 ||
-                fw_checksum(e + 16, 15) != 0) {
-                pr_warn("smbios: 2.x entry point at %#x has a bad checksum\n", 0xf0000 + off);
-                continue;
-            }
-            m->smbios_major = e[6];
-            m->smbios_minor = e[7];
-            if (parse_table(m, mem, fw_le32(e + 24), fw_le16(e + 22), fw_le16(e + 28)) < 0)
-                return -1;
-            m->smbios = true;
-            return 0;
-        }
+        int rc = entry_point(m, mem, e, phys);
+        if (rc != -1)
+            return rc == 0 ? 0 : -1;
     }
     return -1;
 }

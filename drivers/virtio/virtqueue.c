@@ -139,8 +139,19 @@ void *vq_get_used(struct virtqueue *q, uint32_t *len)
     for (;;) {
         uint16_t device_idx = *used_idx(q);
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        if (q->last_used == device_idx)
-            return NULL;
+        if (q->last_used == device_idx) {
+            if (!q->event_idx)
+                return NULL;
+            /* Empty: used_event must be visible to the device before we read
+             * its index again (a store then a load: x86 may swap them), or a
+             * completion landing in between raises no interrupt and the
+             * queue is never drained again. */
+            q->avail[2 + q->size] = q->last_used;
+            __atomic_thread_fence(__ATOMIC_SEQ_CST);
+            if (*used_idx(q) == device_idx)
+                return NULL;
+            continue;
+        }
         /* The device cannot have completed more than we have outstanding. */
         if ((uint16_t)(device_idx - q->last_used) > q->in_flight) {
             q->errors++;

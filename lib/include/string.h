@@ -16,5 +16,6 @@ char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
 size_t strlcpy(char *dst, const char *src, size_t size);
 char *strerror(int err);
+char *strncpy(char *dst, const char *src, size_t n);
 
 #endif

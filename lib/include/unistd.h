@@ -1,4 +1,5 @@
-/* The kernel's unistd.h: file-descriptor calls over the VFS. */
+/* The kernel's unistd.h: descriptor I/O. Descriptors below VFS_FD_END are
+ * files (fs/), those from there up sockets (net/). */
 #ifndef KESTREL_UNISTD_H
 #define KESTREL_UNISTD_H
 #include <sys/types.h>
@@ -7,12 +8,12 @@
 #define SEEK_CUR 1
 #define SEEK_END 2
 
+int close(int fd);
 ssize_t read(int fd, void *buf, size_t len);
 ssize_t write(int fd, const void *buf, size_t len);
 ssize_t pread(int fd, void *buf, size_t len, off_t off);
 ssize_t pwrite(int fd, const void *buf, size_t len, off_t off);
 off_t lseek(int fd, off_t off, int whence);
-int close(int fd);
 ssize_t readlink(const char *path, char *buf, size_t len);
 int symlink(const char *target, const char *path);
 

@@ -43,7 +43,9 @@ def echo_frames(preset, options=""):
     sock.bind(("127.0.0.1", host_port))
     sock.settimeout(0.2)
     backend = "socket,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d" % (host_port, guest_port)
-    cmd = kq.qemu_command(preset, app_kernel("ktest"), (options + " ktest netecho %d" % FRAMES).strip(), nics=[backend])
+    # --nonet: the raw frames are the app's alone (no DHCP frames from TCP/IP).
+    cmd = kq.qemu_command(preset, app_kernel("ktest"), ("--nonet " + options + " ktest netecho %d" % FRAMES).strip(),
+                          nics=[backend])
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0)
     out, ready = [], threading.Event()
 

@@ -1,7 +1,7 @@
 # libFuzzer targets for every parser of untrusted input. `make check` runs
 # each for FUZZ_SECONDS, seeded with tests/fuzz/NAME.seeds (paths, if any).
 FUZZ_FW := drivers/acpi/acpi.c drivers/acpi/acpi_madt.c drivers/acpi/acpi_fadt.c drivers/acpi/acpi_aml.c \
-	drivers/firmware/mptable.c drivers/firmware/smbios.c
+	drivers/firmware/mptable.c drivers/firmware/smbios.c drivers/firmware/efi_tables.c
 FUZZ_TARGETS += fuzz_fw_image fuzz_acpi_table fuzz_boot_info fuzz_cmdline
 fuzz_fuzz_fw_image_SRCS := tests/fuzz/fuzz_fw_image.c tests/unit/fw_image.c $(FUZZ_FW)
 fuzz_fuzz_acpi_table_SRCS := tests/fuzz/fuzz_acpi_table.c $(FUZZ_FW)
@@ -13,6 +13,8 @@ FUZZ_TARGETS += fuzz_virtqueue
 fuzz_fuzz_virtqueue_SRCS := tests/fuzz/fuzz_virtqueue.c drivers/virtio/virtqueue.c
 FUZZ_TARGETS += fuzz_xs_wire
 fuzz_fuzz_xs_wire_SRCS := tests/fuzz/fuzz_xs_wire.c drivers/xen/xs_wire.c
+FUZZ_TARGETS += fuzz_efi_tables
+fuzz_fuzz_efi_tables_SRCS := tests/fuzz/fuzz_efi_tables.c $(FUZZ_FW)
 FUZZ_TARGETS += fuzz_nvme
 fuzz_fuzz_nvme_SRCS := tests/fuzz/fuzz_nvme.c drivers/nvme/nvme_queue.c drivers/nvme/nvme_prp.c \
 	drivers/nvme/nvme_identify.c

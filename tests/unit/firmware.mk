@@ -1,5 +1,7 @@
 # Firmware parsers against captured QEMU tables and corrupted variants.
 FW_SRCS := drivers/acpi/acpi.c drivers/acpi/acpi_madt.c drivers/acpi/acpi_fadt.c drivers/acpi/acpi_aml.c \
-	drivers/firmware/mptable.c drivers/firmware/smbios.c tests/unit/fw_image.c
+	drivers/firmware/mptable.c drivers/firmware/smbios.c drivers/firmware/efi_tables.c tests/unit/fw_image.c
 UNIT_TESTS += test_firmware
 test_firmware_SRCS := tests/unit/test_firmware.c $(FW_SRCS)
+UNIT_TESTS += test_efi_tables
+test_efi_tables_SRCS := tests/unit/test_efi_tables.c $(FW_SRCS)

@@ -109,6 +109,8 @@ static uint32_t mb2_tag(uint32_t at, uint32_t type, const void *payload, uint32_
     return at + ((8 + len + 7) & ~7u);
 }
 
+static void test_mb2_plain_is_bios(struct boot_info *bi);
+
 static void test_mb2(void)
 {
     memset(phys, 0, sizeof(phys));
@@ -174,6 +176,95 @@ static void test_mb2(void)
     CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_UNKNOWN, 0x10000, &mem), -1);
 }
 
+/* One EFI_MEMORY_DESCRIPTOR in a stride of dsize bytes. */
+static void efi_desc(uint8_t *d, uint32_t type, uint64_t base, uint64_t pages)
+{
+    memset(d, 0, 40);
+    memcpy(d, &type, 4);
+    memcpy(d + 8, &base, 8);
+    memcpy(d + 24, &pages, 8);
+}
+
+/* GRUB under UEFI: an E820-style map tag AND the EFI map; EFI64 system table. */
+static uint32_t mb2_efi_fixture(uint32_t dsize)
+{
+    memset(phys, 0, sizeof(phys));
+    uint32_t at = 0x10008;
+    at = mb2_tag(at, 1, "hello efi", 10);
+    uint8_t efi[8 + 48 * 8];
+    memset(efi, 0, sizeof(efi));
+    uint32_t ver = 1;
+    memcpy(efi, &dsize, 4);
+    memcpy(efi + 4, &ver, 4);
+    efi_desc(efi + 8 + 0 * dsize, 7, 0, 0xa0);             /* conventional */
+    efi_desc(efi + 8 + 1 * dsize, 4, 0x100000, 0x100);     /* boot services data: free now */
+    efi_desc(efi + 8 + 2 * dsize, 2, 0x200000, 0x100);     /* loader data: merges with it */
+    efi_desc(efi + 8 + 3 * dsize, 6, 0x300000, 0x10);      /* runtime data: reserved */
+    efi_desc(efi + 8 + 4 * dsize, 9, 0x310000, 0x10);      /* ACPI reclaim */
+    efi_desc(efi + 8 + 5 * dsize, 10, 0x320000, 0x10);     /* ACPI NVS */
+    efi_desc(efi + 8 + 6 * dsize, 11, 0xffc00000, 0x400);  /* MMIO: reserved */
+    efi_desc(efi + 8 + 7 * dsize, 7, 0x400000, UINT64_MAX); /* absurd page count: dropped */
+    at = mb2_tag(at, 17, efi, 8 + 8 * dsize);
+    uint8_t e820[8 + 24];
+    uint32_t esize = 24, ever = 0, ram = 1;
+    uint64_t a = 0, sz = 0x40000000;
+    memcpy(e820, &esize, 4);
+    memcpy(e820 + 4, &ever, 4);
+    memcpy(e820 + 8, &a, 8);
+    memcpy(e820 + 16, &sz, 8);
+    memcpy(e820 + 24, &ram, 4);
+    at = mb2_tag(at, 6, e820, sizeof(e820)); /* after the EFI map on purpose: must not win */
+    uint64_t st = 0x7fe0000;
+    at = mb2_tag(at, 12, &st, 8);
+    at = mb2_tag(at, 0, NULL, 0);
+    put32(0x10000, at - 0x10000);
+    return at;
+}
+
+static void test_mb2_efi(void)
+{
+    struct boot_info bi = { 0 };
+    mb2_efi_fixture(48); /* OVMF's stride: larger than the 40-byte descriptor */
+    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_MB2, 0x10000, &mem), 0);
+    CHECK(strcmp(bi.cmdline, "hello efi") == 0);
+    CHECK(bi.efi);
+    CHECK_EQ(bi.efi_systab, 0x7fe0000);
+    CHECK_EQ(bi.efi_mmap_entries, 8);
+    CHECK_EQ(bi.n_memmap, 6);
+    CHECK_EQ(bi.memmap[0].base, 0);
+    CHECK_EQ(bi.memmap[0].size, 0xa0000);
+    CHECK_EQ(bi.memmap[1].base, 0x100000);
+    CHECK_EQ(bi.memmap[1].size, 0x200000);
+    CHECK_EQ(bi.memmap[1].type, MEM_RAM);
+    CHECK_EQ(bi.memmap[2].type, MEM_RESERVED);
+    CHECK_EQ(bi.memmap[3].type, MEM_ACPI);
+    CHECK_EQ(bi.memmap[4].type, MEM_NVS);
+    CHECK_EQ(bi.memmap[5].base, 0xffc00000);
+    CHECK_EQ(bi.memmap[5].type, MEM_RESERVED);
+    CHECK_EQ(memmap_ram_bytes(bi.memmap, bi.n_memmap), 0xa0000 + 0x200000);
+    CHECK(bi.warnings > 0); /* the absurd descriptor */
+
+    /* A descriptor size below UEFI's: the EFI map is refused, the loader's kept. */
+    mb2_efi_fixture(48);
+    uint32_t efi_type;
+    memcpy(&efi_type, phys + 0x20, 4);
+    CHECK_EQ(efi_type, 17);      /* the EFI map tag follows the 24-byte command-line tag */
+    put32(0x10008 + 24 + 8, 16);
+    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_MB2, 0x10000, &mem), 0);
+    CHECK(bi.efi);
+    CHECK_EQ(bi.efi_mmap_entries, 0);
+    CHECK_EQ(bi.n_memmap, 1);
+    CHECK_EQ(bi.memmap[0].size, 0x40000000);
+    /* A huge descriptor size (wrap attempt) likewise. */
+    put32(0x10008 + 24 + 8, 0xfffffff8);
+    CHECK_EQ(boot_info_parse(&bi, BOOT_PROTO_MB2, 0x10000, &mem), 0);
+    CHECK_EQ(bi.n_memmap, 1);
+
+    /* A BIOS boot (no EFI tags) is not mistaken for UEFI. */
+    struct boot_info bb = { 0 };
+    test_mb2_plain_is_bios(&bb);
+}
+
 static void test_normalise(void)
 {
     struct mem_region m[BOOT_MAX_MEMMAP] = {
@@ -194,10 +285,22 @@ static void test_normalise(void)
     CHECK_EQ(memmap_ram_bytes(m, n), 0x800 + 0x1700 + 0x1000);
 }
 
+static void test_mb2_plain_is_bios(struct boot_info *bi)
+{
+    memset(phys, 0, sizeof(phys));
+    uint32_t at = mb2_tag(0x10008, 1, "bios", 5);
+    at = mb2_tag(at, 0, NULL, 0);
+    put32(0x10000, at - 0x10000);
+    CHECK_EQ(boot_info_parse(bi, BOOT_PROTO_MB2, 0x10000, &mem), 0);
+    CHECK(!bi->efi);
+    CHECK_EQ(bi->efi_systab, 0);
+}
+
 int main(void)
 {
     test_pvh();
     test_mb2();
+    test_mb2_efi();
     test_normalise();
     return check_report("test_boot_info");
 }

@@ -4,7 +4,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifndef KESTREL_SSIZE_T
+#define KESTREL_SSIZE_T
 typedef long ssize_t;
+#endif
 typedef int64_t off_t;
 typedef uint32_t mode_t;
 typedef uint64_t ino_t;

@@ -1,0 +1,73 @@
+/* The Linux guest's init for bench/http: load the virtio modules, give eth0
+ * QEMU user networking's address (10.0.2.15/24, as its DHCP server would),
+ * then run apps/httpd itself, built for Linux (bench/httpd-linux shims
+ * Kestrel's thread and clock calls), so both guests serve alike. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "linux_modules.h"
+
+#define main httpd_main
+#include "../apps/httpd/main.c"
+#undef main
+#include "../apps/httpd/content.c"
+#include "../apps/httpd/http_parse.c"
+
+static void fail(const char *why)
+{
+    printf("linux-httpd: %s\n", why);
+    fflush(stdout);
+    reboot(RB_POWER_OFF);
+}
+
+static void set_addr(int s, const char *ifname, unsigned long req, const char *addr)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    strcpy(ifr.ifr_name, ifname);
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+    sin->sin_family = AF_INET;
+    inet_pton(AF_INET, addr, &sin->sin_addr);
+    if (ioctl(s, req, &ifr) != 0)
+        fail("cannot set an address");
+}
+
+static void iface_up(int s, const char *ifname)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    strcpy(ifr.ifr_name, ifname);
+    for (int i = 0; i < 500 && ioctl(s, SIOCGIFFLAGS, &ifr) != 0; i++)
+        usleep(10000);
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) != 0)
+        fail("no interface");
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0)
+        fail("SIOCSIFFLAGS");
+}
+
+int main(void)
+{
+    mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+    load_modules();
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    iface_up(s, "lo");
+    iface_up(s, "eth0");
+    set_addr(s, "eth0", SIOCSIFADDR, "10.0.2.15");
+    set_addr(s, "eth0", SIOCSIFNETMASK, "255.255.255.0");
+    close(s);
+    setvbuf(stdout, NULL, _IONBF, 0);
+    char *argv[] = { "httpd", "--port", "80", NULL };
+    httpd_main(3, argv);
+    fail("httpd returned");
+    return 1;
+}

@@ -1,0 +1,88 @@
+/* The one netif over the net-device interface: every NIC driver that
+ * registers a struct netdev carries TCP/IP with no network code of its own.
+ * Frames arrive in interrupt context and are copied into pool pbufs queued
+ * to the tcpip thread; frames leave through the driver's copying transmit. */
+#include <string.h>
+#include "log.h"
+#include "lwip/etharp.h"
+#include "lwip/pbuf.h"
+#include "lwip/tcpip.h"
+#include "net_internal.h"
+#include "netif/ethernet.h"
+
+#define ETH_HDR 14
+#define ETH_MAX_FRAME (ETH_HDR + 4 + 9000) /* a VLAN tag and jumbo MTU at most */
+
+static void receive(struct netdev *n, const void *frame, size_t len, void *arg)
+{
+    struct net_if *nif = arg;
+    if (len < ETH_HDR || len > ETH_HDR + 4 + (size_t)n->mtu) {
+        n->rx_dropped++;
+        return;
+    }
+    struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+    if (!p) {
+        n->rx_dropped++;
+        return;
+    }
+    pbuf_take(p, frame, (u16_t)len);
+    if (nif->netif.input(p, &nif->netif) != ERR_OK) {
+        pbuf_free(p);
+        n->rx_dropped++;
+    }
+}
+
+/* Called with the core lock held, so one frame at a time per netif. */
+static err_t link_output(struct netif *netif, struct pbuf *p)
+{
+    struct net_if *nif = netif->state;
+    const void *frame = p->payload;
+    if (p->next) {
+        if (p->tot_len > sizeof(nif->tx_frame))
+            return ERR_BUF;
+        pbuf_copy_partial(p, nif->tx_frame, p->tot_len, 0);
+        frame = nif->tx_frame;
+    }
+    int rc = nif->dev->transmit(nif->dev, frame, p->tot_len);
+    return rc < 0 ? ERR_IF : ERR_OK;
+}
+
+static err_t netif_setup(struct netif *netif)
+{
+    struct net_if *nif = netif->state;
+    struct netdev *dev = nif->dev;
+    netif->name[0] = 'e';
+    netif->name[1] = 't';
+    netif->hwaddr_len = ETH_HWADDR_LEN;
+    memcpy(netif->hwaddr, dev->mac, ETH_HWADDR_LEN);
+    netif->mtu = dev->mtu;
+    netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+    netif->output = etharp_output;
+    netif->linkoutput = link_output;
+    netif->hostname = "kestrel";
+    /* The NIC checks what it receives: do not sum it all again. Transmit
+     * sums stay ours: the net-device interface has no per-frame offload. */
+    u16_t csum = NETIF_CHECKSUM_ENABLE_ALL;
+    if (dev->offloads & NETDEV_OFFLOAD_RX_CSUM)
+        csum &= (u16_t) ~(NETIF_CHECKSUM_CHECK_IP | NETIF_CHECKSUM_CHECK_UDP | NETIF_CHECKSUM_CHECK_TCP |
+                          NETIF_CHECKSUM_CHECK_ICMP);
+    NETIF_SET_CHECKSUM_CTRL(netif, csum);
+    return ERR_OK;
+}
+
+/* With the core lock held (in the tcpip thread). */
+int net_if_add(struct net_if *nif, netif_status_callback_fn status)
+{
+    ip4_addr_t zero = { 0 };
+    if (nif->dev->rx)
+        return 1; /* the app took the device for raw frames first */
+    if (!netif_add(&nif->netif, &zero, &zero, &zero, nif, netif_setup, tcpip_input))
+        return -1;
+    netif_set_status_callback(&nif->netif, status);
+    netif_set_up(&nif->netif);
+    /* The net-device interface reports no link changes yet: a link that
+     * reads down at boot may come up later, so lwIP sees it up. */
+    netif_set_link_up(&nif->netif);
+    netdev_set_receive(nif->dev, receive, nif);
+    return 0;
+}

@@ -1,0 +1,128 @@
+/* lwIP configuration for Kestrel. Chosen for throughput on one or a few
+ * NICs with a few hundred connections, inside an 8 MiB guest; each choice
+ * says why. Everything not named here is lwIP's default (src/include/lwip/opt.h). */
+#ifndef KESTREL_LWIPOPTS_H
+#define KESTREL_LWIPOPTS_H
+
+/* Threads: lwIP's core runs in its tcpip thread; sockets block in app threads. */
+#define NO_SYS 0
+#define SYS_LIGHTWEIGHT_PROT 1 /* receive interrupts allocate pool pbufs */
+/* App threads enter the core under a mutex instead of messaging the tcpip
+ * thread and waiting for its answer: one context switch less per call. */
+#define LWIP_TCPIP_CORE_LOCKING 1
+#define LWIP_TCPIP_CORE_LOCKING_INPUT 0 /* frames arrive in interrupt context: queue them */
+#define TCPIP_THREAD_NAME "tcpip"
+#define TCPIP_THREAD_STACKSIZE (16 * 1024)
+#define TCPIP_THREAD_PRIO 1
+#define TCPIP_MBOX_SIZE 512 /* a burst of received frames queued for the core */
+#define DEFAULT_THREAD_STACKSIZE (16 * 1024)
+#define DEFAULT_RAW_RECVMBOX_SIZE 32
+#define DEFAULT_UDP_RECVMBOX_SIZE 64
+#define DEFAULT_TCP_RECVMBOX_SIZE 128
+#define DEFAULT_ACCEPTMBOX_SIZE 128
+#define LWIP_MPU_COMPATIBLE 0
+
+/* Memory. The heap carries transmitted TCP data (copied by send()) and
+ * small control blocks; the pbuf pool carries received frames. Together
+ * about 1 MiB of bss. */
+#define MEM_ALIGNMENT 8
+#define MEM_SIZE (384 * 1024)
+#define MEMP_NUM_PBUF 128
+#define MEMP_NUM_RAW_PCB 4
+#define MEMP_NUM_UDP_PCB 16
+#define MEMP_NUM_TCP_PCB 128 /* live connections, including those in TIME_WAIT */
+#define MEMP_NUM_TCP_PCB_LISTEN 8
+#define MEMP_NUM_TCP_SEG 512 /* >= TCP_SND_QUEUELEN for a few busy senders */
+#define MEMP_NUM_REASSDATA 8
+#define MEMP_NUM_FRAG_PBUF 16
+#define MEMP_NUM_ARP_QUEUE 32
+#define MEMP_NUM_NETBUF 64
+#define MEMP_NUM_NETCONN 128 /* sockets */
+#define MEMP_NUM_TCPIP_MSG_API 64
+#define MEMP_NUM_TCPIP_MSG_INPKT 512 /* as many as TCPIP_MBOX_SIZE */
+#define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
+#define PBUF_POOL_SIZE 256 /* 256 x 1.6 KiB: a full receive window for several connections */
+
+/* Protocols: IPv4 with ARP, ICMP, UDP, TCP, DHCP and DNS. */
+#define LWIP_IPV4 1
+#define LWIP_IPV6 0
+#define LWIP_ARP 1
+#define ARP_TABLE_SIZE 32
+#define ARP_QUEUEING 1
+#define ETHARP_SUPPORT_STATIC_ENTRIES 0
+#define IP_REASSEMBLY 1
+#define IP_FRAG 1
+#define LWIP_ICMP 1
+#define LWIP_RAW 0
+#define LWIP_UDP 1
+#define LWIP_TCP 1
+#define LWIP_DHCP 1
+/* Probing the offered address with ARP costs a second or more per lease;
+ * the virtual networks we boot on hand out unique addresses. */
+#define LWIP_DHCP_DOES_ARP_CHECK 0
+#define LWIP_AUTOIP 0
+#define LWIP_IGMP 0
+#define LWIP_DNS 1
+#define DNS_MAX_SERVERS 2
+#define DNS_TABLE_SIZE 8
+#define DNS_MAX_NAME_LENGTH 256
+#define LWIP_NETIF_HOSTNAME 1
+
+/* TCP for throughput: a full-sized MSS for 1500-byte MTUs, a 64 KiB window
+ * scaled so a sender is not stalled by round trips, and a send buffer of
+ * the same size so one send() can fill the window. */
+#define TCP_MSS 1460
+#define LWIP_WND_SCALE 1
+#define TCP_RCV_SCALE 2
+#define TCP_WND (128 * 1024)
+#define TCP_SND_BUF (64 * 1024)
+#define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF) / TCP_MSS)
+#define TCP_SNDLOWAT (TCP_SND_BUF / 2)
+#define TCP_OVERSIZE TCP_MSS /* send() fills whole segments rather than chains of small pbufs */
+#define TCP_QUEUE_OOSEQ 1
+#define TCP_LISTEN_BACKLOG 1
+#define TCP_DEFAULT_LISTEN_BACKLOG 64
+#define LWIP_TCP_KEEPALIVE 1
+#define LWIP_NETIF_TX_SINGLE_PBUF 1 /* one contiguous buffer per frame: the driver copies it once */
+
+/* Checksums: computed in software unless the NIC checks them (per netif). */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
+#define LWIP_CHECKSUM_ON_COPY 1 /* sum while send() copies, not in a second pass */
+
+/* Netif. */
+#define LWIP_NETIF_STATUS_CALLBACK 1
+#define LWIP_NETIF_LINK_CALLBACK 1
+#define LWIP_SINGLE_NETIF 0
+#define LWIP_NETIF_LOOPBACK 0
+#define LWIP_HAVE_LOOPIF 0
+
+/* The socket API for apps (socket, bind, ... as real function names).
+ * Socket descriptors start at 64, leaving lower numbers to files. */
+#define LWIP_NETCONN 1
+#define LWIP_SOCKET 1
+#define LWIP_COMPAT_SOCKETS 2
+#define LWIP_POSIX_SOCKETS_IO_NAMES 0
+#define LWIP_SOCKET_OFFSET 64
+#define LWIP_SOCKET_SELECT 1
+#define LWIP_SOCKET_POLL 1
+#define LWIP_SO_RCVTIMEO 1
+#define LWIP_SO_SNDTIMEO 1
+#define LWIP_SO_RCVBUF 0
+#define LWIP_SO_LINGER 1
+#define SO_REUSE 1
+#define LWIP_TCP_CLOSE_TIMEOUT_MS_DEFAULT 5000
+#define LWIP_NETCONN_SEM_PER_THREAD 0
+#define LWIP_NETCONN_FULLDUPLEX 0
+#define LWIP_FIONREAD_LINUXMODE 1
+/* Debian's lwIP (its "port" patch) has sockets.c size addresses through
+ * these; lwIP's sockaddr structs carry a length byte. */
+#define IP4ADDR_SOCKADDR_SET_LEN(sin) ((sin)->sin_len = sizeof(struct sockaddr_in))
+#define IP6ADDR_SOCKADDR_SET_LEN(sin6) ((sin6)->sin6_len = sizeof(struct sockaddr_in6))
+#define IPADDR_SOCKADDR_GET_LEN(addr) ((addr)->sa.sa_len)
+
+/* No statistics or debug output in the kernel. */
+#define LWIP_STATS 0
+#define LWIP_DEBUG 0
+#define LWIP_NOASSERT_ON_ERROR 0
+
+#endif

@@ -1,0 +1,4 @@
+# Host unit tests of net/ and apps/httpd pure logic (see Makefile: UNIT_TESTS).
+UNIT_TESTS += test_http_parse test_net_config
+test_http_parse_SRCS := tests/unit/test_http_parse.c apps/httpd/http_parse.c
+test_net_config_SRCS := tests/unit/test_net_config.c net/net_config.c core/cmdline.c
