@@ -24,7 +24,8 @@ static int has_ext4_magic(struct block_dev *b)
     return ext4_probe_superblock(sb);
 }
 
-static int mount_ext4_root(void)
+/* asked: --rootfs=ext4 was given, so finding none is an error, not news. */
+static int mount_ext4_root(int asked)
 {
     for (unsigned i = 0; i < block_count(); i++) {
         struct block_dev *b = block_get(i);
@@ -35,16 +36,19 @@ static int mount_ext4_root(void)
             return 0;
         pr_err("fs: ext4 on %s cannot be mounted (%d)\n", b->name, rc);
     }
-    pr_err("fs: no usable ext4 file system on any disk\n");
+    klog(asked ? LOG_ERR : LOG_INFO, "fs: no usable ext4 file system on any disk\n");
     return -ENOENT;
 }
 
 static int mount_root(const struct boot_info *bi, const char *want)
 {
-    if (!*want)
+    int asked = *want != 0;
+    if (!asked)
         want = bi->n_modules ? "ramfs" : "ext4";
-    if (strcmp(want, "ext4") == 0 && mount_ext4_root() == 0)
+    if (strcmp(want, "ext4") == 0 && block_count() && mount_ext4_root(asked) == 0)
         return 0;
+    if (strcmp(want, "ext4") == 0 && !block_count())
+        klog(asked ? LOG_ERR : LOG_INFO, "fs: no disks for an ext4 root\n");
     void *data = NULL;
     if (strcmp(want, "ramfs") == 0 && bi->n_modules) {
         initrd.buf = (const uint8_t *)(uintptr_t)bi->modules[0].base;
