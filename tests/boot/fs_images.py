@@ -16,6 +16,7 @@ MIB = 1024 * 1024
 SIZES = [0, 1, 511, 512, 1023, 1024, 4095, 4096, 4097, 65535, 65536, 65537, MIB + 3, 5 * MIB - 1]
 MKFS = "/usr/sbin/mkfs.ext4" if os.path.exists("/usr/sbin/mkfs.ext4") else "mkfs.ext4"
 DEBUGFS = "/usr/sbin/debugfs" if os.path.exists("/usr/sbin/debugfs") else "debugfs"
+E2FSCK = "/usr/sbin/e2fsck" if os.path.exists("/usr/sbin/e2fsck") else "e2fsck"
 
 
 def _write(path, data):
@@ -107,14 +108,18 @@ def tree_bytes(root):
                if not os.path.islink(os.path.join(d, f)))
 
 
-def mkfs_ext4(tree, image, size_mib=None, options=()):
-    """An ext4 image of tree, made without root by mkfs.ext4 -d."""
+def mkfs_ext4(tree, image, size_mib=None, options=(), htree=False):
+    """An ext4 image of tree, made without root by mkfs.ext4 -d; htree=True
+    then lets e2fsck -D rebuild large directories as hash-indexed ones."""
     if size_mib is None:
         size_mib = tree_bytes(tree) * 13 // 10 // MIB + 32
     if os.path.exists(image):
         os.unlink(image)
     subprocess.run([MKFS, "-q", "-F", "-d", tree, *options, image, "%dM" % size_mib], check=True,
                    stdout=subprocess.DEVNULL, env=dict(os.environ, E2FSPROGS_FAKE_TIME="1700000000"))
+    if htree:
+        r = subprocess.run([E2FSCK, "-fyD", image], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert r.returncode in (0, 1), "e2fsck -D failed (%d)" % r.returncode
     return image
 
 

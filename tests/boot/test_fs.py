@@ -11,6 +11,7 @@ runs on, and the QEMU arguments that attach an image to it."""
 
 import os
 import re
+import subprocess
 
 import pytest
 
@@ -60,8 +61,11 @@ CONTROLLERS = [
 def tree(tmp_path_factory):
     d = tmp_path_factory.mktemp("fs")
     root = fi.make_tree(str(d / "tree"))
-    return {"root": root, "view": fi.host_view(root), "ext4": fi.mkfs_ext4(root, str(d / "tree.ext4")),
-            "dir": d}
+    image = fi.mkfs_ext4(root, str(d / "tree.ext4"), htree=True)
+    # The 3000-entry directory is an htree (read linearly by the kernel).
+    out = subprocess.run([fi.DEBUGFS, "-R", "stat /many", image], capture_output=True, text=True).stdout
+    assert re.search(r"Flags: 0x[0-9a-f]*1[0-9a-f]{3}\b", out), out
+    return {"root": root, "view": fi.host_view(root), "ext4": image, "dir": d}
 
 
 def check_tree(output, view):

@@ -42,6 +42,18 @@ head -c 400000 /dev/urandom > $out/blockmap.tree/sizes/double
 head -c 4000 /dev/urandom | dd of=$out/blockmap.tree/sizes/triple bs=1 seek=70000000 conv=notrunc status=none
 $mkfs -q -F -b 1024 -O ^extent,^64bit,^flex_bg,^metadata_csum -d $out/blockmap.tree $out/blockmap.img 32M >/dev/null
 
+# Hash-indexed (htree) directories: mkfs.ext4 -d writes linear ones, and
+# e2fsck -D rebuilds large directories as htrees (exit status 1: it changed
+# the file system).
+mkdir -p $out/htree.tree/big $out/htree.tree/small
+(cd $out/htree.tree/big && seq -f 'name-%05g-padding' 1 3000 | xargs touch)
+head -c 7000 /dev/urandom > $out/htree.tree/big/name-01500-padding
+echo x > $out/htree.tree/small/x
+$mkfs -q -F -d $out/htree.tree $out/htree.img 16M >/dev/null
+e2fsck=/usr/sbin/e2fsck
+[ -x $e2fsck ] || e2fsck=e2fsck
+$e2fsck -fyD $out/htree.img >/dev/null 2>&1 || [ $? -le 1 ]
+
 # An empty file system and the smallest one mkfs makes.
 mkdir -p $out/tiny.tree
 $mkfs -q -F -b 1024 -N 16 -O ^has_journal,^resize_inode -d $out/tiny.tree $out/tiny.img 128K >/dev/null

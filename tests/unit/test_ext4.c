@@ -216,6 +216,24 @@ static void check_lookups(void)
     free(d.data);
 }
 
+/* The htree image's big directory really is hash-indexed (so the walk
+ * above read an htree linearly). */
+static void check_htree_flag(void)
+{
+    struct dev d = load("htree");
+    struct ext4_fs fs;
+    CHECK_EQ(mount_dev(&d, &fs), 0);
+    struct ext4_inode root, big;
+    uint32_t ino;
+    CHECK_EQ(ext4_read_inode(&fs, EXT4_ROOT_INO, &root), 0);
+    CHECK_EQ(ext4_lookup(&fs, &root, "big", 3, &ino), 0);
+    CHECK_EQ(ext4_read_inode(&fs, ino, &big), 0);
+    CHECK(big.flags & 0x1000); /* EXT4_INDEX_FL */
+    CHECK(big.size > 4 * fs.block_size);
+    ext4_unmount(&fs);
+    free(d.data);
+}
+
 /* 100 000 entries in one directory. mkfs.ext4 -d takes quadratic time to
  * make such a directory (hours), so the test writes one: the data blocks of
  * a 20 MB file mkfs made are filled with directory records naming that
@@ -528,7 +546,7 @@ int main(void)
         fprintf(stderr, "test_ext4: making the images failed (mkfs.ext4 from e2fsprogs needed)\n");
         return 1;
     }
-    const char *images[] = { "ext4k", "ext1k", "blockmap", "tiny" };
+    const char *images[] = { "ext4k", "ext1k", "blockmap", "htree", "tiny" };
     for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++)
         check_image(images[i]);
     printf("  compared %u files, %u links, %u directories with the host\n", files_checked, links_checked,
@@ -536,6 +554,7 @@ int main(void)
     CHECK(files_checked >= 3 * 14);
     printf("  100 000 entries in one directory\n");
     check_lookups();
+    check_htree_flag();
     check_bigdir();
     check_bad_superblocks();
     check_bad_metadata();
