@@ -183,4 +183,4 @@ bench: deps kernel
 clean:
 	rm -rf $(BUILD)
 
--include $(KOBJS:.o=.d)
+-include $(KOBJS:.o=.d) $(wildcard $(BUILD)/obj/apps/*/*.d)

@@ -1,5 +1,5 @@
-/* Where httpd's files come from: one small interface, so that the VFS (fs/)
- * can replace the built-in pages without touching the server. */
+/* Where httpd's files come from: the file system under --root, or built-in
+ * pages when that holds nothing; the server sees only this interface. */
 #ifndef HTTPD_CONTENT_H
 #define HTTPD_CONTENT_H
 #include <stddef.h>
@@ -11,6 +11,7 @@ struct content {
     /* Copies up to len bytes from offset into buf: the count, or <0 on error. */
     long (*read_at)(const struct content *c, uint64_t offset, void *buf, size_t len);
     const void *priv;
+    int fd; /* an open file of the file system, or -1 for a built-in one */
 };
 
 /* Finds path under root: 0, -ENOENT if there is no such file, another
