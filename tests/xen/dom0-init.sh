@@ -127,6 +127,14 @@ create() { # name -> DOMID, 0 on success
   local out rc
   out=$(xl create /tmp/$name.cfg 2>&1); rc=$?
   [ -n "$out" ] && echo "$out" | sed "s/^/[xl create $name] /"
+  # libxl gives dom0's hotplug scripts 40 s; a dom0 slowed down by a busy host can miss that before the
+  # guest ever ran. That is the toolstack's failure, not the guest's: clean up and create it once more.
+  if [ $rc != 0 ] && grep -q 'async_exec_timeout' <<<"$out"; then
+    say "xl create $name: a hotplug script timed out in dom0 (before the guest ran); creating it once more"
+    xl destroy $name >/dev/null 2>&1
+    out=$(xl create /tmp/$name.cfg 2>&1); rc=$?
+    [ -n "$out" ] && echo "$out" | sed "s/^/[xl create $name, 2nd] /"
+  fi
   if [ $rc != 0 ]; then
     kill $wd 2>/dev/null
     say "xl create $name failed"; tail -n 30 /var/log/xen/xen-hotplug.log /var/log/xen/qemu-dm-$name.log 2>/dev/null
