@@ -140,20 +140,27 @@ static void finish(struct ahci_slot *s, int status)
     r->done(r);
 }
 
-/* Every request in flight ends with -EIO, and the port is reset: after a
- * task-file or interface error, or a command that never finished. Runs in
- * interrupt context; the waits inside are bounded. */
+/* After a task-file or interface error, or a command that never finished,
+ * the port is reset and every request still outstanding ends with -EIO. A
+ * queued (NCQ) command whose bit the device already cleared from PxSACT
+ * completed before the error (the error belongs to one still outstanding),
+ * so it ends well: a failed write must not make its neighbours fail. Runs
+ * in interrupt context; the waits inside are bounded. */
 static void fail_and_recover(struct ahci_port *p, const char *why, uint32_t is)
 {
-    struct ahci_slot failed[AHCI_MAX_SLOTS];
+    struct ahci_slot ended[AHCI_MAX_SLOTS];
+    int status[AHCI_MAX_SLOTS];
     unsigned n = 0;
     uint64_t f = spin_lock_irqsave(&p->lock);
+    uint32_t sact = port_read(p, PX_SACT), ci = port_read(p, PX_CI);
     pr_warn("ahci: %s: %s (tfd %#x, is %#x, serr %#x, ci %#x, sact %#x); resetting port %u\n", p->b.name, why,
-            port_read(p, PX_TFD), is, port_read(p, PX_SERR), port_read(p, PX_CI),
-            port_read(p, PX_SACT), p->index);
+            port_read(p, PX_TFD), is, port_read(p, PX_SERR), ci, sact, p->index);
     for (unsigned s = 0; s < AHCI_MAX_SLOTS; s++) {
-        if (p->busy & (1u << s))
-            failed[n++] = p->slot[s];
+        if (!(p->busy & (1u << s)))
+            continue;
+        bool done_before = p->slot[s].ncq && !((sact | ci) & (1u << s));
+        status[n] = done_before ? 0 : -EIO;
+        ended[n++] = p->slot[s];
     }
     p->busy = 0;
     if (ahci_port_recover(&p->hba->io, p->index) < 0)
@@ -162,8 +169,8 @@ static void fail_and_recover(struct ahci_port *p, const char *why, uint32_t is)
     timer_cancel(&p->watchdog);
     spin_unlock_irqrestore(&p->lock, f);
     for (unsigned i = 0; i < n; i++) {
-        finish(&failed[i], -EIO);
-        release(p, failed[i].permits);
+        finish(&ended[i], status[i]);
+        release(p, ended[i].permits);
     }
 }
 

@@ -10,20 +10,15 @@ import re
 
 import pytest
 
+from disk_pattern import make_disk as shared_make_disk, pattern
+
 N = 64      # sectors checked and sectors written by `ktest blk`, per namespace
 BIG = 192   # sectors of the one large request, at sector 2N
 SECTORS = 2 * N + BIG
 
 
-def pattern(disk, sector, gen):
-    return bytes(((sector * 31 + k * 7 + disk * 101 + gen * 57) & 0xff) for k in range(512))
-
-
 def make_disk(path, disk):
-    with open(path, "wb") as f:
-        for s in range(N):
-            f.write(pattern(disk, s, 0))
-        f.write(b"\0" * 512 * (SECTORS - N))
+    shared_make_disk(path, disk, N, SECTORS)
 
 
 def nvme_args(disks, ctrl_opts=""):

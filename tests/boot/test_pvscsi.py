@@ -15,21 +15,16 @@ import time
 
 import pytest
 
+from disk_pattern import make_disk as shared_make_disk, pattern
+
 from conftest import app_kernel, kq
 
 N = 144  # sectors checked and sectors written, per disk
 PER = 18
 
 
-def pattern(disk, sector, gen):
-    return bytes(((sector * 31 + k * 7 + disk * 101 + gen * 57) & 0xff) for k in range(512))
-
-
 def make_disk(path, disk, extra):
-    with open(path, "wb") as f:
-        for s in range(N):
-            f.write(pattern(disk, s, 0))
-        f.write(b"\0" * 512 * (N + extra))
+    shared_make_disk(path, disk, N, 2 * N + extra)
 
 
 @pytest.mark.parametrize("preset,irq", [("vmware", "msi"), ("vmware-q35", "msi"), ("vmware", "intx")])

@@ -9,18 +9,13 @@ import re
 
 import pytest
 
+from disk_pattern import make_disk as shared_make_disk, pattern
+
 N = 64  # sectors checked and sectors written, per disk
 
 
-def pattern(disk, sector, gen):
-    return bytes(((sector * 31 + k * 7 + disk * 101 + gen * 57) & 0xff) for k in range(512))
-
-
 def make_disk(path, disk):
-    with open(path, "wb") as f:
-        for s in range(N):
-            f.write(pattern(disk, s, 0))
-        f.write(b"\0" * 512 * (N + 64))
+    shared_make_disk(path, disk, N, 2 * N + 64)
 
 
 SCSI_HBA = {"pc": "virtio-scsi-pci,disable-modern=on", "q35": "virtio-scsi-pci,disable-legacy=on",
