@@ -59,7 +59,9 @@ def echo_frames(preset, options=""):
     t.start()
     try:
         assert ready.wait(30), "\n".join(out)
-        mac = bytes(int(x, 16) for x in re.search(r"mac ([0-9a-f:]+)", out[-1]).group(1).split(":"))
+        # The ready line itself: a driver may log another line after it.
+        line = next(text for text in list(out) if text.startswith("netecho: ready"))
+        mac = bytes(int(x, 16) for x in re.search(r"mac ([0-9a-f:]+)", line).group(1).split(":"))
         sent, got = frames(mac), []
         for f in sent:
             sock.sendto(f, ("127.0.0.1", guest_port))

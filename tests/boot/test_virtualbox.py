@@ -115,7 +115,9 @@ def run_echo(preset, nic_extra=None, options="", want=FRAMES, echoed=None):
     got, sent = [], []
     try:
         assert ready.wait(60), "\n".join(out)
-        mac = bytes(int(x, 16) for x in re.search(r"mac ([0-9a-f:]+)", out[-1]).group(1).split(":"))
+        # The ready line itself: a driver may log another line after it.
+        line = next(text for text in list(out) if text.startswith("netecho: ready"))
+        mac = bytes(int(x, 16) for x in re.search(r"mac ([0-9a-f:]+)", line).group(1).split(":"))
         sent = frames(mac)
         if echoed:
             for i, f in enumerate(sent):
