@@ -17,6 +17,8 @@ const char cmdline_help_text[] =
     "  --ip=IF,ADDR,MASK   static IPv4 address of interface IF (eth0, ...), else DHCP\n"
     "  --defaultgw=ADDR    default gateway for static addresses\n"
     "  --nameserver=ADDR   DNS server (overrides DHCP's)\n"
+    "  --cloud-config      fetch the instance id and user-data from the cloud's\n"
+    "                      metadata server; user-data becomes the app's command line\n"
     "  --help              print this text and power off\n"
     "  --                  end of kernel options\n"
     "Linux-style key=value items before the app, and dotted ones such as\n"
@@ -212,6 +214,7 @@ static int parse_option(struct kernel_options *o, char *t)
         { "--nonet", offsetof(struct kernel_options, nonet) },
         { "--verbose", offsetof(struct kernel_options, verbose) },
         { "--help", offsetof(struct kernel_options, help) },
+        { "--cloud-config", offsetof(struct kernel_options, cloud_config) },
     };
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
         if (strcmp(t, flags[i].name) != 0)

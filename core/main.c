@@ -8,6 +8,7 @@
 #include "boot_info.h"
 #include "bootchart.h"
 #include "clock.h"
+#include "cloud_meta.h"
 #include "cmdline.h"
 #include "console.h"
 #include "cpu.h"
@@ -298,6 +299,7 @@ static void *app_thread(void *arg)
         net_boot();
         bootchart_mark("net");
     }
+    cloud_config(&opts);
     bootchart_mark("app main");
     if (opts.bootchart)
         bootchart_print();

@@ -23,6 +23,7 @@ struct kernel_options {
     bool nonet; /* no TCP/IP: the app drives the NICs itself (raw frames) */
     bool verbose;
     bool help;
+    bool cloud_config; /* app command line from the cloud's user-data */
     char console[CMDLINE_NAME_MAX];  /* "serial" (default) */
     char platform[CMDLINE_NAME_MAX]; /* "" = detect */
     char clock[CMDLINE_NAME_MAX];    /* "" = platform preference */
