@@ -25,6 +25,11 @@ int main(void)
     CHECK_EQ(o.argc, 3);
     CHECK(strcmp(o.argv[0], "hello") == 0 && strcmp(o.argv[2], "b") == 0);
     CHECK(o.argv[3] == NULL);
+    CHECK(!o.cloud_config);
+
+    CHECK_EQ(parse(&o, "--cloud-config hello"), 0);
+    CHECK(o.cloud_config && o.argc == 1);
+    CHECK_EQ(parse(&o, "--cloud-config=yes hello"), -1);
 
     /* File systems: --rootfs names a known type, --mount is DEVICE:/PATH. */
     CHECK_EQ(parse(&o, "--rootfs=ext4 --mount=vblk0p1:/data --mount=sd0:/mnt/x fstest"), 0);
