@@ -2,7 +2,9 @@
 guestfwd runs it once per connection the guest opens to 169.254.169.254:80.
 usage: cloud_meta_server.py ec2|gce SCENARIO LOGFILE
 SCENARIO: userdata (user-data "hello from-cloud 42"), nouserdata (404),
-oversized (a 100 KiB user-data answer), silent (never answers).
+oversized (a 100 KiB user-data answer), silent (never answers), truncated
+(user-data shorter than its Content-Length, then the connection closes),
+staletoken (the token handed out is not the one GETs must carry: 401).
 Each request is appended to LOGFILE as one JSON line for the test to check."""
 
 import json
@@ -46,6 +48,8 @@ def user_data(scenario):
         return answer(404)
     if scenario == "oversized":
         return answer(200, b"x" * (100 * 1024))
+    if scenario == "truncated":
+        return answer(200, USER_DATA)[:-5]
     return answer(200, USER_DATA)
 
 
@@ -53,7 +57,7 @@ def ec2(method, path, h, scenario):
     if method == "PUT" and path == "/latest/api/token":
         if h.get("x-aws-ec2-metadata-token-ttl-seconds") != "21600":
             return answer(400)
-        return answer(200, TOKEN.encode())
+        return answer(200, (TOKEN + "-stale" if scenario == "staletoken" else TOKEN).encode())
     if method != "GET":
         return answer(405)
     if h.get("x-aws-ec2-metadata-token") != TOKEN:

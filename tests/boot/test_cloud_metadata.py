@@ -95,3 +95,18 @@ def test_without_the_option_nothing_is_fetched(boot, tmp_path):
     assert "cloud:" not in b.output
     assert args_printed(b) == ["keep-me"]
     assert not log.exists()
+
+
+def test_ec2_get_with_a_wrong_token_gets_401(boot, tmp_path):
+    b, reqs, _ = run(boot, tmp_path, "ec2", "ec2", "staletoken")
+    assert [(r["method"], r["status"]) for r in reqs] == [("PUT", 200), ("GET", 401)], reqs
+    assert "cloud: ec2 instance id: status 401" in b.output, b.log
+    assert "cloud: ec2 instance i-" not in b.output
+    assert args_printed(b) == ["keep-me"], b.log
+
+
+def test_truncated_answer_is_refused(boot, tmp_path):
+    b, reqs, _ = run(boot, tmp_path, "ec2", "ec2", "truncated")
+    assert "cloud: ec2 instance i-0123456789abcdef0" in b.output, b.log
+    assert "cloud: ec2 GET /latest/user-data: truncated answer, refused" in b.output, b.log
+    assert args_printed(b) == ["keep-me"], b.log
