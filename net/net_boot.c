@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "cmdline.h"
 #include "log.h"
+#include "memory.h"
 #include "lwip/dhcp.h"
 #include "lwip/dns.h"
 #include "lwip/tcpip.h"
@@ -138,10 +139,19 @@ static void bring_up(void *arg)
 /* lwIP is initialised before tcpip_init() returns, so sockets work at once;
  * the interfaces are added and DHCP started by the tcpip thread, off the
  * app's path. */
+unsigned char *net_lwip_heap;
+
 void net_boot(void)
 {
-    if (netdev_count())
-        tcpip_init(bring_up, NULL);
+    if (!netdev_count())
+        return;
+    /* mem_init() wants MEM_SIZE plus two struct mem and alignment: a page more is plenty. */
+    net_lwip_heap = pages_alloc(MEM_SIZE / PAGE_SIZE + 1, PAGE_SIZE);
+    if (!net_lwip_heap) {
+        pr_err("net: no memory for lwIP's heap (%u KiB); no TCP/IP\n", (unsigned)(MEM_SIZE / 1024));
+        return;
+    }
+    tcpip_init(bring_up, NULL);
 }
 
 int net_wait_configured(uint64_t timeout_ns)

@@ -23,10 +23,14 @@
 #define LWIP_MPU_COMPATIBLE 0
 
 /* Memory. The heap carries transmitted TCP data (copied by send()) and
- * small control blocks; the pbuf pool carries received frames. Together
- * about 1 MiB of bss. */
+ * small control blocks; the pbuf pool carries received frames (bss). */
 #define MEM_ALIGNMENT 8
 #define MEM_SIZE (384 * 1024)
+/* The heap's memory is taken from the page allocator by net_boot() when a
+ * NIC exists, not from bss: apps without a network do not carry it, and
+ * boot does not zero it (net_boot.c). */
+extern unsigned char *net_lwip_heap;
+#define LWIP_RAM_HEAP_POINTER net_lwip_heap
 #define MEMP_NUM_PBUF 128
 #define MEMP_NUM_RAW_PCB 4
 #define MEMP_NUM_UDP_PCB 16
