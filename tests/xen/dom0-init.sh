@@ -218,6 +218,40 @@ crash_test() {
   esac
 }
 
+# http_test test type mem nn: a Kestrel httpd guest whose root is an ext4 disk dom0 made (blkfront and
+# fs/), serving it through netfront and lwIP at a static address on xenbr0; dom0 fetches two files and
+# compares them byte for byte with the tree it put on the disk.
+http_test() {
+  local t=$1 type=$2 mem=$3 nn=$4 name=$1-http ip=10.0.0.$((10#$4)) img=/var/tmp/disk-$1.img rc f
+  rm -rf /tmp/site-$t; mkdir -p /tmp/site-$t
+  head -c 1048583 /dev/urandom > /tmp/site-$t/big.bin
+  echo "<html><body>Kestrel on Xen ($t) $(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' ')</body></html>" > /tmp/site-$t/index.html
+  if ! mkfs.ext4 -q -F -d /tmp/site-$t $img 16M; then result $t http FAIL "mkfs.ext4 -d failed in dom0"; return; fi
+  write_cfg $t $name $type $mem "--ip=eth0,$ip,255.255.255.0 httpd" 1 http $nn
+  sed -i 's|/xenrig/guest/kestrel.elf|/xenrig/guest/httpd.elf|' /tmp/$name.cfg
+  if ! create $name; then result $t http FAIL "$CREATE_ERR"; return; fi
+  local d=$DOMID
+  wait_for $name $d 'httpd: listening' $GUEST_TIMEOUT; rc=$?
+  if [ $rc != 0 ]; then
+    result $t http FAIL "no 'httpd: listening' from the guest: $(why $rc $GUEST_TIMEOUT $d)"
+  else
+    local detail="" i
+    for f in index.html big.bin; do
+      rm -f /tmp/got-$f
+      for i in 1 2 3; do busybox wget -q -T 30 -O /tmp/got-$f http://$ip/$f && break; sleep 2; done
+      if ! cmp -s /tmp/got-$f /tmp/site-$t/$f; then
+        detail="$f: got $(stat -c %s /tmp/got-$f 2>/dev/null || echo no) bytes of $(stat -c %s /tmp/site-$t/$f), not the same"
+        break
+      fi
+    done
+    if [ -z "$detail" ]; then result $t http PASS "index.html and big.bin (1048583 bytes) from ext4 on xvda, through netfront and lwIP at $ip, byte for byte"
+    else result $t http FAIL "$detail"; fi
+  fi
+  dump_guest $name $d
+  xl destroy $name 2>/dev/null
+  rm -f $img
+}
+
 run_test() {
   local t=$1 type=${1%%-*} linux=0 nn extra mem T0=$(date +%s)
   [[ $t == *-linux ]] && linux=1
@@ -353,6 +387,7 @@ run_test() {
   rm -f $img
 
   crash_test $t $type $mem "$extra" $nn $linux panic
+  [ $linux = 0 ] && http_test $t $type $mem $nn
   say "==== test $t done in $(( $(date +%s) - T0 )) s ===="
 }
 
