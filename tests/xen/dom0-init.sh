@@ -220,7 +220,8 @@ crash_test() {
 
 # http_test test type mem nn: a Kestrel httpd guest whose root is an ext4 disk dom0 made (blkfront and
 # fs/), serving it through netfront and lwIP at a static address on xenbr0; dom0 fetches two files and
-# compares them byte for byte with the tree it put on the disk.
+# compares them byte for byte with the tree it put on the disk (xenrig-tool httpget: dom0's busybox
+# wget crashes).
 http_test() {
   local t=$1 type=$2 mem=$3 nn=$4 name=$1-http ip=10.0.0.$((10#$4)) img=/var/tmp/disk-$1.img rc f
   rm -rf /tmp/site-$t; mkdir -p /tmp/site-$t
@@ -238,7 +239,7 @@ http_test() {
     local detail="" i
     for f in index.html big.bin; do
       rm -f /tmp/got-$f
-      for i in 1 2 3; do busybox wget -q -T 30 -O /tmp/got-$f http://$ip/$f && break; sleep 2; done
+      for i in 1 2 3; do xenrig-tool httpget $ip 80 /$f /tmp/got-$f && break; sleep 2; done
       if ! cmp -s /tmp/got-$f /tmp/site-$t/$f; then
         detail="$f: got $(stat -c %s /tmp/got-$f 2>/dev/null || echo no) bytes of $(stat -c %s /tmp/site-$t/$f), not the same"
         break
@@ -368,6 +369,9 @@ run_test() {
         local marker=0; glog $t $d | grep -a -q -e 'KESTREL-XEN-SHUTDOWN' -e 'xen: the toolstack asks for poweroff' && marker=1
         if [ $rc != 0 ]; then result $t shutdown FAIL "xl shutdown failed: $(tr '\n' ' ' <<<"$out")"
         elif [ $crashed = 1 ]; then result $t shutdown FAIL "the domain crashed after xl shutdown"
+        elif [ $gone = 0 ] && [ "${st:3:1}" = s ] && [ $marker = 1 ] && glog $t $d | grep -a -q 'xen: powering off'; then
+          # Shut down (not crashed) after the kernel said it powers off; only xl's destroy is slow (a busy host).
+          result $t shutdown PASS "KESTREL-XEN-SHUTDOWN, the guest powered off; still being destroyed 30 s after xl shutdown (state $st)"
         elif [ $gone = 0 ]; then result $t shutdown FAIL "domain still there 30 s after xl shutdown (state $st, marker=$marker)"
         elif [ $marker = 0 ]; then result $t shutdown FAIL "domain gone after $(( $(date +%s) - s0 )) s but no KESTREL-XEN-SHUTDOWN"
         else result $t shutdown PASS "KESTREL-XEN-SHUTDOWN, domain gone $(( $(date +%s) - s0 )) s after xl shutdown"; fi

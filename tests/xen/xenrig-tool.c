@@ -12,6 +12,8 @@
  *   netecho-send IFACE DSTMAC COUNT  sends COUNT raw frames (ethertype 0x88b5, 60..1514 bytes) out of IFACE
  *                                    to DSTMAC, waits for each to come back with the MACs swapped and the
  *                                    payload intact; exit 0 if all came back intact
+ *   httpget IP PORT PATH OUT         HTTP/1.0 GET; a 200 answer's body (Content-Length must match) goes
+ *                                    to OUT; exit 0 only then (dom0's busybox wget crashes here)
  * guest commands (Linux self-test guest only):
  *   say TEXT...                      prints TEXT on stdout and on the Xen debug port 0xe9
  *   guest-blk DEV SECTORS WSTART WCOUNT
@@ -462,6 +464,55 @@ static int cmd_xs_pingpong(void)
     }
 }
 
+/* One GET over HTTP/1.0 with a 30 s limit on each step; the head is kept in
+ * memory, the body streamed to out. */
+static int cmd_httpget(const char *ip, int port, const char *path, const char *out)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    if (inet_pton(AF_INET, ip, &a.sin_addr) != 1)
+        return fprintf(stderr, "httpget: bad address %s\n", ip), 2;
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct timeval tv = { 30, 0 };
+    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof a) < 0)
+        return fprintf(stderr, "httpget: connect %s:%d: %s\n", ip, port, strerror(errno)), 1;
+    char req[512];
+    int n = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, ip);
+    if (write(s, req, (size_t)n) != n)
+        return fprintf(stderr, "httpget: send: %s\n", strerror(errno)), 1;
+    static char buf[1 << 16];
+    size_t have = 0;
+    char *end = NULL;
+    while (!end && have < sizeof buf - 1) {
+        ssize_t r = read(s, buf + have, sizeof buf - 1 - have);
+        if (r <= 0)
+            return fprintf(stderr, "httpget: no complete answer head (%zu bytes)\n", have), 1;
+        have += (size_t)r;
+        buf[have] = 0;
+        end = strstr(buf, "\r\n\r\n");
+    }
+    if (!end || strncmp(buf, "HTTP/1.", 7) || atoi(buf + 9) != 200)
+        return fprintf(stderr, "httpget: answer: %.60s\n", buf), 1;
+    const char *cl = strstr(buf, "Content-Length:");
+    if (!cl || cl > end)
+        return fprintf(stderr, "httpget: no Content-Length\n"), 1;
+    long want = atol(cl + 15), got = 0;
+    FILE *f = fopen(out, "wb");
+    if (!f)
+        return fprintf(stderr, "httpget: %s: %s\n", out, strerror(errno)), 1;
+    size_t body = have - (size_t)(end + 4 - buf);
+    fwrite(end + 4, 1, body, f);
+    got = (long)body;
+    for (ssize_t r; (r = read(s, buf, sizeof buf)) > 0; got += r)
+        fwrite(buf, 1, (size_t)r, f);
+    fclose(f);
+    close(s);
+    if (got != want)
+        return fprintf(stderr, "httpget: %ld body bytes, Content-Length %ld\n", got, want), 1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *c = argc > 1 ? argv[1] : "";
@@ -472,6 +523,8 @@ int main(int argc, char **argv)
         return cmd_checkdisk(argv[2], atol(argv[3]), atol(argv[4]), atol(argv[5]));
     if (!strcmp(c, "netecho-send") && argc == 5)
         return cmd_netecho_send(argv[2], argv[3], atoi(argv[4]));
+    if (!strcmp(c, "httpget") && argc == 6)
+        return cmd_httpget(argv[2], atoi(argv[3]), argv[4], argv[5]);
     if (!strcmp(c, "guest-blk") && argc == 6)
         return cmd_guest_blk(argv[2], atol(argv[3]), atol(argv[4]), atol(argv[5]));
     if (!strcmp(c, "guest-echo") && argc == 3)
