@@ -3,7 +3,6 @@ backend carries raw Ethernet frames between the guest and this harness on
 loopback; the guest (ktest netecho) sends every frame back, and every frame
 (60 to 1514 bytes) must return intact."""
 
-import os
 import random
 import re
 import socket
@@ -13,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, app_kernel, kq
+from conftest import app_kernel, kq
 
 FRAMES = 60
 
@@ -36,16 +35,23 @@ def frames(mac):
     return out
 
 
-def echo_frames(preset, options=""):
-    """Boots ktest netecho, sends every frame, returns (sent, got, output, status)."""
+def echo_frames(preset, options="", nic_extra=None, want=FRAMES, echoed=None):
+    """Boots ktest netecho (the NIC on the preset's own kind, or nic_extra: a
+    -device for pc/q35), sends every frame, returns (sent, got, output, status).
+    With echoed(i) given, frame i is only awaited if it says so (frames that
+    are not sent back go first)."""
     host_port, guest_port = free_port(), free_port()
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", host_port))
     sock.settimeout(0.2)
     backend = "socket,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d" % (host_port, guest_port)
     # --nonet: the raw frames are the app's alone (no DHCP frames from TCP/IP).
-    cmd = kq.qemu_command(preset, app_kernel("ktest"), ("--nonet " + options + " ktest netecho %d" % FRAMES).strip(),
-                          nics=[backend])
+    args = ("--nonet " + options + " ktest netecho %d" % want).strip()
+    if nic_extra:
+        cmd = kq.qemu_command(preset, app_kernel("ktest"), args,
+                              extra=["-netdev", backend + ",id=n0", "-device", nic_extra + ",netdev=n0"])
+    else:
+        cmd = kq.qemu_command(preset, app_kernel("ktest"), args, nics=[backend])
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0)
     out, ready = [], threading.Event()
 
@@ -57,12 +63,19 @@ def echo_frames(preset, options=""):
                 ready.set()
     t = threading.Thread(target=reader, daemon=True)
     t.start()
+    got, sent = [], []
     try:
-        assert ready.wait(30), "\n".join(out)
+        assert ready.wait(60), "\n".join(out)
         # The ready line itself: a driver may log another line after it.
         line = next(text for text in list(out) if text.startswith("netecho: ready"))
         mac = bytes(int(x, 16) for x in re.search(r"mac ([0-9a-f:]+)", line).group(1).split(":"))
-        sent, got = frames(mac), []
+        sent = frames(mac)
+        if echoed:
+            for i, f in enumerate(sent):
+                if not echoed(i):
+                    sock.sendto(f, ("127.0.0.1", guest_port))
+                    time.sleep(0.02)
+            sent = [f for i, f in enumerate(sent) if echoed(i)]
         for f in sent:
             sock.sendto(f, ("127.0.0.1", guest_port))
             deadline = time.monotonic() + 5

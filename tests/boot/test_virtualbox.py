@@ -6,16 +6,11 @@ harness checks in the image files after the VM exits. NIC: 60 raw frames
 through QEMU's UDP socket backend must come back intact."""
 
 import re
-import socket
-import subprocess
-import threading
-import time
 
 import pytest
 
-from conftest import app_kernel, kq
 from test_virtio_blk import N, make_disk, pattern
-from test_virtio_net import FRAMES, frames, free_port
+from test_virtio_net import FRAMES, echo_frames, frames
 
 
 def q35_ahci_disks(disks):
@@ -86,67 +81,10 @@ def test_ahci_device_error_fails_one_request_and_port_recovers(boot, tmp_path):
         assert data[(N + s) * 512:(N + s + 1) * 512] == want, s
 
 
-def run_echo(preset, nic_extra=None, options="", want=FRAMES, echoed=None):
-    """Boots ktest netecho on preset (nic_extra: a -device for q35/pc), sends
-    the frames; with echoed(i) given, frame i is only awaited if it says so
-    (frames that are not sent back go first)."""
-    host_port, guest_port = free_port(), free_port()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", host_port))
-    sock.settimeout(0.2)
-    backend = "socket,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d" % (host_port, guest_port)
-    args = (options + " ktest netecho %d" % want).strip()
-    if nic_extra:
-        cmd = kq.qemu_command(preset, app_kernel("ktest"), args,
-                              extra=["-netdev", backend + ",id=n0", "-device", nic_extra + ",netdev=n0"])
-    else:
-        cmd = kq.qemu_command(preset, app_kernel("ktest"), args, nics=[backend])
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0)
-    out, ready = [], threading.Event()
-
-    def reader():
-        for raw in proc.stdout:
-            line = raw.decode(errors="replace").rstrip()
-            out.append(line)
-            if line.startswith("netecho: ready"):
-                ready.set()
-    t = threading.Thread(target=reader, daemon=True)
-    t.start()
-    got, sent = [], []
-    try:
-        assert ready.wait(60), "\n".join(out)
-        # The ready line itself: a driver may log another line after it.
-        line = next(text for text in list(out) if text.startswith("netecho: ready"))
-        mac = bytes(int(x, 16) for x in re.search(r"mac ([0-9a-f:]+)", line).group(1).split(":"))
-        sent = frames(mac)
-        if echoed:
-            for i, f in enumerate(sent):
-                if not echoed(i):
-                    sock.sendto(f, ("127.0.0.1", guest_port))
-                    time.sleep(0.02)
-            sent = [f for i, f in enumerate(sent) if echoed(i)]
-        for f in sent:
-            sock.sendto(f, ("127.0.0.1", guest_port))
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline:
-                try:
-                    got.append(sock.recv(4096))
-                    break
-                except socket.timeout:
-                    continue
-        proc.wait(30)
-        t.join(10)  # the last lines are still in the pipe when QEMU exits
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        sock.close()
-    return sent, got, "\n".join(out), kq.app_status(proc.returncode)
-
-
 @pytest.mark.parametrize("preset,nic,model", [("virtualbox", None, "82540EM"), ("q35", "e1000", "82540EM"),
                                              ("pc", "e1000-82545em", "82545EM"), ("q35", "e1000e", "82574L")])
 def test_e1000_frames_echoed_intact(preset, nic, model):
-    sent, got, text, status = run_echo(preset, nic)
+    sent, got, text, status = echo_frames(preset, nic_extra=nic)
     m = re.search(r"e1000: eth0: %s \S+ at \S+, mac ([0-9a-f:]+) \(RAL/RAH\), link up" % model, text)
     assert m, text
     assert re.search(r"netecho: ready on eth0 mac %s link up" % m.group(1), text), text
@@ -164,7 +102,7 @@ def test_e1000_spread_frames_dropped_whole():
     counted once, and the frames that fit in one buffer come back intact."""
     small = lambda i: len(frames(b"\0" * 6)[i]) <= 256
     n_small = sum(1 for i in range(FRAMES) if small(i))
-    sent, got, text, status = run_echo("virtualbox", options="e1000.rx_buffer=256", want=n_small, echoed=small)
+    sent, got, text, status = echo_frames("virtualbox", options="e1000.rx_buffer=256", want=n_small, echoed=small)
     assert re.search(r"e1000: eth0: .*rx 128 x 256 bytes", text), text
     assert len(got) == n_small and all(a == b for a, b in zip(sent, got)), (len(got), text)
     assert "dropping a frame spread over several buffers" in text, text
