@@ -43,6 +43,8 @@ DRIVER_DIRS += drivers/ahci drivers/e1000
 KSRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.c core/*.c lib/*.c platforms/*.c) \
 	$(foreach d,$(DRIVER_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 KSRCS += $(wildcard fs/*.c)
+# The Linux ABI (linux/): loader, system-call entry and table, call families.
+KSRCS += $(wildcard linux/*.c linux/*.S)
 KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KSRCS)))
 
 # TCP/IP: lwIP from Debian's source package, unpacked into $(BUILD)/lwip by
