@@ -13,6 +13,7 @@
 #include "log.h"
 #include "memory.h"
 #include "pci.h"
+#include "platform.h"
 #include "pvscsi_ring.h"
 #include "scsi.h"
 #include "spinlock.h"
@@ -43,6 +44,8 @@
 #define SG_PAGES 2   /* 1 MiB at any alignment: 257 elements */
 #define SG_MAX ((SG_PAGES * 4096) / sizeof(struct pvscsi_sg_elem))
 #define SENSE_SIZE SCSI_SENSE_MAX
+/* No time-out: a deadline a century away (sums with now stay in range). */
+#define NO_TIMEOUT_NS (100ull * 365 * 24 * 3600 * 1000000000ull)
 #define TIMEOUT_MS_DEFAULT 30000
 #define SIMPLE_QUEUE_TAG 0x20
 
@@ -333,19 +336,15 @@ static int queuecommand(struct scsi_host *h, struct scsi_cmd *c)
     return 0;
 }
 
-/* pvscsi.timeout_ms=MS (10 ms to 10 min) overrides the 30 s a request may take. */
+/* pvscsi.timeout_ms=MS overrides the platform's time-out (VMware's 180 s,
+ * as its tools set for path failover and storage vMotion), else 30 s; 0
+ * means none (a request may take as long as the storage does). */
 static uint64_t timeout_ns(void)
 {
-    const char *v = cmdline_param(kernel_options(), "pvscsi.timeout_ms", 0);
-    if (!v)
-        return TIMEOUT_MS_DEFAULT * 1000000ull;
-    char *end;
-    unsigned long ms = strtoul(v, &end, 0);
-    if (*end || ms < 10 || ms > 600000) {
-        pr_warn("pvscsi: pvscsi.timeout_ms=%s out of range 10..600000, using %u\n", v, TIMEOUT_MS_DEFAULT);
-        return TIMEOUT_MS_DEFAULT * 1000000ull;
-    }
-    return ms * 1000000ull;
+    unsigned long ms = platform_io_timeout_ms("pvscsi.timeout_ms", TIMEOUT_MS_DEFAULT);
+    if (ms == 0)
+        return NO_TIMEOUT_NS;
+    return (ms < 10 ? 10 : ms) * 1000000ull;
 }
 
 static volatile uint8_t *map_registers(const struct pci_info *p)
@@ -394,6 +393,10 @@ static int pvscsi_attach(struct device *dev)
         return -EIO;
     }
     d->timeout_ns = timeout_ns();
+    if (d->timeout_ns == NO_TIMEOUT_NS)
+        pr_info("pvscsi: no request time-out\n");
+    else
+        pr_info("pvscsi: request time-out %llu ms\n", (unsigned long long)(d->timeout_ns / 1000000));
     sem_init(&d->slots, SLOTS);
     timer_setup(&d->watchdog, watchdog, d);
     enum pci_irq_kind kind;
