@@ -155,7 +155,7 @@ static void fail(struct scsi_cmd *c, int err)
 }
 
 /* Adapter reset, rings again, then a bus reset; returns the commands that
- * were waiting (the caller fails them outside the lock). Lock held. */
+ * were waiting (the caller ends them outside the lock). Lock held. */
 static uint64_t recover_locked(struct pvscsi *d, const char *why, struct scsi_cmd **failed)
 {
     d->resets++;
@@ -172,11 +172,15 @@ static uint64_t recover_locked(struct pvscsi *d, const char *why, struct scsi_cm
     return mask;
 }
 
-static void fail_all(struct pvscsi *d, uint64_t mask, struct scsi_cmd **failed)
+/* Ends the commands a reset took: those past their deadline with
+ * -ETIMEDOUT, the others, which only waited behind them, with -EAGAIN; the
+ * SCSI layer sends both again a bounded number of times (Linux's error
+ * handler retries after a reset too). */
+static void fail_all(struct pvscsi *d, uint64_t mask, uint64_t expired, struct scsi_cmd **failed)
 {
     for (unsigned i = 0; i < SLOTS; i++) {
         if ((mask >> i) & 1 && failed[i]) {
-            fail(failed[i], -ETIMEDOUT);
+            fail(failed[i], (expired >> i) & 1 ? -ETIMEDOUT : -EAGAIN);
             sem_up(&d->slots);
         }
     }
@@ -215,7 +219,7 @@ static void drain(struct pvscsi *d)
         if (k == PVSCSI_CMP_OVERRUN) {
             uint64_t mask = recover_locked(d, "completion producer index past the ring", failed);
             spin_unlock_irqrestore(&d->lock, f);
-            fail_all(d, mask, failed);
+            fail_all(d, mask, 0, failed);
             break;
         }
         struct scsi_cmd *c = d->cmds[res.slot];
@@ -224,8 +228,10 @@ static void drain(struct pvscsi *d)
         if (res.host_status < 0 && res.btstat != PVSCSI_BTSTAT_SELTIMEO)
             pr_debug("pvscsi: %u:%u opcode %#x: host status %#x or a data length out of range\n", c->target,
                      c->lun, c->cdb[0], res.btstat);
-        if (res.len_unknown && is_rw(c->cdb[0]))
-            res.host_status = -EIO; /* a short read or write of unknown size */
+        /* A short read or write of unknown size fails; a CHECK CONDITION
+         * moves no data and its sense says what happened. */
+        if (res.len_unknown && is_rw(c->cdb[0]) && res.scsi_status == 0)
+            res.host_status = -EIO;
         finish(c, &res, d->sense + res.slot * SENSE_SIZE);
         sem_up(&d->slots);
     }
@@ -258,10 +264,13 @@ static void watchdog(struct timer *t, void *arg)
 {
     struct pvscsi *d = arg;
     struct scsi_cmd *failed[SLOTS];
+    /* Completions the device posted but no interrupt delivered yet end
+     * well, not in the reset. */
+    drain(d);
     uint64_t now = clock_monotonic_ns();
     uint64_t f = spin_lock_irqsave(&d->lock);
-    uint64_t mask = 0;
-    if (pvscsi_ring_expired(&d->ring, now)) {
+    uint64_t mask = 0, expired = pvscsi_ring_expired(&d->ring, now);
+    if (expired) {
         mask = recover_locked(d, "a request timed out", failed);
     } else {
         uint64_t next = UINT64_MAX;
@@ -273,7 +282,7 @@ static void watchdog(struct timer *t, void *arg)
             timer_arm(&d->watchdog, next);
     }
     spin_unlock_irqrestore(&d->lock, f);
-    fail_all(d, mask, failed);
+    fail_all(d, mask, expired, failed);
 }
 
 static void fill_request(struct pvscsi *d, unsigned slot, struct scsi_cmd *c, struct pvscsi_req_desc *e)
