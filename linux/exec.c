@@ -177,8 +177,9 @@ int linux_exec_main(const struct kernel_options *o)
         rc = build_stack(&proc.mm, o, &e, bias, &sp);
     }
     if (rc == 0 && proc.strace)
-        kprintf("strace: exec %s: entry %#llx, sp %#llx, break %#llx\n", path,
-                (unsigned long long)(e.entry + bias), (unsigned long long)sp, (unsigned long long)proc.mm.brk);
+        kprintf("strace: exec %s: entry %#llx, sp %#llx, break %#llx, fpu state by %s (%zu bytes)\n", path,
+                (unsigned long long)(e.entry + bias), (unsigned long long)sp, (unsigned long long)proc.mm.brk,
+                user_has_xsave() ? "xsave" : "fxsave", user_xsave_size());
     struct thread *t = thread_current();
     if (rc == 0) {
         t->uctx = user_ctx_create();

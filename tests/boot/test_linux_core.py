@@ -46,13 +46,13 @@ def initrd(tmp_path, files):
     return fi.cpio_newc(str(tree), str(tmp_path / "initrd.cpio"))
 
 
-def run(boot, tmp_path, exe, args="", kopts="", status=0, smp=1, guest="/bin/prog"):
+def run(boot, tmp_path, exe, args="", kopts="", status=0, smp=1, guest="/bin/prog", preset="microvm", extra=()):
     """Boots with exe at guest and checks the program's exit status: the
     kernel's power-off line carries all 8 bits, QEMU's isa-debug-exit code
     the low 7 ((status << 1) | 1 in an 8-bit process status)."""
     archive = initrd(tmp_path, {guest: exe})
     cmdline = ("%s -- %s %s" % (kopts, guest, args)).strip()
-    b = boot(cmdline, app="hello", smp=smp, extra=["-initrd", archive])
+    b = boot(cmdline, app="hello", smp=smp, preset=preset, extra=["-initrd", archive] + list(extra))
     assert "kestrel: power off, status %d\n" % status in b.output + "\n", b.output[-2000:]
     assert b.status == status & 0x7f, "qemu status %r, want %d" % (b.status, status & 0x7f)
     return b
@@ -100,9 +100,20 @@ def test_fault_is_sigsegv(boot, tmp_path, what, addr):
     assert "panic" not in b.output.lower()
 
 
-def test_sse(boot, tmp_path):
-    b = run(boot, tmp_path, build("core_check.c", "glibc"), "sse", status=0)
+@pytest.mark.parametrize("cpu", ["qemu64", "max"])
+def test_sse(boot, tmp_path, cpu):
+    """Floating point in the program: FXSAVE on qemu64, XSAVE (AVX) on max."""
+    b = run(boot, tmp_path, build("core_check.c", "glibc"), "sse", kopts="--strace", status=0,
+            extra=["-cpu", cpu])
     assert "sse 3.375" in b.output
+    assert ("fpu state by xsave" if cpu == "max" else "fpu state by fxsave (512 bytes)") in b.output
+
+
+def test_smp_q35(boot, tmp_path):
+    """Two CPUs (TLB shootdowns on munmap/mprotect) on q35 and -cpu max."""
+    b = run(boot, tmp_path, build("core_check.c", "glibc"), "memory", status=0, smp=2, preset="q35",
+            extra=["-cpu", "max"])
+    assert "memory done, 0" in b.output
 
 
 def test_strace(boot, tmp_path):
