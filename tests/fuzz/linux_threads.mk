@@ -1,0 +1,3 @@
+# libFuzzer targets for what a Linux program passes to futex(), signal and clone calls.
+FUZZ_TARGETS += fuzz_futex
+fuzz_fuzz_futex_SRCS := tests/fuzz/fuzz_futex.c linux/futex_table.c

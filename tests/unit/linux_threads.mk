@@ -1,0 +1,3 @@
+# Host unit tests of linux/'s threads, futexes and signals (pure logic).
+UNIT_TESTS += test_futex_table
+test_futex_table_SRCS := tests/unit/test_futex_table.c linux/futex_table.c
