@@ -8,7 +8,7 @@
 #include "spinlock.h"
 
 #define LOW_MEMORY_END 0x100000ull
-#define STACK_AREA 0x0000400000000000ull
+#define STACK_AREA KERNEL_STACK_AREA
 #define STACK_STRIDE 0x100000ull
 #define STACK_SLOTS 1024
 
@@ -72,6 +72,7 @@ void memory_init(const struct boot_info *bi)
     if (!bitmap)
         panic("memory: no room for the page bitmap (%llu bytes)", (unsigned long long)bm_bytes);
     page_alloc_init(&pa, 0, npages, bitmap);
+    page_alloc_prefer_below(&pa, 0x100000000ull / PAGE_SIZE); /* 32-bit DMA stays easy */
     for (unsigned i = 0; i < bi->n_memmap; i++) {
         const struct mem_region *r = &bi->memmap[i];
         if (r->type != MEM_RAM)
@@ -111,6 +112,21 @@ void pages_free(void *p, size_t npages)
     spin_unlock_irqrestore(&pa_lock, flags);
     if (rc < 0)
         panic("pages_free(%p, %zu): pages were not allocated", p, npages);
+}
+
+int pages_claim(uint64_t phys, size_t npages)
+{
+    uint64_t pfn = phys / PAGE_SIZE;
+    uint64_t flags = spin_lock_irqsave(&pa_lock);
+    for (size_t i = 0; i < npages; i++) {
+        if (page_alloc_is_used(&pa, pfn + i)) {
+            spin_unlock_irqrestore(&pa_lock, flags);
+            return -1;
+        }
+    }
+    page_alloc_mark_used(&pa, pfn, npages);
+    spin_unlock_irqrestore(&pa_lock, flags);
+    return 0;
 }
 
 uint64_t memory_ram_bytes(void) { return ram_bytes; }
