@@ -147,6 +147,14 @@ _Static_assert(sizeof(struct rt_sigframe) == 440, "rt_sigframe layout");
 #define FP_XSTATE_MAGIC1 0x46505853u
 #define FP_XSTATE_MAGIC2 0x46505845u
 
+/* What a pending signal carries (the siginfo fields the kernel fills). */
+struct lsig_info {
+    int32_t code;
+    int32_t pid;
+    uint64_t addr;
+    uint64_t trapno, err;
+};
+
 /* ---- dispositions ---- */
 enum sig_default { SIGDEF_TERM, SIGDEF_IGNORE, SIGDEF_CORE };
 enum sig_default sig_default_action(int sig);
