@@ -28,11 +28,11 @@ def go_prog():
     return exe
 
 
-def run(boot, tmp_path, exe, args="", status=0, smp=1, memory="128M", timeout=120):
+def run(boot, tmp_path, exe, args="", status=0, smp=1, memory="128M", timeout=120, kopts=""):
     """Boots exe as /bin/prog; the kernel's power-off line carries the whole
     status, QEMU's exit code its low 7 bits (test_linux_core.run)."""
     archive = initrd(tmp_path, {"/bin/prog": exe})
-    b = boot("-- /bin/prog %s" % args, app="hello", smp=smp, memory=memory, timeout=timeout,
+    b = boot(("%s -- /bin/prog %s" % (kopts, args)).strip(), app="hello", smp=smp, memory=memory, timeout=timeout,
              extra=["-initrd", archive])
     assert "kestrel: power off, status %d\n" % status in b.output + "\n", b.output[-3000:]
     assert b.status == status & 0x7f, "qemu status %r, want %d" % (b.status, status & 0x7f)
@@ -168,3 +168,17 @@ def test_go_program(boot, tmp_path, smp):
     sums = sum(sum(i * g for i in range(1, 1001)) for g in range(64))
     assert "go: goroutines=64 sum=%d" % sums in b.output, b.output[-3000:]
     assert "go: counter=16000" in b.output
+
+
+@pytest.mark.parametrize("smp", [1, 2])
+def test_go_async_preemption(boot, tmp_path, smp):
+    """With one P, a goroutine spinning without calls gives the CPU back
+    only when Go's sysmon preempts it: tgkill(SIGURG) to the spinning
+    thread, delivery by interrupt (or the reschedule IPI on two CPUs), Go's
+    handler on its sigaltstack, rt_sigreturn. sysmon's 10 ms needs
+    clock_gettime and nanosleep (the time calls)."""
+    b = run(boot, tmp_path, go_prog(), args="preempt", kopts="--strace", smp=smp, status=0, memory="256M",
+            timeout=60)
+    assert "go: preempted=yes" in b.output, b.output[-3000:]
+    assert re.search(r"strace: tgkill\(0x2, 0x[0-9a-f]+, 0x17,", b.output)
+    assert "strace: rt_sigreturn(" in b.output
