@@ -3,6 +3,7 @@
  * sees one consistent snapshot per open, as /proc's seq files give. The
  * file systems are read-only: no write, create or truncate. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "pseudofs.h"

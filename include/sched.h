@@ -37,6 +37,7 @@ struct thread {
     int err_no; /* the C library's errno for this thread */
     uint64_t run_tsc; /* TSC ticks spent on a CPU before the current run */
     uint64_t on_tsc;  /* TSC when the current run began */
+    struct user_ctx *uctx; /* a Linux program's thread: its ring-3 context (include/user.h) */
 };
 
 #define THREAD_STACK_DEFAULT (16 * 1024)

@@ -337,7 +337,7 @@ int lfile_dir_next(struct lfile *f, struct vfs_dirent *e)
         vfs_vn_stat(f->vn, &st);
         e->ino = st.ino; /* ".." of the root is itself; elsewhere the parent's number is not known here */
         e->type = VFS_DT_DIR;
-        strcpy(e->name, d->index == 0 ? "." : "..");
+        strlcpy(e->name, d->index == 0 ? "." : "..", sizeof(e->name));
     } else {
         int rc = vfs_vn_readdir(f->vn, &d->cookie, e);
         if (rc <= 0)
@@ -470,4 +470,20 @@ long lfile_open_path(const char *path, int flags, uint32_t mode, struct lfile **
     f->path = canon;
     *out = f;
     return 0;
+}
+
+/* For file mappings (linux/memory.c): a positional read of descriptor fd
+ * into a kernel buffer. */
+long lfile_pread_fd(int fd, void *buf, size_t len, uint64_t off)
+{
+    struct lfile *f = fd_get(fd);
+    if (!f)
+        return -EBADF;
+    long rc = -EACCES;
+    if (f->ops == &vnode_ops && (f->status_flags & LX_O_ACCMODE) != LX_O_WRONLY) {
+        uint64_t pos = off;
+        rc = vn_read(f, buf, len, &pos);
+    }
+    lfile_put(f);
+    return rc;
 }

@@ -16,7 +16,7 @@ void lproc_cwd(char *out)
 {
     struct lproc *p = lproc_current();
     mutex_lock(&cwd_lock);
-    strcpy(out, p->cwd);
+    strlcpy(out, p->cwd, VFS_PATH_MAX + 1);
     mutex_unlock(&cwd_lock);
 }
 
@@ -52,7 +52,7 @@ static int at_base(int dirfd, char *out)
     if (!f->vn || !f->path || (f->vn->mode & VFS_S_IFMT) != VFS_S_IFDIR)
         rc = -ENOTDIR;
     else
-        strcpy(out, f->path);
+        strlcpy(out, f->path, VFS_PATH_MAX + 1);
     lfile_put(f);
     return rc;
 }
@@ -529,7 +529,7 @@ static long set_cwd(struct lproc *p, const char *abs)
     }
     if (rc == 0) {
         mutex_lock(&cwd_lock);
-        strcpy(p->cwd, canon);
+        strlcpy(p->cwd, canon, sizeof(p->cwd));
         mutex_unlock(&cwd_lock);
     }
     free(canon);
@@ -951,23 +951,21 @@ long sys_pipe2(const struct sysargs *s) { return do_pipe2((int *)s->a[0], (int)s
 
 int lproc_files_init(struct lproc *p, const char *cwd)
 {
-    p->umask = 022;
-    strcpy(p->cwd, "/");
-    p->fdt = fdtable_create();
-    if (!p->fdt)
-        return -ENOMEM;
-    int rc = fdtable_init_stdio(p->fdt);
-    if (rc < 0)
-        return rc;
-    pseudo_fs_mount_all();
-    if (!cwd || !*cwd)
-        return 0;
     char *abs = malloc(VFS_PATH_MAX + 1);
     if (!abs)
         return -ENOMEM;
-    rc = lx_path_join("/", cwd, abs);
+    int rc = lx_path_join("/", cwd && *cwd ? cwd : "/", abs); /* before p->cwd (cwd may be it) changes */
+    p->umask = 022;
+    strlcpy(p->cwd, "/", sizeof(p->cwd));
+    p->fdt = rc == 0 ? fdtable_create() : NULL;
+    if (rc == 0 && !p->fdt)
+        rc = -ENOMEM;
     if (rc == 0)
-        rc = set_cwd(p, abs);
+        rc = fdtable_init_stdio(p->fdt);
+    if (rc == 0) {
+        pseudo_fs_mount_all();
+        rc = (int)set_cwd(p, abs);
+    }
     free(abs);
     return rc;
 }

@@ -1,15 +1,237 @@
 /* linux/: the Linux ABI. Loader, process image, system-call entry and this
- * one table indexed by x86-64 system-call number; one file per call family. */
+ * one table indexed by x86-64 system-call number; one file per call family.
+ * Numbers and names come from Debian's linux-libc-dev header, turned into
+ * build/gen/linux/syscall_{nr,names}.h by the Makefile. */
+#include <stdint.h>
 #include "abi.h"
+#include "log.h"
+#include "spinlock.h"
+#include "syscall_nr.h"
+
+/* linux/memory.c */
+SYSCALL_DECL(brk);
+SYSCALL_DECL(mmap);
+SYSCALL_DECL(munmap);
+SYSCALL_DECL(mprotect);
+SYSCALL_DECL(mremap);
+SYSCALL_DECL(madvise);
+/* linux/process.c */
+SYSCALL_DECL(exit);
+SYSCALL_DECL(exit_group);
+SYSCALL_DECL(getpid);
+SYSCALL_DECL(getppid);
+SYSCALL_DECL(gettid);
+SYSCALL_DECL(getuid);
+SYSCALL_DECL(geteuid);
+SYSCALL_DECL(getgid);
+SYSCALL_DECL(getegid);
+SYSCALL_DECL(arch_prctl);
+SYSCALL_DECL(set_tid_address);
+SYSCALL_DECL(set_robust_list);
+SYSCALL_DECL(get_robust_list);
+SYSCALL_DECL(prctl);
+SYSCALL_DECL(sched_yield);
+SYSCALL_DECL(sched_getaffinity);
+SYSCALL_DECL(prlimit64);
+SYSCALL_DECL(getrlimit);
+SYSCALL_DECL(setrlimit);
+/* linux/file_calls.c */
+SYSCALL_DECL(read);
+SYSCALL_DECL(write);
+SYSCALL_DECL(open);
+SYSCALL_DECL(close);
+SYSCALL_DECL(stat);
+SYSCALL_DECL(fstat);
+SYSCALL_DECL(lstat);
+SYSCALL_DECL(lseek);
+SYSCALL_DECL(ioctl);
+SYSCALL_DECL(pread64);
+SYSCALL_DECL(pwrite64);
+SYSCALL_DECL(readv);
+SYSCALL_DECL(writev);
+SYSCALL_DECL(access);
+SYSCALL_DECL(pipe);
+SYSCALL_DECL(dup);
+SYSCALL_DECL(dup2);
+SYSCALL_DECL(sendfile);
+SYSCALL_DECL(fcntl);
+SYSCALL_DECL(flock);
+SYSCALL_DECL(fsync);
+SYSCALL_DECL(fdatasync);
+SYSCALL_DECL(truncate);
+SYSCALL_DECL(ftruncate);
+SYSCALL_DECL(getcwd);
+SYSCALL_DECL(chdir);
+SYSCALL_DECL(fchdir);
+SYSCALL_DECL(mkdir);
+SYSCALL_DECL(creat);
+SYSCALL_DECL(symlink);
+SYSCALL_DECL(readlink);
+SYSCALL_DECL(umask);
+SYSCALL_DECL(getdents64);
+SYSCALL_DECL(fadvise64);
+SYSCALL_DECL(openat);
+SYSCALL_DECL(mkdirat);
+SYSCALL_DECL(newfstatat);
+SYSCALL_DECL(symlinkat);
+SYSCALL_DECL(readlinkat);
+SYSCALL_DECL(faccessat);
+SYSCALL_DECL(dup3);
+SYSCALL_DECL(pipe2);
+SYSCALL_DECL(preadv);
+SYSCALL_DECL(pwritev);
+SYSCALL_DECL(statx);
+SYSCALL_DECL(faccessat2);
+/* linux/time_calls.c */
+SYSCALL_DECL(nanosleep);
+SYSCALL_DECL(gettimeofday);
+SYSCALL_DECL(time);
+SYSCALL_DECL(clock_gettime);
+SYSCALL_DECL(clock_getres);
+SYSCALL_DECL(clock_nanosleep);
+/* linux/info_calls.c */
+SYSCALL_DECL(uname);
+SYSCALL_DECL(sysinfo);
+SYSCALL_DECL(getrandom);
 
 static const syscall_fn table[] = {
-    /* [number] = sys_name, in number order; families add their calls here. */
-    [0] = 0,
+    /* [number] = sys_name; families add their calls here. */
+    [__NR_brk] = sys_brk,
+    [__NR_mmap] = sys_mmap,
+    [__NR_munmap] = sys_munmap,
+    [__NR_mprotect] = sys_mprotect,
+    [__NR_mremap] = sys_mremap,
+    [__NR_madvise] = sys_madvise,
+    [__NR_exit] = sys_exit,
+    [__NR_exit_group] = sys_exit_group,
+    [__NR_getpid] = sys_getpid,
+    [__NR_getppid] = sys_getppid,
+    [__NR_gettid] = sys_gettid,
+    [__NR_getuid] = sys_getuid,
+    [__NR_geteuid] = sys_geteuid,
+    [__NR_getgid] = sys_getgid,
+    [__NR_getegid] = sys_getegid,
+    [__NR_arch_prctl] = sys_arch_prctl,
+    [__NR_set_tid_address] = sys_set_tid_address,
+    [__NR_set_robust_list] = sys_set_robust_list,
+    [__NR_get_robust_list] = sys_get_robust_list,
+    [__NR_prctl] = sys_prctl,
+    [__NR_sched_yield] = sys_sched_yield,
+    [__NR_sched_getaffinity] = sys_sched_getaffinity,
+    [__NR_prlimit64] = sys_prlimit64,
+    [__NR_getrlimit] = sys_getrlimit,
+    [__NR_setrlimit] = sys_setrlimit,
+    /* file_calls.c, time_calls.c, info_calls.c */
+    [__NR_read] = sys_read,
+    [__NR_write] = sys_write,
+    [__NR_open] = sys_open,
+    [__NR_close] = sys_close,
+    [__NR_stat] = sys_stat,
+    [__NR_fstat] = sys_fstat,
+    [__NR_lstat] = sys_lstat,
+    [__NR_lseek] = sys_lseek,
+    [__NR_ioctl] = sys_ioctl,
+    [__NR_pread64] = sys_pread64,
+    [__NR_pwrite64] = sys_pwrite64,
+    [__NR_readv] = sys_readv,
+    [__NR_writev] = sys_writev,
+    [__NR_access] = sys_access,
+    [__NR_pipe] = sys_pipe,
+    [__NR_dup] = sys_dup,
+    [__NR_dup2] = sys_dup2,
+    [__NR_nanosleep] = sys_nanosleep,
+    [__NR_sendfile] = sys_sendfile,
+    [__NR_uname] = sys_uname,
+    [__NR_fcntl] = sys_fcntl,
+    [__NR_flock] = sys_flock,
+    [__NR_fsync] = sys_fsync,
+    [__NR_fdatasync] = sys_fdatasync,
+    [__NR_truncate] = sys_truncate,
+    [__NR_ftruncate] = sys_ftruncate,
+    [__NR_getcwd] = sys_getcwd,
+    [__NR_chdir] = sys_chdir,
+    [__NR_fchdir] = sys_fchdir,
+    [__NR_mkdir] = sys_mkdir,
+    [__NR_creat] = sys_creat,
+    [__NR_symlink] = sys_symlink,
+    [__NR_readlink] = sys_readlink,
+    [__NR_umask] = sys_umask,
+    [__NR_gettimeofday] = sys_gettimeofday,
+    [__NR_sysinfo] = sys_sysinfo,
+    [__NR_time] = sys_time,
+    [__NR_getdents64] = sys_getdents64,
+    [__NR_fadvise64] = sys_fadvise64,
+    [__NR_clock_gettime] = sys_clock_gettime,
+    [__NR_clock_getres] = sys_clock_getres,
+    [__NR_clock_nanosleep] = sys_clock_nanosleep,
+    [__NR_openat] = sys_openat,
+    [__NR_mkdirat] = sys_mkdirat,
+    [__NR_newfstatat] = sys_newfstatat,
+    [__NR_symlinkat] = sys_symlinkat,
+    [__NR_readlinkat] = sys_readlinkat,
+    [__NR_faccessat] = sys_faccessat,
+    [__NR_dup3] = sys_dup3,
+    [__NR_pipe2] = sys_pipe2,
+    [__NR_preadv] = sys_preadv,
+    [__NR_pwritev] = sys_pwritev,
+    [__NR_getrandom] = sys_getrandom,
+    [__NR_statx] = sys_statx,
+    [__NR_faccessat2] = sys_faccessat2,
 };
+
+#define NTABLE (sizeof(table) / sizeof(table[0]))
+
+static const char *const names[] = {
+#include "syscall_names.h"
+};
+#define NNAMES (sizeof(names) / sizeof(names[0]))
+
+static uint64_t logged[(NNAMES + 63) / 64];
+static struct spinlock logged_lock = SPINLOCK_INIT;
+
+static const char *syscall_name(unsigned long nr) { return nr < NNAMES && names[nr] ? names[nr] : NULL; }
+
+/* Each unimplemented call is named once, not at every call. */
+static void log_unimplemented(unsigned long nr)
+{
+    if (nr < NNAMES) {
+        uint64_t flags = spin_lock_irqsave(&logged_lock);
+        bool seen = logged[nr / 64] & (1ull << (nr % 64));
+        logged[nr / 64] |= 1ull << (nr % 64);
+        spin_unlock_irqrestore(&logged_lock, flags);
+        if (seen)
+            return;
+    }
+    const char *name = syscall_name(nr);
+    if (name)
+        pr_warn("linux: system call %s (%lu) is not implemented: ENOSYS\n", name, nr);
+    else
+        pr_warn("linux: unknown system call %lu: ENOSYS\n", nr);
+}
+
+static void strace(unsigned long nr, const struct sysargs *s, long r)
+{
+    const char *name = syscall_name(nr);
+    if (name)
+        kprintf("strace: %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = %ld\n", name, s->a[0], s->a[1], s->a[2], s->a[3],
+                s->a[4], s->a[5], r);
+    else
+        kprintf("strace: syscall_%lu(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = %ld\n", nr, s->a[0], s->a[1], s->a[2],
+                s->a[3], s->a[4], s->a[5], r);
+}
 
 long syscall_dispatch(unsigned long nr, const struct sysargs *s)
 {
-    if (nr >= sizeof table / sizeof table[0] || !table[nr])
-        return -ENOSYS;
-    return table[nr](s);
+    syscall_fn fn = nr < NTABLE ? table[nr] : NULL;
+    long r;
+    if (fn) {
+        r = fn(s);
+    } else {
+        log_unimplemented(nr);
+        r = -ENOSYS;
+    }
+    struct lproc *p = lproc_current();
+    if (p && p->strace)
+        strace(nr, s, r);
+    return r;
 }
