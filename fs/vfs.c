@@ -236,7 +236,7 @@ static int walk_path(struct walk *w, const char *path, int how)
         int rc = step(w, p, len, &vn);
         if (rc < 0)
             return rc;
-        if (is_link(vn) && (!last || !(how & WALK_NOFOLLOW))) {
+        if (is_link(vn) && (!last || !(how & WALK_NOFOLLOW) || p[len] == '/')) { /* "link/" means the target */
             rc = follow_link(w, vn, next);
             vnode_put(vn);
             if (rc < 0)
