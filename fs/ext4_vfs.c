@@ -47,7 +47,7 @@ static int vnode_for(struct ext4_mount *m, struct mount *mnt, uint32_t ino, stru
     v->vn.nlink = v->in.links;
     v->vn.size = v->in.size;
     v->vn.blocks = v->in.blocks512;
-    v->vn.mtime = v->in.mtime;
+    v->vn.atime = v->vn.ctime = v->vn.mtime = v->in.mtime;
     v->vn.refs = 1;
     v->vn.priv = v;
     *out = &v->vn;

@@ -7,6 +7,7 @@
 #include "block.h"
 #include "bootchart.h"
 #include "boot_info.h"
+#include "clock.h"
 #include "cmdline.h"
 #include "ext4.h"
 #include "log.h"
@@ -93,6 +94,7 @@ void fs_boot(const struct boot_info *bi)
 {
     const struct kernel_options *o = kernel_options();
     unsigned disks = block_count();
+    vfs_clock_ns = clock_realtime_ns;
     for (unsigned i = 0; i < disks; i++)
         part_dev_scan(block_get(i));
     if (mount_root(bi, o->rootfs) == 0) {

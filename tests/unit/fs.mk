@@ -4,3 +4,5 @@ test_sha256_SRCS := tests/unit/test_sha256.c lib/sha256.c
 test_ext4_SRCS := tests/unit/test_ext4.c fs/ext4.c
 test_cpio_SRCS := tests/unit/test_cpio.c fs/cpio.c fs/ramfs.c fs/vfs.c
 test_part_SRCS := tests/unit/test_part.c fs/part.c
+UNIT_TESTS += test_vfs
+test_vfs_SRCS := tests/unit/test_vfs.c fs/vfs.c fs/ramfs.c fs/cpio.c
