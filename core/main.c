@@ -304,6 +304,7 @@ static void *app_thread(void *arg)
     if (opts.bootchart)
         bootchart_print();
     int status = main(opts.argc, opts.argv);
+    vfs_sync(); /* what the app wrote reaches the disks */
     power_off(status);
 }
 

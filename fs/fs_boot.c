@@ -83,9 +83,16 @@ static void mount_option(const char *spec)
     strlcpy(dev, spec, sizeof(dev));
     char *colon = strchr(dev, ':');
     *colon = 0;
-    const char *path = colon + 1;
+    char *path = colon + 1;
+    static const int read_only = 1;
+    const void *opts = NULL;
+    size_t plen = strlen(path);
+    if (plen > 3 && (strcmp(path + plen - 3, ":ro") == 0 || strcmp(path + plen - 3, ":rw") == 0)) {
+        opts = path[plen - 1] == 'o' ? &read_only : NULL;
+        path[plen - 3] = 0;
+    }
     make_dirs(path);
-    int rc = vfs_mount("ext4", dev, path, NULL);
+    int rc = vfs_mount("ext4", dev, path, (void *)opts);
     if (rc < 0)
         pr_err("fs: --mount=%s failed (%d%s)\n", spec, rc, rc == -ENODEV ? ": no such block device" : "");
 }
