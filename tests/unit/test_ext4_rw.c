@@ -28,12 +28,37 @@ void mutex_unlock(struct mutex *m) { (void)m; }
 static uint64_t fake_ns = 1700000000ull * 1000000000ull;
 static uint64_t fake_clock(void) { return fake_ns += 1000; }
 
+/* A write the crash test replays: blocks, or a flush (data NULL). */
+struct wrec {
+    uint64_t off;
+    size_t len;
+    uint8_t *data;
+};
+
 struct dev {
     uint8_t *data;
     size_t len;
     struct ext4_fs *fs;
     unsigned writes, flushes;
+    struct wrec *log; /* when recording */
+    size_t n_log, cap_log;
 };
+
+static void log_add(struct dev *d, uint64_t off, const void *buf, size_t len)
+{
+    if (!d->cap_log)
+        return;
+    if (d->n_log == d->cap_log) {
+        d->cap_log *= 2;
+        d->log = realloc(d->log, d->cap_log * sizeof(*d->log));
+    }
+    struct wrec *w = &d->log[d->n_log++];
+    w->off = off;
+    w->len = len;
+    w->data = buf ? malloc(len) : NULL;
+    if (buf)
+        memcpy(w->data, buf, len);
+}
 
 static int dev_read(void *ctx, uint64_t blk, uint32_t count, void *buf)
 {
@@ -53,12 +78,14 @@ static int dev_write(void *ctx, uint64_t blk, uint32_t count, const void *buf)
         return -EIO;
     memcpy(d->data + blk * bs, buf, (size_t)count * bs);
     d->writes++;
+    log_add(d, blk * bs, buf, (size_t)count * bs);
     return 0;
 }
 
 static int dev_flush(void *ctx)
 {
     ((struct dev *)ctx)->flushes++;
+    log_add(ctx, 0, NULL, 0);
     return 0;
 }
 
@@ -152,8 +179,151 @@ static void run_image(const char *name, const char *mkfs_opts, const char *size,
     CHECK_EQ(system(cmd), 0);
 }
 
+/* ---- crash consistency ---- */
+
+/* Reads path (absolute, no links) on a mounted ext4_fs. */
+static long fs_cat(struct ext4_fs *fs, const char *path, uint8_t *buf, size_t len)
+{
+    struct ext4_inode in;
+    int rc = ext4_read_inode(fs, EXT4_ROOT_INO, &in);
+    const char *p = path;
+    while (rc == 0 && *p) {
+        while (*p == '/')
+            p++;
+        size_t n = strcspn(p, "/");
+        uint32_t ino;
+        rc = ext4_lookup(fs, &in, p, n, &ino);
+        if (rc == 0)
+            rc = ext4_read_inode(fs, ino, &in);
+        p += n;
+    }
+    return rc < 0 ? rc : ext4_read(fs, &in, 0, buf, len);
+}
+
+struct synced {
+    char path[64];
+    uint8_t *data;
+    size_t len;
+    size_t log_pos; /* the write log's length when fsync returned */
+};
+
+/* The device as a crash at log position cut leaves it: every write before
+ * the last flush ahead of cut, and a random half of those after it (the
+ * device may have done them in any order). */
+static struct dev *crashed(const struct dev *base, const struct dev *run, size_t cut, uint64_t *rng_state)
+{
+    struct dev *d = calloc(1, sizeof(*d));
+    d->len = base->len;
+    d->data = malloc(d->len);
+    memcpy(d->data, base->data, d->len);
+    size_t barrier = 0;
+    for (size_t i = 0; i < cut; i++) {
+        if (!run->log[i].data)
+            barrier = i;
+    }
+    for (size_t i = 0; i < cut; i++) {
+        const struct wrec *w = &run->log[i];
+        *rng_state ^= *rng_state << 13, *rng_state ^= *rng_state >> 7, *rng_state ^= *rng_state << 17;
+        if (w->data && (i < barrier || (*rng_state & 1)))
+            memcpy(d->data + w->off, w->data, w->len);
+    }
+    return d;
+}
+
+static void check_crash(uint64_t seed, unsigned kills)
+{
+    const char *img = DIR_ "/crash.img";
+    printf("test_ext4_rw: crash test seed %llu, %u crash points\n", (unsigned long long)seed, kills);
+    CHECK_EQ(system("/usr/sbin/mkfs.ext4 -q -F -b 1024 " DIR_ "/crash.img 16M"), 0);
+    struct dev *base = dev_load(img), *d = dev_load(img);
+    d->cap_log = 1024;
+    d->log = malloc(d->cap_log * sizeof(*d->log));
+    CHECK_EQ(vfs_mkdir("/crash", 0755), 0);
+    CHECK_EQ(vfs_mount("ext4test", "crash", "/crash", d), 0);
+    CHECK_EQ(vfs_mkdir("/crash/s", 0755), 0);
+    static struct synced sy[64];
+    unsigned n_sy = 0;
+    model_span = 50000;
+    model_run("crash", "/crash", DIR_ "/crash.host", seed, 0);
+    for (unsigned i = 0; i < 48; i++) {
+        for (int k = 0; k < 8; k++)
+            one_op(i * 8 + k);
+        struct synced *s = &sy[n_sy++];
+        snprintf(s->path, sizeof(s->path), "/s/f%u", i);
+        s->len = rnd(30000);
+        s->data = malloc(s->len + 1);
+        for (size_t j = 0; j < s->len; j++)
+            s->data[j] = (uint8_t)rnd(256);
+        char vpath[80];
+        snprintf(vpath, sizeof(vpath), "/crash%s", s->path);
+        int fd = vfs_open(vpath, VFS_O_WRONLY | VFS_O_CREAT, 0644);
+        CHECK(fd >= 0);
+        CHECK_EQ(vfs_write(fd, s->data, s->len), (long)s->len);
+        CHECK_EQ(vfs_fsync(fd), 0);
+        vfs_close(fd);
+        s->log_pos = d->n_log;
+        if (i % 5 == 0)
+            vfs_sync();
+    }
+    vfs_sync();
+    printf("crash: %zu writes and flushes recorded, %llu commits\n", d->n_log, (unsigned long long)d->fs->commits);
+    uint64_t st = seed | 1;
+    uint8_t *buf = malloc(1 << 16);
+    unsigned replays = 0;
+    for (unsigned k = 0; k < kills; k++) {
+        st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+        size_t cut = k == 0 ? d->n_log : (size_t)(st % (d->n_log + 1));
+        struct dev *c = crashed(base, d, cut, &st);
+        /* Linux's replay (e2fsck -fy) on a copy, then a clean check. */
+        char cmd[512];
+        dev_save(c, DIR_ "/crash-linux.img");
+        snprintf(cmd, sizeof(cmd), "e2fsck -fy %s > %s.fsck 2>&1; e2fsck -fn %s > %s.fsck2 2>&1", DIR_ "/crash-linux.img",
+                 DIR_ "/crash-linux.img", DIR_ "/crash-linux.img", DIR_ "/crash-linux.img");
+        int lrc = system(cmd);
+        if (lrc != 0) {
+            fprintf(stderr, "crash point %zu: Linux's replay left errors\n", cut);
+            system("cat " DIR_ "/crash-linux.img.fsck " DIR_ "/crash-linux.img.fsck2 >&2");
+        }
+        CHECK_EQ(lrc, 0);
+        /* Ours: mount (replaying), then every synced file. */
+        struct ext4_fs *fs = calloc(1, sizeof(*fs));
+        c->fs = fs;
+        struct ext4_io io = { .read = dev_read, .write = dev_write, .flush = dev_flush, .ctx = c };
+        unsigned before = c->writes;
+        int rc = ext4_mount(fs, &io, c->len, "crash");
+        replays += c->writes != before;
+        CHECK_EQ(rc, 0);
+        CHECK(fs->rw);
+        for (unsigned i = 0; rc == 0 && i < n_sy; i++) {
+            if (sy[i].log_pos > cut)
+                continue;
+            long n = fs_cat(fs, sy[i].path, buf, 1 << 16);
+            if (n != (long)sy[i].len || memcmp(buf, sy[i].data, sy[i].len) != 0)
+                fprintf(stderr, "crash point %zu: %s not as synced (%ld bytes, want %zu)\n", cut, sy[i].path, n,
+                        sy[i].len);
+            CHECK_EQ(n, (long)sy[i].len);
+            CHECK(n < 0 || memcmp(buf, sy[i].data, sy[i].len) == 0);
+        }
+        if (rc == 0)
+            ext4_unmount(fs);
+        dev_save(c, DIR_ "/crash-ours.img");
+        int orc = e2fsck_clean(DIR_ "/crash-ours.img");
+        if (orc != 0)
+            fprintf(stderr, "crash point %zu: e2fsck after our replay failed\n", cut);
+        CHECK_EQ(orc, 0);
+        free(c->data);
+        free(c);
+        free(fs);
+    }
+    free(buf);
+    free(base->data);
+    free(base);
+    printf("crash: %u of %u crash points had a journal to replay\n", replays, kills);
+}
+
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IONBF, 0);
     vfs_clock_ns = fake_clock;
     uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 0) : (uint64_t)time(NULL);
     unsigned steps = argc > 2 ? (unsigned)atoi(argv[2]) : 2000;
@@ -162,6 +332,7 @@ int main(int argc, char **argv)
     CHECK_EQ(vfs_mount("ramfs", "none", "/", NULL), 0);
     run_image("k4", "-b 4096 -O ^resize_inode", "64M", 300000, seed, steps);
     run_image("k1", "-b 1024", "32M", 100000, seed + 1, steps);
+    check_crash(seed + 3, argc > 3 ? (unsigned)atoi(argv[3]) : 20);
     run_image("plain", "-b 4096 -O ^has_journal,^metadata_csum", "32M", 2000, seed + 2, steps);
     return check_report("test_ext4_rw");
 }
