@@ -321,6 +321,54 @@ static void check_crash(uint64_t seed, unsigned kills)
     printf("crash: %u of %u crash points had a journal to replay\n", replays, kills);
 }
 
+/* An htree directory mkfs.ext4 -d made: names added, removed and renamed
+ * (the directory becomes linear), then compared and checked. */
+static void check_htree(void)
+{
+    const char *tree = DIR_ "/htree.tree", *img = DIR_ "/htree.img";
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd),
+             "rm -rf %s && mkdir -p %s/z/big && cd %s/z/big && for i in $(seq 1 3000); do echo $i > name-$i; done && "
+             "cd - >/dev/null && /usr/sbin/mkfs.ext4 -q -F -b 1024 -d %s %s 32M && { e2fsck -fyD %s >/dev/null 2>&1; true; } && "
+             "debugfs -R 'stat /z/big' %s 2>/dev/null | grep -q 'Flags: 0x81000'",
+             tree, tree, tree, tree, img, img, img);
+    CHECK_EQ(system(cmd), 0); /* made, and it is an htree */
+    struct dev *d = dev_load(img);
+    CHECK_EQ(vfs_mkdir("/htree", 0755), 0);
+    CHECK_EQ(vfs_mount("ext4test", "htree", "/htree", d), 0);
+    char p[80], q[80], hp[300], hq[300];
+    for (int i = 1; i <= 3000; i += 3) {
+        snprintf(p, sizeof(p), "/htree/z/big/name-%d", i);
+        snprintf(hp, sizeof(hp), "%s/z/big/name-%d", tree, i);
+        CHECK_EQ(vfs_unlink(p), 0);
+        unlink(hp);
+    }
+    for (int i = 2; i <= 3000; i += 7) {
+        if ((i - 1) % 3 == 0)
+            continue; /* unlinked above */
+        snprintf(p, sizeof(p), "/htree/z/big/name-%d", i);
+        snprintf(q, sizeof(q), "/htree/z/big/renamed-%d-with-a-longer-name", i);
+        snprintf(hp, sizeof(hp), "%s/z/big/name-%d", tree, i);
+        snprintf(hq, sizeof(hq), "%s/z/big/renamed-%d-with-a-longer-name", tree, i);
+        CHECK_EQ(vfs_rename(p, q), 0);
+        rename(hp, hq);
+    }
+    for (int i = 0; i < 500; i++) {
+        snprintf(p, sizeof(p), "/htree/z/big/new-%d", i);
+        snprintf(hp, sizeof(hp), "%s/z/big/new-%d", tree, i);
+        int fd = vfs_open(p, VFS_O_WRONLY | VFS_O_CREAT, 0644);
+        CHECK(fd >= 0);
+        vfs_close(fd);
+        close(open(hp, O_WRONLY | O_CREAT, 0644));
+    }
+    vfs_sync();
+    vfs_base = "/htree";
+    snprintf(host_root, sizeof(host_root), "%s", tree);
+    compare_tree("/htree/z");
+    dev_save(d, img);
+    CHECK_EQ(e2fsck_clean(img), 0);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -332,6 +380,7 @@ int main(int argc, char **argv)
     CHECK_EQ(vfs_mount("ramfs", "none", "/", NULL), 0);
     run_image("k4", "-b 4096 -O ^resize_inode", "64M", 300000, seed, steps);
     run_image("k1", "-b 1024", "32M", 100000, seed + 1, steps);
+    check_htree();
     check_crash(seed + 3, argc > 3 ? (unsigned)atoi(argv[3]) : 20);
     run_image("plain", "-b 4096 -O ^has_journal,^metadata_csum", "32M", 2000, seed + 2, steps);
     return check_report("test_ext4_rw");
