@@ -1579,7 +1579,7 @@ int ext4_should_commit(const struct ext4_fs *fs)
 
 int ext4_commit(struct ext4_fs *fs)
 {
-    if (!fs->rw)
+    if (!fs->rw || (!fs->n_dirty && !fs->n_pending))
         return 0;
     int rc = ext4_apply_frees(fs);
     if (rc < 0)
