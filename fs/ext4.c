@@ -185,7 +185,7 @@ int ext4_mount(struct ext4_fs *fs, const struct ext4_io *io, uint64_t dev_bytes,
         return -ENOMEM;
     fs->block_size = 1024;
     fs->blocks_count = dev_bytes / 1024;
-    int rc = ext4_read_blocks(fs, 1, 1, sb);
+    int rc = ext4_read_blocks(fs, 1, 1, sb), orc;
     if (rc == 0)
         rc = parse_superblock(fs, sb, dev_bytes);
     if (rc < 0) {
@@ -220,6 +220,11 @@ int ext4_mount(struct ext4_fs *fs, const struct ext4_io *io, uint64_t dev_bytes,
         rc = ext4_read_inode(fs, EXT4_ROOT_INO, &root);
         if (rc == 0 && (root.mode & S_IFMT_) != S_IFDIR_)
             rc = ext4_corrupt(fs, "root inode is not a directory", root.mode, 0);
+    }
+    if (rc == 0 && fs->rw && (orc = ext4_orphans_process(fs)) < 0) {
+        pr_warn("ext4: %s: orphan list unusable (%d): mounted read-only\n", fs->name, orc);
+        ext4_mbuf_drop_all(fs);
+        fs->rw = 0;
     }
     if (rc < 0)
         ext4_unmount(fs);

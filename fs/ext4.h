@@ -146,6 +146,12 @@ int ext4_rename(struct ext4_fs *fs, struct ext4_inode *odir, const char *oname, 
                 struct ext4_inode *ndir, const char *nname, size_t nlen);
 /* Frees an inode with no links: its blocks, then the inode itself. */
 int ext4_free_inode(struct ext4_fs *fs, struct ext4_inode *in);
+/* The orphan list: an inode whose last name went while it is open joins
+ * it (so a crash cannot leak it); it leaves before ext4_free_inode. The
+ * rw mount frees what an unfinished run left there. */
+int ext4_orphan_add(struct ext4_fs *fs, struct ext4_inode *in);
+int ext4_orphan_del(struct ext4_fs *fs, struct ext4_inode *in);
+int ext4_orphans_process(struct ext4_fs *fs);
 /* Makes the running transaction durable. 0 or -EIO. */
 int ext4_commit(struct ext4_fs *fs);
 /* Whether the running transaction should be committed before more work

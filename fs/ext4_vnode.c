@@ -23,6 +23,7 @@ struct ext4_vnode {
     struct ext4_mount *m;
     struct ext4_inode in;
     struct ext4_vnode *prev, *next;
+    int orphan; /* on the orphan list: nameless but open */
 };
 
 static const struct fs_ops ext4_ops, ext4_ro_ops;
@@ -216,11 +217,23 @@ static void resync(struct ext4_vnode *v)
         sync_vnode(v);
 }
 
+/* The caller's reference is one; more mean the inode is open elsewhere,
+ * so it outlives its last name: onto the orphan list until released. */
+static int orphan_if_open(struct ext4_vnode *v)
+{
+    if (v->in.links || v->vn.refs <= 1 || v->orphan)
+        return 0;
+    v->orphan = 1;
+    return ext4_orphan_add(&v->m->fs, &v->in);
+}
+
 static int e_unlink(struct vnode *dirv, const char *name, size_t len, struct vnode *vn)
 {
     struct ext4_vnode *d = dirv->priv, *v = vn->priv;
     stamp(&d->in, 1);
     int rc = ext4_unlink(&d->m->fs, &d->in, name, len, &v->in);
+    if (rc == 0)
+        rc = orphan_if_open(v);
     resync(d);
     resync(v);
     return after(d->m, rc);
@@ -236,6 +249,8 @@ static int e_rename(struct vnode *odirv, const char *oname, size_t olen, struct 
     if (target) {
         struct ext4_vnode *t = target->priv;
         rc = ext4_unlink(fs, &nd->in, nname, nlen, &t->in);
+        if (rc == 0)
+            rc = orphan_if_open(t);
         resync(t);
     }
     if (rc == 0)
@@ -296,7 +311,9 @@ static void e_release(struct vnode *vn)
     struct ext4_mount *m = v->m;
     if (v->in.links == 0 && m->fs.rw) {
         stamp(&v->in, 0);
-        int rc = ext4_free_inode(&m->fs, &v->in);
+        int rc = v->orphan ? ext4_orphan_del(&m->fs, &v->in) : 0;
+        if (rc == 0)
+            rc = ext4_free_inode(&m->fs, &v->in);
         if (rc < 0)
             pr_err("ext4: %s: inode %u not freed (%d)\n", m->fs.name, v->in.ino, rc);
         after(m, rc);

@@ -1586,3 +1586,73 @@ int ext4_commit(struct ext4_fs *fs)
         return rc;
     return ext4_journal_commit(fs);
 }
+
+/* ---- the orphan list: inodes with no name that are still open ----
+ * The superblock's s_last_orphan heads a chain through each inode's dtime,
+ * so that a crash leaves them findable: the next rw mount frees them. */
+
+int ext4_orphan_add(struct ext4_fs *fs, struct ext4_inode *in)
+{
+    if (!fs->rw)
+        return -EROFS;
+    in->dtime = ext4_le32(fs->sb + 0xe8);
+    ext4_put32(fs->sb + 0xe8, in->ino);
+    int rc = ext4_write_inode(fs, in);
+    return rc < 0 ? rc : ext4_sb_dirty(fs);
+}
+
+int ext4_orphan_del(struct ext4_fs *fs, struct ext4_inode *in)
+{
+    if (!fs->rw)
+        return -EROFS;
+    uint32_t cur = ext4_le32(fs->sb + 0xe8);
+    int rc = 0;
+    if (cur == in->ino) {
+        ext4_put32(fs->sb + 0xe8, in->dtime);
+        rc = ext4_sb_dirty(fs);
+    } else {
+        for (uint32_t steps = 0; cur && steps < fs->inodes_count; steps++) {
+            uint8_t *raw = inode_raw(fs, cur, &rc);
+            if (!raw)
+                return rc;
+            uint32_t next = ext4_le32(raw + 0x14);
+            if (next == in->ino) {
+                ext4_put32(raw + 0x14, in->dtime);
+                inode_csum_set(fs, cur, raw);
+                break;
+            }
+            cur = next;
+        }
+    }
+    in->dtime = 0;
+    return rc;
+}
+
+int ext4_orphans_process(struct ext4_fs *fs)
+{
+    uint32_t cur = ext4_le32(fs->sb + 0xe8);
+    unsigned freed = 0;
+    for (uint32_t steps = 0; cur && steps < fs->inodes_count; steps++) {
+        struct ext4_inode in;
+        int rc = ext4_read_inode(fs, cur, &in);
+        if (rc < 0)
+            return rc;
+        uint32_t next = in.dtime;
+        ext4_put32(fs->sb + 0xe8, next);
+        in.dtime = 0;
+        rc = in.links == 0 ? ext4_free_inode(fs, &in) : ext4_write_inode(fs, &in);
+        if (rc < 0)
+            return rc;
+        freed += in.links == 0;
+        cur = next;
+    }
+    if (!freed && !ext4_le32(fs->sb + 0xe8) && !fs->n_dirty)
+        return 0;
+    ext4_put32(fs->sb + 0xe8, 0);
+    int rc = ext4_sb_dirty(fs);
+    if (rc == 0)
+        rc = ext4_commit(fs);
+    if (rc == 0 && freed)
+        pr_info("ext4: %s: %u orphaned inodes freed\n", fs->name, freed);
+    return rc;
+}

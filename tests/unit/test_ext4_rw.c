@@ -22,6 +22,8 @@
 
 #define DIR_ "build/host/ext4-rw"
 
+static uint32_t ext4_le32_test(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+
 void mutex_lock(struct mutex *m) { (void)m; }
 void mutex_unlock(struct mutex *m) { (void)m; }
 
@@ -369,6 +371,48 @@ static void check_htree(void)
     CHECK_EQ(e2fsck_clean(img), 0);
 }
 
+/* A file unlinked while open: freed at its close; after a crash while
+ * still open, freed by the next mount from the orphan list. */
+static void check_orphan(void)
+{
+    const char *img = DIR_ "/orphan.img";
+    CHECK_EQ(system("/usr/sbin/mkfs.ext4 -q -F -b 1024 " DIR_ "/orphan.img 16M"), 0);
+    struct dev *d = dev_load(img);
+    CHECK_EQ(vfs_mkdir("/orph", 0755), 0);
+    CHECK_EQ(vfs_mount("ext4test", "orphan", "/orph", d), 0);
+    uint64_t free0 = ext4_le32_test(d->fs->sb + 0x0c);
+    static char data[100000];
+    memset(data, 'o', sizeof(data));
+    int fd = vfs_open("/orph/f", VFS_O_RDWR | VFS_O_CREAT, 0644);
+    CHECK_EQ(vfs_write(fd, data, sizeof(data)), (long)sizeof(data));
+    CHECK_EQ(vfs_unlink("/orph/f"), 0);
+    CHECK_EQ(ext4_le32_test(d->fs->sb + 0xe8) != 0, 1); /* on the orphan list */
+    CHECK_EQ(vfs_pwrite(fd, "more", 4, sizeof(data)), 4);
+    char b[4];
+    CHECK_EQ(vfs_pread(fd, b, 4, sizeof(data)), 4);
+    vfs_sync();
+    dev_save(d, DIR_ "/orphan-crash.img"); /* a crash while the file is open */
+    vfs_close(fd);
+    vfs_sync();
+    CHECK_EQ(ext4_le32_test(d->fs->sb + 0xe8), 0);
+    CHECK_EQ(ext4_le32_test(d->fs->sb + 0x0c), free0);
+    dev_save(d, img);
+    CHECK_EQ(e2fsck_clean(img), 0);
+    struct dev *c = dev_load(DIR_ "/orphan-crash.img");
+    struct ext4_fs *fs = calloc(1, sizeof(*fs));
+    c->fs = fs;
+    struct ext4_io io = { .read = dev_read, .write = dev_write, .flush = dev_flush, .ctx = c };
+    CHECK_EQ(ext4_mount(fs, &io, c->len, "orphan-crash"), 0);
+    CHECK_EQ(ext4_le32_test(fs->sb + 0xe8), 0);
+    CHECK_EQ(ext4_le32_test(fs->sb + 0x0c), free0);
+    ext4_unmount(fs);
+    dev_save(c, DIR_ "/orphan-crash.img");
+    CHECK_EQ(e2fsck_clean(DIR_ "/orphan-crash.img"), 0);
+    free(fs);
+    free(c->data);
+    free(c);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -381,6 +425,7 @@ int main(int argc, char **argv)
     run_image("k4", "-b 4096 -O ^resize_inode", "64M", 300000, seed, steps);
     run_image("k1", "-b 1024", "32M", 100000, seed + 1, steps);
     check_htree();
+    check_orphan();
     check_crash(seed + 3, argc > 3 ? (unsigned)atoi(argv[3]) : 20);
     run_image("plain", "-b 4096 -O ^has_journal,^metadata_csum", "32M", 2000, seed + 2, steps);
     return check_report("test_ext4_rw");
