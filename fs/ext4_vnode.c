@@ -168,11 +168,18 @@ static int after(struct ext4_mount *m, int rc)
     return rc;
 }
 
+/* Blocks freed in the running transaction come back only at its commit:
+ * when the disk looks full with some pending, commit and try again (as
+ * Linux does). */
+static int retry_after_commit(struct ext4_fs *fs) { return fs->n_pending && ext4_commit(fs) == 0; }
+
 static long e_write(struct vnode *vn, uint64_t off, const void *buf, size_t len)
 {
     struct ext4_vnode *v = vn->priv;
     struct ext4_fs *fs = &v->m->fs;
     long n = ext4_write(fs, &v->in, off, buf, len);
+    if (n == -ENOSPC && retry_after_commit(fs))
+        n = ext4_write(fs, &v->in, off, buf, len);
     if (n > 0) {
         stamp(&v->in, 1);
         int rc = ext4_write_inode(fs, &v->in);
@@ -202,6 +209,8 @@ static int e_create(struct vnode *dirv, const char *name, size_t len, uint32_t m
     struct ext4_inode in;
     stamp(&d->in, 1);
     int rc = ext4_create(&d->m->fs, &d->in, name, len, mode, target, 0, 0, &in);
+    if (rc == -ENOSPC && retry_after_commit(&d->m->fs))
+        rc = ext4_create(&d->m->fs, &d->in, name, len, mode, target, 0, 0, &in);
     sync_vnode(d);
     if (rc == 0) {
         *out = vnode_new(d->m, dirv->mnt, &in);

@@ -1434,10 +1434,18 @@ int ext4_create(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, si
         long n = ext4_write(fs, out, 0, link_target, tlen);
         rc = n < 0 ? (int)n : 0;
     }
-    if (rc == 0)
-        rc = ext4_write_inode(fs, out);
+    int written = rc == 0 && (rc = ext4_write_inode(fs, out)) == 0;
     if (rc == 0)
         rc = dir_add(fs, dir, name, len, ino, file_type((uint16_t)mode));
+    if (rc < 0 && written) { /* no name (the disk is full): give the inode back */
+        out->links = 0;
+        ext4_free_inode(fs, out);
+        return rc;
+    }
+    if (rc < 0) {
+        release_inode(fs, ino, is_dir);
+        return rc;
+    }
     if (rc == 0 && is_dir)
         dir->links = dir->links >= 65000 ? 1 : dir->links + 1;
     if (rc == 0) {

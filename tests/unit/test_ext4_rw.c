@@ -413,6 +413,43 @@ static void check_orphan(void)
     free(c);
 }
 
+/* A full disk: writes come back short or -ENOSPC, creations fail, and the
+ * file system stays consistent. */
+static void check_full(void)
+{
+    const char *img = DIR_ "/full.img";
+    CHECK_EQ(system("/usr/sbin/mkfs.ext4 -q -F -b 1024 -N 64 " DIR_ "/full.img 2M"), 0);
+    struct dev *d = dev_load(img);
+    CHECK_EQ(vfs_mkdir("/full", 0755), 0);
+    CHECK_EQ(vfs_mount("ext4test", "full", "/full", d), 0);
+    static char data[65536];
+    memset(data, 'f', sizeof(data));
+    int fd = vfs_open("/full/big", VFS_O_WRONLY | VFS_O_CREAT, 0644);
+    long n, total = 0;
+    while ((n = vfs_write(fd, data, sizeof(data))) > 0)
+        total += n;
+    CHECK_EQ(n, -ENOSPC);
+    CHECK(total > 500000);
+    vfs_close(fd);
+    char p[64];
+    int made = 0, rc = 0;
+    for (int i = 0; i < 200 && rc == 0; i++) {
+        snprintf(p, sizeof(p), "/full/d%d", i);
+        rc = vfs_mkdir(p, 0755);
+        made += rc == 0;
+    }
+    CHECK_EQ(rc, -ENOSPC);
+    vfs_sync();
+    dev_save(d, img);
+    CHECK_EQ(e2fsck_clean(img), 0);
+    CHECK_EQ(vfs_unlink("/full/big"), 0);
+    snprintf(p, sizeof(p), "/full/d%d", made);
+    CHECK_EQ(vfs_mkdir(p, 0755), 0);
+    vfs_sync();
+    dev_save(d, img);
+    CHECK_EQ(e2fsck_clean(img), 0);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -426,6 +463,7 @@ int main(int argc, char **argv)
     run_image("k1", "-b 1024", "32M", 100000, seed + 1, steps);
     check_htree();
     check_orphan();
+    check_full();
     check_crash(seed + 3, argc > 3 ? (unsigned)atoi(argv[3]) : 20);
     run_image("plain", "-b 4096 -O ^has_journal,^metadata_csum", "32M", 2000, seed + 2, steps);
     return check_report("test_ext4_rw");
