@@ -450,6 +450,41 @@ static void check_full(void)
     CHECK_EQ(e2fsck_clean(img), 0);
 }
 
+/* A journal e2fsprogs wrote (debugfs jo/jw/jc: two transactions, the
+ * second revoking a block of the first): our replay must write what Linux's
+ * (e2fsck) writes. */
+static void check_linux_journal(void)
+{
+    const char *img = DIR_ "/ljournal.img";
+    CHECK_EQ(system("/usr/sbin/mkfs.ext4 -q -F -b 1024 -N 64 -O ^resize_inode -J size=1 " DIR_ "/ljournal.img 3M && "
+                    "head -c 3072 /dev/urandom > " DIR_ "/lj.bin && head -c 1024 /dev/urandom > " DIR_ "/lj1.bin && "
+                    "printf 'jo\\njw -b 1600 " DIR_ "/lj1.bin\\njc\\njo\\njw -b 1500,1501,1502 -r 1600 " DIR_
+                    "/lj.bin\\njc\\n' | debugfs -w -f - " DIR_ "/ljournal.img >/dev/null 2>&1 && "
+                    "cp " DIR_ "/ljournal.img " DIR_ "/ljournal-linux.img && e2fsck -fy " DIR_
+                    "/ljournal-linux.img >/dev/null 2>&1"),
+             0);
+    struct dev *c = dev_load(img), *l = dev_load(DIR_ "/ljournal-linux.img");
+    struct ext4_fs *fs = calloc(1, sizeof(*fs));
+    c->fs = fs;
+    struct ext4_io io = { .read = dev_read, .write = dev_write, .flush = dev_flush, .ctx = c };
+    unsigned before = c->writes;
+    CHECK_EQ(ext4_mount(fs, &io, c->len, "ljournal"), 0);
+    CHECK(c->writes > before);
+    CHECK(memcmp(c->data + 1500 * 1024, l->data + 1500 * 1024, 3 * 1024) == 0);
+    CHECK(memcmp(c->data + 1600 * 1024, l->data + 1600 * 1024, 1024) == 0); /* revoked: not replayed by either */
+    uint8_t zero[1024] = { 0 };
+    CHECK(memcmp(c->data + 1600 * 1024, zero, 1024) == 0);
+    CHECK(memcmp(c->data + 1500 * 1024, zero, 1024) != 0);
+    ext4_unmount(fs);
+    dev_save(c, img);
+    CHECK_EQ(e2fsck_clean(img), 0);
+    free(fs);
+    free(c->data);
+    free(c);
+    free(l->data);
+    free(l);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -464,6 +499,7 @@ int main(int argc, char **argv)
     check_htree();
     check_orphan();
     check_full();
+    check_linux_journal();
     check_crash(seed + 3, argc > 3 ? (unsigned)atoi(argv[3]) : 20);
     run_image("plain", "-b 4096 -O ^has_journal,^metadata_csum", "32M", 2000, seed + 2, steps);
     return check_report("test_ext4_rw");
