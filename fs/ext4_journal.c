@@ -46,10 +46,12 @@ static unsigned tag_bytes(const struct ext4_fs *fs)
 {
     if (fs->j_incompat & JBD2_INCOMPAT_CSUM_V3)
         return 16;
-    unsigned n = 8;
+    unsigned n = 8; /* blocknr, 16-bit checksum, 16-bit flags */
     if (fs->j_incompat & JBD2_INCOMPAT_64BIT)
         n += 4;
-    return n; /* csum v2 tags carry a 16-bit checksum in the same place */
+    if (fs->j_incompat & JBD2_INCOMPAT_CSUM_V2)
+        n += 2; /* as jbd2 sizes v2 tags */
+    return n;
 }
 
 /* Journal block n's place on the device. */
