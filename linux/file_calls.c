@@ -721,20 +721,193 @@ long sys_truncate(const struct sysargs *s)
     return rc;
 }
 
-/* The VFS writes through to its file systems (ramfs holds everything in
- * memory), so a file on it is always in sync; pipes and the console are
- * -EINVAL, as in Linux. */
-long sys_fsync(const struct sysargs *s)
+/* Files on the VFS commit through their file system (ext4's journal);
+ * pipes and the console are -EINVAL, as in Linux. */
+static long do_fsync(int fd, int datasync)
 {
-    struct lfile *f = fd_get((int)s->a[0]);
+    struct lfile *f = fd_get(fd);
     if (!f)
         return -EBADF;
-    long rc = f->vn ? 0 : -EINVAL;
+    long rc = f->vn ? vfs_vn_fsync(f->vn, datasync) : -EINVAL;
     lfile_put(f);
     return rc;
 }
 
-long sys_fdatasync(const struct sysargs *s) { return sys_fsync(s); }
+long sys_fsync(const struct sysargs *s) { return do_fsync((int)s->a[0], 0); }
+long sys_fdatasync(const struct sysargs *s) { return do_fsync((int)s->a[0], 1); }
+
+/* ---- names: unlink, rmdir, rename, link (the VFS's mutations) ---- */
+
+static long unlink_at(int dirfd, const char *upath, int flags)
+{
+    if (flags & ~LX_AT_REMOVEDIR)
+        return -EINVAL;
+    struct upath *u = upath_alloc();
+    if (!u)
+        return -ENOMEM;
+    long rc = at_path(u, dirfd, upath, false, NULL);
+    if (rc == 0)
+        rc = (flags & LX_AT_REMOVEDIR) ? vfs_rmdir(u->abs) : vfs_unlink(u->abs);
+    free(u);
+    return rc;
+}
+
+long sys_unlink(const struct sysargs *s) { return unlink_at(LX_AT_FDCWD, (const char *)s->a[0], 0); }
+long sys_rmdir(const struct sysargs *s) { return unlink_at(LX_AT_FDCWD, (const char *)s->a[0], LX_AT_REMOVEDIR); }
+long sys_unlinkat(const struct sysargs *s) { return unlink_at((int)s->a[0], (const char *)s->a[1], (int)s->a[2]); }
+
+/* Two paths, each against its own directory. */
+static long two_paths(int olddir, const char *uold, int newdir, const char *unew, bool link)
+{
+    struct upath *a = upath_alloc(), *b = upath_alloc();
+    long rc = !a || !b ? -ENOMEM : at_path(a, olddir, uold, false, NULL);
+    if (rc == 0)
+        rc = at_path(b, newdir, unew, false, NULL);
+    if (rc == 0)
+        rc = link ? vfs_link(a->abs, b->abs) : vfs_rename(a->abs, b->abs);
+    free(a);
+    free(b);
+    return rc;
+}
+
+long sys_rename(const struct sysargs *s)
+{
+    return two_paths(LX_AT_FDCWD, (const char *)s->a[0], LX_AT_FDCWD, (const char *)s->a[1], false);
+}
+long sys_renameat(const struct sysargs *s)
+{
+    return two_paths((int)s->a[0], (const char *)s->a[1], (int)s->a[2], (const char *)s->a[3], false);
+}
+
+/* RENAME_NOREPLACE is checked before the rename (one process: no race);
+ * RENAME_EXCHANGE and WHITEOUT are not supported (-EINVAL, as a file
+ * system without them answers). */
+long sys_renameat2(const struct sysargs *s)
+{
+    unsigned flags = (unsigned)s->a[4];
+    if (flags & ~(unsigned)LX_RENAME_NOREPLACE)
+        return -EINVAL;
+    if (flags & LX_RENAME_NOREPLACE) {
+        struct upath *u = upath_alloc();
+        if (!u)
+            return -ENOMEM;
+        long rc = at_path(u, (int)s->a[2], (const char *)s->a[3], false, NULL);
+        struct vnode *vn;
+        if (rc == 0 && vfs_resolve(u->abs, VFS_RESOLVE_NOFOLLOW, &vn, NULL) == 0) {
+            vfs_vn_put(vn);
+            rc = -EEXIST;
+        }
+        free(u);
+        if (rc < 0)
+            return rc;
+    }
+    return sys_renameat(s);
+}
+
+long sys_link(const struct sysargs *s)
+{
+    return two_paths(LX_AT_FDCWD, (const char *)s->a[0], LX_AT_FDCWD, (const char *)s->a[1], true);
+}
+long sys_linkat(const struct sysargs *s)
+{
+    if ((int)s->a[4] & ~LX_AT_SYMLINK_FOLLOW)
+        return -EINVAL;
+    return two_paths((int)s->a[0], (const char *)s->a[1], (int)s->a[2], (const char *)s->a[3], true);
+}
+
+/* ---- attributes: chmod, utimensat ---- */
+
+static long chmod_at(int dirfd, const char *upath, uint32_t mode, int flags)
+{
+    if (flags & ~(LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH))
+        return -EINVAL;
+    struct upath *u = upath_alloc();
+    if (!u)
+        return -ENOMEM;
+    struct lfile *self = NULL;
+    long rc = at_path(u, dirfd, upath, flags & LX_AT_EMPTY_PATH, &self);
+    struct vnode *vn = NULL;
+    if (rc == 0 && self) {
+        vn = self->vn;
+        if (vn)
+            vfs_vn_get(vn);
+        else
+            rc = -EINVAL;
+    } else if (rc == 0)
+        rc = vfs_resolve(u->abs, (flags & LX_AT_SYMLINK_NOFOLLOW) ? VFS_RESOLVE_NOFOLLOW : 0, &vn, NULL);
+    if (rc == 0)
+        rc = (vn->mode & VFS_S_IFMT) == VFS_S_IFLNK ? -EOPNOTSUPP : vfs_vn_chmod(vn, mode & 07777);
+    if (vn)
+        vfs_vn_put(vn);
+    lfile_put(self);
+    free(u);
+    return rc;
+}
+
+long sys_chmod(const struct sysargs *s) { return chmod_at(LX_AT_FDCWD, (const char *)s->a[0], (uint32_t)s->a[1], 0); }
+long sys_fchmodat(const struct sysargs *s)
+{
+    return chmod_at((int)s->a[0], (const char *)s->a[1], (uint32_t)s->a[2], 0);
+}
+
+long sys_fchmod(const struct sysargs *s)
+{
+    struct lfile *f = fd_get((int)s->a[0]);
+    if (!f)
+        return -EBADF;
+    long rc = f->vn ? vfs_vn_chmod(f->vn, (uint32_t)s->a[1] & 07777) : -EINVAL;
+    lfile_put(f);
+    return rc;
+}
+
+/* utimensat(dirfd, path, times, flags): path NULL means dirfd itself. */
+long sys_utimensat(const struct sysargs *s)
+{
+    int dirfd = (int)s->a[0], flags = (int)s->a[3];
+    const char *upath = (const char *)s->a[1];
+    if (flags & ~(LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH))
+        return -EINVAL;
+    struct lx_timespec lt[2];
+    struct vfs_timespec ts[2];
+    if (s->a[2] && copy_from_user(lt, (const void *)s->a[2], sizeof(lt)) < 0)
+        return -EFAULT;
+    for (int i = 0; i < 2; i++) {
+        ts[i].sec = s->a[2] ? lt[i].tv_sec : 0;
+        ts[i].nsec = s->a[2] ? (uint32_t)lt[i].tv_nsec : VFS_UTIME_NOW;
+        if (s->a[2] && (lt[i].tv_nsec < 0 || lt[i].tv_nsec >= 1000000000) && lt[i].tv_nsec != VFS_UTIME_NOW &&
+            lt[i].tv_nsec != VFS_UTIME_OMIT)
+            return -EINVAL;
+    }
+    struct vnode *vn = NULL;
+    long rc;
+    if (!upath) {
+        struct lfile *f = dirfd == LX_AT_FDCWD ? NULL : fd_get(dirfd);
+        rc = !f ? -EBADF : f->vn ? 0 : -EINVAL;
+        if (rc == 0) {
+            vn = f->vn;
+            vfs_vn_get(vn);
+        }
+        lfile_put(f);
+    } else {
+        struct upath *u = upath_alloc();
+        struct lfile *self = NULL;
+        rc = !u ? -ENOMEM : at_path(u, dirfd, upath, flags & LX_AT_EMPTY_PATH, &self);
+        if (rc == 0 && self) {
+            vn = self->vn;
+            rc = vn ? 0 : -EINVAL;
+            if (vn)
+                vfs_vn_get(vn);
+        } else if (rc == 0)
+            rc = vfs_resolve(u->abs, (flags & LX_AT_SYMLINK_NOFOLLOW) ? VFS_RESOLVE_NOFOLLOW : 0, &vn, NULL);
+        lfile_put(self);
+        free(u);
+    }
+    if (rc == 0)
+        rc = vfs_vn_utimes(vn, ts);
+    if (vn)
+        vfs_vn_put(vn);
+    return rc;
+}
 
 /* ---- descriptors ---- */
 

@@ -20,6 +20,9 @@ void lx_stat_from_vfs(const struct vfs_stat *v, struct lx_stat *out)
     out->st_atime_sec = v->atime;
     out->st_mtime_sec = v->mtime;
     out->st_ctime_sec = v->ctime;
+    out->st_atime_nsec = v->atime_nsec;
+    out->st_mtime_nsec = v->mtime_nsec;
+    out->st_ctime_nsec = v->ctime_nsec;
 }
 
 void lx_statx_from_vfs(const struct vfs_stat *v, struct lx_statx *out)
@@ -37,6 +40,9 @@ void lx_statx_from_vfs(const struct vfs_stat *v, struct lx_statx *out)
     out->stx_atime.tv_sec = v->atime;
     out->stx_mtime.tv_sec = v->mtime;
     out->stx_ctime.tv_sec = v->ctime;
+    out->stx_atime.tv_nsec = v->atime_nsec;
+    out->stx_mtime.tv_nsec = v->mtime_nsec;
+    out->stx_ctime.tv_nsec = v->ctime_nsec;
     out->stx_rdev_major = lx_major(v->rdev);
     out->stx_rdev_minor = lx_minor(v->rdev);
     out->stx_dev_major = 0;

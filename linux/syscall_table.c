@@ -82,6 +82,18 @@ SYSCALL_DECL(preadv);
 SYSCALL_DECL(pwritev);
 SYSCALL_DECL(statx);
 SYSCALL_DECL(faccessat2);
+SYSCALL_DECL(unlink);
+SYSCALL_DECL(rmdir);
+SYSCALL_DECL(unlinkat);
+SYSCALL_DECL(rename);
+SYSCALL_DECL(renameat);
+SYSCALL_DECL(renameat2);
+SYSCALL_DECL(link);
+SYSCALL_DECL(linkat);
+SYSCALL_DECL(chmod);
+SYSCALL_DECL(fchmod);
+SYSCALL_DECL(fchmodat);
+SYSCALL_DECL(utimensat);
 /* linux/time_calls.c */
 SYSCALL_DECL(nanosleep);
 SYSCALL_DECL(gettimeofday);
@@ -151,10 +163,16 @@ static const syscall_fn table[] = {
     [__NR_getcwd] = sys_getcwd,
     [__NR_chdir] = sys_chdir,
     [__NR_fchdir] = sys_fchdir,
+    [__NR_rename] = sys_rename,
     [__NR_mkdir] = sys_mkdir,
+    [__NR_rmdir] = sys_rmdir,
     [__NR_creat] = sys_creat,
+    [__NR_link] = sys_link,
+    [__NR_unlink] = sys_unlink,
     [__NR_symlink] = sys_symlink,
     [__NR_readlink] = sys_readlink,
+    [__NR_chmod] = sys_chmod,
+    [__NR_fchmod] = sys_fchmod,
     [__NR_umask] = sys_umask,
     [__NR_gettimeofday] = sys_gettimeofday,
     [__NR_sysinfo] = sys_sysinfo,
@@ -167,13 +185,19 @@ static const syscall_fn table[] = {
     [__NR_openat] = sys_openat,
     [__NR_mkdirat] = sys_mkdirat,
     [__NR_newfstatat] = sys_newfstatat,
+    [__NR_unlinkat] = sys_unlinkat,
+    [__NR_renameat] = sys_renameat,
+    [__NR_linkat] = sys_linkat,
     [__NR_symlinkat] = sys_symlinkat,
     [__NR_readlinkat] = sys_readlinkat,
+    [__NR_fchmodat] = sys_fchmodat,
     [__NR_faccessat] = sys_faccessat,
+    [__NR_utimensat] = sys_utimensat,
     [__NR_dup3] = sys_dup3,
     [__NR_pipe2] = sys_pipe2,
     [__NR_preadv] = sys_preadv,
     [__NR_pwritev] = sys_pwritev,
+    [__NR_renameat2] = sys_renameat2,
     [__NR_getrandom] = sys_getrandom,
     [__NR_statx] = sys_statx,
     [__NR_faccessat2] = sys_faccessat2,

@@ -243,6 +243,35 @@ static void writes(void)
     snprintf(path, sizeof(path), "%s/sym", tmpdir);
     EXPECT_EQ(syscall(SYS_symlinkat, "new.txt", AT_FDCWD, path), 0);
     EXPECT_EQ(syscall(SYS_readlinkat, AT_FDCWD, path, buf, sizeof(buf)), 7);
+
+    /* names: link, rename, unlink, rmdir */
+    char a[64], b[64];
+    snprintf(a, sizeof(a), "%s/new.txt", tmpdir);
+    snprintf(b, sizeof(b), "%s/hard", tmpdir);
+    EXPECT_EQ(syscall(SYS_linkat, AT_FDCWD, a, AT_FDCWD, b, 0), 0);
+    struct stat st2;
+    EXPECT_EQ(syscall(SYS_newfstatat, AT_FDCWD, a, &st2, 0), 0);
+    check(st2.st_nlink == 2, "two links", (long)st2.st_nlink, 0);
+    snprintf(b, sizeof(b), "%s/renamed", tmpdir);
+    EXPECT_EQ(syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 0), 0);
+    EXPECT_ERR(syscall(SYS_newfstatat, AT_FDCWD, a, &st2, 0), ENOENT);
+    snprintf(a, sizeof(a), "%s/hard", tmpdir);
+    EXPECT_ERR(syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 1 /* RENAME_NOREPLACE */), EEXIST);
+    EXPECT_EQ(syscall(SYS_unlinkat, AT_FDCWD, a, 0), 0);
+    EXPECT_ERR(syscall(SYS_unlinkat, AT_FDCWD, a, 0), ENOENT);
+    EXPECT_ERR(syscall(SYS_unlinkat, AT_FDCWD, path, 0x1), EINVAL);
+    EXPECT_EQ(syscall(SYS_fchmodat, AT_FDCWD, b, 0600), 0);
+    EXPECT_EQ(syscall(SYS_newfstatat, AT_FDCWD, b, &st2, 0), 0);
+    check((st2.st_mode & 07777) == 0600, "chmod 0600", (long)st2.st_mode, 0);
+    struct timespec ts[2] = { { 1000000000, 5 }, { 1200000000, 7 } };
+    EXPECT_EQ(syscall(SYS_utimensat, AT_FDCWD, b, ts, 0), 0);
+    EXPECT_EQ(syscall(SYS_newfstatat, AT_FDCWD, b, &st2, 0), 0);
+    check(st2.st_mtime == 1200000000, "utimensat mtime", (long)st2.st_mtime, 0);
+    snprintf(a, sizeof(a), "%s/dir", tmpdir);
+    EXPECT_ERR(syscall(SYS_unlinkat, AT_FDCWD, a, 0), EISDIR);
+    EXPECT_ERR(syscall(SYS_unlinkat, AT_FDCWD, b, AT_REMOVEDIR), ENOTDIR);
+    EXPECT_EQ(syscall(SYS_unlinkat, AT_FDCWD, a, AT_REMOVEDIR), 0);
+    EXPECT_ERR(syscall(SYS_unlinkat, AT_FDCWD, "/data", AT_REMOVEDIR), ENOTEMPTY);
 }
 
 static void pipes(void)
