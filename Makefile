@@ -99,7 +99,7 @@ $(LWIP_OBJS): $(BUILD)/obj/lwip/%.o: $(LWIP_STAMP)
 $(NET_OBJS) $(BUILD)/obj/lib/errno.o: | $(LWIP_STAMP)
 APPS := $(notdir $(wildcard apps/*))
 
-.PHONY: FORCE all kernel apps loader run check check-quick check-unit check-boot check-fuzz check-xen check-bench deps clean bench
+.PHONY: FORCE all kernel apps loader run check check-quick check-unit check-boot check-fuzz check-xen check-bench check-crash deps clean bench
 all: kernel
 
 kernel: $(BUILD)/kestrel.elf
@@ -205,6 +205,13 @@ check-boot: apps
 	$(PYTHON) -m pytest -q tests/boot
 
 check-quick: deps kernel check-unit check-boot
+
+# ext4 crash consistency, long: 50 SIGKILLs of a writing guest, each followed
+# by our journal replay, the fsynced files' check and e2fsck -fn (make check
+# runs 3), and 200 simulated crash points on the host.
+check-crash: apps $(BUILD)/host/unit/test_ext4_rw
+	$(BUILD)/host/unit/test_ext4_rw $$(date +%s) 300 200
+	KESTREL_CRASH_KILLS=50 $(PYTHON) -m pytest -q -s tests/boot/test_ext4_rw.py -k crash
 
 # The real Xen 4.17 hypervisor with a Debian dom0 under QEMU TCG, running
 # Kestrel as PVH and HVM guests (tests/xen/README.md). About 4 minutes, plus

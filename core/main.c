@@ -181,6 +181,7 @@ static void *app_thread(void *arg)
     if (opts->bootchart)
         bootchart_print();
     int status = linux_exec_requested(opts) ? linux_exec_main(opts) : main(opts->argc, opts->argv);
+    vfs_sync(); /* what the app wrote reaches the disks */
     power_off(status);
 }
 

@@ -1,5 +1,8 @@
 /* The page cache over block devices: a fixed pool of 4 KiB pages, found by
- * hash on (device, page index), recycled least recently used. */
+ * hash on (device, page index), recycled least recently used. Writes go
+ * through to the device at once (in order, in requests of up to 256 KiB)
+ * and update the pages they cover; bcache_flush asks the device to make
+ * them durable. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,4 +177,69 @@ void bcache_stats(uint64_t *h, uint64_t *m)
 {
     *h = hits;
     *m = misses;
+}
+
+static struct cpage *find_page(struct block_dev *dev, uint64_t index)
+{
+    for (struct cpage *p = buckets[bucket(dev, index)]; p; p = p->hnext) {
+        if (p->dev == dev && p->index == index)
+            return p;
+    }
+    return NULL;
+}
+
+static int write_locked(struct block_dev *dev, uint64_t off, const uint8_t *buf, size_t len)
+{
+    int rc = init_locked();
+    if (rc < 0)
+        return rc;
+    if (dev->read_only)
+        return -EROFS;
+    uint32_t ss = dev->sector_size;
+    uint64_t size = dev->sectors * ss;
+    if (!ss || off % ss || len % ss || off > size || len > size - off)
+        return -EINVAL;
+    while (len) {
+        size_t n = len < BOUNCE_BYTES ? len : BOUNCE_BYTES;
+        memcpy(bounce, buf, n);
+        struct block_request r = { .op = BLOCK_WRITE, .sector = off / ss, .count = (uint32_t)(n / ss), .buf = bounce };
+        rc = block_sync(dev, &r);
+        if (rc < 0) {
+            pr_err("bcache: %s: write of %zu bytes at %llu failed (%d)\n", dev->name, n, (unsigned long long)off, rc);
+            return -EIO;
+        }
+        /* Pages holding these bytes take the new ones. */
+        for (uint64_t pos = off; pos < off + n;) {
+            uint64_t index = pos / BCACHE_PAGE;
+            size_t poff = (size_t)(pos % BCACHE_PAGE);
+            size_t m = BCACHE_PAGE - poff < off + n - pos ? BCACHE_PAGE - poff : (size_t)(off + n - pos);
+            struct cpage *p = find_page(dev, index);
+            if (p)
+                memcpy(p->data + poff, buf + (pos - off), m);
+            pos += m;
+        }
+        off += n, buf += n, len -= n;
+    }
+    return 0;
+}
+
+int bcache_write(struct block_dev *dev, uint64_t off, const void *buf, size_t len)
+{
+    mutex_lock(&lock);
+    int rc = write_locked(dev, off, buf, len);
+    mutex_unlock(&lock);
+    return rc;
+}
+
+int bcache_flush(struct block_dev *dev)
+{
+    if (!dev->can_flush)
+        return 0; /* a device without a volatile cache: writes are durable once done */
+    struct block_request r = { .op = BLOCK_FLUSH };
+    mutex_lock(&lock);
+    int rc = block_sync(dev, &r);
+    mutex_unlock(&lock);
+    if (rc < 0)
+        pr_err("bcache: %s: flush failed (%d)\n", dev->name, rc);
+    return rc < 0 ? -EIO : 0;
 }

@@ -13,8 +13,23 @@
 struct ext4_io {
     /* Reads count blocks of the file system's block size from blk. 0 or -errno. */
     int (*read)(void *ctx, uint64_t blk, uint32_t count, void *buf);
+    /* NULL for a read-only device. Writes count blocks at blk; flush makes
+     * every completed write durable (a device cache flush). */
+    int (*write)(void *ctx, uint64_t blk, uint32_t count, const void *buf);
+    int (*flush)(void *ctx);
     void *ctx;
 };
+
+/* A metadata block changed in the running transaction (the copy readers
+ * see until the commit writes it home). */
+struct ext4_mbuf {
+    struct ext4_mbuf *next;
+    uint64_t blk;
+    int dirty; /* 0: a clean copy kept for reading */
+    uint8_t data[];
+};
+#define EXT4_MBUF_BUCKETS 256
+#define EXT4_MAX_PENDING_FREES 4096
 
 struct ext4_fs {
     struct ext4_io io;
@@ -37,6 +52,31 @@ struct ext4_fs {
     uint64_t dir_lblk;                 /* and which */
     uint32_t hint_ino;                 /* lookups in this directory start */
     uint64_t hint_pos;                 /* where the last one ended */
+    /* Writing (fs/ext4_write.c, fs/ext4_journal.c); rw is 0 on a read-only
+     * mount. */
+    int rw;
+    uint32_t compat, ro_compat;
+    uint8_t sb[1024];     /* the superblock as we keep it */
+    uint32_t csum_seed;   /* metadata_csum: crc32c of the uuid (or the stored seed) */
+    int csum;             /* metadata_csum */
+    int gdt_csum;         /* uninit_bg's crc16 descriptors */
+    uint32_t reserved_gdt;
+    uint32_t flex_size;
+    struct ext4_mbuf *mbufs[EXT4_MBUF_BUCKETS];
+    unsigned n_dirty;     /* metadata blocks in the running transaction */
+    unsigned n_mbufs;     /* blocks held, clean ones included */
+    struct { uint64_t blk; uint32_t count; } pending_free[EXT4_MAX_PENDING_FREES];
+    unsigned n_pending;   /* blocks freed in the running transaction: reusable after its commit */
+    uint32_t last_group;  /* allocation hint */
+    uint32_t gen;         /* generation numbers for new inodes */
+    /* the journal (jbd2), when the file system has one */
+    uint32_t journal_ino;
+    struct ext4_inode *jinode;
+    uint32_t j_first, j_maxlen, j_seq;
+    uint32_t j_incompat;
+    uint32_t j_csum_seed;
+    uint8_t j_uuid[16];
+    uint64_t commits;     /* transactions committed so far */
 };
 
 struct ext4_inode {
@@ -46,7 +86,11 @@ struct ext4_inode {
     uint32_t flags;
     uint64_t size;
     uint64_t blocks512;
-    uint32_t mtime;
+    uint32_t uid, gid;
+    int64_t atime, ctime, mtime;
+    uint32_t atime_nsec, ctime_nsec, mtime_nsec;
+    uint32_t dtime;
+    uint32_t generation;
     uint8_t iblock[60];
 };
 
@@ -75,5 +119,53 @@ int ext4_dir_next(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *po
 int ext4_lookup(struct ext4_fs *fs, const struct ext4_inode *dir, const char *name, size_t len, uint32_t *ino);
 /* A symlink's target (no NUL): its length, or -errno. */
 long ext4_readlink(struct ext4_fs *fs, const struct ext4_inode *in, char *buf, size_t len);
+
+/* ---- writing (fs/ext4_write.c): only on an rw mount, -EROFS otherwise.
+ * Each call changes metadata in the running transaction; ext4_commit()
+ * makes it durable (through the journal when there is one). ---- */
+
+/* Writes the inode's fields back (mode, owner, times, links, size). */
+int ext4_write_inode(struct ext4_fs *fs, const struct ext4_inode *in);
+/* A new inode of mode (type included) named name in dir; link_target for
+ * symlinks. *out is the new inode. */
+int ext4_create(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size_t len, uint32_t mode,
+                const char *link_target, uint32_t uid, uint32_t gid, struct ext4_inode *out);
+/* Bytes written (allocating blocks, holes stay holes), or -errno. */
+long ext4_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, const void *buf, size_t len);
+int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size);
+/* Removes the entry name -> victim from dir and drops a link of victim (a
+ * directory loses both of its and dir one). The inode is not freed: the
+ * caller calls ext4_free_inode once nothing holds it (links == 0). */
+int ext4_unlink(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size_t len,
+                struct ext4_inode *victim);
+/* Adds name -> in to dir (one more link; a directory's ".." is for rename). */
+int ext4_link(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size_t len, struct ext4_inode *in);
+/* Moves odir/oname (in) to ndir/nname, which must not exist (the caller
+ * unlinks a target first); a directory's ".." and link counts follow. */
+int ext4_rename(struct ext4_fs *fs, struct ext4_inode *odir, const char *oname, size_t olen, struct ext4_inode *in,
+                struct ext4_inode *ndir, const char *nname, size_t nlen);
+/* Frees an inode with no links: its blocks, then the inode itself. */
+int ext4_free_inode(struct ext4_fs *fs, struct ext4_inode *in);
+/* The orphan list: an inode whose last name went while it is open joins
+ * it (so a crash cannot leak it); it leaves before ext4_free_inode. The
+ * rw mount frees what an unfinished run left there. */
+int ext4_orphan_add(struct ext4_fs *fs, struct ext4_inode *in);
+int ext4_orphan_del(struct ext4_fs *fs, struct ext4_inode *in);
+int ext4_orphans_process(struct ext4_fs *fs);
+/* Makes the running transaction durable. 0 or -EIO. */
+int ext4_commit(struct ext4_fs *fs);
+/* Whether the running transaction should be committed before more work
+ * (the journal is a quarter full). */
+int ext4_should_commit(const struct ext4_fs *fs);
+
+/* ---- the journal (fs/ext4_journal.c) ---- */
+/* Replays committed transactions left by an unfinished run; 0, or -EIO
+ * (the mount then stays read-only). Called by ext4_mount on rw mounts. */
+int ext4_journal_replay(struct ext4_fs *fs);
+/* Writes the running transaction to the log, then home. */
+int ext4_journal_commit(struct ext4_fs *fs);
+
+/* crc32c without pre- or post-inversion (ext4's and jbd2's checksums). */
+uint32_t ext4_crc32c(uint32_t crc, const void *buf, size_t len);
 
 #endif

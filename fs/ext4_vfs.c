@@ -1,115 +1,43 @@
-/* ext4 under the VFS: a read-only fs_type over any block device, through
- * the block cache. The on-disk logic is fs/ext4.c. */
+/* ext4 as a VFS file system type over a block device, through the block
+ * cache: read-write when the device is writable (and not mounted ":ro"),
+ * with the commit interval's thread (ext4.commit=SECONDS, default 5). The
+ * vnodes are fs/ext4_vnode.c, the on-disk logic fs/ext4*.c. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bcache.h"
 #include "block.h"
+#include "cmdline.h"
 #include "ext4.h"
+#include "ext4_vnode.h"
 #include "log.h"
+#include "sched.h"
 #include "vfs.h"
 
-struct ext4_mount {
-    struct ext4_fs fs;
+struct ext4_dev {
     struct block_dev *dev;
+    struct ext4_fs *fs;
 };
-
-struct ext4_vnode {
-    struct vnode vn;
-    struct ext4_mount *m;
-    struct ext4_inode in;
-};
-
-static const struct fs_ops ext4_ops;
 
 static int io_read(void *ctx, uint64_t blk, uint32_t count, void *buf)
 {
-    struct ext4_mount *m = ctx;
-    uint64_t bs = m->fs.block_size;
-    return bcache_read(m->dev, blk * bs, buf, (size_t)count * bs);
+    struct ext4_dev *d = ctx;
+    uint64_t bs = d->fs->block_size;
+    return bcache_read(d->dev, blk * bs, buf, (size_t)count * bs);
 }
 
-static int vnode_for(struct ext4_mount *m, struct mount *mnt, uint32_t ino, struct vnode **out)
+static int io_write(void *ctx, uint64_t blk, uint32_t count, const void *buf)
 {
-    struct ext4_vnode *v = calloc(1, sizeof(*v));
-    if (!v)
-        return -ENOMEM;
-    int rc = ext4_read_inode(&m->fs, ino, &v->in);
-    if (rc < 0) {
-        free(v);
-        return rc;
-    }
-    v->m = m;
-    v->vn.ops = &ext4_ops;
-    v->vn.mnt = mnt;
-    v->vn.ino = ino;
-    v->vn.mode = v->in.mode;
-    v->vn.nlink = v->in.links;
-    v->vn.size = v->in.size;
-    v->vn.blocks = v->in.blocks512;
-    v->vn.mtime = v->in.mtime;
-    v->vn.refs = 1;
-    v->vn.priv = v;
-    *out = &v->vn;
-    return 0;
+    struct ext4_dev *d = ctx;
+    uint64_t bs = d->fs->block_size;
+    return bcache_write(d->dev, blk * bs, buf, (size_t)count * bs);
 }
 
-static int e_lookup(struct vnode *dir, const char *name, size_t len, struct vnode **out)
+static int io_flush(void *ctx)
 {
-    struct ext4_vnode *d = dir->priv;
-    uint32_t ino;
-    int rc = ext4_lookup(&d->m->fs, &d->in, name, len, &ino);
-    return rc < 0 ? rc : vnode_for(d->m, dir->mnt, ino, out);
+    struct ext4_dev *d = ctx;
+    return bcache_flush(d->dev);
 }
-
-static long e_read(struct vnode *vn, uint64_t off, void *buf, size_t len)
-{
-    struct ext4_vnode *v = vn->priv;
-    return ext4_read(&v->m->fs, &v->in, off, buf, len);
-}
-
-static long e_readlink(struct vnode *vn, char *buf, size_t len)
-{
-    struct ext4_vnode *v = vn->priv;
-    return ext4_readlink(&v->m->fs, &v->in, buf, len);
-}
-
-static uint8_t dtype(uint8_t t)
-{
-    switch (t) {
-    case 1:
-        return VFS_DT_REG;
-    case 2:
-        return VFS_DT_DIR;
-    case 7:
-        return VFS_DT_LNK;
-    default:
-        return VFS_DT_UNKNOWN;
-    }
-}
-
-static int e_readdir(struct vnode *dir, uint64_t *cookie, struct vfs_dirent *d)
-{
-    struct ext4_vnode *v = dir->priv;
-    struct ext4_dirent e;
-    for (;;) {
-        int rc = ext4_dir_next(&v->m->fs, &v->in, cookie, &e);
-        if (rc <= 0)
-            return rc;
-        if ((e.name_len == 1 && e.name[0] == '.') || (e.name_len == 2 && e.name[0] == '.' && e.name[1] == '.'))
-            continue;
-        d->ino = e.ino;
-        d->type = dtype(e.type);
-        memcpy(d->name, e.name, (size_t)e.name_len + 1);
-        return 1;
-    }
-}
-
-static void e_release(struct vnode *vn) { free(vn->priv); }
-
-static const struct fs_ops ext4_ops = {
-    .lookup = e_lookup, .read = e_read, .readlink = e_readlink, .readdir = e_readdir, .release = e_release,
-};
 
 static struct block_dev *find_dev(const char *name)
 {
@@ -120,28 +48,64 @@ static struct block_dev *find_dev(const char *name)
     return NULL;
 }
 
+static uint64_t commit_ns = 5000000000ull;
+static int committer_started;
+
+/* Commits every mounted file system each interval (vfs_sync takes the
+ * VFS lock, so a commit never interleaves with a change). */
+static void *committer(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        thread_sleep_ns(commit_ns);
+        vfs_sync();
+    }
+    return NULL;
+}
+
+static void start_committer(void)
+{
+    if (committer_started)
+        return;
+    committer_started = 1;
+    const char *v = cmdline_param(kernel_options(), "ext4.commit", 0);
+    if (v) {
+        unsigned long s = strtoul(v, NULL, 10);
+        if (s >= 1 && s <= 300)
+            commit_ns = s * 1000000000ull;
+        else
+            pr_warn("ext4: ext4.commit=%s ignored (1..300 seconds)\n", v);
+    }
+    struct thread *t = thread_create("ext4-commit", committer, NULL, 16384);
+    if (t)
+        thread_detach(t);
+    else
+        pr_err("ext4: no commit thread: changes are committed on fsync, sync and power-off only\n");
+}
+
+/* data: NULL, or a pointer to an int that is non-zero for a read-only mount. */
 static int ext4_vfs_mount(const char *source, void *data, struct vnode **root)
 {
     struct block_dev *dev = source ? find_dev(source) : NULL;
     if (!dev)
         return -ENODEV;
-    struct ext4_mount *m = calloc(1, sizeof(*m));
-    if (!m)
+    struct ext4_dev *d = calloc(1, sizeof(*d));
+    if (!d)
         return -ENOMEM;
-    m->dev = dev;
-    struct ext4_io io = { io_read, m };
-    int rc = ext4_mount(&m->fs, &io, dev->sectors * dev->sector_size, dev->name);
-    if (rc == 0) {
-        rc = vnode_for(m, NULL, EXT4_ROOT_INO, root);
-        if (rc < 0)
-            ext4_unmount(&m->fs);
-    }
+    d->dev = dev;
+    int ro = dev->read_only || (data && *(const int *)data);
+    struct ext4_io io = { .read = io_read, .write = ro ? NULL : io_write, .flush = io_flush, .ctx = d };
+    int rc = ext4_vnode_mount(&io, dev->sectors * dev->sector_size, dev->name, root, &d->fs);
     if (rc < 0) {
-        free(m);
+        free(d);
         return rc;
     }
-    pr_info("ext4: %s: %u-byte blocks, %llu blocks, %u groups, label '%s'\n", dev->name, m->fs.block_size,
-            (unsigned long long)m->fs.blocks_count, m->fs.n_groups, m->fs.label);
+    struct ext4_fs *fs = d->fs;
+    pr_info("ext4: %s: %u-byte blocks, %llu blocks, %u groups, label '%s', %s%s\n", dev->name, fs->block_size,
+            (unsigned long long)fs->blocks_count, fs->n_groups, fs->label, fs->rw ? "read-write" : "read-only",
+            fs->rw && fs->jinode ? " with its journal" : "");
+    if (fs->rw)
+        start_committer();
     return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "block.h"
 #include "bootchart.h"
 #include "boot_info.h"
+#include "clock.h"
 #include "cmdline.h"
 #include "ext4.h"
 #include "log.h"
@@ -82,9 +83,16 @@ static void mount_option(const char *spec)
     strlcpy(dev, spec, sizeof(dev));
     char *colon = strchr(dev, ':');
     *colon = 0;
-    const char *path = colon + 1;
+    char *path = colon + 1;
+    static const int read_only = 1;
+    const void *opts = NULL;
+    size_t plen = strlen(path);
+    if (plen > 3 && (strcmp(path + plen - 3, ":ro") == 0 || strcmp(path + plen - 3, ":rw") == 0)) {
+        opts = path[plen - 1] == 'o' ? &read_only : NULL;
+        path[plen - 3] = 0;
+    }
     make_dirs(path);
-    int rc = vfs_mount("ext4", dev, path, NULL);
+    int rc = vfs_mount("ext4", dev, path, (void *)opts);
     if (rc < 0)
         pr_err("fs: --mount=%s failed (%d%s)\n", spec, rc, rc == -ENODEV ? ": no such block device" : "");
 }
@@ -93,6 +101,7 @@ void fs_boot(const struct boot_info *bi)
 {
     const struct kernel_options *o = kernel_options();
     unsigned disks = block_count();
+    vfs_clock_ns = clock_realtime_ns;
     for (unsigned i = 0; i < disks; i++)
         part_dev_scan(block_get(i));
     if (mount_root(bi, o->rootfs) == 0) {

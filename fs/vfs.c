@@ -75,6 +75,8 @@ static struct mount *mount_on(const struct vnode *vn)
 struct walk {
     struct vnode *stack[MAX_DEPTH];
     unsigned depth;
+    uint16_t clen[MAX_DEPTH]; /* canon's length at each stack level */
+    char canon[VFS_PATH_MAX + 1]; /* the resolved path of the stack's top */
     char rest[VFS_PATH_MAX + 1];
     unsigned links;
 };
@@ -89,7 +91,36 @@ static void walk_to_root(struct walk *w)
 {
     walk_release(w);
     vnode_ref(mounts[0]->root);
+    w->clen[0] = 0;
+    w->canon[0] = 0;
     w->stack[w->depth++] = mounts[0]->root;
+}
+
+/* Pushes vn, found as name (len bytes) in the top directory. */
+static int walk_push(struct walk *w, struct vnode *vn, const char *name, size_t len)
+{
+    size_t at = w->clen[w->depth - 1];
+    if (w->depth == MAX_DEPTH || at + 1 + len > VFS_PATH_MAX)
+        return -ENAMETOOLONG;
+    w->canon[at] = '/';
+    memcpy(w->canon + at + 1, name, len);
+    w->canon[at + 1 + len] = 0;
+    w->clen[w->depth] = (uint16_t)(at + 1 + len);
+    w->stack[w->depth++] = vn;
+    return 0;
+}
+
+/* The path of the stack's top ("/" for the root). */
+static void walk_canon(const struct walk *w, char *out)
+{
+    size_t n = w->clen[w->depth - 1];
+    if (n == 0) {
+        out[0] = '/';
+        out[1] = 0;
+        return;
+    }
+    memcpy(out, w->canon, n);
+    out[n] = 0;
 }
 
 /* rest = target + "/" + rest; */
@@ -173,7 +204,8 @@ static int walk_path(struct walk *w, const char *path, int how)
             p++;
         if (!*p) {
             w->rest[0] = 0;
-            return 0;
+            /* "name/" must be a directory (a symlink to one is followed) */
+            return plen > 1 && path[plen - 1] == '/' && !is_dir(w->stack[w->depth - 1]) ? -ENOTDIR : 0;
         }
         size_t len = component_len(p);
         char *next = p + len;
@@ -205,24 +237,25 @@ static int walk_path(struct walk *w, const char *path, int how)
         int rc = step(w, p, len, &vn);
         if (rc < 0)
             return rc;
-        if (is_link(vn) && (!last || !(how & WALK_NOFOLLOW))) {
+        if (is_link(vn) && (!last || !(how & WALK_NOFOLLOW) || p[len] == '/')) {
             rc = follow_link(w, vn, next);
             vnode_put(vn);
             if (rc < 0)
                 return rc;
             continue;
         }
-        if (w->depth == MAX_DEPTH) {
+        rc = walk_push(w, vn, p, len);
+        if (rc < 0) {
             vnode_put(vn);
-            return -ENAMETOOLONG;
+            return rc;
         }
-        w->stack[w->depth++] = vn;
         memmove(w->rest, next, strlen(next) + 1);
     }
 }
 
-/* The vnode path names, with a reference, or a negative errno. */
-static int resolve(const char *path, int how, struct vnode **out)
+/* The vnode path names, with a reference, or a negative errno; canon (if
+ * not NULL) gets the resolved path. */
+static int resolve_canon(const char *path, int how, struct vnode **out, char *canon)
 {
     struct walk *w = malloc(sizeof(*w));
     if (!w)
@@ -232,14 +265,26 @@ static int resolve(const char *path, int how, struct vnode **out)
     if (rc == 0) {
         *out = w->stack[w->depth - 1];
         vnode_ref(*out);
+        if (canon)
+            walk_canon(w, canon);
     }
     walk_release(w);
     free(w);
     return rc;
 }
 
+static int create_canon(const char *path, uint32_t mode, const char *target, int excl, struct vnode **out,
+                        char *canon);
+static int resolve(const char *path, int how, struct vnode **out) { return resolve_canon(path, how, out, NULL); }
+
 /* Creates (or finds, when !excl) the last component of path. */
 static int create_at(const char *path, uint32_t mode, const char *target, int excl, struct vnode **out)
+{
+    return create_canon(path, mode, target, excl, out, NULL);
+}
+
+static int create_canon(const char *path, uint32_t mode, const char *target, int excl, struct vnode **out,
+                        char *canon)
 {
     struct walk *w = malloc(sizeof(*w));
     if (!w)
@@ -251,6 +296,9 @@ static int create_at(const char *path, uint32_t mode, const char *target, int ex
     struct vnode *dir = rc == 0 ? w->stack[w->depth - 1] : NULL;
     if (rc == 0 && !is_dir(dir))
         rc = -ENOTDIR;
+    size_t plen = strlen(path);
+    if (rc == 0 && (mode & VFS_S_IFMT) != VFS_S_IFDIR && plen > 1 && path[plen - 1] == '/')
+        rc = -EISDIR; /* a file cannot be made as "name/" */
     if (rc == 0) {
         const char *name = w->rest;
         size_t len = strlen(name);
@@ -267,6 +315,16 @@ static int create_at(const char *path, uint32_t mode, const char *target, int ex
             rc = -EROFS;
         else
             rc = dir->ops->create(dir, name, len, mode, target, out);
+        if (rc == 0 && canon) {
+            walk_canon(w, canon);
+            size_t at = strlen(canon);
+            if (at + 1 + len > VFS_PATH_MAX)
+                rc = -ENAMETOOLONG;
+            else
+                snprintf(canon + at - (at == 1), VFS_PATH_MAX + 1 - at, "/%s", name);
+            if (rc < 0)
+                vnode_put(*out);
+        }
     }
     walk_release(w);
     free(w);
@@ -498,7 +556,15 @@ static void fill_stat(const struct vnode *vn, struct vfs_stat *st)
     st->size = vn->size;
     st->blocks = vn->blocks;
     st->blksize = 4096;
-    st->atime = st->mtime = st->ctime = vn->mtime;
+    st->uid = vn->uid;
+    st->gid = vn->gid;
+    st->atime = vn->atime;
+    st->mtime = vn->mtime;
+    st->ctime = vn->ctime;
+    st->atime_nsec = vn->atime_nsec;
+    st->mtime_nsec = vn->mtime_nsec;
+    st->ctime_nsec = vn->ctime_nsec;
+    st->rdev = vn->rdev;
 }
 
 int vfs_fstat(int fd, struct vfs_stat *st)
@@ -568,3 +634,558 @@ int vfs_readdir(int fd, struct vfs_dirent *d)
     mutex_unlock(&vfs_lock);
     return rc;
 }
+
+/* ---- mutations ---- */
+
+uint64_t (*vfs_clock_ns)(void);
+
+struct vfs_timespec vfs_now(void)
+{
+    uint64_t ns = vfs_clock_ns ? vfs_clock_ns() : 0;
+    return (struct vfs_timespec){ (int64_t)(ns / 1000000000u), (uint32_t)(ns % 1000000000u) };
+}
+
+static int same_node(const struct vnode *a, const struct vnode *b) { return a->mnt == b->mnt && a->ino == b->ino; }
+
+/* The directory holding a path's last component, and that component: name
+ * is "" for "/", and may be "." or ".." (each call has its own error for
+ * those). slash: the path ended in '/', so the entry must be a directory. */
+struct parent {
+    struct walk *w;
+    struct vnode *dir;
+    const char *name;
+    size_t len;
+    int slash;
+    int dots; /* 1: ".", 2: "..", 0: a name */
+};
+
+static int parent_get(const char *path, struct parent *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->w = malloc(sizeof(*p->w));
+    if (!p->w)
+        return -ENOMEM;
+    p->w->depth = 0;
+    int rc = walk_path(p->w, path, WALK_PARENT);
+    if (rc < 0)
+        return rc;
+    p->dir = p->w->stack[p->w->depth - 1];
+    p->name = p->w->rest;
+    p->len = strlen(p->name);
+    size_t plen = strlen(path);
+    p->slash = plen > 1 && path[plen - 1] == '/';
+    if (p->len == 1 && p->name[0] == '.')
+        p->dots = 1;
+    else if (p->len == 2 && p->name[0] == '.' && p->name[1] == '.')
+        p->dots = 2;
+    return is_dir(p->dir) ? 0 : -ENOTDIR;
+}
+
+static void parent_put(struct parent *p)
+{
+    if (!p->w)
+        return;
+    walk_release(p->w);
+    free(p->w);
+    p->w = NULL;
+}
+
+/* The entry itself (not a mount on it). */
+static int entry_get(struct parent *p, struct vnode **out) { return p->dir->ops->lookup(p->dir, p->name, p->len, out); }
+
+static int dir_empty(struct vnode *dir)
+{
+    uint64_t cookie = 0;
+    struct vfs_dirent *d = malloc(sizeof(*d));
+    if (!d)
+        return -ENOMEM;
+    int rc = dir->ops->readdir(dir, &cookie, d);
+    free(d);
+    return rc < 0 ? rc : rc == 0;
+}
+
+static int unlink_locked(const char *path, int want_dir)
+{
+    struct parent p;
+    struct vnode *vn = NULL;
+    int rc = parent_get(path, &p);
+    if (rc == 0 && !p.len)
+        rc = want_dir ? -EBUSY : -EISDIR;
+    else if (rc == 0 && p.dots)
+        rc = !want_dir ? -EISDIR : p.dots == 1 ? -EINVAL : -ENOTEMPTY;
+    if (rc == 0 && !p.dir->ops->unlink)
+        rc = -EROFS;
+    if (rc == 0)
+        rc = entry_get(&p, &vn);
+    if (rc == 0 && want_dir && !is_dir(vn))
+        rc = -ENOTDIR;
+    else if (rc == 0 && !want_dir && is_dir(vn))
+        rc = -EISDIR;
+    else if (rc == 0 && !want_dir && p.slash)
+        rc = -ENOTDIR;
+    if (rc == 0 && mount_on(vn))
+        rc = -EBUSY;
+    if (rc == 0 && want_dir) {
+        rc = dir_empty(vn);
+        rc = rc < 0 ? rc : rc ? 0 : -ENOTEMPTY;
+    }
+    if (rc == 0)
+        rc = p.dir->ops->unlink(p.dir, p.name, p.len, vn);
+    vnode_put(vn);
+    parent_put(&p);
+    return rc;
+}
+
+int vfs_unlink(const char *path)
+{
+    mutex_lock(&vfs_lock);
+    int rc = unlink_locked(path, 0);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+int vfs_rmdir(const char *path)
+{
+    mutex_lock(&vfs_lock);
+    int rc = unlink_locked(path, 1);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+/* Is vn one of the directories on the walk's stack (an ancestor of, or,
+ * the directory the walk ended at)? */
+static int on_stack(const struct walk *w, const struct vnode *vn)
+{
+    for (unsigned i = 0; i < w->depth; i++) {
+        if (same_node(w->stack[i], vn))
+            return 1;
+    }
+    return 0;
+}
+
+/* Linux's order of checks, after both entries were looked up; 1 when the
+ * two names hold one inode (nothing to do). */
+static int rename_check(struct parent *op, struct vnode *vn, struct parent *np, struct vnode *target)
+{
+    if (!is_dir(vn) && (op->slash || np->slash))
+        return -ENOTDIR;
+    if (on_stack(np->w, vn))
+        return -EINVAL; /* a directory into itself or below */
+    if (target && on_stack(op->w, target))
+        return -ENOTEMPTY; /* the target holds the source */
+    if (target && same_node(vn, target))
+        return 1;
+    if (target && is_dir(vn) && !is_dir(target))
+        return -ENOTDIR;
+    if (target && !is_dir(vn) && is_dir(target))
+        return -EISDIR;
+    if (mount_on(vn) || (target && mount_on(target)))
+        return -EBUSY;
+    if (!target || !is_dir(target))
+        return 0;
+    int rc = dir_empty(target);
+    return rc < 0 ? rc : rc ? 0 : -ENOTEMPTY;
+}
+
+static int rename_locked(const char *oldpath, const char *newpath)
+{
+    struct parent op = { 0 }, np = { 0 };
+    struct vnode *vn = NULL, *target = NULL;
+    int rc = parent_get(oldpath, &op);
+    if (rc == 0)
+        rc = parent_get(newpath, &np);
+    if (rc == 0 && op.dir->mnt != np.dir->mnt)
+        rc = -EXDEV;
+    if (rc == 0 && (!op.len || !np.len || op.dots || np.dots))
+        rc = -EBUSY;
+    if (rc == 0 && !op.dir->ops->rename)
+        rc = -EROFS;
+    if (rc == 0)
+        rc = entry_get(&op, &vn);
+    if (rc == 0) {
+        int t = entry_get(&np, &target);
+        rc = t == -ENOENT ? 0 : t;
+    }
+    if (rc == 0)
+        rc = rename_check(&op, vn, &np, target);
+    if (rc == 0)
+        rc = op.dir->ops->rename(op.dir, op.name, op.len, vn, np.dir, np.name, np.len, target);
+    vnode_put(target);
+    vnode_put(vn);
+    parent_put(&np);
+    parent_put(&op);
+    return rc < 0 ? rc : 0;
+}
+
+int vfs_rename(const char *oldpath, const char *newpath)
+{
+    mutex_lock(&vfs_lock);
+    int rc = rename_locked(oldpath, newpath);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+static int link_locked(const char *oldpath, const char *newpath)
+{
+    struct vnode *vn = NULL, *exist = NULL;
+    struct parent np = { 0 };
+    int rc = resolve(oldpath, WALK_NOFOLLOW, &vn); /* link(2) does not follow */
+    if (rc == 0)
+        rc = parent_get(newpath, &np);
+    if (rc == 0 && (!np.len || np.dots))
+        rc = -EEXIST;
+    if (rc == 0 && !np.dir->ops->link)
+        rc = -EROFS;
+    if (rc == 0 && entry_get(&np, &exist) == 0)
+        rc = -EEXIST;
+    if (rc == 0 && np.slash)
+        rc = -ENOENT; /* "new/" names a directory that does not exist */
+    if (rc == 0 && np.dir->mnt != vn->mnt)
+        rc = -EXDEV;
+    if (rc == 0 && is_dir(vn))
+        rc = -EPERM;
+    if (rc == 0)
+        rc = np.dir->ops->link(np.dir, np.name, np.len, vn);
+    vnode_put(exist);
+    vnode_put(vn);
+    parent_put(&np);
+    return rc;
+}
+
+int vfs_link(const char *oldpath, const char *newpath)
+{
+    mutex_lock(&vfs_lock);
+    int rc = link_locked(oldpath, newpath);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+static int truncate_vnode(struct vnode *vn, int64_t size)
+{
+    if (size < 0)
+        return -EINVAL;
+    if (is_dir(vn))
+        return -EISDIR;
+    if ((vn->mode & VFS_S_IFMT) != VFS_S_IFREG)
+        return -EINVAL;
+    if (!vn->ops->write || !vn->ops->truncate)
+        return -EROFS;
+    return vn->ops->truncate(vn, (uint64_t)size);
+}
+
+int vfs_truncate(const char *path, int64_t size)
+{
+    if (size < 0)
+        return -EINVAL; /* before the lookup, as Linux */
+    mutex_lock(&vfs_lock);
+    struct vnode *vn;
+    int rc = resolve(path, 0, &vn);
+    if (rc == 0) {
+        rc = truncate_vnode(vn, size);
+        vnode_put(vn);
+    }
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+int vfs_ftruncate(int fd, int64_t size)
+{
+    mutex_lock(&vfs_lock);
+    struct file *f = file_get(fd);
+    int rc = !f ? -EBADF : (f->flags & VFS_O_ACCMODE) == VFS_O_RDONLY ? -EINVAL : truncate_vnode(f->vn, size);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+static int fsync_fd(int fd, int datasync)
+{
+    mutex_lock(&vfs_lock);
+    struct file *f = file_get(fd);
+    int rc = !f ? -EBADF : f->vn->ops->fsync ? f->vn->ops->fsync(f->vn, datasync) : 0;
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+int vfs_fsync(int fd) { return fsync_fd(fd, 0); }
+int vfs_fdatasync(int fd) { return fsync_fd(fd, 1); }
+
+void vfs_sync(void)
+{
+    mutex_lock(&vfs_lock);
+    for (unsigned i = 0; i < n_mounts; i++) {
+        struct vnode *root = mounts[i]->root;
+        if (root->ops->fsync)
+            root->ops->fsync(root, 0);
+    }
+    mutex_unlock(&vfs_lock);
+}
+
+/* Every attribute change also sets ctime. */
+static int setattr_vnode(struct vnode *vn, struct vfs_attr *a)
+{
+    if (!vn->ops->setattr)
+        return -EROFS;
+    a->mask |= VFS_ATTR_CTIME;
+    a->ctime = vfs_now();
+    return vn->ops->setattr(vn, a);
+}
+
+/* Applies fn to the vnode path (or fd) names, under the lock. */
+static int with_path(const char *path, int how, int (*fn)(struct vnode *, void *), void *arg)
+{
+    mutex_lock(&vfs_lock);
+    struct vnode *vn;
+    int rc = resolve(path, how, &vn);
+    if (rc == 0) {
+        rc = fn(vn, arg);
+        vnode_put(vn);
+    }
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+static int with_fd(int fd, int (*fn)(struct vnode *, void *), void *arg)
+{
+    mutex_lock(&vfs_lock);
+    struct file *f = file_get(fd);
+    int rc = f ? fn(f->vn, arg) : -EBADF;
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+static int do_chmod(struct vnode *vn, void *arg)
+{
+    struct vfs_attr a = { .mask = VFS_ATTR_MODE, .mode = *(uint32_t *)arg & 07777 };
+    return setattr_vnode(vn, &a);
+}
+
+int vfs_chmod(const char *path, uint32_t mode) { return with_path(path, 0, do_chmod, &mode); }
+int vfs_fchmod(int fd, uint32_t mode) { return with_fd(fd, do_chmod, &mode); }
+
+static int do_chown(struct vnode *vn, void *arg)
+{
+    const uint32_t *ids = arg;
+    struct vfs_attr a = { 0 };
+    if (ids[0] != (uint32_t)-1) {
+        a.mask |= VFS_ATTR_UID;
+        a.uid = ids[0];
+    }
+    if (ids[1] != (uint32_t)-1) {
+        a.mask |= VFS_ATTR_GID;
+        a.gid = ids[1];
+    }
+    /* A changed owner must not inherit set-ID rights (Linux kills them
+     * for root too; set-group-ID without group-execute is mandatory
+     * locking's mark and stays). */
+    uint32_t kill = VFS_S_ISUID | ((vn->mode & 0010) ? VFS_S_ISGID : 0);
+    if (!is_dir(vn) && (vn->mode & kill)) {
+        a.mask |= VFS_ATTR_MODE;
+        a.mode = vn->mode & 07777 & ~kill;
+    }
+    return setattr_vnode(vn, &a);
+}
+
+static int chown_path(const char *path, uint32_t uid, uint32_t gid, int how)
+{
+    uint32_t ids[2] = { uid, gid };
+    return with_path(path, how, do_chown, ids);
+}
+
+int vfs_chown(const char *path, uint32_t uid, uint32_t gid) { return chown_path(path, uid, gid, 0); }
+int vfs_lchown(const char *path, uint32_t uid, uint32_t gid) { return chown_path(path, uid, gid, WALK_NOFOLLOW); }
+
+int vfs_fchown(int fd, uint32_t uid, uint32_t gid)
+{
+    uint32_t ids[2] = { uid, gid };
+    return with_fd(fd, do_chown, ids);
+}
+
+/* Fills a from utimensat's pair; 1 when nothing is to change. */
+static int times_attr(const struct vfs_timespec ts[2], struct vfs_attr *a)
+{
+    struct vfs_timespec now = vfs_now(), t[2];
+    memset(a, 0, sizeof(*a));
+    for (int i = 0; i < 2; i++) {
+        t[i] = ts ? ts[i] : (struct vfs_timespec){ 0, VFS_UTIME_NOW };
+        if (t[i].nsec == VFS_UTIME_OMIT)
+            continue;
+        if (t[i].nsec == VFS_UTIME_NOW)
+            t[i] = now;
+        else if (t[i].nsec >= 1000000000u)
+            return -EINVAL;
+        a->mask |= i == 0 ? VFS_ATTR_ATIME : VFS_ATTR_MTIME;
+    }
+    a->atime = t[0];
+    a->mtime = t[1];
+    return a->mask == 0;
+}
+
+static int do_utimes(struct vnode *vn, void *arg)
+{
+    struct vfs_attr a;
+    int rc = times_attr(arg, &a);
+    return rc < 0 ? rc : rc ? 0 : setattr_vnode(vn, &a);
+}
+
+int vfs_utimes(const char *path, const struct vfs_timespec ts[2], int nofollow)
+{
+    return with_path(path, nofollow ? WALK_NOFOLLOW : 0, do_utimes, (void *)ts);
+}
+
+int vfs_futimes(int fd, const struct vfs_timespec ts[2]) { return with_fd(fd, do_utimes, (void *)ts); }
+
+/* ---- vnode-level access ---- */
+
+int vfs_resolve(const char *path, int how, struct vnode **out, char *canon)
+{
+    mutex_lock(&vfs_lock);
+    int rc = resolve_canon(path, (how & VFS_RESOLVE_NOFOLLOW) ? WALK_NOFOLLOW : 0, out, canon);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+static int open_checks(struct vnode *vn, int flags)
+{
+    int acc = flags & VFS_O_ACCMODE;
+    if (flags & VFS_O_PATH)
+        return (flags & VFS_O_DIRECTORY) && !is_dir(vn) ? -ENOTDIR : 0;
+    if (is_link(vn))
+        return -ELOOP;
+    if ((flags & VFS_O_DIRECTORY) && !is_dir(vn))
+        return -ENOTDIR;
+    if (is_dir(vn) && acc != VFS_O_RDONLY)
+        return -EISDIR;
+    if ((vn->mode & VFS_S_IFMT) != VFS_S_IFREG)
+        return 0; /* devices: their driver decides */
+    if (acc != VFS_O_RDONLY && !vn->ops->write)
+        return -EROFS;
+    if ((flags & VFS_O_TRUNC) && acc != VFS_O_RDONLY)
+        return vn->ops->truncate ? vn->ops->truncate(vn, 0) : -EROFS;
+    return 0;
+}
+
+int vfs_open_vn(const char *path, int flags, uint32_t mode, struct vnode **out, char *canon)
+{
+    if ((flags & VFS_O_ACCMODE) == 3 && !(flags & VFS_O_PATH))
+        return -EINVAL;
+    mutex_lock(&vfs_lock);
+    int how = (flags & VFS_O_NOFOLLOW) ? WALK_NOFOLLOW : 0;
+    uint32_t file_mode = VFS_S_IFREG | (mode & 07777);
+    struct vnode *vn = NULL;
+    int rc;
+    if ((flags & VFS_O_CREAT) && !(flags & VFS_O_EXCL)) {
+        rc = resolve_canon(path, how, &vn, canon); /* an existing file, through a symlink too */
+        if (rc == -ENOENT)
+            rc = create_canon(path, file_mode, NULL, 0, &vn, canon);
+    } else if (flags & VFS_O_CREAT)
+        rc = create_canon(path, file_mode, NULL, 1, &vn, canon);
+    else
+        rc = resolve_canon(path, how, &vn, canon);
+    if (rc == 0)
+        rc = (flags & VFS_O_CREAT) && is_dir(vn) ? -EISDIR : open_checks(vn, flags);
+    if (rc == 0)
+        *out = vn;
+    else if (vn)
+        vnode_put(vn);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+long vfs_vn_read(struct vnode *vn, void *buf, size_t len, uint64_t off)
+{
+    mutex_lock(&vfs_lock);
+    long rc;
+    if (is_dir(vn))
+        rc = -EISDIR;
+    else if (off >= vn->size || len == 0)
+        rc = 0;
+    else {
+        if (len > vn->size - off)
+            len = (size_t)(vn->size - off);
+        rc = vn->ops->read(vn, off, buf, len);
+    }
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+long vfs_vn_write(struct vnode *vn, const void *buf, size_t len, uint64_t off)
+{
+    mutex_lock(&vfs_lock);
+    long rc = is_dir(vn) ? -EISDIR : !vn->ops->write ? -EROFS : off + len < off ? -EFBIG
+            : vn->ops->write(vn, off, buf, len);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+int vfs_vn_truncate(struct vnode *vn, uint64_t size)
+{
+    if (size > INT64_MAX)
+        return -EFBIG;
+    mutex_lock(&vfs_lock);
+    int rc = truncate_vnode(vn, (int64_t)size);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+int vfs_vn_fsync(struct vnode *vn, int datasync)
+{
+    mutex_lock(&vfs_lock);
+    int rc = vn->ops->fsync ? vn->ops->fsync(vn, datasync) : 0;
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+int vfs_vn_chmod(struct vnode *vn, uint32_t mode)
+{
+    mutex_lock(&vfs_lock);
+    int rc = do_chmod(vn, &mode);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+int vfs_vn_utimes(struct vnode *vn, const struct vfs_timespec ts[2])
+{
+    mutex_lock(&vfs_lock);
+    int rc = do_utimes(vn, (void *)ts);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+void vfs_vn_stat(struct vnode *vn, struct vfs_stat *st)
+{
+    mutex_lock(&vfs_lock);
+    fill_stat(vn, st);
+    mutex_unlock(&vfs_lock);
+}
+
+long vfs_vn_readlink(struct vnode *vn, char *buf, size_t len)
+{
+    mutex_lock(&vfs_lock);
+    long rc = !is_link(vn) || !vn->ops->readlink ? -EINVAL : vn->ops->readlink(vn, buf, len);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+int vfs_vn_readdir(struct vnode *dir, uint64_t *cookie, struct vfs_dirent *d)
+{
+    mutex_lock(&vfs_lock);
+    int rc = !is_dir(dir) ? -ENOTDIR : dir->ops->readdir(dir, cookie, d);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+void vfs_vn_put(struct vnode *vn)
+{
+    mutex_lock(&vfs_lock);
+    vnode_put(vn);
+    mutex_unlock(&vfs_lock);
+}
+
+void vfs_vn_get(struct vnode *vn)
+{
+    mutex_lock(&vfs_lock);
+    vnode_ref(vn);
+    mutex_unlock(&vfs_lock);
+}
+
+int vfs_make_node(const char *path, uint32_t mode, const char *target) { return make_node(path, mode, target); }

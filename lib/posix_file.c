@@ -56,6 +56,20 @@ off_t lseek(int fd, off_t off, int whence) { return ret(vfs_lseek(fd, off, whenc
 ssize_t readlink(const char *path, char *buf, size_t len) { return ret(vfs_readlink(path, buf, len)); }
 int symlink(const char *target, const char *path) { return (int)ret(vfs_symlink(target, path)); }
 int mkdir(const char *path, mode_t mode) { return (int)ret(vfs_mkdir(path, mode)); }
+int unlink(const char *path) { return (int)ret(vfs_unlink(path)); }
+int rmdir(const char *path) { return (int)ret(vfs_rmdir(path)); }
+int rename(const char *oldpath, const char *newpath) { return (int)ret(vfs_rename(oldpath, newpath)); }
+int link(const char *oldpath, const char *newpath) { return (int)ret(vfs_link(oldpath, newpath)); }
+int truncate(const char *path, off_t len) { return (int)ret(vfs_truncate(path, len)); }
+int ftruncate(int fd, off_t len) { return (int)ret(vfs_ftruncate(fd, len)); }
+int fsync(int fd) { return (int)ret(vfs_fsync(fd)); }
+int fdatasync(int fd) { return (int)ret(vfs_fdatasync(fd)); }
+void sync(void) { vfs_sync(); }
+int chmod(const char *path, mode_t mode) { return (int)ret(vfs_chmod(path, mode)); }
+int fchmod(int fd, mode_t mode) { return (int)ret(vfs_fchmod(fd, mode)); }
+int chown(const char *path, uid_t uid, gid_t gid) { return (int)ret(vfs_chown(path, uid, gid)); }
+int lchown(const char *path, uid_t uid, gid_t gid) { return (int)ret(vfs_lchown(path, uid, gid)); }
+int fchown(int fd, uid_t uid, gid_t gid) { return (int)ret(vfs_fchown(fd, uid, gid)); }
 
 /* The console is reached through stdio's stdout and stderr, not through
  * descriptors 1 and 2. */

@@ -4,6 +4,13 @@
  *   fstest write DIR    create, write, append, truncate, read back (ramfs)
  *   fstest cat FILE     one file's SHA-256, size and read time
  *   fstest read DIR     read every file (no hashing, no listing), timed: bench/fs
+ *   fstest rw DIR SEED STEPS SPAN   a random workload under DIR/z (create,
+ *                       write, append, truncate, unlink, mkdir, rmdir,
+ *                       rename, link, fsync); tests/boot/test_ext4_rw.py
+ *                       replays it on the host and compares the hash of the
+ *                       results and the trees
+ *   fstest crash DIR SEED  random work under DIR/z and files DIR/s/fN written
+ *                       and fsynced, one "synced" line each, until killed
  * Status 0 only when everything read without error. */
 #include <dirent.h>
 #include <errno.h>
@@ -313,6 +320,143 @@ static int cmd_write(const char *d)
     return failures ? 1 : 0;
 }
 
+/* ---- the random workload (tests/boot/test_ext4_rw.py mirrors it) ---- */
+
+static uint64_t rs;
+static char pattern[1 << 17];
+
+static uint32_t rnd(uint32_t n)
+{
+    rs ^= rs << 13;
+    rs ^= rs >> 7;
+    rs ^= rs << 17;
+    return (uint32_t)(rs % n);
+}
+
+static void rnd_path(const char *dir, char *out, size_t len)
+{
+    static const char *const names[] = { "a", "b", "c", "d" };
+    unsigned depth = 1 + rnd(3);
+    size_t n = (size_t)snprintf(out, len, "%s/z", dir);
+    for (unsigned i = 0; i < depth; i++)
+        n += (size_t)snprintf(out + n, len - n, "/%s", names[rnd(4)]);
+    if (rnd(16) == 0)
+        snprintf(out + n, len - n, "/");
+}
+
+static long res(long rc) { return rc < 0 ? -errno : rc; }
+
+/* One operation; every random draw happens whatever the operation, so the
+ * host's replay stays in step. */
+static long one_op(const char *dir, uint32_t span)
+{
+    char p[300], q[300];
+    rnd_path(dir, p, sizeof(p));
+    rnd_path(dir, q, sizeof(q));
+    uint32_t op = rnd(11);
+    long size = rnd(3) ? (long)rnd(span * 3 / 2) : -1;
+    uint32_t off = rnd(span), n = 1 + rnd(span >= 100000 ? 65536 : 256);
+    const char *data = pattern + rnd(65536);
+    int fd;
+    long r;
+    switch (op) {
+    case 0:
+        fd = open(p, O_WRONLY | O_CREAT, 0644);
+        if (fd < 0)
+            return -errno;
+        r = res(pwrite(fd, data, n, off));
+        close(fd);
+        return r;
+    case 1:
+        return res(truncate(p, size));
+    case 2:
+        return res(unlink(p));
+    case 3:
+        return res(rmdir(p));
+    case 4:
+    case 5:
+        return res(mkdir(p, 0755));
+    case 6:
+    case 7:
+        return res(rename(p, q));
+    case 8:
+        return res(link(p, q));
+    case 9:
+        fd = open(p, O_WRONLY | O_APPEND);
+        if (fd < 0)
+            return -errno;
+        r = res(write(fd, data, n));
+        close(fd);
+        return r;
+    default:
+        fd = open(p, O_RDONLY);
+        if (fd < 0)
+            return -errno;
+        r = res(fsync(fd));
+        close(fd);
+        return r;
+    }
+}
+
+static void workload_init(const char *dir, uint64_t seed)
+{
+    rs = seed | 1;
+    for (size_t i = 0; i < sizeof(pattern); i++)
+        pattern[i] = (char)('a' + rnd(26));
+    mkdir(dir, 0755);
+    mkdir(join(dir, "z"), 0755);
+}
+
+static int cmd_rw(const char *dir, uint64_t seed, unsigned steps, uint32_t span)
+{
+    workload_init(dir, seed);
+    uint64_t hash = 0, t0 = clock_monotonic_ns();
+    unsigned errors = 0;
+    for (unsigned i = 0; i < steps; i++) {
+        long r = one_op(dir, span);
+        hash = hash * 1000003u + (uint64_t)r;
+        errors += r < 0 && r != -ENOENT && r != -EEXIST && r != -ENOTDIR && r != -EISDIR && r != -ENOTEMPTY &&
+                  r != -EINVAL && r != -EPERM;
+    }
+    sync();
+    printf("fstest: rw seed=%llu steps=%u hash=%016llx odd-errors=%u ms=%llu\n", (unsigned long long)seed, steps,
+           (unsigned long long)hash, errors, (unsigned long long)((clock_monotonic_ns() - t0) / 1000000));
+    return errors ? 1 : 0;
+}
+
+static int cmd_crash(const char *dir, uint64_t seed)
+{
+    workload_init(dir, seed);
+    mkdir(join(dir, "s"), 0755);
+    for (unsigned i = 0;; i++) {
+        for (int k = 0; k < 8; k++)
+            one_op(dir, 50000);
+        if (i >= 300) { /* enough kept files: random work only, so many runs fit the disk */
+            sync();
+            continue;
+        }
+        char name[64];
+        snprintf(name, sizeof(name), "s/f%u", i);
+        size_t len = rnd(30000);
+        const char *data = pattern + rnd(65536);
+        int fd = open(join(dir, name), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ssize_t w = fd < 0 ? -1 : write(fd, data, len);
+        if (fd < 0 || w != (ssize_t)len || fsync(fd) != 0) {
+            printf("fstest: crash: %s failed: %s\n", name, w >= 0 ? "short write" : strerror(errno));
+            return 1;
+        }
+        close(fd);
+        struct sha256 s;
+        uint8_t d[SHA256_DIGEST];
+        char hex[65];
+        sha256_init(&s);
+        sha256_update(&s, data, len);
+        sha256_final(&s, d);
+        sha256_hex(d, hex);
+        printf("fstest: synced %s %zu %s\n", name, len, hex);
+    }
+}
+
 int main(int argc, char **argv)
 {
     buf = malloc(CHUNK > 100000 ? CHUNK : 100000);
@@ -333,6 +477,10 @@ int main(int argc, char **argv)
         return cmd_read(argv[2]);
     if (strcmp(argv[1], "cat") == 0)
         return cmd_cat(argv[2]);
+    if (strcmp(argv[1], "rw") == 0 && argc >= 6)
+        return cmd_rw(argv[2], strtoul(argv[3], NULL, 0), (unsigned)atoi(argv[4]), (uint32_t)atoi(argv[5]));
+    if (strcmp(argv[1], "crash") == 0 && argc >= 4)
+        return cmd_crash(argv[2], strtoul(argv[3], NULL, 0));
     printf("fstest: unknown command '%s'\n", argv[1]);
     return 2;
 }

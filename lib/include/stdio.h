@@ -23,6 +23,7 @@ typedef struct file_stream FILE;
 extern FILE *const stdout;
 extern FILE *const stderr;
 
+int rename(const char *oldpath, const char *newpath);
 FILE *fopen(const char *path, const char *mode);
 int fclose(FILE *f);
 size_t fread(void *buf, size_t size, size_t n, FILE *f);

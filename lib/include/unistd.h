@@ -16,5 +16,16 @@ ssize_t pwrite(int fd, const void *buf, size_t len, off_t off);
 off_t lseek(int fd, off_t off, int whence);
 ssize_t readlink(const char *path, char *buf, size_t len);
 int symlink(const char *target, const char *path);
+int unlink(const char *path);
+int rmdir(const char *path);
+int link(const char *oldpath, const char *newpath);
+int truncate(const char *path, off_t len);
+int ftruncate(int fd, off_t len);
+int fsync(int fd);
+int fdatasync(int fd);
+void sync(void);
+int chown(const char *path, uid_t uid, gid_t gid);
+int lchown(const char *path, uid_t uid, gid_t gid);
+int fchown(int fd, uid_t uid, gid_t gid);
 
 #endif

@@ -107,8 +107,14 @@ def small_tree(path, seed):
 
 def test_posix_on_ext4(boot, tmp_path):
     img = fi.mkfs_ext4(small_tree(str(tmp_path / "t"), 2), str(tmp_path / "d.img"))
-    b = boot("fstest posix /", app="fstest", preset="q35", expect_status=0, extra=virtio_blk("q35", img))
+    ro = virtio_blk("q35", img)
+    ro[1] += ",readonly=on"  # read-only medium: the mount is read-only
+    b = boot("fstest posix /", app="fstest", preset="q35", expect_status=0, extra=ro)
     assert "posix: create erofs" in b.output
+    b = boot("fstest posix /", app="fstest", preset="q35", expect_status=0, extra=virtio_blk("q35", img))
+    assert "posix: create created" in b.output
+    r = subprocess.run([fi.E2FSCK, "-fn", img], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout
     assert re.search(r"fstest: posix checks=(\d+) failed=0", b.output)
 
 

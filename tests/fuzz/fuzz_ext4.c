@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
     struct ext4_fs fs;
     struct dev d = { data, len, &fs };
-    struct ext4_io io = { dev_read, &d };
+    struct ext4_io io = { .read = dev_read, .ctx = &d };
     if (ext4_mount(&fs, &io, len, "fuzz") < 0)
         return 0;
     unsigned budget = 300;

@@ -5,7 +5,7 @@ set -e
 out=$1
 mkfs=/usr/sbin/mkfs.ext4
 [ -x $mkfs ] || mkfs=mkfs.ext4
-rm -rf "$out/ext4" "$out/cpio" "$out/part" "$out/tree" && mkdir -p "$out/ext4" "$out/cpio" "$out/part"
+rm -rf "$out/ext4" "$out/ext4rw" "$out/cpio" "$out/part" "$out/tree" && mkdir -p "$out/ext4" "$out/ext4rw" "$out/cpio" "$out/part"
 t=$out/tree
 mkdir -p $t/d/e/f $t/empty
 printf hello > $t/small
@@ -17,6 +17,12 @@ for i in $(seq 1 40); do : > $t/d/e/n$i; done
 $mkfs -q -F -b 1024 -N 64 -O ^has_journal,^resize_inode -d $t $out/ext4/extents.img 192K >/dev/null
 $mkfs -q -F -b 1024 -N 64 -O ^has_journal,^resize_inode,^extent,^64bit,^flex_bg,^metadata_csum -d $t \
     $out/ext4/blockmap.img 192K >/dev/null
+# A journal holding a transaction to replay (written by debugfs, with a
+# revoke record), for fuzz_ext4_rw: the smallest journal is 1 MiB.
+$mkfs -q -F -b 1024 -N 64 -O ^resize_inode -J size=1 -d $t $out/ext4rw/journal.img 3M >/dev/null
+head -c 2048 /dev/urandom > $out/blk.bin
+printf 'jo\njw -b 1500,1501 -r 1600 %s\njc\n' "$out/blk.bin" | debugfs -w -f - $out/ext4rw/journal.img >/dev/null 2>&1
+rm -f $out/blk.bin
 (cd $t && find . | cpio --quiet -o -H newc > ../cpio/tree.cpio)
 python3 - "$out/part" <<'PY'
 import struct, sys, zlib

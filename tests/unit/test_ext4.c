@@ -64,7 +64,7 @@ static struct dev load(const char *name)
 static int mount_dev(struct dev *d, struct ext4_fs *fs)
 {
     d->fs = fs;
-    struct ext4_io io = { dev_read, d };
+    struct ext4_io io = { .read = dev_read, .ctx = d };
     return ext4_mount(fs, &io, d->len, "test");
 }
 

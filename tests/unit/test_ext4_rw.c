@@ -1,0 +1,506 @@
+/* ext4 read-write on the host, through the VFS and fs/ext4_vnode.c over
+ * images mkfs.ext4 made (4 KiB and 1 KiB blocks, metadata_csum, a journal,
+ * and one without either): a random workload (seed printed; argv[1] sets
+ * it) run on ext4 and on the host's own file system and compared, then
+ * the image checked by e2fsck -fn, read back by a fresh mount of ours and
+ * by debugfs (Linux's reader) and compared with the host tree again. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "../../fs/ext4.h"
+#include "../../fs/ext4_vnode.h"
+#include "../../fs/ramfs.h"
+#include "check.h"
+#include "sync.h"
+#include "vfs.h"
+#include "vfs_model.h"
+
+#define DIR_ "build/host/ext4-rw"
+
+static uint32_t ext4_le32_test(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+
+void mutex_lock(struct mutex *m) { (void)m; }
+void mutex_unlock(struct mutex *m) { (void)m; }
+
+static uint64_t fake_ns = 1700000000ull * 1000000000ull;
+static uint64_t fake_clock(void) { return fake_ns += 1000; }
+
+/* A write the crash test replays: blocks, or a flush (data NULL). */
+struct wrec {
+    uint64_t off;
+    size_t len;
+    uint8_t *data;
+};
+
+struct dev {
+    uint8_t *data;
+    size_t len;
+    struct ext4_fs *fs;
+    unsigned writes, flushes;
+    struct wrec *log; /* when recording */
+    size_t n_log, cap_log;
+};
+
+static void log_add(struct dev *d, uint64_t off, const void *buf, size_t len)
+{
+    if (!d->cap_log)
+        return;
+    if (d->n_log == d->cap_log) {
+        d->cap_log *= 2;
+        d->log = realloc(d->log, d->cap_log * sizeof(*d->log));
+    }
+    struct wrec *w = &d->log[d->n_log++];
+    w->off = off;
+    w->len = len;
+    w->data = buf ? malloc(len) : NULL;
+    if (buf)
+        memcpy(w->data, buf, len);
+}
+
+static int dev_read(void *ctx, uint64_t blk, uint32_t count, void *buf)
+{
+    struct dev *d = ctx;
+    uint64_t bs = d->fs->block_size;
+    if (blk * bs + (uint64_t)count * bs > d->len)
+        return -EIO;
+    memcpy(buf, d->data + blk * bs, (size_t)count * bs);
+    return 0;
+}
+
+static int dev_write(void *ctx, uint64_t blk, uint32_t count, const void *buf)
+{
+    struct dev *d = ctx;
+    uint64_t bs = d->fs->block_size;
+    if (blk * bs + (uint64_t)count * bs > d->len)
+        return -EIO;
+    memcpy(d->data + blk * bs, buf, (size_t)count * bs);
+    d->writes++;
+    log_add(d, blk * bs, buf, (size_t)count * bs);
+    return 0;
+}
+
+static int dev_flush(void *ctx)
+{
+    ((struct dev *)ctx)->flushes++;
+    log_add(ctx, 0, NULL, 0);
+    return 0;
+}
+
+static struct dev *dev_load(const char *path)
+{
+    struct dev *d = calloc(1, sizeof(*d));
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(1);
+    }
+    fseek(f, 0, SEEK_END);
+    d->len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    d->data = malloc(d->len);
+    if (fread(d->data, 1, d->len, f) != d->len)
+        exit(1);
+    fclose(f);
+    return d;
+}
+
+static void dev_save(const struct dev *d, const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    CHECK(f && fwrite(d->data, 1, d->len, f) == d->len);
+    if (f)
+        fclose(f);
+}
+
+/* The VFS mounts "ext4test" with data = the struct dev. */
+static int mount_dev(const char *src, void *data, struct vnode **root)
+{
+    struct dev *d = data;
+    struct ext4_io io = { .read = dev_read, .write = dev_write, .flush = dev_flush, .ctx = d };
+    return ext4_vnode_mount(&io, d->len, src, root, &d->fs);
+}
+static const struct fs_type test_ext4 = { "ext4test", mount_dev };
+static const struct fs_type *const test_ext4_entry __attribute__((used, section("kestrel_fstypes"))) = &test_ext4;
+
+static int sh(const char *fmt, const char *a, const char *b)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), fmt, a, b);
+    return system(cmd);
+}
+
+static int e2fsck_clean(const char *img)
+{
+    int rc = sh("e2fsck -fn %s > %s.fsck 2>&1", img, img);
+    if (rc != 0)
+        sh("cat %s.fsck >&2", img, img);
+    return rc;
+}
+
+/* One image: the workload, e2fsck, our remount, Linux's reading. */
+static void run_image(const char *name, const char *mkfs_opts, const char *size, unsigned span, uint64_t seed, unsigned steps)
+{
+    char img[256], host[256], mnt[64], mnt2[64], dump[256];
+    snprintf(img, sizeof(img), DIR_ "/%s.img", name);
+    snprintf(host, sizeof(host), DIR_ "/%s.host", name);
+    snprintf(mnt, sizeof(mnt), "/%s", name);
+    snprintf(mnt2, sizeof(mnt2), "/%s-again", name);
+    snprintf(dump, sizeof(dump), DIR_ "/%s.dump", name);
+    sh("rm -f %s %s", img, "");
+    char cmd[1400];
+    snprintf(cmd, sizeof(cmd), "/usr/sbin/mkfs.ext4 -q -F %s %s %s", mkfs_opts, img, size);
+    CHECK_EQ(system(cmd), 0);
+    struct dev *d = dev_load(img);
+    CHECK_EQ(vfs_mkdir(mnt, 0755), 0);
+    CHECK_EQ(vfs_mount("ext4test", name, mnt, d), 0);
+    CHECK(d->fs->rw);
+    model_span = span;
+    model_run(name, mnt, host, seed, steps);
+    vfs_sync();
+    printf("%s: %llu commits, %u writes, %u flushes\n", name, (unsigned long long)d->fs->commits, d->writes,
+           d->flushes);
+    dev_save(d, img);
+    CHECK_EQ(e2fsck_clean(img), 0);
+    /* Our own reader, from the image alone. */
+    struct dev *d2 = dev_load(img);
+    CHECK_EQ(vfs_mkdir(mnt2, 0755), 0);
+    CHECK_EQ(vfs_mount("ext4test", name, mnt2, d2), 0);
+    vfs_base = mnt2;
+    char z[80];
+    snprintf(z, sizeof(z), "%s/z", mnt2);
+    compare_tree(z);
+    /* Linux's reader: debugfs dumps the tree, diff compares it. */
+    CHECK_EQ(sh("rm -rf %s && mkdir -p %s", dump, dump), 0);
+    snprintf(cmd, sizeof(cmd), "debugfs -R 'rdump /z %s' %s >/dev/null 2>&1 && diff -r %s/z %s/z >&2", dump, img,
+             host, dump);
+    CHECK_EQ(system(cmd), 0);
+}
+
+/* ---- crash consistency ---- */
+
+/* Reads path (absolute, no links) on a mounted ext4_fs. */
+static long fs_cat(struct ext4_fs *fs, const char *path, uint8_t *buf, size_t len)
+{
+    struct ext4_inode in;
+    int rc = ext4_read_inode(fs, EXT4_ROOT_INO, &in);
+    const char *p = path;
+    while (rc == 0 && *p) {
+        while (*p == '/')
+            p++;
+        size_t n = strcspn(p, "/");
+        uint32_t ino;
+        rc = ext4_lookup(fs, &in, p, n, &ino);
+        if (rc == 0)
+            rc = ext4_read_inode(fs, ino, &in);
+        p += n;
+    }
+    return rc < 0 ? rc : ext4_read(fs, &in, 0, buf, len);
+}
+
+struct synced {
+    char path[64];
+    uint8_t *data;
+    size_t len;
+    size_t log_pos; /* the write log's length when fsync returned */
+};
+
+/* The device as a crash at log position cut leaves it: every write before
+ * the last flush ahead of cut, and a random half of those after it (the
+ * device may have done them in any order). */
+static struct dev *crashed(const struct dev *base, const struct dev *run, size_t cut, uint64_t *rng_state)
+{
+    struct dev *d = calloc(1, sizeof(*d));
+    d->len = base->len;
+    d->data = malloc(d->len);
+    memcpy(d->data, base->data, d->len);
+    size_t barrier = 0;
+    for (size_t i = 0; i < cut; i++) {
+        if (!run->log[i].data)
+            barrier = i;
+    }
+    for (size_t i = 0; i < cut; i++) {
+        const struct wrec *w = &run->log[i];
+        *rng_state ^= *rng_state << 13, *rng_state ^= *rng_state >> 7, *rng_state ^= *rng_state << 17;
+        if (w->data && (i < barrier || (*rng_state & 1)))
+            memcpy(d->data + w->off, w->data, w->len);
+    }
+    return d;
+}
+
+static void check_crash(uint64_t seed, unsigned kills)
+{
+    const char *img = DIR_ "/crash.img";
+    printf("test_ext4_rw: crash test seed %llu, %u crash points\n", (unsigned long long)seed, kills);
+    CHECK_EQ(system("/usr/sbin/mkfs.ext4 -q -F -b 1024 " DIR_ "/crash.img 16M"), 0);
+    struct dev *base = dev_load(img), *d = dev_load(img);
+    d->cap_log = 1024;
+    d->log = malloc(d->cap_log * sizeof(*d->log));
+    CHECK_EQ(vfs_mkdir("/crash", 0755), 0);
+    CHECK_EQ(vfs_mount("ext4test", "crash", "/crash", d), 0);
+    CHECK_EQ(vfs_mkdir("/crash/s", 0755), 0);
+    static struct synced sy[64];
+    unsigned n_sy = 0;
+    model_span = 50000;
+    model_run("crash", "/crash", DIR_ "/crash.host", seed, 0);
+    for (unsigned i = 0; i < 48; i++) {
+        for (int k = 0; k < 8; k++)
+            one_op(i * 8 + k);
+        struct synced *s = &sy[n_sy++];
+        snprintf(s->path, sizeof(s->path), "/s/f%u", i);
+        s->len = rnd(30000);
+        s->data = malloc(s->len + 1);
+        for (size_t j = 0; j < s->len; j++)
+            s->data[j] = (uint8_t)rnd(256);
+        char vpath[80];
+        snprintf(vpath, sizeof(vpath), "/crash%s", s->path);
+        int fd = vfs_open(vpath, VFS_O_WRONLY | VFS_O_CREAT, 0644);
+        CHECK(fd >= 0);
+        CHECK_EQ(vfs_write(fd, s->data, s->len), (long)s->len);
+        CHECK_EQ(vfs_fsync(fd), 0);
+        vfs_close(fd);
+        s->log_pos = d->n_log;
+        if (i % 5 == 0)
+            vfs_sync();
+    }
+    vfs_sync();
+    printf("crash: %zu writes and flushes recorded, %llu commits\n", d->n_log, (unsigned long long)d->fs->commits);
+    uint64_t st = seed | 1;
+    uint8_t *buf = malloc(1 << 16);
+    unsigned replays = 0;
+    for (unsigned k = 0; k < kills; k++) {
+        st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+        size_t cut = k == 0 ? d->n_log : (size_t)(st % (d->n_log + 1));
+        struct dev *c = crashed(base, d, cut, &st);
+        /* Linux's replay (e2fsck -fy) on a copy, then a clean check. */
+        char cmd[512];
+        dev_save(c, DIR_ "/crash-linux.img");
+        snprintf(cmd, sizeof(cmd), "e2fsck -fy %s > %s.fsck 2>&1; e2fsck -fn %s > %s.fsck2 2>&1", DIR_ "/crash-linux.img",
+                 DIR_ "/crash-linux.img", DIR_ "/crash-linux.img", DIR_ "/crash-linux.img");
+        int lrc = system(cmd);
+        if (lrc != 0) {
+            fprintf(stderr, "crash point %zu: Linux's replay left errors\n", cut);
+            system("cat " DIR_ "/crash-linux.img.fsck " DIR_ "/crash-linux.img.fsck2 >&2");
+        }
+        CHECK_EQ(lrc, 0);
+        /* Ours: mount (replaying), then every synced file. */
+        struct ext4_fs *fs = calloc(1, sizeof(*fs));
+        c->fs = fs;
+        struct ext4_io io = { .read = dev_read, .write = dev_write, .flush = dev_flush, .ctx = c };
+        unsigned before = c->writes;
+        int rc = ext4_mount(fs, &io, c->len, "crash");
+        replays += c->writes != before;
+        CHECK_EQ(rc, 0);
+        CHECK(fs->rw);
+        for (unsigned i = 0; rc == 0 && i < n_sy; i++) {
+            if (sy[i].log_pos > cut)
+                continue;
+            long n = fs_cat(fs, sy[i].path, buf, 1 << 16);
+            if (n != (long)sy[i].len || memcmp(buf, sy[i].data, sy[i].len) != 0)
+                fprintf(stderr, "crash point %zu: %s not as synced (%ld bytes, want %zu)\n", cut, sy[i].path, n,
+                        sy[i].len);
+            CHECK_EQ(n, (long)sy[i].len);
+            CHECK(n < 0 || memcmp(buf, sy[i].data, sy[i].len) == 0);
+        }
+        if (rc == 0)
+            ext4_unmount(fs);
+        dev_save(c, DIR_ "/crash-ours.img");
+        int orc = e2fsck_clean(DIR_ "/crash-ours.img");
+        if (orc != 0)
+            fprintf(stderr, "crash point %zu: e2fsck after our replay failed\n", cut);
+        CHECK_EQ(orc, 0);
+        free(c->data);
+        free(c);
+        free(fs);
+    }
+    free(buf);
+    free(base->data);
+    free(base);
+    printf("crash: %u of %u crash points had a journal to replay\n", replays, kills);
+}
+
+/* An htree directory mkfs.ext4 -d made: names added, removed and renamed
+ * (the directory becomes linear), then compared and checked. */
+static void check_htree(void)
+{
+    const char *tree = DIR_ "/htree.tree", *img = DIR_ "/htree.img";
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd),
+             "rm -rf %s && mkdir -p %s/z/big && cd %s/z/big && for i in $(seq 1 3000); do echo $i > name-$i; done && "
+             "cd - >/dev/null && /usr/sbin/mkfs.ext4 -q -F -b 1024 -d %s %s 32M && { e2fsck -fyD %s >/dev/null 2>&1; true; } && "
+             "debugfs -R 'stat /z/big' %s 2>/dev/null | grep -q 'Flags: 0x81000'",
+             tree, tree, tree, tree, img, img, img);
+    CHECK_EQ(system(cmd), 0); /* made, and it is an htree */
+    struct dev *d = dev_load(img);
+    CHECK_EQ(vfs_mkdir("/htree", 0755), 0);
+    CHECK_EQ(vfs_mount("ext4test", "htree", "/htree", d), 0);
+    char p[80], q[80], hp[300], hq[300];
+    for (int i = 1; i <= 3000; i += 3) {
+        snprintf(p, sizeof(p), "/htree/z/big/name-%d", i);
+        snprintf(hp, sizeof(hp), "%s/z/big/name-%d", tree, i);
+        CHECK_EQ(vfs_unlink(p), 0);
+        unlink(hp);
+    }
+    for (int i = 2; i <= 3000; i += 7) {
+        if ((i - 1) % 3 == 0)
+            continue; /* unlinked above */
+        snprintf(p, sizeof(p), "/htree/z/big/name-%d", i);
+        snprintf(q, sizeof(q), "/htree/z/big/renamed-%d-with-a-longer-name", i);
+        snprintf(hp, sizeof(hp), "%s/z/big/name-%d", tree, i);
+        snprintf(hq, sizeof(hq), "%s/z/big/renamed-%d-with-a-longer-name", tree, i);
+        CHECK_EQ(vfs_rename(p, q), 0);
+        rename(hp, hq);
+    }
+    for (int i = 0; i < 500; i++) {
+        snprintf(p, sizeof(p), "/htree/z/big/new-%d", i);
+        snprintf(hp, sizeof(hp), "%s/z/big/new-%d", tree, i);
+        int fd = vfs_open(p, VFS_O_WRONLY | VFS_O_CREAT, 0644);
+        CHECK(fd >= 0);
+        vfs_close(fd);
+        close(open(hp, O_WRONLY | O_CREAT, 0644));
+    }
+    vfs_sync();
+    vfs_base = "/htree";
+    snprintf(host_root, sizeof(host_root), "%s", tree);
+    compare_tree("/htree/z");
+    dev_save(d, img);
+    CHECK_EQ(e2fsck_clean(img), 0);
+}
+
+/* A file unlinked while open: freed at its close; after a crash while
+ * still open, freed by the next mount from the orphan list. */
+static void check_orphan(void)
+{
+    const char *img = DIR_ "/orphan.img";
+    CHECK_EQ(system("/usr/sbin/mkfs.ext4 -q -F -b 1024 " DIR_ "/orphan.img 16M"), 0);
+    struct dev *d = dev_load(img);
+    CHECK_EQ(vfs_mkdir("/orph", 0755), 0);
+    CHECK_EQ(vfs_mount("ext4test", "orphan", "/orph", d), 0);
+    uint64_t free0 = ext4_le32_test(d->fs->sb + 0x0c);
+    static char data[100000];
+    memset(data, 'o', sizeof(data));
+    int fd = vfs_open("/orph/f", VFS_O_RDWR | VFS_O_CREAT, 0644);
+    CHECK_EQ(vfs_write(fd, data, sizeof(data)), (long)sizeof(data));
+    CHECK_EQ(vfs_unlink("/orph/f"), 0);
+    CHECK_EQ(ext4_le32_test(d->fs->sb + 0xe8) != 0, 1); /* on the orphan list */
+    CHECK_EQ(vfs_pwrite(fd, "more", 4, sizeof(data)), 4);
+    char b[4];
+    CHECK_EQ(vfs_pread(fd, b, 4, sizeof(data)), 4);
+    vfs_sync();
+    dev_save(d, DIR_ "/orphan-crash.img"); /* a crash while the file is open */
+    vfs_close(fd);
+    vfs_sync();
+    CHECK_EQ(ext4_le32_test(d->fs->sb + 0xe8), 0);
+    CHECK_EQ(ext4_le32_test(d->fs->sb + 0x0c), free0);
+    dev_save(d, img);
+    CHECK_EQ(e2fsck_clean(img), 0);
+    struct dev *c = dev_load(DIR_ "/orphan-crash.img");
+    struct ext4_fs *fs = calloc(1, sizeof(*fs));
+    c->fs = fs;
+    struct ext4_io io = { .read = dev_read, .write = dev_write, .flush = dev_flush, .ctx = c };
+    CHECK_EQ(ext4_mount(fs, &io, c->len, "orphan-crash"), 0);
+    CHECK_EQ(ext4_le32_test(fs->sb + 0xe8), 0);
+    CHECK_EQ(ext4_le32_test(fs->sb + 0x0c), free0);
+    ext4_unmount(fs);
+    dev_save(c, DIR_ "/orphan-crash.img");
+    CHECK_EQ(e2fsck_clean(DIR_ "/orphan-crash.img"), 0);
+    free(fs);
+    free(c->data);
+    free(c);
+}
+
+/* A full disk: writes come back short or -ENOSPC, creations fail, and the
+ * file system stays consistent. */
+static void check_full(void)
+{
+    const char *img = DIR_ "/full.img";
+    CHECK_EQ(system("/usr/sbin/mkfs.ext4 -q -F -b 1024 -N 64 " DIR_ "/full.img 2M"), 0);
+    struct dev *d = dev_load(img);
+    CHECK_EQ(vfs_mkdir("/full", 0755), 0);
+    CHECK_EQ(vfs_mount("ext4test", "full", "/full", d), 0);
+    static char data[65536];
+    memset(data, 'f', sizeof(data));
+    int fd = vfs_open("/full/big", VFS_O_WRONLY | VFS_O_CREAT, 0644);
+    long n, total = 0;
+    while ((n = vfs_write(fd, data, sizeof(data))) > 0)
+        total += n;
+    CHECK_EQ(n, -ENOSPC);
+    CHECK(total > 500000);
+    vfs_close(fd);
+    char p[64];
+    int made = 0, rc = 0;
+    for (int i = 0; i < 200 && rc == 0; i++) {
+        snprintf(p, sizeof(p), "/full/d%d", i);
+        rc = vfs_mkdir(p, 0755);
+        made += rc == 0;
+    }
+    CHECK_EQ(rc, -ENOSPC);
+    vfs_sync();
+    dev_save(d, img);
+    CHECK_EQ(e2fsck_clean(img), 0);
+    CHECK_EQ(vfs_unlink("/full/big"), 0);
+    snprintf(p, sizeof(p), "/full/d%d", made);
+    CHECK_EQ(vfs_mkdir(p, 0755), 0);
+    vfs_sync();
+    dev_save(d, img);
+    CHECK_EQ(e2fsck_clean(img), 0);
+}
+
+/* A journal e2fsprogs wrote (debugfs jo/jw/jc: two transactions, the
+ * second revoking a block of the first): our replay must write what Linux's
+ * (e2fsck) writes. */
+static void check_linux_journal(void)
+{
+    const char *img = DIR_ "/ljournal.img";
+    CHECK_EQ(system("/usr/sbin/mkfs.ext4 -q -F -b 1024 -N 64 -O ^resize_inode -J size=1 " DIR_ "/ljournal.img 3M && "
+                    "head -c 3072 /dev/urandom > " DIR_ "/lj.bin && head -c 1024 /dev/urandom > " DIR_ "/lj1.bin && "
+                    "printf 'jo\\njw -b 1600 " DIR_ "/lj1.bin\\njc\\njo\\njw -b 1500,1501,1502 -r 1600 " DIR_
+                    "/lj.bin\\njc\\n' | debugfs -w -f - " DIR_ "/ljournal.img >/dev/null 2>&1 && "
+                    "cp " DIR_ "/ljournal.img " DIR_ "/ljournal-linux.img && e2fsck -fy " DIR_
+                    "/ljournal-linux.img >/dev/null 2>&1"),
+             0);
+    struct dev *c = dev_load(img), *l = dev_load(DIR_ "/ljournal-linux.img");
+    struct ext4_fs *fs = calloc(1, sizeof(*fs));
+    c->fs = fs;
+    struct ext4_io io = { .read = dev_read, .write = dev_write, .flush = dev_flush, .ctx = c };
+    unsigned before = c->writes;
+    CHECK_EQ(ext4_mount(fs, &io, c->len, "ljournal"), 0);
+    CHECK(c->writes > before);
+    CHECK(memcmp(c->data + 1500 * 1024, l->data + 1500 * 1024, 3 * 1024) == 0);
+    CHECK(memcmp(c->data + 1600 * 1024, l->data + 1600 * 1024, 1024) == 0); /* revoked: not replayed by either */
+    uint8_t zero[1024] = { 0 };
+    CHECK(memcmp(c->data + 1600 * 1024, zero, 1024) == 0);
+    CHECK(memcmp(c->data + 1500 * 1024, zero, 1024) != 0);
+    ext4_unmount(fs);
+    dev_save(c, img);
+    CHECK_EQ(e2fsck_clean(img), 0);
+    free(fs);
+    free(c->data);
+    free(c);
+    free(l->data);
+    free(l);
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    vfs_clock_ns = fake_clock;
+    uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 0) : (uint64_t)time(NULL);
+    unsigned steps = argc > 2 ? (unsigned)atoi(argv[2]) : 2000;
+    if (system("rm -rf " DIR_ " && mkdir -p " DIR_) != 0)
+        return 1;
+    CHECK_EQ(vfs_mount("ramfs", "none", "/", NULL), 0);
+    run_image("k4", "-b 4096 -O ^resize_inode", "64M", 300000, seed, steps);
+    run_image("k1", "-b 1024", "32M", 100000, seed + 1, steps);
+    check_htree();
+    check_orphan();
+    check_full();
+    check_linux_journal();
+    check_crash(seed + 3, argc > 3 ? (unsigned)atoi(argv[3]) : 20);
+    run_image("plain", "-b 4096 -O ^has_journal,^metadata_csum", "32M", 2000, seed + 2, steps);
+    return check_report("test_ext4_rw");
+}
