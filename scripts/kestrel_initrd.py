@@ -64,7 +64,9 @@ def exec_cmdline(kopts, program, args):
                         % (len(args), MAX_ARGV))
     for a in argv:
         check_arg(a)
-    line = " ".join(list(kopts) + ["--"] + [shlex.quote(a) for a in argv])
+    for k in kopts:
+        check_arg(k)
+    line = " ".join([shlex.quote(k) for k in kopts] + ["--"] + [shlex.quote(a) for a in argv])
     if len(line.encode()) > CMDLINE_BUDGET:
         raise ExecError("the command line is %d bytes; the kernel keeps at most %d here"
                         % (len(line.encode()), CMDLINE_BUDGET))
