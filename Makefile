@@ -75,7 +75,7 @@ $(LWIP_OBJS): $(BUILD)/obj/lwip/%.o: $(LWIP_STAMP)
 $(NET_OBJS) $(BUILD)/obj/lib/errno.o: | $(LWIP_STAMP)
 APPS := $(notdir $(wildcard apps/*))
 
-.PHONY: all kernel apps loader run check check-quick check-unit check-boot check-fuzz check-xen check-bench deps clean bench linux-programs
+.PHONY: FORCE all kernel apps loader run check check-quick check-unit check-boot check-fuzz check-xen check-bench deps clean bench linux-programs
 all: kernel
 
 kernel: $(BUILD)/kestrel.elf
@@ -105,7 +105,16 @@ endef
 $(foreach a,$(APPS),$(eval $(call app_rules,$(a))))
 $(foreach a,$(APPS),$($(a)_OBJS)): | $(LWIP_STAMP)
 
-$(BUILD)/kestrel.elf: $(BUILD)/app-$(APP).elf
+# build/kestrel.elf is always the app APP names: a stamp holding the name
+# changes whenever APP does, so `make APP=ktest` then `make` copies hello back
+# (a time-stamp dependency alone kept the newer ktest).
+APP_STAMP := $(BUILD)/app.name
+$(APP_STAMP): FORCE
+	@mkdir -p $(@D)
+	@if [ "$$(cat $@ 2>/dev/null)" != "$(APP)" ]; then echo "$(APP)" > $@; fi
+FORCE:
+
+$(BUILD)/kestrel.elf: $(BUILD)/app-$(APP).elf $(APP_STAMP)
 	$(quiet) STRIP $@
 	$(Q)cp $< $@
 	$(Q)strip -o $(BUILD)/kestrel-stripped.elf $@
