@@ -46,6 +46,20 @@ KSRCS += $(wildcard fs/*.c)
 # The Linux ABI (linux/): loader, system-call entry and table, call families.
 KSRCS += $(wildcard linux/*.c linux/*.S)
 KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KSRCS)))
+# System-call numbers and names, generated from Debian's linux-libc-dev
+# header (not a hand copy): __NR_* constants and a number-to-name table.
+UNISTD_64 := /usr/include/x86_64-linux-gnu/asm/unistd_64.h
+LINUX_GEN := $(BUILD)/gen/linux/syscall_nr.h $(BUILD)/gen/linux/syscall_names.h
+KCFLAGS_LINUX := -I$(BUILD)/gen/linux
+$(BUILD)/gen/linux/syscall_nr.h: $(UNISTD_64)
+	@mkdir -p $(@D)
+	$(quiet) GEN $@
+	$(Q)grep '^#define __NR_[a-z0-9_]* [0-9]*$$' $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/gen/linux/syscall_names.h: $(UNISTD_64)
+	@mkdir -p $(@D)
+	$(quiet) GEN $@
+	$(Q)awk '/^#define __NR_[a-z0-9_]+ [0-9]+$$/ { printf "    [%s] = \"%s\",\n", $$3, substr($$2, 6) }' $< > $@.tmp && mv $@.tmp $@
+$(filter $(BUILD)/obj/linux/%,$(KOBJS)): $(LINUX_GEN)
 
 # TCP/IP: lwIP from Debian's source package, unpacked into $(BUILD)/lwip by
 # scripts/fetch-lwip, plus our port and glue in net/ (docs/net.md).
@@ -83,7 +97,7 @@ kernel: $(BUILD)/kestrel.elf
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(quiet) CC $<
-	$(Q)$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(KCFLAGS) $(if $(filter linux/%,$<),$(KCFLAGS_LINUX)) -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/%.o: %.S
 	@mkdir -p $(@D)

@@ -4,6 +4,7 @@
 
 const char cmdline_help_text[] =
     "usage: [kernel options] [app [args...]] [module.param=value...]\n"
+    "       [kernel options] -- /path/to/linux-program [args...]\n"
     "kernel options:\n"
     "  --bootchart         print boot phase timings before the app starts\n"
     "  --nopci             do not probe PCI\n"
@@ -19,8 +20,13 @@ const char cmdline_help_text[] =
     "  --nameserver=ADDR   DNS server (overrides DHCP's)\n"
     "  --cloud-config      fetch the instance id and user-data from the cloud's\n"
     "                      metadata server; user-data becomes the app's command line\n"
+    "  --env=NAME=VALUE    environment variable of a Linux program (repeatable)\n"
+    "  --cwd=PATH          working directory of a Linux program (default /)\n"
+    "  --strace            print each system call of a Linux program with its result\n"
     "  --help              print this text and power off\n"
     "  --                  end of kernel options\n"
+    "An app that starts with '/' is a static x86-64 Linux executable on the\n"
+    "file system, run in user mode (docs/linux-abi.md).\n"
     "Linux-style key=value items before the app, and dotted ones such as\n"
     "virtio_mmio.device=<size>@<base>:<irq> anywhere, are kept for drivers.\n";
 
@@ -200,6 +206,35 @@ static int set_net(struct kernel_options *o, const char *opt, const char *val)
     return 0;
 }
 
+/* NAME=VALUE with a non-empty NAME that holds no '='. */
+static int add_env(struct kernel_options *o, const char *val)
+{
+    if (!val || val[0] == '=' || !strchr(val, '=')) {
+        set_error(o, "option --env needs NAME=VALUE, got '%s'", val ? val : "");
+        return -1;
+    }
+    if (o->n_env == CMDLINE_MAX_ENV) {
+        set_error(o, "too many --env options (at most %s)", "32");
+        return -1;
+    }
+    o->env[o->n_env++] = val;
+    return 0;
+}
+
+static int set_cwd(struct kernel_options *o, const char *val)
+{
+    if (!val || val[0] != '/') {
+        set_error(o, "option --cwd needs an absolute path, got '%s'", val ? val : "");
+        return -1;
+    }
+    if (strlen(val) >= CMDLINE_PATH_MAX) {
+        set_error(o, "--cwd path '%s' is too long", val);
+        return -1;
+    }
+    memcpy(o->cwd, val, strlen(val) + 1);
+    return 0;
+}
+
 static int parse_option(struct kernel_options *o, char *t)
 {
     char *val = strchr(t, '=');
@@ -215,6 +250,7 @@ static int parse_option(struct kernel_options *o, char *t)
         { "--verbose", offsetof(struct kernel_options, verbose) },
         { "--help", offsetof(struct kernel_options, help) },
         { "--cloud-config", offsetof(struct kernel_options, cloud_config) },
+        { "--strace", offsetof(struct kernel_options, strace) },
     };
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
         if (strcmp(t, flags[i].name) != 0)
@@ -228,6 +264,10 @@ static int parse_option(struct kernel_options *o, char *t)
     }
     if (strcmp(t, "--ip") == 0 || strcmp(t, "--defaultgw") == 0 || strcmp(t, "--nameserver") == 0)
         return set_net(o, t, val);
+    if (strcmp(t, "--env") == 0)
+        return add_env(o, val);
+    if (strcmp(t, "--cwd") == 0)
+        return set_cwd(o, val);
     if (strcmp(t, "--platform") == 0)
         return set_name(o, o->platform, t, val);
     if (strcmp(t, "--clock") == 0)

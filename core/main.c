@@ -17,6 +17,7 @@
 #include "firmware.h"
 #include "machine.h"
 #include "irq.h"
+#include "linux.h"
 #include "log.h"
 #include "memory.h"
 #include "net.h"
@@ -179,7 +180,7 @@ static void *app_thread(void *arg)
     bootchart_mark("app main");
     if (opts->bootchart)
         bootchart_print();
-    int status = main(opts->argc, opts->argv);
+    int status = linux_exec_requested(opts) ? linux_exec_main(opts) : main(opts->argc, opts->argv);
     power_off(status);
 }
 

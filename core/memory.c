@@ -8,7 +8,7 @@
 #include "spinlock.h"
 
 #define LOW_MEMORY_END 0x100000ull
-#define STACK_AREA 0x0000400000000000ull
+#define STACK_AREA KERNEL_STACK_AREA
 #define STACK_STRIDE 0x100000ull
 #define STACK_SLOTS 1024
 
@@ -111,6 +111,21 @@ void pages_free(void *p, size_t npages)
     spin_unlock_irqrestore(&pa_lock, flags);
     if (rc < 0)
         panic("pages_free(%p, %zu): pages were not allocated", p, npages);
+}
+
+int pages_claim(uint64_t phys, size_t npages)
+{
+    uint64_t pfn = phys / PAGE_SIZE;
+    uint64_t flags = spin_lock_irqsave(&pa_lock);
+    for (size_t i = 0; i < npages; i++) {
+        if (page_alloc_is_used(&pa, pfn + i)) {
+            spin_unlock_irqrestore(&pa_lock, flags);
+            return -1;
+        }
+    }
+    page_alloc_mark_used(&pa, pfn, npages);
+    spin_unlock_irqrestore(&pa_lock, flags);
+    return 0;
 }
 
 uint64_t memory_ram_bytes(void) { return ram_bytes; }

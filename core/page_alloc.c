@@ -13,7 +13,7 @@ void page_alloc_init(struct page_alloc *pa, uint64_t base_pfn, uint64_t npages, 
     pa->npages = npages;
     pa->bitmap = bitmap;
     pa->free_pages = 0;
-    pa->hint = 0;
+    pa->hint = UINT64_MAX; /* clamped to the top word on first use */
     memset(bitmap, 0xff, page_alloc_bitmap_words(npages) * 8);
 }
 
@@ -67,14 +67,19 @@ void page_alloc_mark_used(struct page_alloc *pa, uint64_t pfn, uint64_t count)
     }
 }
 
+/* Pages are handed out top-down: low RAM stays free the longest, so a
+ * Linux program linked at a low address (0x400000) finds its frames there
+ * (linux/memory.c claims them by physical address). */
 static int64_t alloc_one(struct page_alloc *pa)
 {
     uint64_t words = page_alloc_bitmap_words(pa->npages);
+    if (pa->hint >= words)
+        pa->hint = words - 1;
     for (uint64_t k = 0; k < words; k++) {
-        uint64_t w = (pa->hint + k) % words;
+        uint64_t w = (pa->hint + words - k) % words;
         if (pa->bitmap[w] == ~0ull)
             continue;
-        uint64_t i = w * 64 + (uint64_t)__builtin_ctzll(~pa->bitmap[w]);
+        uint64_t i = w * 64 + 63 - (uint64_t)__builtin_clzll(~pa->bitmap[w]);
         if (i >= pa->npages)
             continue;
         bit_set(pa, i);
@@ -87,7 +92,7 @@ static int64_t alloc_one(struct page_alloc *pa)
 
 int64_t page_alloc_alloc(struct page_alloc *pa, uint64_t count, uint64_t align)
 {
-    if (count == 0 || count > pa->free_pages)
+    if (count == 0 || count > pa->free_pages || count > pa->npages)
         return -1;
     if (align <= 1 && count == 1)
         return alloc_one(pa);
@@ -95,9 +100,10 @@ int64_t page_alloc_alloc(struct page_alloc *pa, uint64_t count, uint64_t align)
         align = 1;
     if (align & (align - 1))
         return -1;
-    /* First fit over aligned candidate starts (alignment is of the pfn itself). */
-    uint64_t first = (pa->base_pfn + align - 1) & ~(align - 1);
-    for (uint64_t start = first; start + count <= pa->base_pfn + pa->npages;) {
+    /* Last fit over aligned candidate starts, highest first. */
+    uint64_t end = pa->base_pfn + pa->npages;
+    uint64_t start = (end - count) & ~(align - 1);
+    while (start >= pa->base_pfn) {
         uint64_t i = start - pa->base_pfn, run = 0;
         while (run < count && !bit_get(pa, i + run))
             run++;
@@ -107,8 +113,14 @@ int64_t page_alloc_alloc(struct page_alloc *pa, uint64_t count, uint64_t align)
             pa->free_pages -= count;
             return (int64_t)start;
         }
-        /* Skip past the used page that broke the run, then realign. */
-        start = (start + run + 1 + align - 1) & ~(align - 1);
+        /* The run must end below the used page that broke it. */
+        uint64_t used = start + run;
+        if (used < pa->base_pfn + count)
+            break;
+        uint64_t next = (used - count) & ~(align - 1);
+        if (next >= start)
+            break;
+        start = next;
     }
     return -1;
 }
@@ -129,6 +141,8 @@ int page_alloc_free(struct page_alloc *pa, uint64_t pfn, uint64_t count)
         bit_clear(pa, i);
         pa->free_pages++;
     }
+    if (hi && (hi - 1) / 64 > pa->hint)
+        pa->hint = (hi - 1) / 64;
     return rc;
 }
 

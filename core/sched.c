@@ -14,6 +14,7 @@
 #include "panic.h"
 #include "sched.h"
 #include "spinlock.h"
+#include "user.h"
 
 #define SLICE_NS 10000000ull
 
@@ -70,6 +71,7 @@ static void update_slice(struct cpu *c)
 
 static void reap(struct thread *t)
 {
+    user_ctx_destroy(t->uctx);
     stack_free(t->stack_base, t->stack_size);
     free(t);
 }
@@ -110,6 +112,7 @@ static void switch_locked(void)
     c->prev = cur;
     c->current = next;
     update_slice(c);
+    user_switch(cur, next);
     context_switch(&cur->rsp, next->rsp);
     finish_switch();
 }

@@ -11,6 +11,8 @@
 #define CMDLINE_MAX_MOUNTS 8
 #define CMDLINE_MOUNT_MAX 128
 #define CMDLINE_MAX_IPS 8
+#define CMDLINE_MAX_ENV 32
+#define CMDLINE_PATH_MAX 256
 
 struct cmdline_param {
     const char *key;
@@ -24,6 +26,7 @@ struct kernel_options {
     bool verbose;
     bool help;
     bool cloud_config; /* app command line from the cloud's user-data */
+    bool strace;       /* a Linux program's system calls are printed with their results */
     char console[CMDLINE_NAME_MAX];  /* "serial" (default) */
     char platform[CMDLINE_NAME_MAX]; /* "" = detect */
     char clock[CMDLINE_NAME_MAX];    /* "" = platform preference */
@@ -35,6 +38,10 @@ struct kernel_options {
     unsigned n_ip;
     const char *defaultgw;
     const char *nameserver;
+    /* A Linux program's environment (--env=NAME=VALUE) and working directory. */
+    const char *env[CMDLINE_MAX_ENV];
+    unsigned n_env;
+    char cwd[CMDLINE_PATH_MAX]; /* "" = / */
     struct cmdline_param params[CMDLINE_MAX_PARAMS];
     unsigned n_params;
     int argc;

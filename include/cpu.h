@@ -25,6 +25,8 @@ struct tss {
 struct cpu {
     struct cpu *self; /* %gs:0 */
     struct thread *current; /* %gs:8, read in one instruction by thread_current() */
+    uint64_t kstack_top;    /* %gs:16: the running thread's kernel stack top (system-call entry) */
+    uint64_t user_scratch;  /* %gs:24: the program's rsp while system-call entry switches stacks */
     unsigned id;
     uint32_t apic_id;
     struct thread *idle;
@@ -34,12 +36,14 @@ struct cpu {
     unsigned irq_depth;
     struct timer *timers; /* this CPU's pending timers, by deadline */
     struct timer slice_timer;
-    uint64_t gdt[5];
+    uint64_t gdt[8]; /* null, kernel code/data, TSS (2), user code32/data/code64 */
     struct tss tss;
     uint8_t *ist_stacks; /* 3 * IST_SIZE */
 };
 
 _Static_assert(offsetof(struct cpu, current) == 8, "thread_current() reads %gs:8");
+_Static_assert(offsetof(struct cpu, kstack_top) == 16, "arch/x86_64/syscall.S reads %gs:16");
+_Static_assert(offsetof(struct cpu, user_scratch) == 24, "arch/x86_64/syscall.S uses %gs:24");
 
 static inline struct cpu *this_cpu(void)
 {

@@ -30,12 +30,41 @@ void stack_free(void *base, size_t size);
 /* Non-zero if addr falls in a stack guard page. */
 int stack_guard_hit(uint64_t addr);
 
+/* Claims the frames [pa, pa + n pages) by address for a Linux program's
+ * pages at the same virtual address: 0 when every one was free RAM (now
+ * taken), -1 (nothing taken) when one is not. Freed with pages_free. */
+int pages_claim(uint64_t pa, size_t npages);
+
+/* Kernel thread stacks live here (supervisor-only, never a program's). */
+#define KERNEL_STACK_AREA 0x0000400000000000ull
+#define KERNEL_STACK_AREA_END (KERNEL_STACK_AREA + 1024 * 0x100000ull)
+
+/* Page-table entry bits (x86-64), for linux/memory.c's user pages. */
+#define PTE_P 0x1ull
+#define PTE_W 0x2ull
+#define PTE_U 0x4ull
+#define PTE_PWT 0x8ull
+#define PTE_PCD 0x10ull
+#define PTE_PS 0x80ull
+#define PTE_G 0x100ull
+#define PTE_SW_USER 0x200ull /* software bit: a program's page (frame in the address bits) */
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
 /* arch/x86_64/paging.c */
 void paging_init(const struct boot_info *bi);
 int paging_map(uint64_t va, uint64_t pa, uint64_t size, unsigned flags);
 void paging_unmap(uint64_t va, uint64_t size);
 /* Physical address va maps to, or -1 when unmapped. */
 int64_t paging_translate(uint64_t va);
+/* The 4 KiB page-table entry for va (a 2 MiB page over it is split first),
+ * or NULL when no table reaches it and create is false. create builds the
+ * missing tables; every upper level on the path gets the U bit (the leaf
+ * decides). For linux/memory.c, under its lock. */
+uint64_t *paging_pte(uint64_t va, int create);
+/* The identity map's entry for RAM (supervisor, writable, no execute). */
+uint64_t paging_kernel_pte(uint64_t pa);
+int paging_nx(void);
 
 extern char __kernel_start[], __kernel_end[], __text_start[], __text_end[];
 extern char __rodata_start[], __rodata_end[], __data_start[], __bss_start[], __bss_end[];

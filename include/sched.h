@@ -35,6 +35,7 @@ struct thread {
     bool timed_out;
     volatile bool deadline_fired; /* the timed wait's callback is done with this thread */
     int err_no; /* the C library's errno for this thread */
+    struct user_ctx *uctx; /* a Linux program's thread: its ring-3 context (include/user.h) */
 };
 
 #define THREAD_STACK_DEFAULT (16 * 1024)

@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "errno.h"
+#include "irq.h"
+#include "memory.h"
+#include "sync.h"
 #include "vfs.h"
 
 /* A system call's six arguments as the program passed them (rdi, rsi, rdx,
@@ -51,17 +54,105 @@ struct fdtable *fdtable_create(void);
 /* stdin, stdout and stderr on the console. */
 int fdtable_init_stdio(struct fdtable *t);
 
+/* Until the fd layer lands (abi-files): a positional read of descriptor
+ * fd into a kernel buffer, for file mappings (linux/memory.c). Weak default
+ * in linux/console_io.c answers -EBADF. */
+long lfile_pread_fd(int fd, void *buf, size_t len, uint64_t off);
+
+/* ---- memory: linux/memory.c ---- */
+#define LINUX_PROT_READ 0x1
+#define LINUX_PROT_WRITE 0x2
+#define LINUX_PROT_EXEC 0x4
+#define LINUX_PROT_MASK 0x7
+
+#define VMA_ANON 0x1  /* may merge with a neighbour of the same rights */
+#define VMA_STACK 0x2
+#define VMA_BRK 0x4
+
+/* A region of the program's address space with its rights. Pages inside
+ * are made present on first touch (demand zero), except file data, which is
+ * read in when mapped. */
+struct vma {
+    uint64_t start, end; /* page aligned, end exclusive */
+    unsigned prot;       /* LINUX_PROT_* */
+    unsigned flags;      /* VMA_* */
+};
+
+struct lmm {
+    struct mutex lock;
+    struct vma *v; /* sorted by start, disjoint */
+    unsigned n, cap;
+    uint64_t brk_start, brk; /* the program break */
+    uint64_t mmap_base;      /* where searches for free space begin */
+};
+
+/* Reads file bytes for a mapping: like pread into a kernel buffer. */
+typedef long (*mm_read_fn)(void *ctx, void *buf, size_t len, uint64_t off);
+
+void mm_init(struct lmm *mm);
+/* Maps [start, start+len) (page aligned, free) with prot; the first
+ * file_bytes bytes come from read(ctx, ..., file_off) (read==NULL: none).
+ * 0, -ENOMEM (a frame the kernel holds, no memory) or -EINVAL. */
+int mm_map(struct lmm *mm, uint64_t start, uint64_t len, unsigned prot, unsigned flags, mm_read_fn read,
+           void *ctx, uint64_t file_off, uint64_t file_bytes);
+int mm_unmap(struct lmm *mm, uint64_t start, uint64_t len);
+/* 0 when no region overlaps [start, start+len). */
+int mm_range_free(struct lmm *mm, uint64_t start, uint64_t len);
+/* A page fault in ring 3 at addr (error code bits: 1 present, 2 write, 16
+ * fetch): 0 when the page is now there, else the signal (SIGSEGV) and
+ * *code (SEGV_MAPERR 1 / SEGV_ACCERR 2). */
+int mm_fault(struct lmm *mm, uint64_t addr, uint64_t error, int *code);
+/* Makes [addr, addr+len) present with rights for read (write): 0 or -EFAULT. */
+int mm_prepare(struct lmm *mm, uint64_t addr, uint64_t len, bool write);
+
+#define LINUX_USER_STACK_TOP 0x7ffffffff000ull
+#define LINUX_STACK_SIZE (8ull << 20)
+#define LINUX_MMAP_BASE 0x100000000000ull /* 16 TiB: above any RAM the identity map covers */
+#define LINUX_MMAP_END KERNEL_STACK_AREA
+#define LINUX_ET_DYN_BASE 0x555555554000ull
+#define LINUX_MIN_ADDR 0x10000ull /* as Linux's vm.mmap_min_addr */
+
+/* ---- signals the kernel raises ---- */
+#define LINUX_SIGILL 4
+#define LINUX_SIGTRAP 5
+#define LINUX_SIGBUS 7
+#define LINUX_SIGFPE 8
+#define LINUX_SIGKILL 9
+#define LINUX_SIGSEGV 11
+/* A fault of the running thread (f: its registers): delivered to the
+ * program's handler when it has one (abi-threads), otherwise fatal:
+ * "app: SIGSEGV at ADDR, rip RIP" and the machine powers off with 128+sig. */
+void linux_fault_signal(struct int_frame *f, int sig, int code, uint64_t addr);
+void linux_fatal_signal(int sig, uint64_t addr, uint64_t rip) __attribute__((noreturn));
+
+/* ---- threads ----
+ * A Linux thread is a Kestrel thread with a user context (include/user.h);
+ * its Linux-side state hangs off thread->uctx->linux. */
+struct lthread {
+    int tid;
+    uint64_t clear_child_tid;   /* set_tid_address */
+    uint64_t robust_list, robust_len; /* set_robust_list */
+    char name[16];              /* prctl(PR_SET_NAME) */
+};
+struct lthread *lthread_current(void);
+/* The running thread's registers as it entered the kernel (top of its
+ * kernel stack): what rt_sigreturn and clone read or rewrite. */
+struct int_frame *linux_user_regs(void);
+
 /* ---- the one process ----
  * Kestrel runs one program; its threads share this. */
 struct lproc {
     /* process side (linux/process.c) */
     int pid;
     const char *exe_path;
+    struct lmm mm;
+    bool strace;
     /* file side (linux/fd.c, linux/file_calls.c) */
     struct fdtable *fdt;
     char cwd[VFS_PATH_MAX];
     uint32_t umask;
 };
 struct lproc *lproc_current(void);
+
 
 #endif

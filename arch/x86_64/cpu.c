@@ -4,6 +4,7 @@
 #include "arch/x86.h"
 #include "cpu.h"
 #include "irq.h"
+#include "user.h"
 
 struct idt_entry {
     uint16_t off_lo;
@@ -44,6 +45,10 @@ static void gdt_load(struct cpu *c)
     c->gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) | (((limit >> 16) & 0xf) << 48) |
                 (((base >> 24) & 0xff) << 56);
     c->gdt[4] = base >> 32;
+    /* Ring 3 (SYSRET's layout: STAR base 0x28, data at +8, code64 at +16). */
+    c->gdt[5] = 0x00cffa000000ffffull; /* 0x28 code32, unused */
+    c->gdt[6] = 0x00cff2000000ffffull; /* 0x30 data, DPL 3 */
+    c->gdt[7] = 0x00affa000000ffffull; /* 0x38 code64, DPL 3 */
     struct table_ptr p = { sizeof(c->gdt) - 1, (uint64_t)(uintptr_t)c->gdt };
     __asm__ volatile("lgdt %0\n"
                      "pushq $0x08\n"
@@ -92,6 +97,7 @@ void cpu_init_tables(struct cpu *c)
     gdt_load(c);
     struct table_ptr p = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
     __asm__ volatile("lidt %0" ::"m"(p));
+    user_cpu_init();
 }
 
 void cpu_init_bsp(void)

@@ -8,6 +8,7 @@
 #include "memory.h"
 #include "panic.h"
 #include "sched.h"
+#include "user.h"
 
 static struct {
     irq_handler_fn fn;
@@ -68,7 +69,12 @@ static int fault_fixup(struct int_frame *f)
 void interrupt_dispatch(struct int_frame *f)
 {
     unsigned vec = (unsigned)f->vector;
-    if ((vec == 13 || vec == 6) && fault_fixup(f))
+    if (vec < 32 && (f->cs & 3)) {
+        linux_user_exception(f);
+        return;
+    }
+    /* 14: the checked copies to and from a program's memory (linux/uaccess.c). */
+    if ((vec == 13 || vec == 6 || vec == 14) && fault_fixup(f))
         return;
     if (vec == 14)
         page_fault(f);

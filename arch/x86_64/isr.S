@@ -1,5 +1,9 @@
 /* Interrupt entry stubs: one 16-byte stub per vector at isr_stubs + 16 * vector,
- * each pushing an error code (0 when the CPU pushes none) and the vector. */
+ * each pushing an error code (0 when the CPU pushes none) and the vector.
+ * An entry from ring 3 swaps to the kernel's %gs and continues on the
+ * running thread's kernel stack (%gs:16), even when the CPU delivered it on
+ * an IST stack, so the handler may block or switch threads; it leaves
+ * through user_exit (arch/x86_64/syscall.S). */
     .text
     .code64
     .balign 16
@@ -18,8 +22,7 @@ isr_stubs:
     .set vec, vec + 1
     .endr
 
-isr_common:
-    cld
+    .macro PUSH_REGS
     pushq %rax
     pushq %rbx
     pushq %rcx
@@ -35,6 +38,13 @@ isr_common:
     pushq %r13
     pushq %r14
     pushq %r15
+    .endm
+
+isr_common:
+    testb $3, 24(%rsp)          /* the interrupted CS: ring 3? */
+    jnz isr_from_user
+    cld
+    PUSH_REGS
     movq %rsp, %rdi
     call interrupt_dispatch
     popq %r15
@@ -54,3 +64,26 @@ isr_common:
     popq %rax
     addq $16, %rsp
     iretq
+
+isr_from_user:
+    swapgs
+    cld
+    /* Move vector, error and the CPU's frame (7 words) to the thread's
+     * kernel stack; when they are there already each word lands on itself. */
+    movq %rax, %gs:24
+    movq %rsp, %rax
+    movq %gs:16, %rsp
+    pushq 48(%rax)
+    pushq 40(%rax)
+    pushq 32(%rax)
+    pushq 24(%rax)
+    pushq 16(%rax)
+    pushq 8(%rax)
+    pushq 0(%rax)
+    movq %gs:24, %rax
+    PUSH_REGS
+    movq %rsp, %rdi
+    call interrupt_dispatch
+    movq %rsp, %rdi
+    call user_return
+    jmp user_exit

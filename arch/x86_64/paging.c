@@ -7,14 +7,6 @@
 #include "memory.h"
 #include "panic.h"
 
-#define PTE_P 0x1ull
-#define PTE_W 0x2ull
-#define PTE_PWT 0x8ull
-#define PTE_PCD 0x10ull
-#define PTE_PS 0x80ull
-#define PTE_G 0x100ull
-#define PTE_NX (1ull << 63)
-#define PTE_ADDR 0x000ffffffffff000ull
 #define HUGE 0x200000ull
 
 static uint64_t *pml4;
@@ -136,6 +128,25 @@ int64_t paging_translate(uint64_t va)
     uint64_t mask = huge == 2 ? HUGE - 1 : huge == 3 ? (1ull << 30) - 1 : PAGE_SIZE - 1;
     return (int64_t)((*e & PTE_ADDR & ~mask) | (va & mask));
 }
+
+uint64_t *paging_pte(uint64_t va, int create)
+{
+    uint64_t *t = pml4;
+    for (int level = 4; level > 1; level--) {
+        uint64_t *e = &t[(va >> (12 + 9 * (level - 1))) & 511];
+        if (!(*e & PTE_P) && !create)
+            return NULL;
+        if ((*e & PTE_PS) && level == 3)
+            return NULL; /* 1 GiB pages are never made here */
+        t = next_table(e, level);
+        if (create)
+            *e |= PTE_U | PTE_W;
+    }
+    return &t[(va >> 12) & 511];
+}
+
+uint64_t paging_kernel_pte(uint64_t pa) { return pa | leaf_flags(MAP_WRITE); }
+int paging_nx(void) { return nx_ok; }
 
 static uint64_t align_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }

@@ -31,6 +31,29 @@ int main(void)
     CHECK(o.cloud_config && o.argc == 1);
     CHECK_EQ(parse(&o, "--cloud-config=yes hello"), -1);
 
+    /* A Linux program: --env (repeatable, NAME=VALUE, quoting kept whole),
+     * --cwd (absolute), --strace; its argv follows "--" unchanged. */
+    CHECK_EQ(parse(&o, "--env=A=1 --env='B=two words' --env=C= --cwd=/data --strace -- /bin/prog -x --env=no"), 0);
+    CHECK_EQ(o.n_env, 3);
+    CHECK(strcmp(o.env[0], "A=1") == 0 && strcmp(o.env[1], "B=two words") == 0 && strcmp(o.env[2], "C=") == 0);
+    CHECK(strcmp(o.cwd, "/data") == 0 && o.strace);
+    CHECK(o.argc == 3 && strcmp(o.argv[0], "/bin/prog") == 0 && strcmp(o.argv[2], "--env=no") == 0);
+    CHECK_EQ(parse(&o, "/bin/prog"), 0);
+    CHECK(o.n_env == 0 && o.cwd[0] == 0 && !o.strace);
+    CHECK_EQ(parse(&o, "--env=NOEQUALS /p"), -1);
+    CHECK_EQ(parse(&o, "--env==v /p"), -1);
+    CHECK_EQ(parse(&o, "--env /p"), -1);
+    CHECK_EQ(parse(&o, "--cwd=relative /p"), -1);
+    CHECK_EQ(parse(&o, "--cwd /p"), -1);
+    CHECK_EQ(parse(&o, "--strace=1 /p"), -1);
+    {
+        char line[2048];
+        size_t n = 0;
+        for (int i = 0; i < CMDLINE_MAX_ENV + 1; i++)
+            n += (size_t)snprintf(line + n, sizeof(line) - n, "--env=V%d=x ", i);
+        CHECK_EQ(parse(&o, line), -1); /* one more than CMDLINE_MAX_ENV */
+    }
+
     /* File systems: --rootfs names a known type, --mount is DEVICE:/PATH. */
     CHECK_EQ(parse(&o, "--rootfs=ext4 --mount=vblk0p1:/data --mount=sd0:/mnt/x fstest"), 0);
     CHECK(strcmp(o.rootfs, "ext4") == 0);

@@ -22,8 +22,8 @@ int main(void)
     CHECK_EQ(pa.free_pages, NPAGES - 10);
 
     int64_t p = page_alloc_alloc(&pa, 1, 1);
-    CHECK_EQ(p, 266);
-    CHECK(page_alloc_is_used(&pa, 266));
+    CHECK_EQ(p, 256 + NPAGES - 1); /* top-down: low pages stay free longest */
+    CHECK(page_alloc_is_used(&pa, 256 + NPAGES - 1));
     int64_t q = page_alloc_alloc(&pa, 16, 16);
     CHECK(q > 0 && q % 16 == 0);
     for (int i = 0; i < 16; i++)
@@ -34,7 +34,10 @@ int main(void)
     CHECK_EQ(page_alloc_alloc(&pa, 0, 1), -1);
     CHECK_EQ(page_alloc_alloc(&pa, 2, 3), -1); /* alignment not a power of two */
     CHECK_EQ(page_alloc_alloc(&pa, NPAGES, 1), -1);
-    CHECK_EQ(page_alloc_free(&pa, 266, 1), 0);
+    CHECK_EQ(page_alloc_free(&pa, 256 + NPAGES - 1, 1), 0);
+    q = page_alloc_alloc(&pa, 8, 1);
+    CHECK_EQ(q, 256 + NPAGES - 8);
+    CHECK_EQ(page_alloc_free(&pa, (uint64_t)q, 8), 0);
 
     /* Randomised: a shadow array must agree with the bitmap throughout. */
     static uint8_t shadow[NPAGES];

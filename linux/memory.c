@@ -1,0 +1,698 @@
+/* The program's address space: a sorted list of regions (VMAs) over the
+ * kernel's own page tables. A page the identity map of RAM covers (a
+ * program linked at 0x400000) uses exactly that frame, claimed when the
+ * region is made (-ENOMEM when the kernel holds it); other pages get any
+ * free frame on first touch. Device and non-RAM identity ranges are
+ * refused. Pages are zero-filled on demand; file data is read in when
+ * mapped. User entries carry PTE_SW_USER with their frame, present or not
+ * (PROT_NONE keeps the frame, not the rights). */
+#include <stdlib.h>
+#include <string.h>
+#include "abi.h"
+#include "arch/x86.h"
+#include "log.h"
+#include "uaccess.h"
+#include "user.h"
+
+#define LOW_4G 0x100000000ull
+
+static uint64_t align_up(uint64_t v) { return (v + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1); }
+
+void mm_init(struct lmm *mm)
+{
+    memset(mm, 0, sizeof(*mm));
+    mutex_init(&mm->lock);
+    mm->mmap_base = LINUX_MMAP_BASE;
+}
+
+static uint64_t user_pte(uint64_t frame, unsigned prot)
+{
+    uint64_t e = frame | PTE_SW_USER;
+    if (!(prot & LINUX_PROT_MASK))
+        return e;
+    e |= PTE_P | PTE_U;
+    if (prot & LINUX_PROT_WRITE)
+        e |= PTE_W;
+    if (!(prot & LINUX_PROT_EXEC) && paging_nx())
+        e |= PTE_NX;
+    return e;
+}
+
+/* ---- the region list ---- */
+
+static int vma_index(const struct lmm *mm, uint64_t addr)
+{
+    for (unsigned i = 0; i < mm->n; i++) {
+        if (addr < mm->v[i].start)
+            return -1;
+        if (addr < mm->v[i].end)
+            return (int)i;
+    }
+    return -1;
+}
+
+int mm_range_free(struct lmm *mm, uint64_t start, uint64_t len)
+{
+    for (unsigned i = 0; i < mm->n; i++) {
+        if (mm->v[i].start < start + len && start < mm->v[i].end)
+            return -1;
+    }
+    return 0;
+}
+
+static int vma_insert_at(struct lmm *mm, unsigned i, struct vma v)
+{
+    if (mm->n == mm->cap) {
+        unsigned cap = mm->cap ? mm->cap * 2 : 32;
+        struct vma *nv = realloc(mm->v, cap * sizeof(*nv));
+        if (!nv)
+            return -ENOMEM;
+        mm->v = nv;
+        mm->cap = cap;
+    }
+    memmove(&mm->v[i + 1], &mm->v[i], (mm->n - i) * sizeof(*mm->v));
+    mm->v[i] = v;
+    mm->n++;
+    return 0;
+}
+
+static void vma_remove_at(struct lmm *mm, unsigned i)
+{
+    memmove(&mm->v[i], &mm->v[i + 1], (mm->n - i - 1) * sizeof(*mm->v));
+    mm->n--;
+}
+
+static bool mergeable(const struct vma *a, const struct vma *b)
+{
+    return a->end == b->start && a->prot == b->prot && a->flags == b->flags && (a->flags & VMA_ANON);
+}
+
+/* Adds v (its range free) and joins it with equal anonymous neighbours. */
+static int vma_add(struct lmm *mm, struct vma v)
+{
+    unsigned i = 0;
+    while (i < mm->n && mm->v[i].start < v.start)
+        i++;
+    if (i > 0 && mergeable(&mm->v[i - 1], &v)) {
+        mm->v[i - 1].end = v.end;
+        if (i < mm->n && mergeable(&mm->v[i - 1], &mm->v[i])) {
+            mm->v[i - 1].end = mm->v[i].end;
+            vma_remove_at(mm, i);
+        }
+        return 0;
+    }
+    if (i < mm->n && mergeable(&v, &mm->v[i])) {
+        mm->v[i].start = v.start;
+        return 0;
+    }
+    return vma_insert_at(mm, i, v);
+}
+
+/* Splits the region holding addr so that one starts at addr. */
+static int vma_split(struct lmm *mm, uint64_t addr)
+{
+    int i = vma_index(mm, addr);
+    if (i < 0 || mm->v[i].start == addr)
+        return 0;
+    struct vma hi = mm->v[i];
+    hi.start = addr;
+    mm->v[i].end = addr;
+    return vma_insert_at(mm, (unsigned)i + 1, hi);
+}
+
+/* ---- pages ---- */
+
+/* Where the program's page at va will live: 1 = the identity frame va
+ * (free RAM, now claimed), 0 = any frame later, -ENOMEM = the kernel's or a
+ * device's, or a hole below 4 GiB. */
+static int page_claim(uint64_t va)
+{
+    uint64_t *pte = paging_pte(va, 0);
+    if (pte && (*pte & PTE_SW_USER))
+        return -ENOMEM; /* a region's page still: callers made the range free */
+    if (pte && (*pte & PTE_P)) {
+        if ((*pte & PTE_ADDR) != va || (*pte & (PTE_PCD | PTE_PWT)))
+            return -ENOMEM;
+        return pages_claim(va, 1) == 0 ? 1 : -ENOMEM;
+    }
+    if (va < LOW_4G)
+        return -ENOMEM; /* MMIO holes: device registers may be mapped there later */
+    return 0;
+}
+
+/* Gives back the page at va (its frame and, for identity frames, the
+ * kernel's mapping). Caller flushes TLBs. */
+static void page_release(uint64_t va)
+{
+    uint64_t *pte = paging_pte(va, 0);
+    if (!pte)
+        return;
+    uint64_t e = *pte;
+    uint64_t frame = e & PTE_ADDR;
+    if (e & PTE_SW_USER) {
+        *pte = frame == va ? paging_kernel_pte(va) : 0;
+        pages_free((void *)(uintptr_t)frame, 1);
+        return;
+    }
+    if ((e & PTE_P) && frame == va)
+        pages_free((void *)(uintptr_t)va, 1); /* claimed, never touched */
+}
+
+/* Makes the page at va present with prot: the claimed identity frame or a
+ * new one, zeroed; src (PAGE_SIZE bytes or NULL) fills it first. */
+static int page_populate(uint64_t va, unsigned prot, const void *src)
+{
+    uint64_t *pte = paging_pte(va, 1);
+    if (!pte)
+        return -ENOMEM;
+    uint64_t frame;
+    if (*pte & PTE_SW_USER)
+        frame = *pte & PTE_ADDR;
+    else if (*pte & PTE_P)
+        frame = va; /* claimed identity frame, still mapped for the kernel */
+    else {
+        void *p = pages_alloc(1, PAGE_SIZE);
+        if (!p)
+            return -ENOMEM;
+        frame = (uint64_t)(uintptr_t)p;
+    }
+    if (!(*pte & PTE_SW_USER)) {
+        if (src)
+            memcpy((void *)(uintptr_t)frame, src, PAGE_SIZE);
+        else if (frame == va)
+            memset((void *)(uintptr_t)frame, 0, PAGE_SIZE);
+    }
+    *pte = user_pte(frame, prot);
+    invlpg(va);
+    return 0;
+}
+
+static void release_range(uint64_t start, uint64_t end)
+{
+    for (uint64_t va = start; va < end; va += PAGE_SIZE)
+        page_release(va);
+}
+
+/* Claims identity frames for a new region; on failure nothing stays claimed. */
+static int claim_range(uint64_t start, uint64_t end)
+{
+    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+        if (page_claim(va) < 0) {
+            release_range(start, va);
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+/* Reads the file part of a new region page by page. */
+static int fill_from_file(uint64_t start, uint64_t len, unsigned prot, mm_read_fn read, void *ctx,
+                          uint64_t off, uint64_t bytes)
+{
+    uint8_t *buf = malloc(PAGE_SIZE);
+    if (!buf)
+        return -ENOMEM;
+    int rc = 0;
+    for (uint64_t done = 0; done < bytes && done < len && rc == 0; done += PAGE_SIZE) {
+        uint64_t n = bytes - done < PAGE_SIZE ? bytes - done : PAGE_SIZE;
+        memset(buf, 0, PAGE_SIZE);
+        long got = read(ctx, buf, n, off + done);
+        if (got < 0)
+            rc = (int)got;
+        else
+            rc = page_populate(start + done, prot, buf);
+    }
+    free(buf);
+    return rc;
+}
+
+int mm_map(struct lmm *mm, uint64_t start, uint64_t len, unsigned prot, unsigned flags, mm_read_fn read,
+           void *ctx, uint64_t file_off, uint64_t file_bytes)
+{
+    if ((start | len) & (PAGE_SIZE - 1) || len == 0 || !user_range_ok(start, len) || start < LINUX_MIN_ADDR)
+        return -EINVAL;
+    uint64_t end = start + len;
+    if (claim_range(start, end) < 0)
+        return -ENOMEM;
+    struct vma v = { start, end, prot, read ? flags & ~VMA_ANON : flags | VMA_ANON };
+    int rc = vma_add(mm, v);
+    if (rc < 0) {
+        release_range(start, end);
+        return rc;
+    }
+    if (read)
+        rc = fill_from_file(start, len, prot, read, ctx, file_off, file_bytes);
+    if (rc < 0)
+        mm_unmap(mm, start, len);
+    return rc;
+}
+
+int mm_unmap(struct lmm *mm, uint64_t start, uint64_t len)
+{
+    uint64_t end = start + len;
+    if (vma_split(mm, start) < 0 || vma_split(mm, end) < 0)
+        return -ENOMEM;
+    bool any = false;
+    for (unsigned i = 0; i < mm->n;) {
+        struct vma *v = &mm->v[i];
+        if (v->start >= start && v->end <= end) {
+            release_range(v->start, v->end);
+            vma_remove_at(mm, i);
+            any = true;
+            continue;
+        }
+        i++;
+    }
+    if (any)
+        tlb_shootdown();
+    return 0;
+}
+
+int mm_protect(struct lmm *mm, uint64_t start, uint64_t len, unsigned prot)
+{
+    uint64_t end = start + len;
+    for (uint64_t a = start; a < end;) {
+        int i = vma_index(mm, a);
+        if (i < 0)
+            return -ENOMEM;
+        a = mm->v[i].end;
+    }
+    if (vma_split(mm, start) < 0 || vma_split(mm, end) < 0)
+        return -ENOMEM;
+    for (unsigned i = 0; i < mm->n; i++) {
+        struct vma *v = &mm->v[i];
+        if (v->start < start || v->end > end)
+            continue;
+        v->prot = prot;
+        for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
+            uint64_t *pte = paging_pte(va, 0);
+            if (pte && (*pte & PTE_SW_USER))
+                *pte = user_pte(*pte & PTE_ADDR, prot);
+        }
+    }
+    tlb_shootdown();
+    return 0;
+}
+
+/* Drops the pages of [start, end) (they read as zero again). */
+int mm_discard(struct lmm *mm, uint64_t start, uint64_t len)
+{
+    uint64_t end = start + len;
+    for (uint64_t a = start; a < end;) {
+        int i = vma_index(mm, a);
+        if (i < 0)
+            return -ENOMEM;
+        a = mm->v[i].end;
+    }
+    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+        uint64_t *pte = paging_pte(va, 0);
+        if (!pte || !(*pte & PTE_SW_USER))
+            continue;
+        uint64_t frame = *pte & PTE_ADDR;
+        if (frame == va) {
+            *pte = paging_kernel_pte(va); /* claimed, zeroed on the next touch */
+            continue;
+        }
+        *pte = 0;
+        pages_free((void *)(uintptr_t)frame, 1);
+    }
+    tlb_shootdown();
+    return 0;
+}
+
+static bool allows(unsigned prot, uint64_t error)
+{
+    if (error & 16)
+        return (prot & LINUX_PROT_EXEC) != 0;
+    if (error & 2)
+        return (prot & LINUX_PROT_WRITE) != 0;
+    return (prot & LINUX_PROT_MASK) != 0;
+}
+
+static int fault_locked(struct lmm *mm, uint64_t addr, uint64_t error, int *code)
+{
+    int i = vma_index(mm, addr);
+    if (i < 0 || !user_range_ok(addr, 1)) {
+        *code = 1; /* SEGV_MAPERR */
+        return LINUX_SIGSEGV;
+    }
+    if (!allows(mm->v[i].prot, error)) {
+        *code = 2; /* SEGV_ACCERR */
+        return LINUX_SIGSEGV;
+    }
+    uint64_t va = addr & ~(PAGE_SIZE - 1);
+    uint64_t *pte = paging_pte(va, 0);
+    if (pte && (*pte & PTE_SW_USER)) {
+        /* Present with the rights now: another CPU's stale TLB entry. */
+        invlpg(va);
+        return 0;
+    }
+    if (page_populate(va, mm->v[i].prot, NULL) < 0) {
+        *code = 2; /* BUS_ADRERR: no memory left for the page */
+        return LINUX_SIGBUS;
+    }
+    return 0;
+}
+
+int mm_fault(struct lmm *mm, uint64_t addr, uint64_t error, int *code)
+{
+    mutex_lock(&mm->lock);
+    int sig = fault_locked(mm, addr, error, code);
+    mutex_unlock(&mm->lock);
+    return sig;
+}
+
+int mm_prepare(struct lmm *mm, uint64_t addr, uint64_t len, bool write)
+{
+    if (len == 0)
+        return 0;
+    if (!user_range_ok(addr, len))
+        return -EFAULT;
+    int code;
+    uint64_t error = write ? 2 : 0;
+    mutex_lock(&mm->lock);
+    for (uint64_t va = addr & ~(PAGE_SIZE - 1); va < addr + len; va += PAGE_SIZE) {
+        uint64_t a = va < addr ? addr : va;
+        uint64_t *pte = paging_pte(va, 0);
+        int i = vma_index(mm, a);
+        if (i < 0 || !allows(mm->v[i].prot, error)) {
+            mutex_unlock(&mm->lock);
+            return -EFAULT;
+        }
+        if (pte && (*pte & PTE_SW_USER))
+            continue;
+        if (fault_locked(mm, a, error, &code) != 0) {
+            mutex_unlock(&mm->lock);
+            return -EFAULT;
+        }
+    }
+    mutex_unlock(&mm->lock);
+    return 0;
+}
+
+/* ---- the system calls ---- */
+
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE 0x0f
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_32BIT 0x40
+#define MAP_GROWSDOWN 0x100
+#define MAP_DENYWRITE 0x800
+#define MAP_EXECUTABLE 0x1000
+#define MAP_LOCKED 0x2000
+#define MAP_NORESERVE 0x4000
+#define MAP_POPULATE 0x8000
+#define MAP_NONBLOCK 0x10000
+#define MAP_STACK 0x20000
+#define MAP_HUGETLB 0x40000
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MAP_KNOWN (MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_32BIT | MAP_GROWSDOWN | MAP_DENYWRITE | \
+                   MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | \
+                   MAP_FIXED_NOREPLACE)
+
+/* First free range of len bytes in [lo, hi), or 0. */
+static uint64_t find_free(struct lmm *mm, uint64_t len, uint64_t lo, uint64_t hi)
+{
+    uint64_t a = lo;
+    for (unsigned i = 0; i < mm->n; i++) {
+        const struct vma *v = &mm->v[i];
+        if (v->end <= a)
+            continue;
+        if (v->start >= a + len)
+            break;
+        a = v->end;
+    }
+    return a + len <= hi ? a : 0;
+}
+
+struct fd_src {
+    int fd;
+};
+
+static long read_fd(void *ctx, void *buf, size_t len, uint64_t off)
+{
+    return lfile_pread_fd(((struct fd_src *)ctx)->fd, buf, len, off);
+}
+
+static long do_mmap(struct lmm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags, int fd,
+                    uint64_t off)
+{
+    bool anon = flags & MAP_ANONYMOUS;
+    struct fd_src src = { fd };
+    mm_read_fn rd = anon ? NULL : read_fd;
+    uint64_t vflags = anon ? VMA_ANON : 0;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+        if (!user_range_ok(addr, len) || addr < LINUX_MIN_ADDR)
+            return -ENOMEM;
+        if (flags & MAP_FIXED_NOREPLACE) {
+            if (mm_range_free(mm, addr, len) < 0)
+                return -EEXIST;
+        } else {
+            mm_unmap(mm, addr, len);
+        }
+        int rc = mm_map(mm, addr, len, prot, (unsigned)vflags, rd, &src, off, len);
+        return rc < 0 ? rc : (long)addr;
+    }
+    if (addr >= LINUX_MIN_ADDR && user_range_ok(addr, len) && mm_range_free(mm, addr, len) == 0 &&
+        mm_map(mm, addr, len, prot, (unsigned)vflags, rd, &src, off, len) == 0)
+        return (long)addr;
+    uint64_t lo = mm->mmap_base, hi = LINUX_MMAP_END;
+    if (flags & MAP_32BIT) {
+        lo = 0x40000000;
+        hi = 0x80000000;
+    }
+    for (;;) {
+        uint64_t a = find_free(mm, len, lo, hi);
+        if (!a)
+            return -ENOMEM;
+        int rc = mm_map(mm, a, len, prot, (unsigned)vflags, rd, &src, off, len);
+        if (rc != -ENOMEM || a >= LOW_4G)
+            return rc < 0 ? rc : (long)a;
+        lo = a + PAGE_SIZE; /* below 4 GiB a frame may be taken: look further */
+    }
+}
+
+SYSCALL_DECL(mmap)
+{
+    uint64_t addr = s->a[0], len = s->a[1], off = s->a[5];
+    unsigned prot = (unsigned)s->a[2], flags = (unsigned)s->a[3];
+    int fd = (int)s->a[4];
+    if (len == 0 || (off & (PAGE_SIZE - 1)) || (prot & ~LINUX_PROT_MASK))
+        return -EINVAL;
+    unsigned type = flags & MAP_TYPE;
+    if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
+        return -EINVAL;
+    if (type == MAP_SHARED_VALIDATE && (flags & ~MAP_KNOWN))
+        return -EOPNOTSUPP;
+    if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && (addr & (PAGE_SIZE - 1)))
+        return -EINVAL;
+    if (flags & MAP_HUGETLB)
+        return -EINVAL;
+    len = align_up(len);
+    if (len == 0 || len >= USER_VA_END)
+        return -ENOMEM;
+    /* One process, no fork: a shared anonymous mapping is a private one.
+     * Writes to a shared file mapping would have to reach the file. */
+    if (!(flags & MAP_ANONYMOUS) && type != MAP_PRIVATE && (prot & LINUX_PROT_WRITE))
+        return -ENODEV;
+    struct lmm *mm = &lproc_current()->mm;
+    mutex_lock(&mm->lock);
+    long r = do_mmap(mm, addr & ~(PAGE_SIZE - 1), len, prot, flags, fd, off);
+    mutex_unlock(&mm->lock);
+    return r;
+}
+
+static int range_args(uint64_t addr, uint64_t *len)
+{
+    if (addr & (PAGE_SIZE - 1))
+        return -EINVAL;
+    *len = align_up(*len);
+    if (!user_range_ok(addr, *len))
+        return -EINVAL;
+    return 0;
+}
+
+SYSCALL_DECL(munmap)
+{
+    uint64_t addr = s->a[0], len = s->a[1];
+    if (len == 0 || range_args(addr, &len) < 0)
+        return -EINVAL;
+    struct lmm *mm = &lproc_current()->mm;
+    mutex_lock(&mm->lock);
+    int rc = mm_unmap(mm, addr, len);
+    mutex_unlock(&mm->lock);
+    return rc;
+}
+
+SYSCALL_DECL(mprotect)
+{
+    uint64_t addr = s->a[0], len = s->a[1];
+    unsigned prot = (unsigned)s->a[2];
+    /* PROT_GROWSDOWN/UP (0x01000000, 0x02000000) ask to extend to the region's edge: no such regions here. */
+    if ((prot & ~LINUX_PROT_MASK) || range_args(addr, &len) < 0)
+        return -EINVAL;
+    if (len == 0)
+        return 0;
+    struct lmm *mm = &lproc_current()->mm;
+    mutex_lock(&mm->lock);
+    int rc = mm_protect(mm, addr, len, prot);
+    mutex_unlock(&mm->lock);
+    return rc;
+}
+
+#define MADV_NORMAL 0
+#define MADV_RANDOM 1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED 3
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
+#define MADV_REMOVE 9
+#define MADV_DONTFORK 10
+#define MADV_DOFORK 11
+#define MADV_MERGEABLE 12
+#define MADV_UNMERGEABLE 13
+#define MADV_HUGEPAGE 14
+#define MADV_NOHUGEPAGE 15
+#define MADV_DONTDUMP 16
+#define MADV_DODUMP 17
+
+SYSCALL_DECL(madvise)
+{
+    uint64_t addr = s->a[0], len = s->a[1];
+    int advice = (int)s->a[2];
+    if (range_args(addr, &len) < 0)
+        return -EINVAL;
+    switch (advice) {
+    case MADV_DONTNEED: {
+        /* Linux: private anonymous pages read as zero afterwards. */
+        struct lmm *mm = &lproc_current()->mm;
+        mutex_lock(&mm->lock);
+        int rc = mm_discard(mm, addr, len);
+        mutex_unlock(&mm->lock);
+        return rc;
+    }
+    case MADV_NORMAL:
+    case MADV_RANDOM:
+    case MADV_SEQUENTIAL:
+    case MADV_WILLNEED:
+    case MADV_FREE: /* the pages may keep their contents: they do */
+    case MADV_DONTFORK:
+    case MADV_DOFORK:
+    case MADV_MERGEABLE:
+    case MADV_UNMERGEABLE:
+    case MADV_HUGEPAGE:
+    case MADV_NOHUGEPAGE:
+    case MADV_DONTDUMP:
+    case MADV_DODUMP:
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+
+/* Copies the present pages of [from, from+len) to the new region at to. */
+static int move_pages(struct lmm *mm, uint64_t from, uint64_t to, uint64_t len, unsigned prot)
+{
+    for (uint64_t o = 0; o < len; o += PAGE_SIZE) {
+        uint64_t *pte = paging_pte(from + o, 0);
+        if (!pte || !(*pte & PTE_SW_USER))
+            continue;
+        int rc = page_populate(to + o, prot, (const void *)(uintptr_t)(*pte & PTE_ADDR));
+        if (rc < 0)
+            return rc;
+    }
+    (void)mm;
+    return 0;
+}
+
+static long do_mremap(struct lmm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, unsigned flags,
+                      uint64_t new_addr)
+{
+    int i = vma_index(mm, old);
+    if (i < 0 || mm->v[i].end < old + old_len)
+        return -EFAULT;
+    struct vma v = mm->v[i];
+    if (!(flags & MREMAP_FIXED)) {
+        if (new_len <= old_len) {
+            if (new_len < old_len)
+                mm_unmap(mm, old + new_len, old_len - new_len);
+            return (long)old;
+        }
+        if (user_range_ok(old, new_len) && mm_range_free(mm, old + old_len, new_len - old_len) == 0 &&
+            mm_map(mm, old + old_len, new_len - old_len, v.prot, v.flags | VMA_ANON, NULL, NULL, 0, 0) == 0)
+            return (long)old;
+        if (!(flags & MREMAP_MAYMOVE))
+            return -ENOMEM;
+        new_addr = find_free(mm, new_len, mm->mmap_base, LINUX_MMAP_END);
+        if (!new_addr)
+            return -ENOMEM;
+    } else {
+        if ((new_addr & (PAGE_SIZE - 1)) || !user_range_ok(new_addr, new_len) || new_addr < LINUX_MIN_ADDR)
+            return -EINVAL;
+        if (new_addr < old + old_len && old < new_addr + new_len)
+            return -EINVAL;
+        mm_unmap(mm, new_addr, new_len);
+    }
+    int rc = mm_map(mm, new_addr, new_len, v.prot, v.flags | VMA_ANON, NULL, NULL, 0, 0);
+    if (rc < 0)
+        return rc;
+    rc = move_pages(mm, old, new_addr, old_len < new_len ? old_len : new_len, v.prot);
+    if (rc < 0) {
+        mm_unmap(mm, new_addr, new_len);
+        return rc;
+    }
+    mm_unmap(mm, old, old_len);
+    return (long)new_addr;
+}
+
+SYSCALL_DECL(mremap)
+{
+    uint64_t old = s->a[0], old_len = s->a[1], new_len = s->a[2], new_addr = s->a[4];
+    unsigned flags = (unsigned)s->a[3];
+    if ((old & (PAGE_SIZE - 1)) || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
+        ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)))
+        return -EINVAL;
+    old_len = align_up(old_len);
+    new_len = align_up(new_len);
+    if (new_len == 0 || old_len == 0 || !user_range_ok(old, old_len))
+        return -EINVAL;
+    struct lmm *mm = &lproc_current()->mm;
+    mutex_lock(&mm->lock);
+    long r = do_mremap(mm, old, old_len, new_len, flags, new_addr);
+    mutex_unlock(&mm->lock);
+    return r;
+}
+
+SYSCALL_DECL(brk)
+{
+    struct lmm *mm = &lproc_current()->mm;
+    uint64_t want = s->a[0];
+    mutex_lock(&mm->lock);
+    uint64_t cur = mm->brk;
+    if (want < mm->brk_start || want >= LINUX_MMAP_BASE) {
+        mutex_unlock(&mm->lock);
+        return (long)cur;
+    }
+    uint64_t old_end = align_up(cur), new_end = align_up(want);
+    if (new_end > old_end) {
+        /* Refused (a frame the kernel holds, another region): Linux keeps
+         * the old break, and C libraries fall back to mmap. */
+        if (mm_range_free(mm, old_end, new_end - old_end) < 0 ||
+            mm_map(mm, old_end, new_end - old_end, LINUX_PROT_READ | LINUX_PROT_WRITE, VMA_BRK, NULL, NULL, 0, 0) <
+                0) {
+            mutex_unlock(&mm->lock);
+            return (long)cur;
+        }
+    } else if (new_end < old_end) {
+        mm_unmap(mm, new_end, old_end - new_end);
+    }
+    mm->brk = want;
+    mutex_unlock(&mm->lock);
+    return (long)want;
+}

@@ -1,0 +1,227 @@
+/* Process and thread identity, exit, arch_prctl, prctl, limits and the
+ * scheduler calls of the one program. */
+#include <string.h>
+#include "abi.h"
+#include "cpu.h"
+#include "log.h"
+#include "power.h"
+#include "sched.h"
+#include "uaccess.h"
+#include "user.h"
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+#define ARCH_GET_CPUID 0x1011
+#define ARCH_SET_CPUID 0x1012
+
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+
+#define RLIMIT_CPU 0
+#define RLIMIT_FSIZE 1
+#define RLIMIT_DATA 2
+#define RLIMIT_STACK 3
+#define RLIMIT_CORE 4
+#define RLIMIT_NOFILE 7
+#define RLIMIT_AS 9
+#define RLIM_NLIMITS 16
+#define RLIM_INFINITY (~0ull)
+#define LINUX_NOFILE 1024
+
+struct linux_rlimit {
+    uint64_t cur, max;
+};
+
+/* Ends the program: the machine powers off with its status, as a
+ * unikernel's one program is the machine's reason to run. */
+static void __attribute__((noreturn)) program_exit(int status)
+{
+    struct lproc *p = lproc_current();
+    if (p && p->strace)
+        kprintf("strace: exit status %d\n", status & 0xff);
+    power_off(status & 0xff);
+}
+
+SYSCALL_DECL(exit_group) { program_exit((int)s->a[0]); }
+
+/* The last (here: only) thread's exit ends the program. Threads beyond
+ * the first come with clone (abi-threads). */
+SYSCALL_DECL(exit) { program_exit((int)s->a[0]); }
+
+SYSCALL_DECL(getpid) { return lproc_current()->pid; }
+SYSCALL_DECL(getppid) { return 1; }
+SYSCALL_DECL(gettid)
+{
+    struct lthread *t = lthread_current();
+    return t ? t->tid : lproc_current()->pid;
+}
+/* The program runs as root, as in a container: there is no one else. */
+SYSCALL_DECL(getuid) { return 0; }
+SYSCALL_DECL(geteuid) { return 0; }
+SYSCALL_DECL(getgid) { return 0; }
+SYSCALL_DECL(getegid) { return 0; }
+
+SYSCALL_DECL(arch_prctl)
+{
+    uint64_t code = s->a[0], arg = s->a[1];
+    struct thread *t = thread_current();
+    switch (code) {
+    case ARCH_SET_FS:
+    case ARCH_SET_GS:
+        if (arg >= USER_VA_END)
+            return -EPERM;
+        if (code == ARCH_SET_FS)
+            user_set_fs_base(arg);
+        else
+            user_set_gs_base(arg);
+        return 0;
+    case ARCH_GET_FS:
+        return copy_to_user((void *)arg, &t->uctx->fs_base, 8);
+    case ARCH_GET_GS:
+        return copy_to_user((void *)arg, &t->uctx->gs_base, 8);
+    case ARCH_GET_CPUID:
+        return 1; /* CPUID is not faulting */
+    case ARCH_SET_CPUID:
+        return -ENODEV;
+    default:
+        return -EINVAL;
+    }
+}
+
+SYSCALL_DECL(set_tid_address)
+{
+    struct lthread *t = lthread_current();
+    t->clear_child_tid = s->a[0];
+    return t->tid;
+}
+
+/* Recorded for the futex side (abi-threads) to walk when a thread exits. */
+SYSCALL_DECL(set_robust_list)
+{
+    if (s->a[1] != 24) /* sizeof(struct robust_list_head) */
+        return -EINVAL;
+    struct lthread *t = lthread_current();
+    t->robust_list = s->a[0];
+    t->robust_len = s->a[1];
+    return 0;
+}
+
+SYSCALL_DECL(get_robust_list)
+{
+    if (s->a[0] != 0 && s->a[0] != (unsigned long)lthread_current()->tid)
+        return -ESRCH;
+    struct lthread *t = lthread_current();
+    if (copy_to_user((void *)s->a[1], &t->robust_list, 8) < 0 || copy_to_user((void *)s->a[2], &t->robust_len, 8) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+SYSCALL_DECL(prctl)
+{
+    struct lthread *t = lthread_current();
+    switch (s->a[0]) {
+    case PR_SET_NAME: {
+        char name[16];
+        memset(name, 0, sizeof(name));
+        long n = strncpy_from_user(name, (const char *)s->a[1], sizeof(name));
+        if (n == -EFAULT)
+            return -EFAULT;
+        name[15] = 0; /* longer names are cut, as Linux does */
+        memcpy(t->name, name, sizeof(name));
+        return 0;
+    }
+    case PR_GET_NAME:
+        return copy_to_user((void *)s->a[1], t->name, sizeof(t->name));
+    default:
+        return -EINVAL;
+    }
+}
+
+SYSCALL_DECL(sched_yield)
+{
+    thread_yield();
+    return 0;
+}
+
+/* Every online CPU may run the program's threads. */
+SYSCALL_DECL(sched_getaffinity)
+{
+    size_t len = s->a[1];
+    uint8_t mask[MAX_CPUS / 8];
+    size_t need = (ncpus + 63) / 64 * 8;
+    if (len < need || (len & 7))
+        return -EINVAL;
+    memset(mask, 0, sizeof(mask));
+    for (unsigned i = 0; i < ncpus; i++)
+        mask[i / 8] |= (uint8_t)(1u << (i % 8));
+    if (copy_to_user((void *)s->a[2], mask, need) < 0)
+        return -EFAULT;
+    return (long)need;
+}
+
+static struct linux_rlimit limits[RLIM_NLIMITS];
+static bool limits_ready;
+
+static void limits_init(void)
+{
+    if (limits_ready)
+        return;
+    for (unsigned i = 0; i < RLIM_NLIMITS; i++)
+        limits[i] = (struct linux_rlimit){ RLIM_INFINITY, RLIM_INFINITY };
+    limits[RLIMIT_STACK] = (struct linux_rlimit){ LINUX_STACK_SIZE, RLIM_INFINITY };
+    limits[RLIMIT_NOFILE] = (struct linux_rlimit){ LINUX_NOFILE, LINUX_NOFILE };
+    limits[RLIMIT_CORE] = (struct linux_rlimit){ 0, RLIM_INFINITY };
+    limits_ready = true;
+}
+
+static long do_prlimit(unsigned res, const struct linux_rlimit *nw, struct linux_rlimit *old)
+{
+    if (res >= RLIM_NLIMITS)
+        return -EINVAL;
+    limits_init();
+    if (old)
+        *old = limits[res];
+    if (!nw)
+        return 0;
+    if (nw->cur > nw->max)
+        return -EINVAL;
+    if (nw->max > limits[res].max)
+        return -EPERM;
+    /* The stack and descriptor table are sized already; lowering is kept
+     * for getrlimit to report. */
+    limits[res] = *nw;
+    return 0;
+}
+
+SYSCALL_DECL(prlimit64)
+{
+    int pid = (int)s->a[0];
+    if (pid != 0 && pid != lproc_current()->pid)
+        return -ESRCH;
+    struct linux_rlimit nw, old;
+    if (s->a[2] && copy_from_user(&nw, (const void *)s->a[2], sizeof(nw)) < 0)
+        return -EFAULT;
+    long rc = do_prlimit((unsigned)s->a[1], s->a[2] ? &nw : NULL, &old);
+    if (rc == 0 && s->a[3] && copy_to_user((void *)s->a[3], &old, sizeof(old)) < 0)
+        return -EFAULT;
+    return rc;
+}
+
+SYSCALL_DECL(getrlimit)
+{
+    struct linux_rlimit old;
+    long rc = do_prlimit((unsigned)s->a[0], NULL, &old);
+    if (rc == 0 && copy_to_user((void *)s->a[1], &old, sizeof(old)) < 0)
+        return -EFAULT;
+    return rc;
+}
+
+SYSCALL_DECL(setrlimit)
+{
+    struct linux_rlimit nw;
+    if (copy_from_user(&nw, (const void *)s->a[1], sizeof(nw)) < 0)
+        return -EFAULT;
+    return do_prlimit((unsigned)s->a[0], &nw, NULL);
+}

@@ -1,0 +1,4 @@
+# libFuzzer targets for linux/'s parsers of program-supplied bytes.
+FUZZ_TARGETS += fuzz_elf_parse fuzz_user_stack
+fuzz_fuzz_elf_parse_SRCS := tests/fuzz/fuzz_elf_parse.c linux/elf_parse.c
+fuzz_fuzz_user_stack_SRCS := tests/fuzz/fuzz_user_stack.c linux/user_stack.c
