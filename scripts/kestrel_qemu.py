@@ -2,6 +2,7 @@
 started. scripts/run, tests/boot and bench/ all build their command lines here."""
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -125,6 +126,9 @@ def app_status(qemu_rc):
     return None
 
 
+POWER_OFF_LINE = re.compile(r"^kestrel: power off, status (\d+)$")
+
+
 class Boot:
     """One finished boot: serial output lines with host timestamps (seconds
     since QEMU was started), QEMU's exit code and the app status."""
@@ -143,7 +147,20 @@ class Boot:
 
     @property
     def status(self):
-        return None if self.timed_out else app_status(self.qemu_rc)
+        """isa-debug-exit's code holds 7 bits of the status ((status << 1) | 1
+        as a process exit code): a status of 128 or more (a program killed
+        by signal N exits 128+N) is taken from the kernel's power-off line
+        when that line agrees with QEMU's code."""
+        if self.timed_out:
+            return None
+        low = app_status(self.qemu_rc)
+        if low is None or self.qemu_rc == 0:
+            return low
+        for _, text in reversed(self.lines):
+            m = POWER_OFF_LINE.match(text)
+            if m and ((int(m.group(1)) << 1) | 1) & 0xff == self.qemu_rc:
+                return int(m.group(1))
+        return low
 
     def time_of(self, prefix):
         for t, text in self.lines:
