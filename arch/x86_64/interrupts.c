@@ -69,7 +69,9 @@ static int fault_fixup(struct int_frame *f)
 void interrupt_dispatch(struct int_frame *f)
 {
     unsigned vec = (unsigned)f->vector;
-    if (vec < 32 && (f->cs & 3)) {
+    /* The program's own faults; NMI, double fault and machine check are the
+     * machine's, whatever ran when they came. */
+    if (vec < 32 && (f->cs & 3) && vec != 2 && vec != 8 && vec != 18) {
         linux_user_exception(f);
         return;
     }
