@@ -130,9 +130,10 @@ static void update_link(struct vmx *d)
 {
     uint32_t link = command(d, CMD_GET_LINK);
     bool up = link & 1;
-    if (up != d->n.link_up)
-        pr_info("vmxnet3: %s link %s\n", d->n.name, up ? "up" : "down");
-    d->n.link_up = up;
+    if (up == d->n.link_up)
+        return;
+    pr_info("vmxnet3: %s link %s\n", d->n.name, up ? "up" : "down");
+    netdev_set_link(&d->n, up);
 }
 
 static void deliver(struct vmx *d, const uint8_t *frame, size_t len)
