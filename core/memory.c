@@ -72,6 +72,7 @@ void memory_init(const struct boot_info *bi)
     if (!bitmap)
         panic("memory: no room for the page bitmap (%llu bytes)", (unsigned long long)bm_bytes);
     page_alloc_init(&pa, 0, npages, bitmap);
+    page_alloc_prefer_below(&pa, 0x100000000ull / PAGE_SIZE); /* 32-bit DMA stays easy */
     for (unsigned i = 0; i < bi->n_memmap; i++) {
         const struct mem_region *r = &bi->memmap[i];
         if (r->type != MEM_RAM)

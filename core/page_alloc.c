@@ -13,7 +13,8 @@ void page_alloc_init(struct page_alloc *pa, uint64_t base_pfn, uint64_t npages, 
     pa->npages = npages;
     pa->bitmap = bitmap;
     pa->free_pages = 0;
-    pa->hint = UINT64_MAX; /* clamped to the top word on first use */
+    pa->hint = UINT64_MAX; /* no word yet: searches start at the top */
+    pa->pref_end = UINT64_MAX;
     memset(bitmap, 0xff, page_alloc_bitmap_words(npages) * 8);
 }
 
@@ -67,16 +68,19 @@ void page_alloc_mark_used(struct page_alloc *pa, uint64_t pfn, uint64_t count)
     }
 }
 
-/* Pages are handed out top-down: low RAM stays free the longest, so a
- * Linux program linked at a low address (0x400000) finds its frames there
- * (linux/memory.c claims them by physical address). */
-static int64_t alloc_one(struct page_alloc *pa)
+/* Pages are handed out top-down, first below pa->pref_end (4 GiB in the
+ * kernel: devices that take 32-bit DMA addresses), then above it: low RAM
+ * stays free the longest, so a Linux program linked at a low address
+ * (0x400000) finds its frames there (linux/memory.c claims them by
+ * physical address). */
+static int64_t alloc_one_in(struct page_alloc *pa, uint64_t lo_w, uint64_t hi_w)
 {
-    uint64_t words = page_alloc_bitmap_words(pa->npages);
-    if (pa->hint >= words)
-        pa->hint = words - 1;
-    for (uint64_t k = 0; k < words; k++) {
-        uint64_t w = (pa->hint + words - k) % words;
+    if (hi_w <= lo_w)
+        return -1;
+    uint64_t n = hi_w - lo_w;
+    uint64_t start = pa->hint >= lo_w && pa->hint < hi_w ? pa->hint : hi_w - 1;
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t w = lo_w + (start - lo_w + n - k) % n;
         if (pa->bitmap[w] == ~0ull)
             continue;
         uint64_t i = w * 64 + 63 - (uint64_t)__builtin_clzll(~pa->bitmap[w]);
@@ -86,6 +90,50 @@ static int64_t alloc_one(struct page_alloc *pa)
         pa->free_pages--;
         pa->hint = w;
         return (int64_t)(pa->base_pfn + i);
+    }
+    return -1;
+}
+
+static uint64_t pref_words(const struct page_alloc *pa)
+{
+    uint64_t words = page_alloc_bitmap_words(pa->npages);
+    if (pa->pref_end <= pa->base_pfn)
+        return words;
+    uint64_t w = (pa->pref_end - pa->base_pfn + 63) / 64;
+    return w < words ? w : words;
+}
+
+static int64_t alloc_one(struct page_alloc *pa)
+{
+    uint64_t words = page_alloc_bitmap_words(pa->npages), pw = pref_words(pa);
+    int64_t pfn = alloc_one_in(pa, 0, pw);
+    return pfn >= 0 ? pfn : alloc_one_in(pa, pw, words);
+}
+
+/* Last fit of count pages over aligned starts in [lo, hi) (pfns), highest first. */
+static int64_t alloc_run(struct page_alloc *pa, uint64_t count, uint64_t align, uint64_t lo, uint64_t hi)
+{
+    if (hi < lo + count)
+        return -1;
+    uint64_t start = (hi - count) & ~(align - 1);
+    while (start >= lo) {
+        uint64_t i = start - pa->base_pfn, run = 0;
+        while (run < count && !bit_get(pa, i + run))
+            run++;
+        if (run == count) {
+            for (uint64_t j = 0; j < count; j++)
+                bit_set(pa, i + j);
+            pa->free_pages -= count;
+            return (int64_t)start;
+        }
+        /* The run must end below the used page that broke it. */
+        uint64_t used = start + run;
+        if (used < lo + count)
+            break;
+        uint64_t next = (used - count) & ~(align - 1);
+        if (next >= start)
+            break;
+        start = next;
     }
     return -1;
 }
@@ -100,29 +148,10 @@ int64_t page_alloc_alloc(struct page_alloc *pa, uint64_t count, uint64_t align)
         align = 1;
     if (align & (align - 1))
         return -1;
-    /* Last fit over aligned candidate starts, highest first. */
     uint64_t end = pa->base_pfn + pa->npages;
-    uint64_t start = (end - count) & ~(align - 1);
-    while (start >= pa->base_pfn) {
-        uint64_t i = start - pa->base_pfn, run = 0;
-        while (run < count && !bit_get(pa, i + run))
-            run++;
-        if (run == count) {
-            for (uint64_t j = 0; j < count; j++)
-                bit_set(pa, i + j);
-            pa->free_pages -= count;
-            return (int64_t)start;
-        }
-        /* The run must end below the used page that broke it. */
-        uint64_t used = start + run;
-        if (used < pa->base_pfn + count)
-            break;
-        uint64_t next = (used - count) & ~(align - 1);
-        if (next >= start)
-            break;
-        start = next;
-    }
-    return -1;
+    uint64_t mid = pa->pref_end > pa->base_pfn && pa->pref_end < end ? pa->pref_end : end;
+    int64_t pfn = alloc_run(pa, count, align, pa->base_pfn, mid);
+    return pfn >= 0 ? pfn : alloc_run(pa, count, align, mid, end);
 }
 
 int page_alloc_free(struct page_alloc *pa, uint64_t pfn, uint64_t count)
@@ -145,6 +174,8 @@ int page_alloc_free(struct page_alloc *pa, uint64_t pfn, uint64_t count)
         pa->hint = (hi - 1) / 64;
     return rc;
 }
+
+void page_alloc_prefer_below(struct page_alloc *pa, uint64_t pfn) { pa->pref_end = pfn; }
 
 int page_alloc_is_used(const struct page_alloc *pa, uint64_t pfn)
 {

@@ -38,6 +38,10 @@ bool user_has_xsave(void);
 struct user_ctx *user_ctx_create(void);
 void user_ctx_destroy(struct user_ctx *u);
 
+/* Copies the running thread's live FPU/SIMD state into dst (clone: the
+ * child starts with the parent's). */
+void user_fpu_copy_current(struct user_ctx *dst);
+
 /* Scheduler hook on every switch: saves prev's extended state, loads
  * next's state, FS/GS base and kernel stack top (TSS.rsp0). */
 void user_switch(struct thread *prev, struct thread *next);

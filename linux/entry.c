@@ -39,7 +39,7 @@ static const char *signal_name(int sig)
 
 void linux_fatal_signal(int sig, uint64_t addr, uint64_t rip)
 {
-    kprintf("app: %s at %#llx, rip %#llx\n", signal_name(sig), (unsigned long long)addr, (unsigned long long)rip);
+    kprintf("app: %s at 0x%llx, rip 0x%llx\n", signal_name(sig), (unsigned long long)addr, (unsigned long long)rip);
     power_off(128 + sig);
 }
 

@@ -138,6 +138,13 @@ static void fpu_load(struct user_ctx *u)
         __asm__ volatile("fxrstor64 (%0)" ::"r"(u->xsave) : "memory");
 }
 
+void user_fpu_copy_current(struct user_ctx *dst)
+{
+    uint64_t flags = irq_save(); /* not switched away in the middle */
+    fpu_save(dst);
+    irq_restore(flags);
+}
+
 uint64_t thread_kstack_top(const struct thread *t)
 {
     return (uint64_t)(uintptr_t)t->stack_base + t->stack_size;

@@ -87,13 +87,18 @@ def test_memory_calls(boot, tmp_path, flavour):
     assert re.search(r"unknown system call 1000: ENOSYS", b.output)
 
 
-@pytest.mark.parametrize("what,addr", [("kernel", "0x100000"), ("readonly", None), ("null", "0x8"),
-                                       ("protnone", None)])
-def test_fault_is_sigsegv(boot, tmp_path, what, addr):
-    """A write to the kernel's memory, to a PROT_READ page, to page 0, a
-    read of a PROT_NONE page: SIGSEGV, status 139, the kernel powers off."""
-    b = run(boot, tmp_path, build("core_check.c", "musl"), "fault " + what, status=139)
-    m = re.search(r"app: SIGSEGV at (0x[0-9a-f]+), rip (0x[0-9a-f]+)\n", b.output)
+@pytest.mark.parametrize("what,sig,addr", [
+    ("kernel", "SIGSEGV", "0x100000"), ("readonly", "SIGSEGV", None), ("null", "SIGSEGV", "0x8"),
+    ("protnone", "SIGSEGV", None), ("jump0", "SIGSEGV", "0x0"), ("kstack", "SIGSEGV", "0x400000001000"),
+    ("hlt", "SIGSEGV", "0x0"), ("ud2", "SIGILL", None), ("div0", "SIGFPE", None)])
+def test_fault_is_fatal_signal(boot, tmp_path, what, sig, addr):
+    """A write to the kernel's memory or its thread stacks, to a PROT_READ
+    page, to page 0, a read of a PROT_NONE page, a jump to 0, a privileged
+    or undefined instruction, a division by zero: the signal Linux raises,
+    status 128+sig, and the kernel powers off cleanly."""
+    number = {"SIGSEGV": 11, "SIGILL": 4, "SIGFPE": 8}[sig]
+    b = run(boot, tmp_path, build("core_check.c", "musl"), "fault " + what, status=128 + number)
+    m = re.search(r"app: %s at (0x[0-9a-f]+), rip (0x[0-9a-f]+)\n" % sig, b.output)
     assert m, b.output[-2000:]
     if addr:
         assert m.group(1) == addr

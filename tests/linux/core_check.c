@@ -158,6 +158,19 @@ static int fault(const char *what)
     }
     if (strcmp(what, "null") == 0)
         *(volatile int *)8 = 1;
+    if (strcmp(what, "jump0") == 0)
+        ((void (*)(void))0)();
+    if (strcmp(what, "kstack") == 0)
+        *(volatile int *)0x400000001000ull = 1; /* the kernel's thread stacks */
+    if (strcmp(what, "hlt") == 0)
+        __asm__ volatile("hlt"); /* privileged: #GP */
+    if (strcmp(what, "ud2") == 0)
+        __asm__ volatile("ud2");
+    if (strcmp(what, "div0") == 0) {
+        unsigned q = 1, d = 0, r = 0;
+        __asm__ volatile("divl %2" : "+a"(q), "+d"(r) : "r"(d));
+        printf("%u\n", q);
+    }
     if (strcmp(what, "protnone") == 0) {
         int *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         *p = 5;

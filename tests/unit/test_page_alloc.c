@@ -39,6 +39,23 @@ int main(void)
     CHECK_EQ(q, 256 + NPAGES - 8);
     CHECK_EQ(page_alloc_free(&pa, (uint64_t)q, 8), 0);
 
+    /* Preferred zone: below pfn 512 first (top-down), then above. */
+    {
+        static uint64_t bm2[(NPAGES + 63) / 64];
+        struct page_alloc z;
+        page_alloc_init(&z, 256, NPAGES, bm2);
+        page_alloc_mark_free(&z, 256, NPAGES);
+        page_alloc_prefer_below(&z, 512);
+        CHECK_EQ(page_alloc_alloc(&z, 1, 1), 511);
+        CHECK_EQ(page_alloc_alloc(&z, 1, 1), 510);
+        CHECK_EQ(page_alloc_alloc(&z, 4, 4), 504);
+        page_alloc_mark_used(&z, 256, 250); /* below 512 only 508 and 509 are free */
+        CHECK_EQ(page_alloc_alloc(&z, 8, 1), 256 + NPAGES - 8); /* no run of 8 below 512 */
+        CHECK_EQ(page_alloc_alloc(&z, 1, 1), 509);
+        CHECK_EQ(page_alloc_alloc(&z, 1, 1), 508);
+        CHECK_EQ(page_alloc_alloc(&z, 1, 1), 256 + NPAGES - 9); /* then above */
+    }
+
     /* Randomised: a shadow array must agree with the bitmap throughout. */
     static uint8_t shadow[NPAGES];
     static struct {
