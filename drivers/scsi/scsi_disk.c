@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "block.h"
+#include "errno.h"
+#include "sched.h"
+#include "spinlock.h"
 #include "log.h"
 #include "memory.h"
 #include "scsi.h"
@@ -21,17 +24,28 @@ struct scsi_disk {
 struct disk_req {
     struct scsi_cmd c;
     struct block_request *r;
+    struct scsi_disk *d;
+    unsigned tries;
+    struct disk_req *next; /* on the retry queue */
 };
+
+/* Commands to send again are queued to one thread: completions arrive in
+ * interrupt context, where an adapter's queuecommand may not be called. */
+static struct spinlock retry_lock = SPINLOCK_INIT;
+static struct disk_req *retry_head, *retry_tail;
+static struct semaphore retry_sem = SEMAPHORE_INIT(0);
+static bool retry_started;
 
 static unsigned ndisks;
 
 static void sync_done(struct scsi_cmd *c) { sem_up(c->arg); }
 
-/* Runs one command and waits; retries a UNIT ATTENTION (reset, media
- * change) a few times, as every disk reports one after power-on. */
+/* Runs one command and waits; sends it again a few times when
+ * scsi_classify says so (every disk reports a UNIT ATTENTION after
+ * power-on). */
 static int exec(struct scsi_host *h, struct scsi_cmd *c)
 {
-    for (int tries = 0; tries < 4; tries++) {
+    for (int tries = 0; tries < SCSI_RETRIES; tries++) {
         struct semaphore done = SEMAPHORE_INIT(0);
         c->done = sync_done;
         c->arg = &done;
@@ -39,25 +53,77 @@ static int exec(struct scsi_host *h, struct scsi_cmd *c)
         if (h->queuecommand(h, c) < 0)
             return -1;
         sem_down(&done);
-        if (c->host_status < 0)
-            return -1;
-        if (c->status == 0)
+        enum scsi_outcome o = scsi_classify(c);
+        if (o == SCSI_DONE)
             return 0;
-        uint8_t asc;
-        if (c->status == 2 && scsi_sense_key(c->sense, c->sense_len, &asc) == 6)
-            continue; /* UNIT ATTENTION */
-        return -1;
+        if (o == SCSI_FAILED)
+            return -1;
     }
     return -1;
+}
+
+static void rw_finish(struct disk_req *dr, int status)
+{
+    struct block_request *r = dr->r;
+    r->status = status;
+    free(dr);
+    r->done(r);
 }
 
 static void rw_done(struct scsi_cmd *c)
 {
     struct disk_req *dr = (struct disk_req *)c;
-    struct block_request *r = dr->r;
-    r->status = c->host_status < 0 || c->status != 0 || c->resid ? -5 : 0;
-    free(dr);
-    r->done(r);
+    enum scsi_outcome o = scsi_classify(c);
+    if (o == SCSI_RETRY && dr->tries < SCSI_RETRIES && retry_started) {
+        dr->tries++;
+        dr->next = NULL;
+        uint64_t f = spin_lock_irqsave(&retry_lock);
+        if (retry_tail)
+            retry_tail->next = dr;
+        else
+            retry_head = dr;
+        retry_tail = dr;
+        spin_unlock_irqrestore(&retry_lock, f);
+        sem_up(&retry_sem);
+        return;
+    }
+    if (o != SCSI_DONE || c->resid)
+        pr_debug("scsi: %s: opcode %#x failed: host status %d, status %#x, sense %u bytes, resid %u, try %u\n",
+                 dr->d->b.name, c->cdb[0], c->host_status, c->status, c->sense_len, c->resid, dr->tries + 1);
+    rw_finish(dr, o == SCSI_DONE && !c->resid ? 0 : -EIO);
+}
+
+static int send(struct disk_req *dr)
+{
+    struct scsi_cmd *c = &dr->c;
+    c->status = 0xff;
+    c->host_status = 0;
+    c->resid = 0;
+    c->sense_len = 0;
+    c->done = rw_done;
+    return dr->d->host->queuecommand(dr->d->host, c);
+}
+
+/* Sends queued commands again, after a short pause when the target said
+ * BUSY (a retry at once would meet the same answer). */
+static void *retry_thread(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        sem_down(&retry_sem);
+        uint64_t f = spin_lock_irqsave(&retry_lock);
+        struct disk_req *dr = retry_head;
+        retry_head = dr->next;
+        if (!retry_head)
+            retry_tail = NULL;
+        spin_unlock_irqrestore(&retry_lock, f);
+        if (dr->c.status == 0x08 || dr->c.status == 0x28)
+            thread_sleep_ns(10 * 1000000ull);
+        pr_debug("scsi: %s: sending a command again (try %u)\n", dr->d->b.name, dr->tries + 1);
+        if (send(dr) < 0)
+            rw_finish(dr, -EIO);
+    }
+    return NULL;
 }
 
 static int disk_submit(struct block_dev *b, struct block_request *r)
@@ -65,13 +131,14 @@ static int disk_submit(struct block_dev *b, struct block_request *r)
     struct scsi_disk *d = b->priv;
     uint64_t bytes = (uint64_t)r->count * b->sector_size;
     if (r->op != BLOCK_FLUSH && (r->count == 0 || r->sector + r->count > b->sectors || bytes > MAX_TRANSFER))
-        return -22;
+        return -EINVAL;
     if (r->op == BLOCK_WRITE && b->read_only)
-        return -30;
+        return -EROFS;
     struct disk_req *dr = calloc(1, sizeof(*dr));
     if (!dr)
-        return -12;
+        return -ENOMEM;
     dr->r = r;
+    dr->d = d;
     struct scsi_cmd *c = &dr->c;
     c->target = d->target;
     c->lun = d->lun;
@@ -85,10 +152,9 @@ static int disk_submit(struct block_dev *b, struct block_request *r)
         c->data_len = (uint32_t)bytes;
         c->dir = r->op == BLOCK_WRITE ? SCSI_TO_DEVICE : SCSI_FROM_DEVICE;
     }
-    c->done = rw_done;
-    if (d->host->queuecommand(d->host, c) < 0) {
+    if (send(dr) < 0) {
         free(dr);
-        return -11;
+        return -EAGAIN;
     }
     return 0;
 }
@@ -162,6 +228,8 @@ static void probe_lun(struct scsi_host *h, uint16_t target, uint32_t lun, uint8_
 
 int scsi_scan(struct scsi_host *h)
 {
+    if (!retry_started && thread_create("scsi-retry", retry_thread, NULL, 0))
+        retry_started = true;
     uint8_t *buf = pages_alloc(1, PAGE_SIZE);
     if (!buf)
         return 0;

@@ -43,6 +43,7 @@ def test_vmware_full_dress_names_platform_disks_and_nic(boot):
     assert b.output.count("vmware: no message channel (RPCI), guestinfo not read") == 1
     assert "block: sd0, %d sectors of 512 bytes" % (64 << 11) in b.output
     assert "block: sd1, %d sectors of 512 bytes" % (32 << 11) in b.output
+    assert "pvscsi: request time-out 180000 ms" in b.output  # VMware's own disk time-out
     assert re.search(r"^vmxnet3: vmx0 .*mac 00:50:56:00:00:01", b.output, re.M), b.output
 
 
