@@ -55,7 +55,54 @@ static uint64_t *place_bitmap(const struct boot_info *bi, uint64_t bytes)
     return NULL;
 }
 
-void memory_init(const struct boot_info *bi)
+/* Linux programs linked at a low address (0x400000, as most non-PIE ones
+ * are) need the frames there (linux/memory.c). A boot module a loader put
+ * in that range (GRUB and Xen's domain builder place them right after the
+ * kernel) is moved up, while the entry code's 4 GiB identity map still
+ * reaches both copies. */
+#define PROGRAM_LOW_START 0x400000ull
+#define PROGRAM_LOW_END 0x4000000ull
+
+static int move_modules_up(struct boot_info *bi)
+{
+    int moved = 0;
+    for (unsigned i = 0; i < bi->n_modules; i++) {
+        struct boot_module *m = &bi->modules[i];
+        uint64_t off = m->base % PAGE_SIZE, n = (m->size + off + PAGE_SIZE - 1) / PAGE_SIZE;
+        if (m->size == 0 || m->base >= PROGRAM_LOW_END || m->base + m->size <= PROGRAM_LOW_START)
+            continue;
+        int64_t pfn = page_alloc_alloc(&pa, n, 1);
+        if (pfn < 0)
+            continue;
+        uint64_t to = (uint64_t)pfn * PAGE_SIZE;
+        if (to + n * PAGE_SIZE > 0x100000000ull || to < m->base) {
+            page_alloc_free(&pa, (uint64_t)pfn, n);
+            continue;
+        }
+        memcpy((void *)(uintptr_t)(to + off), (const void *)(uintptr_t)m->base, m->size);
+        page_alloc_free(&pa, (m->base - off) / PAGE_SIZE, n);
+        moved = 1;
+        pr_debug("boot: module %u moved from %#llx to %#llx (out of Linux programs' way)\n", i,
+                 (unsigned long long)m->base, (unsigned long long)(to + off));
+        m->base = to + off;
+    }
+    return moved;
+}
+
+static void mark_boot_used(const struct boot_info *bi, const uint64_t *bitmap, uint64_t bm_bytes)
+{
+    /* Low memory keeps firmware data and, later, the SMP trampoline. */
+    page_alloc_mark_used(&pa, 0, LOW_MEMORY_END / PAGE_SIZE);
+    uint64_t ks = (uint64_t)(uintptr_t)__kernel_start, ke = (uint64_t)(uintptr_t)__kernel_end;
+    page_alloc_mark_used(&pa, ks / PAGE_SIZE, (ke - ks + PAGE_SIZE - 1) / PAGE_SIZE);
+    page_alloc_mark_used(&pa, (uint64_t)(uintptr_t)bitmap / PAGE_SIZE, bm_bytes / PAGE_SIZE);
+    for (unsigned i = 0; i < bi->n_modules; i++) {
+        const struct boot_module *m = &bi->modules[i];
+        page_alloc_mark_used(&pa, m->base / PAGE_SIZE, (m->size + (m->base % PAGE_SIZE) + PAGE_SIZE - 1) / PAGE_SIZE);
+    }
+}
+
+void memory_init(struct boot_info *bi)
 {
     uint64_t top = 0;
     for (unsigned i = 0; i < bi->n_memmap; i++) {
@@ -81,15 +128,11 @@ void memory_init(const struct boot_info *bi)
         if (b > a)
             page_alloc_mark_free(&pa, a / PAGE_SIZE, (b - a) / PAGE_SIZE);
     }
-    /* Low memory keeps firmware data and, later, the SMP trampoline. */
-    page_alloc_mark_used(&pa, 0, LOW_MEMORY_END / PAGE_SIZE);
-    uint64_t ks = (uint64_t)(uintptr_t)__kernel_start, ke = (uint64_t)(uintptr_t)__kernel_end;
-    page_alloc_mark_used(&pa, ks / PAGE_SIZE, (ke - ks + PAGE_SIZE - 1) / PAGE_SIZE);
-    page_alloc_mark_used(&pa, (uint64_t)(uintptr_t)bitmap / PAGE_SIZE, bm_bytes / PAGE_SIZE);
-    for (unsigned i = 0; i < bi->n_modules; i++) {
-        const struct boot_module *m = &bi->modules[i];
-        page_alloc_mark_used(&pa, m->base / PAGE_SIZE, (m->size + (m->base % PAGE_SIZE) + PAGE_SIZE - 1) / PAGE_SIZE);
-    }
+    mark_boot_used(bi, bitmap, bm_bytes);
+    /* Moved modules give back their old pages whole; a page one shared with
+     * the kernel, the bitmap or another module is marked again here. */
+    if (move_modules_up(bi))
+        mark_boot_used(bi, bitmap, bm_bytes);
     paging_init(bi);
 }
 

@@ -14,7 +14,8 @@
 #define MAP_EXEC 0x2u
 #define MAP_UNCACHED 0x4u
 
-void memory_init(const struct boot_info *bi);
+/* Also moves boot modules out of the low range Linux programs are linked at. */
+void memory_init(struct boot_info *bi);
 void *pages_alloc(size_t npages, size_t align_bytes); /* zeroed, or NULL */
 void pages_free(void *p, size_t npages);
 uint64_t memory_ram_bytes(void);  /* RAM in the boot memory map */

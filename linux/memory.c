@@ -198,6 +198,10 @@ static int claim_range(uint64_t start, uint64_t end)
 {
     for (uint64_t va = start; va < end; va += PAGE_SIZE) {
         if (page_claim(va) < 0) {
+            uint64_t *pte = paging_pte(va, 0);
+            pr_debug("linux: page %#llx of [%#llx, %#llx) is not free for the program (entry %#llx)\n",
+                     (unsigned long long)va, (unsigned long long)start, (unsigned long long)end,
+                     (unsigned long long)(pte ? *pte : 0));
             release_range(start, va);
             return -ENOMEM;
         }

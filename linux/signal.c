@@ -105,10 +105,11 @@ static void __attribute__((noreturn)) die(int sig)
     lproc_exit_group(128 + sig);
 }
 
-static void __attribute__((noreturn)) die_segv(uint64_t addr, uint64_t rip)
+/* A fault's death: the line linux/entry.c's linux_fatal_signal prints. */
+static void __attribute__((noreturn)) die_fault(int sig, uint64_t addr, uint64_t rip)
 {
-    kprintf("app: SIGSEGV at %#lx, rip %#lx\n", (unsigned long)addr, (unsigned long)rip);
-    lproc_exit_group(128 + SIGSEGV);
+    kprintf("app: %s at 0x%lx, rip 0x%lx\n", sig_name(sig), (unsigned long)addr, (unsigned long)rip);
+    lproc_exit_group(128 + sig);
 }
 
 void signal_fault(struct int_frame *f, int sig, int code, uint64_t addr)
@@ -122,14 +123,12 @@ void signal_fault(struct int_frame *f, int sig, int code, uint64_t addr)
     if (handled) {
         t->pending |= sigbit(sig);
         t->info[sig - 1] = (struct lsig_info){.code = code, .addr = addr, .trapno = f->vector,
-                                              .err = f->error};
+                                              .err = f->error, .fault = true};
     }
     sched_unlock(flags);
     if (handled)
         return; /* delivered on the way back to user mode */
-    if (sig == SIGSEGV)
-        die_segv(addr, f->rip);
-    die(sig);
+    die_fault(sig, addr, f->rip);
 }
 
 /* ---- delivery ---- */
@@ -268,8 +267,8 @@ void signal_deliver(struct int_frame *f)
         }
         if (act.handler == SIG_DFL_ADDR) {
             sched_unlock(flags);
-            if (sig == SIGSEGV && info.code != SI_USER && info.code != SI_TKILL && info.trapno)
-                die_segv(info.addr, f->rip);
+            if (info.fault)
+                die_fault(sig, info.addr, f->rip);
             die(sig);
         }
         lsigset_t old = t->blocked;
@@ -280,7 +279,7 @@ void signal_deliver(struct int_frame *f)
         if (from_syscall && is_restart(ret))
             sig_syscall_restart(f, ret, true, (act.flags & SA_RESTART) != 0, f->error);
         if (!setup_frame(f, t, sig, &act, &info, old)) {
-            kprintf("app: bad signal frame for %s at rsp %#lx\n", sig_name(sig),
+            kprintf("app: bad signal frame for %s at rsp 0x%lx\n", sig_name(sig),
                     (unsigned long)f->rsp);
             die(SIGSEGV);
         }
@@ -408,7 +407,7 @@ SYSCALL_DECL(rt_sigreturn)
         sigreturn_restore(f, &frame->uc.uc_mcontext, USER_CS, USER_DS) ||
         restore_fp(frame->uc.uc_mcontext.fpstate)) {
         free(frame);
-        kprintf("app: bad rt_sigreturn frame at %#lx\n", (unsigned long)uframe);
+        kprintf("app: bad rt_sigreturn frame at 0x%lx\n", (unsigned long)uframe);
         die(SIGSEGV);
     }
     uint64_t flags = sched_lock();

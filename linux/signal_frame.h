@@ -153,6 +153,7 @@ struct lsig_info {
     int32_t pid;
     uint64_t addr;
     uint64_t trapno, err;
+    bool fault; /* raised by a CPU exception (addr, trapno, err are its) */
 };
 
 /* ---- dispositions ---- */

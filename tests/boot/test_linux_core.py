@@ -142,3 +142,25 @@ def test_busybox_echo_and_true(boot, tmp_path):
     assert "\nhi from busybox\n" in b.output.replace("\r", "")
     run(boot, tmp_path, BUSYBOX, "true", status=0, guest="/bin/busybox")
     run(boot, tmp_path, BUSYBOX, "false", status=1, guest="/bin/busybox")
+
+
+def test_busybox_from_grub_module(boot, tmp_path):
+    """GRUB puts the multiboot2 module right after the kernel, over the
+    frames a program linked at 0x400000 needs: the kernel moves it up
+    first, and busybox runs from it."""
+    root = tmp_path / "iso"
+    (root / "boot" / "grub").mkdir(parents=True)
+    shutil.copy(os.path.join(ROOT, "build", "app-hello.elf"), root / "boot" / "kestrel.elf")
+    initrd(tmp_path, {"/bin/busybox": BUSYBOX})
+    shutil.copy(tmp_path / "initrd.cpio", root / "boot" / "initrd.cpio")
+    (root / "boot" / "grub" / "grub.cfg").write_text(
+        "set timeout=0\nserial --unit=0 --speed=115200\nterminal_output serial\n"
+        "menuentry kestrel {\n  multiboot2 /boot/kestrel.elf --verbose -- /bin/busybox echo grub ok\n"
+        "  module2 /boot/initrd.cpio initrd\n  boot\n}\n")
+    iso = tmp_path / "k.iso"
+    r = subprocess.run(["grub-mkrescue", "-o", str(iso), str(root)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    b = boot("", app=None, preset="pc", memory="256M", expect_status=0, extra=["-cdrom", str(iso)])
+    m = re.search(r"boot: module 0 at (0x[0-9a-f]+)", b.output)
+    assert m and int(m.group(1), 16) >= 0x4000000, b.output[-3000:]
+    assert "\ngrub ok\n" in b.output.replace("\r", "")
