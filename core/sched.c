@@ -90,6 +90,38 @@ static void finish_switch(void)
         reap(prev);
 }
 
+static uint64_t busy_tsc; /* ticks run by threads other than the idle ones */
+
+static void account_switch(struct cpu *c, struct thread *cur, struct thread *next)
+{
+    uint64_t now = rdtsc();
+    if (cur != c->idle && cur->on_tsc) {
+        cur->run_tsc += now - cur->on_tsc;
+        __atomic_add_fetch(&busy_tsc, now - cur->on_tsc, __ATOMIC_RELAXED);
+    }
+    next->on_tsc = now;
+}
+
+uint64_t thread_cpu_ns(void)
+{
+    uint64_t flags = sched_lock();
+    struct thread *t = this_cpu()->current;
+    uint64_t ticks = t->run_tsc + (t->on_tsc ? rdtsc() - t->on_tsc : 0);
+    sched_unlock(flags);
+    return tsc_to_ns(ticks);
+}
+
+uint64_t sched_busy_ns(void)
+{
+    uint64_t flags = sched_lock();
+    uint64_t ticks = __atomic_load_n(&busy_tsc, __ATOMIC_RELAXED);
+    struct cpu *self = this_cpu();
+    if (self->current != self->idle && self->current->on_tsc)
+        ticks += rdtsc() - self->current->on_tsc;
+    sched_unlock(flags);
+    return tsc_to_ns(ticks);
+}
+
 static void switch_locked(void)
 {
     struct cpu *c = this_cpu();
@@ -109,6 +141,7 @@ static void switch_locked(void)
         return;
     }
     next->on_cpu = true;
+    account_switch(c, cur, next);
     c->prev = cur;
     c->current = next;
     update_slice(c);

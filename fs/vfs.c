@@ -75,6 +75,8 @@ static struct mount *mount_on(const struct vnode *vn)
 struct walk {
     struct vnode *stack[MAX_DEPTH];
     unsigned depth;
+    uint16_t clen[MAX_DEPTH]; /* canon's length at each stack level */
+    char canon[VFS_PATH_MAX + 1]; /* the resolved path of the stack's top */
     char rest[VFS_PATH_MAX + 1];
     unsigned links;
 };
@@ -89,7 +91,36 @@ static void walk_to_root(struct walk *w)
 {
     walk_release(w);
     vnode_ref(mounts[0]->root);
+    w->clen[0] = 0;
+    w->canon[0] = 0;
     w->stack[w->depth++] = mounts[0]->root;
+}
+
+/* Pushes vn, found as name (len bytes) in the top directory. */
+static int walk_push(struct walk *w, struct vnode *vn, const char *name, size_t len)
+{
+    size_t at = w->clen[w->depth - 1];
+    if (w->depth == MAX_DEPTH || at + 1 + len > VFS_PATH_MAX)
+        return -ENAMETOOLONG;
+    w->canon[at] = '/';
+    memcpy(w->canon + at + 1, name, len);
+    w->canon[at + 1 + len] = 0;
+    w->clen[w->depth] = (uint16_t)(at + 1 + len);
+    w->stack[w->depth++] = vn;
+    return 0;
+}
+
+/* The path of the stack's top ("/" for the root). */
+static void walk_canon(const struct walk *w, char *out)
+{
+    size_t n = w->clen[w->depth - 1];
+    if (n == 0) {
+        out[0] = '/';
+        out[1] = 0;
+        return;
+    }
+    memcpy(out, w->canon, n);
+    out[n] = 0;
 }
 
 /* rest = target + "/" + rest; */
@@ -205,24 +236,25 @@ static int walk_path(struct walk *w, const char *path, int how)
         int rc = step(w, p, len, &vn);
         if (rc < 0)
             return rc;
-        if (is_link(vn) && (!last || !(how & WALK_NOFOLLOW))) {
+        if (is_link(vn) && (!last || !(how & WALK_NOFOLLOW) || p[len] == '/')) { /* "link/" means the target */
             rc = follow_link(w, vn, next);
             vnode_put(vn);
             if (rc < 0)
                 return rc;
             continue;
         }
-        if (w->depth == MAX_DEPTH) {
+        rc = walk_push(w, vn, p, len);
+        if (rc < 0) {
             vnode_put(vn);
-            return -ENAMETOOLONG;
+            return rc;
         }
-        w->stack[w->depth++] = vn;
         memmove(w->rest, next, strlen(next) + 1);
     }
 }
 
-/* The vnode path names, with a reference, or a negative errno. */
-static int resolve(const char *path, int how, struct vnode **out)
+/* The vnode path names, with a reference, or a negative errno; canon (if
+ * not NULL) gets the resolved path. */
+static int resolve_canon(const char *path, int how, struct vnode **out, char *canon)
 {
     struct walk *w = malloc(sizeof(*w));
     if (!w)
@@ -232,14 +264,26 @@ static int resolve(const char *path, int how, struct vnode **out)
     if (rc == 0) {
         *out = w->stack[w->depth - 1];
         vnode_ref(*out);
+        if (canon)
+            walk_canon(w, canon);
     }
     walk_release(w);
     free(w);
     return rc;
 }
 
+static int create_canon(const char *path, uint32_t mode, const char *target, int excl, struct vnode **out,
+                        char *canon);
+static int resolve(const char *path, int how, struct vnode **out) { return resolve_canon(path, how, out, NULL); }
+
 /* Creates (or finds, when !excl) the last component of path. */
 static int create_at(const char *path, uint32_t mode, const char *target, int excl, struct vnode **out)
+{
+    return create_canon(path, mode, target, excl, out, NULL);
+}
+
+static int create_canon(const char *path, uint32_t mode, const char *target, int excl, struct vnode **out,
+                        char *canon)
 {
     struct walk *w = malloc(sizeof(*w));
     if (!w)
@@ -267,6 +311,16 @@ static int create_at(const char *path, uint32_t mode, const char *target, int ex
             rc = -EROFS;
         else
             rc = dir->ops->create(dir, name, len, mode, target, out);
+        if (rc == 0 && canon) {
+            walk_canon(w, canon);
+            size_t at = strlen(canon);
+            if (at + 1 + len > VFS_PATH_MAX)
+                rc = -ENAMETOOLONG;
+            else
+                snprintf(canon + at - (at == 1), VFS_PATH_MAX + 1 - at, "/%s", name);
+            if (rc < 0)
+                vnode_put(*out);
+        }
     }
     walk_release(w);
     free(w);
@@ -499,6 +553,7 @@ static void fill_stat(const struct vnode *vn, struct vfs_stat *st)
     st->blocks = vn->blocks;
     st->blksize = 4096;
     st->atime = st->mtime = st->ctime = vn->mtime;
+    st->rdev = vn->rdev;
 }
 
 int vfs_fstat(int fd, struct vfs_stat *st)
@@ -568,3 +623,133 @@ int vfs_readdir(int fd, struct vfs_dirent *d)
     mutex_unlock(&vfs_lock);
     return rc;
 }
+
+/* ---- vnode-level access ---- */
+
+int vfs_resolve(const char *path, int how, struct vnode **out, char *canon)
+{
+    mutex_lock(&vfs_lock);
+    int rc = resolve_canon(path, (how & VFS_RESOLVE_NOFOLLOW) ? WALK_NOFOLLOW : 0, out, canon);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+static int open_checks(struct vnode *vn, int flags)
+{
+    int acc = flags & VFS_O_ACCMODE;
+    if (flags & VFS_O_PATH)
+        return (flags & VFS_O_DIRECTORY) && !is_dir(vn) ? -ENOTDIR : 0;
+    if (is_link(vn))
+        return -ELOOP;
+    if ((flags & VFS_O_DIRECTORY) && !is_dir(vn))
+        return -ENOTDIR;
+    if (is_dir(vn) && acc != VFS_O_RDONLY)
+        return -EISDIR;
+    if ((vn->mode & VFS_S_IFMT) != VFS_S_IFREG)
+        return 0; /* devices: their driver decides */
+    if (acc != VFS_O_RDONLY && !vn->ops->write)
+        return -EROFS;
+    if ((flags & VFS_O_TRUNC) && acc != VFS_O_RDONLY)
+        return vn->ops->truncate ? vn->ops->truncate(vn, 0) : -EROFS;
+    return 0;
+}
+
+int vfs_open_vn(const char *path, int flags, uint32_t mode, struct vnode **out, char *canon)
+{
+    if ((flags & VFS_O_ACCMODE) == 3 && !(flags & VFS_O_PATH))
+        return -EINVAL;
+    mutex_lock(&vfs_lock);
+    int how = (flags & VFS_O_NOFOLLOW) ? WALK_NOFOLLOW : 0;
+    uint32_t file_mode = VFS_S_IFREG | (mode & 07777);
+    struct vnode *vn = NULL;
+    int rc;
+    if ((flags & VFS_O_CREAT) && !(flags & VFS_O_EXCL)) {
+        rc = resolve_canon(path, how, &vn, canon); /* an existing file, through a symlink too */
+        if (rc == -ENOENT)
+            rc = create_canon(path, file_mode, NULL, 0, &vn, canon);
+    } else if (flags & VFS_O_CREAT)
+        rc = create_canon(path, file_mode, NULL, 1, &vn, canon);
+    else
+        rc = resolve_canon(path, how, &vn, canon);
+    if (rc == 0)
+        rc = (flags & VFS_O_CREAT) && is_dir(vn) ? -EISDIR : open_checks(vn, flags);
+    if (rc == 0)
+        *out = vn;
+    else if (vn)
+        vnode_put(vn);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+long vfs_vn_read(struct vnode *vn, void *buf, size_t len, uint64_t off)
+{
+    mutex_lock(&vfs_lock);
+    long rc;
+    if (is_dir(vn))
+        rc = -EISDIR;
+    else if (off >= vn->size || len == 0)
+        rc = 0;
+    else {
+        if (len > vn->size - off)
+            len = (size_t)(vn->size - off);
+        rc = vn->ops->read(vn, off, buf, len);
+    }
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+long vfs_vn_write(struct vnode *vn, const void *buf, size_t len, uint64_t off)
+{
+    mutex_lock(&vfs_lock);
+    long rc = is_dir(vn) ? -EISDIR : !vn->ops->write ? -EROFS : off + len < off ? -EFBIG
+            : vn->ops->write(vn, off, buf, len);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+int vfs_vn_truncate(struct vnode *vn, uint64_t size)
+{
+    mutex_lock(&vfs_lock);
+    int rc = is_dir(vn) ? -EISDIR : !vn->ops->truncate || !vn->ops->write ? -EROFS : vn->ops->truncate(vn, size);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+void vfs_vn_stat(struct vnode *vn, struct vfs_stat *st)
+{
+    mutex_lock(&vfs_lock);
+    fill_stat(vn, st);
+    mutex_unlock(&vfs_lock);
+}
+
+long vfs_vn_readlink(struct vnode *vn, char *buf, size_t len)
+{
+    mutex_lock(&vfs_lock);
+    long rc = !is_link(vn) || !vn->ops->readlink ? -EINVAL : vn->ops->readlink(vn, buf, len);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+int vfs_vn_readdir(struct vnode *dir, uint64_t *cookie, struct vfs_dirent *d)
+{
+    mutex_lock(&vfs_lock);
+    int rc = !is_dir(dir) ? -ENOTDIR : dir->ops->readdir(dir, cookie, d);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+void vfs_vn_put(struct vnode *vn)
+{
+    mutex_lock(&vfs_lock);
+    vnode_put(vn);
+    mutex_unlock(&vfs_lock);
+}
+
+void vfs_vn_get(struct vnode *vn)
+{
+    mutex_lock(&vfs_lock);
+    vnode_ref(vn);
+    mutex_unlock(&vfs_lock);
+}
+
+int vfs_make_node(const char *path, uint32_t mode, const char *target) { return make_node(path, mode, target); }

@@ -35,6 +35,8 @@ struct thread {
     bool timed_out;
     volatile bool deadline_fired; /* the timed wait's callback is done with this thread */
     int err_no; /* the C library's errno for this thread */
+    uint64_t run_tsc; /* TSC ticks spent on a CPU before the current run */
+    uint64_t on_tsc;  /* TSC when the current run began */
     struct user_ctx *uctx; /* a Linux program's thread: its ring-3 context (include/user.h) */
 };
 
@@ -52,6 +54,10 @@ void thread_yield(void);
 void thread_sleep_ns(uint64_t ns);
 struct thread *thread_current(void);
 unsigned sched_thread_count(void);
+/* CPU time: the calling thread's, and every non-idle thread's together
+ * (the Linux ABI's THREAD_ and PROCESS_CPUTIME clocks). */
+uint64_t thread_cpu_ns(void);
+uint64_t sched_busy_ns(void);
 
 /* Switches to the next runnable thread if there is one (or must be). */
 void schedule(void);

@@ -23,6 +23,8 @@
 #define VFS_S_IFDIR 0040000
 #define VFS_S_IFREG 0100000
 #define VFS_S_IFLNK 0120000
+#define VFS_S_IFCHR 0020000
+#define VFS_S_IFIFO 0010000
 
 /* open() flags, Linux's values. */
 #define VFS_O_RDONLY 0
@@ -35,6 +37,7 @@
 #define VFS_O_APPEND 02000
 #define VFS_O_DIRECTORY 0200000
 #define VFS_O_NOFOLLOW 0400000
+#define VFS_O_PATH 010000000 /* a handle on the name: no read or write */
 
 #define VFS_SEEK_SET 0
 #define VFS_SEEK_CUR 1
@@ -45,6 +48,8 @@
 #define VFS_DT_DIR 4
 #define VFS_DT_REG 8
 #define VFS_DT_LNK 10
+#define VFS_DT_CHR 2
+#define VFS_DT_FIFO 1
 
 struct vfs_stat {
     uint64_t dev;
@@ -56,6 +61,7 @@ struct vfs_stat {
     uint64_t blocks; /* 512-byte units */
     uint32_t blksize;
     int64_t atime, mtime, ctime; /* seconds */
+    uint64_t rdev; /* character devices: Linux's encoding (major << 8 | minor) */
 };
 
 struct vfs_dirent {
@@ -95,6 +101,7 @@ struct vnode {
     uint64_t size;
     uint64_t blocks;
     int64_t mtime;
+    uint64_t rdev; /* character devices (fs/pseudofs.c's /dev) */
     unsigned refs;
     void *priv;
 };
@@ -137,6 +144,26 @@ int vfs_symlink(const char *target, const char *path);
 /* Directories: open with VFS_O_DIRECTORY, then read entries one by one
  * (1 = an entry, 0 = the end). */
 int vfs_readdir(int fd, struct vfs_dirent *d);
+
+/* ---- vnode-level access (the Linux ABI's per-process descriptors) ----
+ * Paths are absolute (the caller joins its working directory in). canon,
+ * when not NULL, gets the path with ".", "..", and symlinks resolved
+ * (VFS_PATH_MAX + 1 bytes). Every *out holds a reference: vfs_vn_put(). */
+#define VFS_RESOLVE_NOFOLLOW 1 /* the last component may be a symlink */
+int vfs_resolve(const char *path, int how, struct vnode **out, char *canon);
+/* open(2)'s checks and effects (VFS_O_CREAT/EXCL/TRUNC/DIRECTORY/NOFOLLOW/
+ * PATH, access mode against a read-only file system) on a vnode. */
+int vfs_open_vn(const char *path, int flags, uint32_t mode, struct vnode **out, char *canon);
+long vfs_vn_read(struct vnode *vn, void *buf, size_t len, uint64_t off);
+long vfs_vn_write(struct vnode *vn, const void *buf, size_t len, uint64_t off);
+int vfs_vn_truncate(struct vnode *vn, uint64_t size);
+void vfs_vn_stat(struct vnode *vn, struct vfs_stat *st);
+long vfs_vn_readlink(struct vnode *vn, char *buf, size_t len);
+int vfs_vn_readdir(struct vnode *dir, uint64_t *cookie, struct vfs_dirent *d);
+void vfs_vn_put(struct vnode *vn);
+void vfs_vn_get(struct vnode *vn);
+/* Creates a directory (VFS_S_IFDIR in mode) or symlink (target) at path. */
+int vfs_make_node(const char *path, uint32_t mode, const char *target);
 
 /* Vnode references, for file systems. */
 void vnode_ref(struct vnode *vn);

@@ -172,7 +172,11 @@ int linux_exec_main(const struct kernel_options *o)
     strlcpy(proc.cwd, o->cwd[0] ? o->cwd : "/", sizeof(proc.cwd));
     struct elf_info e;
     uint64_t bias = 0, sp = 0;
-    int rc = load(path, &e, &bias);
+    int rc = lproc_files_init(&proc, proc.cwd);
+    if (rc < 0)
+        pr_err("app: working directory %s: error %d\n", proc.cwd, -rc);
+    if (rc == 0)
+        rc = load(path, &e, &bias);
     if (rc == 0) {
         proc.mm.brk_start = proc.mm.brk = e.hi + bias;
         rc = build_stack(&proc.mm, o, &e, bias, &sp);

@@ -33,9 +33,19 @@ SYSCALL_DECL(sched_getaffinity);
 SYSCALL_DECL(prlimit64);
 SYSCALL_DECL(getrlimit);
 SYSCALL_DECL(setrlimit);
-/* linux/console_io.c (until abi-files' descriptor layer) */
+/* linux/file_calls.c */
 SYSCALL_DECL(read);
 SYSCALL_DECL(write);
+SYSCALL_DECL(open);
+SYSCALL_DECL(close);
+SYSCALL_DECL(stat);
+SYSCALL_DECL(fstat);
+SYSCALL_DECL(lstat);
+SYSCALL_DECL(lseek);
+SYSCALL_DECL(ioctl);
+SYSCALL_DECL(pread64);
+SYSCALL_DECL(pwrite64);
+SYSCALL_DECL(readv);
 SYSCALL_DECL(writev);
 /* linux/clone.c */
 SYSCALL_DECL(clone);
@@ -55,6 +65,50 @@ SYSCALL_DECL(sigaltstack);
 SYSCALL_DECL(kill);
 SYSCALL_DECL(tgkill);
 SYSCALL_DECL(tkill);
+SYSCALL_DECL(access);
+SYSCALL_DECL(pipe);
+SYSCALL_DECL(dup);
+SYSCALL_DECL(dup2);
+SYSCALL_DECL(sendfile);
+SYSCALL_DECL(fcntl);
+SYSCALL_DECL(flock);
+SYSCALL_DECL(fsync);
+SYSCALL_DECL(fdatasync);
+SYSCALL_DECL(truncate);
+SYSCALL_DECL(ftruncate);
+SYSCALL_DECL(getcwd);
+SYSCALL_DECL(chdir);
+SYSCALL_DECL(fchdir);
+SYSCALL_DECL(mkdir);
+SYSCALL_DECL(creat);
+SYSCALL_DECL(symlink);
+SYSCALL_DECL(readlink);
+SYSCALL_DECL(umask);
+SYSCALL_DECL(getdents64);
+SYSCALL_DECL(fadvise64);
+SYSCALL_DECL(openat);
+SYSCALL_DECL(mkdirat);
+SYSCALL_DECL(newfstatat);
+SYSCALL_DECL(symlinkat);
+SYSCALL_DECL(readlinkat);
+SYSCALL_DECL(faccessat);
+SYSCALL_DECL(dup3);
+SYSCALL_DECL(pipe2);
+SYSCALL_DECL(preadv);
+SYSCALL_DECL(pwritev);
+SYSCALL_DECL(statx);
+SYSCALL_DECL(faccessat2);
+/* linux/time_calls.c */
+SYSCALL_DECL(nanosleep);
+SYSCALL_DECL(gettimeofday);
+SYSCALL_DECL(time);
+SYSCALL_DECL(clock_gettime);
+SYSCALL_DECL(clock_getres);
+SYSCALL_DECL(clock_nanosleep);
+/* linux/info_calls.c */
+SYSCALL_DECL(uname);
+SYSCALL_DECL(sysinfo);
+SYSCALL_DECL(getrandom);
 
 static const syscall_fn table[] = {
     /* [number] = sys_name; families add their calls here. */
@@ -81,9 +135,19 @@ static const syscall_fn table[] = {
     [__NR_prlimit64] = sys_prlimit64,
     [__NR_getrlimit] = sys_getrlimit,
     [__NR_setrlimit] = sys_setrlimit,
-    /* console_io.c */
+    /* file_calls.c, time_calls.c, info_calls.c */
     [__NR_read] = sys_read,
     [__NR_write] = sys_write,
+    [__NR_open] = sys_open,
+    [__NR_close] = sys_close,
+    [__NR_stat] = sys_stat,
+    [__NR_fstat] = sys_fstat,
+    [__NR_lstat] = sys_lstat,
+    [__NR_lseek] = sys_lseek,
+    [__NR_ioctl] = sys_ioctl,
+    [__NR_pread64] = sys_pread64,
+    [__NR_pwrite64] = sys_pwrite64,
+    [__NR_readv] = sys_readv,
     [__NR_writev] = sys_writev,
     /* clone.c */
     [__NR_clone] = sys_clone,
@@ -103,6 +167,48 @@ static const syscall_fn table[] = {
     [__NR_kill] = sys_kill,
     [__NR_tgkill] = sys_tgkill,
     [__NR_tkill] = sys_tkill,
+    [__NR_access] = sys_access,
+    [__NR_pipe] = sys_pipe,
+    [__NR_dup] = sys_dup,
+    [__NR_dup2] = sys_dup2,
+    [__NR_nanosleep] = sys_nanosleep,
+    [__NR_sendfile] = sys_sendfile,
+    [__NR_uname] = sys_uname,
+    [__NR_fcntl] = sys_fcntl,
+    [__NR_flock] = sys_flock,
+    [__NR_fsync] = sys_fsync,
+    [__NR_fdatasync] = sys_fdatasync,
+    [__NR_truncate] = sys_truncate,
+    [__NR_ftruncate] = sys_ftruncate,
+    [__NR_getcwd] = sys_getcwd,
+    [__NR_chdir] = sys_chdir,
+    [__NR_fchdir] = sys_fchdir,
+    [__NR_mkdir] = sys_mkdir,
+    [__NR_creat] = sys_creat,
+    [__NR_symlink] = sys_symlink,
+    [__NR_readlink] = sys_readlink,
+    [__NR_umask] = sys_umask,
+    [__NR_gettimeofday] = sys_gettimeofday,
+    [__NR_sysinfo] = sys_sysinfo,
+    [__NR_time] = sys_time,
+    [__NR_getdents64] = sys_getdents64,
+    [__NR_fadvise64] = sys_fadvise64,
+    [__NR_clock_gettime] = sys_clock_gettime,
+    [__NR_clock_getres] = sys_clock_getres,
+    [__NR_clock_nanosleep] = sys_clock_nanosleep,
+    [__NR_openat] = sys_openat,
+    [__NR_mkdirat] = sys_mkdirat,
+    [__NR_newfstatat] = sys_newfstatat,
+    [__NR_symlinkat] = sys_symlinkat,
+    [__NR_readlinkat] = sys_readlinkat,
+    [__NR_faccessat] = sys_faccessat,
+    [__NR_dup3] = sys_dup3,
+    [__NR_pipe2] = sys_pipe2,
+    [__NR_preadv] = sys_preadv,
+    [__NR_pwritev] = sys_pwritev,
+    [__NR_getrandom] = sys_getrandom,
+    [__NR_statx] = sys_statx,
+    [__NR_faccessat2] = sys_faccessat2,
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))

@@ -1,0 +1,971 @@
+/* The file system calls: open/close, read and write in their forms, seek,
+ * stat, directories, links, descriptors (dup, fcntl, ioctl), pipes, the
+ * working directory and umask. Paths from the program are joined with the
+ * working directory or a directory descriptor and resolved by the VFS. */
+#include <stdlib.h>
+#include <string.h>
+#include "files.h"
+#include "layout.h"
+#include "linux_consts.h"
+#include "log.h"
+#include "uaccess.h"
+
+static struct mutex cwd_lock = MUTEX_INIT;
+
+void lproc_cwd(char *out)
+{
+    struct lproc *p = lproc_current();
+    mutex_lock(&cwd_lock);
+    strlcpy(out, p->cwd, VFS_PATH_MAX + 1);
+    mutex_unlock(&cwd_lock);
+}
+
+/* ---- paths ---- */
+
+/* A program's path made absolute: the text as given, then joined. */
+struct upath {
+    char given[VFS_PATH_MAX + 1];
+    char abs[VFS_PATH_MAX + 1];
+};
+
+static struct upath *upath_alloc(void) { return malloc(sizeof(struct upath)); }
+
+/* Copies the program's path string: 0, -EFAULT, -ENAMETOOLONG. */
+static int upath_copy(struct upath *u, const char *upath)
+{
+    long n = strncpy_from_user(u->given, upath, sizeof(u->given) - 1);
+    return n < 0 ? (int)n : 0;
+}
+
+/* The directory a relative path starts from: the working directory, or the
+ * directory open as dirfd. */
+static int at_base(int dirfd, char *out)
+{
+    if (dirfd == LX_AT_FDCWD) {
+        lproc_cwd(out);
+        return 0;
+    }
+    struct lfile *f = fd_get(dirfd);
+    if (!f)
+        return -EBADF;
+    int rc = 0;
+    if (!f->vn || !f->path || (f->vn->mode & VFS_S_IFMT) != VFS_S_IFDIR)
+        rc = -ENOTDIR;
+    else
+        strlcpy(out, f->path, VFS_PATH_MAX + 1);
+    lfile_put(f);
+    return rc;
+}
+
+/* u->abs = upath resolved against dirfd. An empty path is -ENOENT unless
+ * empty_ok (AT_EMPTY_PATH): then *self gets dirfd's own file. */
+static int at_path(struct upath *u, int dirfd, const char *upath, bool empty_ok, struct lfile **self)
+{
+    int rc = upath_copy(u, upath);
+    if (rc < 0)
+        return rc;
+    if (!u->given[0]) {
+        if (!empty_ok)
+            return -ENOENT;
+        if (dirfd == LX_AT_FDCWD) {
+            lproc_cwd(u->abs);
+            return 0;
+        }
+        *self = fd_get(dirfd);
+        return *self ? 0 : -EBADF;
+    }
+    if (u->given[0] == '/')
+        return lx_path_join("/", u->given, u->abs);
+    rc = at_base(dirfd, u->abs);
+    return rc < 0 ? rc : lx_path_join(u->abs, u->given, u->abs);
+}
+
+/* ---- open and close ---- */
+
+static long do_openat(int dirfd, const char *upath, int flags, uint32_t mode)
+{
+    if ((flags & LX_O_TMPFILE) == LX_O_TMPFILE)
+        return -EOPNOTSUPP;
+    if (flags & LX_O_PATH)
+        flags &= LX_O_PATH | LX_O_DIRECTORY | LX_O_NOFOLLOW | LX_O_CLOEXEC;
+    struct upath *u = upath_alloc();
+    if (!u)
+        return -ENOMEM;
+    long rc = at_path(u, dirfd, upath, false, NULL);
+    struct lfile *f = NULL;
+    if (rc == 0)
+        rc = lfile_open_path(u->abs, flags, mode & ~lproc_current()->umask, &f);
+    free(u);
+    if (rc < 0)
+        return rc;
+    return fd_install(f, 0, flags & LX_O_CLOEXEC);
+}
+
+long sys_open(const struct sysargs *s) { return do_openat(LX_AT_FDCWD, (const char *)s->a[0], (int)s->a[1], (uint32_t)s->a[2]); }
+
+long sys_openat(const struct sysargs *s)
+{
+    return do_openat((int)s->a[0], (const char *)s->a[1], (int)s->a[2], (uint32_t)s->a[3]);
+}
+
+long sys_creat(const struct sysargs *s)
+{
+    return do_openat(LX_AT_FDCWD, (const char *)s->a[0], LX_O_CREAT | LX_O_WRONLY | LX_O_TRUNC, (uint32_t)s->a[1]);
+}
+
+long sys_close(const struct sysargs *s) { return fd_close((int)s->a[0]); }
+
+/* ---- read and write ---- */
+
+static bool can_read(const struct lfile *f)
+{
+    unsigned acc = f->status_flags & LX_O_ACCMODE;
+    return !(f->status_flags & LX_O_PATH) && (acc == LX_O_RDONLY || acc == LX_O_RDWR);
+}
+
+static bool can_write(const struct lfile *f)
+{
+    unsigned acc = f->status_flags & LX_O_ACCMODE;
+    return !(f->status_flags & LX_O_PATH) && (acc == LX_O_WRONLY || acc == LX_O_RDWR);
+}
+
+/* How much of a read of len can arrive: regular files end at their size, so
+ * a buffer larger than the mapping that holds it is not a fault (as Linux,
+ * which faults only where bytes land). */
+static size_t read_span(struct lfile *f, size_t len, const uint64_t *pos)
+{
+    if (!f->vn || (f->vn->mode & VFS_S_IFMT) != VFS_S_IFREG || !f->ops->readable)
+        return len;
+    struct vfs_stat st;
+    vfs_vn_stat(f->vn, &st);
+    uint64_t left = st.size > *pos ? st.size - *pos : 0;
+    return left < len ? (size_t)left : len;
+}
+
+/* One read into the program's buffer at *pos (the file's offset or pread's). */
+static long read_at(struct lfile *f, void *ubuf, size_t len, uint64_t *pos)
+{
+    if (len > LX_MAX_RW_COUNT)
+        len = LX_MAX_RW_COUNT;
+    size_t span = read_span(f, len, pos);
+    if (user_buffer_prepare(ubuf, span ? span : (len ? 1 : 0), true) < 0)
+        return -EFAULT;
+    return f->ops->read(f, ubuf, span, pos);
+}
+
+static long write_at(struct lfile *f, const void *ubuf, size_t len, uint64_t *pos)
+{
+    if (len > LX_MAX_RW_COUNT)
+        len = LX_MAX_RW_COUNT;
+    if (user_buffer_prepare(ubuf, len, false) < 0)
+        return -EFAULT;
+    if (!f->ops->write)
+        return -EINVAL;
+    return f->ops->write(f, ubuf, len, pos);
+}
+
+/* Locks the file's offset for files that have one (pipes and the console
+ * have none, and may block in read). */
+static bool pos_lock(struct lfile *f)
+{
+    if (!f->ops->lseek)
+        return false;
+    mutex_lock(&f->pos_lock);
+    return true;
+}
+
+long sys_read(const struct sysargs *s)
+{
+    struct lfile *f = fd_get((int)s->a[0]);
+    if (!f)
+        return -EBADF;
+    long rc = -EBADF;
+    if (can_read(f)) {
+        bool locked = pos_lock(f);
+        rc = read_at(f, (void *)s->a[1], s->a[2], &f->pos);
+        if (locked)
+            mutex_unlock(&f->pos_lock);
+    }
+    lfile_put(f);
+    return rc;
+}
+
+long sys_write(const struct sysargs *s)
+{
+    struct lfile *f = fd_get((int)s->a[0]);
+    if (!f)
+        return -EBADF;
+    long rc = -EBADF;
+    if (can_write(f)) {
+        bool locked = pos_lock(f);
+        rc = write_at(f, (const void *)s->a[1], s->a[2], &f->pos);
+        if (locked)
+            mutex_unlock(&f->pos_lock);
+    }
+    lfile_put(f);
+    return rc;
+}
+
+static long pio(const struct sysargs *s, bool write)
+{
+    int64_t off = (int64_t)s->a[3];
+    struct lfile *f = fd_get((int)s->a[0]);
+    if (!f)
+        return -EBADF;
+    uint64_t pos = (uint64_t)off;
+    long rc = write ? (can_write(f) ? 0 : -EBADF) : (can_read(f) ? 0 : -EBADF);
+    if (rc == 0 && off < 0)
+        rc = -EINVAL;
+    if (rc == 0 && (!f->ops->lseek || lfile_is_pipe(f)))
+        rc = -ESPIPE;
+    if (rc == 0)
+        rc = write ? write_at(f, (const void *)s->a[1], s->a[2], &pos) : read_at(f, (void *)s->a[1], s->a[2], &pos);
+    lfile_put(f);
+    return rc;
+}
+
+long sys_pread64(const struct sysargs *s) { return pio(s, false); }
+long sys_pwrite64(const struct sysargs *s) { return pio(s, true); }
+
+/* readv/writev and their positioned forms: the iovec array is copied in and
+ * checked whole first (count, lengths, ranges), then done piece by piece;
+ * a short piece ends the call with what was done. */
+static long vio(int fd, const void *uiov, unsigned long n, int64_t off, bool positioned, bool write)
+{
+    if (n > LX_IOV_MAX)
+        return -EINVAL;
+    struct lfile *f = fd_get(fd);
+    if (!f)
+        return -EBADF;
+    long rc = write ? (can_write(f) ? 0 : -EBADF) : (can_read(f) ? 0 : -EBADF);
+    if (rc == 0 && positioned && off < 0)
+        rc = -EINVAL;
+    if (rc == 0 && positioned && (!f->ops->lseek || lfile_is_pipe(f)))
+        rc = -ESPIPE;
+    struct lx_iovec *iov = rc == 0 && n ? malloc(n * sizeof(*iov)) : NULL;
+    if (rc == 0 && n && !iov)
+        rc = -ENOMEM;
+    if (rc == 0 && n && copy_from_user(iov, uiov, n * sizeof(*iov)) < 0)
+        rc = -EFAULT;
+    if (rc == 0)
+        rc = lx_iov_check(iov, n, user_range_ok, iov);
+    if (rc < 0) {
+        free(iov);
+        lfile_put(f);
+        return rc;
+    }
+    uint64_t pos = (uint64_t)off;
+    bool locked = !positioned && pos_lock(f);
+    uint64_t *at = positioned ? &pos : &f->pos;
+    long done = 0;
+    for (unsigned long i = 0; i < n; i++) {
+        if (!iov[i].len)
+            continue;
+        void *b = (void *)(uintptr_t)iov[i].base;
+        long r = write ? write_at(f, b, (size_t)iov[i].len, at) : read_at(f, b, (size_t)iov[i].len, at);
+        if (r < 0) {
+            if (!done)
+                done = r;
+            break;
+        }
+        done += r;
+        if ((uint64_t)r < iov[i].len)
+            break;
+    }
+    if (locked)
+        mutex_unlock(&f->pos_lock);
+    free(iov);
+    lfile_put(f);
+    return done;
+}
+
+long sys_readv(const struct sysargs *s) { return vio((int)s->a[0], (const void *)s->a[1], s->a[2], 0, false, false); }
+long sys_writev(const struct sysargs *s) { return vio((int)s->a[0], (const void *)s->a[1], s->a[2], 0, false, true); }
+long sys_preadv(const struct sysargs *s)
+{
+    return vio((int)s->a[0], (const void *)s->a[1], s->a[2], (int64_t)s->a[3], true, false);
+}
+long sys_pwritev(const struct sysargs *s)
+{
+    return vio((int)s->a[0], (const void *)s->a[1], s->a[2], (int64_t)s->a[3], true, true);
+}
+
+long sys_lseek(const struct sysargs *s)
+{
+    struct lfile *f = fd_get((int)s->a[0]);
+    if (!f)
+        return -EBADF;
+    long rc = -ESPIPE;
+    if (f->status_flags & LX_O_PATH)
+        rc = -EBADF;
+    else if (f->ops->lseek) {
+        mutex_lock(&f->pos_lock);
+        rc = f->ops->lseek(f, (int64_t)s->a[1], (int)s->a[2]);
+        mutex_unlock(&f->pos_lock);
+    }
+    lfile_put(f);
+    return rc;
+}
+
+/* sendfile(out, in, offset, count): through a bounce buffer; in is a file
+ * with an offset, out anything writable but an O_APPEND file. */
+long sys_sendfile(const struct sysargs *s)
+{
+    int64_t *uoff = (int64_t *)s->a[2];
+    size_t count = s->a[3] > LX_MAX_RW_COUNT ? LX_MAX_RW_COUNT : s->a[3];
+    struct lfile *out = fd_get((int)s->a[0]);
+    struct lfile *in = fd_get((int)s->a[1]);
+    long rc = !out || !in || !can_write(out) || !can_read(in) ? -EBADF : 0;
+    if (rc == 0 && (!in->ops->lseek || lfile_is_pipe(in) || lfile_is_dir(in) || (out->status_flags & LX_O_APPEND)))
+        rc = -EINVAL;
+    int64_t off = 0;
+    if (rc == 0 && uoff && copy_from_user(&off, uoff, sizeof(off)) < 0)
+        rc = -EFAULT;
+    if (rc == 0 && off < 0)
+        rc = -EINVAL;
+    size_t chunk = count < 65536 ? count : 65536;
+    uint8_t *buf = rc == 0 && chunk ? malloc(chunk) : NULL;
+    if (rc == 0 && chunk && !buf)
+        rc = -ENOMEM;
+    long done = 0;
+    if (rc == 0) {
+        uint64_t pos = uoff ? (uint64_t)off : 0;
+        if (!uoff)
+            mutex_lock(&in->pos_lock);
+        uint64_t *at = uoff ? &pos : &in->pos;
+        while ((size_t)done < count) {
+            size_t want = count - (size_t)done < chunk ? count - (size_t)done : chunk;
+            uint64_t before = *at;
+            long r = in->ops->read(in, buf, want, at);
+            if (r <= 0) {
+                if (r < 0 && !done)
+                    done = r;
+                break;
+            }
+            uint64_t opos = out->pos;
+            long w = out->ops->write ? out->ops->write(out, buf, (size_t)r, &opos) : -EINVAL;
+            if (out->ops->lseek)
+                out->pos = opos;
+            if (w < r)
+                *at = before + (uint64_t)(w > 0 ? w : 0); /* what was not written stays unread */
+            if (w <= 0) {
+                if (!done)
+                    done = w;
+                break;
+            }
+            done += w;
+            if (w < r)
+                break;
+        }
+        if (!uoff)
+            mutex_unlock(&in->pos_lock);
+        off = (int64_t)pos;
+        if (uoff && done >= 0 && copy_to_user(uoff, &off, sizeof(off)) < 0)
+            done = -EFAULT;
+        rc = done;
+    }
+    free(buf);
+    lfile_put(out);
+    lfile_put(in);
+    return rc;
+}
+
+/* ---- stat ---- */
+
+static int stat_out(const struct vfs_stat *v, void *ubuf)
+{
+    struct lx_stat st;
+    lx_stat_from_vfs(v, &st);
+    return copy_to_user(ubuf, &st, sizeof(st));
+}
+
+static int file_stat(struct lfile *f, struct vfs_stat *st)
+{
+    if (!f->ops->fstat)
+        return -EBADF;
+    return f->ops->fstat(f, st);
+}
+
+/* Stats what (dirfd, path) names into *st. */
+static long stat_at(int dirfd, const char *upath, int flags, struct vfs_stat *st)
+{
+    struct upath *u = upath_alloc();
+    if (!u)
+        return -ENOMEM;
+    struct lfile *self = NULL;
+    long rc = at_path(u, dirfd, upath, flags & LX_AT_EMPTY_PATH, &self);
+    if (rc == 0 && self)
+        rc = file_stat(self, st);
+    else if (rc == 0) {
+        struct vnode *vn;
+        rc = vfs_resolve(u->abs, (flags & LX_AT_SYMLINK_NOFOLLOW) ? VFS_RESOLVE_NOFOLLOW : 0, &vn, NULL);
+        if (rc == 0) {
+            vfs_vn_stat(vn, st);
+            vfs_vn_put(vn);
+        }
+    }
+    lfile_put(self);
+    free(u);
+    return rc;
+}
+
+long sys_fstat(const struct sysargs *s)
+{
+    struct lfile *f = fd_get((int)s->a[0]);
+    if (!f)
+        return -EBADF;
+    struct vfs_stat st;
+    long rc = file_stat(f, &st);
+    lfile_put(f);
+    return rc < 0 ? rc : stat_out(&st, (void *)s->a[1]);
+}
+
+static long stat_common(int dirfd, const char *upath, void *ubuf, int flags)
+{
+    if (flags & ~(LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH | LX_AT_NO_AUTOMOUNT))
+        return -EINVAL;
+    struct vfs_stat st;
+    long rc = stat_at(dirfd, upath, flags, &st);
+    return rc < 0 ? rc : stat_out(&st, ubuf);
+}
+
+long sys_stat(const struct sysargs *s) { return stat_common(LX_AT_FDCWD, (const char *)s->a[0], (void *)s->a[1], 0); }
+long sys_lstat(const struct sysargs *s)
+{
+    return stat_common(LX_AT_FDCWD, (const char *)s->a[0], (void *)s->a[1], LX_AT_SYMLINK_NOFOLLOW);
+}
+long sys_newfstatat(const struct sysargs *s)
+{
+    return stat_common((int)s->a[0], (const char *)s->a[1], (void *)s->a[2], (int)s->a[3]);
+}
+
+long sys_statx(const struct sysargs *s)
+{
+    int flags = (int)s->a[2];
+    unsigned mask = (unsigned)s->a[3];
+    if (flags & ~(LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH | LX_AT_NO_AUTOMOUNT | LX_AT_STATX_SYNC_TYPE))
+        return -EINVAL;
+    if ((flags & LX_AT_STATX_SYNC_TYPE) == LX_AT_STATX_SYNC_TYPE || (mask & 0x80000000u))
+        return -EINVAL;
+    struct vfs_stat st;
+    long rc = stat_at((int)s->a[0], (const char *)s->a[1], flags, &st);
+    if (rc < 0)
+        return rc;
+    struct lx_statx sx;
+    lx_statx_from_vfs(&st, &sx);
+    return copy_to_user((void *)s->a[4], &sx, sizeof(sx));
+}
+
+/* ---- directories ---- */
+
+long sys_getdents64(const struct sysargs *s)
+{
+    uint8_t *ubuf = (uint8_t *)s->a[1];
+    size_t cap = s->a[2] > LX_MAX_RW_COUNT ? LX_MAX_RW_COUNT : s->a[2];
+    struct lfile *f = fd_get((int)s->a[0]);
+    if (!f)
+        return -EBADF;
+    long rc = lfile_is_dir(f) ? 0 : (f->status_flags & LX_O_PATH) ? -EBADF : -ENOTDIR;
+    if (rc == 0 && user_buffer_prepare(ubuf, cap, true) < 0)
+        rc = -EFAULT;
+    if (rc < 0) {
+        lfile_put(f);
+        return rc;
+    }
+    struct vfs_dirent *e = malloc(sizeof(*e));
+    if (!e) {
+        lfile_put(f);
+        return -ENOMEM;
+    }
+    mutex_lock(&f->pos_lock);
+    size_t used = 0;
+    for (;;) {
+        int got = lfile_dir_next(f, e);
+        if (got <= 0) {
+            if (got < 0 && used == 0)
+                rc = got;
+            break;
+        }
+        size_t n = lx_dirent64_pack(ubuf + used, cap - used, e->ino, (int64_t)f->pos + 1, e->type, e->name,
+                                    strlen(e->name));
+        if (n == 0) {
+            lfile_dir_unread(f, e);
+            if (used == 0)
+                rc = -EINVAL; /* not even one record fits */
+            break;
+        }
+        used += n;
+        f->pos++;
+    }
+    mutex_unlock(&f->pos_lock);
+    free(e);
+    lfile_put(f);
+    return rc < 0 ? rc : (long)used;
+}
+
+long sys_getcwd(const struct sysargs *s)
+{
+    char *cwd = malloc(VFS_PATH_MAX + 1);
+    if (!cwd)
+        return -ENOMEM;
+    lproc_cwd(cwd);
+    size_t len = strlen(cwd) + 1;
+    long rc = s->a[1] < len ? -ERANGE : copy_to_user((void *)s->a[0], cwd, len) < 0 ? -EFAULT : (long)len;
+    free(cwd);
+    return rc;
+}
+
+static long set_cwd(struct lproc *p, const char *abs)
+{
+    struct vnode *vn;
+    char *canon = malloc(VFS_PATH_MAX + 1);
+    if (!canon)
+        return -ENOMEM;
+    long rc = vfs_resolve(abs, 0, &vn, canon);
+    if (rc == 0) {
+        if ((vn->mode & VFS_S_IFMT) != VFS_S_IFDIR)
+            rc = -ENOTDIR;
+        vfs_vn_put(vn);
+    }
+    if (rc == 0) {
+        mutex_lock(&cwd_lock);
+        strlcpy(p->cwd, canon, sizeof(p->cwd));
+        mutex_unlock(&cwd_lock);
+    }
+    free(canon);
+    return rc;
+}
+
+long sys_chdir(const struct sysargs *s)
+{
+    struct upath *u = upath_alloc();
+    if (!u)
+        return -ENOMEM;
+    long rc = at_path(u, LX_AT_FDCWD, (const char *)s->a[0], false, NULL);
+    if (rc == 0)
+        rc = set_cwd(lproc_current(), u->abs);
+    free(u);
+    return rc;
+}
+
+long sys_fchdir(const struct sysargs *s)
+{
+    struct lfile *f = fd_get((int)s->a[0]);
+    if (!f)
+        return -EBADF;
+    long rc = !f->vn || !f->path || (f->vn->mode & VFS_S_IFMT) != VFS_S_IFDIR ? -ENOTDIR : set_cwd(lproc_current(), f->path);
+    lfile_put(f);
+    return rc;
+}
+
+static long mkdir_at(int dirfd, const char *upath, uint32_t mode)
+{
+    struct upath *u = upath_alloc();
+    if (!u)
+        return -ENOMEM;
+    long rc = at_path(u, dirfd, upath, false, NULL);
+    if (rc == 0)
+        rc = vfs_make_node(u->abs, VFS_S_IFDIR | (mode & ~lproc_current()->umask & 07777), NULL);
+    free(u);
+    return rc;
+}
+
+long sys_mkdir(const struct sysargs *s) { return mkdir_at(LX_AT_FDCWD, (const char *)s->a[0], (uint32_t)s->a[1]); }
+long sys_mkdirat(const struct sysargs *s) { return mkdir_at((int)s->a[0], (const char *)s->a[1], (uint32_t)s->a[2]); }
+
+static long symlink_at(const char *utarget, int dirfd, const char *upath)
+{
+    struct upath *u = upath_alloc();
+    char *target = malloc(VFS_PATH_MAX + 1);
+    long rc = !u || !target ? -ENOMEM : 0;
+    if (rc == 0) {
+        long n = strncpy_from_user(target, utarget, VFS_PATH_MAX);
+        rc = n < 0 ? n : n == 0 ? -ENOENT : 0;
+    }
+    if (rc == 0)
+        rc = at_path(u, dirfd, upath, false, NULL);
+    if (rc == 0)
+        rc = vfs_make_node(u->abs, VFS_S_IFLNK | 0777, target);
+    free(target);
+    free(u);
+    return rc;
+}
+
+long sys_symlink(const struct sysargs *s) { return symlink_at((const char *)s->a[0], LX_AT_FDCWD, (const char *)s->a[1]); }
+long sys_symlinkat(const struct sysargs *s)
+{
+    return symlink_at((const char *)s->a[0], (int)s->a[1], (const char *)s->a[2]);
+}
+
+static long readlink_at(int dirfd, const char *upath, char *ubuf, long size)
+{
+    if (size <= 0)
+        return -EINVAL;
+    struct upath *u = upath_alloc();
+    if (!u)
+        return -ENOMEM;
+    long rc = at_path(u, dirfd, upath, false, NULL);
+    struct vnode *vn = NULL;
+    if (rc == 0)
+        rc = vfs_resolve(u->abs, VFS_RESOLVE_NOFOLLOW, &vn, NULL);
+    if (rc == 0) {
+        rc = vfs_vn_readlink(vn, u->given, VFS_PATH_MAX);
+        vfs_vn_put(vn);
+    }
+    if (rc > 0) {
+        if (rc > size)
+            rc = size;
+        if (copy_to_user(ubuf, u->given, (size_t)rc) < 0)
+            rc = -EFAULT;
+    }
+    free(u);
+    return rc;
+}
+
+long sys_readlink(const struct sysargs *s)
+{
+    return readlink_at(LX_AT_FDCWD, (const char *)s->a[0], (char *)s->a[1], (long)(int)s->a[2]);
+}
+long sys_readlinkat(const struct sysargs *s)
+{
+    return readlink_at((int)s->a[0], (const char *)s->a[1], (char *)s->a[2], (long)(int)s->a[3]);
+}
+
+/* access(2) for root: reading always allowed; writing unless the file
+ * system is read-only; executing when some x bit is set (or a directory). */
+static long access_at(int dirfd, const char *upath, int mode, int flags)
+{
+    if (mode & ~7)
+        return -EINVAL;
+    if (flags & ~(LX_AT_EACCESS | LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH))
+        return -EINVAL;
+    struct upath *u = upath_alloc();
+    if (!u)
+        return -ENOMEM;
+    struct lfile *self = NULL;
+    long rc = at_path(u, dirfd, upath, flags & LX_AT_EMPTY_PATH, &self);
+    struct vnode *vn = NULL;
+    if (rc == 0 && self) {
+        vn = self->vn;
+        if (vn)
+            vfs_vn_get(vn);
+        else
+            rc = (mode & LX_X_OK) ? -EACCES : 0; /* a pipe or the console */
+    } else if (rc == 0)
+        rc = vfs_resolve(u->abs, (flags & LX_AT_SYMLINK_NOFOLLOW) ? VFS_RESOLVE_NOFOLLOW : 0, &vn, NULL);
+    if (rc == 0 && vn) {
+        uint32_t type = vn->mode & VFS_S_IFMT;
+        if ((mode & LX_W_OK) && type == VFS_S_IFREG && !vn->ops->write)
+            rc = -EROFS;
+        else if ((mode & LX_W_OK) && type == VFS_S_IFDIR && !vn->ops->create)
+            rc = -EROFS;
+        else if ((mode & LX_X_OK) && type != VFS_S_IFDIR && !(vn->mode & 0111))
+            rc = -EACCES;
+    }
+    if (vn)
+        vfs_vn_put(vn);
+    lfile_put(self);
+    free(u);
+    return rc;
+}
+
+long sys_access(const struct sysargs *s) { return access_at(LX_AT_FDCWD, (const char *)s->a[0], (int)s->a[1], 0); }
+long sys_faccessat(const struct sysargs *s) { return access_at((int)s->a[0], (const char *)s->a[1], (int)s->a[2], 0); }
+long sys_faccessat2(const struct sysargs *s)
+{
+    return access_at((int)s->a[0], (const char *)s->a[1], (int)s->a[2], (int)s->a[3]);
+}
+
+long sys_umask(const struct sysargs *s)
+{
+    struct lproc *p = lproc_current();
+    uint32_t old = __atomic_exchange_n(&p->umask, (uint32_t)s->a[0] & 0777, __ATOMIC_RELAXED);
+    return old;
+}
+
+/* ---- truncation and sync ---- */
+
+long sys_ftruncate(const struct sysargs *s)
+{
+    int64_t len = (int64_t)s->a[1];
+    if (len < 0)
+        return -EINVAL;
+    struct lfile *f = fd_get((int)s->a[0]);
+    if (!f)
+        return -EBADF;
+    long rc = !can_write(f) ? -EBADF
+            : !f->vn || (f->vn->mode & VFS_S_IFMT) != VFS_S_IFREG ? -EINVAL
+            : vfs_vn_truncate(f->vn, (uint64_t)len);
+    lfile_put(f);
+    return rc;
+}
+
+long sys_truncate(const struct sysargs *s)
+{
+    int64_t len = (int64_t)s->a[1];
+    if (len < 0)
+        return -EINVAL;
+    struct upath *u = upath_alloc();
+    if (!u)
+        return -ENOMEM;
+    long rc = at_path(u, LX_AT_FDCWD, (const char *)s->a[0], false, NULL);
+    struct vnode *vn = NULL;
+    if (rc == 0)
+        rc = vfs_resolve(u->abs, 0, &vn, NULL);
+    if (rc == 0) {
+        uint32_t type = vn->mode & VFS_S_IFMT;
+        rc = type == VFS_S_IFDIR ? -EISDIR : type != VFS_S_IFREG ? -EINVAL : vfs_vn_truncate(vn, (uint64_t)len);
+        vfs_vn_put(vn);
+    }
+    free(u);
+    return rc;
+}
+
+/* The VFS writes through to its file systems (ramfs holds everything in
+ * memory), so a file on it is always in sync; pipes and the console are
+ * -EINVAL, as in Linux. */
+long sys_fsync(const struct sysargs *s)
+{
+    struct lfile *f = fd_get((int)s->a[0]);
+    if (!f)
+        return -EBADF;
+    long rc = f->vn ? 0 : -EINVAL;
+    lfile_put(f);
+    return rc;
+}
+
+long sys_fdatasync(const struct sysargs *s) { return sys_fsync(s); }
+
+/* ---- descriptors ---- */
+
+long sys_dup(const struct sysargs *s)
+{
+    struct lfile *f = fd_get((int)s->a[0]);
+    return f ? fd_install(f, 0, false) : -EBADF;
+}
+
+static long dup_to(int oldfd, int newfd, bool cloexec)
+{
+    struct lfile *f = fd_get(oldfd);
+    if (!f)
+        return -EBADF;
+    if (newfd < 0 || newfd >= LINUX_NOFILE) {
+        lfile_put(f);
+        return -EBADF;
+    }
+    return fd_install_at(f, newfd, cloexec);
+}
+
+long sys_dup2(const struct sysargs *s)
+{
+    int oldfd = (int)s->a[0], newfd = (int)s->a[1];
+    if (oldfd == newfd) {
+        struct lfile *f = fd_get(oldfd);
+        lfile_put(f);
+        return f ? newfd : -EBADF;
+    }
+    return dup_to(oldfd, newfd, false);
+}
+
+long sys_dup3(const struct sysargs *s)
+{
+    int oldfd = (int)s->a[0], newfd = (int)s->a[1], flags = (int)s->a[2];
+    if (flags & ~LX_O_CLOEXEC)
+        return -EINVAL;
+    if (oldfd == newfd)
+        return -EINVAL;
+    return dup_to(oldfd, newfd, flags & LX_O_CLOEXEC);
+}
+
+/* struct flock on x86-64: type, whence (shorts), start, len, pid. */
+struct lx_flock {
+    int16_t l_type;
+    int16_t l_whence;
+    int32_t pad;
+    int64_t l_start;
+    int64_t l_len;
+    int32_t l_pid;
+    int32_t pad2;
+};
+
+/* One process holds every lock: none ever conflicts. GETLK says unlocked;
+ * SETLK/SETLKW succeed once the record is readable and sane. */
+static long fcntl_lock(int cmd, void *uarg)
+{
+    struct lx_flock fl;
+    if (copy_from_user(&fl, uarg, sizeof(fl)) < 0)
+        return -EFAULT;
+    if (fl.l_type < 0 || fl.l_type > LX_F_UNLCK || fl.l_whence < 0 || fl.l_whence > LX_SEEK_END)
+        return -EINVAL;
+    if (cmd == LX_F_GETLK || cmd == LX_F_OFD_GETLK) {
+        fl.l_type = LX_F_UNLCK;
+        return copy_to_user(uarg, &fl, sizeof(fl));
+    }
+    return 0;
+}
+
+long sys_fcntl(const struct sysargs *s)
+{
+    int fd = (int)s->a[0], cmd = (int)s->a[1];
+    unsigned long arg = s->a[2];
+    struct lfile *f = fd_get(fd);
+    if (!f)
+        return -EBADF;
+    long rc;
+    switch (cmd) {
+    case LX_F_DUPFD:
+    case LX_F_DUPFD_CLOEXEC:
+        if (arg >= LINUX_NOFILE)
+            rc = -EINVAL;
+        else {
+            lfile_get(f);
+            rc = fd_install(f, (int)arg, cmd == LX_F_DUPFD_CLOEXEC);
+        }
+        break;
+    case LX_F_GETFD:
+        rc = fd_get_cloexec(fd);
+        break;
+    case LX_F_SETFD:
+        rc = fd_set_cloexec(fd, arg & LX_FD_CLOEXEC);
+        break;
+    case LX_F_GETFL:
+        rc = f->status_flags;
+        break;
+    case LX_F_SETFL: {
+        unsigned changeable = LX_O_APPEND | LX_O_NONBLOCK | LX_O_FASYNC | LX_O_DIRECT | LX_O_NOATIME;
+        rc = (f->status_flags & LX_O_PATH) ? -EBADF : 0;
+        if (rc == 0)
+            f->status_flags = (f->status_flags & ~changeable) | ((unsigned)arg & changeable);
+        break;
+    }
+    case LX_F_GETLK:
+    case LX_F_SETLK:
+    case LX_F_SETLKW:
+    case LX_F_OFD_GETLK:
+    case LX_F_OFD_SETLK:
+    case LX_F_OFD_SETLKW:
+        rc = (f->status_flags & LX_O_PATH) ? -EBADF : fcntl_lock(cmd, (void *)arg);
+        break;
+    case LX_F_GETOWN:
+    case LX_F_SETOWN:
+        rc = 0;
+        break;
+    case LX_F_GETPIPE_SZ:
+        rc = lfile_is_pipe(f) ? 65536 : -EBADF;
+        break;
+    case LX_F_SETPIPE_SZ:
+        rc = !lfile_is_pipe(f) ? -EBADF : arg > 65536 ? -EPERM : 65536; /* the ring is fixed at 64 KiB */
+        break;
+    default:
+        rc = -EINVAL;
+    }
+    lfile_put(f);
+    return rc;
+}
+
+long sys_flock(const struct sysargs *s)
+{
+    struct lfile *f = fd_get((int)s->a[0]);
+    if (!f)
+        return -EBADF;
+    unsigned op = (unsigned)s->a[1] & ~4u; /* LOCK_NB */
+    long rc = (f->status_flags & LX_O_PATH) ? -EBADF : (op == 1 || op == 2 || op == 8) ? 0 : -EINVAL;
+    lfile_put(f);
+    return rc;
+}
+
+long sys_ioctl(const struct sysargs *s)
+{
+    int fd = (int)s->a[0];
+    unsigned long cmd = (unsigned)s->a[1], arg = s->a[2];
+    struct lfile *f = fd_get(fd);
+    if (!f)
+        return -EBADF;
+    long rc;
+    int v;
+    if (f->status_flags & LX_O_PATH)
+        rc = -EBADF;
+    else if (cmd == LX_FIOCLEX || cmd == LX_FIONCLEX)
+        rc = fd_set_cloexec(fd, cmd == LX_FIOCLEX);
+    else if (cmd == LX_FIONBIO) {
+        rc = copy_from_user(&v, (void *)arg, sizeof(v));
+        if (rc == 0 && v)
+            __atomic_or_fetch(&f->status_flags, LX_O_NONBLOCK, __ATOMIC_RELAXED);
+        else if (rc == 0)
+            __atomic_and_fetch(&f->status_flags, ~(unsigned)LX_O_NONBLOCK, __ATOMIC_RELAXED);
+    } else if (cmd == LX_FIONREAD && f->ops->readable) {
+        v = (int)f->ops->readable(f);
+        rc = copy_to_user((void *)arg, &v, sizeof(v));
+    } else
+        rc = f->ops->ioctl ? f->ops->ioctl(f, cmd, arg) : -ENOTTY;
+    lfile_put(f);
+    return rc;
+}
+
+long sys_fadvise64(const struct sysargs *s)
+{
+    struct lfile *f = fd_get((int)s->a[0]);
+    if (!f)
+        return -EBADF;
+    long rc = lfile_is_pipe(f) ? -ESPIPE : (int)s->a[3] < 0 || (int)s->a[3] > 5 ? -EINVAL : 0;
+    lfile_put(f);
+    return rc;
+}
+
+/* ---- pipes ---- */
+
+static long do_pipe2(int *ufds, int flags)
+{
+    if (flags & ~(LX_O_CLOEXEC | LX_O_NONBLOCK | LX_O_DIRECT))
+        return -EINVAL;
+    if (!user_range_ok((uintptr_t)ufds, 2 * sizeof(int)))
+        return -EFAULT;
+    struct lfile *rd, *wr;
+    long rc = pipe_create((unsigned)flags, &rd, &wr);
+    if (rc < 0)
+        return rc;
+    bool cloexec = flags & LX_O_CLOEXEC;
+    int fds[2];
+    fds[0] = fd_install(rd, 0, cloexec);
+    if (fds[0] < 0) {
+        lfile_put(wr);
+        return fds[0];
+    }
+    fds[1] = fd_install(wr, 0, cloexec);
+    if (fds[1] < 0) {
+        fd_close(fds[0]);
+        return fds[1];
+    }
+    if (copy_to_user(ufds, fds, sizeof(fds)) < 0) {
+        fd_close(fds[0]);
+        fd_close(fds[1]);
+        return -EFAULT;
+    }
+    return 0;
+}
+
+long sys_pipe(const struct sysargs *s) { return do_pipe2((int *)s->a[0], 0); }
+long sys_pipe2(const struct sysargs *s) { return do_pipe2((int *)s->a[0], (int)s->a[1]); }
+
+/* ---- the process's file side ---- */
+
+int lproc_files_init(struct lproc *p, const char *cwd)
+{
+    char *abs = malloc(VFS_PATH_MAX + 1);
+    if (!abs)
+        return -ENOMEM;
+    int rc = lx_path_join("/", cwd && *cwd ? cwd : "/", abs); /* before p->cwd (cwd may be it) changes */
+    p->umask = 022;
+    strlcpy(p->cwd, "/", sizeof(p->cwd));
+    p->fdt = rc == 0 ? fdtable_create() : NULL;
+    if (rc == 0 && !p->fdt)
+        rc = -ENOMEM;
+    if (rc == 0)
+        rc = fdtable_init_stdio(p->fdt);
+    if (rc == 0) {
+        pseudo_fs_mount_all();
+        rc = (int)set_cwd(p, abs);
+    }
+    free(abs);
+    return rc;
+}

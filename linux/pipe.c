@@ -1,0 +1,184 @@
+/* Pipes: a 64 KiB ring (Linux's default capacity) between a read end and a
+ * write end. Reads block while it is empty and a writer exists (end of file
+ * when none does); writes block while it is full, and a write of at most
+ * PIPE_BUF bytes goes in whole. A write with no reader left fails with
+ * EPIPE and raises SIGPIPE (through the signal code when it is linked). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "files.h"
+#include "linux_consts.h"
+
+#define PIPE_CAP 65536u
+#define PIPE_BUF 4096u
+
+struct pipe {
+    struct mutex lock;
+    struct condvar readable, writable;
+    uint8_t *buf;
+    size_t head, count;
+    unsigned readers, writers;
+    uint64_t ino;
+};
+
+static uint64_t next_pipe_ino = 1000;
+
+static long pipe_read(struct lfile *f, void *buf, size_t len, uint64_t *pos)
+{
+    struct pipe *p = f->priv;
+    if (len == 0)
+        return 0;
+    mutex_lock(&p->lock);
+    while (p->count == 0 && p->writers) {
+        if (f->status_flags & LX_O_NONBLOCK) {
+            mutex_unlock(&p->lock);
+            return -EAGAIN;
+        }
+        condvar_wait(&p->readable, &p->lock);
+    }
+    size_t n = len < p->count ? len : p->count;
+    for (size_t done = 0; done < n;) {
+        size_t chunk = PIPE_CAP - p->head;
+        if (chunk > n - done)
+            chunk = n - done;
+        memcpy((uint8_t *)buf + done, p->buf + p->head, chunk);
+        p->head = (p->head + chunk) % PIPE_CAP;
+        done += chunk;
+    }
+    p->count -= n;
+    condvar_broadcast(&p->writable);
+    mutex_unlock(&p->lock);
+    return (long)n;
+}
+
+static void put_bytes(struct pipe *p, const uint8_t *src, size_t n)
+{
+    size_t tail = (p->head + p->count) % PIPE_CAP;
+    for (size_t done = 0; done < n;) {
+        size_t chunk = PIPE_CAP - tail;
+        if (chunk > n - done)
+            chunk = n - done;
+        memcpy(p->buf + tail, src + done, chunk);
+        tail = (tail + chunk) % PIPE_CAP;
+        done += chunk;
+    }
+    p->count += n;
+}
+
+static long broken(void)
+{
+    if (linux_raise_signal)
+        linux_raise_signal(LX_SIGPIPE);
+    return -EPIPE;
+}
+
+static long pipe_write(struct lfile *f, const void *buf, size_t len, uint64_t *pos)
+{
+    struct pipe *p = f->priv;
+    size_t done = 0;
+    mutex_lock(&p->lock);
+    while (done < len) {
+        if (!p->readers) {
+            mutex_unlock(&p->lock);
+            return done ? (long)done : broken();
+        }
+        size_t space = PIPE_CAP - p->count;
+        size_t want = len - done;
+        /* Up to PIPE_BUF bytes go in at once or not at all. */
+        bool fits = len <= PIPE_BUF ? space >= want : space > 0;
+        if (!fits) {
+            if (f->status_flags & LX_O_NONBLOCK) {
+                mutex_unlock(&p->lock);
+                return done ? (long)done : -EAGAIN;
+            }
+            condvar_wait(&p->writable, &p->lock);
+            continue;
+        }
+        size_t n = want < space ? want : space;
+        put_bytes(p, (const uint8_t *)buf + done, n);
+        done += n;
+        condvar_broadcast(&p->readable);
+    }
+    mutex_unlock(&p->lock);
+    return (long)done;
+}
+
+static int pipe_fstat(struct lfile *f, struct vfs_stat *st)
+{
+    struct pipe *p = f->priv;
+    memset(st, 0, sizeof(*st));
+    st->mode = VFS_S_IFIFO | 0600;
+    st->ino = p->ino;
+    st->nlink = 1;
+    st->blksize = 4096;
+    st->dev = 0x0c; /* pipefs' anonymous device */
+    return 0;
+}
+
+static long pipe_readable(struct lfile *f)
+{
+    struct pipe *p = f->priv;
+    mutex_lock(&p->lock);
+    long n = (long)p->count;
+    mutex_unlock(&p->lock);
+    return n;
+}
+
+static void pipe_release(struct lfile *f)
+{
+    struct pipe *p = f->priv;
+    mutex_lock(&p->lock);
+    if ((f->status_flags & LX_O_ACCMODE) == LX_O_RDONLY)
+        p->readers--;
+    else
+        p->writers--;
+    bool last = !p->readers && !p->writers;
+    condvar_broadcast(&p->readable);
+    condvar_broadcast(&p->writable);
+    mutex_unlock(&p->lock);
+    if (last) {
+        free(p->buf);
+        free(p);
+    }
+}
+
+static const struct lfile_ops pipe_ops = {
+    .read = pipe_read, .write = pipe_write, .fstat = pipe_fstat, .readable = pipe_readable,
+    .release = pipe_release,
+};
+
+bool lfile_is_pipe(const struct lfile *f) { return f->ops == &pipe_ops; }
+
+int pipe_name(const struct lfile *f, char *buf, size_t cap)
+{
+    const struct pipe *p = f->priv;
+    return snprintf(buf, cap, "pipe:[%llu]", (unsigned long long)p->ino);
+}
+
+int pipe_create(unsigned flags, struct lfile **rd, struct lfile **wr)
+{
+    struct pipe *p = calloc(1, sizeof(*p));
+    uint8_t *buf = p ? malloc(PIPE_CAP) : NULL;
+    if (!buf) {
+        free(p);
+        return -ENFILE;
+    }
+    mutex_init(&p->lock);
+    condvar_init(&p->readable);
+    condvar_init(&p->writable);
+    p->buf = buf;
+    p->ino = __atomic_fetch_add(&next_pipe_ino, 1, __ATOMIC_RELAXED);
+    p->readers = p->writers = 1;
+    *rd = lfile_new(&pipe_ops, LX_O_RDONLY | (flags & LX_O_NONBLOCK), p);
+    *wr = *rd ? lfile_new(&pipe_ops, LX_O_WRONLY | (flags & LX_O_NONBLOCK), p) : NULL;
+    if (*wr)
+        return 0;
+    if (*rd) {
+        p->writers = 0;
+        lfile_put(*rd); /* frees the pipe: no writer, its reader gone */
+        return -ENFILE;
+    }
+    free(buf);
+    free(p);
+    return -ENFILE;
+}
