@@ -95,10 +95,10 @@ static void read_whole(const char *path)
 
 static void scratch_file(void)
 {
-    printf("mkdir work: %s\n", err(mkdir("work", 0755)));
-    printf("mkdir work again: %s\n", err(mkdir("work", 0755)));
-    int fd = open("work/f", O_CREAT | O_TRUNC | O_RDWR, 0644);
-    printf("create work/f: %s\n", err(fd < 0 ? -1 : 0));
+    printf("mkdir scratch: %s\n", err(mkdir("scratch", 0755)));
+    printf("mkdir scratch again: %s\n", err(mkdir("scratch", 0755)));
+    int fd = open("scratch/f", O_CREAT | O_TRUNC | O_RDWR, 0644);
+    printf("create scratch/f: %s\n", err(fd < 0 ? -1 : 0));
     static char a[10000], b[10000];
     for (size_t i = 0; i < sizeof(a); i++)
         a[i] = (char)(i * 7 + i / 251);
@@ -118,13 +118,13 @@ static void scratch_file(void)
     long rc = fstat(fd, &st);
     printf("fstat: %s size=%lld\n", err(rc), (long long)st.st_size);
     close(fd);
-    printf("rename: %s\n", err(rename("work/f", "work/g")));
-    printf("access old: %s\n", err(access("work/f", F_OK)));
-    printf("access new: %s\n", err(access("work/g", R_OK)));
-    list_dir("work");
-    printf("unlink: %s\n", err(unlink("work/g")));
-    printf("unlink again: %s\n", err(unlink("work/g")));
-    list_dir("work");
+    printf("rename: %s\n", err(rename("scratch/f", "scratch/g")));
+    printf("access old: %s\n", err(access("scratch/f", F_OK)));
+    printf("access new: %s\n", err(access("scratch/g", R_OK)));
+    list_dir("scratch");
+    printf("unlink: %s\n", err(unlink("scratch/g")));
+    printf("unlink again: %s\n", err(unlink("scratch/g")));
+    list_dir("scratch");
 }
 
 static void descriptors(void)
