@@ -99,7 +99,7 @@ $(LWIP_OBJS): $(BUILD)/obj/lwip/%.o: $(LWIP_STAMP)
 $(NET_OBJS) $(BUILD)/obj/lib/errno.o: | $(LWIP_STAMP)
 APPS := $(notdir $(wildcard apps/*))
 
-.PHONY: FORCE all kernel apps loader run check check-quick check-unit check-boot check-fuzz check-xen check-bench check-crash deps clean bench
+.PHONY: FORCE all kernel apps loader run check check-quick check-unit check-boot check-fuzz check-xen check-bench check-crash deps clean bench linux-programs
 all: kernel
 
 kernel: $(BUILD)/kestrel.elf
@@ -200,8 +200,13 @@ check-fuzz: $(FUZZ_BINS)
 			> $(BUILD)/fuzz-$$t.log 2>&1 || { tail -40 $(BUILD)/fuzz-$$t.log; exit 1; }; \
 	done
 
+# Linux programs for tests/boot/test_linux_programs.py and bench/syscall
+# (tests/linux/build: gcc/musl-gcc -static, Go, busybox's testsuite).
+linux-programs:
+	@tests/linux/build
+
 # ---- boot tests under QEMU ----
-check-boot: apps
+check-boot: apps linux-programs
 	$(PYTHON) -m pytest -q tests/boot
 
 check-quick: deps kernel check-unit check-boot

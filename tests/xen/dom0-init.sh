@@ -405,8 +405,29 @@ panic_only() {
   say "==== test $t ($type), $CRASH_REPEAT times ===="
   for i in $(seq 1 $CRASH_REPEAT); do crash_test $t $type $GUEST_MEM "ktest panic" 20 0 $i; done
 }
+# pvh-exec: Kestrel runs a static Linux program (EXEC_PROG, at its host path in exec.cpio) as a PVH
+# guest; the program's own check line and exit status 0 are the result (tests/linux/threads.c by default).
+exec_only() {
+  local t=$1 T0=$(date +%s)
+  say "==== test $t: $EXEC_PROG ===="
+  { echo "name = \"$t\""; echo 'type = "pvh"'; echo "memory = 128"; echo "vcpus = $VCPUS"
+    echo 'kernel = "/xenrig/guest/kestrel.elf"'; echo 'ramdisk = "/xenrig/guest/exec.cpio"'
+    echo "extra = \"-- $EXEC_PROG\""
+    echo 'on_poweroff = "destroy"'; echo 'on_reboot = "destroy"'; echo 'on_crash = "preserve"'; } > /tmp/$t.cfg
+  if ! create $t; then result $t run FAIL "$CREATE_ERR"; return; fi
+  local d=$DOMID rc
+  wait_for $t $d 'kestrel: power off, status' $GUEST_TIMEOUT; rc=$?
+  local out=$(glog $t $d | grep -a -m1 '^threads=')
+  if [ $rc != 0 ]; then result $t run FAIL "no power-off line: $(why $rc $GUEST_TIMEOUT $d)${out:+; printed $out}"
+  elif [[ $MATCH != *"status 0"* ]]; then result $t run FAIL "$MATCH${out:+; printed $out}"
+  elif [[ $out != "threads=8 counter=72000 tls_ok=8 ring=1/400"* ]] && [[ $EXEC_PROG == */threads-* ]]; then
+    result $t run FAIL "exit 0 but the program printed '${out:-nothing}'"
+  else result $t run PASS "$EXEC_PROG: ${out:-exit} ($MATCH) after $(( $(date +%s) - T0 )) s"; fi
+  dump_guest $t $d
+  [ -n "$(dstate $t)" ] && xl destroy $t 2>/dev/null
+}
 for t in ${TESTS//[+,]/ }; do
-  case $t in *-panic) panic_only $t;; *) run_test $t;; esac
+  case $t in *-panic) panic_only $t;; pvh-exec) exec_only $t;; *) run_test $t;; esac
 done
 # all results once more, in case Xen's own messages cut into a line on the serial port
 say "results again:"; cat /tmp/results 2>/dev/null

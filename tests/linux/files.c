@@ -1,0 +1,221 @@
+/* tests/linux/files.c: file, directory, descriptor and pipe calls on a tree
+ * (argv[1], relative paths only), printed as a transcript without inode
+ * numbers or times: the boot test compares the guest's transcript with the
+ * same binary's on the host. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+static unsigned long fnv(const unsigned char *p, size_t n)
+{
+    unsigned long h = 1469598103934665603UL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211UL;
+    return h;
+}
+
+static const char *err(long rc)
+{
+    static char buf[64];
+    if (rc >= 0) {
+        snprintf(buf, sizeof(buf), "ok %ld", rc);
+        return buf;
+    }
+    snprintf(buf, sizeof(buf), "errno %d", errno);
+    return buf;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void list_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d) {
+        printf("opendir %s: %s\n", path, err(-1));
+        return;
+    }
+    char *names[256];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 256) {
+        char type = e->d_type == DT_DIR ? 'd' : e->d_type == DT_LNK ? 'l' : e->d_type == DT_REG ? 'f' : '?';
+        if (asprintf(&names[n], "%s(%c)", e->d_name, type) > 0)
+            n++;
+    }
+    closedir(d);
+    qsort(names, n, sizeof(names[0]), cmp_names);
+    printf("dir %s:", path);
+    for (int i = 0; i < n; i++) {
+        printf(" %s", names[i]);
+        free(names[i]);
+    }
+    printf("\n");
+}
+
+static void show_stat(const char *path)
+{
+    struct stat st, lst;
+    int rc = stat(path, &st), lrc = lstat(path, &lst);
+    if (rc < 0 || lrc < 0) {
+        printf("stat %s: %s\n", path, err(-1));
+        return;
+    }
+    /* A directory's size is the file system's business. */
+    long long size = S_ISDIR(st.st_mode) ? -1 : (long long)st.st_size;
+    printf("stat %s: size=%lld reg=%d dir=%d lnk=%d perm=%o\n", path, size, S_ISREG(st.st_mode),
+           S_ISDIR(st.st_mode), S_ISLNK(lst.st_mode), (unsigned)(st.st_mode & 0777));
+}
+
+static void read_whole(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        printf("open %s: %s\n", path, err(-1));
+        return;
+    }
+    static unsigned char buf[1 << 20];
+    size_t n = 0;
+    ssize_t r;
+    while ((r = read(fd, buf + n, 4093 < sizeof(buf) - n ? 4093 : sizeof(buf) - n)) > 0)
+        n += r;
+    printf("read %s: %zu bytes fnv=%016lx last=%s\n", path, n, fnv(buf, n), err(r));
+    close(fd);
+}
+
+static void scratch_file(void)
+{
+    printf("mkdir scratch: %s\n", err(mkdir("scratch", 0755)));
+    printf("mkdir scratch again: %s\n", err(mkdir("scratch", 0755)));
+    int fd = open("scratch/f", O_CREAT | O_TRUNC | O_RDWR, 0644);
+    printf("create scratch/f: %s\n", err(fd < 0 ? -1 : 0));
+    static char a[10000], b[10000];
+    for (size_t i = 0; i < sizeof(a); i++)
+        a[i] = (char)(i * 7 + i / 251);
+    struct iovec iov[3] = { { a, 100 }, { a + 100, 4000 }, { a + 4100, 5900 } };
+    printf("writev: %s\n", err(writev(fd, iov, 3)));
+    printf("lseek cur: %s\n", err(lseek(fd, 0, SEEK_CUR)));
+    printf("lseek end-10: %s\n", err(lseek(fd, -10, SEEK_END)));
+    printf("lseek set 5000: %s\n", err(lseek(fd, 5000, SEEK_SET)));
+    printf("read 6000 at 5000: %s\n", err(read(fd, b, 6000)));
+    printf("pwrite 3 at 20000: %s\n", err(pwrite(fd, "xyz", 3, 20000)));
+    memset(b, 1, sizeof(b));
+    printf("pread 8 at 19996: %s\n", err(pread(fd, b, 8, 19996)));
+    printf("hole bytes: %d %d %d %d then %.3s\n", b[0], b[1], b[2], b[3], b + 4);
+    printf("pread all: %s\n", err(pread(fd, b, sizeof(b), 0)));
+    printf("content same: %d\n", memcmp(a, b, sizeof(a)) == 0);
+    struct stat st = { 0 };
+    long rc = fstat(fd, &st);
+    printf("fstat: %s size=%lld\n", err(rc), (long long)st.st_size);
+    close(fd);
+    printf("rename: %s\n", err(rename("scratch/f", "scratch/g")));
+    printf("access old: %s\n", err(access("scratch/f", F_OK)));
+    printf("access new: %s\n", err(access("scratch/g", R_OK)));
+    list_dir("scratch");
+    printf("unlink: %s\n", err(unlink("scratch/g")));
+    printf("unlink again: %s\n", err(unlink("scratch/g")));
+    list_dir("scratch");
+}
+
+static void descriptors(void)
+{
+    int fd = open("data/hello.txt", O_RDONLY | O_CLOEXEC);
+    printf("getfd: %s\n", err(fcntl(fd, F_GETFD)));
+    printf("setfd 0: %s\n", err(fcntl(fd, F_SETFD, 0)));
+    printf("getfd: %s\n", err(fcntl(fd, F_GETFD)));
+    printf("getfl accmode: %d\n", fcntl(fd, F_GETFL) & O_ACCMODE);
+    int d = dup(fd);
+    printf("dup > fd: %d\n", d > fd);
+    printf("dup2 to 50: %s\n", err(dup2(fd, 50)));
+    printf("dup3 to 51 cloexec: %s\n", err(dup3(fd, 51, O_CLOEXEC)));
+    printf("getfd 51: %s\n", err(fcntl(51, F_GETFD)));
+    int c = fcntl(fd, F_DUPFD_CLOEXEC, 60);
+    printf("dupfd_cloexec >= 60: %d getfd %s\n", c >= 60, err(fcntl(c, F_GETFD)));
+    char x[6] = { 0 };
+    printf("read via dup: %s '%s'\n", err(read(d, x, 5)), x);
+    printf("shared offset: %s\n", err(lseek(fd, 0, SEEK_CUR)));
+    close(d);
+    close(50);
+    close(51);
+    close(c);
+    printf("close twice: %s\n", err(close(d)));
+    printf("read closed: %s\n", err(read(d, x, 1)));
+    int p[2];
+    printf("pipe2: %s\n", err(pipe2(p, O_CLOEXEC)));
+    printf("pipe write: %s\n", err(write(p[1], "through the pipe", 16)));
+    char buf[32] = { 0 };
+    printf("pipe read: %s '%s'\n", err(read(p[0], buf, sizeof(buf) - 1)), buf);
+    lseek(fd, 0, SEEK_SET);
+    printf("sendfile to pipe: %s\n", err(sendfile(p[1], fd, NULL, 11)));
+    memset(buf, 0, sizeof(buf));
+    printf("pipe read: %s '%s'\n", err(read(p[0], buf, sizeof(buf) - 1)), buf);
+    printf("lseek pipe: %s\n", err(lseek(p[0], 0, SEEK_SET)));
+    close(p[1]);
+    printf("pipe eof: %s\n", err(read(p[0], buf, 1)));
+    close(p[0]);
+    close(fd);
+}
+
+static void devices_and_errors(void)
+{
+    int n = open("/dev/null", O_WRONLY);
+    printf("dev/null write: %s\n", err(write(n, "abc", 3)));
+    close(n);
+    int z = open("/dev/zero", O_RDONLY);
+    char buf[64];
+    memset(buf, 7, sizeof(buf));
+    ssize_t r = read(z, buf, sizeof(buf));
+    printf("dev/zero read: %s zero=%d\n", err(r), buf[0] == 0 && buf[63] == 0);
+    close(z);
+    printf("open missing: %s\n", err(open("data/missing", O_RDONLY)));
+    printf("open dir for write: %s\n", err(open("data", O_WRONLY)));
+    printf("open below a file: %s\n", err(open("data/hello.txt/x", O_RDONLY)));
+    printf("mkdir existing: %s\n", err(mkdir("data", 0755)));
+    printf("readlink: ");
+    char t[256];
+    ssize_t l = readlink("data/link", t, sizeof(t) - 1);
+    if (l >= 0)
+        t[l] = 0;
+    printf("%s '%s'\n", err(l), l >= 0 ? t : "");
+    printf("readlink regular: %s\n", err(readlink("data/hello.txt", t, sizeof(t))));
+    int tty = isatty(1);
+    printf("isatty stdout: %d (%s)\n", tty, err(-1));
+    umask(022);
+    printf("umask: %o\n", (unsigned)umask(077));
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || chdir(argv[1]) < 0) {
+        printf("usage: files DIR\n");
+        return 2;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    list_dir("data");
+    list_dir("data/sub");
+    show_stat("data/hello.txt");
+    show_stat("data/link");
+    show_stat("data/sub");
+    read_whole("data/hello.txt");
+    read_whole("data/big");
+    scratch_file();
+    descriptors();
+    devices_and_errors();
+    char cwd[4096];
+    printf("chdir data: %s\n", err(chdir("data")));
+    printf("cwd ends in /data: %d\n", getcwd(cwd, sizeof(cwd)) && strlen(cwd) >= 5 &&
+                                          strcmp(cwd + strlen(cwd) - 5, "/data") == 0);
+    read_whole("hello.txt");
+    printf("done\n");
+    return 0;
+}
