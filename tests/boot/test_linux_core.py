@@ -144,6 +144,15 @@ def test_busybox_echo_and_true(boot, tmp_path):
     run(boot, tmp_path, BUSYBOX, "false", status=1, guest="/bin/busybox")
 
 
+@pytest.mark.parametrize("args", [["seq", "1", "3", "12"], ["basename", "/a/b/c.txt", ".txt"]])
+def test_busybox_matches_host(boot, tmp_path, args):
+    """Applets that need no files print what the same binary prints on the host."""
+    want = subprocess.run([BUSYBOX] + args, capture_output=True, text=True, check=True).stdout
+    b = run(boot, tmp_path, BUSYBOX, " ".join(args), status=0, guest="/bin/busybox")
+    out = b.output.replace("\r", "")
+    assert "\n" + want in out
+
+
 def test_busybox_from_grub_module(boot, tmp_path):
     """GRUB puts the multiboot2 module right after the kernel, over the
     frames a program linked at 0x400000 needs: the kernel moves it up
