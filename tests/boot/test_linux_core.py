@@ -136,6 +136,9 @@ def test_missing_and_dynamic(boot, tmp_path):
     assert "cannot run /bin/none" in b.output
     b = boot("-- /bin/dyn", app="hello", expect_status=126, extra=["-initrd", archive])
     assert "dynamic programs need issue 21" in b.output
+    b = boot("--cwd=/nowhere -- /bin/prog", app="hello", expect_status=126, extra=["-initrd", archive])
+    assert "--cwd=/nowhere is not a directory" in b.output
+    b = boot("--cwd=/bin -- /bin/prog cpl", app="hello", expect_status=3, extra=["-initrd", archive])
 
 
 def test_busybox_echo_and_true(boot, tmp_path):
