@@ -271,8 +271,10 @@ void signal_deliver(struct int_frame *f)
                 die_fault(sig, info.addr, f->rip);
             die(sig);
         }
-        lsigset_t old = t->blocked;
-        t->blocked = sig_handler_mask(&act, sig, old);
+        /* After rt_sigsuspend the frame keeps the mask from before it. */
+        lsigset_t old = t->has_saved_blocked ? t->saved_blocked : t->blocked;
+        t->blocked = sig_handler_mask(&act, sig, t->blocked);
+        t->has_saved_blocked = false;
         if (act.flags & SA_RESETHAND)
             actions[sig].handler = SIG_DFL_ADDR;
         sched_unlock(flags);
@@ -287,6 +289,12 @@ void signal_deliver(struct int_frame *f)
     }
     if (from_syscall && is_restart(ret))
         sig_syscall_restart(f, ret, false, false, f->error);
+    if (t->has_saved_blocked) { /* no handler ran: rt_sigsuspend's mask goes */
+        uint64_t flags = sched_lock();
+        t->blocked = t->saved_blocked;
+        t->has_saved_blocked = false;
+        sched_unlock(flags);
+    }
 }
 
 /* ---- system calls ---- */
@@ -462,4 +470,37 @@ SYSCALL_DECL(tgkill)
 SYSCALL_DECL(tkill)
 {
     return send_to_thread((int)s->a[0], s->a[1]);
+}
+
+/* Until a signal is pending for this thread (or the program ends). */
+static long wait_for_signal(void)
+{
+    struct waitq wq = WAITQ_INIT; /* only a signal wakes it */
+    uint64_t flags = sched_lock();
+    while (lthread_block_locked(&wq, 0) == 0)
+        ;
+    sched_unlock(flags);
+    return -ERESTARTNOHAND; /* EINTR after a handler, else waits again */
+}
+
+SYSCALL_DECL(pause)
+{
+    (void)s;
+    return wait_for_signal();
+}
+
+SYSCALL_DECL(rt_sigsuspend)
+{
+    if (s->a[1] != sizeof(lsigset_t))
+        return -EINVAL;
+    lsigset_t mask;
+    if (copy_from_user(&mask, (const void *)s->a[0], sizeof mask))
+        return -EFAULT;
+    struct lthread *t = lthread_current();
+    uint64_t flags = sched_lock();
+    t->saved_blocked = t->blocked;
+    t->has_saved_blocked = true;
+    t->blocked = mask & ~SIG_UNBLOCKABLE;
+    sched_unlock(flags);
+    return wait_for_signal();
 }

@@ -55,6 +55,8 @@ SYSCALL_DECL(sigaltstack);
 SYSCALL_DECL(kill);
 SYSCALL_DECL(tgkill);
 SYSCALL_DECL(tkill);
+SYSCALL_DECL(pause);
+SYSCALL_DECL(rt_sigsuspend);
 
 static const syscall_fn table[] = {
     /* [number] = sys_name; families add their calls here. */
@@ -103,6 +105,8 @@ static const syscall_fn table[] = {
     [__NR_kill] = sys_kill,
     [__NR_tgkill] = sys_tgkill,
     [__NR_tkill] = sys_tkill,
+    [__NR_pause] = sys_pause,
+    [__NR_rt_sigsuspend] = sys_rt_sigsuspend,
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))

@@ -111,20 +111,20 @@ def test_signals(boot, tmp_path, flavour, smp):
     """Handlers for faults (siglongjmp out of SIGSEGV, SIGFPE), a stack
     overflow on the sigaltstack, raise/kill/tgkill/tkill to a spinning and a
     blocked thread, futex waits cut short with EINTR by a handler without
-    SA_RESTART, bad pointers to every signal call (EFAULT), masks and
-    pending sets, SA_RESETHAND, default-ignored
+    SA_RESTART, bad pointers to every signal call (EFAULT), sigsuspend
+    (mask swapped and restored) and pause, masks and pending sets, SA_RESETHAND, default-ignored
     signals: every case reports ok."""
     b = run(boot, tmp_path, prog("signals", flavour), smp=smp, status=0)
     names = [l.split()[1] for l in lines(b, "ok ")]
     for want in ["segv_longjmp", "segv_twice", "fpe_div_zero", "sigaltstack_set", "sigaltstack_get",
                  "stack_overflow_on_altstack", "raise", "kill_self", "kill_other_pid", "kill_sig0",
                  "kill_badsig", "tgkill_spinning_thread", "tgkill_gone_thread", "tkill_blocked_thread",
-                 "blocked_thread_resumed", "futex_timed_eintr", "futex_untimed_eintr", "bad_pointers_efault",
+                 "blocked_thread_resumed", "futex_timed_eintr", "futex_untimed_eintr", "bad_pointers_efault", "sigsuspend", "pause",
                  "blocked_is_pending", "unblock_delivers", "pending_cleared",
                  "sigkill_fixed", "sig_ign", "sa_resethand", "default_ignore"]:
         assert want in names, (want, b.output[-3000:])
     assert not lines(b, "FAIL"), lines(b, "FAIL")
-    assert re.search(r"signals: 25 passed, 0 failed", b.output)
+    assert re.search(r"signals: 27 passed, 0 failed", b.output)
 
 
 @pytest.mark.parametrize("how,status,line", [
