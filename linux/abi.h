@@ -139,6 +139,7 @@ struct lthread {
     lsigset_t blocked;
     lsigset_t saved_blocked;    /* rt_sigsuspend: the mask to restore */
     bool has_saved_blocked;
+    lsigset_t waiting;          /* rt_sigtimedwait: blocked signals it takes */
     lsigset_t pending;          /* directed at this thread (tgkill, faults) */
     struct lsig_info info[LNX_NSIG];
     struct altstack alt;

@@ -112,7 +112,8 @@ def test_signals(boot, tmp_path, flavour, smp):
     overflow on the sigaltstack, raise/kill/tgkill/tkill to a spinning and a
     blocked thread, futex waits cut short with EINTR by a handler without
     SA_RESTART, bad pointers to every signal call (EFAULT), sigsuspend
-    (mask swapped and restored) and pause, masks and pending sets, SA_RESETHAND, default-ignored
+    (mask swapped and restored) and pause, sigwait/sigtimedwait (time-out,
+    from kill, from another thread), masks and pending sets, SA_RESETHAND, default-ignored
     signals: every case reports ok."""
     b = run(boot, tmp_path, prog("signals", flavour), smp=smp, status=0)
     names = [l.split()[1] for l in lines(b, "ok ")]
@@ -120,11 +121,12 @@ def test_signals(boot, tmp_path, flavour, smp):
                  "stack_overflow_on_altstack", "raise", "kill_self", "kill_other_pid", "kill_sig0",
                  "kill_badsig", "tgkill_spinning_thread", "tgkill_gone_thread", "tkill_blocked_thread",
                  "blocked_thread_resumed", "futex_timed_eintr", "futex_untimed_eintr", "bad_pointers_efault", "sigsuspend", "pause",
+                 "sigtimedwait_timeout", "sigtimedwait_pending", "sigwait_from_thread",
                  "blocked_is_pending", "unblock_delivers", "pending_cleared",
                  "sigkill_fixed", "sig_ign", "sa_resethand", "default_ignore"]:
         assert want in names, (want, b.output[-3000:])
     assert not lines(b, "FAIL"), lines(b, "FAIL")
-    assert re.search(r"signals: 27 passed, 0 failed", b.output)
+    assert re.search(r"signals: 30 passed, 0 failed", b.output)
 
 
 @pytest.mark.parametrize("how,status,line", [
