@@ -152,6 +152,16 @@ def test_fatal_signals(boot, tmp_path, how, status, line):
     assert "panic" not in b.output.lower()
 
 
+@pytest.mark.parametrize("smp", [1, 2])
+def test_exit_group_stops_threads(boot, tmp_path, smp):
+    """exit(7) from main while two threads spin in user mode and two wait
+    in futexes: the others are stopped, the status is 7, and the power-off
+    comes within the kernel's 200 ms wait (not the 5 s of a hang)."""
+    b = run(boot, tmp_path, prog("sigfatal", "glibc"), args="exitgroup", smp=smp, status=7)
+    t = {l: ts for ts, l in b.lines}
+    assert t["kestrel: power off, status 7"] - t["sigfatal: exitgroup"] < 3, b.lines[-5:]
+
+
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_ten_thousand_threads(boot, tmp_path, flavour):
     """10,000 threads made and joined in batches of 100, then as many at once
