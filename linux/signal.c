@@ -109,7 +109,10 @@ void signal_process(int sig)
 /* ---- the default action ---- */
 static void __attribute__((noreturn)) die(int sig)
 {
-    kprintf("app: killed by %s\n", sig_name(sig));
+    if (sig < 32)
+        kprintf("app: killed by %s\n", sig_name(sig));
+    else
+        kprintf("app: killed by SIGRTMIN+%d\n", sig - 32);
     lproc_exit_group(128 + sig);
 }
 
