@@ -28,11 +28,11 @@ def go_prog():
     return exe
 
 
-def run(boot, tmp_path, exe, args="", status=0, smp=1, memory="128M", timeout=120, kopts=""):
+def run(boot, tmp_path, exe, args="", status=0, smp=1, memory="128M", timeout=120, kopts="", preset="microvm"):
     """Boots exe as /bin/prog; the kernel's power-off line carries the whole
     status, QEMU's exit code its low 7 bits (test_linux_core.run)."""
     archive = initrd(tmp_path, {"/bin/prog": exe})
-    b = boot(("%s -- /bin/prog %s" % (kopts, args)).strip(), app="hello", smp=smp, memory=memory, timeout=timeout,
+    b = boot(("%s -- /bin/prog %s" % (kopts, args)).strip(), app="hello", preset=preset, smp=smp, memory=memory, timeout=timeout,
              extra=["-initrd", archive])
     assert "kestrel: power off, status %d\n" % status in b.output + "\n", b.output[-3000:]
     assert b.status == status & 0x7f, "qemu status %r, want %d" % (b.status, status & 0x7f)
@@ -127,6 +127,17 @@ def test_signals(boot, tmp_path, flavour, smp):
         assert want in names, (want, b.output[-3000:])
     assert not lines(b, "FAIL"), lines(b, "FAIL")
     assert re.search(r"signals: 30 passed, 0 failed", b.output)
+
+
+@pytest.mark.parametrize("prog_name,line", [
+    ("signals", "signals: 30 passed, 0 failed"),
+    ("pthreads", "tls=ok tids=distinct main_tls=7"),
+])
+def test_q35_two_cpus(boot, tmp_path, prog_name, line):
+    """The signal cases and the pthreads program on q35 (PCI, IOAPIC
+    interrupts, LAPIC timer) with two CPUs."""
+    b = run(boot, tmp_path, prog(prog_name, "glibc"), smp=2, preset="q35", status=0)
+    assert line in b.output, b.output[-3000:]
 
 
 @pytest.mark.parametrize("how,status,line", [
