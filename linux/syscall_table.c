@@ -122,6 +122,9 @@ SYSCALL_DECL(clock_nanosleep);
 SYSCALL_DECL(uname);
 SYSCALL_DECL(sysinfo);
 SYSCALL_DECL(getrandom);
+SYSCALL_DECL(pause);
+SYSCALL_DECL(rt_sigsuspend);
+SYSCALL_DECL(rt_sigtimedwait);
 
 static const syscall_fn table[] = {
     /* [number] = sys_name; families add their calls here. */
@@ -234,6 +237,9 @@ static const syscall_fn table[] = {
     [__NR_getrandom] = sys_getrandom,
     [__NR_statx] = sys_statx,
     [__NR_faccessat2] = sys_faccessat2,
+    [__NR_pause] = sys_pause,
+    [__NR_rt_sigsuspend] = sys_rt_sigsuspend,
+    [__NR_rt_sigtimedwait] = sys_rt_sigtimedwait,
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))

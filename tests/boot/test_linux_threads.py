@@ -28,11 +28,11 @@ def go_prog():
     return exe
 
 
-def run(boot, tmp_path, exe, args="", status=0, smp=1, memory="128M", timeout=120, kopts=""):
+def run(boot, tmp_path, exe, args="", status=0, smp=1, memory="128M", timeout=120, kopts="", preset="microvm"):
     """Boots exe as /bin/prog; the kernel's power-off line carries the whole
     status, QEMU's exit code its low 7 bits (test_linux_core.run)."""
     archive = initrd(tmp_path, {"/bin/prog": exe})
-    b = boot(("%s -- /bin/prog %s" % (kopts, args)).strip(), app="hello", smp=smp, memory=memory, timeout=timeout,
+    b = boot(("%s -- /bin/prog %s" % (kopts, args)).strip(), app="hello", preset=preset, smp=smp, memory=memory, timeout=timeout,
              extra=["-initrd", archive])
     assert "kestrel: power off, status %d\n" % status in b.output + "\n", b.output[-3000:]
     assert b.status == status & 0x7f, "qemu status %r, want %d" % (b.status, status & 0x7f)
@@ -110,18 +110,34 @@ def test_futex_timeouts_guest_clock(boot, tmp_path, flavour):
 def test_signals(boot, tmp_path, flavour, smp):
     """Handlers for faults (siglongjmp out of SIGSEGV, SIGFPE), a stack
     overflow on the sigaltstack, raise/kill/tgkill/tkill to a spinning and a
-    blocked thread, masks and pending sets, SA_RESETHAND, default-ignored
+    blocked thread, futex waits cut short with EINTR by a handler without
+    SA_RESTART, bad pointers to every signal call (EFAULT), sigsuspend
+    (mask swapped and restored) and pause, sigwait/sigtimedwait (time-out,
+    from kill, from another thread), masks and pending sets, SA_RESETHAND, default-ignored
     signals: every case reports ok."""
     b = run(boot, tmp_path, prog("signals", flavour), smp=smp, status=0)
     names = [l.split()[1] for l in lines(b, "ok ")]
     for want in ["segv_longjmp", "segv_twice", "fpe_div_zero", "sigaltstack_set", "sigaltstack_get",
                  "stack_overflow_on_altstack", "raise", "kill_self", "kill_other_pid", "kill_sig0",
                  "kill_badsig", "tgkill_spinning_thread", "tgkill_gone_thread", "tkill_blocked_thread",
-                 "blocked_thread_resumed", "blocked_is_pending", "unblock_delivers", "pending_cleared",
+                 "blocked_thread_resumed", "futex_timed_eintr", "futex_untimed_eintr", "bad_pointers_efault", "sigsuspend", "pause",
+                 "sigtimedwait_timeout", "sigtimedwait_pending", "sigwait_from_thread",
+                 "blocked_is_pending", "unblock_delivers", "pending_cleared",
                  "sigkill_fixed", "sig_ign", "sa_resethand", "default_ignore"]:
         assert want in names, (want, b.output[-3000:])
     assert not lines(b, "FAIL"), lines(b, "FAIL")
-    assert re.search(r"signals: 22 passed, 0 failed", b.output)
+    assert re.search(r"signals: 30 passed, 0 failed", b.output)
+
+
+@pytest.mark.parametrize("prog_name,line", [
+    ("signals", "signals: 30 passed, 0 failed"),
+    ("pthreads", "tls=ok tids=distinct main_tls=7"),
+])
+def test_q35_two_cpus(boot, tmp_path, prog_name, line):
+    """The signal cases and the pthreads program on q35 (PCI, IOAPIC
+    interrupts, LAPIC timer) with two CPUs."""
+    b = run(boot, tmp_path, prog(prog_name, "glibc"), smp=2, preset="q35", status=0)
+    assert line in b.output, b.output[-3000:]
 
 
 @pytest.mark.parametrize("how,status,line", [
@@ -129,12 +145,14 @@ def test_signals(boot, tmp_path, flavour, smp):
     ("abort", 134, "app: killed by SIGABRT"),
     ("nested", 139, "app: SIGSEGV at 0x40,"),
     ("badreturn", 139, None),
+    ("garbage", 139, "app: bad rt_sigreturn frame at"),
 ])
 def test_fatal_signals(boot, tmp_path, how, status, line):
     """Default actions end the program with 128+sig and the kernel's line; a
     fault inside its own handler (the signal blocked there) kills; a handler
     that forges its return context (kernel RIP, ring-0 CS, IOPL, bad MXCSR)
-    gets a SIGSEGV in ring 3, never ring 0, and the kernel powers off."""
+    gets a SIGSEGV in ring 3, never ring 0, and the kernel powers off; an
+    rt_sigreturn over a stack of junk (non-canonical rip) is killed."""
     b = run(boot, tmp_path, prog("sigfatal", "glibc"), args=how, status=status)
     assert "sigfatal: %s" % how in b.output
     assert "still alive" not in b.output
@@ -143,6 +161,16 @@ def test_fatal_signals(boot, tmp_path, how, status, line):
     else:
         assert "app: SIGSEGV at" in b.output or "app: bad rt_sigreturn" in b.output, b.output[-2000:]
     assert "panic" not in b.output.lower()
+
+
+@pytest.mark.parametrize("smp", [1, 2])
+def test_exit_group_stops_threads(boot, tmp_path, smp):
+    """exit(7) from main while two threads spin in user mode and two wait
+    in futexes: the others are stopped, the status is 7, and the power-off
+    comes within the kernel's 200 ms wait (not the 5 s of a hang)."""
+    b = run(boot, tmp_path, prog("sigfatal", "glibc"), args="exitgroup", smp=smp, status=7)
+    t = {l: ts for ts, l in b.lines}
+    assert t["kestrel: power off, status 7"] - t["sigfatal: exitgroup"] < 3, b.lines[-5:]
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
