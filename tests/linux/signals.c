@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -196,6 +197,53 @@ static void test_kill(void)
     check("blocked_thread_resumed", 1);
 }
 
+/* A futex wait cut short by a handler without SA_RESTART: EINTR, timed or
+ * not (with SA_RESTART the untimed one goes on waiting, as the waiter case
+ * above shows). */
+static uint32_t eintr_word;
+static volatile int eintr_tid, eintr_done;
+static volatile long eintr_result[2];
+static void on_usr2(int sig)
+{
+    (void)sig;
+}
+static void *eintr_waiter(void *arg)
+{
+    (void)arg;
+    eintr_tid = (int)syscall(SYS_gettid);
+    struct timespec ts = {5, 0};
+    long r = syscall(SYS_futex, &eintr_word, 128 /* WAIT_PRIVATE */, 0, &ts, NULL, 0);
+    eintr_result[0] = r ? -errno : 0;
+    eintr_done = 1;
+    r = syscall(SYS_futex, &eintr_word, 128, 0, NULL, NULL, 0);
+    eintr_result[1] = r ? -errno : 0;
+    eintr_done = 2;
+    return NULL;
+}
+
+static void test_eintr(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr2;
+    sigaction(SIGUSR2, &sa, NULL); /* no SA_RESTART */
+    pthread_t th;
+    pthread_create(&th, NULL, eintr_waiter, NULL);
+    while (!eintr_tid)
+        sched_yield();
+    for (int i = 0; i < 1000; i++)
+        sched_yield();
+    syscall(SYS_tkill, eintr_tid, SIGUSR2);
+    wait_for(&eintr_done, 1);
+    check("futex_timed_eintr", eintr_done >= 1 && eintr_result[0] == -EINTR);
+    for (int i = 0; i < 1000; i++)
+        sched_yield();
+    syscall(SYS_tkill, eintr_tid, SIGUSR2);
+    wait_for(&eintr_done, 2);
+    check("futex_untimed_eintr", eintr_done == 2 && eintr_result[1] == -EINTR);
+    pthread_join(th, NULL);
+}
+
 static void test_masks(void)
 {
     sigset_t set, old, pend;
@@ -235,6 +283,7 @@ int main(void)
     test_fpe();
     test_altstack();
     test_kill();
+    test_eintr();
     test_masks();
     printf("signals: %d passed, %d failed\n", passed, failed);
     return failed != 0;
