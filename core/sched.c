@@ -260,6 +260,14 @@ bool sched_wake_one_locked(struct waitq *wq)
     return true;
 }
 
+bool sched_wake_thread_locked(struct waitq *wq, struct thread *t)
+{
+    if (t->state != THREAD_BLOCKED || !q_remove(wq, t))
+        return false;
+    make_runnable_locked(t);
+    return true;
+}
+
 void sched_wake_all_locked(struct waitq *wq)
 {
     while (sched_wake_one_locked(wq))

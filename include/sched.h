@@ -71,5 +71,8 @@ void sched_wait_locked(struct waitq *wq); /* block current on wq; lock held on r
 bool sched_wait_deadline_locked(struct waitq *wq, uint64_t deadline_ns);
 bool sched_wake_one_locked(struct waitq *wq);
 void sched_wake_all_locked(struct waitq *wq);
+/* Wakes t if it is blocked on wq (a signal cutting a wait short): true if
+ * it was there. */
+bool sched_wake_thread_locked(struct waitq *wq, struct thread *t);
 
 #endif

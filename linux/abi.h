@@ -12,6 +12,7 @@
 #include "memory.h"
 #include "sync.h"
 #include "vfs.h"
+#include "signal_frame.h"
 
 /* A system call's six arguments as the program passed them (rdi, rsi, rdx,
  * r10, r8, r9). Handlers cast each to its type and check pointers with
@@ -158,9 +159,19 @@ void linux_fatal_signal(int sig, uint64_t addr, uint64_t rip) __attribute__((nor
  * its Linux-side state hangs off thread->uctx->linux. */
 struct lthread {
     int tid;
-    uint64_t clear_child_tid;   /* set_tid_address */
+    uint64_t clear_child_tid;   /* set_tid_address, CLONE_CHILD_CLEARTID */
     uint64_t robust_list, robust_len; /* set_robust_list */
     char name[16];              /* prctl(PR_SET_NAME) */
+    /* threads and signals (linux/clone.c, linux/signal.c; linux/thread.h) */
+    struct thread *thread;
+    lsigset_t blocked;
+    lsigset_t pending;          /* directed at this thread (tgkill, faults) */
+    struct lsig_info info[LNX_NSIG];
+    struct altstack alt;
+    struct waitq *intr_wq;      /* an interruptible wait, under the scheduler lock */
+    bool interrupted;
+    bool exiting;               /* exit_group: stop at the next return to user mode */
+    struct lthread *next;       /* the process's thread list */
 };
 struct lthread *lthread_current(void);
 /* The running thread's registers as it entered the kernel (top of its

@@ -2,6 +2,7 @@
  * demand paging or to the program's signal, and the hook every return to
  * ring 3 passes (where abi-threads delivers pending signals). */
 #include "abi.h"
+#include "thread.h"
 #include "arch/x86.h"
 #include "log.h"
 #include "power.h"
@@ -10,13 +11,13 @@
 void linux_syscall(struct int_frame *f)
 {
     struct sysargs a = { { f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9 } };
+    f->error = f->rax; /* the number, for a restart after a signal (linux/signal.c) */
     f->rax = (uint64_t)syscall_dispatch(f->rax, &a);
 }
 
 void linux_return_to_user(struct int_frame *f)
 {
-    /* Signals raised for this thread are delivered here (abi-threads). */
-    (void)f;
+    signal_deliver(f);
 }
 
 static const char *signal_name(int sig)
@@ -43,12 +44,11 @@ void linux_fatal_signal(int sig, uint64_t addr, uint64_t rip)
     power_off(128 + sig);
 }
 
-/* No handler can be installed yet (rt_sigaction comes with abi-threads):
- * every fault the kernel raises is fatal. */
+/* To the program's handler if it has one and the signal is not blocked;
+ * otherwise fatal (linux/signal.c). */
 void linux_fault_signal(struct int_frame *f, int sig, int code, uint64_t addr)
 {
-    (void)code;
-    linux_fatal_signal(sig, addr, f->rip);
+    signal_fault(f, sig, code, addr);
 }
 
 void linux_user_exception(struct int_frame *f)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "abi.h"
+#include "thread.h"
 #include "arch/x86.h"
 #include "elf_parse.h"
 #include "linux.h"
@@ -198,6 +199,7 @@ int linux_exec_main(const struct kernel_options *o)
     main_lthread.tid = proc.pid;
     strlcpy(main_lthread.name, strrchr(path, '/') + 1, sizeof(main_lthread.name));
     t->uctx->lthread = &main_lthread;
+    lthread_register_main(&main_lthread, t);
     struct int_frame f;
     memset(&f, 0, sizeof(f));
     f.rip = e.entry + bias;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "files.h"
 #include "linux_consts.h"
+#include "thread.h"
 
 #define PIPE_CAP 65536u
 #define PIPE_BUF 4096u
@@ -65,10 +66,15 @@ static void put_bytes(struct pipe *p, const uint8_t *src, size_t n)
     p->count += n;
 }
 
+/* A write nobody will read: SIGPIPE for the writing thread (its default
+ * ends the program; ignored or handled, the write still fails), EPIPE. */
 static long broken(void)
 {
-    if (linux_raise_signal)
-        linux_raise_signal(LX_SIGPIPE);
+    struct lthread *t = lthread_current();
+    if (t) {
+        struct lsig_info info = { .code = 0, .pid = lproc_current()->pid };
+        signal_send(t, LX_SIGPIPE, &info);
+    }
     return -EPIPE;
 }
 

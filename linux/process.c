@@ -36,7 +36,8 @@ struct linux_rlimit {
 
 /* Ends the program: the machine powers off with its status, as a
  * unikernel's one program is the machine's reason to run. */
-static void __attribute__((noreturn)) program_exit(int status)
+/* Also linux/clone.c's, once every thread is stopped (exit_group). */
+void __attribute__((noreturn)) program_exit(int status)
 {
     struct lproc *p = lproc_current();
     if (p && p->strace)
@@ -44,11 +45,6 @@ static void __attribute__((noreturn)) program_exit(int status)
     power_off(status & 0xff);
 }
 
-SYSCALL_DECL(exit_group) { program_exit((int)s->a[0]); }
-
-/* The last (here: only) thread's exit ends the program. Threads beyond
- * the first come with clone (abi-threads). */
-SYSCALL_DECL(exit) { program_exit((int)s->a[0]); }
 
 SYSCALL_DECL(getpid) { return lproc_current()->pid; }
 SYSCALL_DECL(getppid) { return 1; }

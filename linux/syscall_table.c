@@ -16,8 +16,6 @@ SYSCALL_DECL(mprotect);
 SYSCALL_DECL(mremap);
 SYSCALL_DECL(madvise);
 /* linux/process.c */
-SYSCALL_DECL(exit);
-SYSCALL_DECL(exit_group);
 SYSCALL_DECL(getpid);
 SYSCALL_DECL(getppid);
 SYSCALL_DECL(gettid);
@@ -105,6 +103,24 @@ SYSCALL_DECL(clock_nanosleep);
 SYSCALL_DECL(uname);
 SYSCALL_DECL(sysinfo);
 SYSCALL_DECL(getrandom);
+/* linux/clone.c */
+SYSCALL_DECL(clone);
+SYSCALL_DECL(fork);
+SYSCALL_DECL(vfork);
+SYSCALL_DECL(clone3);
+SYSCALL_DECL(exit);
+SYSCALL_DECL(exit_group);
+/* linux/futex.c */
+SYSCALL_DECL(futex);
+/* linux/signal.c */
+SYSCALL_DECL(rt_sigaction);
+SYSCALL_DECL(rt_sigprocmask);
+SYSCALL_DECL(rt_sigpending);
+SYSCALL_DECL(rt_sigreturn);
+SYSCALL_DECL(sigaltstack);
+SYSCALL_DECL(kill);
+SYSCALL_DECL(tgkill);
+SYSCALL_DECL(tkill);
 
 static const syscall_fn table[] = {
     /* [number] = sys_name; families add their calls here. */
@@ -114,8 +130,6 @@ static const syscall_fn table[] = {
     [__NR_mprotect] = sys_mprotect,
     [__NR_mremap] = sys_mremap,
     [__NR_madvise] = sys_madvise,
-    [__NR_exit] = sys_exit,
-    [__NR_exit_group] = sys_exit_group,
     [__NR_getpid] = sys_getpid,
     [__NR_getppid] = sys_getppid,
     [__NR_gettid] = sys_gettid,
@@ -201,6 +215,24 @@ static const syscall_fn table[] = {
     [__NR_getrandom] = sys_getrandom,
     [__NR_statx] = sys_statx,
     [__NR_faccessat2] = sys_faccessat2,
+    /* clone.c */
+    [__NR_clone] = sys_clone,
+    [__NR_fork] = sys_fork,
+    [__NR_vfork] = sys_vfork,
+    [__NR_clone3] = sys_clone3,
+    [__NR_exit] = sys_exit,
+    [__NR_exit_group] = sys_exit_group,
+    /* futex.c */
+    [__NR_futex] = sys_futex,
+    /* signal.c */
+    [__NR_rt_sigaction] = sys_rt_sigaction,
+    [__NR_rt_sigprocmask] = sys_rt_sigprocmask,
+    [__NR_rt_sigpending] = sys_rt_sigpending,
+    [__NR_rt_sigreturn] = sys_rt_sigreturn,
+    [__NR_sigaltstack] = sys_sigaltstack,
+    [__NR_kill] = sys_kill,
+    [__NR_tgkill] = sys_tgkill,
+    [__NR_tkill] = sys_tkill,
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))

@@ -274,6 +274,9 @@ static void writes(void)
     EXPECT_ERR(syscall(SYS_unlinkat, AT_FDCWD, "/data", AT_REMOVEDIR), ENOTEMPTY);
 }
 
+static volatile int sigpipes;
+static void on_sigpipe(int sig) { sigpipes += sig == SIGPIPE; }
+
 static void pipes(void)
 {
     int p[2];
@@ -294,8 +297,12 @@ static void pipes(void)
     EXPECT_EQ(syscall(SYS_close, p[0]), 0);
     EXPECT_EQ(syscall(SYS_pipe2, p, 0), 0);
     EXPECT_EQ(syscall(SYS_close, p[0]), 0);
+    signal(SIGPIPE, on_sigpipe);
+    EXPECT_ERR(syscall(SYS_write, p[1], "x", 1), EPIPE);
+    EXPECT_EQ(sigpipes, 1); /* the handler ran before write returned */
     signal(SIGPIPE, SIG_IGN);
     EXPECT_ERR(syscall(SYS_write, p[1], "x", 1), EPIPE);
+    EXPECT_EQ(sigpipes, 1);
     EXPECT_EQ(syscall(SYS_close, p[1]), 0);
 }
 
