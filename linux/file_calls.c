@@ -147,8 +147,10 @@ static long read_at(struct lfile *f, void *ubuf, size_t len, uint64_t *pos)
 {
     if (len > LX_MAX_RW_COUNT)
         len = LX_MAX_RW_COUNT;
+    if (!user_range_ok((uintptr_t)ubuf, len))
+        return -EFAULT; /* Linux's access_ok: the whole range must be the program's */
     size_t span = read_span(f, len, pos);
-    if (user_buffer_prepare(ubuf, span ? span : (len ? 1 : 0), true) < 0)
+    if (span && user_buffer_prepare(ubuf, span, true) < 0)
         return -EFAULT;
     return f->ops->read(f, ubuf, span, pos);
 }

@@ -7,6 +7,7 @@
  * /data/sub/, a writable /tmp, /dev and /proc. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -82,6 +83,7 @@ static void files(void)
     EXPECT_EQ(syscall(SYS_read, fd, buf, 6), 6);
     check(memcmp(buf, "hello\n", 6) == 0, "read bytes", 0, 0);
     EXPECT_ERR(syscall(SYS_read, fd, BAD, 4), EFAULT);
+    EXPECT_EQ(syscall(SYS_pread64, fd, BAD, 4, 100L), 0); /* at the end: nothing lands, no fault (Linux) */
     EXPECT_ERR(syscall(SYS_read, fd, KADDR, 4), EFAULT);
     EXPECT_ERR(syscall(SYS_write, fd, "x", 1), EBADF);
     EXPECT_EQ(syscall(SYS_pread64, fd, buf, 5, 12), 4);
@@ -306,6 +308,51 @@ static void pipes(void)
     EXPECT_EQ(syscall(SYS_close, p[1]), 0);
 }
 
+/* A writer thread pushes 1 MiB through a pipe (16 times its capacity), so
+ * both ends block in turn; the reader checks every byte. */
+static int bulk_fd;
+static void *bulk_writer(void *arg)
+{
+    static unsigned char chunk[10000];
+    for (unsigned i = 0; i < sizeof(chunk); i++)
+        chunk[i] = (unsigned char)(i * 7);
+    size_t left = 1 << 20;
+    while (left) {
+        size_t n = left < sizeof(chunk) ? left : sizeof(chunk);
+        long w = syscall(SYS_write, bulk_fd, chunk, n);
+        if (w <= 0)
+            return (void *)1;
+        left -= (size_t)w;
+    }
+    syscall(SYS_close, bulk_fd);
+    return NULL;
+}
+
+static void pipe_bulk(void)
+{
+    int p[2];
+    EXPECT_EQ(syscall(SYS_pipe2, p, 0), 0);
+    bulk_fd = p[1];
+    pthread_t t;
+    EXPECT_EQ(pthread_create(&t, NULL, bulk_writer, NULL), 0);
+    static unsigned char buf[4096];
+    size_t total = 0, bad = 0;
+    for (;;) {
+        long n = syscall(SYS_read, p[0], buf, sizeof(buf));
+        if (n <= 0)
+            break;
+        for (long i = 0; i < n; i++)
+            bad += buf[i] != (unsigned char)(((total + (size_t)i) % 10000) * 7);
+        total += (size_t)n;
+    }
+    void *ret;
+    EXPECT_EQ(pthread_join(t, &ret), 0);
+    EXPECT_EQ((long)ret, 0);
+    EXPECT_EQ(total, 1 << 20);
+    EXPECT_EQ(bad, 0);
+    EXPECT_EQ(syscall(SYS_close, p[0]), 0);
+}
+
 static void devices(void)
 {
     char buf[32];
@@ -399,6 +446,7 @@ int main(int argc, char **argv)
     files();
     writes();
     pipes();
+    pipe_bulk();
     devices();
     times();
     info();
