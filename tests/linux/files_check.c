@@ -8,6 +8,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -353,6 +355,59 @@ static void pipe_bulk(void)
     EXPECT_EQ(syscall(SYS_close, p[0]), 0);
 }
 
+/* A read blocked on an empty pipe and a signal: EINTR without SA_RESTART,
+ * the read goes on (and gets the byte written later) with it. */
+static volatile int blocked_tid, usr1s;
+static volatile long blocked_ret, blocked_err;
+static int intr_fd;
+static void on_usr1(int sig) { usr1s += sig == SIGUSR1; }
+
+static void *blocked_reader(void *arg)
+{
+    char c;
+    blocked_tid = (int)syscall(SYS_gettid);
+    errno = 0;
+    blocked_ret = syscall(SYS_read, intr_fd, &c, 1);
+    blocked_err = errno;
+    return NULL;
+}
+
+static void interrupt_reader(int p[2], bool restart)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_usr1;
+    sa.sa_flags = restart ? SA_RESTART : 0;
+    sigaction(SIGUSR1, &sa, NULL);
+    intr_fd = p[0];
+    blocked_tid = 0;
+    pthread_t t;
+    pthread_create(&t, NULL, blocked_reader, NULL);
+    while (!blocked_tid)
+        sched_yield();
+    struct timespec pause = { 0, 50 * 1000 * 1000 };
+    nanosleep(&pause, NULL); /* the reader is asleep in the pipe by now */
+    syscall(SYS_tgkill, getpid(), blocked_tid, SIGUSR1);
+    nanosleep(&pause, NULL);
+    if (restart)
+        syscall(SYS_write, p[1], "x", 1);
+    pthread_join(t, NULL);
+}
+
+static void pipe_signals(void)
+{
+    int p[2];
+    EXPECT_EQ(syscall(SYS_pipe2, p, 0), 0);
+    interrupt_reader(p, false);
+    EXPECT_EQ(usr1s, 1);
+    check(blocked_ret == -1 && blocked_err == EINTR, "pipe read interrupted: EINTR", blocked_ret, (int)blocked_err);
+    interrupt_reader(p, true);
+    EXPECT_EQ(usr1s, 2);
+    check(blocked_ret == 1, "pipe read restarted after SA_RESTART handler", blocked_ret, (int)blocked_err);
+    syscall(SYS_close, p[0]);
+    syscall(SYS_close, p[1]);
+}
+
 static void devices(void)
 {
     char buf[32];
@@ -447,6 +502,7 @@ int main(int argc, char **argv)
     writes();
     pipes();
     pipe_bulk();
+    pipe_signals();
     devices();
     times();
     info();
