@@ -111,18 +111,20 @@ def test_signals(boot, tmp_path, flavour, smp):
     """Handlers for faults (siglongjmp out of SIGSEGV, SIGFPE), a stack
     overflow on the sigaltstack, raise/kill/tgkill/tkill to a spinning and a
     blocked thread, futex waits cut short with EINTR by a handler without
-    SA_RESTART, masks and pending sets, SA_RESETHAND, default-ignored
+    SA_RESTART, bad pointers to every signal call (EFAULT), masks and
+    pending sets, SA_RESETHAND, default-ignored
     signals: every case reports ok."""
     b = run(boot, tmp_path, prog("signals", flavour), smp=smp, status=0)
     names = [l.split()[1] for l in lines(b, "ok ")]
     for want in ["segv_longjmp", "segv_twice", "fpe_div_zero", "sigaltstack_set", "sigaltstack_get",
                  "stack_overflow_on_altstack", "raise", "kill_self", "kill_other_pid", "kill_sig0",
                  "kill_badsig", "tgkill_spinning_thread", "tgkill_gone_thread", "tkill_blocked_thread",
-                 "blocked_thread_resumed", "futex_timed_eintr", "futex_untimed_eintr", "blocked_is_pending", "unblock_delivers", "pending_cleared",
+                 "blocked_thread_resumed", "futex_timed_eintr", "futex_untimed_eintr", "bad_pointers_efault",
+                 "blocked_is_pending", "unblock_delivers", "pending_cleared",
                  "sigkill_fixed", "sig_ign", "sa_resethand", "default_ignore"]:
         assert want in names, (want, b.output[-3000:])
     assert not lines(b, "FAIL"), lines(b, "FAIL")
-    assert re.search(r"signals: 24 passed, 0 failed", b.output)
+    assert re.search(r"signals: 25 passed, 0 failed", b.output)
 
 
 @pytest.mark.parametrize("how,status,line", [
@@ -130,12 +132,14 @@ def test_signals(boot, tmp_path, flavour, smp):
     ("abort", 134, "app: killed by SIGABRT"),
     ("nested", 139, "app: SIGSEGV at 0x40,"),
     ("badreturn", 139, None),
+    ("garbage", 139, "app: bad rt_sigreturn frame at"),
 ])
 def test_fatal_signals(boot, tmp_path, how, status, line):
     """Default actions end the program with 128+sig and the kernel's line; a
     fault inside its own handler (the signal blocked there) kills; a handler
     that forges its return context (kernel RIP, ring-0 CS, IOPL, bad MXCSR)
-    gets a SIGSEGV in ring 3, never ring 0, and the kernel powers off."""
+    gets a SIGSEGV in ring 3, never ring 0, and the kernel powers off; an
+    rt_sigreturn over a stack of junk (non-canonical rip) is killed."""
     b = run(boot, tmp_path, prog("sigfatal", "glibc"), args=how, status=status)
     assert "sigfatal: %s" % how in b.output
     assert "still alive" not in b.output

@@ -122,8 +122,8 @@ static void on_usr1(int sig, siginfo_t *si, void *ucv)
     (void)si;
     ucontext_t *uc = ucv;
     uc_rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    usr1_tid = (int)syscall(SYS_gettid); /* before the count others wait for */
     usr1_count++;
-    usr1_tid = (int)syscall(SYS_gettid);
 }
 
 static volatile int stop_spin;
@@ -154,7 +154,7 @@ static void *waiter(void *arg)
 
 static void wait_for(volatile int *v, int want)
 {
-    for (int i = 0; i < 2000000 && *v != want; i++)
+    for (long i = 0; i < 20000000 && *v != want; i++)
         sched_yield();
 }
 
@@ -244,6 +244,27 @@ static void test_eintr(void)
     pthread_join(th, NULL);
 }
 
+/* Bad pointers to every signal call: EFAULT, never a kernel fault. */
+static void test_bad_pointers(void)
+{
+    void *bad[] = {(void *)8, (void *)0xffff800000000000ull, (void *)0x100000 /* the kernel */};
+    int ok = 1;
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ok &= syscall(SYS_rt_sigaction, SIGUSR1, bad[i], NULL, 8) == -1 && errno == EFAULT;
+        ok &= syscall(SYS_rt_sigaction, SIGUSR1, NULL, bad[i], 8) == -1 && errno == EFAULT;
+        ok &= syscall(SYS_rt_sigprocmask, SIG_BLOCK, bad[i], NULL, 8) == -1 && errno == EFAULT;
+        ok &= syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, bad[i], 8) == -1 && errno == EFAULT;
+        ok &= syscall(SYS_rt_sigpending, bad[i], 8) == -1 && errno == EFAULT;
+        ok &= syscall(SYS_sigaltstack, bad[i], NULL) == -1 && errno == EFAULT;
+        ok &= syscall(SYS_sigaltstack, NULL, bad[i]) == -1 && errno == EFAULT;
+    }
+    ok &= syscall(SYS_rt_sigaction, SIGUSR1, NULL, NULL, 4) == -1 && errno == EINVAL;
+    ok &= syscall(SYS_rt_sigaction, 65, NULL, NULL, 8) == -1 && errno == EINVAL;
+    ok &= syscall(SYS_tgkill, getpid(), 99999, SIGUSR1) == -1 && errno == ESRCH;
+    ok &= syscall(SYS_tgkill, getpid() + 1, getpid(), SIGUSR1) == -1 && errno == ESRCH;
+    check("bad_pointers_efault", ok);
+}
+
 static void test_masks(void)
 {
     sigset_t set, old, pend;
@@ -284,6 +305,7 @@ int main(void)
     test_altstack();
     test_kill();
     test_eintr();
+    test_bad_pointers();
     test_masks();
     printf("signals: %d passed, %d failed\n", passed, failed);
     return failed != 0;
