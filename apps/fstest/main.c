@@ -13,6 +13,8 @@
  *                       sequential 1 MiB writes then fsync; 4 KiB random
  *                       pwrites in that file, fsync every 32; small files
  *                       created, written (4 KiB) and fsynced; each timed
+ *   fstest lazy DIR      writes DIR/lazy (no fsync), says so, then idles:
+ *                       the commit interval must make it durable
  *   fstest crash DIR SEED  random work under DIR/z and files DIR/s/fN written
  *                       and fsynced, one "synced" line each, until killed
  * Status 0 only when everything read without error. */
@@ -503,6 +505,25 @@ static int cmd_wbench(const char *dir, int seq_mib, int rand_n, int small_n)
     return errors ? 1 : 0;
 }
 
+static int cmd_lazy(const char *dir)
+{
+    workload_init(dir, 77);
+    int fd = open(join(dir, "lazy"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || write(fd, pattern, 10000) != 10000)
+        return 1;
+    close(fd);
+    struct sha256 s;
+    uint8_t d[SHA256_DIGEST];
+    char hex[65];
+    sha256_init(&s);
+    sha256_update(&s, pattern, 10000);
+    sha256_final(&s, d);
+    sha256_hex(d, hex);
+    printf("fstest: lazy written 10000 %s\n", hex);
+    for (;;)
+        nanosleep_ns(1000000000ull);
+}
+
 int main(int argc, char **argv)
 {
     buf = malloc(CHUNK > 100000 ? CHUNK : 100000);
@@ -525,6 +546,8 @@ int main(int argc, char **argv)
         return cmd_cat(argv[2]);
     if (strcmp(argv[1], "rw") == 0 && argc >= 6)
         return cmd_rw(argv[2], strtoul(argv[3], NULL, 0), (unsigned)atoi(argv[4]), (uint32_t)atoi(argv[5]));
+    if (strcmp(argv[1], "lazy") == 0)
+        return cmd_lazy(argv[2]);
     if (strcmp(argv[1], "wbench") == 0 && argc >= 6)
         return cmd_wbench(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
     if (strcmp(argv[1], "crash") == 0 && argc >= 4)
