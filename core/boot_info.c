@@ -4,8 +4,9 @@
 #include <string.h>
 #include "boot_info.h"
 #include "log.h"
+/* The PVH boot ABI: struct hvm_start_info and its module and memory map entries. */
+#include <xen/arch-x86/hvm/start_info.h>
 
-#define PVH_MAGIC 0x336ec578u
 #define MB2_TAG_END 0
 #define MB2_TAG_CMDLINE 1
 #define MB2_TAG_MODULE 3
@@ -19,33 +20,6 @@
 #define EFI_DESC_MIN 40 /* UEFI's EFI_MEMORY_DESCRIPTOR; firmware may use a larger stride */
 #define EFI_PAGE_SHIFT 12
 #define MB2_MAX_TOTAL (1u << 20)
-
-struct pvh_start_info {
-    uint32_t magic;
-    uint32_t version;
-    uint32_t flags;
-    uint32_t nr_modules;
-    uint64_t modlist_paddr;
-    uint64_t cmdline_paddr;
-    uint64_t rsdp_paddr;
-    uint64_t memmap_paddr; /* version >= 1 */
-    uint32_t memmap_entries;
-    uint32_t reserved;
-};
-
-struct pvh_memmap_entry {
-    uint64_t addr;
-    uint64_t size;
-    uint32_t type;
-    uint32_t reserved;
-};
-
-struct pvh_module {
-    uint64_t paddr;
-    uint64_t size;
-    uint64_t cmdline_paddr;
-    uint64_t reserved;
-};
 
 /* Copies a NUL-terminated string from physical memory, one byte at a time
  * because its length is unknown and it may end near the end of memory. */
@@ -104,15 +78,15 @@ static void add_module(struct boot_info *bi, uint64_t base, uint64_t size, uint6
 
 static int parse_pvh(struct boot_info *bi, uint64_t info, const struct fw_mem *mem)
 {
-    const struct pvh_start_info *si = mem->map(mem->ctx, info, offsetof(struct pvh_start_info, memmap_paddr));
-    if (!si || si->magic != PVH_MAGIC) {
+    const struct hvm_start_info *si = mem->map(mem->ctx, info, offsetof(struct hvm_start_info, memmap_paddr));
+    if (!si || si->magic != XEN_HVM_START_MAGIC_VALUE) {
         pr_err("boot: PVH start_info at %#llx has a bad magic\n", (unsigned long long)info);
         return -1;
     }
     copy_phys_string(bi->cmdline, sizeof(bi->cmdline), si->cmdline_paddr, mem, &bi->warnings);
     bi->rsdp_addr = si->rsdp_paddr;
     for (uint32_t i = 0; i < si->nr_modules && i < BOOT_MAX_MODULES; i++) {
-        const struct pvh_module *m = mem->map(mem->ctx, si->modlist_paddr + i * sizeof(*m), sizeof(*m));
+        const struct hvm_modlist_entry *m = mem->map(mem->ctx, si->modlist_paddr + i * sizeof(*m), sizeof(*m));
         if (!m) {
             bi->warnings++;
             break;
@@ -127,7 +101,7 @@ static int parse_pvh(struct boot_info *bi, uint64_t info, const struct fw_mem *m
     if (!si)
         return 0;
     for (uint32_t i = 0; i < si->memmap_entries; i++) {
-        const struct pvh_memmap_entry *e = mem->map(mem->ctx, si->memmap_paddr + i * sizeof(*e), sizeof(*e));
+        const struct hvm_memmap_table_entry *e = mem->map(mem->ctx, si->memmap_paddr + i * sizeof(*e), sizeof(*e));
         if (!e || bi->n_memmap >= BOOT_MAX_MEMMAP) {
             bi->warnings++;
             break;

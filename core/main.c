@@ -29,7 +29,6 @@
 #include "sched.h"
 #include "vfs.h"
 
-#define IOAPIC_DEFAULT_BASE 0xfec00000ull
 #define APP_STACK_SIZE (64 * 1024)
 #define EXIT_USAGE 2
 
@@ -38,13 +37,9 @@ void malloc_init(void);
 void kmain(uint32_t proto, uint32_t info);
 
 static struct boot_info bi;
-static struct machine machine;
-/* The BIOS data area sits in page 0, which stays unmapped to catch NULL
- * dereferences; its first bytes are copied while the entry map still has it. */
-static uint8_t bda_copy[0x500];
-static struct kernel_options opts;
-static char cmdline_buf[BOOT_CMDLINE_MAX];
-static char *default_argv[2];
+/* The options as the boot line parsed them: cloud user-data may still name
+ * another app (cloud_config). Everyone else reads kernel_options(). */
+static struct kernel_options *opts;
 
 /* Before our own page tables, the entry code's identity map covers 4 GiB. */
 static const void *early_map(void *ctx, uint64_t phys, uint64_t len)
@@ -55,13 +50,11 @@ static const void *early_map(void *ctx, uint64_t phys, uint64_t len)
     return (const void *)(uintptr_t)phys;
 }
 
-const struct machine *machine_info(void) { return &machine; }
-const struct kernel_options *kernel_options(void) { return &opts; }
 
 /* The platform's bus probes, then driver binding. */
 static void probe_buses(const struct platform *plat)
 {
-    unsigned b = platform_bus_plan(plat->buses, machine.n_ecam > 0, opts.nopci, xen_present());
+    unsigned b = platform_bus_plan(plat->buses, machine_info()->n_ecam > 0, opts->nopci, xen_present());
     /* Xen HVM: PV devices first, so that the emulated copies of the same
      * disks and NICs are unplugged before PCI could bind them. */
     if (b & BUS_PROBE_XENBUS)
@@ -81,75 +74,6 @@ static void probe_buses(const struct platform *plat)
     bootchart_mark("devices");
 }
 
-/* Firmware tables through our page tables: every page must be mapped. */
-static const void *fw_map(void *ctx, uint64_t phys, uint64_t len)
-{
-    (void)ctx;
-    if (len == 0 || phys + len < phys)
-        return NULL;
-    /* UEFI has no BIOS data area or BIOS ROM tables below 1 MiB: refusing
-     * the range turns every legacy scan into a quick miss. */
-    if (bi.efi && phys < 0x100000)
-        return NULL;
-    if (phys + len <= sizeof(bda_copy))
-        return bda_copy + phys;
-    if (phys < PAGE_SIZE)
-        return NULL;
-    for (uint64_t p = phys & ~(PAGE_SIZE - 1); p < phys + len; p += PAGE_SIZE) {
-        if (paging_translate(p) < 0)
-            return NULL;
-    }
-    return (const void *)(uintptr_t)phys;
-}
-
-static void probe_firmware(void)
-{
-    struct fw_mem mem = { fw_map, NULL };
-    uint64_t rsdp = bi.rsdp_copy_len ? (uint64_t)(uintptr_t)bi.rsdp_copy : bi.rsdp_addr;
-    if (acpi_probe(&machine, &mem, rsdp) < 0 && !bi.efi)
-        mptable_probe(&machine, &mem);
-    if (bi.efi)
-        smbios_probe_efi(&machine, &mem, bi.efi_systab);
-    else
-        smbios_probe(&machine, &mem);
-    pr_info("firmware: %s%s%s, %u CPU%s, %u IO-APIC%s%s\n", machine.acpi ? "ACPI" : "",
-            machine.mptable ? "MP table" : "", machine.acpi || machine.mptable ? "" : "no ACPI or MP table",
-            machine.n_cpus, machine.n_cpus == 1 ? "" : "s", machine.n_ioapics, machine.n_ioapics == 1 ? "" : "s",
-            machine.smbios ? ", SMBIOS" : "");
-    pr_debug("firmware: oem '%s', smbios '%s' '%s' bios '%s', s5 %d (%u), pm1a %#x, reset %d (%#llx=%#x), "
-             "hw-reduced %d, mcfg %u, hpet %#llx, mmio %u, pvpanic %#x\n",
-             machine.acpi_oem, machine.sys_vendor, machine.sys_product, machine.bios_version, machine.s5_valid,
-             machine.slp_typ_a, machine.pm1a_cnt, machine.reset_supported,
-             (unsigned long long)machine.reset_reg.addr, machine.reset_value, machine.hw_reduced, machine.n_ecam,
-             (unsigned long long)machine.hpet_addr, machine.n_mmio, machine.pvpanic_port);
-}
-
-/* Hands what firmware said to the services that need it. */
-static void apply_firmware(void)
-{
-    for (unsigned i = 0; i < machine.n_ioapics; i++)
-        ioapic_init(machine.ioapics[i].addr, machine.ioapics[i].gsi_base);
-    if (!machine.n_ioapics)
-        ioapic_init(IOAPIC_DEFAULT_BASE, 0);
-    if (machine.hpet)
-        hpet_set_address(machine.hpet_addr);
-    if (machine.fadt) {
-        struct power_acpi pa = {
-            .s5_valid = machine.s5_valid,
-            .slp_typ_a = machine.slp_typ_a,
-            .slp_typ_b = machine.slp_typ_b,
-            .pm1a_cnt = (uint16_t)machine.pm1a_cnt,
-            .pm1b_cnt = (uint16_t)machine.pm1b_cnt,
-            .hw_reduced = machine.hw_reduced,
-            .sleep_control = { machine.sleep_control.space, machine.sleep_control.addr },
-            .reset = { machine.reset_reg.space, machine.reset_reg.addr },
-            .reset_value = machine.reset_value,
-            .reset_valid = machine.reset_supported,
-        };
-        power_set_acpi(&pa);
-    }
-}
-
 static const char *proto_name(enum boot_proto p)
 {
     switch (p) {
@@ -160,56 +84,6 @@ static const char *proto_name(enum boot_proto p)
     default:
         return "unknown";
     }
-}
-
-static char cmdline_ext_buf[BOOT_CMDLINE_MAX];
-static struct kernel_options ext_opts;
-
-static void default_app(struct kernel_options *o)
-{
-    if (o->argc != 0)
-        return;
-    default_argv[0] = (char *)kestrel_app_name;
-    o->argv[0] = default_argv[0];
-    o->argv[1] = NULL;
-    o->argc = 1;
-}
-
-int kernel_cmdline_append(const char *text)
-{
-    char line[BOOT_CMDLINE_MAX];
-    int n = snprintf(line, sizeof(line), "%s%s%s", bi.cmdline, bi.cmdline[0] ? " " : "", text);
-    if (n < 0 || (size_t)n >= sizeof(line)) {
-        pr_warn("cmdline: \"%s\" does not fit after the boot command line, ignored\n", text);
-        return -1;
-    }
-    memcpy(cmdline_ext_buf, line, sizeof(line));
-    memset(&ext_opts, 0, sizeof(ext_opts));
-    if (cmdline_parse(&ext_opts, cmdline_ext_buf) < 0) {
-        pr_warn("cmdline: with \"%s\" appended: %s; ignored\n", text, ext_opts.error);
-        return -1;
-    }
-    default_app(&ext_opts);
-    opts = ext_opts;
-    if (opts.verbose)
-        console_set_level(LOG_DEBUG);
-    pr_info("cmdline: now \"%s\"\n", line);
-    return 0;
-}
-
-static void parse_cmdline(void)
-{
-    strlcpy(cmdline_buf, bi.cmdline, sizeof(cmdline_buf));
-    if (cmdline_parse(&opts, cmdline_buf) < 0) {
-        kprintf("kestrel: %s\n", opts.error);
-        power_off(EXIT_USAGE);
-    }
-    if (opts.help) {
-        kprintf("%s", cmdline_help_text);
-        power_off(0);
-    }
-    if (opts.verbose)
-        console_set_level(LOG_DEBUG);
 }
 
 /* A checksum of a module, so tests can see it survived memory set-up. */
@@ -250,10 +124,11 @@ static void report_memory(void)
 
 static void start_cpus(void)
 {
+    const struct machine *machine = machine_info();
     uint32_t ids[MACHINE_MAX_CPUS];
-    for (unsigned i = 0; i < machine.n_cpus; i++)
-        ids[i] = machine.cpus[i].apic_id;
-    unsigned n = smp_boot(ids, machine.n_cpus);
+    for (unsigned i = 0; i < machine->n_cpus; i++)
+        ids[i] = machine->cpus[i].apic_id;
+    unsigned n = smp_boot(ids, machine->n_cpus);
     pr_info("smp: %u CPU%s online\n", n, n == 1 ? "" : "s");
 }
 
@@ -261,28 +136,29 @@ static struct platform_signals signals;
 
 static const struct platform_signals *collect_signals(void)
 {
+    const struct machine *machine = machine_info();
     hypervisor_detect(&signals);
     signals.proto = bi.proto;
     signals.qemu_fw_cfg = qemu_fw_cfg_present();
-    while (cmdline_param(&opts, "virtio_mmio.device", signals.mmio_devices))
+    while (cmdline_param(opts, "virtio_mmio.device", signals.mmio_devices))
         signals.mmio_devices++;
-    signals.mmio_devices += machine.n_mmio;
-    signals.acpi = machine.acpi;
-    signals.mptable = machine.mptable;
-    signals.smbios = machine.smbios;
-    strlcpy(signals.acpi_oem, machine.acpi_oem, sizeof(signals.acpi_oem));
-    strlcpy(signals.smbios_vendor, machine.sys_vendor, sizeof(signals.smbios_vendor));
-    strlcpy(signals.smbios_product, machine.sys_product, sizeof(signals.smbios_product));
-    strlcpy(signals.bios_version, machine.bios_version, sizeof(signals.bios_version));
-    signals.ecam = machine.n_ecam > 0;
-    strlcpy(signals.bios_vendor, machine.bios_vendor, sizeof(signals.bios_vendor));
-    memcpy(signals.sys_uuid, machine.uuid, sizeof(signals.sys_uuid));
-    signals.sys_uuid_valid = machine.uuid_valid;
+    signals.mmio_devices += machine->n_mmio;
+    signals.acpi = machine->acpi;
+    signals.mptable = machine->mptable;
+    signals.smbios = machine->smbios;
+    strlcpy(signals.acpi_oem, machine->acpi_oem, sizeof(signals.acpi_oem));
+    strlcpy(signals.smbios_vendor, machine->sys_vendor, sizeof(signals.smbios_vendor));
+    strlcpy(signals.smbios_product, machine->sys_product, sizeof(signals.smbios_product));
+    strlcpy(signals.bios_version, machine->bios_version, sizeof(signals.bios_version));
+    signals.ecam = machine->n_ecam > 0;
+    strlcpy(signals.bios_vendor, machine->bios_vendor, sizeof(signals.bios_vendor));
+    memcpy(signals.sys_uuid, machine->uuid, sizeof(signals.sys_uuid));
+    signals.sys_uuid_valid = machine->uuid_valid;
     /* Bus 0's ids name cloud devices (ENA, gVNIC); read only where firmware
      * describes a PCI host, so nothing is probed that is absent. */
-    if (!opts.nopci && (machine.n_ecam || (machine.fadt && !machine.hw_reduced)))
+    if (!opts->nopci && (machine->n_ecam || (machine->fadt && !machine->hw_reduced)))
         signals.n_pci_ids = pci_peek_ids(signals.pci_ids, PLATFORM_MAX_PCI_IDS);
-    signals.acpi_hw_reduced = machine.hw_reduced;
+    signals.acpi_hw_reduced = machine->hw_reduced;
     platform_probe_signals(&signals);
     pr_debug("platform: cpuid '%s' at %#x, fw_cfg %d, mmio %u, acpi %d (oem '%s'), smbios %d ('%s' / '%s')\n",
              signals.hv_signature, signals.hv_base, signals.qemu_fw_cfg, signals.mmio_devices, signals.acpi,
@@ -296,15 +172,15 @@ static void *app_thread(void *arg)
 {
     probe_buses(arg);
     fs_boot(&bi);
-    if (netdev_count() && !opts.nonet) {
+    if (netdev_count() && !opts->nonet) {
         net_boot();
         bootchart_mark("net");
     }
-    cloud_config(&opts);
+    cloud_config(opts);
     bootchart_mark("app main");
-    if (opts.bootchart)
+    if (opts->bootchart)
         bootchart_print();
-    int status = linux_exec_requested(&opts) ? linux_exec_main(&opts) : main(opts.argc, opts.argv);
+    int status = linux_exec_requested(opts) ? linux_exec_main(opts) : main(opts->argc, opts->argv);
     vfs_sync(); /* what the app wrote reaches the disks */
     power_off(status);
 }
@@ -326,28 +202,34 @@ void kmain(uint32_t proto, uint32_t info)
         panic("cannot read the boot information (protocol %s)", proto_name((enum boot_proto)proto));
     /* Under UEFI page 0 is ordinary memory, not a BIOS data area. */
     if (!bi.efi)
-        memcpy(bda_copy, (const void *)(uintptr_t)0, sizeof(bda_copy)); /* still mapped by the entry code */
+        machine_save_bda(); /* page 0 is still mapped by the entry code */
     bootchart_mark("boot info");
-    parse_cmdline();
+    if (kernel_options_init(bi.cmdline, &opts) < 0) {
+        kprintf("kestrel: %s\n", opts->error);
+        power_off(EXIT_USAGE);
+    }
+    if (opts->help) {
+        kprintf("%s", cmdline_help_text);
+        power_off(0);
+    }
     pr_debug("kestrel: booted by %s, command line \"%s\"\n", proto_name(bi.proto), bi.cmdline);
     if (bi.warnings)
         pr_warn("boot: %u boot-information entries were dropped or clipped\n", bi.warnings);
-    default_app(&opts);
 
     memory_init(&bi);
     malloc_init();
     report_memory();
     bootchart_mark("memory");
 
-    probe_firmware();
+    machine_probe(&bi);
     bootchart_mark("firmware");
 
     pic_disable();
     lapic_init();
-    apply_firmware();
+    machine_apply();
     bootchart_mark("cpu/irq");
 
-    const struct platform *plat = platform_select(collect_signals(), opts.platform);
+    const struct platform *plat = platform_select(collect_signals(), opts->platform);
     if (!plat)
         power_off(EXIT_USAGE);
     if (plat->init && plat->init() < 0)
@@ -356,7 +238,7 @@ void kmain(uint32_t proto, uint32_t info)
 
     if (tsc_calibrate() < 0)
         panic("no way to measure time on this machine");
-    if (clock_init(plat->clock_preference, opts.clock) < 0)
+    if (clock_init(plat->clock_preference, opts->clock) < 0)
         power_off(EXIT_USAGE);
     timer_init();
     clock_timers_ready();

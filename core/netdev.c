@@ -25,3 +25,17 @@ void netdev_set_receive(struct netdev *n, netdev_rx_fn fn, void *arg)
     n->rx_arg = arg;
     n->rx = fn;
 }
+
+void netdev_set_link_watch(struct netdev *n, netdev_link_fn fn, void *arg)
+{
+    n->link_arg = arg;
+    n->link_watch = fn;
+}
+
+void netdev_set_link(struct netdev *n, bool up)
+{
+    n->link_up = up;
+    netdev_link_fn fn = n->link_watch;
+    if (fn)
+        fn(n, up, n->link_arg);
+}

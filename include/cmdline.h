@@ -56,8 +56,12 @@ int cmdline_parse(struct kernel_options *o, char *buf);
 /* The value of the index-th param named key, or NULL. */
 const char *cmdline_param(const struct kernel_options *o, const char *key, unsigned index);
 
-/* The options this kernel booted with (kept by core/main.c). */
+/* The options this kernel booted with (core/kernel_options.c). */
 const struct kernel_options *kernel_options(void);
+/* The boot line's one call: parses the boot command line (and names the
+ * linked-in app when the line names none). 0, or -1 with (*out)->error set;
+ * *out is the boot line's own handle (cloud user-data may replace the app). */
+int kernel_options_init(const char *boot_cmdline, struct kernel_options **out);
 /* Appends text to the boot command line and parses the whole line again
  * (platform set-up: settings the hypervisor hands over). 0, or -1 with the
  * old options kept when the result does not fit or parse. */

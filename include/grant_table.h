@@ -1,30 +1,21 @@
 /* Grant table v1 bookkeeping (pure logic, host-tested): entries and the
- * free list. drivers/xen/grant.c maps the frames and adds locking. */
+ * free list. drivers/xen/grant.c maps the frames and adds locking. The
+ * entry layout and flags are Xen's (grant_table.h: struct grant_entry_v1,
+ * GTF_*); the first GNTTAB_NR_RESERVED_ENTRIES refs are the toolstack's. */
 #ifndef KESTREL_GRANT_TABLE_H
 #define KESTREL_GRANT_TABLE_H
 #include <stdbool.h>
 #include <stdint.h>
-
-#define GTF_PERMIT_ACCESS 1
-#define GTF_READONLY 4
-#define GTF_READING 8
-#define GTF_WRITING 16
-#define GNTTAB_RESERVED_REFS 8 /* the toolstack's (console, xenstore) */
-
-struct grant_entry {
-    uint16_t flags;
-    uint16_t domid;
-    uint32_t frame;
-};
+#include "xen_abi.h"
 
 struct gnttab {
-    volatile struct grant_entry *table;
+    volatile struct grant_entry_v1 *table;
     int *next_free;
     unsigned nrefs, in_use;
     int free_head;
 };
 
-void gnttab_setup(struct gnttab *g, volatile struct grant_entry *table, int *next_free, unsigned nrefs);
+void gnttab_setup(struct gnttab *g, volatile struct grant_entry_v1 *table, int *next_free, unsigned nrefs);
 /* A ref granting frame to domid, or -1 when none is free or frame does not fit. */
 int gnttab_take(struct gnttab *g, unsigned domid, uint64_t frame, bool readonly);
 /* Revokes and frees ref; -1 (ref kept) while the remote side has it mapped

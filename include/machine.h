@@ -107,7 +107,15 @@ struct machine {
     bool uuid_valid;
 };
 
-/* The machine description the firmware probes filled (core/main.c). */
+/* The machine description the firmware probes filled (core/machine.c). */
 const struct machine *machine_info(void);
+
+/* The boot line's calls, in this order: copy the BIOS data area while the
+ * entry code still maps page 0 (not under UEFI); probe the firmware tables;
+ * hand the IO-APICs, HPET and ACPI power registers to their services. */
+struct boot_info;
+void machine_save_bda(void);
+void machine_probe(const struct boot_info *bi);
+void machine_apply(void);
 
 #endif

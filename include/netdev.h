@@ -12,6 +12,8 @@
 struct netdev;
 /* Called in interrupt context with a frame that is only valid during the call. */
 typedef void (*netdev_rx_fn)(struct netdev *n, const void *frame, size_t len, void *arg);
+/* Called (possibly in interrupt context) when the link goes up or down. */
+typedef void (*netdev_link_fn)(struct netdev *n, bool up, void *arg);
 
 struct netdev {
     char name[16];
@@ -22,6 +24,8 @@ struct netdev {
     int (*transmit)(struct netdev *n, const void *frame, size_t len); /* copies; 0 or <0 */
     netdev_rx_fn rx;
     void *rx_arg;
+    netdev_link_fn link_watch;
+    void *link_arg;
     void *priv;
     uint64_t rx_frames, tx_frames, rx_dropped;
 };
@@ -30,5 +34,9 @@ int netdev_register(struct netdev *n);
 unsigned netdev_count(void);
 struct netdev *netdev_get(unsigned index);
 void netdev_set_receive(struct netdev *n, netdev_rx_fn fn, void *arg);
+/* Drivers report link changes here (interrupt context allowed): link_up is
+ * updated and the watcher, if any, told. */
+void netdev_set_link(struct netdev *n, bool up);
+void netdev_set_link_watch(struct netdev *n, netdev_link_fn fn, void *arg);
 
 #endif

@@ -79,7 +79,18 @@ struct platform {
     void (*probe_signals)(struct platform_signals *s);
     bool isa_pvpanic; /* may have QEMU's ISA pvpanic at port 0x505 without saying so in ACPI */
     unsigned buses;   /* BUS_PROBE_* in the order pci, mmio (command line), mmio (ACPI) */
+    /* How long a disk request may take before the driver resets the
+     * controller: 0 = the driver's default, PLATFORM_NO_IO_TIMEOUT = never
+     * (EBS and GCE persistent disks stall rather than fail: AWS and Google
+     * advise the longest time-out; a watchdog only logs). VMware: 180 s,
+     * as its tools set for path failover and storage vMotion. */
+    int io_timeout_s;
 };
+#define PLATFORM_NO_IO_TIMEOUT (-1)
+/* The I/O time-out a disk driver should use, in ms: the command line's
+ * (driver_key=MS, 0 meaning none) wins, then the platform's, then
+ * default_ms. 0 means no time-out. */
+unsigned long platform_io_timeout_ms(const char *driver_key, unsigned long default_ms);
 
 #define BUS_PROBE_PCI 0x1         /* always, unless --nopci */
 #define BUS_PROBE_PCI_IF_ECAM 0x2 /* only when firmware lists an ECAM window */

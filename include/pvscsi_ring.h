@@ -95,7 +95,13 @@ void pvscsi_ring_init(struct pvscsi_ring *r, unsigned nslots);
 bool pvscsi_ring_sizes_ok(const struct pvscsi_ring *r);
 /* A free slot, marked in flight, or -1. */
 int pvscsi_slot_get(struct pvscsi_ring *r, uint32_t want_len, uint64_t deadline);
-/* Posts d for slot (context = epoch << 32 | slot + 1): 0, or -EBUSY when the ring is full
+#define PVSCSI_CTX_SLOT_BITS 8
+#define PVSCSI_CTX_SLOT_MASK 0xffu
+#define PVSCSI_CTX_EPOCH_MASK 0xffffffu
+_Static_assert(PVSCSI_MAX_SLOTS < PVSCSI_CTX_SLOT_MASK, "slot + 1 must fit the context's slot byte");
+/* The context posted for slot in the current epoch: always below 2^32. */
+uint64_t pvscsi_context(const struct pvscsi_ring *r, unsigned slot);
+/* Posts d for slot (context: pvscsi_context): 0, or -EBUSY when the ring is full
  * (or the device's consumer index makes no sense). */
 int pvscsi_ring_post(struct pvscsi_ring *r, unsigned slot, const struct pvscsi_req_desc *d);
 

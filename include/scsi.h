@@ -35,6 +35,7 @@ struct scsi_host {
     uint16_t max_target;
     uint32_t max_lun;
     int (*queuecommand)(struct scsi_host *h, struct scsi_cmd *c); /* 0 queued */
+    uint32_t max_transfer; /* bytes one command may move (0: no limit below 1 MiB) */
     void *priv;
 };
 
@@ -47,6 +48,12 @@ int scsi_parse_capacity16(const uint8_t *d, uint32_t len, uint64_t *blocks, uint
 int scsi_parse_capacity10(const uint8_t *d, uint32_t len, uint64_t *blocks, uint32_t *block_size);
 /* Sense key and ASC from fixed or descriptor sense data; -1 if none. */
 int scsi_sense_key(const uint8_t *sense, uint32_t len, uint8_t *asc);
+/* What to do with a finished command: it ended well, it is worth sending
+ * again (UNIT ATTENTION after a reset or a capacity change, BUSY, TASK SET
+ * FULL, a unit becoming ready), or it failed. */
+enum scsi_outcome { SCSI_DONE, SCSI_RETRY, SCSI_FAILED };
+enum scsi_outcome scsi_classify(const struct scsi_cmd *c);
+#define SCSI_RETRIES 5
 /* LUN numbers from REPORT LUNS data (flat and peripheral addressing). */
 unsigned scsi_parse_report_luns(const uint8_t *d, uint32_t len, uint32_t *luns, unsigned max);
 

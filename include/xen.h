@@ -1,43 +1,12 @@
 /* Xen guest support (drivers/xen/): hypercalls, shared info, event channels,
- * grant tables and the xenstore client. Numbers and layouts are those of
- * Xen's public interface (xen/include/public/), x86_64, HVM/PVH guests. */
+ * grant tables and the xenstore client, x86_64 HVM/PVH guests. Numbers and
+ * layouts are Xen's public headers' (xen_abi.h); this is Kestrel's own API. */
 #ifndef KESTREL_XEN_H
 #define KESTREL_XEN_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* Hypercall numbers. */
-#define XEN_HC_MEMORY_OP 12
-#define XEN_HC_XEN_VERSION 17
-#define XEN_HC_CONSOLE_IO 18
-#define XEN_HC_GRANT_TABLE_OP 20
-#define XEN_HC_VCPU_OP 24
-#define XEN_HC_SCHED_OP 29
-#define XEN_HC_EVENT_CHANNEL_OP 32
-#define XEN_HC_HVM_OP 34
-
-#define XEN_DOMID_SELF 0x7ff0
-
-/* HVM parameters. */
-#define HVM_PARAM_CALLBACK_IRQ 0
-#define HVM_PARAM_STORE_PFN 1
-#define HVM_PARAM_STORE_EVTCHN 2
-#define HVM_PARAM_CONSOLE_PFN 17
-#define HVM_PARAM_CONSOLE_EVTCHN 18
-
-/* SCHEDOP_shutdown reasons. */
-#define XEN_SHUTDOWN_POWEROFF 0
-#define XEN_SHUTDOWN_REBOOT 1
-#define XEN_SHUTDOWN_CRASH 3
-
-/* VIRQs. */
-#define XEN_VIRQ_TIMER 0
-
-/* Error numbers Xen returns (negated). */
-#define XEN_EAGAIN 11
-#define XEN_ENOENT 2
-#define XEN_EINVAL 22
+#include "xen_abi.h"
 
 /* Early: CPUID says Xen (sets up the debug-port console). Safe before memory. */
 bool xen_detect(void);
@@ -53,14 +22,14 @@ int xen_domid(void);        /* from CPUID, or -1 */
 long xen_hypercall(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
 int xen_hvm_get_param(uint32_t index, uint64_t *value);
 int xen_hvm_set_param(uint32_t index, uint64_t value);
-/* XENMEM_add_to_physmap for this domain: space 0 = shared info, 1 = grant table. */
+/* XENMEM_add_to_physmap for this domain (space: XENMAPSPACE_shared_info, _grant_table). */
 int xen_add_to_physmap(unsigned space, uint64_t idx, uint64_t gpfn);
 void xen_shutdown(unsigned reason);
 /* Platform hooks: SCHEDOP_shutdown, falling back to ACPI/reset if it returns. */
 void xen_power_off(int status);
 void xen_reboot(void);
 void xen_crash(void);
-volatile uint8_t *xen_shared_info(void);
+volatile struct shared_info *xen_shared_info(void);
 
 /* Event channels: handlers run in interrupt context on CPU 0. */
 typedef void (*evtchn_handler_fn)(unsigned port, void *arg);
@@ -93,7 +62,7 @@ int xs_rm(xs_tx tx, const char *path);
 /* Child names, NUL-separated, in buf; returns how many. */
 int xs_directory(xs_tx tx, const char *path, char *buf, size_t len);
 int xs_transaction_start(xs_tx *tx);
-/* -XEN_EAGAIN: conflicting change, run the transaction again. */
+/* -EAGAIN: conflicting change, run the transaction again. */
 int xs_transaction_end(xs_tx tx, bool abort);
 /* fn runs in the watch thread with the path that changed (once at first). */
 typedef void (*xs_watch_fn)(const char *path, void *arg);
@@ -119,11 +88,7 @@ struct xenbus_driver {
     static const struct xenbus_driver *const var##_entry                                        \
         __attribute__((used, section(".kestrel.xenbus." #var))) = &var;                         \
     static const struct xenbus_driver var
-enum xenbus_state {
-    XENBUS_UNKNOWN = 0, XENBUS_INITIALISING = 1, XENBUS_INIT_WAIT = 2, XENBUS_INITIALISED = 3,
-    XENBUS_CONNECTED = 4, XENBUS_CLOSING = 5, XENBUS_CLOSED = 6, XENBUS_RECONFIGURING = 7,
-    XENBUS_RECONFIGURED = 8,
-};
+/* States are io/xenbus.h's enum xenbus_state (XenbusStateInitWait, ...). */
 int xenbus_probe(void);
 int xenbus_switch_state(struct xenbus_device *dev, enum xenbus_state state);
 /* A front-end's keys under its node, then its state, in one xenstore

@@ -3,6 +3,7 @@
 #define KESTREL_NET_INTERNAL_H
 #include <stdbool.h>
 #include "lwip/netif.h"
+#include "lwip/tcpip.h"
 #include "netdev.h"
 
 struct net_if {
@@ -10,6 +11,7 @@ struct net_if {
     struct netdev *dev;
     char name[8]; /* eth0, eth1, ... in registration order */
     bool is_static, reported;
+    struct tcpip_callback_msg *link_msg; /* posted on a link change */
     uint8_t tx_frame[1536 + 9000 - 1500]; /* a chained frame flattened for transmit */
 };
 

@@ -32,6 +32,31 @@ static void receive(struct netdev *n, const void *frame, size_t len, void *arg)
     }
 }
 
+/* In the tcpip thread: lwIP follows the device's link state (DHCP starts or
+ * restarts on link-up). */
+static void link_changed(void *arg)
+{
+    struct net_if *nif = arg;
+    bool up = nif->dev->link_up;
+    if (up == netif_is_link_up(&nif->netif))
+        return;
+    pr_info("net: %s (%s): link %s\n", nif->name, nif->dev->name, up ? "up" : "down");
+    if (up)
+        netif_set_link_up(&nif->netif);
+    else
+        netif_set_link_down(&nif->netif);
+}
+
+/* Possibly in interrupt context: one preallocated message per interface
+ * (a change while one is queued is read by it, since it reads the state). */
+static void link_watch(struct netdev *n, bool up, void *arg)
+{
+    (void)n;
+    (void)up;
+    struct net_if *nif = arg;
+    tcpip_callbackmsg_trycallback_fromisr(nif->link_msg);
+}
+
 /* Called with the core lock held, so one frame at a time per netif. */
 static err_t link_output(struct netif *netif, struct pbuf *p)
 {
@@ -80,9 +105,17 @@ int net_if_add(struct net_if *nif, netif_status_callback_fn status)
         return -1;
     netif_set_status_callback(&nif->netif, status);
     netif_set_up(&nif->netif);
-    /* The net-device interface reports no link changes yet: a link that
-     * reads down at boot may come up later, so lwIP sees it up. */
-    netif_set_link_up(&nif->netif);
+    /* lwIP routes nothing through a netif whose link is down and starts
+     * DHCP only once it comes up: no frame is sent into a link that drops
+     * it (VirtualBox's e1000 ignores transmit for 5 s after a reset). */
+    nif->link_msg = tcpip_callbackmsg_new(link_changed, nif);
+    if (!nif->link_msg)
+        return -1;
+    netdev_set_link_watch(nif->dev, link_watch, nif);
+    if (nif->dev->link_up)
+        netif_set_link_up(&nif->netif);
+    else
+        pr_info("net: %s (%s): link down, waiting for it before sending\n", nif->name, nif->dev->name);
     netdev_set_receive(nif->dev, receive, nif);
     return 0;
 }

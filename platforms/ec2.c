@@ -60,6 +60,7 @@ static void panic_notify(void)
 
 PLATFORM(ec2) = {
     .name = "ec2",
+    .io_timeout_s = PLATFORM_NO_IO_TIMEOUT,
     .detect = detect,
     .clock_preference = clocks,
     .power_off = power_off_ec2,

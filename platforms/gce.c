@@ -25,6 +25,7 @@ static void detect(const struct platform_signals *s, struct detect_result *r)
 
 PLATFORM(gce) = {
     .name = "gce",
+    .io_timeout_s = PLATFORM_NO_IO_TIMEOUT,
     .detect = detect,
     .clock_preference = clocks,
     .power_off = power_off_acpi_or_reset,

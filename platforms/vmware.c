@@ -91,6 +91,7 @@ static int init(void)
 
 PLATFORM(vmware) = {
     .name = "vmware",
+    .io_timeout_s = 180,
     .detect = detect,
     .clock_preference = clocks,
     .power_off = power_off_acpi_or_reset,

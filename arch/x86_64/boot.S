@@ -1,6 +1,8 @@
 /* arch/x86_64/: entry points, CPU tables, paging, interrupts and context switch.
  * boot.S holds both entry points (PVH note, multiboot2 header) and the climb to long mode. */
 
+#include <xen/elfnote.h>
+
 #define BOOT_PROTO_PVH 1
 #define BOOT_PROTO_MB2 2
 #define MB2_BOOT_MAGIC 0x36d76289
@@ -18,14 +20,14 @@ mb2_header:
     .long 8
 mb2_header_end:
 
-/* XEN_ELFNOTE_PHYS32_ENTRY (18): QEMU, Xen and Firecracker enter here in
- * 32-bit protected mode, paging off, %ebx = hvm_start_info. QEMU reads the
- * value as 8 bytes, so it is a .quad. */
+/* XEN_ELFNOTE_PHYS32_ENTRY: QEMU, Xen and Firecracker enter here in 32-bit
+ * protected mode, paging off, %ebx = hvm_start_info. QEMU reads the value
+ * as 8 bytes, so it is a .quad. */
     .section .note.Xen, "a", @note
     .balign 4
     .long 4
     .long 8
-    .long 18
+    .long XEN_ELFNOTE_PHYS32_ENTRY
     .asciz "Xen"
     .balign 4
     .quad pvh_start32

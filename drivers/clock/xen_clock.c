@@ -1,21 +1,27 @@
 /* The Xen clock: the pvclock record in each vCPU's vcpu_info inside
- * shared_info, and the wall clock beside it. The Xen platform code maps
- * shared_info and calls xen_clock_attach(); until then the probe fails. */
+ * shared_info (Xen's struct shared_info), and the wall clock beside it.
+ * The Xen platform code maps shared_info and calls xen_clock_attach();
+ * until then the probe fails. */
 #include "arch/x86.h"
 #include "clock.h"
 #include "cpu.h"
 #include "pvclock.h"
+#include "xen_abi.h"
 
-/* Offsets in shared_info (xen/include/public/xen.h, x86_64): 32 vcpu_info
- * of 64 bytes, each with its vcpu_time_info at +32; then the event channel
- * bitmaps; wc_version, wc_sec, wc_nsec at 3072, wc_sec_hi at 3084. */
-#define XEN_VCPU_INFO_SIZE 64
-#define XEN_VCPU_TIME_OFFSET 32
-#define XEN_LEGACY_MAX_VCPUS 32
-#define XEN_WC_OFFSET 3072
-#define XEN_WC_SEC_HI_OFFSET 3084
+/* The pvclock code reads Xen's vcpu_time_info and wall clock through the
+ * layout it shares with KVM: the same bytes, checked here. */
+_Static_assert(sizeof(struct vcpu_time_info) == sizeof(struct pvclock_time_info) &&
+                   offsetof(struct vcpu_time_info, tsc_to_system_mul) ==
+                       offsetof(struct pvclock_time_info, tsc_to_system_mul) &&
+                   offsetof(struct vcpu_time_info, flags) == offsetof(struct pvclock_time_info, flags),
+               "vcpu_time_info is the pvclock record");
+_Static_assert(offsetof(struct shared_info, wc_sec) - offsetof(struct shared_info, wc_version) ==
+                       offsetof(struct pvclock_wall_clock, sec) &&
+                   offsetof(struct shared_info, wc_nsec) - offsetof(struct shared_info, wc_version) ==
+                       offsetof(struct pvclock_wall_clock, nsec),
+               "shared_info's wall clock is the pvclock wall clock");
 
-static volatile uint8_t *shared;
+static volatile struct shared_info *shared;
 static uint64_t last_ns;
 static uint64_t hz;
 
@@ -25,7 +31,7 @@ static uint64_t read_tsc(void) { return rdtsc(); }
 
 static const volatile struct pvclock_time_info *record(unsigned cpu)
 {
-    return (const volatile struct pvclock_time_info *)(shared + cpu * XEN_VCPU_INFO_SIZE + XEN_VCPU_TIME_OFFSET);
+    return (const volatile struct pvclock_time_info *)&shared->vcpu_info[cpu].time;
 }
 
 static int xen_clock_probe(void)
@@ -59,8 +65,8 @@ static uint64_t xen_clock_read(void)
 
 static uint64_t xen_clock_wall(void)
 {
-    const volatile struct pvclock_wall_clock *wc = (const volatile void *)(shared + XEN_WC_OFFSET);
-    uint64_t hi = *(const volatile uint32_t *)(shared + XEN_WC_SEC_HI_OFFSET);
+    const volatile struct pvclock_wall_clock *wc = (const volatile void *)&shared->wc_version;
+    uint64_t hi = shared->wc_sec_hi;
     return pvclock_wall_ns(wc, xen_clock_read()) + hi * (1ull << 32) * 1000000000ull;
 }
 

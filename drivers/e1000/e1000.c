@@ -199,8 +199,9 @@ static void e1000_interrupt(struct int_frame *f, void *arg)
     if (!(icr & ICR_USED))
         return; /* a shared line: someone else's */
     if (icr & ICR_LSC) {
-        e->n.link_up = (rd(e, REG_STATUS) & STATUS_LU) != 0;
-        pr_info("e1000: %s: link %s\n", e->n.name, e->n.link_up ? "up" : "down");
+        bool up = (rd(e, REG_STATUS) & STATUS_LU) != 0;
+        pr_info("e1000: %s: link %s\n", e->n.name, up ? "up" : "down");
+        netdev_set_link(&e->n, up);
     }
     if (icr & (ICR_RXT0 | ICR_RXO | ICR_RXDMT0))
         rx_drain(e);

@@ -11,6 +11,7 @@
 #include "errno.h"
 #include "log.h"
 #include "nvme_ctrl.h"
+#include "platform.h"
 #include "sched.h"
 
 static unsigned count;
@@ -55,7 +56,9 @@ static void add_namespaces(struct nvme_ctrl *c)
         add_namespace(c, ids[i]);
 }
 
-static unsigned queues_wanted(struct nvme_ctrl *c)
+/* Set Features (Number of Queues): sent at bring-up and again after every
+ * controller reset, which forgets it. */
+unsigned nvme_queues_negotiate(struct nvme_ctrl *c)
 {
     unsigned want = ncpus < MAX_IO_QUEUES ? ncpus : MAX_IO_QUEUES;
     want = want ? want : 1;
@@ -66,12 +69,9 @@ static unsigned queues_wanted(struct nvme_ctrl *c)
     return nvme_queues_granted(dw0, want);
 }
 
-static uint64_t io_timeout(void)
-{
-    const char *v = cmdline_param(kernel_options(), "nvme.io_timeout_ms", 0);
-    unsigned long ms = v ? strtoul(v, NULL, 10) : 0;
-    return (ms ? ms : IO_TIMEOUT_MS) * MS;
-}
+/* nvme.io_timeout_ms=MS (0: none), else the platform's, else 30 s. With
+ * none, the watchdog only reports commands outstanding that long. */
+static uint64_t io_timeout(void) { return (uint64_t)platform_io_timeout_ms("nvme.io_timeout_ms", IO_TIMEOUT_MS) * MS; }
 
 /* nvme.irq=intx|msi|msix narrows the interrupt kinds tried (default: any). */
 static unsigned irq_kinds(void)
@@ -132,7 +132,7 @@ static int bring_up(struct nvme_ctrl *c)
         return rc;
     }
     c->chunk = c->info.max_transfer && c->info.max_transfer < MAX_CHUNK ? c->info.max_transfer : MAX_CHUNK;
-    c->nio = queues_wanted(c);
+    c->nio = nvme_queues_negotiate(c);
     for (unsigned i = 0; i < c->nio; i++) {
         if (nvme_queue_alloc(c, &c->io[i], i + 1, c->io_depth, true) < 0)
             return -ENOMEM;
@@ -161,6 +161,10 @@ static int nvme_attach(struct device *dev)
     c->index = count;
     snprintf(c->name, sizeof(c->name), "nvme%u", c->index);
     c->io_timeout_ns = io_timeout();
+    if (c->io_timeout_ns)
+        pr_info("%s: I/O time-out %llu ms\n", c->name, (unsigned long long)(c->io_timeout_ns / MS));
+    else
+        pr_info("%s: no I/O time-out; commands late by %u s are reported\n", c->name, IO_REPORT_MS / 1000);
     c->state = CTRL_LIVE;
     mutex_init(&c->state_lock);
     condvar_init(&c->state_cv);

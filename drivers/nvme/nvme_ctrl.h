@@ -35,6 +35,8 @@
 #define MAX_CHUNK (1u << 20)
 #define ADMIN_TIMEOUT_MS 5000
 #define IO_TIMEOUT_MS 30000
+/* With no time-out, how often a command outstanding is reported. */
+#define IO_REPORT_MS 30000
 #define MS 1000000ull
 
 enum ctrl_state { CTRL_LIVE, CTRL_RESETTING, CTRL_DEAD };
@@ -74,7 +76,7 @@ struct nvme_ctrl {
     unsigned nio;
     uint16_t io_depth;
     uint32_t chunk; /* bytes per command */
-    uint64_t io_timeout_ns;
+    uint64_t io_timeout_ns; /* 0: no time-out, the watchdog only reports */
     volatile int state;
     struct mutex state_lock;
     struct condvar state_cv;
@@ -118,6 +120,16 @@ int nvme_ctrl_disable(struct nvme_ctrl *c);
 int nvme_ctrl_enable(struct nvme_ctrl *c);
 int nvme_queue_alloc(struct nvme_ctrl *c, struct nvme_queue *q, unsigned qid, uint16_t depth, bool io);
 int nvme_create_io_queues(struct nvme_ctrl *c);
+
+/* When a command pushed now is late: its time-out, or with none the next
+ * report. */
+static inline uint64_t nvme_deadline(const struct nvme_ctrl *c, uint64_t now)
+{
+    return now + (c->io_timeout_ns ? c->io_timeout_ns : (uint64_t)IO_REPORT_MS * 1000000ull);
+}
+
+/* nvme.c */
+unsigned nvme_queues_negotiate(struct nvme_ctrl *c);
 
 /* nvme_recovery.c */
 void nvme_watchdog_arm(struct nvme_ctrl *c);

@@ -60,7 +60,7 @@ static int queue_cmd(struct nvme_ctrl *c, struct nvme_sqe *cmd, void *buf, uint3
         }
         if (rc == 0) {
             __atomic_add_fetch(&io->pending, 1, __ATOMIC_ACQ_REL);
-            nvme_qp_push(&q->qp, (uint16_t)cid, cmd, &io->ck, clock_monotonic_ns() + c->io_timeout_ns);
+            nvme_qp_push(&q->qp, (uint16_t)cid, cmd, &io->ck, nvme_deadline(c, clock_monotonic_ns()));
             *q->sq_db = q->qp.sq_tail;
         }
         spin_unlock_irqrestore(&q->lock, f);

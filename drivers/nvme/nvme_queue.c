@@ -42,7 +42,7 @@ int nvme_qp_reserve(struct nvme_qpair *q)
         uint16_t cid = (uint16_t)((q->next_cid + i) % ids);
         if (q->slots[cid].busy)
             continue;
-        q->slots[cid] = (struct nvme_slot){ NULL, 0, true };
+        q->slots[cid] = (struct nvme_slot){ .busy = true };
         q->next_cid = (uint16_t)((cid + 1) % ids);
         q->in_flight++;
         q->unpushed++;
@@ -66,6 +66,7 @@ void nvme_qp_push(struct nvme_qpair *q, uint16_t cid, const struct nvme_sqe *cmd
     e.cdw0 = (e.cdw0 & 0xffffu) | (uint32_t)cid << 16;
     q->slots[cid].cookie = cookie;
     q->slots[cid].deadline = deadline;
+    q->slots[cid].cmd = e;
     q->sq[q->sq_tail] = e;
     q->sq_tail = (uint16_t)((q->sq_tail + 1) % q->depth);
     q->unpushed--;
@@ -107,7 +108,7 @@ int nvme_qp_reap(struct nvme_qpair *q, struct nvme_done *out)
     out->status = (uint16_t)(e.status >> 1);
     out->dw0 = e.dw0;
     out->freed = true;
-    q->slots[e.cid] = (struct nvme_slot){ NULL, 0, false };
+    memset(&q->slots[e.cid], 0, sizeof(q->slots[e.cid]));
     q->in_flight--;
     return 1;
 }
@@ -138,12 +139,53 @@ unsigned nvme_qp_cancel(struct nvme_qpair *q, void (*fn)(void *cookie, uint16_t 
         struct nvme_slot s = q->slots[i];
         if (!s.busy)
             continue;
-        q->slots[i] = (struct nvme_slot){ NULL, 0, false };
+        memset(&q->slots[i], 0, sizeof(q->slots[i]));
         n++;
         if (s.cookie && fn)
             fn(s.cookie, i, arg);
     }
     q->in_flight = q->unpushed = 0;
+    return n;
+}
+
+unsigned nvme_qp_take(struct nvme_qpair *q, struct nvme_inflight *out, unsigned max, unsigned *freed)
+{
+    unsigned n = 0, f = 0;
+    for (uint16_t i = 0; i + 1 < q->depth; i++) {
+        struct nvme_slot *s = &q->slots[i];
+        if (!s->busy)
+            continue;
+        f++;
+        if (s->cookie && n < max)
+            out[n++] = (struct nvme_inflight){ i, s->cookie, s->cmd };
+    }
+    if (freed)
+        *freed = f;
+    nvme_qp_reset(q);
+    return n;
+}
+
+int nvme_qp_resubmit(struct nvme_qpair *q, const struct nvme_inflight *f, uint64_t deadline)
+{
+    if (f->cid + 1u >= q->depth || q->slots[f->cid].busy || ring_dist(q, q->sq_head, q->sq_tail) + q->unpushed + 1u >= q->depth)
+        return -EBUSY;
+    q->slots[f->cid].busy = true;
+    q->in_flight++;
+    q->unpushed++;
+    nvme_qp_push(q, f->cid, &f->cmd, f->cookie, deadline);
+    return 0;
+}
+
+unsigned nvme_qp_extend_expired(struct nvme_qpair *q, uint64_t now, uint64_t new_deadline)
+{
+    unsigned n = 0;
+    for (uint16_t i = 0; i + 1 < q->depth; i++) {
+        struct nvme_slot *s = &q->slots[i];
+        if (s->busy && s->cookie && s->deadline && now > s->deadline) {
+            s->deadline = new_deadline;
+            n++;
+        }
+    }
     return n;
 }
 

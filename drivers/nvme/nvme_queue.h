@@ -52,6 +52,15 @@ struct nvme_slot {
     void *cookie; /* NULL while busy: abandoned, a late completion is dropped */
     uint64_t deadline;
     bool busy;
+    struct nvme_sqe cmd; /* as pushed: sent again after a controller reset */
+};
+
+/* A command taken out of a queue pair by a controller reset, to be sent
+ * again once the controller is back. */
+struct nvme_inflight {
+    uint16_t cid;
+    void *cookie;
+    struct nvme_sqe cmd;
 };
 
 /* A submission queue and its completion queue, same depth. Command ids are
@@ -102,6 +111,19 @@ unsigned nvme_qp_expired(const struct nvme_qpair *q, uint64_t now, uint16_t *cid
 /* Frees every busy id, calling fn for each one that has a waiter; returns
  * how many ids came free. */
 unsigned nvme_qp_cancel(struct nvme_qpair *q, void (*fn)(void *cookie, uint16_t cid, void *arg), void *arg);
+
+/* For a controller reset: copies every pushed command that has a waiter
+ * (up to max) into out, frees every id (abandoned ones are dropped) and
+ * empties the rings. Returns how many were copied; *freed says how many
+ * ids came free in all. */
+unsigned nvme_qp_take(struct nvme_qpair *q, struct nvme_inflight *out, unsigned max, unsigned *freed);
+/* Pushes a command taken by nvme_qp_take again under its own id (so the
+ * caller's per-id PRP list still holds for it); 0, or -EBUSY if that id is
+ * busy or the ring is full. The caller rings the doorbell. */
+int nvme_qp_resubmit(struct nvme_qpair *q, const struct nvme_inflight *f, uint64_t deadline);
+/* Moves the deadline of every command past it at now to new_deadline;
+ * returns how many (for a watchdog that only reports). */
+unsigned nvme_qp_extend_expired(struct nvme_qpair *q, uint64_t now, uint64_t new_deadline);
 
 /* A completion status field as a named error: 0, -EINVAL, -EROFS, -EIO... */
 int nvme_status_errno(uint16_t status);

@@ -24,11 +24,16 @@ int pci_msix_enable(const struct pci_info *p, unsigned entry, unsigned vector)
     volatile uint32_t *t = ioremap(p->bars[bir].addr + (table & ~7u), 16u * size);
     if (!t)
         return -1;
+    /* Some devices ignore table writes until MSI-X is enabled (Linux's
+     * driver says so; Nitro's NVMe is real hardware): enable it with the
+     * whole function masked, program the entry masked, then unmask. */
+    pci_write16(p, (uint16_t)(cap + 2), (uint16_t)(ctrl | MSIX_ENABLE | MSIX_FUNCTION_MASK));
     volatile uint32_t *e = t + 4 * entry;
+    e[3] = 1;
     e[0] = 0xfee00000u | (lapic_id() << 12);
     e[1] = 0;
     e[2] = vector;
-    e[3] = 0; /* unmasked */
+    e[3] = 0;
     pci_write16(p, (uint16_t)(cap + 2), (uint16_t)((ctrl | MSIX_ENABLE) & ~MSIX_FUNCTION_MASK));
     return 0;
 }

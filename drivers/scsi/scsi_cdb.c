@@ -1,6 +1,7 @@
 /* drivers/scsi/: the SCSI disk logic shared by virtio-scsi and pvscsi.
  * This file builds CDBs and parses responses (pure logic, host-tested). */
 #include <string.h>
+#include "errno.h"
 #include "scsi.h"
 
 static void be32(uint8_t *p, uint32_t v)
@@ -72,6 +73,34 @@ int scsi_sense_key(const uint8_t *s, uint32_t len, uint8_t *asc)
         return s[1] & 0x0f;
     }
     return -1;
+}
+
+enum scsi_outcome scsi_classify(const struct scsi_cmd *c)
+{
+    /* A controller reset ended it: it timed out, or only waited behind
+     * one that did. */
+    if (c->host_status == -ETIMEDOUT || c->host_status == -EAGAIN)
+        return SCSI_RETRY;
+    if (c->host_status < 0)
+        return SCSI_FAILED;
+    switch (c->status) {
+    case 0x00: /* GOOD */
+        return SCSI_DONE;
+    case 0x08: /* BUSY */
+    case 0x28: /* TASK SET FULL */
+        return SCSI_RETRY;
+    case 0x02: { /* CHECK CONDITION */
+        uint8_t asc = 0;
+        int key = scsi_sense_key(c->sense, c->sense_len, &asc);
+        if (key == 0x6) /* UNIT ATTENTION: power on, reset, capacity or mode changed */
+            return SCSI_RETRY;
+        if (key == 0x2 && asc == 0x04) /* NOT READY: the unit is becoming ready */
+            return SCSI_RETRY;
+        return SCSI_FAILED;
+    }
+    default:
+        return SCSI_FAILED;
+    }
 }
 
 unsigned scsi_parse_report_luns(const uint8_t *d, uint32_t len, uint32_t *luns, unsigned max)

@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "block.h"
+#include "errno.h"
+#include "sched.h"
+#include "spinlock.h"
 #include "log.h"
 #include "memory.h"
 #include "scsi.h"
@@ -18,20 +21,39 @@ struct scsi_disk {
     struct block_dev b;
 };
 
+/* One block request; larger than the host's max_transfer, it becomes
+ * several commands, and ends when the last does (with the first error). */
+struct disk_io {
+    struct block_request *r;
+    int pending;
+    int status;
+};
+
 struct disk_req {
     struct scsi_cmd c;
-    struct block_request *r;
+    struct disk_io *io;
+    struct scsi_disk *d;
+    unsigned tries;
+    struct disk_req *next; /* on the retry queue */
 };
+
+/* Commands to send again are queued to one thread: completions arrive in
+ * interrupt context, where an adapter's queuecommand may not be called. */
+static struct spinlock retry_lock = SPINLOCK_INIT;
+static struct disk_req *retry_head, *retry_tail;
+static struct semaphore retry_sem = SEMAPHORE_INIT(0);
+static bool retry_started;
 
 static unsigned ndisks;
 
 static void sync_done(struct scsi_cmd *c) { sem_up(c->arg); }
 
-/* Runs one command and waits; retries a UNIT ATTENTION (reset, media
- * change) a few times, as every disk reports one after power-on. */
+/* Runs one command and waits; sends it again a few times when
+ * scsi_classify says so (every disk reports a UNIT ATTENTION after
+ * power-on). */
 static int exec(struct scsi_host *h, struct scsi_cmd *c)
 {
-    for (int tries = 0; tries < 4; tries++) {
+    for (int tries = 0; tries < SCSI_RETRIES; tries++) {
         struct semaphore done = SEMAPHORE_INIT(0);
         c->done = sync_done;
         c->arg = &done;
@@ -39,39 +61,101 @@ static int exec(struct scsi_host *h, struct scsi_cmd *c)
         if (h->queuecommand(h, c) < 0)
             return -1;
         sem_down(&done);
-        if (c->host_status < 0)
-            return -1;
-        if (c->status == 0)
+        enum scsi_outcome o = scsi_classify(c);
+        if (o == SCSI_DONE)
             return 0;
-        uint8_t asc;
-        if (c->status == 2 && scsi_sense_key(c->sense, c->sense_len, &asc) == 6)
-            continue; /* UNIT ATTENTION */
-        return -1;
+        if (o == SCSI_FAILED)
+            return -1;
     }
     return -1;
+}
+
+static void io_put(struct disk_io *io)
+{
+    if (__atomic_sub_fetch(&io->pending, 1, __ATOMIC_ACQ_REL))
+        return;
+    struct block_request *r = io->r;
+    r->status = io->status;
+    free(io);
+    r->done(r);
+}
+
+static void rw_finish(struct disk_req *dr, int status)
+{
+    struct disk_io *io = dr->io;
+    if (status < 0) {
+        int zero = 0;
+        __atomic_compare_exchange_n(&io->status, &zero, status, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+    }
+    free(dr);
+    io_put(io);
 }
 
 static void rw_done(struct scsi_cmd *c)
 {
     struct disk_req *dr = (struct disk_req *)c;
-    struct block_request *r = dr->r;
-    r->status = c->host_status < 0 || c->status != 0 || c->resid ? -5 : 0;
-    free(dr);
-    r->done(r);
+    enum scsi_outcome o = scsi_classify(c);
+    if (o == SCSI_RETRY && dr->tries < SCSI_RETRIES && retry_started) {
+        dr->tries++;
+        dr->next = NULL;
+        uint64_t f = spin_lock_irqsave(&retry_lock);
+        if (retry_tail)
+            retry_tail->next = dr;
+        else
+            retry_head = dr;
+        retry_tail = dr;
+        spin_unlock_irqrestore(&retry_lock, f);
+        sem_up(&retry_sem);
+        return;
+    }
+    if (o != SCSI_DONE || c->resid)
+        pr_debug("scsi: %s: opcode %#x failed: host status %d, status %#x, sense %u bytes, resid %u, try %u\n",
+                 dr->d->b.name, c->cdb[0], c->host_status, c->status, c->sense_len, c->resid, dr->tries + 1);
+    rw_finish(dr, o == SCSI_DONE && !c->resid ? 0 : -EIO);
 }
 
-static int disk_submit(struct block_dev *b, struct block_request *r)
+static int send(struct disk_req *dr)
 {
-    struct scsi_disk *d = b->priv;
-    uint64_t bytes = (uint64_t)r->count * b->sector_size;
-    if (r->op != BLOCK_FLUSH && (r->count == 0 || r->sector + r->count > b->sectors || bytes > MAX_TRANSFER))
-        return -22;
-    if (r->op == BLOCK_WRITE && b->read_only)
-        return -30;
+    struct scsi_cmd *c = &dr->c;
+    c->status = 0xff;
+    c->host_status = 0;
+    c->resid = 0;
+    c->sense_len = 0;
+    c->done = rw_done;
+    return dr->d->host->queuecommand(dr->d->host, c);
+}
+
+/* Sends queued commands again, after a short pause when the target said
+ * BUSY (a retry at once would meet the same answer). */
+static void *retry_thread(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        sem_down(&retry_sem);
+        uint64_t f = spin_lock_irqsave(&retry_lock);
+        struct disk_req *dr = retry_head;
+        retry_head = dr->next;
+        if (!retry_head)
+            retry_tail = NULL;
+        spin_unlock_irqrestore(&retry_lock, f);
+        if (dr->c.status == 0x08 || dr->c.status == 0x28)
+            thread_sleep_ns(10 * 1000000ull);
+        pr_debug("scsi: %s: sending a command again (try %u)\n", dr->d->b.name, dr->tries + 1);
+        if (send(dr) < 0)
+            rw_finish(dr, -EIO);
+    }
+    return NULL;
+}
+
+/* Queues one command for [sector, sector+count) of r (or a flush). */
+static int queue_part(struct scsi_disk *d, struct disk_io *io, uint64_t sector, uint32_t count, void *buf)
+{
+    struct block_request *r = io->r;
     struct disk_req *dr = calloc(1, sizeof(*dr));
     if (!dr)
-        return -12;
-    dr->r = r;
+        return -ENOMEM;
+    dr->io = io;
+    dr->d = d;
     struct scsi_cmd *c = &dr->c;
     c->target = d->target;
     c->lun = d->lun;
@@ -80,16 +164,53 @@ static int disk_submit(struct block_dev *b, struct block_request *r)
         c->cdb_len = 10;
         c->dir = SCSI_NONE;
     } else {
-        scsi_cdb_rw(c, r->op == BLOCK_WRITE, r->sector, r->count);
-        c->data = r->buf;
-        c->data_len = (uint32_t)bytes;
+        scsi_cdb_rw(c, r->op == BLOCK_WRITE, sector, count);
+        c->data = buf;
+        c->data_len = count * d->b.sector_size;
         c->dir = r->op == BLOCK_WRITE ? SCSI_TO_DEVICE : SCSI_FROM_DEVICE;
     }
-    c->done = rw_done;
-    if (d->host->queuecommand(d->host, c) < 0) {
+    __atomic_add_fetch(&io->pending, 1, __ATOMIC_ACQ_REL);
+    if (send(dr) < 0) {
+        __atomic_sub_fetch(&io->pending, 1, __ATOMIC_ACQ_REL);
         free(dr);
-        return -11;
+        return -EAGAIN;
     }
+    return 0;
+}
+
+static int disk_submit(struct block_dev *b, struct block_request *r)
+{
+    struct scsi_disk *d = b->priv;
+    uint64_t bytes = (uint64_t)r->count * b->sector_size;
+    if (r->op != BLOCK_FLUSH && (r->count == 0 || r->sector + r->count > b->sectors || bytes > MAX_TRANSFER))
+        return -EINVAL;
+    if (r->op == BLOCK_WRITE && b->read_only)
+        return -EROFS;
+    struct disk_io *io = calloc(1, sizeof(*io));
+    if (!io)
+        return -ENOMEM;
+    *io = (struct disk_io){ r, 1, 0 };
+    uint32_t max = d->host->max_transfer && d->host->max_transfer < MAX_TRANSFER ? d->host->max_transfer : MAX_TRANSFER;
+    uint32_t per = max / b->sector_size;
+    int rc = 0, queued = 0;
+    if (r->op == BLOCK_FLUSH) {
+        rc = queue_part(d, io, 0, 0, NULL);
+        queued += rc == 0;
+    }
+    for (uint64_t done = 0; r->op != BLOCK_FLUSH && done < r->count && rc == 0; done += per) {
+        uint32_t n = r->count - done < per ? (uint32_t)(r->count - done) : per;
+        rc = queue_part(d, io, r->sector + done, n, (uint8_t *)r->buf + done * b->sector_size);
+        queued += rc == 0;
+    }
+    if (!queued) {
+        free(io);
+        return rc;
+    }
+    if (rc < 0) {
+        int zero = 0;
+        __atomic_compare_exchange_n(&io->status, &zero, rc, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+    }
+    io_put(io); /* the submitter's reference */
     return 0;
 }
 
@@ -162,6 +283,8 @@ static void probe_lun(struct scsi_host *h, uint16_t target, uint32_t lun, uint8_
 
 int scsi_scan(struct scsi_host *h)
 {
+    if (!retry_started && thread_create("scsi-retry", retry_thread, NULL, 0))
+        retry_started = true;
     uint8_t *buf = pages_alloc(1, PAGE_SIZE);
     if (!buf)
         return 0;

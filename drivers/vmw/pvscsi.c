@@ -13,6 +13,7 @@
 #include "log.h"
 #include "memory.h"
 #include "pci.h"
+#include "platform.h"
 #include "pvscsi_ring.h"
 #include "scsi.h"
 #include "spinlock.h"
@@ -40,9 +41,16 @@
 #define CMP_PAGES 1  /* 128 completions a page */
 #define MSG_PAGES 1  /* 64 messages a page */
 #define SLOTS 32
-#define SG_PAGES 2   /* 1 MiB at any alignment: 257 elements */
-#define SG_MAX ((SG_PAGES * 4096) / sizeof(struct pvscsi_sg_elem))
+/* A request's scatter-gather list stays inside one page (VMware reads a
+ * list past a page only through chain elements): 128 elements, Linux's
+ * cap, so 127 pages at any alignment a command; the SCSI layer splits
+ * larger requests. Two lists a page. */
+#define SG_MAX 128u
+#define SG_PAGES ((SLOTS * SG_MAX * sizeof(struct pvscsi_sg_elem) + 4095) / 4096)
+_Static_assert(4096 % (SG_MAX * 16) == 0, "a list never crosses a page");
 #define SENSE_SIZE SCSI_SENSE_MAX
+/* No time-out: a deadline a century away (sums with now stay in range). */
+#define NO_TIMEOUT_NS (100ull * 365 * 24 * 3600 * 1000000000ull)
 #define TIMEOUT_MS_DEFAULT 30000
 #define SIMPLE_QUEUE_TAG 0x20
 
@@ -152,7 +160,7 @@ static void fail(struct scsi_cmd *c, int err)
 }
 
 /* Adapter reset, rings again, then a bus reset; returns the commands that
- * were waiting (the caller fails them outside the lock). Lock held. */
+ * were waiting (the caller ends them outside the lock). Lock held. */
 static uint64_t recover_locked(struct pvscsi *d, const char *why, struct scsi_cmd **failed)
 {
     d->resets++;
@@ -169,11 +177,15 @@ static uint64_t recover_locked(struct pvscsi *d, const char *why, struct scsi_cm
     return mask;
 }
 
-static void fail_all(struct pvscsi *d, uint64_t mask, struct scsi_cmd **failed)
+/* Ends the commands a reset took: those past their deadline with
+ * -ETIMEDOUT, the others, which only waited behind them, with -EAGAIN; the
+ * SCSI layer sends both again a bounded number of times (Linux's error
+ * handler retries after a reset too). */
+static void fail_all(struct pvscsi *d, uint64_t mask, uint64_t expired, struct scsi_cmd **failed)
 {
     for (unsigned i = 0; i < SLOTS; i++) {
         if ((mask >> i) & 1 && failed[i]) {
-            fail(failed[i], -ETIMEDOUT);
+            fail(failed[i], (expired >> i) & 1 ? -ETIMEDOUT : -EAGAIN);
             sem_up(&d->slots);
         }
     }
@@ -212,7 +224,7 @@ static void drain(struct pvscsi *d)
         if (k == PVSCSI_CMP_OVERRUN) {
             uint64_t mask = recover_locked(d, "completion producer index past the ring", failed);
             spin_unlock_irqrestore(&d->lock, f);
-            fail_all(d, mask, failed);
+            fail_all(d, mask, 0, failed);
             break;
         }
         struct scsi_cmd *c = d->cmds[res.slot];
@@ -221,8 +233,10 @@ static void drain(struct pvscsi *d)
         if (res.host_status < 0 && res.btstat != PVSCSI_BTSTAT_SELTIMEO)
             pr_debug("pvscsi: %u:%u opcode %#x: host status %#x or a data length out of range\n", c->target,
                      c->lun, c->cdb[0], res.btstat);
-        if (res.len_unknown && is_rw(c->cdb[0]))
-            res.host_status = -EIO; /* a short read or write of unknown size */
+        /* A short read or write of unknown size fails; a CHECK CONDITION
+         * moves no data and its sense says what happened. */
+        if (res.len_unknown && is_rw(c->cdb[0]) && res.scsi_status == 0)
+            res.host_status = -EIO;
         finish(c, &res, d->sense + res.slot * SENSE_SIZE);
         sem_up(&d->slots);
     }
@@ -255,10 +269,13 @@ static void watchdog(struct timer *t, void *arg)
 {
     struct pvscsi *d = arg;
     struct scsi_cmd *failed[SLOTS];
+    /* Completions the device posted but no interrupt delivered yet end
+     * well, not in the reset. */
+    drain(d);
     uint64_t now = clock_monotonic_ns();
     uint64_t f = spin_lock_irqsave(&d->lock);
-    uint64_t mask = 0;
-    if (pvscsi_ring_expired(&d->ring, now)) {
+    uint64_t mask = 0, expired = pvscsi_ring_expired(&d->ring, now);
+    if (expired) {
         mask = recover_locked(d, "a request timed out", failed);
     } else {
         uint64_t next = UINT64_MAX;
@@ -270,7 +287,7 @@ static void watchdog(struct timer *t, void *arg)
             timer_arm(&d->watchdog, next);
     }
     spin_unlock_irqrestore(&d->lock, f);
-    fail_all(d, mask, failed);
+    fail_all(d, mask, expired, failed);
 }
 
 static void fill_request(struct pvscsi *d, unsigned slot, struct scsi_cmd *c, struct pvscsi_req_desc *e)
@@ -333,19 +350,15 @@ static int queuecommand(struct scsi_host *h, struct scsi_cmd *c)
     return 0;
 }
 
-/* pvscsi.timeout_ms=MS (10 ms to 10 min) overrides the 30 s a request may take. */
+/* pvscsi.timeout_ms=MS overrides the platform's time-out (VMware's 180 s,
+ * as its tools set for path failover and storage vMotion), else 30 s; 0
+ * means none (a request may take as long as the storage does). */
 static uint64_t timeout_ns(void)
 {
-    const char *v = cmdline_param(kernel_options(), "pvscsi.timeout_ms", 0);
-    if (!v)
-        return TIMEOUT_MS_DEFAULT * 1000000ull;
-    char *end;
-    unsigned long ms = strtoul(v, &end, 0);
-    if (*end || ms < 10 || ms > 600000) {
-        pr_warn("pvscsi: pvscsi.timeout_ms=%s out of range 10..600000, using %u\n", v, TIMEOUT_MS_DEFAULT);
-        return TIMEOUT_MS_DEFAULT * 1000000ull;
-    }
-    return ms * 1000000ull;
+    unsigned long ms = platform_io_timeout_ms("pvscsi.timeout_ms", TIMEOUT_MS_DEFAULT);
+    if (ms == 0)
+        return NO_TIMEOUT_NS;
+    return (ms < 10 ? 10 : ms) * 1000000ull;
 }
 
 static volatile uint8_t *map_registers(const struct pci_info *p)
@@ -366,7 +379,7 @@ static int alloc_rings(struct pvscsi *d)
     r->cmp = pages_alloc(CMP_PAGES, 4096);
     d->msg_mem = pages_alloc(MSG_PAGES, 4096);
     d->sense = pages_alloc((SLOTS * SENSE_SIZE + 4095) / 4096, 4096);
-    d->sg = pages_alloc(SLOTS * SG_PAGES, 4096);
+    d->sg = pages_alloc(SG_PAGES, 4096);
     if (!r->state || !r->req || !r->cmp || !d->msg_mem || !d->sense || !d->sg)
         return -ENOMEM;
     r->req_entries = REQ_PAGES * 4096 / sizeof(struct pvscsi_req_desc);
@@ -394,6 +407,10 @@ static int pvscsi_attach(struct device *dev)
         return -EIO;
     }
     d->timeout_ns = timeout_ns();
+    if (d->timeout_ns == NO_TIMEOUT_NS)
+        pr_info("pvscsi: no request time-out\n");
+    else
+        pr_info("pvscsi: request time-out %llu ms\n", (unsigned long long)(d->timeout_ns / 1000000));
     sem_init(&d->slots, SLOTS);
     timer_setup(&d->watchdog, watchdog, d);
     enum pci_irq_kind kind;
@@ -404,6 +421,7 @@ static int pvscsi_attach(struct device *dev)
     }
     d->host.name = "pvscsi";
     d->host.max_target = 63;
+    d->host.max_transfer = (SG_MAX - 1) * 4096u;
     d->host.max_lun = 255;
     d->host.queuecommand = queuecommand;
     d->host.priv = d;

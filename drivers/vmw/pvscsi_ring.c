@@ -49,6 +49,16 @@ int pvscsi_slot_get(struct pvscsi_ring *r, uint32_t want_len, uint64_t deadline)
     return -1;
 }
 
+/* VMware keeps a request's context in a 32-bit serial number (the upper 32
+ * bits of PVSCSIRingReqDesc.context must be 0), so slot and epoch share the
+ * low 32 bits: slot + 1 in the low byte (0 is never valid), the epoch's low
+ * 24 bits above it. A late completion from 2^24 resets ago would pass as
+ * current: the epoch only has to outlive the requests of one reset. */
+uint64_t pvscsi_context(const struct pvscsi_ring *r, unsigned slot)
+{
+    return (uint64_t)(r->epoch & PVSCSI_CTX_EPOCH_MASK) << PVSCSI_CTX_SLOT_BITS | ((slot + 1) & PVSCSI_CTX_SLOT_MASK);
+}
+
 int pvscsi_ring_post(struct pvscsi_ring *r, unsigned slot, const struct pvscsi_req_desc *d)
 {
     uint32_t cons = r->state->req_cons;
@@ -57,7 +67,7 @@ int pvscsi_ring_post(struct pvscsi_ring *r, unsigned slot, const struct pvscsi_r
         return -EBUSY; /* full, or a consumer index ahead of what we produced */
     struct pvscsi_req_desc *e = &r->req[r->req_prod & (r->req_entries - 1)];
     memcpy(e, d, sizeof(*e));
-    e->context = (uint64_t)r->epoch << 32 | (slot + 1); /* 0 is never a valid context */
+    e->context = pvscsi_context(r, slot);
     barrier();
     r->req_prod++;
     r->state->req_prod = r->req_prod;
@@ -79,8 +89,8 @@ enum pvscsi_cmp_kind pvscsi_ring_next_cmp(struct pvscsi_ring *r, uint32_t sense_
     r->cmp_cons++;
     barrier();
     r->state->cmp_cons = r->cmp_cons;
-    uint32_t low = (uint32_t)c.context;
-    if ((c.context >> 32) != r->epoch || low == 0 || low > r->nslots || !r->in_flight[low - 1]) {
+    unsigned low = (unsigned)(c.context & PVSCSI_CTX_SLOT_MASK);
+    if (c.context != pvscsi_context(r, low - 1) || low == 0 || low > r->nslots || !r->in_flight[low - 1]) {
         r->unknown++;
         return PVSCSI_CMP_DROPPED;
     }

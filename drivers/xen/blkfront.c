@@ -17,8 +17,7 @@
 #define OP_READ BLKIF_OP_READ
 #define OP_WRITE BLKIF_OP_WRITE
 #define OP_FLUSH_DISKCACHE BLKIF_OP_FLUSH_DISKCACHE
-#define SEGS BLKIF_SEGS
-#define VDISK_READONLY 4
+#define SEGS BLKIF_MAX_SEGMENTS_PER_REQUEST
 #define CONNECT_TIMEOUT_NS 30000000000ull
 
 /* A caller's request may span several slots; it completes with the last. */
@@ -199,10 +198,10 @@ static int read_backend_long(struct blkfront *f, const char *key, long *v)
 /* ring-ref, event-channel and protocol, then Initialised. */
 static int publish(struct blkfront *f, int ring_ref)
 {
-    struct xenbus_key keys[3] = { { "ring-ref", "" }, { "event-channel", "" }, { "protocol", "x86_64-abi" } };
+    struct xenbus_key keys[3] = { { "ring-ref", "" }, { "event-channel", "" }, { "protocol", XEN_IO_PROTO_ABI_X86_64 } };
     snprintf(keys[0].value, sizeof(keys[0].value), "%d", ring_ref);
     snprintf(keys[1].value, sizeof(keys[1].value), "%u", f->port);
-    return xenbus_publish(f->xb, keys, 3, XENBUS_INITIALISED);
+    return xenbus_publish(f->xb, keys, 3, XenbusStateInitialised);
 }
 
 static int setup_slots(struct blkfront *f)
@@ -243,7 +242,7 @@ static int attach(struct xenbus_device *xb)
     if (ring_ref < 0 || port <= 0)
         return -1;
     f->port = (unsigned)port;
-    if (xenbus_wait_backend(xb, 1u << XENBUS_INIT_WAIT | 1u << XENBUS_CONNECTED, CONNECT_TIMEOUT_NS) < 0) {
+    if (xenbus_wait_backend(xb, 1u << XenbusStateInitWait | 1u << XenbusStateConnected, CONNECT_TIMEOUT_NS) < 0) {
         pr_err("blkfront: %s: backend never reached InitWait\n", xb->nodename);
         return -1;
     }
@@ -252,7 +251,7 @@ static int attach(struct xenbus_device *xb)
         pr_err("blkfront: %s: cannot publish the ring\n", xb->nodename);
         return -1;
     }
-    if (xenbus_wait_backend(xb, 1u << XENBUS_CONNECTED, CONNECT_TIMEOUT_NS) < 0) {
+    if (xenbus_wait_backend(xb, 1u << XenbusStateConnected, CONNECT_TIMEOUT_NS) < 0) {
         pr_err("blkfront: %s: backend did not connect\n", xb->nodename);
         return -1;
     }
@@ -277,7 +276,7 @@ static int attach(struct xenbus_device *xb)
     f->b.submit = submit;
     f->b.priv = f;
     snprintf(f->b.name, sizeof(f->b.name), "xvd%c", 'a' + count++);
-    xenbus_switch_state(xb, XENBUS_CONNECTED);
+    xenbus_switch_state(xb, XenbusStateConnected);
     pr_info("blkfront: %s: %llu sectors of %u bytes%s%s, ring of %u\n", f->b.name, (unsigned long long)f->b.sectors,
             f->b.sector_size, f->b.read_only ? ", read-only" : "", f->flush_op ? ", flush" : "", f->ring.size);
     xb->priv = f;

@@ -7,33 +7,27 @@
 #include "memory.h"
 #include "xen.h"
 
-#define OUT_OFFSET 1024
-#define OUT_SIZE 2048
-#define OUT_CONS 3080
-#define OUT_PROD 3084
 #define FULL_SPINS 2000000 /* give xenconsoled ~ms to drain, then drop output */
 
-static volatile uint8_t *ring;
+static volatile struct xencons_interface *ring;
 static unsigned port;
 
 static void pv_write(const char *s, size_t n)
 {
-    volatile uint32_t *cons = (volatile uint32_t *)(ring + OUT_CONS);
-    volatile uint32_t *prod = (volatile uint32_t *)(ring + OUT_PROD);
-    uint32_t p = *prod;
+    uint32_t p = ring->out_prod;
     for (size_t i = 0; i < n; i++) {
         unsigned spins = 0;
-        while (p - __atomic_load_n(cons, __ATOMIC_ACQUIRE) >= OUT_SIZE) {
-            __atomic_store_n(prod, p, __ATOMIC_RELEASE);
+        while (p - __atomic_load_n(&ring->out_cons, __ATOMIC_ACQUIRE) >= sizeof(ring->out)) {
+            __atomic_store_n(&ring->out_prod, p, __ATOMIC_RELEASE);
             evtchn_notify(port);
             if (++spins > FULL_SPINS)
                 return;
             cpu_relax();
         }
-        ring[OUT_OFFSET + p % OUT_SIZE] = (uint8_t)s[i];
+        ring->out[MASK_XENCONS_IDX(p, ring->out)] = s[i];
         p++;
     }
-    __atomic_store_n(prod, p, __ATOMIC_RELEASE);
+    __atomic_store_n(&ring->out_prod, p, __ATOMIC_RELEASE);
     evtchn_notify(port);
 }
 

@@ -12,21 +12,10 @@
 #include "log.h"
 #include "xen.h"
 
-#define EVTCHNOP_BIND_VIRQ 1
-#define EVTCHNOP_CLOSE 3
-#define EVTCHNOP_SEND 4
-#define EVTCHNOP_ALLOC_UNBOUND 6
-#define EVTCHNOP_UNMASK 9
-#define CALLBACK_TYPE_VECTOR (2ull << 56)
-#define HVMOP_SET_EVTCHN_UPCALL_VECTOR 23
-#define XEN_HVM_CPUID_UPCALL_VECTOR (1u << 6)
-
-/* shared_info: vcpu_info[32] of 64 bytes, then the two bit arrays. */
-#define VCPU_UPCALL_PENDING 0
-#define VCPU_PENDING_SEL 8
-#define PENDING_OFFSET 2048
-#define MASK_OFFSET 2560
-#define MAX_PORTS 4096 /* 64 words of 64 bits */
+#define CALLBACK_TYPE_VECTOR ((uint64_t)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56)
+/* The 2-level ABI: one bit per port in shared info's pending and mask arrays. */
+#define MAX_PORTS (sizeof(((struct shared_info *)0)->evtchn_pending) * 8)
+#define WORD_BITS (sizeof(xen_ulong_t) * 8)
 
 static struct {
     evtchn_handler_fn fn;
@@ -36,17 +25,15 @@ static unsigned long upcalls, unbound;
 static int vector = -1;
 static bool per_vcpu;
 
-static volatile uint64_t *word(unsigned offset, unsigned port)
-{
-    return (volatile uint64_t *)(xen_shared_info() + offset) + port / 64;
-}
+static volatile xen_ulong_t *pending_word(unsigned port) { return &xen_shared_info()->evtchn_pending[port / WORD_BITS]; }
+static volatile xen_ulong_t *mask_word(unsigned port) { return &xen_shared_info()->evtchn_mask[port / WORD_BITS]; }
 
 unsigned long evtchn_upcalls(void) { return upcalls; }
 
 void evtchn_mask(unsigned port)
 {
     if (port < MAX_PORTS)
-        __atomic_fetch_or(word(MASK_OFFSET, port), 1ull << (port % 64), __ATOMIC_SEQ_CST);
+        __atomic_fetch_or(mask_word(port), 1ull << (port % WORD_BITS), __ATOMIC_SEQ_CST);
 }
 
 /* Clearing the mask bit is enough unless the port is already pending; then
@@ -55,17 +42,17 @@ void evtchn_unmask(unsigned port)
 {
     if (port >= MAX_PORTS)
         return;
-    __atomic_fetch_and(word(MASK_OFFSET, port), ~(1ull << (port % 64)), __ATOMIC_SEQ_CST);
-    if (*word(PENDING_OFFSET, port) & (1ull << (port % 64))) {
-        uint32_t p = port;
-        xen_hypercall(XEN_HC_EVENT_CHANNEL_OP, EVTCHNOP_UNMASK, (uint64_t)(uintptr_t)&p, 0, 0, 0);
+    __atomic_fetch_and(mask_word(port), ~(1ull << (port % WORD_BITS)), __ATOMIC_SEQ_CST);
+    if (*pending_word(port) & (1ull << (port % WORD_BITS))) {
+        struct evtchn_unmask u = { .port = port };
+        xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_unmask, (uint64_t)(uintptr_t)&u, 0, 0, 0);
     }
 }
 
 void evtchn_notify(unsigned port)
 {
-    uint32_t p = port;
-    xen_hypercall(XEN_HC_EVENT_CHANNEL_OP, EVTCHNOP_SEND, (uint64_t)(uintptr_t)&p, 0, 0, 0);
+    struct evtchn_send send = { .port = port };
+    xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_send, (uint64_t)(uintptr_t)&send, 0, 0, 0);
 }
 
 int evtchn_bind(unsigned port, evtchn_handler_fn fn, void *arg)
@@ -80,10 +67,8 @@ int evtchn_bind(unsigned port, evtchn_handler_fn fn, void *arg)
 
 int evtchn_bind_virq(unsigned virq, unsigned vcpu, evtchn_handler_fn fn, void *arg)
 {
-    struct {
-        uint32_t virq, vcpu, port;
-    } b = { virq, vcpu, 0 };
-    long r = xen_hypercall(XEN_HC_EVENT_CHANNEL_OP, EVTCHNOP_BIND_VIRQ, (uint64_t)(uintptr_t)&b, 0, 0, 0);
+    struct evtchn_bind_virq b = { .virq = virq, .vcpu = vcpu };
+    long r = xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq, (uint64_t)(uintptr_t)&b, 0, 0, 0);
     if (r)
         return (int)r;
     return evtchn_bind(b.port, fn, arg) < 0 ? -1 : (int)b.port;
@@ -91,11 +76,8 @@ int evtchn_bind_virq(unsigned virq, unsigned vcpu, evtchn_handler_fn fn, void *a
 
 int evtchn_alloc_unbound(unsigned remote_domid)
 {
-    struct {
-        uint16_t dom, remote_dom;
-        uint32_t port;
-    } a = { XEN_DOMID_SELF, (uint16_t)remote_domid, 0 };
-    long r = xen_hypercall(XEN_HC_EVENT_CHANNEL_OP, EVTCHNOP_ALLOC_UNBOUND, (uint64_t)(uintptr_t)&a, 0, 0, 0);
+    struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = (domid_t)remote_domid };
+    long r = xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, (uint64_t)(uintptr_t)&a, 0, 0, 0);
     return r ? (int)r : (int)a.port;
 }
 
@@ -115,19 +97,19 @@ static void upcall(struct int_frame *f, void *arg)
 {
     (void)f;
     (void)arg;
-    volatile uint8_t *v = xen_shared_info() + 64 * this_cpu()->id;
+    volatile struct vcpu_info *v = &xen_shared_info()->vcpu_info[this_cpu()->id];
     upcalls++;
-    while (__atomic_exchange_n(v + VCPU_UPCALL_PENDING, 0, __ATOMIC_SEQ_CST)) {
-        uint64_t sel = __atomic_exchange_n((volatile uint64_t *)(v + VCPU_PENDING_SEL), 0, __ATOMIC_SEQ_CST);
+    while (__atomic_exchange_n(&v->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST)) {
+        xen_ulong_t sel = __atomic_exchange_n(&v->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
         while (sel) {
             unsigned w = (unsigned)__builtin_ctzll(sel);
             sel &= sel - 1;
-            uint64_t ready = *word(PENDING_OFFSET, w * 64) & ~*word(MASK_OFFSET, w * 64);
+            xen_ulong_t ready = *pending_word(w * WORD_BITS) & ~*mask_word(w * WORD_BITS);
             while (ready) {
                 unsigned b = (unsigned)__builtin_ctzll(ready);
                 ready &= ready - 1;
-                __atomic_fetch_and(word(PENDING_OFFSET, w * 64), ~(1ull << b), __ATOMIC_SEQ_CST);
-                dispatch(w * 64 + b);
+                __atomic_fetch_and(pending_word(w * WORD_BITS), ~(1ull << b), __ATOMIC_SEQ_CST);
+                dispatch(w * WORD_BITS + b);
             }
         }
     }
@@ -138,11 +120,8 @@ void evtchn_cpu_init(void)
 {
     if (!per_vcpu)
         return;
-    struct {
-        uint32_t vcpu;
-        uint8_t vector;
-    } op = { this_cpu()->id, (uint8_t)vector };
-    long r = xen_hypercall(XEN_HC_HVM_OP, HVMOP_SET_EVTCHN_UPCALL_VECTOR, (uint64_t)(uintptr_t)&op, 0, 0, 0);
+    struct xen_hvm_evtchn_upcall_vector op = { .vcpu = this_cpu()->id, .vector = (uint8_t)vector };
+    long r = xen_hypercall(__HYPERVISOR_hvm_op, HVMOP_set_evtchn_upcall_vector, (uint64_t)(uintptr_t)&op, 0, 0, 0);
     if (r)
         pr_warn("xen: per-vCPU upcall vector refused on vCPU %u (%ld)\n", op.vcpu, r);
 }
@@ -152,8 +131,8 @@ int evtchn_init(void)
     vector = irq_alloc_vector();
     if (vector < 0)
         return -1;
-    for (unsigned w = 0; w < MAX_PORTS / 64; w++)
-        *word(MASK_OFFSET, w * 64) = ~0ull; /* nothing until bound */
+    for (unsigned w = 0; w < MAX_PORTS / WORD_BITS; w++)
+        *mask_word(w * WORD_BITS) = ~(xen_ulong_t)0; /* nothing until bound */
     irq_set_handler((unsigned)vector, upcall, NULL);
     int r = xen_hvm_set_param(HVM_PARAM_CALLBACK_IRQ, CALLBACK_TYPE_VECTOR | (unsigned)vector);
     if (r) {

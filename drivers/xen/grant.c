@@ -8,9 +8,8 @@
 #include "spinlock.h"
 #include "xen.h"
 
-#define GNTTABOP_QUERY_SIZE 6
 #define MAX_FRAMES 4
-#define ENTRIES_PER_FRAME 512
+#define ENTRIES_PER_FRAME ((unsigned)(PAGE_SIZE / sizeof(struct grant_entry_v1)))
 
 static struct gnttab g;
 static struct spinlock lock = SPINLOCK_INIT;
@@ -19,12 +18,9 @@ unsigned gnttab_in_use(void) { return g.in_use; }
 
 int gnttab_init(void)
 {
-    struct {
-        uint16_t dom;
-        uint32_t nr_frames, max_nr_frames;
-        int16_t status;
-    } q = { XEN_DOMID_SELF, 0, 0, 0 };
-    if (xen_hypercall(XEN_HC_GRANT_TABLE_OP, GNTTABOP_QUERY_SIZE, (uint64_t)(uintptr_t)&q, 1, 0, 0) || q.status) {
+    struct gnttab_query_size q = { .dom = DOMID_SELF };
+    if (xen_hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_query_size, (uint64_t)(uintptr_t)&q, 1, 0, 0) ||
+        q.status != GNTST_okay) {
         pr_err("xen: grant table size query failed\n");
         return -1;
     }
@@ -34,7 +30,7 @@ int gnttab_init(void)
     if (!pages || !next_free)
         return -1;
     for (unsigned i = 0; i < frames; i++) {
-        int r = xen_add_to_physmap(1, i, ((uint64_t)(uintptr_t)pages >> 12) + i);
+        int r = xen_add_to_physmap(XENMAPSPACE_grant_table, i, ((uint64_t)(uintptr_t)pages >> 12) + i);
         if (r) {
             pr_err("xen: cannot map grant frame %u (%d)\n", i, r);
             if (i == 0)
@@ -43,7 +39,7 @@ int gnttab_init(void)
             break;
         }
     }
-    gnttab_setup(&g, (volatile struct grant_entry *)pages, next_free, frames * ENTRIES_PER_FRAME);
+    gnttab_setup(&g, (volatile struct grant_entry_v1 *)pages, next_free, frames * ENTRIES_PER_FRAME);
     pr_debug("xen: grant table of %u frames (%u refs)\n", frames, g.nrefs);
     return 0;
 }

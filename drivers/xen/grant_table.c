@@ -3,14 +3,14 @@
  * while GTF_reading/GTF_writing are set. */
 #include "grant_table.h"
 
-void gnttab_setup(struct gnttab *g, volatile struct grant_entry *table, int *next_free, unsigned nrefs)
+void gnttab_setup(struct gnttab *g, volatile struct grant_entry_v1 *table, int *next_free, unsigned nrefs)
 {
     g->table = table;
     g->next_free = next_free;
     g->nrefs = nrefs;
     g->in_use = 0;
     g->free_head = -1;
-    for (unsigned r = nrefs; r-- > GNTTAB_RESERVED_REFS;) {
+    for (unsigned r = nrefs; r-- > GNTTAB_NR_RESERVED_ENTRIES;) {
         next_free[r] = g->free_head;
         g->free_head = (int)r;
     }
@@ -26,18 +26,18 @@ int gnttab_take(struct gnttab *g, unsigned domid, uint64_t frame, bool readonly)
     g->in_use++;
     g->table[ref].domid = (uint16_t)domid;
     g->table[ref].frame = (uint32_t)frame;
-    __atomic_store_n(&g->table[ref].flags, (uint16_t)(GTF_PERMIT_ACCESS | (readonly ? GTF_READONLY : 0)),
+    __atomic_store_n(&g->table[ref].flags, (uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0)),
                      __ATOMIC_RELEASE);
     return ref;
 }
 
 int gnttab_release(struct gnttab *g, int ref)
 {
-    if (ref < GNTTAB_RESERVED_REFS || (unsigned)ref >= g->nrefs || g->next_free[ref] != -2)
+    if (ref < GNTTAB_NR_RESERVED_ENTRIES || (unsigned)ref >= g->nrefs || g->next_free[ref] != -2)
         return -1;
     uint16_t flags = __atomic_load_n(&g->table[ref].flags, __ATOMIC_ACQUIRE);
     do {
-        if (flags & (GTF_READING | GTF_WRITING))
+        if (flags & (GTF_reading | GTF_writing))
             return -1;
     } while (!__atomic_compare_exchange_n(&g->table[ref].flags, &flags, 0, false, __ATOMIC_SEQ_CST,
                                           __ATOMIC_SEQ_CST));

@@ -60,7 +60,7 @@ static void rx_drain(struct netfront *f)
             }
             f->rx_posted[r.id] = false;
             bool skip = f->skip_next;
-            f->skip_next = (r.flags & (NETRXF_MORE_DATA | NETRXF_EXTRA_INFO)) != 0;
+            f->skip_next = (r.flags & (NETRXF_more_data | NETRXF_extra_info)) != 0;
             if (skip || f->skip_next || r.status < 14 || r.status > ETH_MAX) {
                 f->n.rx_dropped++;
             } else {
@@ -171,7 +171,7 @@ static int publish(struct netfront *f, int tx_ref, int rx_ref)
     snprintf(keys[0].value, sizeof(keys[0].value), "%d", tx_ref);
     snprintf(keys[1].value, sizeof(keys[1].value), "%d", rx_ref);
     snprintf(keys[2].value, sizeof(keys[2].value), "%u", f->port);
-    return xenbus_publish(f->xb, keys, sizeof(keys) / sizeof(keys[0]), XENBUS_CONNECTED);
+    return xenbus_publish(f->xb, keys, sizeof(keys) / sizeof(keys[0]), XenbusStateConnected);
 }
 
 static int attach(struct xenbus_device *xb)
@@ -204,7 +204,7 @@ static int attach(struct xenbus_device *xb)
     if (tx_ref < 0 || rx_ref < 0 || port <= 0)
         return -1;
     f->port = (unsigned)port;
-    if (xenbus_wait_backend(xb, 1u << XENBUS_INIT_WAIT | 1u << XENBUS_CONNECTED, CONNECT_TIMEOUT_NS) < 0) {
+    if (xenbus_wait_backend(xb, 1u << XenbusStateInitWait | 1u << XenbusStateConnected, CONNECT_TIMEOUT_NS) < 0) {
         pr_err("netfront: %s: backend never reached InitWait\n", xb->nodename);
         return -1;
     }
@@ -216,7 +216,7 @@ static int attach(struct xenbus_device *xb)
         pr_err("netfront: %s: cannot publish the rings\n", xb->nodename);
         return -1;
     }
-    if (xenbus_wait_backend(xb, 1u << XENBUS_CONNECTED, CONNECT_TIMEOUT_NS) < 0) {
+    if (xenbus_wait_backend(xb, 1u << XenbusStateConnected, CONNECT_TIMEOUT_NS) < 0) {
         pr_err("netfront: %s: backend did not connect\n", xb->nodename);
         return -1;
     }

@@ -2,7 +2,6 @@
  * shared info, event channels, grant tables, xenstore, xenbus and frontends.
  * This file: detection, the hypercall page, HVM parameters, shared info (for
  * the Xen clock), power, and the debug port 0xe9 as the earliest console. */
-#include <string.h>
 #include "arch/x86.h"
 #include "clock.h"
 #include "console.h"
@@ -11,18 +10,13 @@
 #include "power.h"
 #include "xen.h"
 
-#define XENMEM_ADD_TO_PHYSMAP 7
-#define HVMOP_SET_PARAM 0
-#define HVMOP_GET_PARAM 1
-#define SCHEDOP_SHUTDOWN 2
 #define XEN_DEBUG_PORT 0xe9
-#define XEN_CPUID_DOMID_PRESENT (1u << 4)
 
 extern uint8_t xen_hypercall_page[4096];
 
 static uint32_t base;   /* CPUID leaf of "XenVMMXenVMM", 0 = not Xen */
 static bool hypercalls; /* the page is filled */
-static volatile uint8_t *shared;
+static volatile struct shared_info *shared;
 
 bool xen_present(void) { return base != 0; }
 
@@ -44,14 +38,10 @@ bool xen_detect(void)
         return true;
     if (!(cpuid(1, 0).ecx & (1u << 31)))
         return false;
-    for (uint32_t b = 0x40000000; b < 0x40001000; b += 0x100) {
+    for (uint32_t b = XEN_CPUID_FIRST_LEAF; b < XEN_CPUID_FIRST_LEAF + 0x1000; b += 0x100) {
         struct cpuid_regs r = cpuid(b, 0);
-        char sig[13];
-        memcpy(sig, &r.ebx, 4);
-        memcpy(sig + 4, &r.ecx, 4);
-        memcpy(sig + 8, &r.edx, 4);
-        sig[12] = 0;
-        if (strcmp(sig, "XenVMMXenVMM") == 0 && r.eax >= b + 2 && r.eax < b + 0x100) {
+        if (r.ebx == XEN_CPUID_SIGNATURE_EBX && r.ecx == XEN_CPUID_SIGNATURE_ECX && r.edx == XEN_CPUID_SIGNATURE_EDX &&
+            r.eax >= b + 2 && r.eax < b + 0x100) {
             base = b;
             console_register(&debug_port_console);
             return true;
@@ -83,7 +73,7 @@ int xen_domid(void)
     if (!base || cpuid(base, 0).eax < base + 4)
         return -1;
     struct cpuid_regs r = cpuid(base + 4, 0);
-    return (r.eax & XEN_CPUID_DOMID_PRESENT) ? (int)(r.ecx & 0xffff) : -1;
+    return (r.eax & XEN_HVM_CPUID_DOMID_PRESENT) ? (int)(r.ecx & 0xffff) : -1;
 }
 
 long xen_hypercall(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
@@ -104,63 +94,49 @@ long xen_hypercall(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t 
     return ret;
 }
 
-struct hvm_param {
-    uint16_t domid;
-    uint32_t index;
-    uint64_t value;
-};
-
 int xen_hvm_get_param(uint32_t index, uint64_t *value)
 {
-    struct hvm_param p = { XEN_DOMID_SELF, index, 0 };
-    long r = xen_hypercall(XEN_HC_HVM_OP, HVMOP_GET_PARAM, (uint64_t)(uintptr_t)&p, 0, 0, 0);
+    struct xen_hvm_param p = { .domid = DOMID_SELF, .index = index };
+    long r = xen_hypercall(__HYPERVISOR_hvm_op, HVMOP_get_param, (uint64_t)(uintptr_t)&p, 0, 0, 0);
     *value = p.value;
     return (int)r;
 }
 
 int xen_hvm_set_param(uint32_t index, uint64_t value)
 {
-    struct hvm_param p = { XEN_DOMID_SELF, index, value };
-    return (int)xen_hypercall(XEN_HC_HVM_OP, HVMOP_SET_PARAM, (uint64_t)(uintptr_t)&p, 0, 0, 0);
+    struct xen_hvm_param p = { .domid = DOMID_SELF, .index = index, .value = value };
+    return (int)xen_hypercall(__HYPERVISOR_hvm_op, HVMOP_set_param, (uint64_t)(uintptr_t)&p, 0, 0, 0);
 }
-
-struct add_to_physmap {
-    uint16_t domid;
-    uint16_t size;
-    uint32_t space;
-    uint64_t idx;
-    uint64_t gpfn;
-};
 
 int xen_add_to_physmap(unsigned space, uint64_t idx, uint64_t gpfn)
 {
-    struct add_to_physmap a = { XEN_DOMID_SELF, 0, space, idx, gpfn };
-    return (int)xen_hypercall(XEN_HC_MEMORY_OP, XENMEM_ADD_TO_PHYSMAP, (uint64_t)(uintptr_t)&a, 0, 0, 0);
+    struct xen_add_to_physmap a = { .domid = DOMID_SELF, .space = space, .idx = idx, .gpfn = gpfn };
+    return (int)xen_hypercall(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (uint64_t)(uintptr_t)&a, 0, 0, 0);
 }
 
 void xen_shutdown(unsigned reason)
 {
-    uint32_t r = reason;
-    xen_hypercall(XEN_HC_SCHED_OP, SCHEDOP_SHUTDOWN, (uint64_t)(uintptr_t)&r, 0, 0, 0);
+    struct sched_shutdown r = { .reason = reason };
+    xen_hypercall(__HYPERVISOR_sched_op, SCHEDOP_shutdown, (uint64_t)(uintptr_t)&r, 0, 0, 0);
 }
 
 /* The exit status has nowhere to go: xl only learns "poweroff". */
 void xen_power_off(int status)
 {
     pr_info("xen: powering off (status %d)\n", status);
-    xen_shutdown(XEN_SHUTDOWN_POWEROFF);
+    xen_shutdown(SHUTDOWN_poweroff);
     power_off_acpi_or_reset(status);
 }
 
 void xen_reboot(void)
 {
-    xen_shutdown(XEN_SHUTDOWN_REBOOT);
+    xen_shutdown(SHUTDOWN_reboot);
     power_reboot_pc();
 }
 
-void xen_crash(void) { xen_shutdown(XEN_SHUTDOWN_CRASH); }
+void xen_crash(void) { xen_shutdown(SHUTDOWN_crash); }
 
-volatile uint8_t *xen_shared_info(void) { return shared; }
+volatile struct shared_info *xen_shared_info(void) { return shared; }
 
 static int map_hypercall_page(void)
 {
@@ -181,10 +157,10 @@ static int map_hypercall_page(void)
 /* A page of our RAM becomes shared info: Xen swaps the frame behind it. */
 static int map_shared_info(void)
 {
-    uint8_t *page = pages_alloc(1, PAGE_SIZE);
+    struct shared_info *page = pages_alloc(1, PAGE_SIZE);
     if (!page)
         return -1;
-    int r = xen_add_to_physmap(0, 0, (uint64_t)(uintptr_t)page >> 12);
+    int r = xen_add_to_physmap(XENMAPSPACE_shared_info, 0, (uint64_t)(uintptr_t)page >> 12);
     if (r) {
         pr_err("xen: cannot map shared info (%d)\n", r);
         return -1;

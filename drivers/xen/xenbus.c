@@ -2,6 +2,7 @@
  * xenstore, bound to frontend drivers by type (a XENBUS_DRIVER table like
  * PCI's), and the toolstack's control/shutdown requests (`xl shutdown`,
  * `xl reboot`), which we announce we handle with control/feature-*. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "arch/x86.h"
@@ -67,7 +68,7 @@ int xenbus_publish(struct xenbus_device *dev, const struct xenbus_key *keys, uns
 {
     for (int attempt = 0; attempt < 10; attempt++) {
         int r = publish_once(dev, keys, n, state);
-        if (r != -XEN_EAGAIN)
+        if (r != -EAGAIN)
             return r == 0 ? 0 : -1;
     }
     return -1;

@@ -22,7 +22,7 @@
 #define WATCH_QUEUE 32
 #define PATH_MAX_LEN 256
 
-static volatile uint8_t *ring;
+static volatile struct xenstore_domain_interface *ring;
 static unsigned port;
 static char home[32];
 static struct semaphore ring_event = SEMAPHORE_INIT(0);  /* the channel fired */
@@ -58,7 +58,7 @@ static void ring_irq(unsigned p, void *arg)
 static void queue_watch_event(const struct xs_reader *m)
 {
     const char *parts[2];
-    char copy[XS_PAYLOAD_MAX + 1];
+    char copy[XENSTORE_PAYLOAD_MAX + 1];
     memcpy(copy, m->body, m->hdr.len + 1);
     if (xs_split(copy, m->hdr.len, parts, 2) < 2)
         return;
@@ -154,15 +154,15 @@ static int put_all(const void *data, size_t len)
 
 /* One request; the reply payload (NUL-terminated) goes to out if given.
  * Returns the payload length, or a negative errno. */
-static int request(enum xs_type type, xs_tx tx, const void *a, size_t alen, const void *b, size_t blen,
+static int request(enum xsd_sockmsg_type type, xs_tx tx, const void *a, size_t alen, const void *b, size_t blen,
                    char *out, size_t out_len)
 {
     if (!ring)
         return -19; /* ENODEV */
-    if (alen + blen > XS_PAYLOAD_MAX)
+    if (alen + blen > XENSTORE_PAYLOAD_MAX)
         return -7;
     mutex_lock(&request_lock);
-    struct xs_header h = { type, next_req_id++, tx, (uint32_t)(alen + blen) };
+    struct xsd_sockmsg h = { type, next_req_id++, tx, (uint32_t)(alen + blen) };
     int r = put_all(&h, sizeof(h));
     if (!r)
         r = put_all(a, alen);
@@ -327,7 +327,7 @@ int xenstore_init(void)
         pr_warn("xenstore: not offered by the toolstack\n");
         return -1;
     }
-    volatile uint8_t *page = ioremap(pfn << 12, PAGE_SIZE);
+    volatile struct xenstore_domain_interface *page = ioremap(pfn << 12, PAGE_SIZE);
     if (!page)
         return -1;
     port = (unsigned)evtchn;

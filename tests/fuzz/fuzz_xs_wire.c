@@ -5,12 +5,12 @@
 #include <string.h>
 #include "xs_wire.h"
 
-static uint8_t page[4096];
+static struct xenstore_domain_interface page;
 static struct xs_reader reader;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    memset(page, 0, sizeof(page));
+    memset(&page, 0, sizeof(page));
     memset(&reader, 0, sizeof(reader));
     while (size >= 8) {
         uint32_t prod_step, bytes_off;
@@ -20,11 +20,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size -= 8;
         size_t n = size < 64 ? size : 64;
         for (size_t i = 0; i < n; i++)
-            page[XS_RSP + (bytes_off + i) % XS_RING_SIZE] = data[i];
+            page.rsp[MASK_XENSTORE_IDX(bytes_off + i)] = (char)data[i];
         data += n;
         size -= n;
-        *(uint32_t *)(page + XS_RSP_PROD) += prod_step % 2048; /* sometimes more than a ring */
-        int r = xs_reader_feed(&reader, page);
+        page.rsp_prod += prod_step % 2048; /* sometimes more than a ring */
+        int r = xs_reader_feed(&reader, &page);
         if (r < 0)
             break;
         if (r == 1) {

@@ -46,6 +46,16 @@ static int submit(void *cookie, uint64_t deadline)
 
 static int tok[64];
 
+static int reserve_push(void *cookie, uint64_t deadline, uint32_t tag)
+{
+    int cid = nvme_qp_reserve(&q);
+    if (cid < 0)
+        return cid;
+    struct nvme_sqe cmd = { .cdw0 = 0x02, .nsid = 1, .cdw10 = tag };
+    nvme_qp_push(&q, (uint16_t)cid, &cmd, cookie, deadline);
+    return cid;
+}
+
 static void test_normal_and_wrap(void)
 {
     fresh();
@@ -172,6 +182,51 @@ static void test_expiry_abandon_cancel(void)
     CHECK_EQ(q.sq_tail, 1);
     /* After the reset the old completion entries are gone. */
     CHECK_EQ(nvme_qp_reap(&q, &d), 0);
+}
+
+/* A controller reset: the commands in flight are taken with their
+ * contents, the rings emptied, and each sent again under its own id (its
+ * PRP list page is per id); the second sending completes normally. */
+static void test_take_and_resubmit(void)
+{
+    fresh();
+    int a = reserve_push(&tok[0], 100, 0x111), b = reserve_push(&tok[1], 100, 0x222);
+    int x = reserve_push(&tok[2], 100, 0x333);
+    nvme_qp_abandon(&q, (uint16_t)x); /* no waiter: dropped by the reset */
+    struct nvme_done d;
+    post((uint16_t)a, 1, 1, 0); /* a completed before the reset: not taken */
+    CHECK_EQ(nvme_qp_reap(&q, &d), 1);
+    struct nvme_inflight t[8];
+    unsigned freed = 0;
+    CHECK_EQ(nvme_qp_take(&q, t, 8, &freed), 1);
+    CHECK_EQ(freed, 2);
+    CHECK_EQ(t[0].cid, b);
+    CHECK(t[0].cookie == &tok[1]);
+    CHECK_EQ(t[0].cmd.cdw10, 0x222);
+    CHECK_EQ(t[0].cmd.cdw0 >> 16, b);
+    CHECK_EQ(q.in_flight, 0);
+    CHECK_EQ(q.sq_tail, 0);
+    ctl_tail = 0;
+    ctl_phase = 1;
+    CHECK_EQ(nvme_qp_resubmit(&q, &t[0], 500), 0);
+    CHECK_EQ(nvme_qp_resubmit(&q, &t[0], 500), -EBUSY); /* its id is busy again */
+    CHECK_EQ(sq[0].cdw10, 0x222);
+    CHECK_EQ(sq[0].cdw0 >> 16, b);
+    CHECK_EQ(q.in_flight, 1);
+    CHECK_EQ(q.unpushed, 0);
+    post((uint16_t)b, 1, 1, 0);
+    CHECK_EQ(nvme_qp_reap(&q, &d), 1);
+    CHECK(d.cookie == &tok[1] && d.freed && d.status == 0);
+    /* An id out of range is refused. */
+    struct nvme_inflight bad = t[0];
+    bad.cid = DEPTH;
+    CHECK_EQ(nvme_qp_resubmit(&q, &bad, 500), -EBUSY);
+    /* Reporting late commands moves their deadline, once per period. */
+    int c = reserve_push(&tok[3], 100, 0x444);
+    (void)c;
+    CHECK_EQ(nvme_qp_extend_expired(&q, 150, 1000), 1);
+    CHECK_EQ(nvme_qp_extend_expired(&q, 150, 1000), 0);
+    CHECK_EQ(nvme_qp_extend_expired(&q, 1001, 2000), 1);
 }
 
 static void test_status(void)
@@ -312,6 +367,7 @@ int main(void)
     test_hostile_entries();
     test_full_and_head();
     test_expiry_abandon_cancel();
+    test_take_and_resubmit();
     test_status();
     test_prp();
     test_cap();

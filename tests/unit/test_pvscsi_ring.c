@@ -146,15 +146,51 @@ static void test_unknown_contexts(void)
     CHECK(r.in_flight[0]); /* a is still waiting */
     /* After a reset, a late completion for a's context is stale even when
      * a new request has taken a's slot. */
-    uint64_t old_ctx = 1;
+    uint64_t old_ctx = device_take();
+    CHECK_EQ(old_ctx, 1);
     CHECK_EQ(pvscsi_ring_fail_all(&r), 0x1);
     CHECK_EQ(submit(512), 0);
+    device_take(); /* b */
+    uint64_t new_ctx = device_take();
+    CHECK(new_ctx != old_ctx);
     device_complete(old_ctx, 0, 0, 0, 0);
     CHECK_EQ(pvscsi_ring_next_cmp(&r, 96, &res), PVSCSI_CMP_DROPPED);
     CHECK(r.in_flight[0]);
-    device_complete((uint64_t)1 << 32 | 1, 0, 0, 0, 0);
+    device_complete(new_ctx, 0, 0, 0, 0);
     CHECK_EQ(pvscsi_ring_next_cmp(&r, 96, &res), PVSCSI_CMP_DONE);
     CHECK_EQ(res.slot, 0);
+}
+
+/* VMware's device keeps only the low 32 bits of a context (its upper half
+ * must be 0). A model that truncates: every context we post fits, and after
+ * many resets requests still complete (a reset generation in the upper half
+ * made every completion unrecognised after the first reset, so the adapter
+ * reset forever). */
+static void test_contexts_fit_32_bits(void)
+{
+    setup();
+    struct pvscsi_cmp_result res;
+    for (unsigned reset = 0; reset < 300; reset++) {
+        for (unsigned i = 0; i < 3; i++)
+            CHECK(submit(512) >= 0);
+        for (unsigned i = 0; i < 3; i++) {
+            uint64_t ctx = device_take();
+            CHECK_EQ(ctx >> 32, 0);
+            device_complete((uint32_t)ctx, 0, 0, 0, 0);
+            CHECK_EQ(pvscsi_ring_next_cmp(&r, 96, &res), PVSCSI_CMP_DONE);
+        }
+        CHECK(submit(512) >= 0);
+        device_take(); /* in flight when the adapter resets */
+        CHECK(pvscsi_ring_fail_all(&r) != 0);
+    }
+    CHECK_EQ(r.unknown, 0);
+    /* A completion with upper bits set is not ours, whatever its low half. */
+    int s = submit(512);
+    CHECK(s >= 0);
+    uint64_t ctx = device_take();
+    device_complete(ctx | (uint64_t)1 << 40, 0, 0, 0, 0);
+    CHECK_EQ(pvscsi_ring_next_cmp(&r, 96, &res), PVSCSI_CMP_DROPPED);
+    CHECK(r.in_flight[s]);
 }
 
 static void test_overrun_and_full(void)
@@ -256,6 +292,7 @@ int main(void)
 {
     test_normal_and_status();
     test_unknown_contexts();
+    test_contexts_fit_32_bits();
     test_overrun_and_full();
     test_messages();
     test_timeouts_and_sg();

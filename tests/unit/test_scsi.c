@@ -3,8 +3,51 @@
 #include "check.h"
 #include "scsi.h"
 
+static void test_classify(void)
+{
+    struct scsi_cmd c;
+    memset(&c, 0, sizeof(c));
+    CHECK_EQ(scsi_classify(&c), SCSI_DONE);
+    c.host_status = -5; /* EIO */
+    CHECK_EQ(scsi_classify(&c), SCSI_FAILED);
+    c.host_status = -110; /* ETIMEDOUT: ended by a reset, sent again */
+    CHECK_EQ(scsi_classify(&c), SCSI_RETRY);
+    c.host_status = -11; /* EAGAIN: waited behind a reset */
+    CHECK_EQ(scsi_classify(&c), SCSI_RETRY);
+    c.host_status = 0;
+    c.status = 0x08; /* BUSY */
+    CHECK_EQ(scsi_classify(&c), SCSI_RETRY);
+    c.status = 0x28; /* TASK SET FULL */
+    CHECK_EQ(scsi_classify(&c), SCSI_RETRY);
+    c.status = 0x18; /* RESERVATION CONFLICT */
+    CHECK_EQ(scsi_classify(&c), SCSI_FAILED);
+    c.status = 0x02; /* CHECK CONDITION, no sense */
+    CHECK_EQ(scsi_classify(&c), SCSI_FAILED);
+    uint8_t fixed[18] = { 0x70, 0, 0x06, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x29 }; /* UA: power on or reset */
+    memcpy(c.sense, fixed, sizeof(fixed));
+    c.sense_len = sizeof(fixed);
+    CHECK_EQ(scsi_classify(&c), SCSI_RETRY);
+    c.sense[12] = 0x2a; /* UA: capacity data changed */
+    CHECK_EQ(scsi_classify(&c), SCSI_RETRY);
+    c.sense[2] = 0x03; /* MEDIUM ERROR */
+    CHECK_EQ(scsi_classify(&c), SCSI_FAILED);
+    c.sense[2] = 0x02; /* NOT READY, becoming ready */
+    c.sense[12] = 0x04;
+    CHECK_EQ(scsi_classify(&c), SCSI_RETRY);
+    c.sense[12] = 0x3a; /* NOT READY, medium not present */
+    CHECK_EQ(scsi_classify(&c), SCSI_FAILED);
+    uint8_t desc[8] = { 0x72, 0x06, 0x29, 0 }; /* descriptor format UA */
+    memset(c.sense, 0, sizeof(c.sense));
+    memcpy(c.sense, desc, sizeof(desc));
+    c.sense_len = sizeof(desc);
+    CHECK_EQ(scsi_classify(&c), SCSI_RETRY);
+    c.sense_len = 2; /* truncated sense: not enough to retry on */
+    CHECK_EQ(scsi_classify(&c), SCSI_FAILED);
+}
+
 int main(void)
 {
+    test_classify();
     struct scsi_cmd c;
     scsi_cdb_rw(&c, false, 0x12345678, 8);
     CHECK_EQ(c.cdb_len, 10);

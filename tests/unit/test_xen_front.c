@@ -17,6 +17,8 @@ static void test_ring(void)
     struct xen_front_ring r;
     xen_ring_init(&r, page, sizeof(struct blkif_request));
     CHECK_EQ(r.size, 32); /* 112-byte entries: 32 fit after the 64-byte header */
+    CHECK_EQ(r.size, __CONST_RING_SIZE(blkif, 4096)); /* as io/ring.h sizes blkif's ring */
+    CHECK_EQ(xen_ring_entries(sizeof(struct netif_tx_request)), __CONST_RING_SIZE(netif_tx, 4096));
     CHECK_EQ(xen_ring_entries(sizeof(struct netif_tx_request)), 256);
     CHECK_EQ(xen_ring_entries(sizeof(struct netif_rx_request)), 256);
     CHECK_EQ((uint8_t *)xen_ring_entry(&r, 33) - (uint8_t *)xen_ring_entry(&r, 1), 0); /* wraps */
@@ -45,15 +47,15 @@ static void test_ring(void)
 static void test_blkif_checks(void)
 {
     int inflight[4] = { BLKIF_OP_READ, -1, BLKIF_OP_WRITE, BLKIF_OP_FLUSH_DISKCACHE };
-    struct blkif_response ok = { 0, BLKIF_OP_READ, 0, BLKIF_RSP_OKAY };
+    struct blkif_response ok = { .id = 0, .operation = BLKIF_OP_READ, .status = BLKIF_RSP_OKAY };
     CHECK_EQ(blkif_check_response(&ok, inflight, 4), 0);
-    struct blkif_response bad_id = { 4, BLKIF_OP_READ, 0, 0 };
+    struct blkif_response bad_id = { .id = 4, .operation = BLKIF_OP_READ };
     CHECK_EQ(blkif_check_response(&bad_id, inflight, 4), -1);
-    struct blkif_response huge_id = { 1ull << 40, BLKIF_OP_READ, 0, 0 };
+    struct blkif_response huge_id = { .id = 1ull << 40, .operation = BLKIF_OP_READ };
     CHECK_EQ(blkif_check_response(&huge_id, inflight, 4), -1);
-    struct blkif_response idle = { 1, BLKIF_OP_READ, 0, 0 }; /* nothing in flight there */
+    struct blkif_response idle = { .id = 1, .operation = BLKIF_OP_READ }; /* nothing in flight there */
     CHECK_EQ(blkif_check_response(&idle, inflight, 4), -1);
-    struct blkif_response wrong_op = { 2, BLKIF_OP_READ, 0, 0 };
+    struct blkif_response wrong_op = { .id = 2, .operation = BLKIF_OP_READ };
     CHECK_EQ(blkif_check_response(&wrong_op, inflight, 4), -1);
     CHECK_EQ(blkif_status_errno(BLKIF_RSP_OKAY), 0);
     CHECK_EQ(blkif_status_errno(BLKIF_RSP_ERROR), -5);
@@ -87,25 +89,25 @@ static void test_netif_checks(void)
 
 static void test_grants(void)
 {
-    struct grant_entry table[32];
+    struct grant_entry_v1 table[32];
     int next[32];
     struct gnttab g;
     memset(table, 0, sizeof(table));
     gnttab_setup(&g, table, next, 32);
     int a = gnttab_take(&g, 0, 0x1234, false);
-    CHECK_EQ(a, GNTTAB_RESERVED_REFS); /* the toolstack's refs are never handed out */
-    CHECK_EQ(table[a].flags, GTF_PERMIT_ACCESS);
+    CHECK_EQ(a, GNTTAB_NR_RESERVED_ENTRIES); /* the toolstack's refs are never handed out */
+    CHECK_EQ(table[a].flags, GTF_permit_access);
     CHECK_EQ(table[a].frame, 0x1234);
     int b = gnttab_take(&g, 0, 0x99, true);
-    CHECK_EQ(table[b].flags, GTF_PERMIT_ACCESS | GTF_READONLY);
+    CHECK_EQ(table[b].flags, GTF_permit_access | GTF_readonly);
     CHECK_EQ(g.in_use, 2);
-    table[a].flags |= GTF_WRITING; /* the backend has it mapped */
+    table[a].flags |= GTF_writing; /* the backend has it mapped */
     CHECK_EQ(gnttab_release(&g, a), -1);
-    CHECK_EQ(table[a].flags & GTF_PERMIT_ACCESS, GTF_PERMIT_ACCESS);
+    CHECK_EQ(table[a].flags & GTF_permit_access, GTF_permit_access);
     CHECK_EQ(g.in_use, 2);
     int c = gnttab_take(&g, 0, 0x1, false);
     CHECK(c != a && c != b); /* a still held: never reissued */
-    table[a].flags &= (uint16_t)~GTF_WRITING; /* unmapped */
+    table[a].flags &= (uint16_t)~GTF_writing; /* unmapped */
     CHECK_EQ(gnttab_release(&g, a), 0);
     CHECK_EQ(table[a].flags, 0);
     CHECK_EQ(gnttab_release(&g, a), -1); /* twice */
@@ -117,7 +119,7 @@ static void test_grants(void)
     int n = 0;
     while (gnttab_take(&g, 0, 5, false) >= 0)
         n++;
-    CHECK_EQ(n, 32 - GNTTAB_RESERVED_REFS - 2);
+    CHECK_EQ(n, 32 - GNTTAB_NR_RESERVED_ENTRIES - 2);
     CHECK_EQ(gnttab_release(&g, b), 0);
     CHECK_EQ(gnttab_take(&g, 0, 5, false), b); /* freed refs come back */
 }

@@ -7,24 +7,26 @@
 #include "check.h"
 #include "xs_wire.h"
 
-static uint8_t page[4096];
-
-static uint32_t *idx(unsigned off) { return (uint32_t *)(page + off); }
+static union {
+    uint8_t bytes[4096];
+    struct xenstore_domain_interface intf;
+} shared;
+static struct xenstore_domain_interface *const page = &shared.intf;
 
 /* The daemon's side: queue bytes on the response ring. */
 static size_t daemon_put(const void *data, size_t len)
 {
     size_t n = 0;
-    while (n < len && *idx(XS_RSP_PROD) - *idx(XS_RSP_CONS) < XS_RING_SIZE) {
-        page[XS_RSP + *idx(XS_RSP_PROD) % XS_RING_SIZE] = ((const uint8_t *)data)[n++];
-        (*idx(XS_RSP_PROD))++;
+    while (n < len && page->rsp_prod - page->rsp_cons < XENSTORE_RING_SIZE) {
+        page->rsp[MASK_XENSTORE_IDX(page->rsp_prod)] = ((const char *)data)[n++];
+        page->rsp_prod++;
     }
     return n;
 }
 
 static size_t message(uint8_t *out, uint32_t type, uint32_t id, const char *payload, size_t len)
 {
-    struct xs_header h = { type, id, 0, (uint32_t)len };
+    struct xsd_sockmsg h = { type, id, 0, (uint32_t)len };
     memcpy(out, &h, sizeof(h));
     memcpy(out + sizeof(h), payload, len);
     return sizeof(h) + len;
@@ -32,20 +34,20 @@ static size_t message(uint8_t *out, uint32_t type, uint32_t id, const char *payl
 
 static void test_request_wraps(void)
 {
-    memset(page, 0, sizeof(page));
-    *idx(XS_REQ_PROD) = *idx(XS_REQ_CONS) = 0xfffffff0u; /* counters about to wrap */
+    memset(&shared, 0, sizeof(shared));
+    page->req_prod = page->req_cons = 0xfffffff0u; /* counters about to wrap */
     uint8_t data[1500];
     for (unsigned i = 0; i < sizeof(data); i++)
         data[i] = (uint8_t)(i * 7);
-    CHECK_EQ(xs_ring_put(page, data, sizeof(data)), XS_RING_SIZE); /* only a ring's worth fits */
+    CHECK_EQ(xs_ring_put(page, data, sizeof(data)), XENSTORE_RING_SIZE); /* only a ring's worth fits */
     CHECK_EQ(xs_ring_put(page, data, 1), 0);
     int same = 1;
-    for (unsigned i = 0; i < XS_RING_SIZE; i++)
-        same &= page[XS_REQ + (0xfffffff0u + i) % XS_RING_SIZE] == data[i];
+    for (unsigned i = 0; i < XENSTORE_RING_SIZE; i++)
+        same &= (uint8_t)page->req[MASK_XENSTORE_IDX(0xfffffff0u + i)] == data[i];
     CHECK(same);
-    *idx(XS_REQ_CONS) += 100; /* the daemon took some */
+    page->req_cons += 100; /* the daemon took some */
     CHECK_EQ(xs_ring_put(page, data, sizeof(data)), 100);
-    *idx(XS_REQ_PROD) = *idx(XS_REQ_CONS) + 5000; /* impossible */
+    page->req_prod = page->req_cons + 5000; /* impossible */
     CHECK_EQ(xs_ring_put(page, data, 1), -1);
 }
 
@@ -55,7 +57,7 @@ static void test_split_replies(void)
     uint8_t msg[64];
     size_t len = message(msg, XS_READ, 42, "hello\0", 6);
     for (size_t piece = 1; piece <= len; piece++) {
-        memset(page, 0, sizeof(page));
+        memset(&shared, 0, sizeof(shared));
         struct xs_reader *r = calloc(1, sizeof(*r));
         int got = 0, whole = 0;
         for (size_t off = 0; off < len; off += piece) {
@@ -70,7 +72,7 @@ static void test_split_replies(void)
         }
         CHECK_EQ(got, 1);
         CHECK(whole);
-        CHECK_EQ(*idx(XS_RSP_CONS), *idx(XS_RSP_PROD));
+        CHECK_EQ(page->rsp_cons, page->rsp_prod);
         free(r);
     }
 }
@@ -79,7 +81,7 @@ static void test_split_replies(void)
  * stays on the ring until the reader is reset. */
 static void test_back_to_back(void)
 {
-    memset(page, 0, sizeof(page));
+    memset(&shared, 0, sizeof(shared));
     uint8_t a[64], b[64];
     size_t la = message(a, XS_WATCH_EVENT, 0, "/local/domain/1/data/ping\0" "3\0", 27);
     size_t lb = message(b, XS_WRITE, 7, "OK\0", 3);
@@ -101,32 +103,32 @@ static void test_back_to_back(void)
 
 static void test_hostile(void)
 {
-    memset(page, 0, sizeof(page));
+    memset(&shared, 0, sizeof(shared));
     struct xs_reader *r = calloc(1, sizeof(*r));
-    struct xs_header h = { XS_READ, 1, 0, XS_PAYLOAD_MAX + 1 };
+    struct xsd_sockmsg h = { XS_READ, 1, 0, XENSTORE_PAYLOAD_MAX + 1 };
     daemon_put(&h, sizeof(h));
     CHECK_EQ(xs_reader_feed(r, page), -1); /* oversized: refused at the header */
-    memset(page, 0, sizeof(page));
+    memset(&shared, 0, sizeof(shared));
     memset(r, 0, sizeof(*r));
-    *idx(XS_RSP_PROD) = 2000; /* more queued than a ring holds */
+    page->rsp_prod = 2000; /* more queued than a ring holds */
     CHECK_EQ(xs_reader_feed(r, page), -1);
     CHECK_EQ(r->have, 0);
     /* The largest legal message passes, in ring-sized pieces. */
-    memset(page, 0, sizeof(page));
+    memset(&shared, 0, sizeof(shared));
     memset(r, 0, sizeof(*r));
-    uint8_t *big = malloc(XS_HEADER + XS_PAYLOAD_MAX);
-    struct xs_header hb = { XS_DIRECTORY, 9, 0, XS_PAYLOAD_MAX };
+    uint8_t *big = malloc(XS_HEADER + XENSTORE_PAYLOAD_MAX);
+    struct xsd_sockmsg hb = { XS_DIRECTORY, 9, 0, XENSTORE_PAYLOAD_MAX };
     memcpy(big, &hb, sizeof(hb));
-    memset(big + XS_HEADER, 'x', XS_PAYLOAD_MAX);
+    memset(big + XS_HEADER, 'x', XENSTORE_PAYLOAD_MAX);
     size_t off = 0;
     int f = 0;
-    while (off < XS_HEADER + XS_PAYLOAD_MAX) {
-        off += daemon_put(big + off, XS_HEADER + XS_PAYLOAD_MAX - off);
+    while (off < XS_HEADER + XENSTORE_PAYLOAD_MAX) {
+        off += daemon_put(big + off, XS_HEADER + XENSTORE_PAYLOAD_MAX - off);
         f = xs_reader_feed(r, page);
         CHECK(f >= 0);
     }
     CHECK_EQ(f, 1);
-    CHECK_EQ(r->body[XS_PAYLOAD_MAX], 0);
+    CHECK_EQ(r->body[XENSTORE_PAYLOAD_MAX], 0);
     free(big);
     free(r);
 }
@@ -147,8 +149,8 @@ static void test_errors_and_split(void)
 
 static void test_reply_matching(void)
 {
-    struct xs_header ok = { XS_READ, 5, 0, 3 }, stale = { XS_READ, 4, 0, 3 }, wrong = { XS_WRITE, 5, 0, 3 };
-    struct xs_header err = { XS_ERROR, 5, 0, 7 };
+    struct xsd_sockmsg ok = { XS_READ, 5, 0, 3 }, stale = { XS_READ, 4, 0, 3 }, wrong = { XS_WRITE, 5, 0, 3 };
+    struct xsd_sockmsg err = { XS_ERROR, 5, 0, 7 };
     CHECK_EQ(xs_reply_check(&ok, "abc", 5, XS_READ), 0);
     CHECK_EQ(xs_reply_check(&stale, "abc", 5, XS_READ), 1); /* an old request's late reply */
     CHECK_EQ(xs_reply_check(&wrong, "OK", 5, XS_READ), -5); /* our id, another type */

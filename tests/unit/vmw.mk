@@ -7,3 +7,6 @@ test_pvscsi_ring_SRCS := tests/unit/test_pvscsi_ring.c drivers/vmw/pvscsi_ring.c
 test_vmxnet3_ring_SRCS := tests/unit/test_vmxnet3_ring.c drivers/vmw/vmxnet3_ring.c
 UNIT_TESTS += test_tsc_hint
 test_tsc_hint_SRCS := tests/unit/test_tsc_hint.c drivers/clock/tsc_freq.c
+# Our backdoor and RPCI constants against open-vm-tools' definitions (a cited table).
+UNIT_TESTS += test_vmw_defs
+test_vmw_defs_SRCS := tests/unit/test_vmw_defs.c

@@ -3,3 +3,6 @@ UNIT_TESTS += test_xs_wire
 test_xs_wire_SRCS := tests/unit/test_xs_wire.c drivers/xen/xs_wire.c
 UNIT_TESTS += test_xen_front
 test_xen_front_SRCS := tests/unit/test_xen_front.c drivers/xen/grant_table.c
+# The Xen rig's reader of logs still being written (tests/xen/xenrig-lines.h).
+UNIT_TESTS += test_xenrig_lines
+test_xenrig_lines_SRCS := tests/unit/test_xenrig_lines.c

@@ -49,10 +49,14 @@ HVLOG=/var/log/xen/hypervisor.log
 : > $HVLOG
 ( while :; do xl dmesg -c >> $HVLOG 2>/dev/null; sleep 1; done ) &
 
+# Every log here is still being written while it is read (xenconsoled's guest logs, the drained Xen
+# console, the device model's UART file): only complete lines are parsed, never a line caught
+# half-written (`xenrig-tool lines` leaves out a last line without its newline).
+lines() { xenrig-tool lines "$@"; }
 # Everything a guest printed: 0xe9 lines from Xen's ring, its PV console, its emulated UART (HVM).
 glog() { # name domid
-  { grep -a "(d$2) " $HVLOG | sed 's/^.*(d[0-9]*) //'
-    cat /var/log/xen/console/guest-$1.log /var/log/xen/serial-$1.log 2>/dev/null; } | tr -d '\r'
+  { lines $HVLOG | grep -a "(d$2) " | sed 's/^.*(d[0-9]*) //'
+    lines /var/log/xen/console/guest-$1.log /var/log/xen/serial-$1.log; } | tr -d '\r'
 }
 dstate() { xl list "$1" 2>/dev/null | awk 'NR==2{print $5}'; }   # e.g. "-b----", "----c-"; empty when gone
 
@@ -77,7 +81,7 @@ wait_for() {
 # why rc timeout [domid]: a wait_for failure in words, with what Xen said about the domain's end
 why() {
   local x=""
-  [ -n "${3:-}" ] && x=$(grep -a -m1 -E "d$3v[0-9]+ Triple fault|\(d$3\).*(panic|PANIC)|domain_crash.*d$3|d$3 .*crash" $HVLOG | sed 's/^(XEN) //' | cut -c1-120)
+  [ -n "${3:-}" ] && x=$(lines $HVLOG | grep -a -m1 -E "d$3v[0-9]+ Triple fault|\(d$3\).*(panic|PANIC)|domain_crash.*d$3|d$3 .*crash" | sed 's/^(XEN) //' | cut -c1-120)
   case $1 in 1) echo "timeout after $2 s";; 2) echo "domain is gone${x:+ ($x)}";; 3) echo "domain crashed${x:+ ($x)}";; *) echo "rc $1";; esac
 }
 
@@ -155,8 +159,8 @@ dump_guest() { # name domid
 # triple_rip domid: "d<N>v<M> rip 0x..." for a domain Xen reported a triple fault of, else nothing.
 triple_rip() {
   local l rip
-  l=$(grep -a -m1 -E "d$1v[0-9]+ Triple fault" $HVLOG) || return 0
-  rip=$(grep -a -A12 -E "d$1v[0-9]+ Triple fault" $HVLOG | sed -n 's/.*RIP: *[0-9a-f]*:\[<\([0-9a-f]*\)>\].*/\1/p' | head -1)
+  l=$(lines $HVLOG | grep -a -m1 -E "d$1v[0-9]+ Triple fault") || return 0
+  rip=$(lines $HVLOG | grep -a -A12 -E "d$1v[0-9]+ Triple fault" | sed -n 's/.*RIP: *[0-9a-f]*:\[<\([0-9a-f]*\)>\].*/\1/p' | head -1)
   echo "$(grep -a -o -m1 -E "d$1v[0-9]+" <<<"$l") rip 0x${rip:-unknown}"
 }
 
@@ -183,7 +187,7 @@ crash_once() {
     TRIPLE=$(triple_rip $d)
     CRASH_OUT="vanished (powered off, or rebooted: a triple fault is a reboot; on_reboot=destroy)${d:+: $(why 2 0 $d)}"
     [ -n "$TRIPLE" ] && say "XENRIG-TRIPLE-FAULT $TRIPLE"
-    say "---- what Xen said about d$d ----"; grep -a -A40 -E "d${d}v[0-9]+ Triple fault" $HVLOG | head -60
+    say "---- what Xen said about d$d ----"; lines $HVLOG | grep -a -A40 -E "d${d}v[0-9]+ Triple fault" | head -60
   elif [ "${st:4:1}" = c ]; then
     CRASH_OUT="crashed: xl list state $st $(( $(date +%s) - c0 )) s after xl create"
     if [ $linux = 0 ] && ! glog $cname $d | grep -a -q 'KESTREL PANIC: ktest: deliberate panic'; then
@@ -291,12 +295,12 @@ run_test() {
         # ("[YYYY-MM-DD HH:MM:SS] "): the guest's wall clock must agree to 2 s.
         local rt stamp now diff
         rt=$(sed -n 's/.*realtime=\([0-9]*\).*/\1/p' <<<"$MATCH")
-        stamp=$(grep -a -m1 'KESTREL-XEN-READY' /var/log/xen/console/guest-$t.log 2>/dev/null | sed -n 's/^\[\([0-9-]* [0-9:]*\)\].*/\1/p')
+        stamp=$(lines /var/log/xen/console/guest-$t.log | grep -a -m1 'KESTREL-XEN-READY' | sed -n 's/^\[\([0-9-]* [0-9:]*\)\].*/\1/p')
         now=$(date -u -d "$stamp" +%s 2>/dev/null || date +%s)
         diff=$(( ${rt:-0} - now )); diff=${diff#-}
         if [ -n "$rt" ] && [ -n "$stamp" ] && [ $diff -le 2 ]; then result $t realtime PASS "guest $rt, dom0 $now ($stamp)"
         else result $t realtime FAIL "guest realtime=${rt:-none}, dom0 ${stamp:-no stamped line} = $now"; fi
-        if grep -a -q 'KESTREL-XEN-READY' /var/log/xen/console/guest-$t.log 2>/dev/null; then
+        if lines /var/log/xen/console/guest-$t.log | grep -a -q 'KESTREL-XEN-READY'; then
           result $t pvconsole PASS "KESTREL-XEN-READY in xenconsoled's log of the PV console"
         else result $t pvconsole FAIL "nothing from the guest in /var/log/xen/console/guest-$t.log"; fi
         if [ $type = hvm ]; then
@@ -342,7 +346,7 @@ run_test() {
       else
         local tok=xr$RANDOM$RANDOM$RANDOM got="" home=/local/domain/$d x0=$(date +%s)
         xenstore-write $home/data/ping $tok
-        while [ $(date +%s) -lt $((x0 + 10)) ]; do got=$(xenstore-read $home/data/pong 2>/dev/null); [ -n "$got" ] && break; sleep 0.5; done
+        got=$(xenrig-tool xs-wait $home/data/pong 10)   # a xenstore watch on data/pong, 10 s at most
         if [ "$got" = "$tok" ]; then result $t xenstore PASS "wrote $home/data/ping=$tok, read data/pong=$got after $(( $(date +%s) - x0 )) s"
         elif [ -z "$got" ]; then result $t xenstore FAIL "wrote $home/data/ping=$tok, no $home/data/pong within 10 s"
         else result $t xenstore FAIL "wrote $home/data/ping=$tok, data/pong=$got"; fi

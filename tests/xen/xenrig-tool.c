@@ -14,13 +14,18 @@
  *                                    payload intact; exit 0 if all came back intact
  *   httpget IP PORT PATH OUT         HTTP/1.0 GET; a 200 answer's body (Content-Length must match) goes
  *                                    to OUT; exit 0 only then (dom0's busybox wget crashes here)
+ *   xs-wait PATH SECONDS             watches PATH until it holds a non-empty value, prints it; exit 1 on
+ *                                    timeout
+ *   lines FILE...                    the complete lines of each FILE (a log still being written: a
+ *                                    half-written last line is left out); missing files print nothing
  * guest commands (Linux self-test guest only):
  *   say TEXT...                      prints TEXT on stdout and on the Xen debug port 0xe9
  *   guest-blk DEV SECTORS WSTART WCOUNT
  *   guest-echo IFACE                 echoes 0x88b5 frames back with swapped MACs, for ever
- *   xs-read PATH | xs-write PATH VALUE
+ *   xs-read PATH | xs-write PATH VALUE  (dom0 too)
  *   xs-pingpong                      watches data/ping, prints KESTREL-XEN-XS-READY once the watch is set,
  *                                    copies the first value of data/ping to data/pong
+ * xenstore goes through libxenstore (Debian's libxen-dev, linked statically).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -40,6 +45,8 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include <xenstore.h>
+#include "xenrig-lines.h"
 
 #define SECTOR 512
 #define ETHERTYPE_RIG 0x88b5
@@ -357,111 +364,80 @@ static int cmd_guest_echo(const char *iface)
     }
 }
 
-/* xenstore wire protocol through the Linux xenbus device */
-enum { XS_READ = 2, XS_WATCH = 4, XS_WRITE = 11, XS_WATCH_EVENT = 15, XS_ERROR = 16 };
-struct xsd_sockmsg {
-    uint32_t type, req_id, tx_id, len;
-};
-static int xs_fd = -1;
-static uint32_t xs_req;
-
-static int xs_open(void)
+/* xenstore through Xen's own client library (libxenstore, linked statically): xenstored's socket in
+ * dom0, the xenbus device in a guest. Relative paths are the domain's home. */
+static struct xs_handle *xs(void)
 {
-    if (xs_fd < 0)
-        xs_fd = open("/dev/xen/xenbus", O_RDWR);
-    if (xs_fd < 0)
-        perror("/dev/xen/xenbus");
-    return xs_fd;
+    static struct xs_handle *h;
+    if (!h && !(h = xs_open(0)))
+        perror("xs_open");
+    return h;
 }
 
-/* Reads one message; body is NUL-terminated. The device hands out whatever is queued (a reply
- * and watch events may come in one read), so bytes past the first message are kept for later. */
-static int xs_recv(struct xsd_sockmsg *h, char *body, size_t max)
+/* The value at path (NUL-terminated, cut to max) or -1. */
+static int xs_get(const char *path, char *out, size_t max)
 {
-    static char buf[16384];
-    static size_t have;
+    unsigned len;
+    char *v = xs() ? xs_read(xs(), XBT_NULL, path, &len) : NULL;
+    if (!v)
+        return -1;
+    snprintf(out, max, "%.*s", (int)len, v);
+    free(v);
+    return 0;
+}
+
+static int xs_put(const char *path, const char *value)
+{
+    return xs() && xs_write(xs(), XBT_NULL, path, value, strlen(value)) ? 0 : -1;
+}
+
+/* Waits (watching path, up to timeout_ms; -1 for ever) until path holds a non-empty value, which is
+ * left in out. The watch fires once when set, then on every change: no polling. */
+static int xs_wait_value(const char *path, int timeout_ms, char *out, size_t max)
+{
+    if (!xs() || !xs_watch(xs(), path, "xenrig-wait"))
+        return -1;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
-        if (have >= sizeof *h) {
-            memcpy(h, buf, sizeof *h);
-            size_t total = sizeof *h + h->len;
-            if (total > sizeof buf)
-                return -1;
-            if (have >= total) {
-                size_t n = h->len < max - 1 ? h->len : max - 1;
-                memcpy(body, buf + sizeof *h, n);
-                body[n] = 0;
-                memmove(buf, buf + total, have - total);
-                have -= total;
-                return 0;
-            }
+        if (xs_get(path, out, max) == 0 && out[0])
+            break;
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long left = timeout_ms < 0 ? -1 : timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+        if (timeout_ms >= 0 && left <= 0)
+            return 1;
+        struct pollfd p = { xs_fileno(xs()), POLLIN, 0 };
+        if (poll(&p, 1, (int)left) > 0) {
+            unsigned n;
+            free(xs_read_watch(xs(), &n));
         }
-        ssize_t r = read(xs_fd, buf + have, sizeof buf - have);
-        if (r <= 0)
-            return -1;
-        have += r;
     }
-}
-
-/* Sends a request and returns the reply's type (skipping watch events), body in out. */
-static int xs_request(uint32_t type, const char *payload, size_t plen, char *out, size_t max)
-{
-    char buf[4096];
-    struct xsd_sockmsg h = { type, ++xs_req, 0, (uint32_t)plen };
-    if (xs_open() < 0)
-        return -1;
-    memcpy(buf, &h, sizeof h);
-    memcpy(buf + sizeof h, payload, plen);
-    if (write(xs_fd, buf, sizeof h + plen) != (ssize_t)(sizeof h + plen))
-        return -1;
-    for (;;) {
-        struct xsd_sockmsg r;
-        if (xs_recv(&r, out, max))
-            return -1;
-        if (r.type == XS_WATCH_EVENT)
-            continue;
-        return r.type;
-    }
-}
-
-static int xs_read(const char *path, char *out, size_t max)
-{
-    return xs_request(XS_READ, path, strlen(path) + 1, out, max) == XS_READ ? 0 : -1;
-}
-
-static int xs_write(const char *path, const char *value)
-{
-    char p[1024], out[256];
-    size_t a = strlen(path) + 1, b = strlen(value);
-    memcpy(p, path, a);
-    memcpy(p + a, value, b);
-    return xs_request(XS_WRITE, p, a + b, out, sizeof out) == XS_WRITE ? 0 : -1;
+    xs_unwatch(xs(), path, "xenrig-wait");
+    return 0;
 }
 
 static int cmd_xs_pingpong(void)
 {
-    char out[1024], val[1024];
-    const char w[] = "data/ping\0pingtok";
-    int t = xs_request(XS_WATCH, w, sizeof w, out, sizeof out);
-    if (t != XS_WATCH) {
-        say("KESTREL-XEN-XS fail watch (%d %s)", t, out);
+    char val[1024];
+    if (!xs() || !xs_watch(xs(), "data/ping", "pingtok")) {
+        say("KESTREL-XEN-XS fail watch (%s)", strerror(errno));
         return 1;
     }
     say("KESTREL-XEN-XS-READY");
-    for (;;) {
-        if (xs_read("data/ping", val, sizeof val) == 0 && val[0]) {
-            if (xs_write("data/pong", val)) {
-                say("KESTREL-XEN-XS fail write data/pong");
-                return 1;
-            }
-            say("KESTREL-XEN-XS pong=%s", val);
-            return 0;
-        }
-        struct xsd_sockmsg h;
-        do {
-            if (xs_recv(&h, out, sizeof out))
-                return 1;
-        } while (h.type != XS_WATCH_EVENT);
+    while (xs_get("data/ping", val, sizeof val) || !val[0]) { /* the watch fires on every change */
+        unsigned n;
+        char **ev = xs_read_watch(xs(), &n);
+        if (!ev)
+            return 1;
+        free(ev);
     }
+    if (xs_put("data/pong", val)) {
+        say("KESTREL-XEN-XS fail write data/pong");
+        return 1;
+    }
+    say("KESTREL-XEN-XS pong=%s", val);
+    return 0;
 }
 
 /* One GET over HTTP/1.0 with a 30 s limit on each step; the head is kept in
@@ -533,13 +509,26 @@ int main(int argc, char **argv)
         return cmd_xs_pingpong();
     if (!strcmp(c, "xs-read") && argc == 3) {
         char v[1024];
-        if (xs_read(argv[2], v, sizeof v))
+        if (xs_get(argv[2], v, sizeof v))
             return 1;
         printf("%s\n", v);
         return 0;
     }
     if (!strcmp(c, "xs-write") && argc == 4)
-        return xs_write(argv[2], argv[3]) ? 1 : 0;
+        return xs_put(argv[2], argv[3]) ? 1 : 0;
+    if (!strcmp(c, "xs-wait") && argc == 4) {
+        char v[1024];
+        int r = xs_wait_value(argv[2], atoi(argv[3]) * 1000, v, sizeof v);
+        if (r == 0)
+            printf("%s\n", v);
+        return r == 0 ? 0 : 1;
+    }
+    if (!strcmp(c, "lines") && argc >= 2) {
+        for (int i = 2; i < argc; i++)
+            if (copy_complete_lines(argv[i], stdout) < 0)
+                return 1;
+        return 0;
+    }
     if (!strcmp(c, "say") && argc >= 2) {
         char line[512] = "";
         size_t u = 0;
