@@ -320,8 +320,11 @@ static int create_canon(const char *path, uint32_t mode, const char *target, int
             size_t at = strlen(canon);
             if (at + 1 + len > VFS_PATH_MAX)
                 rc = -ENAMETOOLONG;
-            else
-                snprintf(canon + at - (at == 1), VFS_PATH_MAX + 1 - at, "/%s", name);
+            else { /* "/" + name after the directory ("/" itself gives "/name") */
+                char *d = canon + at - (at == 1);
+                d[0] = '/';
+                memcpy(d + 1, name, len + 1);
+            }
             if (rc < 0)
                 vnode_put(*out);
         }
