@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -372,6 +373,20 @@ static void *blocked_reader(void *arg)
     return NULL;
 }
 
+/* The Threads: line of /proc/self/status. */
+static long threads_now(void)
+{
+    char buf[2048];
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/status", O_RDONLY);
+    long n = fd < 0 ? -1 : syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+    syscall(SYS_close, fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    char *t = strstr(buf, "\nThreads:\t");
+    return t ? atol(t + 10) : -1;
+}
+
 static void interrupt_reader(int p[2], bool restart)
 {
     struct sigaction sa;
@@ -387,6 +402,7 @@ static void interrupt_reader(int p[2], bool restart)
         sched_yield();
     struct timespec pause = { 0, 50 * 1000 * 1000 };
     nanosleep(&pause, NULL); /* the reader is asleep in the pipe by now */
+    EXPECT_EQ(threads_now(), 2);
     syscall(SYS_tgkill, getpid(), blocked_tid, SIGUSR1);
     nanosleep(&pause, NULL);
     if (restart)
