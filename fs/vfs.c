@@ -1146,6 +1146,15 @@ int vfs_vn_chmod(struct vnode *vn, uint32_t mode)
     return rc;
 }
 
+int vfs_vn_chown(struct vnode *vn, uint32_t uid, uint32_t gid)
+{
+    uint32_t ids[2] = { uid, gid };
+    mutex_lock(&vfs_lock);
+    int rc = do_chown(vn, ids);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
 int vfs_vn_utimes(struct vnode *vn, const struct vfs_timespec ts[2])
 {
     mutex_lock(&vfs_lock);

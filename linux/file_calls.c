@@ -862,6 +862,100 @@ long sys_fchmod(const struct sysargs *s)
     return rc;
 }
 
+/* The vnode (dirfd, path, flags) names, with a reference: path resolved
+ * (AT_SYMLINK_NOFOLLOW: not its last link), or dirfd's own file for an
+ * empty path with AT_EMPTY_PATH. */
+static long at_vnode(int dirfd, const char *upath, int flags, struct vnode **out)
+{
+    struct upath *u = upath_alloc();
+    if (!u)
+        return -ENOMEM;
+    struct lfile *self = NULL;
+    long rc = at_path(u, dirfd, upath, flags & LX_AT_EMPTY_PATH, &self);
+    if (rc == 0 && self) {
+        *out = self->vn;
+        rc = *out ? 0 : -EINVAL;
+        if (*out)
+            vfs_vn_get(*out);
+    } else if (rc == 0)
+        rc = vfs_resolve(u->abs, (flags & LX_AT_SYMLINK_NOFOLLOW) ? VFS_RESOLVE_NOFOLLOW : 0, out, NULL);
+    lfile_put(self);
+    free(u);
+    return rc;
+}
+
+static long chown_at(int dirfd, const char *upath, uint32_t uid, uint32_t gid, int flags)
+{
+    if (flags & ~(LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH))
+        return -EINVAL;
+    struct vnode *vn;
+    long rc = at_vnode(dirfd, upath, flags, &vn);
+    if (rc == 0) {
+        rc = vfs_vn_chown(vn, uid, gid);
+        vfs_vn_put(vn);
+    }
+    return rc;
+}
+
+long sys_chown(const struct sysargs *s)
+{
+    return chown_at(LX_AT_FDCWD, (const char *)s->a[0], (uint32_t)s->a[1], (uint32_t)s->a[2], 0);
+}
+long sys_lchown(const struct sysargs *s)
+{
+    return chown_at(LX_AT_FDCWD, (const char *)s->a[0], (uint32_t)s->a[1], (uint32_t)s->a[2],
+                    LX_AT_SYMLINK_NOFOLLOW);
+}
+long sys_fchownat(const struct sysargs *s)
+{
+    return chown_at((int)s->a[0], (const char *)s->a[1], (uint32_t)s->a[2], (uint32_t)s->a[3], (int)s->a[4]);
+}
+
+long sys_fchown(const struct sysargs *s)
+{
+    struct lfile *f = fd_get((int)s->a[0]);
+    if (!f)
+        return -EBADF;
+    long rc = f->vn ? vfs_vn_chown(f->vn, (uint32_t)s->a[1], (uint32_t)s->a[2]) : -EINVAL;
+    lfile_put(f);
+    return rc;
+}
+
+/* sync/syncfs: every mounted file system commits (there is one page cache
+ * to flush: none). */
+long sys_sync(const struct sysargs *s)
+{
+    vfs_sync();
+    return 0;
+}
+
+long sys_syncfs(const struct sysargs *s)
+{
+    struct lfile *f = fd_get((int)s->a[0]);
+    if (!f)
+        return -EBADF;
+    lfile_put(f);
+    vfs_sync();
+    return 0;
+}
+
+/* close_range(first, last, flags): CLOSE_RANGE_CLOEXEC marks instead of
+ * closing; CLOSE_RANGE_UNSHARE has nothing to unshare (one table). */
+long sys_close_range(const struct sysargs *s)
+{
+    unsigned first = (unsigned)s->a[0], last = (unsigned)s->a[1], flags = (unsigned)s->a[2];
+    if (flags & ~6u || first > last)
+        return -EINVAL;
+    for (int fd = fd_next_open((int)(first < LINUX_NOFILE ? first : LINUX_NOFILE)); fd >= 0 && (unsigned)fd <= last;
+         fd = fd_next_open(fd + 1)) {
+        if (flags & 4u)
+            fd_set_cloexec(fd, true);
+        else
+            fd_close(fd);
+    }
+    return 0;
+}
+
 /* utimensat(dirfd, path, times, flags): path NULL means dirfd itself. */
 long sys_utimensat(const struct sysargs *s)
 {

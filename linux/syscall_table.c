@@ -93,6 +93,13 @@ SYSCALL_DECL(chmod);
 SYSCALL_DECL(fchmod);
 SYSCALL_DECL(fchmodat);
 SYSCALL_DECL(utimensat);
+SYSCALL_DECL(chown);
+SYSCALL_DECL(fchown);
+SYSCALL_DECL(lchown);
+SYSCALL_DECL(fchownat);
+SYSCALL_DECL(sync);
+SYSCALL_DECL(syncfs);
+SYSCALL_DECL(close_range);
 /* linux/time_calls.c */
 SYSCALL_DECL(nanosleep);
 SYSCALL_DECL(gettimeofday);
@@ -188,9 +195,13 @@ static const syscall_fn table[] = {
     [__NR_readlink] = sys_readlink,
     [__NR_chmod] = sys_chmod,
     [__NR_fchmod] = sys_fchmod,
+    [__NR_chown] = sys_chown,
+    [__NR_fchown] = sys_fchown,
+    [__NR_lchown] = sys_lchown,
     [__NR_umask] = sys_umask,
     [__NR_gettimeofday] = sys_gettimeofday,
     [__NR_sysinfo] = sys_sysinfo,
+    [__NR_sync] = sys_sync,
     [__NR_time] = sys_time,
     [__NR_getdents64] = sys_getdents64,
     [__NR_fadvise64] = sys_fadvise64,
@@ -199,6 +210,7 @@ static const syscall_fn table[] = {
     [__NR_clock_nanosleep] = sys_clock_nanosleep,
     [__NR_openat] = sys_openat,
     [__NR_mkdirat] = sys_mkdirat,
+    [__NR_fchownat] = sys_fchownat,
     [__NR_newfstatat] = sys_newfstatat,
     [__NR_unlinkat] = sys_unlinkat,
     [__NR_renameat] = sys_renameat,
@@ -212,9 +224,11 @@ static const syscall_fn table[] = {
     [__NR_pipe2] = sys_pipe2,
     [__NR_preadv] = sys_preadv,
     [__NR_pwritev] = sys_pwritev,
+    [__NR_syncfs] = sys_syncfs,
     [__NR_renameat2] = sys_renameat2,
     [__NR_getrandom] = sys_getrandom,
     [__NR_statx] = sys_statx,
+    [__NR_close_range] = sys_close_range,
     [__NR_faccessat2] = sys_faccessat2,
     /* clone.c */
     [__NR_clone] = sys_clone,

@@ -212,6 +212,18 @@ static void files(void)
     EXPECT_EQ(syscall(SYS_close, 40), 0);
     EXPECT_EQ(syscall(SYS_close, 41), 0);
 
+    /* close_range: closing and marking */
+    EXPECT_EQ(syscall(SYS_dup2, 1, 60), 60);
+    EXPECT_EQ(syscall(SYS_dup2, 1, 61), 61);
+    EXPECT_EQ(syscall(SYS_dup2, 1, 62), 62);
+    EXPECT_EQ(syscall(SYS_close_range, 60, 61, 0), 0);
+    EXPECT_ERR(syscall(SYS_fcntl, 60, F_GETFD), EBADF);
+    EXPECT_ERR(syscall(SYS_fcntl, 61, F_GETFD), EBADF);
+    EXPECT_EQ(syscall(SYS_close_range, 62, ~0u, 4 /* CLOSE_RANGE_CLOEXEC */), 0);
+    EXPECT_EQ(syscall(SYS_fcntl, 62, F_GETFD), FD_CLOEXEC);
+    EXPECT_ERR(syscall(SYS_close_range, 5, 4, 0), EINVAL);
+    EXPECT_EQ(syscall(SYS_close, 62), 0);
+
     /* ioctl on the console: no tty */
     EXPECT_ERR(syscall(SYS_ioctl, 1, TCGETS, buf), ENOTTY);
     EXPECT_ERR(syscall(SYS_ioctl, 1, TIOCGWINSZ, buf), ENOTTY);
@@ -272,6 +284,11 @@ static void writes(void)
     EXPECT_EQ(syscall(SYS_utimensat, AT_FDCWD, b, ts, 0), 0);
     EXPECT_EQ(syscall(SYS_newfstatat, AT_FDCWD, b, &st2, 0), 0);
     check(st2.st_mtime == 1200000000, "utimensat mtime", (long)st2.st_mtime, 0);
+    EXPECT_EQ(syscall(SYS_fchownat, AT_FDCWD, b, 1000, -1, 0), 0);
+    EXPECT_EQ(syscall(SYS_newfstatat, AT_FDCWD, b, &st2, 0), 0);
+    check(st2.st_uid == 1000 && st2.st_gid == 0, "fchownat uid only", (long)st2.st_uid, 0);
+    EXPECT_ERR(syscall(SYS_fchownat, AT_FDCWD, b, 0, 0, 0x8000), EINVAL);
+    EXPECT_EQ(syscall(SYS_sync), 0);
     snprintf(a, sizeof(a), "%s/dir", tmpdir);
     EXPECT_ERR(syscall(SYS_unlinkat, AT_FDCWD, a, 0), EISDIR);
     EXPECT_ERR(syscall(SYS_unlinkat, AT_FDCWD, b, AT_REMOVEDIR), ENOTDIR);
