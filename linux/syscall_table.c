@@ -100,6 +100,8 @@ SYSCALL_DECL(fchownat);
 SYSCALL_DECL(sync);
 SYSCALL_DECL(syncfs);
 SYSCALL_DECL(close_range);
+SYSCALL_DECL(statfs);
+SYSCALL_DECL(fstatfs);
 /* linux/time_calls.c */
 SYSCALL_DECL(nanosleep);
 SYSCALL_DECL(gettimeofday);
@@ -201,6 +203,8 @@ static const syscall_fn table[] = {
     [__NR_umask] = sys_umask,
     [__NR_gettimeofday] = sys_gettimeofday,
     [__NR_sysinfo] = sys_sysinfo,
+    [__NR_statfs] = sys_statfs,
+    [__NR_fstatfs] = sys_fstatfs,
     [__NR_sync] = sys_sync,
     [__NR_time] = sys_time,
     [__NR_getdents64] = sys_getdents64,

@@ -516,6 +516,18 @@ static void times(void)
 
 static void info(void)
 {
+    struct {
+        int64_t type, bsize;
+        uint64_t blocks, bfree, bavail, files, ffree;
+        int32_t fsid[2];
+        int64_t namelen, frsize, flags, spare[4];
+    } sf;
+    EXPECT_EQ(syscall(SYS_statfs, "/proc/self", &sf), 0);
+    check(sf.type == 0x9fa0, "statfs /proc is proc", (long)sf.type, 0);
+    EXPECT_EQ(syscall(SYS_statfs, "/dev/null", &sf), 0);
+    check(sf.type == 0x01021994 && sf.namelen == 255, "statfs /dev is devtmpfs", (long)sf.type, 0);
+    EXPECT_ERR(syscall(SYS_statfs, "/data", BAD), EFAULT);
+    EXPECT_ERR(syscall(SYS_fstatfs, 999, &sf), EBADF);
     struct utsname {
         char s[6][65];
     } u;
