@@ -327,6 +327,25 @@ static const struct lfile_ops dir_ops = {
 
 bool lfile_is_dir(const struct lfile *f) { return f->ops == &dir_ops; }
 
+/* The inode number of the directory's parent (the root's is its own). */
+static uint64_t parent_ino(struct lfile *f, uint64_t self)
+{
+    size_t n = f->path ? strlen(f->path) : 0;
+    char *up = n ? malloc(n + 4) : NULL;
+    if (!up)
+        return self;
+    memcpy(up, f->path, n);
+    memcpy(up + n, "/..", 4);
+    struct vnode *vn;
+    uint64_t ino = self;
+    if (vfs_resolve(up, 0, &vn, NULL) == 0) {
+        ino = vn->ino;
+        vfs_vn_put(vn);
+    }
+    free(up);
+    return ino;
+}
+
 int lfile_dir_next(struct lfile *f, struct vfs_dirent *e)
 {
     struct dir_state *d = f->priv;
@@ -335,9 +354,11 @@ int lfile_dir_next(struct lfile *f, struct vfs_dirent *e)
     } else if (d->index < 2) {
         struct vfs_stat st;
         vfs_vn_stat(f->vn, &st);
-        e->ino = st.ino; /* ".." of the root is itself; elsewhere the parent's number is not known here */
+        e->ino = st.ino;
         e->type = VFS_DT_DIR;
         strlcpy(e->name, d->index == 0 ? "." : "..", sizeof(e->name));
+        if (d->index == 1)
+            e->ino = parent_ino(f, st.ino);
     } else {
         int rc = vfs_vn_readdir(f->vn, &d->cookie, e);
         if (rc <= 0)

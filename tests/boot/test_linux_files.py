@@ -91,6 +91,23 @@ def test_busybox_matches_host(boot, tree, args):
     assert guest(boot, archive, args) == host(data, args)
 
 
+def test_dotdot_names_the_parent(boot, tree):
+    """getdents64's ".." carries the parent's inode number (the file
+    systems do not list "." and ".."; the descriptor layer adds them)."""
+    data, archive = tree
+    out = guest(boot, archive, "ls -ai1 . sub")
+    ino = {}
+    block = None
+    for line in out.splitlines():
+        if line.endswith(":"):
+            block = line[:-1]
+        elif line.strip():
+            number, name = line.split()
+            ino[(block, name)] = int(number)
+    assert ino[("sub", "..")] == ino[(".", ".")] != ino[("sub", ".")], out
+    assert ino[("sub", ".")] == ino[(".", "sub")], out
+
+
 def test_busybox_find_matches_host(boot, tree):
     """find walks with getdents64, stat and chdir; directory order is the
     file system's, so the lists are compared sorted."""
