@@ -427,6 +427,39 @@ static void interrupt_reader(int p[2], bool restart)
     pthread_join(t, NULL);
 }
 
+static volatile long sleep_rem_sec;
+static void *blocked_sleeper(void *arg)
+{
+    struct timespec req = { 5, 0 }, rem = { -1, -1 };
+    blocked_tid = (int)syscall(SYS_gettid);
+    errno = 0;
+    blocked_ret = syscall(SYS_nanosleep, &req, &rem);
+    blocked_err = errno;
+    sleep_rem_sec = rem.tv_sec;
+    return NULL;
+}
+
+/* nanosleep cut short by a handled signal: EINTR, the rest in rem. */
+static void sleep_signal(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_usr1;
+    sa.sa_flags = SA_RESTART; /* nanosleep is never restarted by it, as Linux */
+    sigaction(SIGUSR1, &sa, NULL);
+    blocked_tid = 0;
+    pthread_t t;
+    pthread_create(&t, NULL, blocked_sleeper, NULL);
+    while (!blocked_tid)
+        sched_yield();
+    struct timespec pause = { 0, 50 * 1000 * 1000 };
+    nanosleep(&pause, NULL);
+    syscall(SYS_tgkill, getpid(), blocked_tid, SIGUSR1);
+    pthread_join(t, NULL);
+    check(blocked_ret == -1 && blocked_err == EINTR, "nanosleep interrupted: EINTR", blocked_ret, (int)blocked_err);
+    check(sleep_rem_sec >= 3 && sleep_rem_sec <= 4, "nanosleep rem holds the rest", sleep_rem_sec, 0);
+}
+
 static void pipe_signals(void)
 {
     int p[2];
@@ -439,6 +472,8 @@ static void pipe_signals(void)
     check(blocked_ret == 1, "pipe read restarted after SA_RESTART handler", blocked_ret, (int)blocked_err);
     syscall(SYS_close, p[0]);
     syscall(SYS_close, p[1]);
+    sleep_signal();
+    EXPECT_EQ(usr1s, 3);
 }
 
 static void devices(void)
