@@ -7,6 +7,7 @@
 #include "files.h"
 #include "layout.h"
 #include "linux_consts.h"
+#include "pseudofs.h"
 #include "random.h"
 
 struct fdtable {
@@ -472,6 +473,12 @@ long lfile_open_path(const char *path, int flags, uint32_t mode, struct lfile **
     int rc = vfs_open_vn(path, flags, mode, &vn, canon);
     if (rc < 0) {
         free(canon);
+        return rc;
+    }
+    rc = (flags & LX_O_PATH) ? 0 : pseudofs_fill(vn); /* /proc text, made outside the VFS lock */
+    if (rc < 0) {
+        free(canon);
+        vfs_vn_put(vn);
         return rc;
     }
     void *priv = NULL;
