@@ -117,8 +117,9 @@ def test_busybox_find_matches_host(boot, tree):
         assert sorted(g.splitlines()) == sorted(h.splitlines()) and g.strip(), (args, g, h)
 
 
+@pytest.mark.parametrize("preset", ["microvm", "q35"])
 @pytest.mark.parametrize("flavour", ["musl", "glibc"])
-def test_files_check(boot, tmp_path, flavour):
+def test_files_check(boot, tmp_path, flavour, preset):
     """Every call of the file side with its errno expectations (EFAULT,
     EBADF, getdents64 into 1 byte, a pipe round trip, dup2's shared offset)."""
     exe = build("files_check.c", flavour)
@@ -129,7 +130,8 @@ def test_files_check(boot, tmp_path, flavour):
     (root / "data" / "a.txt").write_text("hello\nworld\nabc\n")
     os.symlink("a.txt", root / "data" / "link")
     archive = fi.cpio_newc(str(root), str(tmp_path / "fc.cpio"))
-    b = boot("-- /bin/fc /tmp", app="hello", memory="128M", extra=["-initrd", archive])
+    b = boot("-- /bin/fc /tmp", app="hello", memory="128M", preset=preset, smp=2 if preset == "q35" else 1,
+             extra=["-initrd", archive])
     out = program_output(b.output)
     assert "FAIL" not in out, out
     m = re.search(r"files_check: (\d+) passed, 0 failed", out)
