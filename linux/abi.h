@@ -165,6 +165,9 @@ struct lthread {
     /* threads and signals (linux/clone.c, linux/signal.c; linux/thread.h) */
     struct thread *thread;
     lsigset_t blocked;
+    lsigset_t saved_blocked;    /* rt_sigsuspend: the mask to restore */
+    bool has_saved_blocked;
+    lsigset_t waiting;          /* rt_sigtimedwait: blocked signals it takes */
     lsigset_t pending;          /* directed at this thread (tgkill, faults) */
     struct lsig_info info[LNX_NSIG];
     struct altstack alt;

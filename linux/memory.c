@@ -502,7 +502,7 @@ static long do_mmap(struct lmm *mm, uint64_t addr, uint64_t len, unsigned prot, 
         int rc = mm_map(mm, a, len, prot, (unsigned)vflags, rd, &src, off, len);
         if (rc != -ENOMEM || a >= LOW_4G)
             return rc < 0 ? rc : (long)a;
-        lo = a + PAGE_SIZE; /* below 4 GiB a frame may be taken: look further */
+        lo = a + len; /* below 4 GiB a frame may be taken: look further */
     }
 }
 

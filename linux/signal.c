@@ -8,7 +8,9 @@
 #include <string.h>
 #include "abi.h"
 #include "arch/x86.h"
+#include "clock.h"
 #include "cpu.h"
+#include "futex_table.h"
 #include "log.h"
 #include "sched.h"
 #include "signal_frame.h"
@@ -51,15 +53,21 @@ static void interrupt_locked(struct lthread *t)
     kick_locked(t);
 }
 
+/* Will t take sig now: not blocked, or waited for in rt_sigtimedwait? */
+static bool takes(const struct lthread *t, int sig)
+{
+    return !(t->blocked & sigbit(sig)) || (t->waiting & sigbit(sig));
+}
+
 /* Who takes a process-wide signal: the caller if it may, else any thread not
  * blocking it (Linux's complete_signal). */
 static struct lthread *pick_target_locked(int sig)
 {
     struct lthread *self = lthread_current();
-    if (self && !(self->blocked & sigbit(sig)))
+    if (self && takes(self, sig))
         return self;
     for (struct lthread *t = lthread_list_locked(); t; t = t->next)
-        if (!(t->blocked & sigbit(sig)))
+        if (takes(t, sig))
             return t;
     return NULL;
 }
@@ -76,7 +84,7 @@ static void send_locked(struct lthread *t, int sig, const struct lsig_info *info
         shared_info[sig - 1] = *info;
         t = pick_target_locked(sig);
     }
-    if (t && !(t->blocked & sigbit(sig)))
+    if (t && takes(t, sig))
         interrupt_locked(t);
 }
 
@@ -101,7 +109,10 @@ void signal_process(int sig)
 /* ---- the default action ---- */
 static void __attribute__((noreturn)) die(int sig)
 {
-    kprintf("app: killed by %s\n", sig_name(sig));
+    if (sig < 32)
+        kprintf("app: killed by %s\n", sig_name(sig));
+    else
+        kprintf("app: killed by SIGRTMIN+%d\n", sig - 32);
     lproc_exit_group(128 + sig);
 }
 
@@ -223,9 +234,11 @@ static bool setup_frame(struct int_frame *f, struct lthread *t, int sig,
 }
 
 /* Takes the next deliverable signal off the thread's or the process's set. */
-static int dequeue_locked(struct lthread *t, struct lsig_info *info)
+/* Takes the next signal of the thread's or the process's set that is not
+ * in mask. */
+static int dequeue_masked_locked(struct lthread *t, lsigset_t mask, struct lsig_info *info)
 {
-    int sig = sig_next(t->pending | shared_pending, t->blocked);
+    int sig = sig_next(t->pending | shared_pending, mask);
     if (!sig)
         return 0;
     if (t->pending & sigbit(sig)) {
@@ -236,6 +249,11 @@ static int dequeue_locked(struct lthread *t, struct lsig_info *info)
         *info = shared_info[sig - 1];
     }
     return sig;
+}
+
+static int dequeue_locked(struct lthread *t, struct lsig_info *info)
+{
+    return dequeue_masked_locked(t, t->blocked, info);
 }
 
 static bool is_restart(long ret)
@@ -271,8 +289,10 @@ void signal_deliver(struct int_frame *f)
                 die_fault(sig, info.addr, f->rip);
             die(sig);
         }
-        lsigset_t old = t->blocked;
-        t->blocked = sig_handler_mask(&act, sig, old);
+        /* After rt_sigsuspend the frame keeps the mask from before it. */
+        lsigset_t old = t->has_saved_blocked ? t->saved_blocked : t->blocked;
+        t->blocked = sig_handler_mask(&act, sig, t->blocked);
+        t->has_saved_blocked = false;
         if (act.flags & SA_RESETHAND)
             actions[sig].handler = SIG_DFL_ADDR;
         sched_unlock(flags);
@@ -287,6 +307,12 @@ void signal_deliver(struct int_frame *f)
     }
     if (from_syscall && is_restart(ret))
         sig_syscall_restart(f, ret, false, false, f->error);
+    if (t->has_saved_blocked) { /* no handler ran: rt_sigsuspend's mask goes */
+        uint64_t flags = sched_lock();
+        t->blocked = t->saved_blocked;
+        t->has_saved_blocked = false;
+        sched_unlock(flags);
+    }
 }
 
 /* ---- system calls ---- */
@@ -462,4 +488,86 @@ SYSCALL_DECL(tgkill)
 SYSCALL_DECL(tkill)
 {
     return send_to_thread((int)s->a[0], s->a[1]);
+}
+
+/* Until a signal is pending for this thread (or the program ends). */
+static long wait_for_signal(void)
+{
+    struct waitq wq = WAITQ_INIT; /* only a signal wakes it */
+    uint64_t flags = sched_lock();
+    while (lthread_block_locked(&wq, 0) == 0)
+        ;
+    sched_unlock(flags);
+    return -ERESTARTNOHAND; /* EINTR after a handler, else waits again */
+}
+
+SYSCALL_DECL(pause)
+{
+    (void)s;
+    return wait_for_signal();
+}
+
+SYSCALL_DECL(rt_sigsuspend)
+{
+    if (s->a[1] != sizeof(lsigset_t))
+        return -EINVAL;
+    lsigset_t mask;
+    if (copy_from_user(&mask, (const void *)s->a[0], sizeof mask))
+        return -EFAULT;
+    struct lthread *t = lthread_current();
+    uint64_t flags = sched_lock();
+    t->saved_blocked = t->blocked;
+    t->has_saved_blocked = true;
+    t->blocked = mask & ~SIG_UNBLOCKABLE;
+    sched_unlock(flags);
+    return wait_for_signal();
+}
+
+/* sigwait's core: takes a signal of set that is pending (blocked ones
+ * included), or waits for one up to the time-out: its number, -EAGAIN at
+ * the time-out, -EINTR when another signal's handler is to run. */
+SYSCALL_DECL(rt_sigtimedwait)
+{
+    if (s->a[3] != sizeof(lsigset_t))
+        return -EINVAL;
+    lsigset_t set;
+    if (copy_from_user(&set, (const void *)s->a[0], sizeof set))
+        return -EFAULT;
+    set &= ~SIG_UNBLOCKABLE;
+    uint64_t deadline = 0;
+    if (s->a[2]) {
+        struct { int64_t sec, nsec; } ts;
+        uint64_t ns;
+        if (copy_from_user(&ts, (const void *)s->a[2], sizeof ts))
+            return -EFAULT;
+        if (futex_timespec_ns(ts.sec, ts.nsec, &ns))
+            return -EINVAL;
+        uint64_t now = clock_monotonic_ns();
+        deadline = now + ns < now ? UINT64_MAX : now + ns;
+        if (!deadline)
+            deadline = 1;
+    }
+    struct lthread *t = lthread_current();
+    struct waitq wq = WAITQ_INIT;
+    struct lsig_info info;
+    uint64_t flags = sched_lock();
+    int sig, e = 0;
+    t->waiting = set;
+    for (;;) {
+        sig = dequeue_masked_locked(t, ~set, &info);
+        if (sig || e == -ETIMEDOUT || t->exiting || (e == -EINTR && signal_pending_locked(t)))
+            break;
+        e = lthread_block_locked(&wq, deadline);
+    }
+    t->waiting = 0;
+    sched_unlock(flags);
+    if (!sig)
+        return e == -ETIMEDOUT ? -EAGAIN : -EINTR;
+    if (s->a[1]) {
+        struct lsiginfo si;
+        fill_siginfo(&si, sig, &info);
+        if (copy_to_user((void *)s->a[1], &si, sizeof si))
+            return -EFAULT;
+    }
+    return sig;
 }

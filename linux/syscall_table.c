@@ -131,6 +131,9 @@ SYSCALL_DECL(sigaltstack);
 SYSCALL_DECL(kill);
 SYSCALL_DECL(tgkill);
 SYSCALL_DECL(tkill);
+SYSCALL_DECL(pause);
+SYSCALL_DECL(rt_sigsuspend);
+SYSCALL_DECL(rt_sigtimedwait);
 
 static const syscall_fn table[] = {
     /* [number] = sys_name; families add their calls here. */
@@ -252,6 +255,9 @@ static const syscall_fn table[] = {
     [__NR_kill] = sys_kill,
     [__NR_tgkill] = sys_tgkill,
     [__NR_tkill] = sys_tkill,
+    [__NR_pause] = sys_pause,
+    [__NR_rt_sigsuspend] = sys_rt_sigsuspend,
+    [__NR_rt_sigtimedwait] = sys_rt_sigtimedwait,
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))

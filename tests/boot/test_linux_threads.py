@@ -28,11 +28,11 @@ def go_prog():
     return exe
 
 
-def run(boot, tmp_path, exe, args="", status=0, smp=1, memory="128M", timeout=120, kopts=""):
+def run(boot, tmp_path, exe, args="", status=0, smp=1, memory="128M", timeout=120, kopts="", preset="microvm"):
     """Boots exe as /bin/prog; the kernel's power-off line carries the whole
     status, QEMU's exit code its low 7 bits (test_linux_core.run)."""
     archive = initrd(tmp_path, {"/bin/prog": exe})
-    b = boot(("%s -- /bin/prog %s" % (kopts, args)).strip(), app="hello", smp=smp, memory=memory, timeout=timeout,
+    b = boot(("%s -- /bin/prog %s" % (kopts, args)).strip(), app="hello", preset=preset, smp=smp, memory=memory, timeout=timeout,
              extra=["-initrd", archive])
     assert "kestrel: power off, status %d\n" % status in b.output + "\n", b.output[-3000:]
     assert b.status == status & 0x7f, "qemu status %r, want %d" % (b.status, status & 0x7f)
@@ -111,20 +111,33 @@ def test_signals(boot, tmp_path, flavour, smp):
     """Handlers for faults (siglongjmp out of SIGSEGV, SIGFPE), a stack
     overflow on the sigaltstack, raise/kill/tgkill/tkill to a spinning and a
     blocked thread, futex waits cut short with EINTR by a handler without
-    SA_RESTART, bad pointers to every signal call (EFAULT), masks and
-    pending sets, SA_RESETHAND, default-ignored
+    SA_RESTART, bad pointers to every signal call (EFAULT), sigsuspend
+    (mask swapped and restored) and pause, sigwait/sigtimedwait (time-out,
+    from kill, from another thread), masks and pending sets, SA_RESETHAND, default-ignored
     signals: every case reports ok."""
     b = run(boot, tmp_path, prog("signals", flavour), smp=smp, status=0)
     names = [l.split()[1] for l in lines(b, "ok ")]
     for want in ["segv_longjmp", "segv_twice", "fpe_div_zero", "sigaltstack_set", "sigaltstack_get",
                  "stack_overflow_on_altstack", "raise", "kill_self", "kill_other_pid", "kill_sig0",
                  "kill_badsig", "tgkill_spinning_thread", "tgkill_gone_thread", "tkill_blocked_thread",
-                 "blocked_thread_resumed", "futex_timed_eintr", "futex_untimed_eintr", "bad_pointers_efault",
+                 "blocked_thread_resumed", "futex_timed_eintr", "futex_untimed_eintr", "bad_pointers_efault", "sigsuspend", "pause",
+                 "sigtimedwait_timeout", "sigtimedwait_pending", "sigwait_from_thread",
                  "blocked_is_pending", "unblock_delivers", "pending_cleared",
                  "sigkill_fixed", "sig_ign", "sa_resethand", "default_ignore"]:
         assert want in names, (want, b.output[-3000:])
     assert not lines(b, "FAIL"), lines(b, "FAIL")
-    assert re.search(r"signals: 25 passed, 0 failed", b.output)
+    assert re.search(r"signals: 30 passed, 0 failed", b.output)
+
+
+@pytest.mark.parametrize("prog_name,line", [
+    ("signals", "signals: 30 passed, 0 failed"),
+    ("pthreads", "tls=ok tids=distinct main_tls=7"),
+])
+def test_q35_two_cpus(boot, tmp_path, prog_name, line):
+    """The signal cases and the pthreads program on q35 (PCI, IOAPIC
+    interrupts, LAPIC timer) with two CPUs."""
+    b = run(boot, tmp_path, prog(prog_name, "glibc"), smp=2, preset="q35", status=0)
+    assert line in b.output, b.output[-3000:]
 
 
 @pytest.mark.parametrize("how,status,line", [
@@ -148,6 +161,16 @@ def test_fatal_signals(boot, tmp_path, how, status, line):
     else:
         assert "app: SIGSEGV at" in b.output or "app: bad rt_sigreturn" in b.output, b.output[-2000:]
     assert "panic" not in b.output.lower()
+
+
+@pytest.mark.parametrize("smp", [1, 2])
+def test_exit_group_stops_threads(boot, tmp_path, smp):
+    """exit(7) from main while two threads spin in user mode and two wait
+    in futexes: the others are stopped, the status is 7, and the power-off
+    comes within the kernel's 200 ms wait (not the 5 s of a hang)."""
+    b = run(boot, tmp_path, prog("sigfatal", "glibc"), args="exitgroup", smp=smp, status=7)
+    t = {l: ts for ts, l in b.lines}
+    assert t["kestrel: power off, status 7"] - t["sigfatal: exitgroup"] < 3, b.lines[-5:]
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)

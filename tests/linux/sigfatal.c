@@ -4,7 +4,10 @@
  * the SIGSEGV handler (the signal is blocked there: the kernel kills);
  * "abort" abort(); "badreturn" a handler returning through a forged
  * context (a kernel RIP, ring-0 selectors, IOPL bits); "garbage"
- * rt_sigreturn with a stack of junk instead of a frame. */
+ * rt_sigreturn with a stack of junk instead of a frame; "exitgroup" exit(7)
+ * while other threads spin and block. */
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +33,25 @@ static void forge(int sig, siginfo_t *si, void *ucv)
     memset(uc->uc_mcontext.fpregs, 0xff, 512);  /* MXCSR reserved bits set */
 }
 
+static void *spin(void *arg)
+{
+    (void)arg;
+    for (;;)
+        __asm__ volatile("" ::: "memory");
+    return NULL;
+}
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static void *block(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&mu);
+    for (;;)
+        pthread_cond_wait(&cv, &mu);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     const char *how = argc > 1 ? argv[1] : "term";
@@ -50,6 +72,17 @@ int main(int argc, char **argv)
         sa.sa_flags = SA_SIGINFO;
         sigaction(SIGUSR1, &sa, NULL);
         raise(SIGUSR1);
+    }
+    if (!strcmp(how, "exitgroup")) {
+        /* exit_group with threads spinning in user mode and blocked in futexes. */
+        pthread_t th;
+        for (int i = 0; i < 2; i++) {
+            pthread_create(&th, NULL, spin, NULL);
+            pthread_create(&th, NULL, block, NULL);
+        }
+        for (int i = 0; i < 3; i++) /* each may cost a spinner's time slice */
+            sched_yield();
+        exit(7);
     }
     if (!strcmp(how, "garbage")) {
         /* rt_sigreturn with no frame: the stack holds 0x41 bytes. */

@@ -244,6 +244,79 @@ static void test_eintr(void)
     pthread_join(th, NULL);
 }
 
+/* sigsuspend: the mask is swapped for the wait and back after the handler;
+ * pause: returns EINTR after a handler (the poker keeps sending, as a
+ * signal may come before pause starts). */
+static volatile int poke_stop;
+static void *poker(void *arg)
+{
+    int tid = (int)(long)arg;
+    do {
+        for (int i = 0; i < 1000; i++)
+            sched_yield();
+        syscall(SYS_tkill, tid, SIGUSR1);
+    } while (!poke_stop);
+    return NULL;
+}
+
+static void test_suspend(void)
+{
+    install(SIGUSR1, on_usr1, SA_RESTART);
+    sigset_t blk, old, empty, now;
+    sigemptyset(&blk);
+    sigaddset(&blk, SIGUSR1);
+    sigemptyset(&empty);
+    sigprocmask(SIG_BLOCK, &blk, &old);
+    int before = usr1_count;
+    pthread_t th;
+    poke_stop = 1; /* one signal */
+    pthread_create(&th, NULL, poker, (void *)(long)syscall(SYS_gettid));
+    int r = sigsuspend(&empty);
+    int e = errno;
+    sigprocmask(SIG_SETMASK, NULL, &now);
+    check("sigsuspend", r == -1 && e == EINTR && usr1_count == before + 1 && sigismember(&now, SIGUSR1));
+    pthread_join(th, NULL);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+
+    poke_stop = 0;
+    before = usr1_count;
+    pthread_create(&th, NULL, poker, (void *)(long)syscall(SYS_gettid));
+    r = pause();
+    e = errno;
+    poke_stop = 1;
+    check("pause", r == -1 && e == EINTR && usr1_count > before);
+    pthread_join(th, NULL);
+}
+
+/* sigwait/sigtimedwait: a blocked signal taken without a handler, from
+ * another thread's tkill and from kill (process-wide); a time-out EAGAIN. */
+static void test_sigwait(void)
+{
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    int before = usr1_count;
+    struct timespec short_wait = {0, 50000000};
+    int r = sigtimedwait(&set, NULL, &short_wait);
+    check("sigtimedwait_timeout", r == -1 && errno == EAGAIN);
+    kill(getpid(), SIGUSR2);
+    siginfo_t si;
+    r = sigtimedwait(&set, &si, &short_wait);
+    check("sigtimedwait_pending", r == SIGUSR2 && si.si_signo == SIGUSR2 && si.si_code == SI_USER &&
+                                      si.si_pid == getpid());
+    pthread_t th;
+    poke_stop = 1;
+    sigaddset(&set, SIGUSR1); /* the poker sends SIGUSR1 */
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    pthread_create(&th, NULL, poker, (void *)(long)syscall(SYS_gettid));
+    int sig = 0;
+    r = sigwait(&set, &sig);
+    check("sigwait_from_thread", r == 0 && sig == SIGUSR1 && usr1_count == before);
+    pthread_join(th, NULL);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 /* Bad pointers to every signal call: EFAULT, never a kernel fault. */
 static void test_bad_pointers(void)
 {
@@ -306,6 +379,8 @@ int main(void)
     test_kill();
     test_eintr();
     test_bad_pointers();
+    test_suspend();
+    test_sigwait();
     test_masks();
     printf("signals: %d passed, %d failed\n", passed, failed);
     return failed != 0;
