@@ -15,8 +15,9 @@
  *                       created, written (4 KiB) and fsynced; each timed
  *   fstest lazy DIR      writes DIR/lazy (no fsync), says so, then idles:
  *                       the commit interval must make it durable
- *   fstest crash DIR SEED  random work under DIR/z and files DIR/s/fN written
- *                       and fsynced, one "synced" line each, until killed
+ *   fstest crash DIR SEED SDIR  random work under DIR/z and files
+ *                       SDIR/SEED-fN written and fsynced, one "synced" line
+ *                       each, until killed
  * Status 0 only when everything read without error. */
 #include <dirent.h>
 #include <errno.h>
@@ -430,10 +431,10 @@ static int cmd_rw(const char *dir, uint64_t seed, unsigned steps, uint32_t span)
     return errors ? 1 : 0;
 }
 
-static int cmd_crash(const char *dir, uint64_t seed)
+static int cmd_crash(const char *dir, uint64_t seed, const char *sdir)
 {
     workload_init(dir, seed);
-    mkdir(join(dir, "s"), 0755);
+    mkdir(sdir, 0755);
     for (unsigned i = 0;; i++) {
         for (int k = 0; k < 8; k++)
             one_op(dir, 50000);
@@ -442,10 +443,10 @@ static int cmd_crash(const char *dir, uint64_t seed)
             continue;
         }
         char name[64];
-        snprintf(name, sizeof(name), "s/f%u", i);
+        snprintf(name, sizeof(name), "%llu-f%u", (unsigned long long)seed, i);
         size_t len = rnd(30000);
         const char *data = pattern + rnd(65536);
-        int fd = open(join(dir, name), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int fd = open(join(sdir, name), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         ssize_t w = fd < 0 ? -1 : write(fd, data, len);
         if (fd < 0 || w != (ssize_t)len || fsync(fd) != 0) {
             printf("fstest: crash: %s failed: %s\n", name, w >= 0 ? "short write" : strerror(errno));
@@ -550,8 +551,8 @@ int main(int argc, char **argv)
         return cmd_lazy(argv[2]);
     if (strcmp(argv[1], "wbench") == 0 && argc >= 6)
         return cmd_wbench(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
-    if (strcmp(argv[1], "crash") == 0 && argc >= 4)
-        return cmd_crash(argv[2], strtoul(argv[3], NULL, 0));
+    if (strcmp(argv[1], "crash") == 0 && argc >= 5)
+        return cmd_crash(argv[2], strtoul(argv[3], NULL, 0), argv[4]);
     printf("fstest: unknown command '%s'\n", argv[1]);
     return 2;
 }
