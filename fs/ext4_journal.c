@@ -421,14 +421,48 @@ static struct ext4_mbuf **dirty_list(struct ext4_fs *fs, unsigned *n)
     return v;
 }
 
+/* Consecutive blocks go to the device in one request (up to BATCH). */
+#define BATCH 64
+
+struct batch {
+    uint64_t start;
+    uint32_t n;
+    uint8_t *buf;
+};
+
+static int batch_flush(struct ext4_fs *fs, struct batch *b)
+{
+    int rc = 0;
+    if (b->n && fs->io.write(fs->io.ctx, b->start, b->n, b->buf) < 0)
+        rc = -EIO;
+    b->n = 0;
+    return rc;
+}
+
+static int batch_add(struct ext4_fs *fs, struct batch *b, uint64_t blk, const uint8_t *data)
+{
+    int rc = 0;
+    if (b->n && (b->start + b->n != blk || b->n == BATCH))
+        rc = batch_flush(fs, b);
+    if (rc < 0)
+        return rc;
+    if (!b->n)
+        b->start = blk;
+    memcpy(b->buf + (size_t)b->n * fs->block_size, data, fs->block_size);
+    b->n++;
+    return 0;
+}
+
 static int write_home(struct ext4_fs *fs, struct ext4_mbuf **v, unsigned n)
 {
-    for (unsigned i = 0; i < n; i++) {
-        int rc = dev_write(fs, v[i]->blk, v[i]->data);
-        if (rc < 0)
-            return rc;
-    }
-    return dev_flush(fs);
+    struct batch b = { 0, 0, malloc((size_t)BATCH * fs->block_size) };
+    int rc = b.buf ? 0 : -ENOMEM;
+    for (unsigned i = 0; i < n && rc == 0; i++)
+        rc = batch_add(fs, &b, v[i]->blk, v[i]->data);
+    if (rc == 0)
+        rc = batch_flush(fs, &b);
+    free(b.buf);
+    return rc < 0 ? rc : dev_flush(fs);
 }
 
 static void put_tag(const struct ext4_fs *fs, uint8_t *t, uint64_t blk, uint32_t flags, uint32_t csum)
@@ -453,7 +487,8 @@ static int write_log(struct ext4_fs *fs, struct ext4_mbuf **v, unsigned n, uint3
 {
     uint32_t bs = fs->block_size, tail = csum_v23(fs) ? 4 : 0, tb = tag_bytes(fs);
     uint8_t *desc = malloc(bs), *copy = malloc(bs);
-    int rc = desc && copy ? 0 : -ENOMEM;
+    struct batch batch = { 0, 0, malloc((size_t)BATCH * bs) };
+    int rc = desc && copy && batch.buf ? 0 : -ENOMEM;
     uint32_t pos = fs->j_first;
     for (unsigned i = 0; i < n && rc == 0;) {
         /* One descriptor and the blocks its tags name. */
@@ -483,7 +518,8 @@ static int write_log(struct ext4_fs *fs, struct ext4_mbuf **v, unsigned n, uint3
                 memcpy(desc + off, fs->j_uuid, 16);
                 off += 16;
             }
-            if ((rc = jwrite(fs, pos, copy)) < 0)
+            uint64_t p = 0;
+            if ((rc = jmap(fs, pos, &p)) < 0 || (rc = batch_add(fs, &batch, p, copy)) < 0)
                 break;
             pos = jnext(fs, pos);
             i++;
@@ -503,6 +539,8 @@ static int write_log(struct ext4_fs *fs, struct ext4_mbuf **v, unsigned n, uint3
         rc = jwrite(fs, dpos, desc);
     }
     if (rc == 0)
+        rc = batch_flush(fs, &batch);
+    if (rc == 0)
         rc = dev_flush(fs);
     if (rc == 0) {
         memset(desc, 0, bs);
@@ -515,6 +553,7 @@ static int write_log(struct ext4_fs *fs, struct ext4_mbuf **v, unsigned n, uint3
         rc = dev_flush(fs);
     free(desc);
     free(copy);
+    free(batch.buf);
     return rc;
 }
 

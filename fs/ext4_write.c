@@ -1214,6 +1214,21 @@ static uint8_t *dir_block(struct ext4_fs *fs, const struct ext4_inode *dir, uint
     return ext4_mbuf_get(fs, r.pblk, rc);
 }
 
+/* The same for scanning: the copy joins the transaction only when changed
+ * (through dir_block). */
+static const uint8_t *dir_block_peek(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t lblk, int *rc)
+{
+    struct ext4_run r;
+    *rc = ext4_map_block(fs, dir, lblk, &r);
+    if (*rc < 0)
+        return NULL;
+    if (r.pblk == 0) {
+        *rc = ext4_corrupt(fs, "hole in a directory being changed", dir->ino, lblk);
+        return NULL;
+    }
+    return ext4_mbuf_read(fs, r.pblk, rc);
+}
+
 /* Checks a block's records before we change it: lengths inside the block,
  * names inside their records. */
 static int dir_block_check(struct ext4_fs *fs, const struct ext4_inode *dir, const uint8_t *b, uint32_t end)
@@ -1272,16 +1287,19 @@ static int dir_add(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
     }
     uint64_t nblocks = dir->size / bs;
     for (uint64_t lb = 0; lb < nblocks; lb++) {
-        uint8_t *b = dir_block(fs, dir, lb, &rc);
-        if (!b)
+        const uint8_t *pb = dir_block_peek(fs, dir, lb, &rc);
+        if (!pb)
             return rc;
-        if ((rc = dir_block_check(fs, dir, b, end)) < 0)
+        if ((rc = dir_block_check(fs, dir, pb, end)) < 0)
             return rc;
         for (uint32_t off = 0; off < end;) {
-            uint8_t *e = b + off;
-            uint32_t rl = ext4_rec_len(fs, e);
-            uint32_t used = ext4_le32(e) ? entry_size(e[6]) : 0;
+            const uint8_t *pe = pb + off;
+            uint32_t rl = ext4_rec_len(fs, pe);
+            uint32_t used = ext4_le32(pe) ? entry_size(pe[6]) : 0;
             if (rl - used >= need) {
+                uint8_t *b = dir_block(fs, dir, lb, &rc), *e = b ? b + off : NULL;
+                if (!b)
+                    return rc;
                 if (used) {
                     ext4_put16(e + 4, used);
                     e += used;
@@ -1327,16 +1345,20 @@ static int dir_remove(struct ext4_fs *fs, struct ext4_inode *dir, const char *na
     }
     uint64_t nblocks = dir->size / bs;
     for (uint64_t lb = 0; lb < nblocks; lb++) {
-        uint8_t *b = dir_block(fs, dir, lb, &rc);
-        if (!b)
+        const uint8_t *pb = dir_block_peek(fs, dir, lb, &rc);
+        if (!pb)
             return rc;
-        if ((rc = dir_block_check(fs, dir, b, end)) < 0)
+        if ((rc = dir_block_check(fs, dir, pb, end)) < 0)
             return rc;
-        uint8_t *prev = NULL;
+        int prev_off = -1;
         for (uint32_t off = 0; off < end;) {
-            uint8_t *e = b + off;
-            uint32_t rl = ext4_rec_len(fs, e);
-            if (ext4_le32(e) && e[6] == len && memcmp(e + 8, name, len) == 0) {
+            const uint8_t *pe = pb + off;
+            uint32_t rl = ext4_rec_len(fs, pe);
+            if (ext4_le32(pe) && pe[6] == len && memcmp(pe + 8, name, len) == 0) {
+                uint8_t *b = dir_block(fs, dir, lb, &rc);
+                if (!b)
+                    return rc;
+                uint8_t *e = b + off, *prev = prev_off >= 0 ? b + prev_off : NULL;
                 *ino = ext4_le32(e);
                 if (prev)
                     ext4_put16(prev + 4, ext4_rec_len(fs, prev) + rl);
@@ -1345,7 +1367,7 @@ static int dir_remove(struct ext4_fs *fs, struct ext4_inode *dir, const char *na
                 dir_tail_set(fs, dir, b);
                 return 0;
             }
-            prev = e;
+            prev_off = (int)off;
             off += rl;
         }
     }
@@ -1582,7 +1604,8 @@ int ext4_free_inode(struct ext4_fs *fs, struct ext4_inode *in)
 int ext4_should_commit(const struct ext4_fs *fs)
 {
     uint32_t room = fs->j_maxlen > fs->j_first ? fs->j_maxlen - fs->j_first : 4096;
-    return fs->n_dirty > room / 4 || fs->n_pending > EXT4_MAX_PENDING_FREES / 2 || fs->n_mbufs > 8192;
+    return fs->n_dirty > room / 4 || fs->n_pending > EXT4_MAX_PENDING_FREES / 2 ||
+           (uint64_t)fs->n_mbufs * fs->block_size > (8u << 20); /* memory held */
 }
 
 int ext4_commit(struct ext4_fs *fs)

@@ -1,7 +1,10 @@
 /* Synthetic file systems from node descriptions (include/pseudofs.h). A
- * lookup makes a fresh vnode whose contents are generated then, so a read
- * sees one consistent snapshot per open, as /proc's seq files give. The
- * file systems are read-only: no write, create or truncate. */
+ * lookup makes a fresh vnode; a symlink's target is generated then (the
+ * walk needs it), a file's text when it is opened (pseudofs_fill, outside
+ * the VFS lock: generators take other locks, such as the memory map's,
+ * which is held around file reads), so a read sees one snapshot per open,
+ * as /proc's seq files give. Until then a file's size is 0, as in /proc.
+ * The file systems are read-only: no write, create or truncate. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -64,7 +67,7 @@ static int node_new(struct mount *mnt, const struct pseudo_node *d, long arg, st
     n->vn.nlink = type_of(d) == VFS_S_IFDIR ? 2 : 1;
     n->vn.refs = 1;
     n->vn.priv = n;
-    if (d->text && (type_of(d) == VFS_S_IFREG || type_of(d) == VFS_S_IFLNK)) {
+    if (d->text && type_of(d) == VFS_S_IFLNK) {
         int rc = generate(n);
         if (rc < 0) {
             free(n);
@@ -165,6 +168,16 @@ static int pseudofs_mount_fs(const char *source, void *data, struct vnode **root
     if (!data)
         return -EINVAL;
     return node_new(NULL, data, 0, root);
+}
+
+int pseudofs_fill(struct vnode *vn)
+{
+    if (vn->ops != &pseudo_ops || type_of(((struct pnode *)vn->priv)->def) != VFS_S_IFREG)
+        return 0;
+    struct pnode *n = vn->priv;
+    if (n->data || !n->def->text)
+        return 0;
+    return generate(n);
 }
 
 FS_TYPE(pseudofs_type) = { "pseudofs", pseudofs_mount_fs };

@@ -320,8 +320,11 @@ static int create_canon(const char *path, uint32_t mode, const char *target, int
             size_t at = strlen(canon);
             if (at + 1 + len > VFS_PATH_MAX)
                 rc = -ENAMETOOLONG;
-            else
-                snprintf(canon + at - (at == 1), VFS_PATH_MAX + 1 - at, "/%s", name);
+            else { /* "/" + name after the directory ("/" itself gives "/name") */
+                char *d = canon + at - (at == 1);
+                d[0] = '/';
+                memcpy(d + 1, name, len + 1);
+            }
             if (rc < 0)
                 vnode_put(*out);
         }
@@ -1139,6 +1142,15 @@ int vfs_vn_chmod(struct vnode *vn, uint32_t mode)
 {
     mutex_lock(&vfs_lock);
     int rc = do_chmod(vn, &mode);
+    mutex_unlock(&vfs_lock);
+    return rc;
+}
+
+int vfs_vn_chown(struct vnode *vn, uint32_t uid, uint32_t gid)
+{
+    uint32_t ids[2] = { uid, gid };
+    mutex_lock(&vfs_lock);
+    int rc = do_chown(vn, ids);
     mutex_unlock(&vfs_lock);
     return rc;
 }

@@ -23,6 +23,12 @@ struct pseudo_node {
     const struct pseudo_node *listed;
 };
 
+/* A regular file of these file systems gets its text (once, at open;
+ * without the VFS lock held, the vnode not yet shared): 0 or an errno.
+ * Any other vnode: 0, nothing done. */
+struct vnode;
+int pseudofs_fill(struct vnode *vn);
+
 /* Mounts the tree under root at path ("pseudofs" file system, source is
  * the name shown in mount lists). */
 int pseudofs_mount(const char *source, const char *path, const struct pseudo_node *root);

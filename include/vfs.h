@@ -249,6 +249,7 @@ long vfs_vn_readlink(struct vnode *vn, char *buf, size_t len);
 int vfs_vn_readdir(struct vnode *dir, uint64_t *cookie, struct vfs_dirent *d);
 int vfs_vn_fsync(struct vnode *vn, int datasync);
 int vfs_vn_chmod(struct vnode *vn, uint32_t mode);
+int vfs_vn_chown(struct vnode *vn, uint32_t uid, uint32_t gid); /* -1: unchanged */
 int vfs_vn_utimes(struct vnode *vn, const struct vfs_timespec ts[2]);
 void vfs_vn_put(struct vnode *vn);
 void vfs_vn_get(struct vnode *vn);

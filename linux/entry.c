@@ -41,6 +41,7 @@ static const char *signal_name(int sig)
 void linux_fatal_signal(int sig, uint64_t addr, uint64_t rip)
 {
     kprintf("app: %s at 0x%llx, rip 0x%llx\n", signal_name(sig), (unsigned long long)addr, (unsigned long long)rip);
+    vfs_sync(); /* what the program wrote before it died stays, as Linux's page cache would write it back */
     power_off(128 + sig);
 }
 

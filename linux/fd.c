@@ -7,10 +7,14 @@
 #include "files.h"
 #include "layout.h"
 #include "linux_consts.h"
+#include "pseudofs.h"
 #include "random.h"
+#include "spinlock.h"
 
+/* A spinlock, not a mutex: every call looks its descriptor up, the
+ * sections are short, and a mutex would take the scheduler's lock twice. */
 struct fdtable {
-    struct mutex lock;
+    struct spinlock lock;
     struct lfile *files[LINUX_NOFILE];
     uint8_t cloexec[LINUX_NOFILE];
 };
@@ -48,10 +52,7 @@ void lfile_put(struct lfile *f)
 
 struct fdtable *fdtable_create(void)
 {
-    struct fdtable *t = calloc(1, sizeof(*t));
-    if (t)
-        mutex_init(&t->lock);
-    return t;
+    return calloc(1, sizeof(struct fdtable)); /* zero is SPINLOCK_INIT */
 }
 
 static struct fdtable *table(void) { return lproc_current()->fdt; }
@@ -63,11 +64,11 @@ struct lfile *fd_get(int fd)
     struct fdtable *t = table();
     if (!t || !fd_valid(fd))
         return NULL;
-    mutex_lock(&t->lock);
+    uint64_t irq = spin_lock_irqsave(&t->lock);
     struct lfile *f = t->files[fd];
     if (f)
         lfile_get(f);
-    mutex_unlock(&t->lock);
+    spin_unlock_irqrestore(&t->lock, irq);
     return f;
 }
 
@@ -90,9 +91,9 @@ int fd_install(struct lfile *f, int min, bool cloexec)
         lfile_put(f);
         return -EINVAL;
     }
-    mutex_lock(&t->lock);
+    uint64_t irq = spin_lock_irqsave(&t->lock);
     int fd = install_locked(t, f, min, cloexec);
-    mutex_unlock(&t->lock);
+    spin_unlock_irqrestore(&t->lock, irq);
     if (fd < 0)
         lfile_put(f);
     return fd;
@@ -105,11 +106,11 @@ int fd_install_at(struct lfile *f, int newfd, bool cloexec)
         lfile_put(f);
         return -EBADF;
     }
-    mutex_lock(&t->lock);
+    uint64_t irq = spin_lock_irqsave(&t->lock);
     struct lfile *old = t->files[newfd];
     t->files[newfd] = f;
     t->cloexec[newfd] = cloexec;
-    mutex_unlock(&t->lock);
+    spin_unlock_irqrestore(&t->lock, irq);
     lfile_put(old); /* outside the lock: a release may block (a pipe's wake-ups) */
     return newfd;
 }
@@ -119,10 +120,10 @@ int fd_close(int fd)
     struct fdtable *t = table();
     if (!fd_valid(fd))
         return -EBADF;
-    mutex_lock(&t->lock);
+    uint64_t irq = spin_lock_irqsave(&t->lock);
     struct lfile *f = t->files[fd];
     t->files[fd] = NULL;
-    mutex_unlock(&t->lock);
+    spin_unlock_irqrestore(&t->lock, irq);
     if (!f)
         return -EBADF;
     lfile_put(f);
@@ -134,9 +135,9 @@ int fd_get_cloexec(int fd)
     struct fdtable *t = table();
     if (!fd_valid(fd))
         return -EBADF;
-    mutex_lock(&t->lock);
+    uint64_t irq = spin_lock_irqsave(&t->lock);
     int rc = t->files[fd] ? t->cloexec[fd] : -EBADF;
-    mutex_unlock(&t->lock);
+    spin_unlock_irqrestore(&t->lock, irq);
     return rc;
 }
 
@@ -145,11 +146,11 @@ int fd_set_cloexec(int fd, bool on)
     struct fdtable *t = table();
     if (!fd_valid(fd))
         return -EBADF;
-    mutex_lock(&t->lock);
+    uint64_t irq = spin_lock_irqsave(&t->lock);
     int rc = t->files[fd] ? 0 : -EBADF;
     if (rc == 0)
         t->cloexec[fd] = on;
-    mutex_unlock(&t->lock);
+    spin_unlock_irqrestore(&t->lock, irq);
     return rc;
 }
 
@@ -158,11 +159,11 @@ int fd_next_open(int from)
     struct fdtable *t = table();
     if (!t || from < 0)
         return -1;
-    mutex_lock(&t->lock);
+    uint64_t irq = spin_lock_irqsave(&t->lock);
     int fd = from;
     while (fd < LINUX_NOFILE && !t->files[fd])
         fd++;
-    mutex_unlock(&t->lock);
+    spin_unlock_irqrestore(&t->lock, irq);
     return fd < LINUX_NOFILE ? fd : -1;
 }
 
@@ -202,10 +203,10 @@ int fdtable_init_stdio(struct fdtable *t)
         struct lfile *f = lfile_console(modes[fd]);
         if (!f)
             return -ENOMEM;
-        mutex_lock(&t->lock);
+        uint64_t irq = spin_lock_irqsave(&t->lock);
         struct lfile *old = t->files[fd];
         t->files[fd] = f;
-        mutex_unlock(&t->lock);
+        spin_unlock_irqrestore(&t->lock, irq);
         lfile_put(old);
     }
     return 0;
@@ -327,6 +328,25 @@ static const struct lfile_ops dir_ops = {
 
 bool lfile_is_dir(const struct lfile *f) { return f->ops == &dir_ops; }
 
+/* The inode number of the directory's parent (the root's is its own). */
+static uint64_t parent_ino(struct lfile *f, uint64_t self)
+{
+    size_t n = f->path ? strlen(f->path) : 0;
+    char *up = n ? malloc(n + 4) : NULL;
+    if (!up)
+        return self;
+    memcpy(up, f->path, n);
+    memcpy(up + n, "/..", 4);
+    struct vnode *vn;
+    uint64_t ino = self;
+    if (vfs_resolve(up, 0, &vn, NULL) == 0) {
+        ino = vn->ino;
+        vfs_vn_put(vn);
+    }
+    free(up);
+    return ino;
+}
+
 int lfile_dir_next(struct lfile *f, struct vfs_dirent *e)
 {
     struct dir_state *d = f->priv;
@@ -335,9 +355,11 @@ int lfile_dir_next(struct lfile *f, struct vfs_dirent *e)
     } else if (d->index < 2) {
         struct vfs_stat st;
         vfs_vn_stat(f->vn, &st);
-        e->ino = st.ino; /* ".." of the root is itself; elsewhere the parent's number is not known here */
+        e->ino = st.ino;
         e->type = VFS_DT_DIR;
         strlcpy(e->name, d->index == 0 ? "." : "..", sizeof(e->name));
+        if (d->index == 1)
+            e->ino = parent_ino(f, st.ino);
     } else {
         int rc = vfs_vn_readdir(f->vn, &d->cookie, e);
         if (rc <= 0)
@@ -451,6 +473,12 @@ long lfile_open_path(const char *path, int flags, uint32_t mode, struct lfile **
     int rc = vfs_open_vn(path, flags, mode, &vn, canon);
     if (rc < 0) {
         free(canon);
+        return rc;
+    }
+    rc = (flags & LX_O_PATH) ? 0 : pseudofs_fill(vn); /* /proc text, made outside the VFS lock */
+    if (rc < 0) {
+        free(canon);
+        vfs_vn_put(vn);
         return rc;
     }
     void *priv = NULL;

@@ -8,6 +8,7 @@
 #include "layout.h"
 #include "linux_consts.h"
 #include "log.h"
+#include "memory.h"
 #include "uaccess.h"
 
 static struct mutex cwd_lock = MUTEX_INIT;
@@ -136,9 +137,10 @@ static size_t read_span(struct lfile *f, size_t len, const uint64_t *pos)
 {
     if (!f->vn || (f->vn->mode & VFS_S_IFMT) != VFS_S_IFREG || !f->ops->readable)
         return len;
-    struct vfs_stat st;
-    vfs_vn_stat(f->vn, &st);
-    uint64_t left = st.size > *pos ? st.size - *pos : 0;
+    /* The size without the VFS lock (one aligned load): a read racing a
+     * write to the same file may see the file before it, as on Linux. */
+    uint64_t size = __atomic_load_n(&f->vn->size, __ATOMIC_RELAXED);
+    uint64_t left = size > *pos ? size - *pos : 0;
     return left < len ? (size_t)left : len;
 }
 
@@ -147,8 +149,10 @@ static long read_at(struct lfile *f, void *ubuf, size_t len, uint64_t *pos)
 {
     if (len > LX_MAX_RW_COUNT)
         len = LX_MAX_RW_COUNT;
+    if (!user_range_ok((uintptr_t)ubuf, len))
+        return -EFAULT; /* Linux's access_ok: the whole range must be the program's */
     size_t span = read_span(f, len, pos);
-    if (user_buffer_prepare(ubuf, span ? span : (len ? 1 : 0), true) < 0)
+    if (span && user_buffer_prepare(ubuf, span, true) < 0)
         return -EFAULT;
     return f->ops->read(f, ubuf, span, pos);
 }
@@ -858,6 +862,162 @@ long sys_fchmod(const struct sysargs *s)
     long rc = f->vn ? vfs_vn_chmod(f->vn, (uint32_t)s->a[1] & 07777) : -EINVAL;
     lfile_put(f);
     return rc;
+}
+
+/* The vnode (dirfd, path, flags) names, with a reference: path resolved
+ * (AT_SYMLINK_NOFOLLOW: not its last link), or dirfd's own file for an
+ * empty path with AT_EMPTY_PATH. */
+static long at_vnode(int dirfd, const char *upath, int flags, struct vnode **out)
+{
+    struct upath *u = upath_alloc();
+    if (!u)
+        return -ENOMEM;
+    struct lfile *self = NULL;
+    long rc = at_path(u, dirfd, upath, flags & LX_AT_EMPTY_PATH, &self);
+    if (rc == 0 && self) {
+        *out = self->vn;
+        rc = *out ? 0 : -EINVAL;
+        if (*out)
+            vfs_vn_get(*out);
+    } else if (rc == 0)
+        rc = vfs_resolve(u->abs, (flags & LX_AT_SYMLINK_NOFOLLOW) ? VFS_RESOLVE_NOFOLLOW : 0, out, NULL);
+    lfile_put(self);
+    free(u);
+    return rc;
+}
+
+static long chown_at(int dirfd, const char *upath, uint32_t uid, uint32_t gid, int flags)
+{
+    if (flags & ~(LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH))
+        return -EINVAL;
+    struct vnode *vn;
+    long rc = at_vnode(dirfd, upath, flags, &vn);
+    if (rc == 0) {
+        rc = vfs_vn_chown(vn, uid, gid);
+        vfs_vn_put(vn);
+    }
+    return rc;
+}
+
+long sys_chown(const struct sysargs *s)
+{
+    return chown_at(LX_AT_FDCWD, (const char *)s->a[0], (uint32_t)s->a[1], (uint32_t)s->a[2], 0);
+}
+long sys_lchown(const struct sysargs *s)
+{
+    return chown_at(LX_AT_FDCWD, (const char *)s->a[0], (uint32_t)s->a[1], (uint32_t)s->a[2],
+                    LX_AT_SYMLINK_NOFOLLOW);
+}
+long sys_fchownat(const struct sysargs *s)
+{
+    return chown_at((int)s->a[0], (const char *)s->a[1], (uint32_t)s->a[2], (uint32_t)s->a[3], (int)s->a[4]);
+}
+
+long sys_fchown(const struct sysargs *s)
+{
+    struct lfile *f = fd_get((int)s->a[0]);
+    if (!f)
+        return -EBADF;
+    long rc = f->vn ? vfs_vn_chown(f->vn, (uint32_t)s->a[1], (uint32_t)s->a[2]) : -EINVAL;
+    lfile_put(f);
+    return rc;
+}
+
+/* struct statfs on x86-64 (120 bytes). */
+struct lx_statfs {
+    int64_t f_type, f_bsize;
+    uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+    int32_t f_fsid[2];
+    int64_t f_namelen, f_frsize, f_flags;
+    int64_t f_spare[4];
+};
+_Static_assert(sizeof(struct lx_statfs) == 120, "x86-64 struct statfs");
+
+/* The file system a vnode is on, as statfs says it: its magic number from
+ * the mount's type; sizes for ramfs are the machine's memory, for the
+ * others not known here (0, as some pseudo file systems answer). */
+static long statfs_vnode(struct vnode *vn, void *ubuf)
+{
+    struct vfs_stat st;
+    vfs_vn_stat(vn, &st);
+    const char *type = "", *source = "";
+    if (st.dev)
+        vfs_mount_info((unsigned)st.dev - 1, &type, &source);
+    struct lx_statfs sf;
+    memset(&sf, 0, sizeof(sf));
+    sf.f_bsize = sf.f_frsize = 4096;
+    sf.f_namelen = VFS_NAME_MAX;
+    sf.f_fsid[0] = (int32_t)st.dev;
+    if (strcmp(type, "ramfs") == 0) {
+        sf.f_type = 0x858458f6;
+        sf.f_blocks = memory_ram_bytes() / 4096;
+        sf.f_bfree = sf.f_bavail = memory_free_bytes() / 4096;
+    } else if (strcmp(type, "ext4") == 0) {
+        sf.f_type = 0xef53;
+    } else if (strcmp(source, "proc") == 0) {
+        sf.f_type = 0x9fa0;
+    } else if (strcmp(source, "sysfs") == 0) {
+        sf.f_type = 0x62656572;
+    } else if (strcmp(source, "devtmpfs") == 0) {
+        sf.f_type = 0x01021994;
+    }
+    return copy_to_user(ubuf, &sf, sizeof(sf));
+}
+
+long sys_statfs(const struct sysargs *s)
+{
+    struct vnode *vn;
+    long rc = at_vnode(LX_AT_FDCWD, (const char *)s->a[0], 0, &vn);
+    if (rc == 0) {
+        rc = statfs_vnode(vn, (void *)s->a[1]);
+        vfs_vn_put(vn);
+    }
+    return rc;
+}
+
+long sys_fstatfs(const struct sysargs *s)
+{
+    struct lfile *f = fd_get((int)s->a[0]);
+    if (!f)
+        return -EBADF;
+    long rc = f->vn ? statfs_vnode(f->vn, (void *)s->a[1]) : -EINVAL;
+    lfile_put(f);
+    return rc;
+}
+
+/* sync/syncfs: every mounted file system commits (there is one page cache
+ * to flush: none). */
+long sys_sync(const struct sysargs *s)
+{
+    vfs_sync();
+    return 0;
+}
+
+long sys_syncfs(const struct sysargs *s)
+{
+    struct lfile *f = fd_get((int)s->a[0]);
+    if (!f)
+        return -EBADF;
+    lfile_put(f);
+    vfs_sync();
+    return 0;
+}
+
+/* close_range(first, last, flags): CLOSE_RANGE_CLOEXEC marks instead of
+ * closing; CLOSE_RANGE_UNSHARE has nothing to unshare (one table). */
+long sys_close_range(const struct sysargs *s)
+{
+    unsigned first = (unsigned)s->a[0], last = (unsigned)s->a[1], flags = (unsigned)s->a[2];
+    if (flags & ~6u || first > last)
+        return -EINVAL;
+    for (int fd = fd_next_open((int)(first < LINUX_NOFILE ? first : LINUX_NOFILE)); fd >= 0 && (unsigned)fd <= last;
+         fd = fd_next_open(fd + 1)) {
+        if (flags & 4u)
+            fd_set_cloexec(fd, true);
+        else
+            fd_close(fd);
+    }
+    return 0;
 }
 
 /* utimensat(dirfd, path, times, flags): path NULL means dirfd itself. */

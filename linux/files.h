@@ -28,8 +28,4 @@ void pseudo_fs_mount_all(void);
 #define LINUX_VERSION "#1 SMP PREEMPT_DYNAMIC Kestrel"
 /* The node name: the hostname=NAME kernel parameter, else "kestrel". */
 const char *linux_hostname(void);
-
-/* abi-threads' signal delivery, when linked: raise sig for the calling
- * thread (SIGPIPE on a write to a pipe nobody reads). */
-void linux_raise_signal(int sig) __attribute__((weak));
 #endif

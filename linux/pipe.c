@@ -2,19 +2,22 @@
  * write end. Reads block while it is empty and a writer exists (end of file
  * when none does); writes block while it is full, and a write of at most
  * PIPE_BUF bytes goes in whole. A write with no reader left fails with
- * EPIPE and raises SIGPIPE (through the signal code when it is linked). */
+ * EPIPE and raises SIGPIPE. Waits are interruptible: a signal ends one
+ * with what was done, or a restart (SA_RESTART) / EINTR when nothing was. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "files.h"
 #include "linux_consts.h"
+#include "thread.h"
 
 #define PIPE_CAP 65536u
 #define PIPE_BUF 4096u
 
 struct pipe {
     struct mutex lock;
-    struct condvar readable, writable;
+    struct waitq wq;  /* readers and writers waiting for a change */
+    unsigned gen;     /* bumped at every change, so a wait cannot miss one */
     uint8_t *buf;
     size_t head, count;
     unsigned readers, writers;
@@ -22,6 +25,34 @@ struct pipe {
 };
 
 static uint64_t next_pipe_ino = 1000;
+
+/* Something changed (bytes, an end closed): wake every waiter. Lock held. */
+static void pipe_changed(struct pipe *p)
+{
+    __atomic_add_fetch(&p->gen, 1, __ATOMIC_RELEASE);
+    uint64_t flags = sched_lock();
+    sched_wake_all_locked(&p->wq);
+    sched_unlock(flags);
+}
+
+/* Waits for a change with p->lock dropped (held again on return): 0, or
+ * -EINTR when a signal for this thread came first. */
+static int pipe_wait(struct pipe *p)
+{
+    unsigned gen = p->gen;
+    mutex_unlock(&p->lock);
+    uint64_t flags = sched_lock();
+    int rc = 0;
+    if (__atomic_load_n(&p->gen, __ATOMIC_ACQUIRE) == gen) {
+        if (lthread_current())
+            rc = lthread_block_locked(&p->wq, 0);
+        else
+            sched_wait_locked(&p->wq);
+    }
+    sched_unlock(flags);
+    mutex_lock(&p->lock);
+    return rc;
+}
 
 static long pipe_read(struct lfile *f, void *buf, size_t len, uint64_t *pos)
 {
@@ -34,7 +65,10 @@ static long pipe_read(struct lfile *f, void *buf, size_t len, uint64_t *pos)
             mutex_unlock(&p->lock);
             return -EAGAIN;
         }
-        condvar_wait(&p->readable, &p->lock);
+        if (pipe_wait(p) == -EINTR) {
+            mutex_unlock(&p->lock);
+            return -ERESTARTSYS;
+        }
     }
     size_t n = len < p->count ? len : p->count;
     for (size_t done = 0; done < n;) {
@@ -46,7 +80,7 @@ static long pipe_read(struct lfile *f, void *buf, size_t len, uint64_t *pos)
         done += chunk;
     }
     p->count -= n;
-    condvar_broadcast(&p->writable);
+    pipe_changed(p);
     mutex_unlock(&p->lock);
     return (long)n;
 }
@@ -65,10 +99,15 @@ static void put_bytes(struct pipe *p, const uint8_t *src, size_t n)
     p->count += n;
 }
 
+/* A write nobody will read: SIGPIPE for the writing thread (its default
+ * ends the program; ignored or handled, the write still fails), EPIPE. */
 static long broken(void)
 {
-    if (linux_raise_signal)
-        linux_raise_signal(LX_SIGPIPE);
+    struct lthread *t = lthread_current();
+    if (t) {
+        struct lsig_info info = { .code = 0, .pid = lproc_current()->pid };
+        signal_send(t, LX_SIGPIPE, &info);
+    }
     return -EPIPE;
 }
 
@@ -91,13 +130,16 @@ static long pipe_write(struct lfile *f, const void *buf, size_t len, uint64_t *p
                 mutex_unlock(&p->lock);
                 return done ? (long)done : -EAGAIN;
             }
-            condvar_wait(&p->writable, &p->lock);
+            if (pipe_wait(p) == -EINTR) {
+                mutex_unlock(&p->lock);
+                return done ? (long)done : -ERESTARTSYS;
+            }
             continue;
         }
         size_t n = want < space ? want : space;
         put_bytes(p, (const uint8_t *)buf + done, n);
         done += n;
-        condvar_broadcast(&p->readable);
+        pipe_changed(p);
     }
     mutex_unlock(&p->lock);
     return (long)done;
@@ -133,8 +175,7 @@ static void pipe_release(struct lfile *f)
     else
         p->writers--;
     bool last = !p->readers && !p->writers;
-    condvar_broadcast(&p->readable);
-    condvar_broadcast(&p->writable);
+    pipe_changed(p);
     mutex_unlock(&p->lock);
     if (last) {
         free(p->buf);
@@ -164,8 +205,6 @@ int pipe_create(unsigned flags, struct lfile **rd, struct lfile **wr)
         return -ENFILE;
     }
     mutex_init(&p->lock);
-    condvar_init(&p->readable);
-    condvar_init(&p->writable);
     p->buf = buf;
     p->ino = __atomic_fetch_add(&next_pipe_ino, 1, __ATOMIC_RELAXED);
     p->readers = p->writers = 1;

@@ -15,6 +15,8 @@
 #include "memory.h"
 #include "proc_text.h"
 #include "pseudofs.h"
+#include "sched.h"
+#include "thread.h"
 
 #define DIR_MODE (VFS_S_IFDIR | 0555)
 #define FILE_MODE (VFS_S_IFREG | 0444)
@@ -172,7 +174,12 @@ static void figures(struct proc_figures *f)
     f->pid = (int)pid_of();
     f->ppid = 1;
     f->comm = comm();
-    f->threads = 1;
+    uint64_t flags = sched_lock();
+    for (struct lthread *t = lthread_list_locked(); t; t = t->next)
+        f->threads++;
+    sched_unlock(flags);
+    if (!f->threads)
+        f->threads = 1;
     f->utime_ticks = sched_busy_ns() / 10000000;
     f->umask = p ? p->umask : 022;
     f->fd_slots = LINUX_NOFILE;

@@ -42,6 +42,7 @@ void __attribute__((noreturn)) program_exit(int status)
     struct lproc *p = lproc_current();
     if (p && p->strace)
         kprintf("strace: exit status %d\n", status & 0xff);
+    vfs_sync(); /* what the program wrote reaches the disks, as after a linked-in app's main */
     power_off(status & 0xff);
 }
 

@@ -48,24 +48,6 @@ SYSCALL_DECL(pread64);
 SYSCALL_DECL(pwrite64);
 SYSCALL_DECL(readv);
 SYSCALL_DECL(writev);
-/* linux/clone.c */
-SYSCALL_DECL(clone);
-SYSCALL_DECL(fork);
-SYSCALL_DECL(vfork);
-SYSCALL_DECL(clone3);
-SYSCALL_DECL(exit);
-SYSCALL_DECL(exit_group);
-/* linux/futex.c */
-SYSCALL_DECL(futex);
-/* linux/signal.c */
-SYSCALL_DECL(rt_sigaction);
-SYSCALL_DECL(rt_sigprocmask);
-SYSCALL_DECL(rt_sigpending);
-SYSCALL_DECL(rt_sigreturn);
-SYSCALL_DECL(sigaltstack);
-SYSCALL_DECL(kill);
-SYSCALL_DECL(tgkill);
-SYSCALL_DECL(tkill);
 SYSCALL_DECL(access);
 SYSCALL_DECL(pipe);
 SYSCALL_DECL(dup);
@@ -111,6 +93,15 @@ SYSCALL_DECL(chmod);
 SYSCALL_DECL(fchmod);
 SYSCALL_DECL(fchmodat);
 SYSCALL_DECL(utimensat);
+SYSCALL_DECL(chown);
+SYSCALL_DECL(fchown);
+SYSCALL_DECL(lchown);
+SYSCALL_DECL(fchownat);
+SYSCALL_DECL(sync);
+SYSCALL_DECL(syncfs);
+SYSCALL_DECL(close_range);
+SYSCALL_DECL(statfs);
+SYSCALL_DECL(fstatfs);
 /* linux/time_calls.c */
 SYSCALL_DECL(nanosleep);
 SYSCALL_DECL(gettimeofday);
@@ -122,6 +113,24 @@ SYSCALL_DECL(clock_nanosleep);
 SYSCALL_DECL(uname);
 SYSCALL_DECL(sysinfo);
 SYSCALL_DECL(getrandom);
+/* linux/clone.c */
+SYSCALL_DECL(clone);
+SYSCALL_DECL(fork);
+SYSCALL_DECL(vfork);
+SYSCALL_DECL(clone3);
+SYSCALL_DECL(exit);
+SYSCALL_DECL(exit_group);
+/* linux/futex.c */
+SYSCALL_DECL(futex);
+/* linux/signal.c */
+SYSCALL_DECL(rt_sigaction);
+SYSCALL_DECL(rt_sigprocmask);
+SYSCALL_DECL(rt_sigpending);
+SYSCALL_DECL(rt_sigreturn);
+SYSCALL_DECL(sigaltstack);
+SYSCALL_DECL(kill);
+SYSCALL_DECL(tgkill);
+SYSCALL_DECL(tkill);
 SYSCALL_DECL(pause);
 SYSCALL_DECL(rt_sigsuspend);
 SYSCALL_DECL(rt_sigtimedwait);
@@ -165,24 +174,6 @@ static const syscall_fn table[] = {
     [__NR_pwrite64] = sys_pwrite64,
     [__NR_readv] = sys_readv,
     [__NR_writev] = sys_writev,
-    /* clone.c */
-    [__NR_clone] = sys_clone,
-    [__NR_fork] = sys_fork,
-    [__NR_vfork] = sys_vfork,
-    [__NR_clone3] = sys_clone3,
-    [__NR_exit] = sys_exit,
-    [__NR_exit_group] = sys_exit_group,
-    /* futex.c */
-    [__NR_futex] = sys_futex,
-    /* signal.c */
-    [__NR_rt_sigaction] = sys_rt_sigaction,
-    [__NR_rt_sigprocmask] = sys_rt_sigprocmask,
-    [__NR_rt_sigpending] = sys_rt_sigpending,
-    [__NR_rt_sigreturn] = sys_rt_sigreturn,
-    [__NR_sigaltstack] = sys_sigaltstack,
-    [__NR_kill] = sys_kill,
-    [__NR_tgkill] = sys_tgkill,
-    [__NR_tkill] = sys_tkill,
     [__NR_access] = sys_access,
     [__NR_pipe] = sys_pipe,
     [__NR_dup] = sys_dup,
@@ -209,9 +200,15 @@ static const syscall_fn table[] = {
     [__NR_readlink] = sys_readlink,
     [__NR_chmod] = sys_chmod,
     [__NR_fchmod] = sys_fchmod,
+    [__NR_chown] = sys_chown,
+    [__NR_fchown] = sys_fchown,
+    [__NR_lchown] = sys_lchown,
     [__NR_umask] = sys_umask,
     [__NR_gettimeofday] = sys_gettimeofday,
     [__NR_sysinfo] = sys_sysinfo,
+    [__NR_statfs] = sys_statfs,
+    [__NR_fstatfs] = sys_fstatfs,
+    [__NR_sync] = sys_sync,
     [__NR_time] = sys_time,
     [__NR_getdents64] = sys_getdents64,
     [__NR_fadvise64] = sys_fadvise64,
@@ -220,6 +217,7 @@ static const syscall_fn table[] = {
     [__NR_clock_nanosleep] = sys_clock_nanosleep,
     [__NR_openat] = sys_openat,
     [__NR_mkdirat] = sys_mkdirat,
+    [__NR_fchownat] = sys_fchownat,
     [__NR_newfstatat] = sys_newfstatat,
     [__NR_unlinkat] = sys_unlinkat,
     [__NR_renameat] = sys_renameat,
@@ -233,10 +231,30 @@ static const syscall_fn table[] = {
     [__NR_pipe2] = sys_pipe2,
     [__NR_preadv] = sys_preadv,
     [__NR_pwritev] = sys_pwritev,
+    [__NR_syncfs] = sys_syncfs,
     [__NR_renameat2] = sys_renameat2,
     [__NR_getrandom] = sys_getrandom,
     [__NR_statx] = sys_statx,
+    [__NR_close_range] = sys_close_range,
     [__NR_faccessat2] = sys_faccessat2,
+    /* clone.c */
+    [__NR_clone] = sys_clone,
+    [__NR_fork] = sys_fork,
+    [__NR_vfork] = sys_vfork,
+    [__NR_clone3] = sys_clone3,
+    [__NR_exit] = sys_exit,
+    [__NR_exit_group] = sys_exit_group,
+    /* futex.c */
+    [__NR_futex] = sys_futex,
+    /* signal.c */
+    [__NR_rt_sigaction] = sys_rt_sigaction,
+    [__NR_rt_sigprocmask] = sys_rt_sigprocmask,
+    [__NR_rt_sigpending] = sys_rt_sigpending,
+    [__NR_rt_sigreturn] = sys_rt_sigreturn,
+    [__NR_sigaltstack] = sys_sigaltstack,
+    [__NR_kill] = sys_kill,
+    [__NR_tgkill] = sys_tgkill,
+    [__NR_tkill] = sys_tkill,
     [__NR_pause] = sys_pause,
     [__NR_rt_sigsuspend] = sys_rt_sigsuspend,
     [__NR_rt_sigtimedwait] = sys_rt_sigtimedwait,

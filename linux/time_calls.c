@@ -7,6 +7,7 @@
 #include "layout.h"
 #include "linux_consts.h"
 #include "sched.h"
+#include "thread.h"
 #include "uaccess.h"
 
 #define NS_PER_S 1000000000ull
@@ -128,20 +129,42 @@ static int timespec_in(const void *uts, uint64_t *ns, bool absolute)
     return 0;
 }
 
-static void sleep_for(uint64_t ns)
+/* Sleeps ns; a signal cuts it short with -EINTR and *left what remained. */
+static int sleep_for(uint64_t ns, uint64_t *left)
 {
-    if (ns)
-        thread_sleep_ns(ns > SLEEP_MAX_NS ? SLEEP_MAX_NS : ns);
+    if (!ns)
+        return 0;
+    if (ns > SLEEP_MAX_NS)
+        ns = SLEEP_MAX_NS;
+    uint64_t end = clock_monotonic_ns() + ns;
+    int rc = lthread_sleep_ns(ns);
+    if (rc == -EINTR && left) {
+        uint64_t now = clock_monotonic_ns();
+        *left = end > now ? end - now : 0;
+    }
+    return rc;
+}
+
+/* After -EINTR: the time left, where the program asked for it. */
+static long interrupted(void *urem, uint64_t left)
+{
+    if (urem) {
+        struct lx_timespec ts;
+        to_timespec(left, &ts);
+        if (copy_to_user(urem, &ts, sizeof(ts)) < 0)
+            return -EFAULT;
+    }
+    return -EINTR;
 }
 
 long sys_nanosleep(const struct sysargs *s)
 {
-    uint64_t ns;
+    uint64_t ns, left = 0;
     int rc = timespec_in((const void *)s->a[0], &ns, false);
     if (rc < 0)
         return rc;
-    sleep_for(ns);
-    return 0;
+    rc = sleep_for(ns, &left);
+    return rc == -EINTR ? interrupted((void *)s->a[1], left) : 0;
 }
 
 long sys_clock_nanosleep(const struct sysargs *s)
@@ -162,6 +185,9 @@ long sys_clock_nanosleep(const struct sysargs *s)
         uint64_t now = realtime ? clock_realtime_ns() : clock_monotonic_ns();
         ns = ns > now ? ns - now : 0;
     }
-    sleep_for(ns);
-    return 0;
+    uint64_t left = 0;
+    rc = sleep_for(ns, &left);
+    if (rc != -EINTR)
+        return 0;
+    return absolute ? -EINTR : interrupted((void *)s->a[3], left); /* TIMER_ABSTIME leaves rem alone */
 }

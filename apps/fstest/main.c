@@ -9,8 +9,15 @@
  *                       rename, link, fsync); tests/boot/test_ext4_rw.py
  *                       replays it on the host and compares the hash of the
  *                       results and the trees
- *   fstest crash DIR SEED  random work under DIR/z and files DIR/s/fN written
- *                       and fsynced, one "synced" line each, until killed
+ *   fstest wbench DIR SEQ_MIB RAND_N SMALL_N  bench/fs's write workloads:
+ *                       sequential 1 MiB writes then fsync; 4 KiB random
+ *                       pwrites in that file, fsync every 32; small files
+ *                       created, written (4 KiB) and fsynced; each timed
+ *   fstest lazy DIR      writes DIR/lazy (no fsync), says so, then idles:
+ *                       the commit interval must make it durable
+ *   fstest crash DIR SEED SDIR  random work under DIR/z and files
+ *                       SDIR/SEED-fN written and fsynced, one "synced" line
+ *                       each, until killed
  * Status 0 only when everything read without error. */
 #include <dirent.h>
 #include <errno.h>
@@ -424,10 +431,10 @@ static int cmd_rw(const char *dir, uint64_t seed, unsigned steps, uint32_t span)
     return errors ? 1 : 0;
 }
 
-static int cmd_crash(const char *dir, uint64_t seed)
+static int cmd_crash(const char *dir, uint64_t seed, const char *sdir)
 {
     workload_init(dir, seed);
-    mkdir(join(dir, "s"), 0755);
+    mkdir(sdir, 0755);
     for (unsigned i = 0;; i++) {
         for (int k = 0; k < 8; k++)
             one_op(dir, 50000);
@@ -436,10 +443,10 @@ static int cmd_crash(const char *dir, uint64_t seed)
             continue;
         }
         char name[64];
-        snprintf(name, sizeof(name), "s/f%u", i);
+        snprintf(name, sizeof(name), "%llu-f%u", (unsigned long long)seed, i);
         size_t len = rnd(30000);
         const char *data = pattern + rnd(65536);
-        int fd = open(join(dir, name), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int fd = open(join(sdir, name), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         ssize_t w = fd < 0 ? -1 : write(fd, data, len);
         if (fd < 0 || w != (ssize_t)len || fsync(fd) != 0) {
             printf("fstest: crash: %s failed: %s\n", name, w >= 0 ? "short write" : strerror(errno));
@@ -455,6 +462,67 @@ static int cmd_crash(const char *dir, uint64_t seed)
         sha256_hex(d, hex);
         printf("fstest: synced %s %zu %s\n", name, len, hex);
     }
+}
+
+static int cmd_wbench(const char *dir, int seq_mib, int rand_n, int small_n)
+{
+    char *wb = malloc(1 << 20);
+    unsigned errors = 0;
+    if (!wb)
+        return 1;
+    memset(wb, 'w', 1 << 20);
+    uint64_t t0 = clock_monotonic_ns();
+    int fd = open(join(dir, "seq"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+    for (int i = 0; i < seq_mib; i++)
+        errors += write(fd, wb, 1 << 20) != 1 << 20;
+    errors += fsync(fd) != 0;
+    uint64_t t1 = clock_monotonic_ns();
+    uint64_t blocks = (uint64_t)seq_mib * 256;
+    rs = 12345;
+    for (int i = 0; i < rand_n; i++) {
+        rs ^= rs << 13;
+        rs ^= rs >> 7;
+        rs ^= rs << 17;
+        errors += pwrite(fd, wb, 4096, (off_t)(rs % blocks) * 4096) != 4096;
+        if (i % 32 == 31)
+            errors += fsync(fd) != 0;
+    }
+    errors += fsync(fd) != 0;
+    close(fd);
+    uint64_t t2 = clock_monotonic_ns();
+    mkdir(join(dir, "small"), 0755);
+    for (int i = 0; i < small_n; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "small/f%d", i);
+        fd = open(join(dir, name), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        errors += fd < 0 || write(fd, wb, 4096) != 4096 || fsync(fd) != 0;
+        close(fd);
+    }
+    uint64_t t3 = clock_monotonic_ns();
+    printf("fstest: wbench seq_us=%llu seq_mib=%d rand_us=%llu rand_n=%d small_us=%llu small_n=%d errors=%u\n",
+           (unsigned long long)((t1 - t0) / 1000), seq_mib, (unsigned long long)((t2 - t1) / 1000), rand_n,
+           (unsigned long long)((t3 - t2) / 1000), small_n, errors);
+    free(wb);
+    return errors ? 1 : 0;
+}
+
+static int cmd_lazy(const char *dir)
+{
+    workload_init(dir, 77);
+    int fd = open(join(dir, "lazy"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || write(fd, pattern, 10000) != 10000)
+        return 1;
+    close(fd);
+    struct sha256 s;
+    uint8_t d[SHA256_DIGEST];
+    char hex[65];
+    sha256_init(&s);
+    sha256_update(&s, pattern, 10000);
+    sha256_final(&s, d);
+    sha256_hex(d, hex);
+    printf("fstest: lazy written 10000 %s\n", hex);
+    for (;;)
+        nanosleep_ns(1000000000ull);
 }
 
 int main(int argc, char **argv)
@@ -479,8 +547,12 @@ int main(int argc, char **argv)
         return cmd_cat(argv[2]);
     if (strcmp(argv[1], "rw") == 0 && argc >= 6)
         return cmd_rw(argv[2], strtoul(argv[3], NULL, 0), (unsigned)atoi(argv[4]), (uint32_t)atoi(argv[5]));
-    if (strcmp(argv[1], "crash") == 0 && argc >= 4)
-        return cmd_crash(argv[2], strtoul(argv[3], NULL, 0));
+    if (strcmp(argv[1], "lazy") == 0)
+        return cmd_lazy(argv[2]);
+    if (strcmp(argv[1], "wbench") == 0 && argc >= 6)
+        return cmd_wbench(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+    if (strcmp(argv[1], "crash") == 0 && argc >= 5)
+        return cmd_crash(argv[2], strtoul(argv[3], NULL, 0), argv[4]);
     printf("fstest: unknown command '%s'\n", argv[1]);
     return 2;
 }

@@ -91,6 +91,23 @@ def test_busybox_matches_host(boot, tree, args):
     assert guest(boot, archive, args) == host(data, args)
 
 
+def test_dotdot_names_the_parent(boot, tree):
+    """getdents64's ".." carries the parent's inode number (the file
+    systems do not list "." and ".."; the descriptor layer adds them)."""
+    data, archive = tree
+    out = guest(boot, archive, "ls -ai1 . sub")
+    ino = {}
+    block = None
+    for line in out.splitlines():
+        if line.endswith(":"):
+            block = line[:-1]
+        elif line.strip():
+            number, name = line.split()
+            ino[(block, name)] = int(number)
+    assert ino[("sub", "..")] == ino[(".", ".")] != ino[("sub", ".")], out
+    assert ino[("sub", ".")] == ino[(".", "sub")], out
+
+
 def test_busybox_find_matches_host(boot, tree):
     """find walks with getdents64, stat and chdir; directory order is the
     file system's, so the lists are compared sorted."""
@@ -100,8 +117,9 @@ def test_busybox_find_matches_host(boot, tree):
         assert sorted(g.splitlines()) == sorted(h.splitlines()) and g.strip(), (args, g, h)
 
 
+@pytest.mark.parametrize("preset", ["microvm", "q35"])
 @pytest.mark.parametrize("flavour", ["musl", "glibc"])
-def test_files_check(boot, tmp_path, flavour):
+def test_files_check(boot, tmp_path, flavour, preset):
     """Every call of the file side with its errno expectations (EFAULT,
     EBADF, getdents64 into 1 byte, a pipe round trip, dup2's shared offset)."""
     exe = build("files_check.c", flavour)
@@ -112,7 +130,8 @@ def test_files_check(boot, tmp_path, flavour):
     (root / "data" / "a.txt").write_text("hello\nworld\nabc\n")
     os.symlink("a.txt", root / "data" / "link")
     archive = fi.cpio_newc(str(root), str(tmp_path / "fc.cpio"))
-    b = boot("-- /bin/fc /tmp", app="hello", memory="128M", extra=["-initrd", archive])
+    b = boot("-- /bin/fc /tmp", app="hello", memory="128M", preset=preset, smp=2 if preset == "q35" else 1,
+             extra=["-initrd", archive])
     out = program_output(b.output)
     assert "FAIL" not in out, out
     m = re.search(r"files_check: (\d+) passed, 0 failed", out)
@@ -146,3 +165,34 @@ def test_proc_sys_dev(boot, tree):
     assert "0\n1\n2\n3\n" in out and "null\n" in out and "urandom\n" in out, out
     args = "od -N 4000 -t x1 /dev/zero /dev/null"
     assert guest(boot, archive, args) == host("/", args)
+
+
+def test_files_on_ext4_root(boot, tmp_path):
+    """The same checks on a read-write ext4 root (ext4rw's mutations under
+    the calls): they pass, /proc /sys /dev are made and mounted, and what
+    the program wrote is on the disk after it exits (exit_group syncs):
+    e2fsck finds the file system clean and debugfs reads the file back
+    with the contents, mode and mtime the program gave it."""
+    exe = build("files_check.c", "musl")
+    root = tmp_path / "tree"
+    for d in ["bin", "data/sub", "tmp"]:
+        (root / d).mkdir(parents=True)
+    shutil.copy(exe, root / "bin" / "fc")
+    shutil.copy(BUSYBOX, root / "bin" / "busybox")
+    (root / "data" / "a.txt").write_text("hello\nworld\nabc\n")
+    os.symlink("a.txt", root / "data" / "link")
+    image = fi.mkfs_ext4(str(root), str(tmp_path / "root.ext4"))
+    disk = ["-drive", "file=%s,if=none,id=d0,format=raw" % image, "-device", "virtio-blk-device,drive=d0"]
+    b = boot("--rootfs=ext4 -- /bin/fc /tmp", app="hello", memory="128M", extra=disk)
+    out = program_output(b.output)
+    assert "FAIL" not in out and re.search(r"files_check: \d+ passed, 0 failed", out), out
+    assert "kestrel: power off, status 0" in b.output
+    fsck = subprocess.run(["/sbin/e2fsck", "-fn", image], capture_output=True)
+    assert fsck.returncode == 0, fsck.stdout.decode()[-2000:]
+    cat = subprocess.run(["/sbin/debugfs", "-R", "cat /tmp/renamed", image], capture_output=True, check=True)
+    assert cat.stdout == b"0123Z"
+    st = subprocess.run(["/sbin/debugfs", "-R", "stat /tmp/renamed", image], capture_output=True, check=True)
+    assert re.search(rb"Mode: +0600", st.stdout) and b"mtime: 0x47868c00" in st.stdout, st.stdout
+    b = boot("--rootfs=ext4 --cwd=/data -- /bin/busybox sha256sum a.txt link", app="hello", memory="128M",
+             extra=disk)
+    assert program_output(b.output) == host(str(root / "data"), "sha256sum a.txt link")

@@ -7,9 +7,13 @@
  * /data/sub/, a writable /tmp, /dev and /proc. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -82,6 +86,7 @@ static void files(void)
     EXPECT_EQ(syscall(SYS_read, fd, buf, 6), 6);
     check(memcmp(buf, "hello\n", 6) == 0, "read bytes", 0, 0);
     EXPECT_ERR(syscall(SYS_read, fd, BAD, 4), EFAULT);
+    EXPECT_EQ(syscall(SYS_pread64, fd, BAD, 4, 100L), 0); /* at the end: nothing lands, no fault (Linux) */
     EXPECT_ERR(syscall(SYS_read, fd, KADDR, 4), EFAULT);
     EXPECT_ERR(syscall(SYS_write, fd, "x", 1), EBADF);
     EXPECT_EQ(syscall(SYS_pread64, fd, buf, 5, 12), 4);
@@ -207,6 +212,18 @@ static void files(void)
     EXPECT_EQ(syscall(SYS_close, 40), 0);
     EXPECT_EQ(syscall(SYS_close, 41), 0);
 
+    /* close_range: closing and marking */
+    EXPECT_EQ(syscall(SYS_dup2, 1, 60), 60);
+    EXPECT_EQ(syscall(SYS_dup2, 1, 61), 61);
+    EXPECT_EQ(syscall(SYS_dup2, 1, 62), 62);
+    EXPECT_EQ(syscall(SYS_close_range, 60, 61, 0), 0);
+    EXPECT_ERR(syscall(SYS_fcntl, 60, F_GETFD), EBADF);
+    EXPECT_ERR(syscall(SYS_fcntl, 61, F_GETFD), EBADF);
+    EXPECT_EQ(syscall(SYS_close_range, 62, ~0u, 4 /* CLOSE_RANGE_CLOEXEC */), 0);
+    EXPECT_EQ(syscall(SYS_fcntl, 62, F_GETFD), FD_CLOEXEC);
+    EXPECT_ERR(syscall(SYS_close_range, 5, 4, 0), EINVAL);
+    EXPECT_EQ(syscall(SYS_close, 62), 0);
+
     /* ioctl on the console: no tty */
     EXPECT_ERR(syscall(SYS_ioctl, 1, TCGETS, buf), ENOTTY);
     EXPECT_ERR(syscall(SYS_ioctl, 1, TIOCGWINSZ, buf), ENOTTY);
@@ -267,12 +284,20 @@ static void writes(void)
     EXPECT_EQ(syscall(SYS_utimensat, AT_FDCWD, b, ts, 0), 0);
     EXPECT_EQ(syscall(SYS_newfstatat, AT_FDCWD, b, &st2, 0), 0);
     check(st2.st_mtime == 1200000000, "utimensat mtime", (long)st2.st_mtime, 0);
+    EXPECT_EQ(syscall(SYS_fchownat, AT_FDCWD, b, 1000, -1, 0), 0);
+    EXPECT_EQ(syscall(SYS_newfstatat, AT_FDCWD, b, &st2, 0), 0);
+    check(st2.st_uid == 1000 && st2.st_gid == 0, "fchownat uid only", (long)st2.st_uid, 0);
+    EXPECT_ERR(syscall(SYS_fchownat, AT_FDCWD, b, 0, 0, 0x8000), EINVAL);
+    EXPECT_EQ(syscall(SYS_sync), 0);
     snprintf(a, sizeof(a), "%s/dir", tmpdir);
     EXPECT_ERR(syscall(SYS_unlinkat, AT_FDCWD, a, 0), EISDIR);
     EXPECT_ERR(syscall(SYS_unlinkat, AT_FDCWD, b, AT_REMOVEDIR), ENOTDIR);
     EXPECT_EQ(syscall(SYS_unlinkat, AT_FDCWD, a, AT_REMOVEDIR), 0);
     EXPECT_ERR(syscall(SYS_unlinkat, AT_FDCWD, "/data", AT_REMOVEDIR), ENOTEMPTY);
 }
+
+static volatile int sigpipes;
+static void on_sigpipe(int sig) { sigpipes += sig == SIGPIPE; }
 
 static void pipes(void)
 {
@@ -294,9 +319,161 @@ static void pipes(void)
     EXPECT_EQ(syscall(SYS_close, p[0]), 0);
     EXPECT_EQ(syscall(SYS_pipe2, p, 0), 0);
     EXPECT_EQ(syscall(SYS_close, p[0]), 0);
+    signal(SIGPIPE, on_sigpipe);
+    EXPECT_ERR(syscall(SYS_write, p[1], "x", 1), EPIPE);
+    EXPECT_EQ(sigpipes, 1); /* the handler ran before write returned */
     signal(SIGPIPE, SIG_IGN);
     EXPECT_ERR(syscall(SYS_write, p[1], "x", 1), EPIPE);
+    EXPECT_EQ(sigpipes, 1);
     EXPECT_EQ(syscall(SYS_close, p[1]), 0);
+}
+
+/* A writer thread pushes 1 MiB through a pipe (16 times its capacity), so
+ * both ends block in turn; the reader checks every byte. */
+static int bulk_fd;
+static void *bulk_writer(void *arg)
+{
+    static unsigned char chunk[10000];
+    for (unsigned i = 0; i < sizeof(chunk); i++)
+        chunk[i] = (unsigned char)(i * 7);
+    size_t left = 1 << 20;
+    while (left) {
+        size_t n = left < sizeof(chunk) ? left : sizeof(chunk);
+        long w = syscall(SYS_write, bulk_fd, chunk, n);
+        if (w <= 0)
+            return (void *)1;
+        left -= (size_t)w;
+    }
+    syscall(SYS_close, bulk_fd);
+    return NULL;
+}
+
+static void pipe_bulk(void)
+{
+    int p[2];
+    EXPECT_EQ(syscall(SYS_pipe2, p, 0), 0);
+    bulk_fd = p[1];
+    pthread_t t;
+    EXPECT_EQ(pthread_create(&t, NULL, bulk_writer, NULL), 0);
+    static unsigned char buf[4096];
+    size_t total = 0, bad = 0;
+    for (;;) {
+        long n = syscall(SYS_read, p[0], buf, sizeof(buf));
+        if (n <= 0)
+            break;
+        for (long i = 0; i < n; i++)
+            bad += buf[i] != (unsigned char)(((total + (size_t)i) % 10000) * 7);
+        total += (size_t)n;
+    }
+    void *ret;
+    EXPECT_EQ(pthread_join(t, &ret), 0);
+    EXPECT_EQ((long)ret, 0);
+    EXPECT_EQ(total, 1 << 20);
+    EXPECT_EQ(bad, 0);
+    EXPECT_EQ(syscall(SYS_close, p[0]), 0);
+}
+
+/* A read blocked on an empty pipe and a signal: EINTR without SA_RESTART,
+ * the read goes on (and gets the byte written later) with it. */
+static volatile int blocked_tid, usr1s;
+static volatile long blocked_ret, blocked_err;
+static int intr_fd;
+static void on_usr1(int sig) { usr1s += sig == SIGUSR1; }
+
+static void *blocked_reader(void *arg)
+{
+    char c;
+    blocked_tid = (int)syscall(SYS_gettid);
+    errno = 0;
+    blocked_ret = syscall(SYS_read, intr_fd, &c, 1);
+    blocked_err = errno;
+    return NULL;
+}
+
+/* The Threads: line of /proc/self/status. */
+static long threads_now(void)
+{
+    char buf[2048];
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/status", O_RDONLY);
+    long n = fd < 0 ? -1 : syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+    syscall(SYS_close, fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    char *t = strstr(buf, "\nThreads:\t");
+    return t ? atol(t + 10) : -1;
+}
+
+static void interrupt_reader(int p[2], bool restart)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_usr1;
+    sa.sa_flags = restart ? SA_RESTART : 0;
+    sigaction(SIGUSR1, &sa, NULL);
+    intr_fd = p[0];
+    blocked_tid = 0;
+    pthread_t t;
+    pthread_create(&t, NULL, blocked_reader, NULL);
+    while (!blocked_tid)
+        sched_yield();
+    struct timespec pause = { 0, 50 * 1000 * 1000 };
+    nanosleep(&pause, NULL); /* the reader is asleep in the pipe by now */
+    EXPECT_EQ(threads_now(), 2);
+    syscall(SYS_tgkill, getpid(), blocked_tid, SIGUSR1);
+    nanosleep(&pause, NULL);
+    if (restart)
+        syscall(SYS_write, p[1], "x", 1);
+    pthread_join(t, NULL);
+}
+
+static volatile long sleep_rem_sec;
+static void *blocked_sleeper(void *arg)
+{
+    struct timespec req = { 5, 0 }, rem = { -1, -1 };
+    blocked_tid = (int)syscall(SYS_gettid);
+    errno = 0;
+    blocked_ret = syscall(SYS_nanosleep, &req, &rem);
+    blocked_err = errno;
+    sleep_rem_sec = rem.tv_sec;
+    return NULL;
+}
+
+/* nanosleep cut short by a handled signal: EINTR, the rest in rem. */
+static void sleep_signal(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_usr1;
+    sa.sa_flags = SA_RESTART; /* nanosleep is never restarted by it, as Linux */
+    sigaction(SIGUSR1, &sa, NULL);
+    blocked_tid = 0;
+    pthread_t t;
+    pthread_create(&t, NULL, blocked_sleeper, NULL);
+    while (!blocked_tid)
+        sched_yield();
+    struct timespec pause = { 0, 50 * 1000 * 1000 };
+    nanosleep(&pause, NULL);
+    syscall(SYS_tgkill, getpid(), blocked_tid, SIGUSR1);
+    pthread_join(t, NULL);
+    check(blocked_ret == -1 && blocked_err == EINTR, "nanosleep interrupted: EINTR", blocked_ret, (int)blocked_err);
+    check(sleep_rem_sec >= 3 && sleep_rem_sec <= 4, "nanosleep rem holds the rest", sleep_rem_sec, 0);
+}
+
+static void pipe_signals(void)
+{
+    int p[2];
+    EXPECT_EQ(syscall(SYS_pipe2, p, 0), 0);
+    interrupt_reader(p, false);
+    EXPECT_EQ(usr1s, 1);
+    check(blocked_ret == -1 && blocked_err == EINTR, "pipe read interrupted: EINTR", blocked_ret, (int)blocked_err);
+    interrupt_reader(p, true);
+    EXPECT_EQ(usr1s, 2);
+    check(blocked_ret == 1, "pipe read restarted after SA_RESTART handler", blocked_ret, (int)blocked_err);
+    syscall(SYS_close, p[0]);
+    syscall(SYS_close, p[1]);
+    sleep_signal();
+    EXPECT_EQ(usr1s, 3);
 }
 
 static void devices(void)
@@ -374,6 +551,18 @@ static void times(void)
 
 static void info(void)
 {
+    struct {
+        int64_t type, bsize;
+        uint64_t blocks, bfree, bavail, files, ffree;
+        int32_t fsid[2];
+        int64_t namelen, frsize, flags, spare[4];
+    } sf;
+    EXPECT_EQ(syscall(SYS_statfs, "/proc/self", &sf), 0);
+    check(sf.type == 0x9fa0, "statfs /proc is proc", (long)sf.type, 0);
+    EXPECT_EQ(syscall(SYS_statfs, "/dev/null", &sf), 0);
+    check(sf.type == 0x01021994 && sf.namelen == 255, "statfs /dev is devtmpfs", (long)sf.type, 0);
+    EXPECT_ERR(syscall(SYS_statfs, "/data", BAD), EFAULT);
+    EXPECT_ERR(syscall(SYS_fstatfs, 999, &sf), EBADF);
     struct utsname {
         char s[6][65];
     } u;
@@ -392,6 +581,8 @@ int main(int argc, char **argv)
     files();
     writes();
     pipes();
+    pipe_bulk();
+    pipe_signals();
     devices();
     times();
     info();

@@ -161,6 +161,21 @@ static void run_image(const char *name, const char *mkfs_opts, const char *size,
     CHECK(d->fs->rw);
     model_span = span;
     model_run(name, mnt, host, seed, steps);
+    /* Links and attributes, checked after the remount below. */
+    static const char slow_target[] = "a/target/longer/than/sixty/bytes/so/that/it/takes/a/block/of/its/own/xxxxxxxx";
+    char lp[96];
+    snprintf(lp, sizeof(lp), "%s/fast", mnt);
+    CHECK_EQ(vfs_symlink("z/a", lp), 0);
+    snprintf(lp, sizeof(lp), "%s/slow", mnt);
+    CHECK_EQ(vfs_symlink(slow_target, lp), 0);
+    snprintf(lp, sizeof(lp), "%s/attr", mnt);
+    int afd = vfs_open(lp, VFS_O_WRONLY | VFS_O_CREAT, 0600);
+    CHECK(afd >= 0);
+    vfs_close(afd);
+    CHECK_EQ(vfs_chown(lp, 70000, 1234), 0);
+    CHECK_EQ(vfs_chmod(lp, 04751), 0); /* after chown, which drops set-user-ID */
+    struct vfs_timespec ts[2] = { { 1000000000, 123456789 }, { 2500000000ll, 987654321 } }; /* mtime past 2038 */
+    CHECK_EQ(vfs_utimes(lp, ts, 0), 0);
     vfs_sync();
     printf("%s: %llu commits, %u writes, %u flushes\n", name, (unsigned long long)d->fs->commits, d->writes,
            d->flushes);
@@ -174,6 +189,27 @@ static void run_image(const char *name, const char *mkfs_opts, const char *size,
     char z[80];
     snprintf(z, sizeof(z), "%s/z", mnt2);
     compare_tree(z);
+    char target[200];
+    snprintf(lp, sizeof(lp), "%s/fast", mnt2);
+    CHECK_EQ(vfs_readlink(lp, target, sizeof(target)), 3);
+    CHECK(memcmp(target, "z/a", 3) == 0);
+    snprintf(lp, sizeof(lp), "%s/slow", mnt2);
+    CHECK_EQ(vfs_readlink(lp, target, sizeof(target)), (long)strlen(slow_target));
+    CHECK(memcmp(target, slow_target, strlen(slow_target)) == 0);
+    struct vfs_stat st;
+    snprintf(lp, sizeof(lp), "%s/attr", mnt2);
+    CHECK_EQ(vfs_stat(lp, &st), 0);
+    CHECK_EQ(st.mode, VFS_S_IFREG | 04751);
+    CHECK_EQ(st.uid, 70000);
+    CHECK_EQ(st.gid, 1234);
+    CHECK_EQ(st.atime, 1000000000);
+    CHECK_EQ(st.mtime, 2500000000ll);
+    if (d2->fs->inode_size >= 256) {
+        CHECK_EQ(st.atime_nsec, 123456789);
+        CHECK_EQ(st.mtime_nsec, 987654321);
+    }
+    snprintf(cmd, sizeof(cmd), "debugfs -R 'stat /attr' %s 2>/dev/null | grep -q 'User: 70000   Group:  1234'", img);
+    CHECK_EQ(system(cmd), 0); /* Linux's reading of the owner */
     /* Linux's reader: debugfs dumps the tree, diff compares it. */
     CHECK_EQ(sh("rm -rf %s && mkdir -p %s", dump, dump), 0);
     snprintf(cmd, sizeof(cmd), "debugfs -R 'rdump /z %s' %s >/dev/null 2>&1 && diff -r %s/z %s/z >&2", dump, img,
