@@ -174,6 +174,15 @@ struct lthread {
     struct lthread *next;       /* the process's thread list */
 };
 struct lthread *lthread_current(void);
+/* Entry and exit hooks (declared in include/user.h, defined in
+ * linux/entry.c): linux_syscall(frame) runs the call (nr in rax, result to
+ * rax); linux_user_exception(frame) turns a ring-3 fault into demand paging
+ * or linux_fault_signal; linux_return_to_user(frame) runs with interrupts
+ * enabled on every way back to ring 3 (after a call, an interrupt or a
+ * fault that came from ring 3) and is where pending signals are delivered:
+ * it may rewrite the frame (the exit then uses IRETQ, not SYSRET). A new
+ * thread enters ring 3 with user_enter(frame) after thread->uctx is set
+ * (user_ctx_create, user_fpu_copy_current for clone). */
 /* The running thread's registers as it entered the kernel (top of its
  * kernel stack): what rt_sigreturn and clone read or rewrite. */
 struct int_frame *linux_user_regs(void);

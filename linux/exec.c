@@ -170,6 +170,11 @@ int linux_exec_main(const struct kernel_options *o)
     proc.strace = o->strace;
     mm_init(&proc.mm);
     strlcpy(proc.cwd, o->cwd[0] ? o->cwd : "/", sizeof(proc.cwd));
+    struct vfs_stat cst;
+    if (vfs_stat(proc.cwd, &cst) < 0 || (cst.mode & VFS_S_IFMT) != VFS_S_IFDIR) {
+        pr_err("app: --cwd=%s is not a directory\n", proc.cwd);
+        return EXIT_NOT_RUNNABLE;
+    }
     struct elf_info e;
     uint64_t bias = 0, sp = 0;
     int rc = lproc_files_init(&proc, proc.cwd);

@@ -140,9 +140,34 @@ static int page_claim(uint64_t va)
     return 0;
 }
 
+/* Frames leave a program only after every CPU dropped its translations:
+ * they are collected here and freed after a shootdown. */
+#define FREE_BATCH 128
+struct free_batch {
+    uint64_t frame[FREE_BATCH];
+    unsigned n;
+};
+
+static void batch_flush(struct free_batch *b)
+{
+    if (b->n == 0)
+        return;
+    tlb_shootdown();
+    for (unsigned i = 0; i < b->n; i++)
+        pages_free((void *)(uintptr_t)b->frame[i], 1);
+    b->n = 0;
+}
+
+static void batch_add(struct free_batch *b, uint64_t frame)
+{
+    if (b->n == FREE_BATCH)
+        batch_flush(b);
+    b->frame[b->n++] = frame;
+}
+
 /* Gives back the page at va (its frame and, for identity frames, the
- * kernel's mapping). Caller flushes TLBs. */
-static void page_release(uint64_t va)
+ * kernel's mapping). */
+static void page_release(uint64_t va, struct free_batch *b)
 {
     uint64_t *pte = paging_pte(va, 0);
     if (!pte)
@@ -151,11 +176,11 @@ static void page_release(uint64_t va)
     uint64_t frame = e & PTE_ADDR;
     if (e & PTE_SW_USER) {
         *pte = frame == va ? paging_kernel_pte(va) : 0;
-        pages_free((void *)(uintptr_t)frame, 1);
+        batch_add(b, frame);
         return;
     }
     if ((e & PTE_P) && frame == va)
-        pages_free((void *)(uintptr_t)va, 1); /* claimed, never touched */
+        batch_add(b, va); /* claimed, never touched */
 }
 
 /* Makes the page at va present with prot: the claimed identity frame or a
@@ -189,8 +214,11 @@ static int page_populate(uint64_t va, unsigned prot, const void *src)
 
 static void release_range(uint64_t start, uint64_t end)
 {
+    struct free_batch b;
+    b.n = 0;
     for (uint64_t va = start; va < end; va += PAGE_SIZE)
-        page_release(va);
+        page_release(va, &b);
+    batch_flush(&b);
 }
 
 /* Claims identity frames for a new region; on failure nothing stays claimed. */
@@ -256,19 +284,15 @@ int mm_unmap(struct lmm *mm, uint64_t start, uint64_t len)
     uint64_t end = start + len;
     if (vma_split(mm, start) < 0 || vma_split(mm, end) < 0)
         return -ENOMEM;
-    bool any = false;
     for (unsigned i = 0; i < mm->n;) {
         struct vma *v = &mm->v[i];
         if (v->start >= start && v->end <= end) {
             release_range(v->start, v->end);
             vma_remove_at(mm, i);
-            any = true;
             continue;
         }
         i++;
     }
-    if (any)
-        tlb_shootdown();
     return 0;
 }
 
@@ -308,19 +332,22 @@ int mm_discard(struct lmm *mm, uint64_t start, uint64_t len)
             return -ENOMEM;
         a = mm->v[i].end;
     }
+    struct free_batch b;
+    b.n = 0;
     for (uint64_t va = start; va < end; va += PAGE_SIZE) {
         uint64_t *pte = paging_pte(va, 0);
         if (!pte || !(*pte & PTE_SW_USER))
             continue;
         uint64_t frame = *pte & PTE_ADDR;
         if (frame == va) {
-            *pte = paging_kernel_pte(va); /* claimed, zeroed on the next touch */
+            *pte = paging_kernel_pte(va); /* still claimed: zeroed on the next touch */
             continue;
         }
         *pte = 0;
-        pages_free((void *)(uintptr_t)frame, 1);
+        batch_add(&b, frame);
     }
-    tlb_shootdown();
+    batch_flush(&b);
+    tlb_shootdown(); /* identity pages went back to their kernel entries */
     return 0;
 }
 

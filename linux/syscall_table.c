@@ -2,6 +2,7 @@
  * one table indexed by x86-64 system-call number; one file per call family.
  * Numbers and names come from Debian's linux-libc-dev header, turned into
  * build/gen/linux/syscall_{nr,names}.h by the Makefile. */
+#include <stdbool.h>
 #include <stdint.h>
 #include "abi.h"
 #include "log.h"
@@ -218,7 +219,11 @@ static const char *const names[] = {
 };
 #define NNAMES (sizeof(names) / sizeof(names[0]))
 
-static uint64_t logged[(NNAMES + 63) / 64];
+/* Numbers below LOGGED_MAX are named once each; any above, once in all
+ * (a program cycling through numbers cannot flood the console). */
+#define LOGGED_MAX 1024
+static uint64_t logged[LOGGED_MAX / 64];
+static bool logged_high;
 static struct spinlock logged_lock = SPINLOCK_INIT;
 
 static const char *syscall_name(unsigned long nr) { return nr < NNAMES && names[nr] ? names[nr] : NULL; }
@@ -226,19 +231,24 @@ static const char *syscall_name(unsigned long nr) { return nr < NNAMES && names[
 /* Each unimplemented call is named once, not at every call. */
 static void log_unimplemented(unsigned long nr)
 {
-    if (nr < NNAMES) {
-        uint64_t flags = spin_lock_irqsave(&logged_lock);
-        bool seen = logged[nr / 64] & (1ull << (nr % 64));
+    uint64_t flags = spin_lock_irqsave(&logged_lock);
+    bool seen;
+    if (nr < LOGGED_MAX) {
+        seen = logged[nr / 64] & (1ull << (nr % 64));
         logged[nr / 64] |= 1ull << (nr % 64);
-        spin_unlock_irqrestore(&logged_lock, flags);
-        if (seen)
-            return;
+    } else {
+        seen = logged_high;
+        logged_high = true;
     }
+    spin_unlock_irqrestore(&logged_lock, flags);
+    if (seen)
+        return;
     const char *name = syscall_name(nr);
     if (name)
         pr_warn("linux: system call %s (%lu) is not implemented: ENOSYS\n", name, nr);
     else
-        pr_warn("linux: unknown system call %lu: ENOSYS\n", nr);
+        pr_warn("linux: unknown system call %lu: ENOSYS%s\n", nr,
+                nr >= LOGGED_MAX ? " (numbers from 1024 up are named only this once)" : "");
 }
 
 static void strace(unsigned long nr, const struct sysargs *s, long r)

@@ -140,6 +140,10 @@ static int memory(void)
     CHECK(20, w == -1 && errno == EFAULT);
     /* An unknown system call: ENOSYS. */
     CHECK(21, syscall(1000) == -1 && errno == ENOSYS);
+    CHECK(22, syscall(1000) == -1 && errno == ENOSYS); /* logged once */
+    for (long nr = 5000; nr < 5100; nr++)
+        CHECK(23, syscall(nr) == -1 && errno == ENOSYS);
+    CHECK(24, syscall(-1L) == -1 && errno == ENOSYS);
     printf("memory done, %d\n", fails);
     return fails;
 }
