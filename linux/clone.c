@@ -120,6 +120,8 @@ static void *child_main(void *arg)
     cs->lt->thread = me;
     sched_unlock(flags);
     free(cs);
+    f.vector = 0; /* not a system call of this thread's to restart */
+    signal_deliver(&f); /* one sent before its first run */
     user_enter(&f);
 }
 
@@ -245,14 +247,18 @@ SYSCALL_DECL(clone3) { (void)s; return no_new_process("clone3"); }
 void lthread_exit(int code)
 {
     struct lthread *t = lthread_current();
+    /* Off the list first: once a joiner sees the tid word cleared, the tid
+     * names no thread (tgkill: ESRCH). */
+    uint64_t flags = sched_lock();
+    list_remove_locked(t);
+    bool last = nthreads == 0 && !group_exiting;
+    sched_unlock(flags);
     if (t->clear_child_tid) {
         int zero = 0;
         if (copy_to_user((void *)t->clear_child_tid, &zero, sizeof zero) == 0)
             futex_wake_addr(t->clear_child_tid, 1);
     }
-    uint64_t flags = sched_lock();
-    list_remove_locked(t);
-    bool last = nthreads == 0 && !group_exiting;
+    flags = sched_lock();
     thread_current()->uctx->lthread = NULL;
     sched_unlock(flags);
     if (t != main_thread)

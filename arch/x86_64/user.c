@@ -202,8 +202,13 @@ void user_return(struct int_frame *f)
 {
     irq_enable();
     linux_return_to_user(f);
-    while (this_cpu()->need_resched)
+    while (this_cpu()->need_resched) {
         schedule();
+        /* A signal sent while this thread was switched out found it on no
+         * CPU to kick: deliver it now, or it would wait for the next
+         * interrupt on this CPU (none comes to a lone thread spinning). */
+        linux_return_to_user(f);
+    }
     irq_disable();
     f->cs = USER_CS;
     f->ss = USER_DS;

@@ -28,11 +28,11 @@ def go_prog():
     return exe
 
 
-def run(boot, tmp_path, exe, args="", status=0, smp=1, memory="128M", timeout=120):
+def run(boot, tmp_path, exe, args="", status=0, smp=1, memory="128M", timeout=120, kopts=""):
     """Boots exe as /bin/prog; the kernel's power-off line carries the whole
     status, QEMU's exit code its low 7 bits (test_linux_core.run)."""
     archive = initrd(tmp_path, {"/bin/prog": exe})
-    b = boot("-- /bin/prog %s" % args, app="hello", smp=smp, memory=memory, timeout=timeout,
+    b = boot(("%s -- /bin/prog %s" % (kopts, args)).strip(), app="hello", smp=smp, memory=memory, timeout=timeout,
              extra=["-initrd", archive])
     assert "kestrel: power off, status %d\n" % status in b.output + "\n", b.output[-3000:]
     assert b.status == status & 0x7f, "qemu status %r, want %d" % (b.status, status & 0x7f)
@@ -110,18 +110,21 @@ def test_futex_timeouts_guest_clock(boot, tmp_path, flavour):
 def test_signals(boot, tmp_path, flavour, smp):
     """Handlers for faults (siglongjmp out of SIGSEGV, SIGFPE), a stack
     overflow on the sigaltstack, raise/kill/tgkill/tkill to a spinning and a
-    blocked thread, masks and pending sets, SA_RESETHAND, default-ignored
+    blocked thread, futex waits cut short with EINTR by a handler without
+    SA_RESTART, bad pointers to every signal call (EFAULT), masks and
+    pending sets, SA_RESETHAND, default-ignored
     signals: every case reports ok."""
     b = run(boot, tmp_path, prog("signals", flavour), smp=smp, status=0)
     names = [l.split()[1] for l in lines(b, "ok ")]
     for want in ["segv_longjmp", "segv_twice", "fpe_div_zero", "sigaltstack_set", "sigaltstack_get",
                  "stack_overflow_on_altstack", "raise", "kill_self", "kill_other_pid", "kill_sig0",
                  "kill_badsig", "tgkill_spinning_thread", "tgkill_gone_thread", "tkill_blocked_thread",
-                 "blocked_thread_resumed", "blocked_is_pending", "unblock_delivers", "pending_cleared",
+                 "blocked_thread_resumed", "futex_timed_eintr", "futex_untimed_eintr", "bad_pointers_efault",
+                 "blocked_is_pending", "unblock_delivers", "pending_cleared",
                  "sigkill_fixed", "sig_ign", "sa_resethand", "default_ignore"]:
         assert want in names, (want, b.output[-3000:])
     assert not lines(b, "FAIL"), lines(b, "FAIL")
-    assert re.search(r"signals: 22 passed, 0 failed", b.output)
+    assert re.search(r"signals: 25 passed, 0 failed", b.output)
 
 
 @pytest.mark.parametrize("how,status,line", [
@@ -129,12 +132,14 @@ def test_signals(boot, tmp_path, flavour, smp):
     ("abort", 134, "app: killed by SIGABRT"),
     ("nested", 139, "app: SIGSEGV at 0x40,"),
     ("badreturn", 139, None),
+    ("garbage", 139, "app: bad rt_sigreturn frame at"),
 ])
 def test_fatal_signals(boot, tmp_path, how, status, line):
     """Default actions end the program with 128+sig and the kernel's line; a
     fault inside its own handler (the signal blocked there) kills; a handler
     that forges its return context (kernel RIP, ring-0 CS, IOPL, bad MXCSR)
-    gets a SIGSEGV in ring 3, never ring 0, and the kernel powers off."""
+    gets a SIGSEGV in ring 3, never ring 0, and the kernel powers off; an
+    rt_sigreturn over a stack of junk (non-canonical rip) is killed."""
     b = run(boot, tmp_path, prog("sigfatal", "glibc"), args=how, status=status)
     assert "sigfatal: %s" % how in b.output
     assert "still alive" not in b.output
@@ -168,3 +173,17 @@ def test_go_program(boot, tmp_path, smp):
     sums = sum(sum(i * g for i in range(1, 1001)) for g in range(64))
     assert "go: goroutines=64 sum=%d" % sums in b.output, b.output[-3000:]
     assert "go: counter=16000" in b.output
+
+
+@pytest.mark.parametrize("smp", [1, 2])
+def test_go_async_preemption(boot, tmp_path, smp):
+    """With one P, a goroutine spinning without calls gives the CPU back
+    only when Go's sysmon preempts it: tgkill(SIGURG) to the spinning
+    thread, delivery by interrupt (or the reschedule IPI on two CPUs), Go's
+    handler on its sigaltstack, rt_sigreturn. sysmon's 10 ms needs
+    clock_gettime and nanosleep (the time calls)."""
+    b = run(boot, tmp_path, go_prog(), args="preempt", kopts="--strace", smp=smp, status=0, memory="256M",
+            timeout=60)
+    assert "go: preempted=yes" in b.output, b.output[-3000:]
+    assert re.search(r"strace: tgkill\(0x2, 0x[0-9a-f]+, 0x17,", b.output)
+    assert "strace: rt_sigreturn(" in b.output

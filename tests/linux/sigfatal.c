@@ -3,7 +3,8 @@
  * "term" raise(SIGTERM) with the default action; "nested" a SIGSEGV inside
  * the SIGSEGV handler (the signal is blocked there: the kernel kills);
  * "abort" abort(); "badreturn" a handler returning through a forged
- * context (a kernel RIP, ring-0 selectors, IOPL bits). */
+ * context (a kernel RIP, ring-0 selectors, IOPL bits); "garbage"
+ * rt_sigreturn with a stack of junk instead of a frame. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,12 @@ int main(int argc, char **argv)
         sa.sa_flags = SA_SIGINFO;
         sigaction(SIGUSR1, &sa, NULL);
         raise(SIGUSR1);
+    }
+    if (!strcmp(how, "garbage")) {
+        /* rt_sigreturn with no frame: the stack holds 0x41 bytes. */
+        static char junk[4096] __attribute__((aligned(16)));
+        memset(junk, 0x41, sizeof junk);
+        __asm__ volatile("mov %0, %%rsp\n\tmov $15, %%eax\n\tsyscall" ::"r"(junk + 2048) : "memory");
     }
     printf("sigfatal: still alive\n");
     return 0;

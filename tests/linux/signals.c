@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -121,8 +122,8 @@ static void on_usr1(int sig, siginfo_t *si, void *ucv)
     (void)si;
     ucontext_t *uc = ucv;
     uc_rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    usr1_tid = (int)syscall(SYS_gettid); /* before the count others wait for */
     usr1_count++;
-    usr1_tid = (int)syscall(SYS_gettid);
 }
 
 static volatile int stop_spin;
@@ -153,7 +154,7 @@ static void *waiter(void *arg)
 
 static void wait_for(volatile int *v, int want)
 {
-    for (int i = 0; i < 2000000 && *v != want; i++)
+    for (long i = 0; i < 20000000 && *v != want; i++)
         sched_yield();
 }
 
@@ -196,6 +197,74 @@ static void test_kill(void)
     check("blocked_thread_resumed", 1);
 }
 
+/* A futex wait cut short by a handler without SA_RESTART: EINTR, timed or
+ * not (with SA_RESTART the untimed one goes on waiting, as the waiter case
+ * above shows). */
+static uint32_t eintr_word;
+static volatile int eintr_tid, eintr_done;
+static volatile long eintr_result[2];
+static void on_usr2(int sig)
+{
+    (void)sig;
+}
+static void *eintr_waiter(void *arg)
+{
+    (void)arg;
+    eintr_tid = (int)syscall(SYS_gettid);
+    struct timespec ts = {5, 0};
+    long r = syscall(SYS_futex, &eintr_word, 128 /* WAIT_PRIVATE */, 0, &ts, NULL, 0);
+    eintr_result[0] = r ? -errno : 0;
+    eintr_done = 1;
+    r = syscall(SYS_futex, &eintr_word, 128, 0, NULL, NULL, 0);
+    eintr_result[1] = r ? -errno : 0;
+    eintr_done = 2;
+    return NULL;
+}
+
+static void test_eintr(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr2;
+    sigaction(SIGUSR2, &sa, NULL); /* no SA_RESTART */
+    pthread_t th;
+    pthread_create(&th, NULL, eintr_waiter, NULL);
+    while (!eintr_tid)
+        sched_yield();
+    for (int i = 0; i < 1000; i++)
+        sched_yield();
+    syscall(SYS_tkill, eintr_tid, SIGUSR2);
+    wait_for(&eintr_done, 1);
+    check("futex_timed_eintr", eintr_done >= 1 && eintr_result[0] == -EINTR);
+    for (int i = 0; i < 1000; i++)
+        sched_yield();
+    syscall(SYS_tkill, eintr_tid, SIGUSR2);
+    wait_for(&eintr_done, 2);
+    check("futex_untimed_eintr", eintr_done == 2 && eintr_result[1] == -EINTR);
+    pthread_join(th, NULL);
+}
+
+/* Bad pointers to every signal call: EFAULT, never a kernel fault. */
+static void test_bad_pointers(void)
+{
+    void *bad[] = {(void *)8, (void *)0xffff800000000000ull, (void *)0x100000 /* the kernel */};
+    int ok = 1;
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ok &= syscall(SYS_rt_sigaction, SIGUSR1, bad[i], NULL, 8) == -1 && errno == EFAULT;
+        ok &= syscall(SYS_rt_sigaction, SIGUSR1, NULL, bad[i], 8) == -1 && errno == EFAULT;
+        ok &= syscall(SYS_rt_sigprocmask, SIG_BLOCK, bad[i], NULL, 8) == -1 && errno == EFAULT;
+        ok &= syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, bad[i], 8) == -1 && errno == EFAULT;
+        ok &= syscall(SYS_rt_sigpending, bad[i], 8) == -1 && errno == EFAULT;
+        ok &= syscall(SYS_sigaltstack, bad[i], NULL) == -1 && errno == EFAULT;
+        ok &= syscall(SYS_sigaltstack, NULL, bad[i]) == -1 && errno == EFAULT;
+    }
+    ok &= syscall(SYS_rt_sigaction, SIGUSR1, NULL, NULL, 4) == -1 && errno == EINVAL;
+    ok &= syscall(SYS_rt_sigaction, 65, NULL, NULL, 8) == -1 && errno == EINVAL;
+    ok &= syscall(SYS_tgkill, getpid(), 99999, SIGUSR1) == -1 && errno == ESRCH;
+    ok &= syscall(SYS_tgkill, getpid() + 1, getpid(), SIGUSR1) == -1 && errno == ESRCH;
+    check("bad_pointers_efault", ok);
+}
+
 static void test_masks(void)
 {
     sigset_t set, old, pend;
@@ -235,6 +304,8 @@ int main(void)
     test_fpe();
     test_altstack();
     test_kill();
+    test_eintr();
+    test_bad_pointers();
     test_masks();
     printf("signals: %d passed, %d failed\n", passed, failed);
     return failed != 0;

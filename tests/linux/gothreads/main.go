@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -66,6 +67,9 @@ func main() {
 	if mode == "gc" || mode == "timers" {
 		collect()
 	}
+	if mode == "preempt" {
+		preemptSpinner()
+	}
 	if mode == "timers" {
 		timersAndPreemption()
 	}
@@ -121,4 +125,22 @@ func timersAndPreemption() {
 		fmt.Println("go: preempted=no")
 	}
 
+}
+
+// With one P, a goroutine spinning without calls lets main run again only
+// when sysmon preempts it asynchronously: SIGURG to its thread, a signal
+// frame, Go's handler, rt_sigreturn. Needs no timers, only clocks.
+func preemptSpinner() {
+	runtime.GOMAXPROCS(1)
+	var stop int32
+	done := make(chan bool)
+	go func() {
+		for atomic.LoadInt32(&stop) == 0 {
+		}
+		done <- true
+	}()
+	runtime.Gosched()
+	atomic.StoreInt32(&stop, 1)
+	<-done
+	fmt.Println("go: preempted=yes")
 }
