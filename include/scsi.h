@@ -35,6 +35,7 @@ struct scsi_host {
     uint16_t max_target;
     uint32_t max_lun;
     int (*queuecommand)(struct scsi_host *h, struct scsi_cmd *c); /* 0 queued */
+    uint32_t max_transfer; /* bytes one command may move (0: no limit below 1 MiB) */
     void *priv;
 };
 

@@ -13,12 +13,13 @@
 #include "log.h"
 #include "memory.h"
 #include "pci.h"
+#include "sched.h"
 #include "spinlock.h"
 #include "sync.h"
 #include "timer.h"
 
 #define MS 1000000ull
-#define CMD_TIMEOUT (10000 * MS) /* a command the disk never finishes */
+#define CMD_TIMEOUT (30000 * MS) /* a command the disk never finishes: libata's 30 s */
 #define POLLED_TIMEOUT (5000 * MS)
 #define MAX_REQUEST_BYTES (4u << 20)
 #define PORT_MEM_PAGES 3 /* command list (1 KiB) + received FIS (256 B) + 32 tables of 256 B */
@@ -46,6 +47,14 @@ struct ahci_port {
     unsigned depth;
     bool use_ncq;
     struct timer watchdog;
+    /* Recovery runs on the HBA's thread, not in interrupt context: set
+     * (with the port's interrupts masked) by the interrupt or the
+     * watchdog, cleared when the port is back. New commands wait at the
+     * gate meanwhile. */
+    bool recover_wanted, recovering;
+    const char *recover_why;
+    uint32_t recover_is;
+    struct mutex recover_gate;
     struct block_dev b;
 };
 
@@ -55,6 +64,7 @@ struct ahci_hba {
     uint32_t cap;
     unsigned nslots;
     struct ahci_port *ports[AHCI_MAX_PORTS];
+    struct semaphore recover; /* a port wants recovery */
 };
 
 static unsigned disk_count;
@@ -144,17 +154,35 @@ static void finish(struct ahci_slot *s, int status)
  * the port is reset and every request still outstanding ends with -EIO. A
  * queued (NCQ) command whose bit the device already cleared from PxSACT
  * completed before the error (the error belongs to one still outstanding),
- * so it ends well: a failed write must not make its neighbours fail. Runs
- * in interrupt context; the waits inside are bounded. */
-static void fail_and_recover(struct ahci_port *p, const char *why, uint32_t is)
+ * so it ends well: a failed write must not make its neighbours fail.
+ * Interrupt context only asks (the port's interrupts masked, so a level
+ * line cannot storm); the HBA's thread does the bounded waits. */
+static void request_recovery(struct ahci_port *p, const char *why, uint32_t is)
+{
+    uint64_t f = spin_lock_irqsave(&p->lock);
+    if (!p->recover_wanted && !p->recovering) {
+        p->recover_wanted = true;
+        p->recover_why = why;
+        p->recover_is = is;
+        port_write(p, PX_IE, 0);
+        timer_cancel(&p->watchdog);
+        sem_up(&p->hba->recover);
+    }
+    spin_unlock_irqrestore(&p->lock, f);
+}
+
+static void recover_port(struct ahci_port *p)
 {
     struct ahci_slot ended[AHCI_MAX_SLOTS];
     int status[AHCI_MAX_SLOTS];
     unsigned n = 0;
+    mutex_lock(&p->recover_gate);
     uint64_t f = spin_lock_irqsave(&p->lock);
+    p->recover_wanted = false;
+    p->recovering = true;
     uint32_t sact = port_read(p, PX_SACT), ci = port_read(p, PX_CI);
-    pr_warn("ahci: %s: %s (tfd %#x, is %#x, serr %#x, ci %#x, sact %#x); resetting port %u\n", p->b.name, why,
-            port_read(p, PX_TFD), is, port_read(p, PX_SERR), ci, sact, p->index);
+    pr_warn("ahci: %s: %s (tfd %#x, is %#x, serr %#x, ci %#x, sact %#x); resetting port %u\n", p->b.name,
+            p->recover_why, port_read(p, PX_TFD), p->recover_is, port_read(p, PX_SERR), ci, sact, p->index);
     for (unsigned s = 0; s < AHCI_MAX_SLOTS; s++) {
         if (!(p->busy & (1u << s)))
             continue;
@@ -163,22 +191,41 @@ static void fail_and_recover(struct ahci_port *p, const char *why, uint32_t is)
         ended[n++] = p->slot[s];
     }
     p->busy = 0;
+    spin_unlock_irqrestore(&p->lock, f);
+    /* The waits (port stop, COMRESET, link) run with interrupts on. */
     if (ahci_port_recover(&p->hba->io, p->index) < 0)
         pr_err("ahci: %s: port %u does not come back after reset\n", p->b.name, p->index);
-    port_write(p, PX_IE, PX_IE_USED); /* a COMRESET may have cleared it */
-    timer_cancel(&p->watchdog);
+    f = spin_lock_irqsave(&p->lock);
+    port_write(p, PX_IS, port_read(p, PX_IS));
+    port_write(p, PX_IE, PX_IE_USED); /* a COMRESET may have cleared it too */
+    p->recovering = false;
     spin_unlock_irqrestore(&p->lock, f);
+    mutex_unlock(&p->recover_gate);
     for (unsigned i = 0; i < n; i++) {
         finish(&ended[i], status[i]);
         release(p, ended[i].permits);
     }
 }
 
+static void *recovery_thread(void *arg)
+{
+    struct ahci_hba *h = arg;
+    for (;;) {
+        sem_down(&h->recover);
+        for (unsigned i = 0; i < AHCI_MAX_PORTS; i++) {
+            struct ahci_port *p = h->ports[i];
+            if (p && __atomic_load_n(&p->recover_wanted, __ATOMIC_ACQUIRE))
+                recover_port(p);
+        }
+    }
+    return NULL;
+}
+
 static void watchdog_fired(struct timer *t, void *arg)
 {
     struct ahci_port *p = arg;
     if (__atomic_load_n(&p->busy, __ATOMIC_RELAXED))
-        fail_and_recover(p, "command timed out", port_read(p, PX_IS));
+        request_recovery(p, "command timed out", port_read(p, PX_IS));
 }
 
 /* Completes the slots the HBA has finished with; checks each outcome. */
@@ -187,7 +234,7 @@ static void port_interrupt(struct ahci_port *p)
     uint32_t is = port_read(p, PX_IS);
     port_write(p, PX_IS, is);
     if (is & PX_IS_FATAL) {
-        fail_and_recover(p, is & PX_IS_TFES ? "task-file error" : "interface or host bus error", is);
+        request_recovery(p, is & PX_IS_TFES ? "task-file error" : "interface or host bus error", is);
         return;
     }
     struct ahci_slot done[AHCI_MAX_SLOTS];
@@ -249,6 +296,13 @@ static int issue(struct ahci_port *p, struct block_request *r, uint32_t bytes, u
     else
         cmd = ncq ? ATA_CMD_WRITE_FPDMA : ATA_CMD_WRITE_DMA_EXT;
     uint64_t f = spin_lock_irqsave(&p->lock);
+    while (p->recovering || p->recover_wanted) {
+        spin_unlock_irqrestore(&p->lock, f);
+        mutex_lock(&p->recover_gate); /* held while the port is reset */
+        mutex_unlock(&p->recover_gate);
+        thread_yield();               /* a recovery asked for but not yet begun */
+        f = spin_lock_irqsave(&p->lock);
+    }
     unsigned s = 0;
     while (s < p->hba->nslots && (p->busy & (1u << s)))
         s++;
@@ -328,6 +382,7 @@ static struct ahci_port *port_alloc(struct ahci_hba *h, unsigned index)
     p->rfis = mem + 1024;
     p->ct = (struct ahci_cmd_table *)(mem + PAGE_SIZE);
     mutex_init(&p->flush_gate);
+    mutex_init(&p->recover_gate);
     timer_setup(&p->watchdog, watchdog_fired, p);
     return p;
 }
@@ -405,6 +460,11 @@ static int ahci_attach(struct device *dev)
         return -1;
     }
     h->io = (struct ahci_io){ mmio_read, mmio_write, now_ns, h };
+    sem_init(&h->recover, 0);
+    if (!thread_create("ahci-recovery", recovery_thread, h, 0)) {
+        free(h);
+        return -1;
+    }
     pci_enable(pi);
     if (ahci_hba_reset(&h->io) < 0) {
         pr_warn("ahci: %02x:%02x.%u: HBA does not come out of reset\n", pi->bus, pi->dev, pi->fn);

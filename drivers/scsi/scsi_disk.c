@@ -21,9 +21,17 @@ struct scsi_disk {
     struct block_dev b;
 };
 
+/* One block request; larger than the host's max_transfer, it becomes
+ * several commands, and ends when the last does (with the first error). */
+struct disk_io {
+    struct block_request *r;
+    int pending;
+    int status;
+};
+
 struct disk_req {
     struct scsi_cmd c;
-    struct block_request *r;
+    struct disk_io *io;
     struct scsi_disk *d;
     unsigned tries;
     struct disk_req *next; /* on the retry queue */
@@ -62,12 +70,25 @@ static int exec(struct scsi_host *h, struct scsi_cmd *c)
     return -1;
 }
 
+static void io_put(struct disk_io *io)
+{
+    if (__atomic_sub_fetch(&io->pending, 1, __ATOMIC_ACQ_REL))
+        return;
+    struct block_request *r = io->r;
+    r->status = io->status;
+    free(io);
+    r->done(r);
+}
+
 static void rw_finish(struct disk_req *dr, int status)
 {
-    struct block_request *r = dr->r;
-    r->status = status;
+    struct disk_io *io = dr->io;
+    if (status < 0) {
+        int zero = 0;
+        __atomic_compare_exchange_n(&io->status, &zero, status, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+    }
     free(dr);
-    r->done(r);
+    io_put(io);
 }
 
 static void rw_done(struct scsi_cmd *c)
@@ -126,18 +147,14 @@ static void *retry_thread(void *arg)
     return NULL;
 }
 
-static int disk_submit(struct block_dev *b, struct block_request *r)
+/* Queues one command for [sector, sector+count) of r (or a flush). */
+static int queue_part(struct scsi_disk *d, struct disk_io *io, uint64_t sector, uint32_t count, void *buf)
 {
-    struct scsi_disk *d = b->priv;
-    uint64_t bytes = (uint64_t)r->count * b->sector_size;
-    if (r->op != BLOCK_FLUSH && (r->count == 0 || r->sector + r->count > b->sectors || bytes > MAX_TRANSFER))
-        return -EINVAL;
-    if (r->op == BLOCK_WRITE && b->read_only)
-        return -EROFS;
+    struct block_request *r = io->r;
     struct disk_req *dr = calloc(1, sizeof(*dr));
     if (!dr)
         return -ENOMEM;
-    dr->r = r;
+    dr->io = io;
     dr->d = d;
     struct scsi_cmd *c = &dr->c;
     c->target = d->target;
@@ -147,15 +164,53 @@ static int disk_submit(struct block_dev *b, struct block_request *r)
         c->cdb_len = 10;
         c->dir = SCSI_NONE;
     } else {
-        scsi_cdb_rw(c, r->op == BLOCK_WRITE, r->sector, r->count);
-        c->data = r->buf;
-        c->data_len = (uint32_t)bytes;
+        scsi_cdb_rw(c, r->op == BLOCK_WRITE, sector, count);
+        c->data = buf;
+        c->data_len = count * d->b.sector_size;
         c->dir = r->op == BLOCK_WRITE ? SCSI_TO_DEVICE : SCSI_FROM_DEVICE;
     }
+    __atomic_add_fetch(&io->pending, 1, __ATOMIC_ACQ_REL);
     if (send(dr) < 0) {
+        __atomic_sub_fetch(&io->pending, 1, __ATOMIC_ACQ_REL);
         free(dr);
         return -EAGAIN;
     }
+    return 0;
+}
+
+static int disk_submit(struct block_dev *b, struct block_request *r)
+{
+    struct scsi_disk *d = b->priv;
+    uint64_t bytes = (uint64_t)r->count * b->sector_size;
+    if (r->op != BLOCK_FLUSH && (r->count == 0 || r->sector + r->count > b->sectors || bytes > MAX_TRANSFER))
+        return -EINVAL;
+    if (r->op == BLOCK_WRITE && b->read_only)
+        return -EROFS;
+    struct disk_io *io = calloc(1, sizeof(*io));
+    if (!io)
+        return -ENOMEM;
+    *io = (struct disk_io){ r, 1, 0 };
+    uint32_t max = d->host->max_transfer && d->host->max_transfer < MAX_TRANSFER ? d->host->max_transfer : MAX_TRANSFER;
+    uint32_t per = max / b->sector_size;
+    int rc = 0, queued = 0;
+    if (r->op == BLOCK_FLUSH) {
+        rc = queue_part(d, io, 0, 0, NULL);
+        queued += rc == 0;
+    }
+    for (uint64_t done = 0; r->op != BLOCK_FLUSH && done < r->count && rc == 0; done += per) {
+        uint32_t n = r->count - done < per ? (uint32_t)(r->count - done) : per;
+        rc = queue_part(d, io, r->sector + done, n, (uint8_t *)r->buf + done * b->sector_size);
+        queued += rc == 0;
+    }
+    if (!queued) {
+        free(io);
+        return rc;
+    }
+    if (rc < 0) {
+        int zero = 0;
+        __atomic_compare_exchange_n(&io->status, &zero, rc, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+    }
+    io_put(io); /* the submitter's reference */
     return 0;
 }
 

@@ -41,8 +41,13 @@
 #define CMP_PAGES 1  /* 128 completions a page */
 #define MSG_PAGES 1  /* 64 messages a page */
 #define SLOTS 32
-#define SG_PAGES 2   /* 1 MiB at any alignment: 257 elements */
-#define SG_MAX ((SG_PAGES * 4096) / sizeof(struct pvscsi_sg_elem))
+/* A request's scatter-gather list stays inside one page (VMware reads a
+ * list past a page only through chain elements): 128 elements, Linux's
+ * cap, so 127 pages at any alignment a command; the SCSI layer splits
+ * larger requests. Two lists a page. */
+#define SG_MAX 128u
+#define SG_PAGES ((SLOTS * SG_MAX * sizeof(struct pvscsi_sg_elem) + 4095) / 4096)
+_Static_assert(4096 % (SG_MAX * 16) == 0, "a list never crosses a page");
 #define SENSE_SIZE SCSI_SENSE_MAX
 /* No time-out: a deadline a century away (sums with now stay in range). */
 #define NO_TIMEOUT_NS (100ull * 365 * 24 * 3600 * 1000000000ull)
@@ -374,7 +379,7 @@ static int alloc_rings(struct pvscsi *d)
     r->cmp = pages_alloc(CMP_PAGES, 4096);
     d->msg_mem = pages_alloc(MSG_PAGES, 4096);
     d->sense = pages_alloc((SLOTS * SENSE_SIZE + 4095) / 4096, 4096);
-    d->sg = pages_alloc(SLOTS * SG_PAGES, 4096);
+    d->sg = pages_alloc(SG_PAGES, 4096);
     if (!r->state || !r->req || !r->cmp || !d->msg_mem || !d->sense || !d->sg)
         return -ENOMEM;
     r->req_entries = REQ_PAGES * 4096 / sizeof(struct pvscsi_req_desc);
@@ -416,6 +421,7 @@ static int pvscsi_attach(struct device *dev)
     }
     d->host.name = "pvscsi";
     d->host.max_target = 63;
+    d->host.max_transfer = (SG_MAX - 1) * 4096u;
     d->host.max_lun = 255;
     d->host.queuecommand = queuecommand;
     d->host.priv = d;

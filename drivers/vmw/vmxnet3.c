@@ -12,7 +12,10 @@
 #include "memory.h"
 #include "netdev.h"
 #include "pci.h"
+#include "sched.h"
+#include "cmdline.h"
 #include "spinlock.h"
+#include "sync.h"
 #include "vmxnet3_ring.h"
 
 /* BAR0 (pass-through registers) */
@@ -32,6 +35,7 @@
 #define VD_ECR 0x40
 
 #define CMD_ACTIVATE_DEV 0xcafe0000u
+#define CMD_QUIESCE_DEV 0xcafe0001u
 #define CMD_RESET_DEV 0xcafe0002u
 #define CMD_UPDATE_RX_MODE 0xcafe0003u
 #define CMD_GET_LINK 0xf00d0002u
@@ -76,6 +80,8 @@
 #define RXM_UCAST 0x1
 #define RXM_BCAST 0x4
 #define RXM_ALL_MULTI 0x8
+#define ECR_RQERR 0x1
+#define ECR_TQERR 0x2
 #define ECR_LINK 0x4
 #define GOS_BITS_64 2
 
@@ -102,6 +108,11 @@ struct vmx {
     uint8_t frame_buf[BUF_SIZE];
     struct vmx_frame frame;
     bool warned;
+    /* A queue error stops the device's queues: the restart thread resets
+     * the device and brings the rings back (Linux does the same). */
+    struct semaphore restart;
+    unsigned restarts, tx_lost;
+    unsigned inject_after; /* vmxnet3.inject_queue_error=N: a fault for the tests */
     struct netdev n;
 };
 
@@ -211,8 +222,18 @@ static void vmx_interrupt(struct int_frame *frame, void *arg)
         vd_write(d, VD_ECR, ecr);
         if (ecr & ECR_LINK)
             update_link(d);
-        if (ecr & ~ECR_LINK)
+        if (ecr & ~(ECR_LINK | ECR_RQERR | ECR_TQERR))
             pr_warn("vmxnet3: %s: device event %#x\n", d->n.name, ecr);
+    }
+    if (d->inject_after && d->n.rx_frames >= d->inject_after) {
+        d->inject_after = 0;
+        ecr |= ECR_TQERR;
+        pr_warn("vmxnet3: %s: injecting a transmit queue error (vmxnet3.inject_queue_error)\n", d->n.name);
+    }
+    if (ecr & (ECR_RQERR | ECR_TQERR)) {
+        pr_warn("vmxnet3: %s: %s queue error; resetting the device\n", d->n.name, ecr & ECR_TQERR ? "transmit" : "receive");
+        sem_up(&d->restart);
+        return; /* interrupts stay masked until the restart */
     }
     rx_drain(d);
     uint64_t f = spin_lock_irqsave(&d->tx_lock);
@@ -327,6 +348,57 @@ static void fill_shared(struct vmx *d)
     put8(rq, RQ_INTR, 0);
 }
 
+/* Rings as new, the device pointed at them and activated: at attach and
+ * after a queue error. Frames in the transmit ring are lost (counted). */
+static int activate(struct vmx *d)
+{
+    uint64_t ft = spin_lock_irqsave(&d->tx_lock);
+    spin_lock_raw(&d->rx_lock);
+    d->tx_lost += d->tx.in_flight;
+    memset((void *)d->tx.comp, 0, TX_SIZE * sizeof(*d->tx.comp));
+    vmx_txq_init(&d->tx);
+    memset((void *)d->rx.comp, 0, (RX1_SIZE + RX2_SIZE) * sizeof(*d->rx.comp));
+    for (unsigned k = 0; k < 2; k++)
+        memset(d->rx.r[k].owned, 0, d->rx.r[k].size * sizeof(*d->rx.r[k].owned));
+    vmx_rxq_init(&d->rx);
+    d->rx_fill[0] = d->rx_fill[1] = 0;
+    d->frame.active = false;
+    fill_shared(d);
+    uint64_t pa = phys(d->shared);
+    vd_write(d, VD_DSAL, (uint32_t)pa);
+    vd_write(d, VD_DSAH, (uint32_t)(pa >> 32));
+    uint32_t st = command(d, CMD_ACTIVATE_DEV);
+    if (st == 0) {
+        pt_write(d, PT_RXPROD, 0);
+        pt_write(d, PT_RXPROD2, 0);
+        command_set(d, CMD_UPDATE_RX_MODE);
+    }
+    spin_unlock_raw(&d->rx_lock);
+    spin_unlock_irqrestore(&d->tx_lock, ft);
+    if (st != 0) {
+        pr_err("vmxnet3: %s: activation refused (%#x)\n", d->n.name, st);
+        return -EIO;
+    }
+    pt_write(d, PT_IMR, 0);
+    return 0;
+}
+
+static void *restart_thread(void *arg)
+{
+    struct vmx *d = arg;
+    for (;;) {
+        sem_down(&d->restart);
+        command_set(d, CMD_QUIESCE_DEV);
+        command_set(d, CMD_RESET_DEV);
+        d->restarts++;
+        if (activate(d) == 0) {
+            pr_info("vmxnet3: %s: device reset, queues back (restart %u)\n", d->n.name, d->restarts);
+            update_link(d);
+        }
+    }
+    return NULL;
+}
+
 /* Revision and UPT version: the highest both sides speak. */
 static int negotiate(struct vmx *d)
 {
@@ -376,19 +448,13 @@ static int vmx_attach(struct device *dev)
         pr_err("vmxnet3: no interrupt\n");
         return -EIO;
     }
-    fill_shared(d);
-    uint64_t pa = phys(d->shared);
-    vd_write(d, VD_DSAL, (uint32_t)pa);
-    vd_write(d, VD_DSAH, (uint32_t)(pa >> 32));
-    uint32_t st = command(d, CMD_ACTIVATE_DEV);
-    if (st != 0) {
-        pr_err("vmxnet3: %s: activation refused (%#x)\n", d->n.name, st);
+    sem_init(&d->restart, 0);
+    const char *inj = cmdline_param(kernel_options(), "vmxnet3.inject_queue_error", 0);
+    d->inject_after = inj ? (unsigned)strtoul(inj, NULL, 10) : 0;
+    if (!thread_create("vmxnet3-restart", restart_thread, d, 0))
+        return -ENOMEM;
+    if (activate(d) < 0)
         return -EIO;
-    }
-    pt_write(d, PT_RXPROD, 0);
-    pt_write(d, PT_RXPROD2, 0);
-    command_set(d, CMD_UPDATE_RX_MODE);
-    pt_write(d, PT_IMR, 0);
     d->n.mtu = MTU;
     d->n.transmit = vmx_transmit;
     d->n.priv = d;
