@@ -19,6 +19,9 @@ const char cmdline_help_text[] =
     "  --nameserver=ADDR   DNS server (overrides DHCP's)\n"
     "  --cloud-config      fetch the instance id and user-data from the cloud's\n"
     "                      metadata server; user-data becomes the app's command line\n"
+    "  --stop-timeout=SEC  on a stop request (power button, hypervisor shutdown)\n"
+    "                      wait SEC seconds for the app to exit, then power off\n"
+    "                      (default 10, 0 to 86400)\n"
     "  --help              print this text and power off\n"
     "  --                  end of kernel options\n"
     "Linux-style key=value items before the app, and dotted ones such as\n"
@@ -200,6 +203,29 @@ static int set_net(struct kernel_options *o, const char *opt, const char *val)
     return 0;
 }
 
+/* Whole seconds, decimal digits only, within CMDLINE_STOP_TIMEOUT_MAX. */
+static int set_stop_timeout(struct kernel_options *o, const char *opt, const char *val)
+{
+    if (!val || !*val) {
+        set_error(o, "option %s needs a value (--name=value)", opt);
+        return -1;
+    }
+    unsigned long v = 0;
+    for (const char *p = val; *p; p++) {
+        if (*p < '0' || *p > '9' || v > CMDLINE_STOP_TIMEOUT_MAX) {
+            set_error(o, "bad --stop-timeout '%s' (whole seconds, 0 to 86400)", val);
+            return -1;
+        }
+        v = v * 10 + (unsigned long)(*p - '0');
+    }
+    if (v > CMDLINE_STOP_TIMEOUT_MAX) {
+        set_error(o, "bad --stop-timeout '%s' (whole seconds, 0 to 86400)", val);
+        return -1;
+    }
+    o->stop_timeout_s = (unsigned)v;
+    return 0;
+}
+
 static int parse_option(struct kernel_options *o, char *t)
 {
     char *val = strchr(t, '=');
@@ -228,6 +254,8 @@ static int parse_option(struct kernel_options *o, char *t)
     }
     if (strcmp(t, "--ip") == 0 || strcmp(t, "--defaultgw") == 0 || strcmp(t, "--nameserver") == 0)
         return set_net(o, t, val);
+    if (strcmp(t, "--stop-timeout") == 0)
+        return set_stop_timeout(o, t, val);
     if (strcmp(t, "--platform") == 0)
         return set_name(o, o->platform, t, val);
     if (strcmp(t, "--clock") == 0)
@@ -260,6 +288,7 @@ int cmdline_parse(struct kernel_options *o, char *buf)
 {
     memset(o, 0, sizeof(*o));
     copy_name(o->console, "serial");
+    o->stop_timeout_s = CMDLINE_STOP_TIMEOUT_DEFAULT;
     char *tok[CMDLINE_MAX_ARGS * 2];
     int n = tokenize(o, buf, tok, CMDLINE_MAX_ARGS * 2);
     if (n < 0)

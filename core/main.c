@@ -26,6 +26,7 @@
 #include "xen.h"
 #include "power.h"
 #include "sched.h"
+#include "stop.h"
 #include "vfs.h"
 
 #define IOAPIC_DEFAULT_BASE 0xfec00000ull
@@ -304,7 +305,7 @@ static void *app_thread(void *arg)
     if (opts.bootchart)
         bootchart_print();
     int status = main(opts.argc, opts.argv);
-    power_off(status);
+    stop_program_exited(status);
 }
 
 static void app_start(const struct platform *plat)
@@ -366,6 +367,7 @@ void kmain(uint32_t proto, uint32_t info)
     start_cpus();
     bootchart_mark("smp");
     irq_enable();
+    stop_init(opts.stop_timeout_s);
     app_start(plat);
     bootchart_mark("scheduler");
     sched_idle_loop();

@@ -11,6 +11,8 @@
 #define CMDLINE_MAX_MOUNTS 8
 #define CMDLINE_MOUNT_MAX 128
 #define CMDLINE_MAX_IPS 8
+#define CMDLINE_STOP_TIMEOUT_DEFAULT 10
+#define CMDLINE_STOP_TIMEOUT_MAX 86400
 
 struct cmdline_param {
     const char *key;
@@ -35,6 +37,7 @@ struct kernel_options {
     unsigned n_ip;
     const char *defaultgw;
     const char *nameserver;
+    unsigned stop_timeout_s; /* --stop-timeout: seconds a stop waits for the program (default 10) */
     struct cmdline_param params[CMDLINE_MAX_PARAMS];
     unsigned n_params;
     int argc;
