@@ -7,3 +7,6 @@ test_pvscsi_ring_SRCS := tests/unit/test_pvscsi_ring.c drivers/vmw/pvscsi_ring.c
 test_vmxnet3_ring_SRCS := tests/unit/test_vmxnet3_ring.c drivers/vmw/vmxnet3_ring.c
 UNIT_TESTS += test_tsc_hint
 test_tsc_hint_SRCS := tests/unit/test_tsc_hint.c drivers/clock/tsc_freq.c
+# VMware tools' TCLO channel against a model of a vSphere host.
+UNIT_TESTS += test_vmw_tclo
+test_vmw_tclo_SRCS := tests/unit/test_vmw_tclo.c drivers/vmw/tclo.c drivers/vmw/rpci.c
