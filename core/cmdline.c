@@ -25,6 +25,9 @@ const char cmdline_help_text[] =
     "  --env=NAME=VALUE    environment variable of a Linux program (repeatable)\n"
     "  --cwd=PATH          working directory of a Linux program (default /)\n"
     "  --strace            print each system call of a Linux program with its result\n"
+    "  --stop-timeout=SEC  on a stop request (power button, hypervisor shutdown)\n"
+    "                      wait SEC seconds for the app to exit, then power off\n"
+    "                      (default 10, 0 to 86400)\n"
     "  --help              print this text and power off\n"
     "  --                  end of kernel options\n"
     "An app that starts with '/' is a static x86-64 Linux executable on the\n"
@@ -237,6 +240,29 @@ static int set_cwd(struct kernel_options *o, const char *val)
     return 0;
 }
 
+/* Whole seconds, decimal digits only, within CMDLINE_STOP_TIMEOUT_MAX. */
+static int set_stop_timeout(struct kernel_options *o, const char *opt, const char *val)
+{
+    if (!val || !*val) {
+        set_error(o, "option %s needs a value (--name=value)", opt);
+        return -1;
+    }
+    unsigned long v = 0;
+    for (const char *p = val; *p; p++) {
+        if (*p < '0' || *p > '9' || v > CMDLINE_STOP_TIMEOUT_MAX) {
+            set_error(o, "bad --stop-timeout '%s' (whole seconds, 0 to 86400)", val);
+            return -1;
+        }
+        v = v * 10 + (unsigned long)(*p - '0');
+    }
+    if (v > CMDLINE_STOP_TIMEOUT_MAX) {
+        set_error(o, "bad --stop-timeout '%s' (whole seconds, 0 to 86400)", val);
+        return -1;
+    }
+    o->stop_timeout_s = (unsigned)v;
+    return 0;
+}
+
 static int parse_option(struct kernel_options *o, char *t)
 {
     char *val = strchr(t, '=');
@@ -270,6 +296,8 @@ static int parse_option(struct kernel_options *o, char *t)
         return add_env(o, val);
     if (strcmp(t, "--cwd") == 0)
         return set_cwd(o, val);
+    if (strcmp(t, "--stop-timeout") == 0)
+        return set_stop_timeout(o, t, val);
     if (strcmp(t, "--platform") == 0)
         return set_name(o, o->platform, t, val);
     if (strcmp(t, "--clock") == 0)
@@ -302,6 +330,7 @@ int cmdline_parse(struct kernel_options *o, char *buf)
 {
     memset(o, 0, sizeof(*o));
     copy_name(o->console, "serial");
+    o->stop_timeout_s = CMDLINE_STOP_TIMEOUT_DEFAULT;
     char *tok[CMDLINE_MAX_ARGS * 2];
     int n = tokenize(o, buf, tok, CMDLINE_MAX_ARGS * 2);
     if (n < 0)

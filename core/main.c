@@ -27,6 +27,7 @@
 #include "xen.h"
 #include "power.h"
 #include "sched.h"
+#include "stop.h"
 #include "vfs.h"
 
 #define APP_STACK_SIZE (64 * 1024)
@@ -182,7 +183,7 @@ static void *app_thread(void *arg)
         bootchart_print();
     int status = linux_exec_requested(opts) ? linux_exec_main(opts) : main(opts->argc, opts->argv);
     vfs_sync(); /* what the app wrote reaches the disks */
-    power_off(status);
+    stop_program_exited(status);
 }
 
 static void app_start(const struct platform *plat)
@@ -250,6 +251,7 @@ void kmain(uint32_t proto, uint32_t info)
     start_cpus();
     bootchart_mark("smp");
     irq_enable();
+    stop_init(opts->stop_timeout_s);
     app_start(plat);
     bootchart_mark("scheduler");
     sched_idle_loop();

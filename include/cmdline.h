@@ -13,6 +13,8 @@
 #define CMDLINE_MAX_IPS 8
 #define CMDLINE_MAX_ENV 32
 #define CMDLINE_PATH_MAX 256
+#define CMDLINE_STOP_TIMEOUT_DEFAULT 10
+#define CMDLINE_STOP_TIMEOUT_MAX 86400
 
 struct cmdline_param {
     const char *key;
@@ -42,6 +44,7 @@ struct kernel_options {
     const char *env[CMDLINE_MAX_ENV];
     unsigned n_env;
     char cwd[CMDLINE_PATH_MAX]; /* "" = / */
+    unsigned stop_timeout_s; /* --stop-timeout: seconds a stop waits for the program (default 10) */
     struct cmdline_param params[CMDLINE_MAX_PARAMS];
     unsigned n_params;
     int argc;

@@ -88,6 +88,21 @@ struct machine {
     struct machine_gas sleep_control, sleep_status; /* hardware-reduced ACPI */
     bool s5_valid;
     uint8_t slp_typ_a, slp_typ_b;
+    /* Events (FADT): PM1 event blocks (status, then enable, each half of
+     * pm1_evt_len), GPE0 block (likewise), the SMI command that turns ACPI
+     * mode on, and whether the power button is the fixed-feature one. */
+    uint32_t pm1a_evt, pm1b_evt, gpe0_blk, smi_cmd; /* I/O ports, 0 = none */
+    uint8_t pm1_evt_len, gpe0_blk_len, acpi_enable;
+    bool fixed_power_button;
+    /* Power button events declared in AML (drivers/acpi/acpi_event.c). */
+    bool ged_valid;          /* hardware-reduced Generic Event Device (ACPI0013) */
+    uint64_t ged_reg;        /* its event selector register (SystemMemory) */
+    uint32_t ged_irq;        /* GSI from its _CRS */
+    bool ged_irq_edge, ged_irq_active_low;
+    uint32_t ged_power_bits; /* selector bits whose _EVT branch notifies the power button */
+    bool power_gpe_valid;    /* a _Lxx/_Exx method notifies the power button */
+    uint8_t power_gpe;
+    bool power_gpe_level;
 
     struct machine_ecam ecam[MACHINE_MAX_ECAM];
     unsigned n_ecam;

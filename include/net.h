@@ -13,6 +13,19 @@ void net_boot(void);
  * timeout_ns: 0, or -ETIMEDOUT. For clients; servers may listen at once. */
 int net_wait_configured(uint64_t timeout_ns);
 
+/* An interface got its IPv4 address (lease or static): what a hypervisor's
+ * tools channel reports (drivers/vmw/tools.c). Listeners run in the
+ * stack's thread and must not block; at most NET_ADDR_LISTENERS. */
+#include <stdbool.h>
+struct net_addr_info {
+    unsigned index; /* eth0 = 0 */
+    uint8_t mac[6];
+    uint32_t addr, netmask; /* host order */
+    bool dhcp;
+};
+#define NET_ADDR_LISTENERS 4
+int net_on_address(void (*fn)(const struct net_addr_info *a));
+
 /* close, read and write on a socket descriptor (the C library's calls
  * route descriptors from VFS_FD_END up here): -1 with errno on failure. */
 int net_fd_close(int fd);

@@ -77,6 +77,7 @@ struct platform {
     /* Signals only safe to gather once the others point here (an I/O port
      * that means nothing elsewhere); runs before scoring. */
     void (*probe_signals)(struct platform_signals *s);
+    bool i8042_cad;   /* Ctrl-Alt-Del on its i8042 is how the host asks for a stop (Firecracker) */
     bool isa_pvpanic; /* may have QEMU's ISA pvpanic at port 0x505 without saying so in ACPI */
     unsigned buses;   /* BUS_PROBE_* in the order pci, mmio (command line), mmio (ACPI) */
     /* How long a disk request may take before the driver resets the

@@ -77,6 +77,8 @@ struct rpci_channel {
 
 /* 0, or a negative error: -ENODEV (no channel), -EIO (protocol error). */
 int rpci_open(struct rpci_channel *ch, const struct rpci_port *port);
+/* The same with another protocol (TCLO_PROTOCOL: include/vmw_tclo.h). */
+int rpci_open_protocol(struct rpci_channel *ch, const struct rpci_port *port, uint32_t protocol);
 int rpci_send(struct rpci_channel *ch, const void *msg, size_t len);
 /* Receives one reply into buf (NUL-terminated); its length, or <0. A reply
  * longer than cap - 1 is refused (-E2BIG) after being drained. */

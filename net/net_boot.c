@@ -20,6 +20,27 @@
 static struct waitq configured_wq = WAITQ_INIT;
 static bool configured;
 static bool static_dns;
+static void (*addr_listeners[NET_ADDR_LISTENERS])(const struct net_addr_info *a);
+
+int net_on_address(void (*fn)(const struct net_addr_info *a))
+{
+    for (unsigned i = 0; i < NET_ADDR_LISTENERS; i++) {
+        if (!addr_listeners[i]) {
+            addr_listeners[i] = fn;
+            return 0;
+        }
+    }
+    return -ENOSPC;
+}
+
+static void tell_listeners(const struct net_if *nif, uint32_t addr, uint32_t mask)
+{
+    struct net_addr_info a = { .addr = addr, .netmask = mask, .dhcp = !nif->is_static };
+    a.index = (unsigned)strtoul(nif->name + 3, NULL, 10);
+    memcpy(a.mac, nif->dev->mac, sizeof(a.mac));
+    for (unsigned i = 0; i < NET_ADDR_LISTENERS && addr_listeners[i]; i++)
+        addr_listeners[i](&a);
+}
 
 /* Runs in the tcpip thread whenever an interface's address changes. */
 static void status_changed(struct netif *netif)
@@ -43,6 +64,7 @@ static void status_changed(struct netif *netif)
             net_format_ipv4(lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(netif))), m),
             net_format_ipv4(lwip_ntohl(ip4_addr_get_u32(netif_ip4_gw(netif))), g),
             net_format_ipv4(lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(dns))), d));
+    tell_listeners(nif, addr, lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(netif))));
     uint64_t flags = sched_lock();
     configured = true;
     sched_wake_all_locked(&configured_wq);

@@ -25,5 +25,6 @@ PLATFORM(firecracker) = {
     .clock_preference = clocks,
     .power_off = power_off_firecracker,
     .reboot = power_reboot_pc,
+    .i8042_cad = true,
     .buses = BUS_PROBE_PCI_IF_ECAM | BUS_PROBE_MMIO_CMDLINE | BUS_PROBE_MMIO_ACPI,
 };

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "firmware.h"
 #include "log.h"
+#include "acpi_aml.h"
 
 #define AML_NAME_OP 0x08
 #define AML_PACKAGE_OP 0x12
@@ -15,7 +16,7 @@
 #define AML_BYTE_PREFIX 0x0a
 
 /* PkgLength at p (bounded by end): value and its own size, or 0 on error. */
-static uint32_t pkg_length(const uint8_t *p, const uint8_t *end, unsigned *nbytes)
+uint32_t aml_pkg_length(const uint8_t *p, const uint8_t *end, unsigned *nbytes)
 {
     if (p >= end)
         return 0;
@@ -30,7 +31,7 @@ static uint32_t pkg_length(const uint8_t *p, const uint8_t *end, unsigned *nbyte
 }
 
 /* An integer data object (Zero, One, Ones, Byte/Word/DWordConst). */
-static int aml_int(const uint8_t **pp, const uint8_t *end, uint32_t *v)
+int aml_int(const uint8_t **pp, const uint8_t *end, uint32_t *v)
 {
     const uint8_t *p = *pp;
     if (p >= end)
@@ -80,7 +81,7 @@ static void find_s5(struct machine *m, const uint8_t *aml, uint32_t len)
         if (q >= end || *q != AML_PACKAGE_OP)
             continue;
         unsigned nb;
-        uint32_t plen = pkg_length(q + 1, end, &nb);
+        uint32_t plen = aml_pkg_length(q + 1, end, &nb);
         if (!plen || plen > (uint32_t)(end - (q + 1)))
             continue;
         const uint8_t *pend = q + 1 + plen;
@@ -113,7 +114,7 @@ static void eisa_id(uint32_t v, char out[8])
 }
 
 /* Name(NAME, ...) inside [p, end): pointer to the object after the name. */
-static const uint8_t *find_name(const uint8_t *p, const uint8_t *end, const char *name)
+const uint8_t *aml_find_name(const uint8_t *p, const uint8_t *end, const char *name)
 {
     for (; p + 5 < end; p++) {
         if (p[0] == AML_NAME_OP && memcmp(p + 1, name, 4) == 0)
@@ -122,7 +123,7 @@ static const uint8_t *find_name(const uint8_t *p, const uint8_t *end, const char
     return NULL;
 }
 
-static int read_hid(const uint8_t *obj, const uint8_t *end, char out[16])
+int aml_read_hid(const uint8_t *obj, const uint8_t *end, char out[16])
 {
     if (obj >= end)
         return -1;
@@ -142,15 +143,9 @@ static int read_hid(const uint8_t *obj, const uint8_t *end, char out[16])
     return -1;
 }
 
-struct resources {
-    uint64_t mem_base, mem_size;
-    uint32_t irq;
-    uint16_t io_base;
-    int has_mem, has_irq, has_io;
-};
 
 /* Walks a resource template (the bytes of a Buffer) up to its end tag. */
-static void parse_resources(const uint8_t *p, const uint8_t *end, struct resources *r)
+static void aml_parse_resources(const uint8_t *p, const uint8_t *end, struct aml_resources *r)
 {
     while (p < end) {
         uint8_t tag = p[0];
@@ -184,40 +179,42 @@ static void parse_resources(const uint8_t *p, const uint8_t *end, struct resourc
         } else if (tag == 0x89 && len >= 6 && d[1] >= 1 && !r->has_irq) { /* Extended Interrupt */
             r->irq = fw_le32(d + 2);
             r->has_irq = 1;
+            r->irq_edge = (d[0] >> 1) & 1;
+            r->irq_active_low = (d[0] >> 2) & 1;
         }
         p += 3 + len;
     }
 }
 
-static int read_crs(const uint8_t *obj, const uint8_t *end, struct resources *r)
+int aml_read_crs(const uint8_t *obj, const uint8_t *end, struct aml_resources *r)
 {
     memset(r, 0, sizeof(*r));
     if (obj >= end || obj[0] != AML_BUFFER_OP)
         return -1; /* a Method _CRS would need an interpreter */
     unsigned nb;
-    uint32_t plen = pkg_length(obj + 1, end, &nb);
+    uint32_t plen = aml_pkg_length(obj + 1, end, &nb);
     if (!plen || plen > (uint32_t)(end - (obj + 1)))
         return -1;
     const uint8_t *bend = obj + 1 + plen, *q = obj + 1 + nb;
     uint32_t size;
     if (aml_int(&q, bend, &size) < 0 || size > (uint32_t)(bend - q))
         return -1;
-    parse_resources(q, q + size, r);
+    aml_parse_resources(q, q + size, r);
     return 0;
 }
 
 static void device(struct machine *m, const uint8_t *body, const uint8_t *end)
 {
     char hid[16];
-    const uint8_t *obj = find_name(body, end, "_HID");
-    if (!obj || read_hid(obj, end, hid) < 0)
+    const uint8_t *obj = aml_find_name(body, end, "_HID");
+    if (!obj || aml_read_hid(obj, end, hid) < 0)
         return;
     int virtio = strcmp(hid, "LNRO0005") == 0, pvpanic = strcmp(hid, "QEMU0001") == 0;
     if (!virtio && !pvpanic)
         return;
-    struct resources r;
-    obj = find_name(body, end, "_CRS");
-    if (!obj || read_crs(obj, end, &r) < 0)
+    struct aml_resources r;
+    obj = aml_find_name(body, end, "_CRS");
+    if (!obj || aml_read_crs(obj, end, &r) < 0)
         return;
     if (pvpanic && r.has_io) {
         m->pvpanic_port = r.io_base;
@@ -238,7 +235,7 @@ static void device(struct machine *m, const uint8_t *body, const uint8_t *end)
 
 /* The length of a NameString's leading prefixes and segments (no more than
  * we need: root/parent prefixes, then one segment, a dual or a multi name). */
-static size_t name_string_len(const uint8_t *p, const uint8_t *end)
+size_t aml_name_string_len(const uint8_t *p, const uint8_t *end)
 {
     const uint8_t *s = p;
     while (s < end && (*s == '\\' || *s == '^'))
@@ -263,11 +260,11 @@ static void find_devices(struct machine *m, const uint8_t *aml, uint32_t len)
         if (p[0] != 0x5b || p[1] != 0x82) /* DeviceOp */
             continue;
         unsigned nb;
-        uint32_t plen = pkg_length(p + 2, end, &nb);
+        uint32_t plen = aml_pkg_length(p + 2, end, &nb);
         if (!plen || plen > (uint32_t)(end - (p + 2)))
             continue;
         const uint8_t *dend = p + 2 + plen, *name = p + 2 + nb;
-        size_t nlen = name_string_len(name, dend);
+        size_t nlen = aml_name_string_len(name, dend);
         if (!nlen)
             continue;
         const uint8_t *body = name + nlen;
@@ -288,4 +285,5 @@ void acpi_aml_scan(struct machine *m, const uint8_t *aml, uint32_t len)
     if (!m->s5_valid)
         find_s5(m, aml, len);
     find_devices(m, aml, len);
+    acpi_aml_scan_events(m, aml, len);
 }

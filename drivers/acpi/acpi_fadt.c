@@ -1,11 +1,13 @@
 /* FADT ("FACP"): PM1 control blocks, reset register, hardware-reduced flag,
- * sleep control/status registers, SCI and the DSDT address. Fields are read
+ * sleep control/status registers, SCI, the event blocks (PM1 event, GPE0,
+ * SMI command) and the DSDT address. Fields are read
  * only when the table is long enough to hold them (revisions differ). */
 #include "firmware.h"
 #include "log.h"
 
 #define FADT_RESET_REG_SUP (1u << 10)
 #define FADT_HW_REDUCED (1u << 20)
+#define FADT_PWR_BUTTON (1u << 4) /* set: the power button is a control-method device */
 
 static void gas(struct machine_gas *g, const uint8_t *p)
 {
@@ -34,9 +36,17 @@ int acpi_parse_fadt(struct machine *m, const uint8_t *t, uint32_t len, uint64_t 
     m->sci_irq = fw_le16(t + 46);
     m->pm1a_cnt = pm1_port(t, len, 64, 172);
     m->pm1b_cnt = pm1_port(t, len, 68, 184);
+    m->pm1a_evt = pm1_port(t, len, 56, 148);
+    m->pm1b_evt = pm1_port(t, len, 60, 160);
+    m->gpe0_blk = pm1_port(t, len, 80, 220);
+    m->smi_cmd = fw_le32(t + 48) <= 0xffff ? fw_le32(t + 48) : 0;
+    m->acpi_enable = t[52];
+    m->pm1_evt_len = t[88];
+    m->gpe0_blk_len = t[92];
     m->boot_arch = fw_le16(t + 109);
     uint32_t flags = fw_le32(t + 112);
     m->hw_reduced = (flags & FADT_HW_REDUCED) != 0;
+    m->fixed_power_button = !m->hw_reduced && !(flags & FADT_PWR_BUTTON) && m->pm1a_evt && m->pm1_evt_len >= 4;
     if (len >= 129) {
         gas(&m->reset_reg, t + 116);
         m->reset_value = t[128];

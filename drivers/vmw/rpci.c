@@ -30,10 +30,15 @@ static uint16_t step(struct rpci_channel *ch, unsigned type, uint32_t ebx, struc
 
 int rpci_open(struct rpci_channel *ch, const struct rpci_port *port)
 {
+    return rpci_open_protocol(ch, port, RPCI_PROTOCOL);
+}
+
+int rpci_open_protocol(struct rpci_channel *ch, const struct rpci_port *port, uint32_t protocol)
+{
     memset(ch, 0, sizeof(*ch));
     ch->port = port;
     struct bdoor_regs r;
-    if (!(step(ch, MSG_TYPE_OPEN, RPCI_PROTOCOL | GUESTMSG_FLAG_COOKIE, &r) & MSG_ST_SUCCESS))
+    if (!(step(ch, MSG_TYPE_OPEN, protocol | GUESTMSG_FLAG_COOKIE, &r) & MSG_ST_SUCCESS))
         return -ENODEV;
     ch->id = (uint16_t)(r.edx >> 16);
     ch->cookie_hi = r.esi;

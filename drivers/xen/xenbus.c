@@ -11,6 +11,7 @@
 #include "platform.h"
 #include "power.h"
 #include "sched.h"
+#include "stop.h"
 #include "xen.h"
 
 #define MAX_XENBUS_DEVICES 16
@@ -30,9 +31,9 @@ static void control_shutdown(const char *path, void *arg)
     xs_write(XS_NO_TX, "control/shutdown", ""); /* acknowledged: the toolstack waits for this */
     pr_info("xen: the toolstack asks for %s\n", what);
     if (strcmp(what, "poweroff") == 0 || strcmp(what, "halt") == 0)
-        power_off(0);
-    if (strcmp(what, "reboot") == 0 && platform_current()->reboot)
-        platform_current()->reboot();
+        return stop_request(STOP_POWEROFF, "Xen control/shutdown");
+    if (strcmp(what, "reboot") == 0)
+        return stop_request(STOP_REBOOT, "Xen control/shutdown");
     pr_warn("xen: shutdown request '%s' not supported\n", what);
 }
 

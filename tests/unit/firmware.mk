@@ -1,5 +1,5 @@
 # Firmware parsers against captured QEMU tables and corrupted variants.
-FW_SRCS := drivers/acpi/acpi.c drivers/acpi/acpi_madt.c drivers/acpi/acpi_fadt.c drivers/acpi/acpi_aml.c \
+FW_SRCS := drivers/acpi/acpi.c drivers/acpi/acpi_madt.c drivers/acpi/acpi_fadt.c drivers/acpi/acpi_aml.c drivers/acpi/acpi_event.c \
 	drivers/firmware/mptable.c drivers/firmware/smbios.c drivers/firmware/efi_tables.c tests/unit/fw_image.c
 UNIT_TESTS += test_firmware
 test_firmware_SRCS := tests/unit/test_firmware.c $(FW_SRCS)

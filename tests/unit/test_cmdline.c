@@ -26,6 +26,23 @@ int main(void)
     CHECK(strcmp(o.argv[0], "hello") == 0 && strcmp(o.argv[2], "b") == 0);
     CHECK(o.argv[3] == NULL);
     CHECK(!o.cloud_config);
+    CHECK_EQ(o.stop_timeout_s, 10);
+
+    /* --stop-timeout: whole seconds within 0..86400, nothing else. */
+    CHECK_EQ(parse(&o, "--stop-timeout=3 hello"), 0);
+    CHECK_EQ(o.stop_timeout_s, 3);
+    CHECK_EQ(parse(&o, "--stop-timeout=0"), 0);
+    CHECK_EQ(o.stop_timeout_s, 0);
+    CHECK_EQ(parse(&o, "--stop-timeout=86400"), 0);
+    CHECK_EQ(o.stop_timeout_s, 86400);
+    CHECK_EQ(parse(&o, "--stop-timeout=86401"), -1);
+    CHECK(strstr(o.error, "--stop-timeout") != NULL);
+    CHECK_EQ(parse(&o, "--stop-timeout=99999999999999999999999"), -1);
+    CHECK_EQ(parse(&o, "--stop-timeout=-1"), -1);
+    CHECK_EQ(parse(&o, "--stop-timeout=1.5"), -1);
+    CHECK_EQ(parse(&o, "--stop-timeout=5s"), -1);
+    CHECK_EQ(parse(&o, "--stop-timeout="), -1);
+    CHECK_EQ(parse(&o, "--stop-timeout"), -1);
 
     CHECK_EQ(parse(&o, "--cloud-config hello"), 0);
     CHECK(o.cloud_config && o.argc == 1);

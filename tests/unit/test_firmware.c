@@ -423,8 +423,156 @@ static void test_rsdp_scan_f_segment_only(void)
     CHECK(m.rsdp_addr >= 0xf0000 && m.rsdp_addr < 0x100000);
 }
 
+/* QEMU microvm's GED and power button, as its DSDT has them (captured from
+ * QEMU 7.2): the _EVT branch If ((Local0 & 2) == 2) Notify (PWRB, 0x80). */
+static const uint8_t microvm_ged[] = {
+    0x5b, 0x82, 0x4c, 0x06, 0x47, 0x45, 0x44, 0x5f, 0x08, 0x5f, 0x48, 0x49, 0x44, 0x0d, 0x41, 0x43,
+    0x50, 0x49, 0x30, 0x30, 0x31, 0x33, 0x00, 0x08, 0x5f, 0x55, 0x49, 0x44, 0x0d, 0x47, 0x45, 0x44,
+    0x00, 0x08, 0x5f, 0x43, 0x52, 0x53, 0x11, 0x0e, 0x0a, 0x0b, 0x89, 0x06, 0x00, 0x03, 0x01, 0x09,
+    0x00, 0x00, 0x00, 0x79, 0x00, 0x5b, 0x80, 0x45, 0x52, 0x45, 0x47, 0x00, 0x0c, 0x00, 0x00, 0xa0,
+    0xfe, 0x0a, 0x04, 0x5b, 0x81, 0x0b, 0x45, 0x52, 0x45, 0x47, 0x43, 0x45, 0x53, 0x45, 0x4c, 0x20,
+    0x14, 0x1d, 0x5f, 0x45, 0x56, 0x54, 0x09, 0x70, 0x45, 0x53, 0x45, 0x4c, 0x60, 0xa0, 0x10, 0x93,
+    0x7b, 0x60, 0x0a, 0x02, 0x00, 0x0a, 0x02, 0x86, 0x50, 0x57, 0x52, 0x42, 0x0a, 0x80, 0x5b, 0x82,
+    0x19, 0x50, 0x57, 0x52, 0x42, 0x08, 0x5f, 0x48, 0x49, 0x44, 0x0d, 0x50, 0x4e, 0x50, 0x30, 0x43,
+    0x30, 0x43, 0x00, 0x08, 0x5f, 0x55, 0x49, 0x44, 0x00
+};
+#define GED_PREDICATE_OFF 95 /* And (Local0, 0x02, Zero) == 0x02 */
+
+static void scan_ged(const uint8_t *aml, size_t n)
+{
+    uint8_t *copy = malloc(n ? n : 1);
+    memcpy(copy, aml, n);
+    memset(&m, 0, sizeof(m));
+    acpi_aml_scan(&m, copy, (uint32_t)n);
+    free(copy);
+}
+
+static void test_ged_variants(void)
+{
+    uint8_t g[sizeof(microvm_ged)];
+    memcpy(g, microvm_ged, sizeof(g));
+    scan_ged(g, sizeof(g));
+    CHECK(m.ged_valid && m.ged_power_bits == 2 && m.ged_reg == 0xfea00000 && m.ged_irq == 9);
+    /* (Local0 & 2) == 4 can never hold: not a power-button bit. */
+    g[GED_PREDICATE_OFF + 7] = 0x04;
+    scan_ged(g, sizeof(g));
+    CHECK(!m.ged_valid);
+    memcpy(g, microvm_ged, sizeof(g));
+    /* Notify (PWRB, 0x81) is not a press. */
+    g[GED_PREDICATE_OFF + 14] = 0x81;
+    scan_ged(g, sizeof(g));
+    CHECK(!m.ged_valid);
+    memcpy(g, microvm_ged, sizeof(g));
+    /* The notified device is not a power button (PNP0C0D: a lid). */
+    g[sizeof(g) - 8] = 'D';
+    scan_ged(g, sizeof(g));
+    CHECK(!m.ged_valid);
+    memcpy(g, microvm_ged, sizeof(g));
+    /* An I/O OperationRegion (space 1) is not the GED's memory register. */
+    g[59] = 0x01;
+    scan_ged(g, sizeof(g));
+    CHECK(!m.ged_valid);
+    /* Every truncation and every single-byte change: bounded, and a GED
+     * only when the register, interrupt and bits are all still there. */
+    for (size_t n = 0; n < sizeof(microvm_ged); n++) {
+        scan_ged(microvm_ged, n);
+        CHECK(!m.ged_valid);
+    }
+    for (size_t i = 0; i < sizeof(microvm_ged); i++) {
+        memcpy(g, microvm_ged, sizeof(g));
+        g[i] ^= 0xff;
+        scan_ged(g, sizeof(g));
+        CHECK(!m.ged_valid || (m.ged_power_bits != 0 && m.ged_reg != 0));
+    }
+}
+
+/* Power-button events: the FADT's event blocks, the GED on microvm, and a
+ * GPE method in hand-made AML (no QEMU preset signals the button by GPE). */
+static void test_power_events(void)
+{
+    if (load(FIX "pc-smp1.bin") < 0)
+        return;
+    CHECK_EQ(probe_all(), 0);
+    CHECK(m.fixed_power_button);
+    CHECK_EQ(m.sci_irq, 9);
+    CHECK_EQ(m.pm1a_evt, 0x600);
+    CHECK_EQ(m.pm1_evt_len, 4);
+    CHECK_EQ(m.gpe0_blk, 0xafe0);
+    CHECK_EQ(m.gpe0_blk_len, 4);
+    CHECK_EQ(m.smi_cmd, 0xb2);
+    CHECK_EQ(m.acpi_enable, 0xf1);
+    CHECK(!m.ged_valid && !m.power_gpe_valid);
+    if (load(FIX "q35-smp2.bin") < 0)
+        return;
+    CHECK_EQ(probe_all(), 0);
+    CHECK(m.fixed_power_button);
+    CHECK_EQ(m.gpe0_blk, 0x620);
+    CHECK_EQ(m.gpe0_blk_len, 16);
+    CHECK_EQ(m.acpi_enable, 2);
+    if (load(FIX "microvm-smp1.bin") < 0)
+        return;
+    CHECK_EQ(probe_all(), 0);
+    CHECK(!m.fixed_power_button);
+    CHECK(m.ged_valid);
+    CHECK_EQ(m.ged_reg, 0xfea00000);
+    CHECK_EQ(m.ged_irq, 9);
+    CHECK(m.ged_irq_edge && !m.ged_irq_active_low);
+    CHECK_EQ(m.ged_power_bits, 2);
+
+    /* Device (PWRB) { Name (_HID, "PNP0C0C") }
+     * Method (\_GPE._L07) { Notify (\_SB.PWRB, 0x80) } */
+    static const uint8_t dev[] = { 0x5b, 0x82, 0x13, 'P', 'W', 'R', 'B', 0x08, '_', 'H', 'I', 'D', 0x0d,
+                                   'P', 'N', 'P', '0', 'C', '0', 'C', 0 };
+    static const uint8_t gpe[] = { 0x14, 0x13, '_', 'L', '0', '7', 0x00, 0x86, 0x5c, 0x2e,
+                                   '_', 'S', 'B', '_', 'P', 'W', 'R', 'B', 0x0a, 0x80 };
+    uint8_t aml[sizeof(dev) + sizeof(gpe)];
+    memcpy(aml, dev, sizeof(dev));
+    memcpy(aml + sizeof(dev), gpe, sizeof(gpe));
+    memset(&m, 0, sizeof(m));
+    acpi_aml_scan(&m, aml, sizeof(aml));
+    CHECK(m.power_gpe_valid);
+    CHECK_EQ(m.power_gpe, 7);
+    CHECK(m.power_gpe_level);
+    /* An edge method with a two-digit hex number. */
+    aml[sizeof(dev) + 3] = 'E';
+    aml[sizeof(dev) + 4] = '1';
+    aml[sizeof(dev) + 5] = 'F';
+    memset(&m, 0, sizeof(m));
+    acpi_aml_scan(&m, aml, sizeof(aml));
+    CHECK(m.power_gpe_valid && m.power_gpe == 0x1f && !m.power_gpe_level);
+    /* Not hex: no GPE. */
+    aml[sizeof(dev) + 5] = 'G';
+    memset(&m, 0, sizeof(m));
+    acpi_aml_scan(&m, aml, sizeof(aml));
+    CHECK(!m.power_gpe_valid);
+    aml[sizeof(dev) + 5] = 'F';
+    /* Notify with another value (0x02: device wake) is not a press. */
+    aml[sizeof(aml) - 1] = 0x02;
+    memset(&m, 0, sizeof(m));
+    acpi_aml_scan(&m, aml, sizeof(aml));
+    CHECK(!m.power_gpe_valid);
+    aml[sizeof(aml) - 1] = 0x80;
+    /* A device that is not a power button. */
+    aml[19] = 'D';
+    memset(&m, 0, sizeof(m));
+    acpi_aml_scan(&m, aml, sizeof(aml));
+    CHECK(!m.power_gpe_valid);
+    aml[19] = 'C';
+    /* Every truncation: no overread (ASan), and no GPE from half a method. */
+    for (size_t n = 0; n < sizeof(aml); n++) {
+        uint8_t *cut = malloc(n ? n : 1);
+        memcpy(cut, aml, n);
+        memset(&m, 0, sizeof(m));
+        acpi_aml_scan(&m, cut, (uint32_t)n);
+        CHECK(!m.power_gpe_valid);
+        free(cut);
+    }
+}
+
 int main(void)
 {
+    test_power_events();
+    test_ged_variants();
     test_rsdp_scan_f_segment_only();
     test_smbios3();
     test_pc();

@@ -10,3 +10,6 @@ test_tsc_hint_SRCS := tests/unit/test_tsc_hint.c drivers/clock/tsc_freq.c
 # Our backdoor and RPCI constants against open-vm-tools' definitions (a cited table).
 UNIT_TESTS += test_vmw_defs
 test_vmw_defs_SRCS := tests/unit/test_vmw_defs.c
+# VMware tools' TCLO channel against a model of a vSphere host.
+UNIT_TESTS += test_vmw_tclo
+test_vmw_tclo_SRCS := tests/unit/test_vmw_tclo.c drivers/vmw/tclo.c drivers/vmw/rpci.c
