@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "../include/insn_mark.h"
+
 int main(void)
 {
     mount("sysfs", "/sys", "sysfs", 0, NULL);
@@ -23,8 +25,10 @@ int main(void)
     const long reads = 200000;
     struct timespec ts;
     uint64_t t0 = __rdtsc();
+    insn_mark(INSN_MARK_START);
     for (long i = 0; i < reads; i++)
         clock_gettime(CLOCK_MONOTONIC, &ts);
+    insn_mark(INSN_MARK_END);
     uint64_t cycles = __rdtsc() - t0;
     printf("linux-clockbench: source=%s reads=%ld cycles_per_read=%llu\n", src, reads,
            (unsigned long long)(cycles / reads));
