@@ -201,6 +201,8 @@ def insn_spread(values):
 
 
 def _human(x):
+    if x < 100:
+        return "%.1f" % x
     return "%.0f" % x if x < 1e6 else "%.4gM" % (x / 1e6)
 
 

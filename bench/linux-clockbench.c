@@ -12,6 +12,10 @@
 
 #include "../include/insn_mark.h"
 
+#ifndef READS
+#define READS 200000
+#endif
+
 int main(void)
 {
     mount("sysfs", "/sys", "sysfs", 0, NULL);
@@ -22,7 +26,7 @@ int main(void)
         src[n > 0 ? n - 1 : 0] = 0;
         close(fd);
     }
-    const long reads = 200000;
+    const long reads = READS;
     struct timespec ts;
     uint64_t t0 = __rdtsc();
     insn_mark(INSN_MARK_START);
