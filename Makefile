@@ -190,8 +190,17 @@ insn-plugin: $(INSN_PLUGIN)
 
 # Every bench in its short form (one round, smallest sizes, ratios printed
 # but not judged), so a change that breaks a bench fails the gate.
+# The instruction counts (--insns) are proven by bench/boot and bench/blk.
 check-bench: apps $(INSN_PLUGIN)
 	bench/boot --quick
+	bench/boot --quick --insns
+	bench/clock --quick
+	bench/blk --quick
+	bench/blk --quick --insns
+	bench/net --quick
+	bench/fs --quick
+	bench/http --quick
+	bench/image --quick
 
 check: deps kernel check-unit check-fuzz check-boot check-xen check-bench
 
