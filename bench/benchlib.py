@@ -70,3 +70,151 @@ def print_row(label, k, l, fmt="%.1f", width=28):
 def print_header(width=28):
     print("%-*s %24s %24s   %s" % (width, "", "Kestrel median (min-max)", "Linux median (min-max)",
                                     "ratio kestrel/linux median (min-max)"))
+
+
+# ---- quick form and instruction counts -------------------------------------
+#
+# --quick: one round, the smallest sizes, ratios printed but not judged; what
+# `make check` runs so that a change that breaks a bench fails the gate.
+# --insns: each guest runs under bench/insn (a QEMU TCG plugin, libinsn.so)
+# and the bench prints guest instructions per operation instead of times.
+
+QUICK_RUNS = 1
+INSN_PLUGIN = os.path.join(ROOT, "build", "bench", "insn", "libinsn.so")
+INSN_DIR = os.path.join(WORK, "insn")
+MARK_START, MARK_END, MARK_START2, MARK_END2 = 1, 2, 3, 4  # include/insn_mark.h
+
+
+def add_common_args(ap, default_runs=MIN_RUNS):
+    """--runs, --quick and --insns, the same for every bench."""
+    ap.add_argument("--runs", type=int, default=default_runs)
+    ap.add_argument("--quick", action="store_true",
+                    help="one round, smallest sizes, ratios printed but not judged (make check)")
+    ap.add_argument("--insns", action="store_true",
+                    help="guest instructions per operation (QEMU plugin bench/insn) instead of times")
+
+
+def runs_for(a):
+    """The rounds a parsed command line asks for: QUICK_RUNS with --quick."""
+    if getattr(a, "quick", False):
+        return QUICK_RUNS
+    return check_runs(a.runs)
+
+
+def quick_note(a):
+    return " (--quick: %d round, ratios not judged)" % QUICK_RUNS if getattr(a, "quick", False) else ""
+
+
+def insn_plugin():
+    """Builds bench/insn's plugin (make insn-plugin) and returns its path."""
+    subprocess.run(["make", "-s", "-C", ROOT, "insn-plugin"], check=True)
+    os.makedirs(INSN_DIR, exist_ok=True)
+    return INSN_PLUGIN
+
+
+class InsnCounter:
+    """One QEMU run under the plugin. Add qemu_args() to the QEMU command;
+    then count() (the host asks at a moment of its choosing, over the
+    plugin's Unix socket), marks() (what the guest marked with
+    include/insn_mark.h) and exit_count() (QEMU start to exit) read it."""
+
+    _serial = 0
+
+    def __init__(self, name):
+        InsnCounter._serial += 1
+        tag = "%s-%d-%d" % (name.replace(" ", "_").replace("/", "_"), os.getpid(), InsnCounter._serial)
+        self.out = os.path.join(INSN_DIR, tag + ".txt")
+        self.sock = os.path.join(INSN_DIR, tag + ".sock")
+        for p in (self.out, self.sock):
+            if os.path.exists(p):
+                os.unlink(p)
+
+    def qemu_args(self):
+        return ["-plugin", "%s,out=%s,sock=%s" % (INSN_PLUGIN, self.out, self.sock)]
+
+    def count(self, timeout=10):
+        """Instructions executed so far, asked over the plugin's socket."""
+        import socket
+        import time
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.settimeout(timeout)
+                s.connect(self.sock)
+                break
+            except OSError:
+                s.close()
+                if time.monotonic() > end:
+                    raise
+                time.sleep(0.05)
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = s.recv(64)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        parts = data.decode().split()
+        if len(parts) != 2 or parts[0] != "count":
+            raise RuntimeError("insn plugin answered %r" % data)
+        return int(parts[1])
+
+    def _lines(self):
+        """Complete lines only: the plugin may still be writing."""
+        if not os.path.exists(self.out):
+            return []
+        with open(self.out) as f:
+            text = f.read()
+        return [l.split() for l in text.split("\n")[:-1]]
+
+    def marks(self):
+        """[(id, count)] in the order the guest executed them."""
+        return [(int(p[1]), int(p[2])) for p in self._lines() if len(p) == 3 and p[0] == "mark"]
+
+    def exit_count(self):
+        for p in self._lines():
+            if len(p) == 2 and p[0] == "exit":
+                return int(p[1])
+        return None
+
+    def between(self, start=MARK_START, end=MARK_END):
+        """Instructions from the first start mark to the first end mark after it."""
+        m = self.marks()
+        s = next((c for i, c in m if i == start), None)
+        e = next((c for i, c in m if i == end and s is not None and c >= s), None)
+        if s is None or e is None:
+            raise RuntimeError("insn marks %d..%d not found in %s (got %s)" % (start, end, self.out, m))
+        return e - s
+
+    def cleanup(self):
+        for p in (self.out, self.sock):
+            if os.path.exists(p):
+                os.unlink(p)
+
+
+def insn_spread(values):
+    """'median (min-max, spread S%)': S is (max - min) / median."""
+    med = statistics.median(values)
+    s = (max(values) - min(values)) / med * 100 if med else 0.0
+    return "%s (%s-%s, %.2f%%)" % (_human(med), _human(min(values)), _human(max(values)), s)
+
+
+def _human(x):
+    if x < 100:
+        return "%.1f" % x
+    return "%.0f" % x if x < 1e6 else "%.4gM" % (x / 1e6)
+
+
+def print_insn_header(width=28):
+    print("%-*s %32s %32s   %s" % (width, "instructions per operation", "Kestrel median (min-max, spread)",
+                                    "Linux median (min-max, spread)", "ratio linux/kestrel"))
+
+
+def print_insn_row(label, k, l, width=28):
+    """One row of instruction counts; the ratio is Linux's over Kestrel's, so
+    above 1 means Kestrel does the operation in fewer instructions (the same
+    sense as the throughput ratios kestrel/linux)."""
+    text, _ = ratio_summary(l, k)
+    print("%-*s %32s %32s   %s" % (width, label, insn_spread(k), insn_spread(l), text))
+    return text

@@ -16,13 +16,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../include/insn_mark.h"
 #include "linux_modules.h"
 
 #ifndef BLK_DEV
 #define BLK_DEV "/dev/vda"
 #endif
 
+#ifndef BENCH_SECONDS
 #define BENCH_SECONDS 2.0
+#endif
 
 static double now(void)
 {
@@ -50,6 +53,7 @@ int main(void)
     off_t size = lseek(fd, 0, SEEK_END);
     void *buf;
     posix_memalign(&buf, 4096, 128 * 1024);
+    insn_mark(INSN_MARK_START);
     double t0 = now(), seq;
     off_t done = 0, off = 0;
     while ((seq = now() - t0) < BENCH_SECONDS) {
@@ -58,15 +62,19 @@ int main(void)
         done += pread(fd, buf, 131072, off) == 131072 ? 131072 : 0;
         off += 131072;
     }
+    insn_mark(INSN_MARK_END);
     uint64_t x = 88172645463325252ull;
     long ios = 0;
+    insn_mark(INSN_MARK_START2);
     t0 = now();
     while (now() - t0 < BENCH_SECONDS) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         ios += pread(fd, buf, 4096, (off_t)(x % (uint64_t)(size / 4096)) * 4096) == 4096;
     }
+    insn_mark(INSN_MARK_END2);
     double rnd = now() - t0;
-    printf("linux-blkbench: bytes=%lld seq_mbps=%.1f iops=%.0f\n", (long long)done, done / seq / 1e6, ios / rnd);
+    printf("linux-blkbench: bytes=%lld seq_mbps=%.1f iops=%.0f rand_reads=%ld\n", (long long)done, done / seq / 1e6,
+           ios / rnd, ios);
     fflush(stdout);
     reboot(RB_POWER_OFF);
     return 0;

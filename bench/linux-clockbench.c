@@ -10,6 +10,12 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "../include/insn_mark.h"
+
+#ifndef READS
+#define READS 200000
+#endif
+
 int main(void)
 {
     mount("sysfs", "/sys", "sysfs", 0, NULL);
@@ -20,11 +26,13 @@ int main(void)
         src[n > 0 ? n - 1 : 0] = 0;
         close(fd);
     }
-    const long reads = 200000;
+    const long reads = READS;
     struct timespec ts;
     uint64_t t0 = __rdtsc();
+    insn_mark(INSN_MARK_START);
     for (long i = 0; i < reads; i++)
         clock_gettime(CLOCK_MONOTONIC, &ts);
+    insn_mark(INSN_MARK_END);
     uint64_t cycles = __rdtsc() - t0;
     printf("linux-clockbench: source=%s reads=%ld cycles_per_read=%llu\n", src, reads,
            (unsigned long long)(cycles / reads));

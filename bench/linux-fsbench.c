@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../include/insn_mark.h"
 #include "linux_modules.h"
 
 static char buf[65536];
@@ -138,7 +139,9 @@ int main(void)
     reboot(RB_POWER_OFF);
 #endif
     double t0 = now();
+    insn_mark(INSN_MARK_START);
     walk("/mnt");
+    insn_mark(INSN_MARK_END);
     printf("linux-fsbench: read files=%lu bytes=%llu errors=%lu us=%.0f\n", files, bytes, errors, (now() - t0) * 1e6);
     fflush(stdout);
     reboot(RB_POWER_OFF);

@@ -49,12 +49,12 @@ def linux_generic_kernel():
     return glob.glob(os.path.join(d, "x", "boot", "vmlinuz-*"))[0]
 
 
-def linux_guest_for(preset, name, source, boot_bench):
+def linux_guest_for(preset, name, source, boot_bench, defines=()):
     """(vmlinuz, initramfs) for the preset: the cloud kernel from bench/boot,
     or the generic one where the preset's devices need it."""
     if preset in GENERIC_KERNEL_PRESETS:
-        return linux_generic_kernel(), linux_initramfs(name + "-generic", source, linux_dir="linux-generic")
-    return boot_bench.linux_kernel(), linux_initramfs(name, source)
+        return linux_generic_kernel(), linux_initramfs(name + "-generic", source, defines, linux_dir="linux-generic")
+    return boot_bench.linux_kernel(), linux_initramfs(name, source, defines)
 
 
 def linux_initramfs(name, source, defines=(), linux_dir="linux", cflags=()):

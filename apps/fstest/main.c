@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include "bcache.h"
 #include "clock.h"
+#include "insn_mark.h"
 #include "sha256.h"
 #include "vfs.h"
 
@@ -152,7 +153,9 @@ static int cmd_read(const char *dir)
     struct tree_stats st = { 0 };
     quiet = 1;
     uint64_t t0 = clock_monotonic_ns();
+    insn_mark(INSN_MARK_START);
     walk(dir, "", 0, &st);
+    insn_mark(INSN_MARK_END);
     uint64_t us = (clock_monotonic_ns() - t0) / 1000;
     uint64_t hits, misses;
     bcache_stats(&hits, &misses);
