@@ -187,7 +187,7 @@ check-quick: deps kernel check-unit check-boot
 # Kestrel as PVH and HVM guests (tests/xen/README.md). About 4 minutes, plus
 # about 3 the first time while it builds its images into build/xen.
 check-xen: deps apps
-	$(PYTHON) -m pytest -q tests/xen/test_apt_archive.py
+	$(PYTHON) -m pytest -q tests/xen
 	tests/xen/run --tests pvh+hvm
 
 # A short benchmark run proves bench/boot works on a fresh machine.

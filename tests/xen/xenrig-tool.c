@@ -53,10 +53,22 @@
 
 static int e9_ok = -1;
 
+/* Only under Xen: elsewhere (the host tests of this tool) port 0xe9 is nobody's. */
+static int on_xen(void)
+{
+    char type[8] = "";
+    FILE *f = fopen("/sys/hypervisor/type", "r");
+    if (!f)
+        return 0;
+    int ok = fgets(type, sizeof type, f) && strncmp(type, "xen", 3) == 0;
+    fclose(f);
+    return ok;
+}
+
 static void e9_puts(const char *s)
 {
     if (e9_ok < 0)
-        e9_ok = ioperm(0xe9, 1, 1) == 0;
+        e9_ok = on_xen() && ioperm(0xe9, 1, 1) == 0;
     if (!e9_ok)
         return;
     for (; *s; s++)
