@@ -222,7 +222,7 @@ check-crash: apps $(BUILD)/host/unit/test_ext4_rw
 # Kestrel as PVH and HVM guests (tests/xen/README.md). About 4 minutes, plus
 # about 3 the first time while it builds its images into build/xen.
 check-xen: deps apps
-	$(PYTHON) -m pytest -q tests/xen/test_apt_archive.py
+	$(PYTHON) -m pytest -q tests/xen
 	tests/xen/run --tests pvh+hvm
 
 # ---- bench/insn: the QEMU plugin counting guest instructions ----
