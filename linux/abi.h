@@ -10,6 +10,7 @@
 #include "errno.h"
 #include "irq.h"
 #include "memory.h"
+#include "spinlock.h"
 #include "sync.h"
 #include "vfs.h"
 #include "signal_frame.h"
@@ -43,6 +44,22 @@ struct lfile_ops {
     void (*release)(struct lfile *f);
     /* NULL: always ready. Bytes a read would return now (FIONREAD). */
     long (*readable)(struct lfile *f);
+    /* The file's readiness now, as EPOLLIN/EPOLLOUT/EPOLLHUP/EPOLLERR/
+     * EPOLLRDHUP bits (Linux values). NULL: EPOLLIN | EPOLLOUT, as Linux
+     * answers for regular files. A file whose readiness can change calls
+     * lfile_notify whenever it may have. */
+    unsigned (*poll)(struct lfile *f);
+};
+
+/* ---- readiness: linux/poll_notify.c ----
+ * poll, select and epoll attach a waiter to each file they watch; the file
+ * calls lfile_notify from its own events (a pipe write, lwIP's callback),
+ * never from a timer. wake runs under the file's poll lock with interrupts
+ * off: it may only note the event and wake a thread. */
+struct lpoll_waiter {
+    struct lpoll_waiter *next, *prev;
+    void (*wake)(struct lpoll_waiter *w, struct lfile *f, unsigned events);
+    void *ctx;
 };
 struct lfile {
     const struct lfile_ops *ops;
@@ -53,7 +70,17 @@ struct lfile {
     struct vnode *vn;  /* files on the VFS (a reference), else NULL */
     char *path;        /* its resolved path when on the VFS (/proc/self/fd, fchdir, dirfds) */
     struct mutex pos_lock; /* read/write/lseek on one file are serialised, as Linux's f_pos_lock */
+    struct spinlock poll_lock;      /* guards pollers */
+    struct lpoll_waiter *pollers;   /* waiters attached by poll/select/epoll */
 };
+
+/* The file's readiness (ops->poll, or EPOLLIN | EPOLLOUT). */
+unsigned lfile_poll(struct lfile *f);
+void lfile_poll_add(struct lfile *f, struct lpoll_waiter *w);
+void lfile_poll_del(struct lfile *f, struct lpoll_waiter *w);
+/* Readiness may have changed; events says which bits (0: any). Callable
+ * from any thread; not from an interrupt handler. */
+void lfile_notify(struct lfile *f, unsigned events);
 
 /* A new file holding one reference (NULL: -ENOMEM). */
 struct lfile *lfile_new(const struct lfile_ops *ops, unsigned status_flags, void *priv);

@@ -102,4 +102,18 @@
 
 #define LX_SIGPIPE 13
 
+/* Readiness bits (poll's POLL* share the low values). */
+#define LX_EPOLLIN 0x001u
+#define LX_EPOLLPRI 0x002u
+#define LX_EPOLLOUT 0x004u
+#define LX_EPOLLERR 0x008u
+#define LX_EPOLLHUP 0x010u
+#define LX_EPOLLRDNORM 0x040u
+#define LX_EPOLLWRNORM 0x100u
+#define LX_EPOLLRDHUP 0x2000u
+#define LX_EPOLLEXCLUSIVE (1u << 28)
+#define LX_EPOLLWAKEUP (1u << 29)
+#define LX_EPOLLONESHOT (1u << 30)
+#define LX_EPOLLET (1u << 31)
+
 #endif
