@@ -6,6 +6,7 @@
 #include "arch/x86.h"
 #include "log.h"
 #include "power.h"
+#include "stop.h"
 #include "user.h"
 
 void linux_syscall(struct int_frame *f)
@@ -42,7 +43,7 @@ void linux_fatal_signal(int sig, uint64_t addr, uint64_t rip)
 {
     kprintf("app: %s at 0x%llx, rip 0x%llx\n", signal_name(sig), (unsigned long long)addr, (unsigned long long)rip);
     vfs_sync(); /* what the program wrote before it died stays, as Linux's page cache would write it back */
-    power_off(128 + sig);
+    stop_program_exited(128 + sig);
 }
 
 /* To the program's handler if it has one and the signal is not blocked;

@@ -205,6 +205,7 @@ int linux_exec_main(const struct kernel_options *o)
     strlcpy(main_lthread.name, strrchr(path, '/') + 1, sizeof(main_lthread.name));
     t->uctx->lthread = &main_lthread;
     lthread_register_main(&main_lthread, t);
+    lproc_stop_register();
     struct int_frame f;
     memset(&f, 0, sizeof(f));
     f.rip = e.entry + bias;

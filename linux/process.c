@@ -2,10 +2,12 @@
  * scheduler calls of the one program. */
 #include <string.h>
 #include "abi.h"
+#include "thread.h"
 #include "cpu.h"
 #include "log.h"
 #include "power.h"
 #include "sched.h"
+#include "stop.h"
 #include "uaccess.h"
 #include "user.h"
 
@@ -43,8 +45,23 @@ void __attribute__((noreturn)) program_exit(int status)
     if (p && p->strace)
         kprintf("strace: exit status %d\n", status & 0xff);
     vfs_sync(); /* what the program wrote reaches the disks, as after a linked-in app's main */
-    power_off(status & 0xff);
+    stop_program_exited(status & 0xff); /* powers off, or reboots when that was asked */
 }
+
+/* A stop request (power button, Xen shutdown, VMware tools) reaches the
+ * program as SIGTERM, as `docker stop` and systemd send it: a handler may
+ * clean up and exit; the default action ends the program (status 143); an
+ * ignored SIGTERM leaves the kernel's --stop-timeout to end it. */
+static bool stop_to_sigterm(enum stop_kind kind, void *arg)
+{
+    (void)kind, (void)arg;
+    signal_process(SIGTERM);
+    return true;
+}
+
+static struct stop_notifier sigterm_notifier = {.notify = stop_to_sigterm};
+
+void lproc_stop_register(void) { stop_register_notifier(&sigterm_notifier); }
 
 
 SYSCALL_DECL(getpid) { return lproc_current()->pid; }

@@ -45,6 +45,8 @@ void signal_process(int sig);
 void lthread_register_main(struct lthread *t, struct thread *th);
 /* linux/process.c: the machine powers off with the program's status. */
 void program_exit(int status) __attribute__((noreturn));
+/* Stop requests become SIGTERM for the program (before it starts). */
+void lproc_stop_register(void);
 /* The running thread leaves (exit): CHILD_CLEARTID cleared and woken. */
 void lthread_exit(int code) __attribute__((noreturn));
 /* The whole program ends with status (exit_group, fatal signal). */

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import selectors
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -15,7 +16,8 @@ import time
 
 import pytest
 
-from conftest import LOG_DIR, app_kernel, kq
+import fs_images as fi
+from conftest import LOG_DIR, ROOT, app_kernel, kq
 
 # Presets with isa-debug-exit as their platform's power-off: the status
 # reaches QEMU's exit code. The others power off through ACPI S5 (as they
@@ -43,10 +45,22 @@ class Monitored:
         for c, a in (("qmp_capabilities", {}), (command, args)):
             f.write(json.dumps({"execute": c, "arguments": a}).encode() + b"\n")
             f.flush()
-            while True:
-                reply = json.loads(f.readline())
-                if "return" in reply or "error" in reply:
+            try:
+                while True:
+                    line = f.readline()
+                    if not line:
+                        raise ConnectionResetError("QMP closed")
+                    reply = json.loads(line)
+                    if "return" in reply or "error" in reply:
+                        break
+            except ConnectionResetError:
+                # A fast guest can power QEMU off before the monitor's reply
+                # to the command that caused it is flushed (seen on q35: the
+                # reset came in place of {"return": {}}). The command was
+                # delivered; the test judges it by what the guest printed.
+                if c == command:
                     break
+                raise
             assert "error" not in reply, reply
         s.close()
 
@@ -199,3 +213,41 @@ def test_no_stop_hook_ends_the_app_at_once(monitored):
     m.run([(r"^acpi: power button: ", "system_powerdown", {})], timeout=120)
     assert "stop: the program has no stop handler: ending it now" in m.output, m.log
     assert kq.app_status(m.qemu_rc) == 122, m.log
+
+
+# ---- a Linux program (linux/process.c): the stop arrives as SIGTERM ----
+SIGTERM_PROG = os.path.join(ROOT, "build", "linux", "sigterm")  # tests/linux/build
+
+
+def linux_stop(monitored, tmp_path, mode, kopts=""):
+    tree = tmp_path / "tree" / "bin"
+    tree.mkdir(parents=True)
+    shutil.copy(SIGTERM_PROG, tree / "sigterm")
+    archive = fi.cpio_newc(str(tmp_path / "tree"), str(tmp_path / "initrd.cpio"))
+    m = monitored("microvm", ("%s -- /bin/sigterm %s" % (kopts, mode)).strip(), app="hello",
+                  extra=["-initrd", archive])
+    return m.run([(r"^sigterm: ready \(%s\)$" % mode, "system_powerdown", {})], timeout=120)
+
+
+def test_linux_program_handles_sigterm(monitored, tmp_path):
+    m = linux_stop(monitored, tmp_path, "handler")
+    # The handler saw SIGTERM with si_code SI_KERNEL; its exit status is the machine's.
+    assert "sigterm: got signal 15, si_code 0x80" in m.output, m.log
+    assert m.number(r"^stop: the program exited with status (\d+) at \d+ ms$") == 42
+    assert m.number(r"^kestrel: power off, status (\d+)$") == 42
+    assert kq.app_status(m.qemu_rc) == 42, m.log
+
+
+def test_linux_program_default_sigterm_ends_it(monitored, tmp_path):
+    m = linux_stop(monitored, tmp_path, "default")
+    assert "app: killed by SIGTERM" in m.output, m.log
+    assert m.number(r"^kestrel: power off, status (\d+)$") == 128 + 15
+    assert "did not exit within" not in m.output, m.log
+
+
+def test_linux_program_ignoring_sigterm_is_ended_after_timeout(monitored, tmp_path):
+    m = linux_stop(monitored, tmp_path, "ignore", "--stop-timeout=2")
+    requested = m.number(r"^stop: power-off requested by .* at (\d+) ms$")
+    off = m.number(r"^stop: powering off at (\d+) ms, status 123$")
+    assert "stop: the program did not exit within 2 s" in m.output, m.log
+    assert 2000 <= off - requested < 2500, m.log
