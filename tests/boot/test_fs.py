@@ -60,7 +60,7 @@ CONTROLLERS = [
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory):
     d = tmp_path_factory.mktemp("fs")
-    root = fi.make_tree(str(d / "tree"))
+    root = fi.make_tree(str(d / "tree"), huge=16 * fi.MIB)
     image = fi.mkfs_ext4(root, str(d / "tree.ext4"), htree=True)
     # The 3000-entry directory is an htree (read linearly by the kernel).
     out = subprocess.run([fi.DEBUGFS, "-R", "stat /many", image], capture_output=True, text=True).stdout
