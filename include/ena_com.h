@@ -65,6 +65,7 @@ struct ena_aenq {
 struct ena_com {
     struct ena_bus bus;
     bool readless;
+    uint32_t bar_size;        /* register BAR bytes: doorbells must fall inside (0: unchecked) */
     volatile struct ena_mmio_resp *mmio_resp;
     uint16_t mmio_req_id;
     struct ena_aq aq;

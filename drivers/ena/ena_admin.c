@@ -268,6 +268,13 @@ int ena_set_feature(struct ena_com *c, uint8_t id, const void *data, size_t len)
     return ena_admin_exec(c, &cmd, NULL);
 }
 
+/* A register offset the device handed us: aligned, past the fixed
+ * registers, inside the BAR. */
+static bool reg_ok(const struct ena_com *c, uint32_t off)
+{
+    return !(off & 3) && off >= ENA_REG_BAR_SIZE && (!c->bar_size || off <= c->bar_size - 4);
+}
+
 static uint16_t pow2_floor(uint32_t v, uint16_t cap)
 {
     if (v > cap)
@@ -367,7 +374,8 @@ int ena_create_cq(struct ena_com *c, uint16_t depth, unsigned entry_words, uint3
         ena_destroy_cq(c, cr.cq_idx);
         return -EIO;
     }
-    if ((cr.head_db_offset && (cr.head_db_offset & 3)) || (cr.unmask_offset & 3)) {
+    if ((cr.head_db_offset && !reg_ok(c, cr.head_db_offset)) || (cr.unmask_offset && !reg_ok(c, cr.unmask_offset))) {
+        pr_warn("ena: completion queue registers at %#x/%#x; unusable\n", cr.head_db_offset, cr.unmask_offset);
         ena_destroy_cq(c, cr.cq_idx);
         return -EIO;
     }
@@ -396,7 +404,7 @@ int ena_create_sq(struct ena_com *c, unsigned dir, uint16_t cq_idx, uint16_t dep
         return rc;
     struct ena_resp_create_sq sr;
     memcpy(&sr, &r, sizeof(sr));
-    if (!sr.doorbell_offset || (sr.doorbell_offset & 3)) {
+    if (!reg_ok(c, sr.doorbell_offset)) {
         pr_warn("ena: submission queue doorbell at %#x; unusable\n", sr.doorbell_offset);
         ena_destroy_sq(c, sr.sq_idx, dir);
         return -EIO;

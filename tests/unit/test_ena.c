@@ -257,6 +257,14 @@ static void test_admin_refusals_and_bad_answers(void)
     CHECK_EQ(port_init(), 0);
     CHECK_EQ(p->depth, 32);
     traffic(40);
+    /* Doorbells the device places outside the register BAR. */
+    model_init();
+    setup_mem();
+    p->com.bar_size = 0x1000; /* the model's doorbells start at 0x1000 */
+    CHECK_EQ(ena_port_up(p, ENA_RESET_NORMAL), -EIO);
+    p->com.bar_size = 0x4000;
+    CHECK_EQ(ena_port_up(p, ENA_RESET_NORMAL), 0);
+    traffic(2);
     model_init();
     m.max_queues_unsupported = true;
     CHECK_EQ(port_init(), 0);
