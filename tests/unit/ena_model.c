@@ -107,6 +107,14 @@ static void admin_command(struct ena_model *m, const struct ena_aq_entry *e)
     if (m->admin_wrong_id_first) {
         em_acq_raw(m, (uint16_t)((r.command + 7) & ENA_CMD_ID_MASK), 0, false);
     }
+    if (m->raw_len >= 57) {
+        r.status = m->raw_answers[0] & 1 ? m->raw_answers[0] : 0; /* mostly success: the body gets parsed */
+        memcpy((uint8_t *)&r + 8, m->raw_answers + 1, 56);
+        m->raw_answers += 57;
+        m->raw_len -= 57;
+        respond(m, &r);
+        return;
+    }
     if (m->admin_status) {
         r.status = (uint8_t)m->admin_status;
         respond(m, &r);

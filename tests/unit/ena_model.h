@@ -46,6 +46,11 @@ struct ena_model {
     bool tx_complete_wrong_id;    /* the next transmit completion names another id */
     unsigned admin_status;        /* nonzero: refuse every command with it */
     uint16_t short_cq_depth;      /* create CQ answers this depth */
+    /* Fuzzing: each admin answer's status and body taken from here (57
+     * bytes an answer) until it runs out; the id and phase stay right so
+     * the driver parses the body. */
+    const uint8_t *raw_answers;
+    size_t raw_len;
 };
 
 void em_init(struct ena_model *m);
