@@ -66,6 +66,9 @@ int ena_port_up(struct ena_port *p, unsigned reason)
         wr(p, p->rx_sq.doorbell, p->rx.tail);
     p->up = true;
     p->link_up = true; /* until the device says otherwise (it sends a link event) */
+    /* Admin completions and AENQ events may interrupt (the references mask
+     * this only while they poll the admin queue during bring-up). */
+    wr(p, ENA_REG_INTR_MASK, 0);
     ena_port_unmask(p);
     return 0;
 }

@@ -17,6 +17,7 @@ void em_init(struct ena_model *m)
     m->groups = 0x1f;
     m->caps = (5u << 1) | (48u << 8) | (2u << 16); /* reset 500 ms, 48-bit DMA, admin 200 ms */
     m->dev_sts = ENA_DEV_STS_READY;
+    m->intr_mask = ENA_INTR_MASK_ADMIN;
 }
 
 static uint32_t reg_value(struct ena_model *m, unsigned off)
@@ -469,7 +470,7 @@ static void em_write(void *ctx, unsigned off, uint32_t v)
         }
         m->dev_ctl = v;
         return;
-    case ENA_REG_INTR_MASK: return;
+    case ENA_REG_INTR_MASK: m->intr_mask = v; return;
     }
     for (int i = 0; i < EM_QUEUES; i++) {
         if (off == EM_SQ_DB(i) && m->sq[i].used) {

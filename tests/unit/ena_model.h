@@ -23,7 +23,7 @@ struct ena_model {
     uint32_t caps;
     bool max_queues_unsupported;
     /* registers and admin state */
-    uint32_t dev_sts, dev_ctl;
+    uint32_t dev_sts, dev_ctl, intr_mask;
     bool ctl_reset_seen;
     uint64_t aq_base, acq_base, aenq_base, mmio_resp;
     uint32_t aq_caps, acq_caps, aenq_caps;

@@ -126,6 +126,7 @@ static void test_bringup_and_traffic(void)
     CHECK_EQ(m.cq[m.sq[tx].cq].words, 2);
     CHECK_EQ(m.cq[m.sq[rx].cq].words, 4);
     CHECK(m.cq[m.sq[rx].cq].unmasks >= 1);
+    CHECK_EQ(m.intr_mask, 0);
     traffic(3 * DEPTH + 5); /* several laps: phases flip on every ring */
     CHECK_EQ(m.protocol_errors, 0);
     CHECK_EQ(p->tx.bad + p->rx.bad + p->com.aq.bad, 0);
