@@ -51,7 +51,7 @@ struct ena_aq {
 
 /* What the AENQ said since it was last drained. */
 struct ena_aenq_events {
-    unsigned keep_alives, link_changes, fatal, warnings, notifications, unknown;
+    unsigned keep_alives, link_changes, fatal, warnings, notifications, unknown, hints;
     bool link_up;    /* valid when link_changes > 0: the last state told */
     bool more;       /* the budget ran out before the queue did */
 };
@@ -70,7 +70,9 @@ struct ena_com {
     uint16_t mmio_req_id;
     struct ena_aq aq;
     struct ena_aenq aenq;
-    uint64_t admin_timeout_ns, reset_timeout_ns, keepalive_timeout_ns;
+    uint64_t admin_timeout_ns, reset_timeout_ns, keepalive_timeout_ns, reg_read_timeout_ns;
+    bool keepalive_off;       /* the device's hints said: no keep-alive watchdog */
+    unsigned hints_applied;
     bool admin_dead;          /* an admin command timed out: only a reset helps */
     uint64_t last_keepalive_ns;
     unsigned reset_reason;    /* set by whatever asks for a reset (ENA_RESET_*), or 0 */
@@ -113,6 +115,8 @@ int ena_set_feature(struct ena_com *c, uint8_t id, const void *data, size_t len)
  * everything the driver needs before it creates queues, checked. */
 int ena_query_device(struct ena_com *c);
 int ena_config_aenq(struct ena_com *c);
+/* The device's time-out hints, each checked against a sane range. */
+void ena_apply_hints(struct ena_com *c, const struct ena_hw_hints *h);
 
 /* I/O queues. */
 struct ena_cq_info {

@@ -229,6 +229,23 @@ struct ena_feat_aenq {
     uint32_t enabled_groups;
 } __attribute__((packed));
 
+/* Hardware hints (GET_FEATURE HW_HINTS, or inline in a NOTIFICATION AENQ
+ * entry with syndrome UPDATE_HINTS). Times in ms; 0: the driver's own
+ * value; 0xffff: no time-out at all. */
+struct ena_hw_hints {
+    uint16_t mmio_read_timeout;
+    uint16_t driver_watchdog_timeout;
+    uint16_t missing_tx_completion_timeout;
+    uint16_t missed_tx_completion_threshold;
+    uint16_t admin_completion_timeout;
+    uint16_t netdev_wd_timeout;
+    uint16_t max_tx_sgl_size;
+    uint16_t max_rx_sgl_size;
+    uint16_t reserved[8];
+} __attribute__((packed));
+#define ENA_HINT_NO_TIMEOUT 0xffff
+#define ENA_NOTIFY_UPDATE_HINTS 2
+
 /* AENQ entry: 64 bytes. */
 struct ena_aenq_entry {
     uint16_t group;
@@ -327,6 +344,7 @@ _Static_assert(sizeof(struct ena_cmd_destroy_cq) == 64, "destroy cq");
 _Static_assert(sizeof(struct ena_feat_dev_attr) == 36, "dev attr");
 _Static_assert(sizeof(struct ena_feat_max_queues) == 32, "max queues");
 _Static_assert(sizeof(struct ena_aenq_entry) == 64, "aenq entry");
+_Static_assert(sizeof(struct ena_hw_hints) == 32, "hw hints");
 _Static_assert(sizeof(struct ena_tx_desc) == 16, "tx desc");
 _Static_assert(sizeof(struct ena_tx_cdesc) == 8, "tx cdesc");
 _Static_assert(sizeof(struct ena_rx_desc) == 16, "rx desc");

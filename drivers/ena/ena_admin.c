@@ -33,7 +33,7 @@ uint32_t ena_reg_read(struct ena_com *c, unsigned off)
     c->mmio_resp->req_id = (uint16_t)(id - 1);
     barrier();
     wr(c, ENA_REG_MMIO_REG_READ, ((uint32_t)off << 16) | id);
-    uint64_t deadline = now(c) + ENA_REG_READ_TIMEOUT_NS;
+    uint64_t deadline = now(c) + (c->reg_read_timeout_ns ? c->reg_read_timeout_ns : ENA_REG_READ_TIMEOUT_NS);
     for (;;) {
         barrier();
         if (c->mmio_resp->req_id == id)
@@ -305,6 +305,14 @@ int ena_query_device(struct ena_com *c)
         pr_warn("ena: device gave no usable unicast MAC\n");
         return -EIO;
     }
+    if (c->supported_features & (1u << ENA_FEAT_HW_HINTS)) {
+        struct ena_hw_hints h;
+        rc = ena_get_feature(c, ENA_FEAT_HW_HINTS, &h, sizeof(h));
+        if (rc == -ETIMEDOUT)
+            return rc;
+        if (rc == 0)
+            ena_apply_hints(c, &h);
+    }
     struct ena_feat_max_queues m;
     rc = ena_get_feature(c, ENA_FEAT_MAX_QUEUES_NUM, &m, sizeof(m));
     if (rc == -ETIMEDOUT)
@@ -325,6 +333,30 @@ int ena_query_device(struct ena_com *c)
         return -EIO;
     }
     return 0;
+}
+
+/* ms from the device, or 0 when it is 0 or outside [lo, hi] ms. */
+static uint64_t hint_ns(uint16_t ms, unsigned lo, unsigned hi)
+{
+    if (ms == 0 || ms < lo || ms > hi)
+        return 0;
+    return ms * 1000000ull;
+}
+
+void ena_apply_hints(struct ena_com *c, const struct ena_hw_hints *h)
+{
+    uint64_t v;
+    if ((v = hint_ns(h->admin_completion_timeout, 10, 60000)))
+        c->admin_timeout_ns = v;
+    if ((v = hint_ns(h->mmio_read_timeout, 1, 10000)))
+        c->reg_read_timeout_ns = v;
+    if (h->driver_watchdog_timeout == ENA_HINT_NO_TIMEOUT)
+        c->keepalive_off = true;
+    else if ((v = hint_ns(h->driver_watchdog_timeout, 1000, 60000))) {
+        c->keepalive_off = false;
+        c->keepalive_timeout_ns = v;
+    }
+    c->hints_applied++;
 }
 
 int ena_config_aenq(struct ena_com *c)
@@ -472,6 +504,12 @@ void ena_aenq_drain(struct ena_com *c, unsigned budget, struct ena_aenq_events *
             break;
         case ENA_AENQ_NOTIFICATION:
             ev->notifications++;
+            if (e->syndrome == ENA_NOTIFY_UPDATE_HINTS) {
+                struct ena_hw_hints h;
+                memcpy(&h, (const void *)e->data, sizeof(h));
+                ena_apply_hints(c, &h);
+                ev->hints++;
+            }
             break;
         default:
             ev->unknown++;
@@ -496,7 +534,7 @@ bool ena_health_check(struct ena_com *c, uint64_t now_ns)
 {
     if (c->reset_wanted)
         return true;
-    if ((c->aenq_groups & (1u << ENA_AENQ_KEEP_ALIVE)) && c->keepalive_timeout_ns &&
+    if ((c->aenq_groups & (1u << ENA_AENQ_KEEP_ALIVE)) && !c->keepalive_off && c->keepalive_timeout_ns &&
         now_ns > c->last_keepalive_ns + c->keepalive_timeout_ns) {
         ena_request_reset(c, ENA_RESET_KEEP_ALIVE_TO);
         return true;

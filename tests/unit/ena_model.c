@@ -128,7 +128,8 @@ static void admin_command(struct ena_model *m, const struct ena_aq_entry *e)
             struct ena_feat_dev_attr a;
             memset(&a, 0, sizeof(a));
             a.supported_features = (1u << ENA_FEAT_DEVICE_ATTRIBUTES) | (1u << ENA_FEAT_MAX_QUEUES_NUM) |
-                                   (1u << ENA_FEAT_AENQ_CONFIG) | (1u << ENA_FEAT_MTU);
+                                   (1u << ENA_FEAT_AENQ_CONFIG) | (1u << ENA_FEAT_MTU) |
+                                   (m->has_hints ? 1u << ENA_FEAT_HW_HINTS : 0);
             a.phys_addr_width = 48;
             memcpy(a.mac, m->mac, 6);
             a.max_mtu = m->max_mtu;
@@ -141,6 +142,8 @@ static void admin_command(struct ena_model *m, const struct ena_aq_entry *e)
             q.max_header_size = 128;
             q.max_packet_tx_descs = q.max_packet_rx_descs = 17;
             memcpy(r.data, &q, sizeof(q));
+        } else if (c->feature_id == ENA_FEAT_HW_HINTS && m->has_hints) {
+            memcpy(r.data, &m->hints, sizeof(m->hints));
         } else if (c->feature_id == ENA_FEAT_AENQ_CONFIG) {
             struct ena_feat_aenq g = { m->groups, m->enabled_groups };
             memcpy(r.data, &g, sizeof(g));
@@ -393,7 +396,8 @@ bool em_rx_frame(struct ena_model *m, const uint8_t *frame, uint32_t len)
     return true;
 }
 
-bool em_aenq_post(struct ena_model *m, uint16_t group, uint32_t d0, bool ignore_head)
+bool em_aenq_post_data(struct ena_model *m, uint16_t group, uint16_t syndrome, const void *d, size_t len,
+                       bool ignore_head)
 {
     uint16_t depth = (uint16_t)(m->aenq_caps & 0xffff);
     if (!depth || !m->aenq_base)
@@ -406,14 +410,20 @@ bool em_aenq_post(struct ena_model *m, uint16_t group, uint32_t d0, bool ignore_
     struct ena_aenq_entry e;
     memset(&e, 0, sizeof(e));
     e.group = group;
-    e.data[0] = d0;
+    e.syndrome = syndrome;
+    memcpy(e.data, d, len < sizeof(e.data) ? len : sizeof(e.data));
     unsigned i = m->aenq_tail % depth;
-    e.flags = 0;
+    e.flags = (uint8_t)(((m->aenq_tail / depth) & 1) ? 1 : 0); /* not yet the driver's */
     q[i] = e;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     q[i].flags = (uint8_t)(((m->aenq_tail / depth) & 1) ? 0 : 1);
     m->aenq_tail++;
     return true;
+}
+
+bool em_aenq_post(struct ena_model *m, uint16_t group, uint32_t d0, bool ignore_head)
+{
+    return em_aenq_post_data(m, group, 0, &d0, sizeof(d0), ignore_head);
 }
 
 static void em_write(void *ctx, unsigned off, uint32_t v)

@@ -6,6 +6,7 @@
 #ifndef KESTREL_TEST_ENA_MODEL_H
 #define KESTREL_TEST_ENA_MODEL_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "ena_com.h"
 
@@ -22,6 +23,8 @@ struct ena_model {
     uint32_t max_mtu, max_depth, max_queues, groups;
     uint32_t caps;
     bool max_queues_unsupported;
+    bool has_hints;
+    struct ena_hw_hints hints;
     /* registers and admin state */
     uint32_t dev_sts, dev_ctl, intr_mask;
     bool ctl_reset_seen;
@@ -57,6 +60,9 @@ void em_init(struct ena_model *m);
 struct ena_bus em_bus(struct ena_model *m);
 /* Device-side actions. */
 bool em_aenq_post(struct ena_model *m, uint16_t group, uint32_t d0, bool ignore_head);
+/* The same with a syndrome and up to 48 bytes of inline data. */
+bool em_aenq_post_data(struct ena_model *m, uint16_t group, uint16_t syndrome, const void *d, size_t len,
+                       bool ignore_head);
 /* Delivers a frame into the next posted receive buffers (split if longer
  * than one); false if no buffer was posted. */
 bool em_rx_frame(struct ena_model *m, const uint8_t *frame, uint32_t len);

@@ -337,6 +337,37 @@ static void test_aenq(void)
     CHECK(!ena_port_service(p, &ev));
     traffic(DEPTH + 1);
 
+    /* Hints: from GET_FEATURE at bring-up, then updated by a notification;
+     * values out of range are ignored, 0xffff turns the watchdog off. */
+    model_init();
+    m.has_hints = true;
+    m.hints.admin_completion_timeout = 500;
+    m.hints.driver_watchdog_timeout = 3000;
+    m.hints.mmio_read_timeout = 60000; /* past the sane range: ignored */
+    CHECK_EQ(port_init(), 0);
+    CHECK_EQ(p->com.hints_applied, 1);
+    CHECK_EQ(p->com.admin_timeout_ns, 500000000ull);
+    CHECK_EQ(p->com.keepalive_timeout_ns, 3000000000ull);
+    CHECK_EQ(p->com.reg_read_timeout_ns, 0);
+    m.clock_ns += 2500000000ull;
+    CHECK(!ena_port_service(p, &ev));
+    m.clock_ns += 1000000000ull;
+    CHECK(ena_port_service(p, &ev)); /* 3 s without a keep-alive */
+    CHECK_EQ(p->com.reset_reason, ENA_RESET_KEEP_ALIVE_TO);
+    CHECK_EQ(ena_port_up(p, p->com.reset_reason), 0);
+    struct ena_hw_hints h;
+    memset(&h, 0, sizeof(h));
+    h.driver_watchdog_timeout = ENA_HINT_NO_TIMEOUT;
+    h.admin_completion_timeout = 5; /* too short to believe */
+    CHECK(em_aenq_post_data(&m, ENA_AENQ_NOTIFICATION, ENA_NOTIFY_UPDATE_HINTS, &h, sizeof(h), false));
+    CHECK(!ena_port_service(p, &ev));
+    CHECK_EQ(ev.hints, 1);
+    CHECK(p->com.keepalive_off);
+    CHECK_EQ(p->com.admin_timeout_ns, 500000000ull);
+    m.clock_ns += 600000000000ull; /* ten minutes of silence: no reset now */
+    CHECK(!ena_port_service(p, &ev));
+    traffic(2);
+
     /* A flood: the device writes far past the head it was given. Each
      * service call takes at most one queue's worth and returns. */
     unsigned posted = 0;
