@@ -29,6 +29,7 @@ struct ena_bus {
 #define ENA_DEFAULT_RESET_TIMEOUT_NS 3000000000ull
 #define ENA_DEFAULT_KEEPALIVE_NS 6000000000ull /* the device sends one a second */
 #define ENA_REG_READ_TIMEOUT_NS 200000000ull
+#define ENA_DEFAULT_TX_STALL_NS 5000000000ull
 
 struct ena_aq {
     volatile struct ena_aq_entry *sq;  /* ENA_AQ_DEPTH entries */
@@ -72,6 +73,7 @@ struct ena_com {
     struct ena_aenq aenq;
     uint64_t admin_timeout_ns, reset_timeout_ns, keepalive_timeout_ns, reg_read_timeout_ns;
     bool keepalive_off;       /* the device's hints said: no keep-alive watchdog */
+    uint64_t tx_stall_ns;     /* frames in flight this long with no completion: reset (0: never) */
     unsigned hints_applied;
     bool admin_dead;          /* an admin command timed out: only a reset helps */
     uint64_t last_keepalive_ns;
@@ -238,6 +240,7 @@ struct ena_port {
     bool up, link_up;
     unsigned resets;
     uint64_t tx_frames, rx_frames, rx_dropped, tx_lost;
+    uint64_t tx_progress_ns;        /* the last transmit completion, or the first frame after none in flight */
     unsigned rx_batch;              /* refill once this many buffers are free */
 };
 typedef void (*ena_rx_fn)(void *arg, const uint8_t *frame, size_t len);
@@ -257,7 +260,8 @@ unsigned ena_port_tx_reclaim(struct ena_port *p);
 unsigned ena_port_rx_poll(struct ena_port *p, ena_rx_fn fn, void *arg);
 /* Unmasks the queue pair's interrupt. */
 void ena_port_unmask(struct ena_port *p);
-/* The AENQ drained (link state into p->link_up) and the health checked:
+/* The AENQ drained (link state into p->link_up), the health checked, and
+ * transmit completions missing for the stall time turned into a reset:
  * true when the caller must call ena_port_up(p, p->com.reset_reason). */
 bool ena_port_service(struct ena_port *p, struct ena_aenq_events *ev);
 

@@ -124,6 +124,7 @@ static const char *reason_name(unsigned r)
     switch (r) {
     case ENA_RESET_KEEP_ALIVE_TO: return "keep-alive time-out";
     case ENA_RESET_ADMIN_TO: return "admin command time-out";
+    case ENA_RESET_MISS_TX_CMPL: return "transmit completions missing";
     case ENA_RESET_INV_RX_REQ_ID: return "bad receive request id";
     case ENA_RESET_INV_TX_REQ_ID: return "bad transmit request id";
     case ENA_RESET_GENERIC: return "device fatal error";
@@ -165,7 +166,10 @@ static void *service_thread(void *arg)
         if (!p->up)
             continue;
         struct ena_aenq_events ev;
+        /* The stall check reads the transmit ring: under its lock. */
+        uint64_t f = spin_lock_irqsave(&d->tx_lock);
         bool reset = ena_port_service(p, &ev);
+        spin_unlock_irqrestore(&d->tx_lock, f);
         if (ev.link_changes && p->link_up != d->n.link_up) {
             pr_info("ena: %s link %s\n", d->n.name, p->link_up ? "up" : "down");
             netdev_set_link(&d->n, p->link_up);
@@ -177,9 +181,10 @@ static void *service_thread(void *arg)
             restart(d);
             continue;
         }
-        if (!d->msix)
-            io_poll(d); /* no interrupts: the service period is the poll */
-        else if (ev.more)
+        /* Without MSI-X this is the only poll; with it, it catches an
+         * interrupt lost while the queue was masked. */
+        io_poll(d);
+        if (ev.more)
             sem_up(&d->wake);
     }
     return NULL;

@@ -72,6 +72,8 @@ int ena_dev_reset(struct ena_com *c, unsigned reason)
         c->reset_timeout_ns = ENA_DEFAULT_RESET_TIMEOUT_NS;
     if (!c->admin_timeout_ns)
         c->admin_timeout_ns = ENA_DEFAULT_ADMIN_TIMEOUT_NS;
+    if (!c->hints_applied && !c->tx_stall_ns)
+        c->tx_stall_ns = ENA_DEFAULT_TX_STALL_NS;
     ena_readless_setup(c);
     if (wait_sts(c, ENA_DEV_STS_READY, ENA_DEV_STS_READY, c->reset_timeout_ns) < 0) {
         pr_err("ena: device not ready\n");
@@ -350,6 +352,10 @@ void ena_apply_hints(struct ena_com *c, const struct ena_hw_hints *h)
         c->admin_timeout_ns = v;
     if ((v = hint_ns(h->mmio_read_timeout, 1, 10000)))
         c->reg_read_timeout_ns = v;
+    if (h->missing_tx_completion_timeout == ENA_HINT_NO_TIMEOUT)
+        c->tx_stall_ns = 0;
+    else if ((v = hint_ns(h->missing_tx_completion_timeout, 1000, 60000)))
+        c->tx_stall_ns = v;
     if (h->driver_watchdog_timeout == ENA_HINT_NO_TIMEOUT)
         c->keepalive_off = true;
     else if ((v = hint_ns(h->driver_watchdog_timeout, 1000, 60000))) {

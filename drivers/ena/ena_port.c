@@ -94,6 +94,8 @@ int ena_port_xmit(struct ena_port *p, const void *frame, size_t len)
         if (id < 0)
             return -EBUSY;
     }
+    if (p->tx.in_flight == 0)
+        p->tx_progress_ns = p->com.bus.now_ns(p->com.bus.ctx);
     uint8_t *buf = p->tx_bufs + (size_t)id * ENA_BUF_SIZE;
     memcpy(buf, frame, len);
     ena_tx_post(&p->tx, (uint16_t)id, p->com.bus.dma(p->com.bus.ctx, buf), (uint16_t)len);
@@ -119,6 +121,8 @@ unsigned ena_port_tx_reclaim(struct ena_port *p)
         }
         n++;
     }
+    if (n)
+        p->tx_progress_ns = p->com.bus.now_ns(p->com.bus.ctx);
     if (n && p->tx_cq.head_db)
         wr(p, p->tx_cq.head_db, p->tx.cq_head);
     return n;
@@ -170,5 +174,11 @@ bool ena_port_service(struct ena_port *p, struct ena_aenq_events *ev)
     ena_aenq_drain(&p->com, ENA_AENQ_DEPTH, ev);
     if (ev->link_changes)
         p->link_up = ev->link_up;
-    return ena_health_check(&p->com, p->com.bus.now_ns(p->com.bus.ctx));
+    uint64_t t = p->com.bus.now_ns(p->com.bus.ctx);
+    if (p->up && p->tx.in_flight && p->com.tx_stall_ns && t > p->tx_progress_ns + p->com.tx_stall_ns) {
+        pr_warn("ena: %u frames sent, none completed for %llu ms; resetting\n", p->tx.in_flight,
+                (unsigned long long)((t - p->tx_progress_ns) / 1000000));
+        ena_request_reset(&p->com, ENA_RESET_MISS_TX_CMPL);
+    }
+    return ena_health_check(&p->com, t);
 }

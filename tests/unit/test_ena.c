@@ -423,6 +423,24 @@ static void test_hostile_tx(void)
     for (unsigned i = 0; i < DEPTH + 5; i++)
         ok += ena_port_xmit(p, f, sizeof(f)) == 0;
     CHECK_EQ(ok, DEPTH - 1);
+    /* Completions missing: a reset once the stall time has passed, not before. */
+    struct ena_aenq_events ev2;
+    m.clock_ns += 4000000000ull;
+    em_aenq_post(&m, ENA_AENQ_KEEP_ALIVE, 0, false);
+    CHECK(!ena_port_service(p, &ev2));
+    m.clock_ns += 2000000000ull;
+    em_aenq_post(&m, ENA_AENQ_KEEP_ALIVE, 0, false);
+    CHECK(ena_port_service(p, &ev2));
+    CHECK_EQ(p->com.reset_reason, ENA_RESET_MISS_TX_CMPL);
+    CHECK_EQ(ena_port_up(p, p->com.reset_reason), 0);
+    CHECK_EQ(m.last_reset_reason, ENA_RESET_MISS_TX_CMPL);
+    traffic(DEPTH);
+    /* Idle for a long time with nothing in flight: no reset. */
+    for (unsigned s = 0; s < 20; s++) {
+        m.clock_ns += 1000000000ull;
+        em_aenq_post(&m, ENA_AENQ_KEEP_ALIVE, 0, false);
+        CHECK(!ena_port_service(p, &ev2));
+    }
     CHECK_EQ(ena_port_xmit(p, f, 10), -EINVAL);
     CHECK_EQ(ena_port_xmit(p, f, 5000), -EINVAL);
 }
