@@ -97,9 +97,9 @@ int ena_dev_reset(struct ena_com *c, unsigned reason);
 /* Points the device at the admin queues and the AENQ (reset to empty). */
 int ena_admin_init(struct ena_com *c);
 
-/* Admin queue. Submits a 64-byte command (its id and phase are filled in);
- * its command id, or -EBUSY when the queue or the slot is full. The second
- * form returns the doorbell value through *db. */
+/* Admin queue. Submits a 64-byte command (its id and phase are filled in):
+ * its command id and, in *db, the doorbell value; -EBUSY when the queue or
+ * the slot is full. */
 int ena_aq_submit(struct ena_aq *q, const void *cmd, uint16_t *db);
 /* Takes every completion the device has written; the number taken. */
 unsigned ena_aq_poll(struct ena_aq *q);

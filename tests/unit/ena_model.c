@@ -263,7 +263,7 @@ static void admin_doorbell(struct ena_model *m, uint32_t db)
     }
 }
 
-static void cq_write(struct ena_model *m, struct em_cq *q, const void *entry, size_t len, bool wrong_phase)
+static void cq_write(struct em_cq *q, const void *entry, size_t len, bool wrong_phase)
 {
     uint8_t *base = P(q->base);
     size_t size = q->words * 4u;
@@ -276,7 +276,6 @@ static void cq_write(struct ena_model *m, struct em_cq *q, const void *entry, si
     else
         buf[3] = (uint8_t)((buf[3] & ~1u) | phase); /* rx: status bit 24 */
     memcpy(base + (size_t)q->tail * size, buf, size);
-    (void)m;
     if (wrong_phase)
         return;
     if (++q->tail == q->depth) {
@@ -326,7 +325,7 @@ static void tx_doorbell(struct ena_model *m, struct em_sq *s, uint32_t db)
             m->tx_complete_wrong_id = false;
         }
         if (d.len_ctrl & ENA_TXD_COMP_REQ)
-            cq_write(m, cq, &c, sizeof(c), false);
+            cq_write(cq, &c, sizeof(c), false);
     }
 }
 
@@ -338,7 +337,7 @@ void em_tx_raw(struct ena_model *m, uint16_t req_id, bool wrong_phase)
     struct ena_tx_cdesc c;
     memset(&c, 0, sizeof(c));
     c.req_id = req_id;
-    cq_write(m, &m->cq[m->sq[i].cq], &c, sizeof(c), wrong_phase);
+    cq_write(&m->cq[m->sq[i].cq], &c, sizeof(c), wrong_phase);
 }
 
 void em_rx_raw(struct ena_model *m, uint16_t req_id, uint16_t len, uint32_t flags, bool wrong_phase)
@@ -351,7 +350,7 @@ void em_rx_raw(struct ena_model *m, uint16_t req_id, uint16_t len, uint32_t flag
     c.status = flags;
     c.length = len;
     c.req_id = req_id;
-    cq_write(m, &m->cq[m->sq[i].cq], &c, sizeof(c), wrong_phase);
+    cq_write(&m->cq[m->sq[i].cq], &c, sizeof(c), wrong_phase);
 }
 
 bool em_rx_frame(struct ena_model *m, const uint8_t *frame, uint32_t len)
@@ -388,7 +387,7 @@ bool em_rx_frame(struct ena_model *m, const uint8_t *frame, uint32_t len)
         c.status = fl;
         c.length = (uint16_t)n;
         c.req_id = d.req_id;
-        cq_write(m, &m->cq[s->cq], &c, sizeof(c), false);
+        cq_write(&m->cq[s->cq], &c, sizeof(c), false);
         first = false;
         if (done == len)
             break;
