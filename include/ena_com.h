@@ -223,6 +223,7 @@ long ena_frame_add(struct ena_frame *f, const struct ena_rx_result *res, const u
 /* ---- one port: the device, one queue pair, the bring-up and reset ---- */
 #define ENA_BUF_SIZE 2048
 #define ENA_MTU 1500
+#define ENA_MIN_FRAME 60 /* without the FCS */
 #define ENA_MSIX_ADMIN 0 /* admin completions and the AENQ */
 #define ENA_MSIX_IO 1    /* the queue pair */
 

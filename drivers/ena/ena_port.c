@@ -98,6 +98,12 @@ int ena_port_xmit(struct ena_port *p, const void *frame, size_t len)
         p->tx_progress_ns = p->com.bus.now_ns(p->com.bus.ctx);
     uint8_t *buf = p->tx_bufs + (size_t)id * ENA_BUF_SIZE;
     memcpy(buf, frame, len);
+    /* Short frames go out padded to Ethernet's minimum, as FreeBSD's driver
+     * does; the device is not asked to pad. */
+    if (len < ENA_MIN_FRAME) {
+        memset(buf + len, 0, ENA_MIN_FRAME - len);
+        len = ENA_MIN_FRAME;
+    }
     ena_tx_post(&p->tx, (uint16_t)id, p->com.bus.dma(p->com.bus.ctx, buf), (uint16_t)len);
     wr(p, p->tx_sq.doorbell, p->tx.tail);
     p->tx_frames++;

@@ -128,6 +128,14 @@ static void test_bringup_and_traffic(void)
     CHECK(m.cq[m.sq[rx].cq].unmasks >= 1);
     CHECK_EQ(m.intr_mask, 0);
     traffic(3 * DEPTH + 5); /* several laps: phases flip on every ring */
+    /* A 42-byte ARP-sized frame leaves padded with zeros to 60. */
+    uint8_t arp[42], zero[18] = { 0 };
+    make_frame(arp, sizeof(arp), 77);
+    CHECK_EQ(ena_port_xmit(p, arp, sizeof(arp)), 0);
+    CHECK_EQ(m.last_tx_len, 60);
+    CHECK(memcmp(m.last_tx, arp, sizeof(arp)) == 0);
+    CHECK(memcmp(m.last_tx + 42, zero, 18) == 0);
+    CHECK_EQ(ena_port_tx_reclaim(p), 1);
     CHECK_EQ(m.protocol_errors, 0);
     CHECK_EQ(p->tx.bad + p->rx.bad + p->com.aq.bad, 0);
     CHECK(!ena_health_check(&p->com, m.clock_ns));
