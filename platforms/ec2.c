@@ -2,7 +2,8 @@
  * the instance type as product, a system UUID beginning "ec2", Amazon's
  * NVMe and ENA functions (vendor 1d0f) on PCI. Xen-based instances: Xen,
  * SMBIOS "Xen", BIOS version "4.11.amazon"; there the Xen set-up runs and
- * xenbus is probed before PCI, as on any Xen HVM guest. */
+ * xenbus is probed before PCI, as on any Xen HVM guest. NICs: ENA on Nitro
+ * (drivers/ena), netfront on Xen-based types. */
 #include "platform.h"
 #include "power.h"
 #include "xen.h"

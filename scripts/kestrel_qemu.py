@@ -34,6 +34,8 @@ PRESETS = {
     # a Nitro-style UUID, and the disk kind (NVMe; virtio-scsi PersistentDisk).
     # No ENA or gVNIC exists in QEMU: --nic gives virtio-net.
     "ec2": {"machine": "q35", "virtio": "pci-modern", "disk": "nvme",
+            # A real Nitro instance's only NIC is ENA (drivers/ena, proven against a
+            # device model only: docs/cloud.md); here --nic gives virtio-net.
             "extra": ["-smbios", "type=0,vendor=Amazon EC2,version=1.0,date=10/16/2017",
                       "-smbios", "type=1,manufacturer=Amazon EC2,product=m5.large",
                       "-uuid", "ec2e1f3a-9b4c-4d2e-8f10-123456789abc"]},

@@ -1,0 +1,284 @@
+/* AWS Elastic Network Adapter (PCI 1d0f:ec20, 1d0f:ec21, 1d0f:0ec2,
+ * 1d0f:1ec2) behind the net-device interface. The device logic is in
+ * ena_admin.c, ena_ring.c and ena_port.c (pure, host-tested against a
+ * device model); this file adds the PCI function: register BAR 0, the
+ * read-less register path when the PCI revision asks for it, MSI-X entry 0
+ * for admin completions and the AENQ and entry 1 for the queue pair, the
+ * locks, and a service thread that drains the AENQ, watches the keep-alive
+ * and rebuilds the device after a reset. One queue pair, host-memory
+ * placement (no LLQ), no offloads, MTU 1500. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "clock.h"
+#include "ena_com.h"
+#include "errno.h"
+#include "irq.h"
+#include "log.h"
+#include "memory.h"
+#include "netdev.h"
+#include "pci.h"
+#include "sched.h"
+#include "spinlock.h"
+#include "sync.h"
+
+#define RING_DEPTH 256
+#define SERVICE_PERIOD_NS 1000000000ull /* the device sends a keep-alive a second */
+#define PCI_COMMAND_INTX_DISABLE 0x0400
+
+struct ena {
+    struct pci_info pci;
+    volatile uint8_t *regs;
+    struct ena_port *port;
+    struct spinlock tx_lock, rx_lock;
+    struct semaphore wake; /* the admin/AENQ interrupt, or a ring asking for a reset */
+    bool msix;
+    struct netdev n;
+};
+
+static unsigned count;
+
+static uint32_t bus_read(void *ctx, unsigned off)
+{
+    struct ena *d = ctx;
+    return *(volatile uint32_t *)(d->regs + off);
+}
+
+static void bus_write(void *ctx, unsigned off, uint32_t v)
+{
+    struct ena *d = ctx;
+    *(volatile uint32_t *)(d->regs + off) = v;
+}
+
+static uint64_t bus_now(void *ctx)
+{
+    (void)ctx;
+    return clock_monotonic_ns();
+}
+
+static void bus_relax(void *ctx)
+{
+    (void)ctx;
+    thread_sleep_ns(20000);
+}
+
+static uint64_t bus_dma(void *ctx, const volatile void *p)
+{
+    (void)ctx;
+    return (uint64_t)(uintptr_t)p; /* identity mapped */
+}
+
+static void deliver(void *arg, const uint8_t *frame, size_t len)
+{
+    struct ena *d = arg;
+    if (len < 14 || len > ENA_MTU + 14) {
+        d->n.rx_dropped++;
+        return;
+    }
+    d->n.rx_frames++;
+    if (d->n.rx)
+        d->n.rx(&d->n, frame, len, d->n.rx_arg);
+}
+
+static void io_poll(struct ena *d)
+{
+    struct ena_port *p = d->port;
+    uint64_t f = spin_lock_irqsave(&d->rx_lock);
+    ena_port_rx_poll(p, deliver, d);
+    spin_unlock_irqrestore(&d->rx_lock, f);
+    f = spin_lock_irqsave(&d->tx_lock);
+    ena_port_tx_reclaim(p);
+    spin_unlock_irqrestore(&d->tx_lock, f);
+    if (p->com.reset_wanted)
+        sem_up(&d->wake);
+    else
+        ena_port_unmask(p);
+}
+
+static void io_interrupt(struct int_frame *frame, void *arg)
+{
+    (void)frame;
+    io_poll(arg);
+}
+
+static void admin_interrupt(struct int_frame *frame, void *arg)
+{
+    (void)frame;
+    struct ena *d = arg;
+    sem_up(&d->wake);
+}
+
+static int ena_transmit(struct netdev *n, const void *frame, size_t len)
+{
+    struct ena *d = n->priv;
+    uint64_t f = spin_lock_irqsave(&d->tx_lock);
+    int rc = ena_port_xmit(d->port, frame, len);
+    spin_unlock_irqrestore(&d->tx_lock, f);
+    if (rc == 0)
+        n->tx_frames++;
+    return rc;
+}
+
+static const char *reason_name(unsigned r)
+{
+    switch (r) {
+    case ENA_RESET_KEEP_ALIVE_TO: return "keep-alive time-out";
+    case ENA_RESET_ADMIN_TO: return "admin command time-out";
+    case ENA_RESET_MISS_TX_CMPL: return "transmit completions missing";
+    case ENA_RESET_INV_RX_REQ_ID: return "bad receive request id";
+    case ENA_RESET_INV_TX_REQ_ID: return "bad transmit request id";
+    case ENA_RESET_GENERIC: return "device fatal error";
+    default: return "other";
+    }
+}
+
+/* Stops the data path (the handlers see the port down), then resets and
+ * rebuilds; the net device stays registered and carries on. */
+static void restart(struct ena *d)
+{
+    struct ena_port *p = d->port;
+    unsigned reason = p->com.reset_reason ? p->com.reset_reason : ENA_RESET_GENERIC;
+    uint64_t ft = spin_lock_irqsave(&d->tx_lock);
+    spin_lock_raw(&d->rx_lock);
+    p->up = false;
+    spin_unlock_raw(&d->rx_lock);
+    spin_unlock_irqrestore(&d->tx_lock, ft);
+    netdev_set_link(&d->n, false);
+    p->resets++;
+    pr_warn("ena: %s: resetting the device (%s)\n", d->n.name, reason_name(reason));
+    for (unsigned attempt = 0; attempt < 5; attempt++) {
+        if (ena_port_up(p, reason) == 0) {
+            pr_info("ena: %s: device reset, queues rebuilt (reset %u)\n", d->n.name, p->resets);
+            netdev_set_link(&d->n, p->link_up);
+            return;
+        }
+        thread_sleep_ns(1000000000ull << attempt);
+    }
+    pr_err("ena: %s: the device did not come back after a reset; no network\n", d->n.name);
+}
+
+static void *service_thread(void *arg)
+{
+    struct ena *d = arg;
+    for (;;) {
+        sem_down_timeout(&d->wake, SERVICE_PERIOD_NS);
+        struct ena_port *p = d->port;
+        if (!p->up)
+            continue;
+        struct ena_aenq_events ev;
+        /* The stall check reads the transmit ring: under its lock. */
+        uint64_t f = spin_lock_irqsave(&d->tx_lock);
+        bool reset = ena_port_service(p, &ev);
+        spin_unlock_irqrestore(&d->tx_lock, f);
+        if (ev.link_changes && p->link_up != d->n.link_up) {
+            pr_info("ena: %s link %s\n", d->n.name, p->link_up ? "up" : "down");
+            netdev_set_link(&d->n, p->link_up);
+        }
+        if (ev.warnings || ev.unknown)
+            pr_warn("ena: %s: device events: %u warnings, %u of unknown groups\n", d->n.name, ev.warnings,
+                    ev.unknown);
+        if (reset) {
+            restart(d);
+            continue;
+        }
+        /* Without MSI-X this is the only poll; with it, it catches an
+         * interrupt lost while the queue was masked. */
+        io_poll(d);
+        if (ev.more)
+            sem_up(&d->wake);
+    }
+    return NULL;
+}
+
+static int setup_msix(struct ena *d)
+{
+    if (!pci_find_cap(&d->pci, PCI_CAP_MSIX, 0))
+        return -ENODEV;
+    int va = irq_alloc_vector(), vq = irq_alloc_vector();
+    if (va < 0 || vq < 0)
+        return -ENODEV;
+    irq_set_handler((unsigned)va, admin_interrupt, d);
+    irq_set_handler((unsigned)vq, io_interrupt, d);
+    if (pci_msix_enable(&d->pci, ENA_MSIX_ADMIN, (unsigned)va) < 0 ||
+        pci_msix_enable(&d->pci, ENA_MSIX_IO, (unsigned)vq) < 0) {
+        irq_set_handler((unsigned)va, NULL, NULL);
+        irq_set_handler((unsigned)vq, NULL, NULL);
+        return -ENODEV;
+    }
+    pci_write16(&d->pci, 0x04, (uint16_t)(pci_read16(&d->pci, 0x04) | PCI_COMMAND_INTX_DISABLE));
+    return 0;
+}
+
+static int alloc_port(struct ena_port *p)
+{
+    p->com.aq.sq = pages_alloc(1, 4096);
+    p->com.aq.cq = pages_alloc(1, 4096);
+    p->com.aenq.q = pages_alloc(1, 4096);
+    p->com.mmio_resp = pages_alloc(1, 4096);
+    p->tx.sq = pages_alloc(RING_DEPTH * sizeof(struct ena_tx_desc) / 4096, 4096);
+    p->tx.cq = pages_alloc(1, 4096);
+    p->rx.sq = pages_alloc(RING_DEPTH * sizeof(struct ena_rx_desc) / 4096, 4096);
+    p->rx.cq = pages_alloc(RING_DEPTH * sizeof(struct ena_rx_cdesc) / 4096, 4096);
+    p->tx_bufs = pages_alloc(RING_DEPTH * ENA_BUF_SIZE / 4096, 4096);
+    p->rx_bufs = pages_alloc(RING_DEPTH * ENA_BUF_SIZE / 4096, 4096);
+    if (!p->com.aq.sq || !p->com.aq.cq || !p->com.aenq.q || !p->com.mmio_resp || !p->tx.sq || !p->tx.cq ||
+        !p->rx.sq || !p->rx.cq || !p->tx_bufs || !p->rx_bufs)
+        return -ENOMEM;
+    p->depth = RING_DEPTH;
+    return 0;
+}
+
+static int ena_attach(struct device *dev)
+{
+    struct ena *d = calloc(1, sizeof(*d));
+    struct ena_port *p = calloc(1, sizeof(*p));
+    if (!d || !p)
+        return -ENOMEM;
+    d->pci = dev->pci;
+    d->port = p;
+    snprintf(d->n.name, sizeof(d->n.name), "ena%u", count++);
+    pci_enable(&d->pci);
+    const struct pci_bar *b = &d->pci.bars[0];
+    if (b->io || !b->addr || b->size < 0x1000) {
+        pr_err("ena: %02x:%02x.%x: registers not in memory BAR 0\n", d->pci.bus, d->pci.dev, d->pci.fn);
+        return -ENODEV;
+    }
+    uint64_t bar_size = b->size > 0x100000 ? 0x100000 : b->size;
+    d->regs = ioremap(b->addr, bar_size);
+    if (!d->regs || alloc_port(p) < 0)
+        return -ENOMEM;
+    p->com.bar_size = (uint32_t)bar_size;
+    p->com.bus = (struct ena_bus){ bus_read, bus_write, bus_now, bus_relax, bus_dma, d };
+    /* Revision bit 0 clear: register reads go through the read-less path. */
+    p->com.readless = !(d->pci.revision & ENA_PCI_REV_NO_READLESS);
+    sem_init(&d->wake, 0);
+    d->msix = setup_msix(d) == 0;
+    if (!d->msix)
+        pr_warn("ena: %s: no MSI-X; polling every second\n", d->n.name);
+    int rc = ena_port_up(p, ENA_RESET_NORMAL);
+    if (rc < 0) {
+        pr_err("ena: %s: bring-up failed (%d)\n", d->n.name, rc);
+        return rc;
+    }
+    memcpy(d->n.mac, p->com.mac, 6);
+    d->n.mtu = ENA_MTU;
+    d->n.link_up = p->link_up;
+    d->n.transmit = ena_transmit;
+    d->n.priv = d;
+    if (!thread_create("ena-service", service_thread, d, 0))
+        return -ENOMEM;
+    uint32_t v = p->com.version, cv = p->com.controller_version;
+    pr_info("ena: %s %04x:%04x version %u.%u, controller %u.%u.%u, mac %02x:%02x:%02x:%02x:%02x:%02x, "
+            "max mtu %u, %u queue pairs offered (1 used), rings %u, %s registers, %s, host-memory queues\n",
+            d->n.name, d->pci.vendor, d->pci.device, (v >> 8) & 0xff, v & 0xff, (cv >> 16) & 0xff,
+            (cv >> 8) & 0xff, cv & 0xff, d->n.mac[0], d->n.mac[1], d->n.mac[2], d->n.mac[3], d->n.mac[4],
+            d->n.mac[5], p->com.max_mtu, p->com.max_queues, p->depth, p->com.readless ? "read-less" : "direct",
+            d->msix ? "msi-x" : "polled");
+    return netdev_register(&d->n);
+}
+
+static const struct pci_id ena_ids[] = {
+    { 0x1d0f, 0x0ec2 }, { 0x1d0f, 0x1ec2 }, { 0x1d0f, 0xec20 }, { 0x1d0f, 0xec21 }, { 0, 0 },
+};
+
+DEVICE_DRIVER(ena) = { "ena", BUS_PCI, ena_ids, false, ena_attach };

@@ -1,0 +1,154 @@
+/* ENA: everything the driver reads from the device, arbitrary. The input
+ * first answers the bring-up's admin commands (device attributes, queue
+ * limits, AENQ groups, queue creation: any body, any doorbell offsets),
+ * then drives steps that overwrite admin completions, AENQ entries,
+ * transmit and receive completions and read-less answers with raw bytes
+ * between polls, transmits and receives. Nothing may be touched outside
+ * the queues and buffers, no loop may run unbounded, and the ring
+ * accounting must stay consistent. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ena_com.h"
+#include "../unit/ena_model.h"
+
+#define DEPTH 32
+
+static struct ena_model m;
+static struct ena_port *p;
+static struct ena_aq_entry aq[ENA_AQ_DEPTH] __attribute__((aligned(64)));
+static struct ena_acq_entry acq[ENA_AQ_DEPTH] __attribute__((aligned(64)));
+static struct ena_aenq_entry aenq[ENA_AENQ_DEPTH] __attribute__((aligned(64)));
+static struct ena_mmio_resp mmio;
+static struct ena_tx_desc txsq[DEPTH];
+static struct ena_tx_cdesc txcq[DEPTH];
+static struct ena_rx_desc rxsq[DEPTH];
+static struct ena_rx_cdesc rxcq[DEPTH];
+static uint8_t txb[DEPTH][ENA_BUF_SIZE], rxb[DEPTH][ENA_BUF_SIZE];
+
+static void sink(void *arg, const uint8_t *f, size_t len)
+{
+    (void)arg;
+    if (len == 0 || len > sizeof(p->frame_buf) || f != p->frame_buf)
+        __builtin_trap();
+}
+
+static void invariants(void)
+{
+    if (p->tx.in_flight >= p->depth || p->tx.nfree + p->tx.in_flight != p->depth || p->rx.nfree > p->depth)
+        __builtin_trap();
+    unsigned posted = 0;
+    for (unsigned i = 0; i < p->depth; i++)
+        posted += p->rx.state[i] == ENA_BUF_POSTED;
+    if (posted + p->rx.nfree > p->depth)
+        __builtin_trap();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 2)
+        return 0;
+    if (!p)
+        p = malloc(sizeof(*p));
+    em_init(&m);
+    m.readless = data[0] & 1;
+    size_t answers = (size_t)(data[1] % 12) * 57;
+    data += 2;
+    size -= 2;
+    if (answers > size)
+        answers = size - size % 57;
+    m.raw_answers = data;
+    m.raw_len = answers;
+    data += answers;
+    size -= answers;
+    memset(p, 0, sizeof(*p));
+    p->com.aq.sq = aq;
+    p->com.aq.cq = acq;
+    p->com.aenq.q = aenq;
+    p->com.mmio_resp = &mmio;
+    p->tx.sq = txsq;
+    p->tx.cq = txcq;
+    p->rx.sq = rxsq;
+    p->rx.cq = rxcq;
+    p->tx_bufs = &txb[0][0];
+    p->rx_bufs = &rxb[0][0];
+    p->com.bus = em_bus(&m);
+    p->com.readless = m.readless;
+    p->com.bar_size = 0x4000;
+    p->depth = DEPTH;
+    if (ena_port_up(p, ENA_RESET_NORMAL) < 0)
+        return 0;
+    if (p->depth > DEPTH || (p->depth & (p->depth - 1)))
+        __builtin_trap();
+    m.raw_len = 0;
+    uint8_t frame[3000];
+    while (size >= 2) {
+        uint8_t op = data[0] % 10, arg = data[1];
+        data += 2;
+        size -= 2;
+        size_t n = 0;
+        switch (op) {
+        case 0: /* raw admin completion at the head, or just past it */
+            n = size < 64 ? size : 64;
+            memcpy((uint8_t *)&acq[(p->com.aq.cq_head + (arg & 1)) % ENA_AQ_DEPTH], data, n);
+            ena_aq_poll(&p->com.aq);
+            break;
+        case 1: /* raw AENQ entry */
+            n = size < 64 ? size : 64;
+            memcpy((uint8_t *)&aenq[(p->com.aenq.head + (arg & 3)) % ENA_AENQ_DEPTH], data, n);
+            break;
+        case 2: /* raw transmit completion */
+            n = size < 8 ? size : 8;
+            memcpy((uint8_t *)&txcq[(p->tx.cq_head + (arg & 3)) % p->depth], data, n);
+            ena_port_tx_reclaim(p);
+            break;
+        case 3: /* raw receive completion */
+            n = size < 16 ? size : 16;
+            memcpy((uint8_t *)&rxcq[(p->rx.cq_head + (arg & 3)) % p->depth], data, n);
+            ena_port_rx_poll(p, sink, NULL);
+            break;
+        case 4: { /* a well-formed frame from the model */
+            uint32_t len = 14 + (uint32_t)arg * 11;
+            memset(frame, arg, len);
+            em_rx_frame(&m, frame, len);
+            ena_port_rx_poll(p, sink, NULL);
+            break;
+        }
+        case 5:
+            memset(frame, arg, 60);
+            ena_port_xmit(p, frame, 14 + arg);
+            break;
+        case 6: { /* the watchdog's turn; a reset rebuilds with the model answering */
+            struct ena_aenq_events ev;
+            m.clock_ns += (uint64_t)arg * 100000000ull;
+            if (ena_port_service(p, &ev) && ena_port_up(p, p->com.reset_reason) < 0)
+                return 0;
+            break;
+        }
+        case 7: /* a read-less answer planted before the read */
+            n = size < 8 ? size : 8;
+            m.readless_silent = arg & 1;
+            memcpy((void *)&mmio, data, n);
+            ena_reg_read(&p->com, ENA_REG_DEV_STS);
+            m.readless_silent = false;
+            break;
+        case 8: { /* one admin command answered from the input */
+            m.raw_answers = data;
+            m.raw_len = size;
+            struct ena_feat_aenq g;
+            ena_get_feature(&p->com, arg, &g, sizeof(g));
+            n = size - m.raw_len;
+            m.raw_len = 0;
+            break;
+        }
+        case 9:
+            ena_port_tx_reclaim(p);
+            ena_port_rx_poll(p, sink, NULL);
+            break;
+        }
+        data += n;
+        size -= n;
+        invariants();
+    }
+    return 0;
+}

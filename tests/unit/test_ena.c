@@ -1,0 +1,526 @@
+/* ENA pure logic (drivers/ena/ena_admin.c, ena_ring.c, ena_port.c) against
+ * the device model in ena_model.c: bring-up, traffic over several laps of
+ * both rings, then a hostile device: admin completions out of phase or for
+ * unknown command ids, an admin command that never completes (time-out,
+ * reset, queues rebuilt, traffic again), read-less answers for the wrong
+ * register, a reset that never starts, an AENQ flood, a missed keep-alive,
+ * link changes, transmit and receive completions naming ids not in flight,
+ * lengths past the buffer, broken frame sequences, bad device attributes. */
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "ena_com.h"
+#include "ena_model.h"
+#include "errno.h"
+
+#define DEPTH 64
+
+static struct ena_model m;
+static struct ena_port *p;
+
+static void *zalloc(size_t n)
+{
+    void *v = aligned_alloc(4096, (n + 4095) & ~(size_t)4095);
+    memset(v, 0, (n + 4095) & ~(size_t)4095);
+    return v;
+}
+
+static void setup_mem(void)
+{
+    if (!p) {
+        p = zalloc(sizeof(*p));
+        p->com.aq.sq = zalloc(ENA_AQ_DEPTH * sizeof(struct ena_aq_entry));
+        p->com.aq.cq = zalloc(ENA_AQ_DEPTH * sizeof(struct ena_acq_entry));
+        p->com.aenq.q = zalloc(ENA_AENQ_DEPTH * sizeof(struct ena_aenq_entry));
+        p->com.mmio_resp = zalloc(sizeof(struct ena_mmio_resp));
+        p->tx.sq = zalloc(DEPTH * sizeof(struct ena_tx_desc));
+        p->tx.cq = zalloc(DEPTH * sizeof(struct ena_tx_cdesc));
+        p->rx.sq = zalloc(DEPTH * sizeof(struct ena_rx_desc));
+        p->rx.cq = zalloc(DEPTH * sizeof(struct ena_rx_cdesc));
+        p->tx_bufs = zalloc(DEPTH * ENA_BUF_SIZE);
+        p->rx_bufs = zalloc(DEPTH * ENA_BUF_SIZE);
+    }
+}
+
+/* A fresh port on a fresh model (tweak m between em_init and port_init). */
+static void model_init(void)
+{
+    em_init(&m);
+}
+
+static int port_init(void)
+{
+    setup_mem();
+    struct ena_port keep = *p;
+    memset(p, 0, sizeof(*p));
+    p->com.aq.sq = keep.com.aq.sq;
+    p->com.aq.cq = keep.com.aq.cq;
+    p->com.aenq.q = keep.com.aenq.q;
+    p->com.mmio_resp = keep.com.mmio_resp;
+    p->tx.sq = keep.tx.sq;
+    p->tx.cq = keep.tx.cq;
+    p->rx.sq = keep.rx.sq;
+    p->rx.cq = keep.rx.cq;
+    p->tx_bufs = keep.tx_bufs;
+    p->rx_bufs = keep.rx_bufs;
+    p->com.bus = em_bus(&m);
+    p->com.readless = m.readless;
+    p->depth = DEPTH;
+    return ena_port_up(p, ENA_RESET_NORMAL);
+}
+
+static uint8_t got[4096];
+static size_t got_len;
+static unsigned got_n;
+static void on_rx(void *arg, const uint8_t *f, size_t len)
+{
+    (void)arg;
+    memcpy(got, f, len);
+    got_len = len;
+    got_n++;
+}
+
+static void make_frame(uint8_t *f, size_t len, unsigned seed)
+{
+    for (size_t i = 0; i < len; i++)
+        f[i] = (uint8_t)(seed * 31 + i * 7);
+}
+
+/* n frames each way, checking every byte. */
+static void traffic(unsigned n)
+{
+    uint8_t f[1514];
+    for (unsigned i = 0; i < n; i++) {
+        size_t len = 60 + (i * 97) % 1450;
+        make_frame(f, len, i);
+        CHECK_EQ(ena_port_xmit(p, f, len), 0);
+        CHECK_EQ(m.last_tx_len, len);
+        CHECK(memcmp(m.last_tx, f, len) == 0);
+        CHECK_EQ(ena_port_tx_reclaim(p), 1);
+        make_frame(f, len, i + 1000);
+        got_n = 0;
+        CHECK(em_rx_frame(&m, f, (uint32_t)len));
+        CHECK_EQ(ena_port_rx_poll(p, on_rx, NULL), 1);
+        CHECK_EQ(got_n, 1);
+        CHECK_EQ(got_len, len);
+        CHECK(memcmp(got, f, len) == 0);
+    }
+}
+
+static void test_bringup_and_traffic(void)
+{
+    model_init();
+    CHECK_EQ(port_init(), 0);
+    CHECK_EQ(m.resets, 1);
+    CHECK_EQ(m.last_reset_reason, ENA_RESET_NORMAL);
+    CHECK_EQ(m.mtu, 1500);
+    CHECK_EQ(m.enabled_groups, 0x1f);
+    CHECK(memcmp(p->com.mac, m.mac, 6) == 0);
+    CHECK_EQ(p->com.max_mtu, 9216);
+    CHECK_EQ(p->com.admin_timeout_ns, 200000000ull);
+    CHECK_EQ(p->depth, DEPTH);
+    int rx = em_find_sq(&m, ENA_SQ_DIR_RX), tx = em_find_sq(&m, ENA_SQ_DIR_TX);
+    CHECK(rx >= 0 && tx >= 0);
+    CHECK_EQ(m.sq[rx].db, DEPTH - 1); /* every buffer but one posted, one doorbell */
+    CHECK_EQ(m.cq[m.sq[rx].cq].msix, ENA_MSIX_IO);
+    CHECK_EQ(m.cq[m.sq[tx].cq].words, 2);
+    CHECK_EQ(m.cq[m.sq[rx].cq].words, 4);
+    CHECK(m.cq[m.sq[rx].cq].unmasks >= 1);
+    CHECK_EQ(m.intr_mask, 0);
+    traffic(3 * DEPTH + 5); /* several laps: phases flip on every ring */
+    /* A 42-byte ARP-sized frame leaves padded with zeros to 60. */
+    uint8_t arp[42], zero[18] = { 0 };
+    make_frame(arp, sizeof(arp), 77);
+    CHECK_EQ(ena_port_xmit(p, arp, sizeof(arp)), 0);
+    CHECK_EQ(m.last_tx_len, 60);
+    CHECK(memcmp(m.last_tx, arp, sizeof(arp)) == 0);
+    CHECK(memcmp(m.last_tx + 42, zero, 18) == 0);
+    CHECK_EQ(ena_port_tx_reclaim(p), 1);
+    CHECK_EQ(m.protocol_errors, 0);
+    CHECK_EQ(p->tx.bad + p->rx.bad + p->com.aq.bad, 0);
+    CHECK(!ena_health_check(&p->com, m.clock_ns));
+    /* Refill comes in batches: the doorbell moved by more than one at a time. */
+    uint32_t db = m.sq[rx].db;
+    uint8_t f[100];
+    make_frame(f, sizeof(f), 1);
+    for (unsigned i = 0; i < 5; i++) {
+        CHECK(em_rx_frame(&m, f, sizeof(f)));
+        ena_port_rx_poll(p, on_rx, NULL);
+    }
+    CHECK_EQ(m.sq[rx].db, db); /* 5 buffers out: below the batch, no doorbell */
+}
+
+static void test_direct_registers_and_multi_buffer(void)
+{
+    model_init();
+    m.readless = false;
+    CHECK_EQ(port_init(), 0);
+    CHECK_EQ(m.protocol_errors, 0);
+    /* A 3000-byte frame over two buffers: first, then last. */
+    uint8_t f[3000];
+    make_frame(f, sizeof(f), 9);
+    got_n = 0;
+    CHECK(em_rx_frame(&m, f, sizeof(f)));
+    CHECK_EQ(ena_port_rx_poll(p, on_rx, NULL), 1);
+    CHECK_EQ(got_len, sizeof(f));
+    CHECK(memcmp(got, f, sizeof(f)) == 0);
+    traffic(10);
+}
+
+static void test_admin_unknown_ids_and_phase(void)
+{
+    model_init();
+    m.admin_wrong_id_first = true; /* each answer is preceded by one for an id never sent */
+    CHECK_EQ(port_init(), 0);
+    CHECK(p->com.aq.bad > 0);
+    CHECK(!p->com.reset_wanted);
+    m.admin_wrong_id_first = false;
+    traffic(4);
+
+    /* An answer written one slot ahead, the slot expected still old: it
+     * must not be taken out of order; the command times out, a reset. */
+    uint32_t before = p->com.aq.bad;
+    m.swallow_admin = 1;
+    uint16_t next = p->com.aq.next_id;
+    /* Plant the completion for the next command in the slot after the one expected. */
+    struct ena_acq_entry e;
+    memset(&e, 0, sizeof(e));
+    e.command = next;
+    e.flags = p->com.aq.cq_phase;
+    unsigned ahead = (p->com.aq.cq_head + 1) % ENA_AQ_DEPTH;
+    if (ahead == 0)
+        e.flags ^= 1;
+    memcpy((void *)&p->com.aq.cq[ahead], &e, sizeof(e));
+    struct ena_feat_aenq g;
+    uint64_t t0 = m.clock_ns;
+    CHECK_EQ(ena_get_feature(&p->com, ENA_FEAT_AENQ_CONFIG, &g, sizeof(g)), -ETIMEDOUT);
+    CHECK(m.clock_ns - t0 >= p->com.admin_timeout_ns);
+    CHECK(m.clock_ns - t0 < p->com.admin_timeout_ns + 10000000);
+    CHECK_EQ(p->com.aq.bad, before);
+    CHECK(p->com.admin_dead);
+    /* A dead admin queue refuses work at once. */
+    CHECK_EQ(ena_get_feature(&p->com, ENA_FEAT_AENQ_CONFIG, &g, sizeof(g)), -EIO);
+    struct ena_aenq_events ev;
+    CHECK(ena_port_service(p, &ev));
+    CHECK_EQ(p->com.reset_reason, ENA_RESET_ADMIN_TO);
+    /* The reset path: device reset with the reason, queues rebuilt, the port carries on. */
+    CHECK_EQ(ena_port_up(p, p->com.reset_reason), 0);
+    CHECK_EQ(m.resets, 2);
+    CHECK_EQ(m.last_reset_reason, ENA_RESET_ADMIN_TO);
+    CHECK(!p->com.admin_dead);
+    traffic(DEPTH + 3);
+    CHECK_EQ(m.protocol_errors, 0);
+
+    /* Raw completions straight into the queue: unknown id, then a stale one. */
+    uint16_t db;
+    uint8_t cmd[64];
+    memset(cmd, 0, sizeof(cmd));
+    cmd[2] = ENA_ADMIN_GET_FEATURE;
+    m.swallow_admin = 1;
+    int id = ena_aq_submit(&p->com.aq, cmd, &db);
+    CHECK(id >= 0);
+    p->com.bus.write32(&m, ENA_REG_AQ_DB, db);
+    em_acq_raw(&m, (uint16_t)(id + 100), 0, false);
+    em_acq_raw(&m, 0xfff, 0, false);
+    before = p->com.aq.bad;
+    CHECK_EQ(ena_aq_poll(&p->com.aq), 2);
+    CHECK_EQ(p->com.aq.bad, before + 2);
+    CHECK_EQ(ena_aq_result(&p->com.aq, (uint16_t)id, NULL), -EAGAIN);
+    em_acq_raw(&m, (uint16_t)id, 4, true); /* wrong phase: not new */
+    CHECK_EQ(ena_aq_poll(&p->com.aq), 0);
+    em_acq_raw(&m, (uint16_t)id, 4, false); /* refused by the device */
+    CHECK_EQ(ena_aq_poll(&p->com.aq), 1);
+    CHECK_EQ(ena_aq_result(&p->com.aq, (uint16_t)id, NULL), -EIO);
+    em_acq_raw(&m, (uint16_t)id, 0, false); /* the same id twice */
+    before = p->com.aq.bad;
+    ena_aq_poll(&p->com.aq);
+    CHECK_EQ(p->com.aq.bad, before + 1);
+    /* A device rewriting the whole completion ring forever: one lap a poll. */
+    for (unsigned i = 0; i < 3 * ENA_AQ_DEPTH; i++)
+        em_acq_raw(&m, 0x7ff, 0, false);
+    CHECK(ena_aq_poll(&p->com.aq) <= ENA_AQ_DEPTH);
+}
+
+static void test_admin_refusals_and_bad_answers(void)
+{
+    model_init();
+    m.admin_status = 5;
+    CHECK_EQ(port_init(), -EIO);
+    model_init();
+    m.short_cq_depth = DEPTH * 2; /* a queue larger than our memory */
+    CHECK_EQ(port_init(), -EIO);
+    model_init();
+    m.mac[0] = 0x01; /* multicast */
+    CHECK_EQ(port_init(), -EIO);
+    model_init();
+    memset(m.mac, 0, 6);
+    CHECK_EQ(port_init(), -EIO);
+    model_init();
+    m.max_mtu = 100;
+    CHECK_EQ(port_init(), -EIO);
+    model_init();
+    m.max_depth = 4;
+    CHECK_EQ(port_init(), -EIO);
+    model_init();
+    m.max_depth = 48; /* not a power of two: rounded down */
+    CHECK_EQ(port_init(), 0);
+    CHECK_EQ(p->depth, 32);
+    traffic(40);
+    /* Doorbells the device places outside the register BAR. */
+    model_init();
+    setup_mem();
+    p->com.bar_size = 0x1000; /* the model's doorbells start at 0x1000 */
+    CHECK_EQ(ena_port_up(p, ENA_RESET_NORMAL), -EIO);
+    p->com.bar_size = 0x4000;
+    CHECK_EQ(ena_port_up(p, ENA_RESET_NORMAL), 0);
+    traffic(2);
+    model_init();
+    m.max_queues_unsupported = true;
+    CHECK_EQ(port_init(), 0);
+    CHECK_EQ(p->com.max_sq_depth, 256);
+    traffic(3);
+}
+
+static void test_readless_and_reset_handshake(void)
+{
+    model_init();
+    CHECK_EQ(port_init(), 0);
+    m.readless_wrong_off = true;
+    CHECK_EQ(ena_reg_read(&p->com, ENA_REG_CAPS), ENA_REG_READ_FAIL);
+    m.readless_wrong_off = false;
+    CHECK_EQ(ena_reg_read(&p->com, ENA_REG_CAPS), m.caps);
+    m.readless_silent = true;
+    uint64_t t0 = m.clock_ns;
+    CHECK_EQ(ena_reg_read(&p->com, ENA_REG_CAPS), ENA_REG_READ_FAIL);
+    CHECK(m.clock_ns - t0 >= ENA_REG_READ_TIMEOUT_NS);
+    CHECK_EQ(ena_dev_reset(&p->com, ENA_RESET_NORMAL), -ENODEV);
+    m.readless_silent = false;
+    m.reset_stuck = true;
+    CHECK_EQ(ena_dev_reset(&p->com, ENA_RESET_NORMAL), -ETIMEDOUT);
+    m.reset_stuck = false;
+    m.dev_sts = ENA_DEV_STS_READY;
+    m.ctl_reset_seen = false;
+    /* Not ready at all. */
+    m.dev_sts = 0;
+    CHECK_EQ(ena_port_up(p, ENA_RESET_NORMAL), -ENODEV);
+    m.dev_sts = ENA_DEV_STS_READY;
+    CHECK_EQ(ena_port_up(p, ENA_RESET_NORMAL), 0);
+    traffic(3);
+}
+
+static void test_aenq(void)
+{
+    model_init();
+    CHECK_EQ(port_init(), 0);
+    struct ena_aenq_events ev;
+    /* Link down, up. */
+    CHECK(em_aenq_post(&m, ENA_AENQ_LINK_CHANGE, 0, false));
+    CHECK(!ena_port_service(p, &ev));
+    CHECK_EQ(ev.link_changes, 1);
+    CHECK(!p->link_up);
+    CHECK(em_aenq_post(&m, ENA_AENQ_LINK_CHANGE, 1, false));
+    CHECK(em_aenq_post(&m, ENA_AENQ_NOTIFICATION, 0, false));
+    CHECK(em_aenq_post(&m, 9, 0, true)); /* a group we never enabled */
+    CHECK(!ena_port_service(p, &ev));
+    CHECK(p->link_up);
+    CHECK_EQ(ev.notifications, 1);
+    CHECK_EQ(ev.unknown, 1);
+    CHECK_EQ(m.aenq_head_db, ENA_AENQ_DEPTH + 4); /* every entry given back */
+
+    /* Keep-alives every second keep it healthy for a minute... */
+    for (unsigned s = 0; s < 60; s++) {
+        m.clock_ns += 1000000000ull;
+        CHECK(em_aenq_post(&m, ENA_AENQ_KEEP_ALIVE, 0, false));
+        CHECK(!ena_port_service(p, &ev));
+        CHECK_EQ(ev.keep_alives, 1);
+    }
+    /* ...then they stop: within the time-out nothing, past it a reset. */
+    m.clock_ns += 5000000000ull;
+    CHECK(!ena_port_service(p, &ev));
+    m.clock_ns += 2000000000ull;
+    CHECK(ena_port_service(p, &ev));
+    CHECK_EQ(p->com.reset_reason, ENA_RESET_KEEP_ALIVE_TO);
+    CHECK_EQ(ena_port_up(p, p->com.reset_reason), 0);
+    CHECK_EQ(m.last_reset_reason, ENA_RESET_KEEP_ALIVE_TO);
+    CHECK(!ena_port_service(p, &ev));
+    traffic(DEPTH + 1);
+
+    /* Hints: from GET_FEATURE at bring-up, then updated by a notification;
+     * values out of range are ignored, 0xffff turns the watchdog off. */
+    model_init();
+    m.has_hints = true;
+    m.hints.admin_completion_timeout = 500;
+    m.hints.driver_watchdog_timeout = 3000;
+    m.hints.mmio_read_timeout = 60000; /* past the sane range: ignored */
+    CHECK_EQ(port_init(), 0);
+    CHECK_EQ(p->com.hints_applied, 1);
+    CHECK_EQ(p->com.admin_timeout_ns, 500000000ull);
+    CHECK_EQ(p->com.keepalive_timeout_ns, 3000000000ull);
+    CHECK_EQ(p->com.reg_read_timeout_ns, 0);
+    m.clock_ns += 2500000000ull;
+    CHECK(!ena_port_service(p, &ev));
+    m.clock_ns += 1000000000ull;
+    CHECK(ena_port_service(p, &ev)); /* 3 s without a keep-alive */
+    CHECK_EQ(p->com.reset_reason, ENA_RESET_KEEP_ALIVE_TO);
+    CHECK_EQ(ena_port_up(p, p->com.reset_reason), 0);
+    struct ena_hw_hints h;
+    memset(&h, 0, sizeof(h));
+    h.driver_watchdog_timeout = ENA_HINT_NO_TIMEOUT;
+    h.admin_completion_timeout = 5; /* too short to believe */
+    CHECK(em_aenq_post_data(&m, ENA_AENQ_NOTIFICATION, ENA_NOTIFY_UPDATE_HINTS, &h, sizeof(h), false));
+    CHECK(!ena_port_service(p, &ev));
+    CHECK_EQ(ev.hints, 1);
+    CHECK(p->com.keepalive_off);
+    CHECK_EQ(p->com.admin_timeout_ns, 500000000ull);
+    m.clock_ns += 600000000000ull; /* ten minutes of silence: no reset now */
+    CHECK(!ena_port_service(p, &ev));
+    traffic(2);
+
+    /* A flood: the device writes far past the head it was given. Each
+     * service call takes at most one queue's worth and returns. */
+    unsigned posted = 0;
+    for (unsigned i = 0; i < 50 * ENA_AENQ_DEPTH; i++)
+        posted += em_aenq_post(&m, ENA_AENQ_NOTIFICATION, 0, true);
+    unsigned calls = 0, taken = 0;
+    do {
+        ena_port_service(p, &ev);
+        taken += ev.notifications;
+        CHECK(ev.notifications <= ENA_AENQ_DEPTH);
+    } while (ev.more && ++calls < 100);
+    CHECK(calls < 100);
+    CHECK(taken <= posted);
+    /* Fatal error: reset. */
+    model_init();
+    CHECK_EQ(port_init(), 0);
+    CHECK(em_aenq_post(&m, ENA_AENQ_FATAL_ERROR, 0, false));
+    CHECK(ena_port_service(p, &ev));
+    CHECK_EQ(ev.fatal, 1);
+    CHECK_EQ(ena_port_up(p, p->com.reset_reason), 0);
+    traffic(2);
+}
+
+static void test_hostile_tx(void)
+{
+    model_init();
+    CHECK_EQ(port_init(), 0);
+    traffic(2);
+    uint8_t f[64];
+    make_frame(f, sizeof(f), 3);
+    /* A completion naming the wrong request. */
+    m.tx_complete_wrong_id = true;
+    CHECK_EQ(ena_port_xmit(p, f, sizeof(f)), 0);
+    ena_port_tx_reclaim(p);
+    CHECK_EQ(p->tx.bad, 1);
+    struct ena_aenq_events ev;
+    CHECK(ena_port_service(p, &ev));
+    CHECK_EQ(p->com.reset_reason, ENA_RESET_INV_TX_REQ_ID);
+    CHECK_EQ(ena_port_up(p, p->com.reset_reason), 0);
+    CHECK(p->tx_lost >= 1);
+    traffic(3);
+    /* Out-of-range id, wrong phase, a full ring. */
+    em_tx_raw(&m, 0xffff, true);
+    CHECK_EQ(ena_port_tx_reclaim(p), 0);
+    CHECK_EQ(p->tx.bad, 1);
+    em_tx_raw(&m, 0xffff, false);
+    ena_port_tx_reclaim(p);
+    CHECK_EQ(p->tx.bad, 2);
+    CHECK_EQ(ena_port_up(p, ENA_RESET_NORMAL), 0);
+    int tx = em_find_sq(&m, ENA_SQ_DIR_TX);
+    m.sq[tx].used = false; /* the device stops consuming */
+    unsigned ok = 0;
+    for (unsigned i = 0; i < DEPTH + 5; i++)
+        ok += ena_port_xmit(p, f, sizeof(f)) == 0;
+    CHECK_EQ(ok, DEPTH - 1);
+    /* Completions missing: a reset once the stall time has passed, not before. */
+    struct ena_aenq_events ev2;
+    m.clock_ns += 4000000000ull;
+    em_aenq_post(&m, ENA_AENQ_KEEP_ALIVE, 0, false);
+    CHECK(!ena_port_service(p, &ev2));
+    m.clock_ns += 2000000000ull;
+    em_aenq_post(&m, ENA_AENQ_KEEP_ALIVE, 0, false);
+    CHECK(ena_port_service(p, &ev2));
+    CHECK_EQ(p->com.reset_reason, ENA_RESET_MISS_TX_CMPL);
+    CHECK_EQ(ena_port_up(p, p->com.reset_reason), 0);
+    CHECK_EQ(m.last_reset_reason, ENA_RESET_MISS_TX_CMPL);
+    traffic(DEPTH);
+    /* Idle for a long time with nothing in flight: no reset. */
+    for (unsigned s = 0; s < 20; s++) {
+        m.clock_ns += 1000000000ull;
+        em_aenq_post(&m, ENA_AENQ_KEEP_ALIVE, 0, false);
+        CHECK(!ena_port_service(p, &ev2));
+    }
+    CHECK_EQ(ena_port_xmit(p, f, 10), -EINVAL);
+    CHECK_EQ(ena_port_xmit(p, f, 5000), -EINVAL);
+}
+
+static void test_hostile_rx(void)
+{
+    model_init();
+    CHECK_EQ(port_init(), 0);
+    traffic(2);
+    unsigned nfree = p->rx.nfree;
+    /* Length past the buffer: the frame is dropped, the buffer comes back. */
+    uint16_t id = p->rx.sq[(m.sq[em_find_sq(&m, ENA_SQ_DIR_RX)].taken) & (DEPTH - 1)].req_id;
+    em_rx_raw(&m, id, ENA_BUF_SIZE + 1, ENA_RXC_FIRST | ENA_RXC_LAST, false);
+    m.sq[em_find_sq(&m, ENA_SQ_DIR_RX)].taken++;
+    m.sq[em_find_sq(&m, ENA_SQ_DIR_RX)].head++;
+    got_n = 0;
+    CHECK_EQ(ena_port_rx_poll(p, on_rx, NULL), 0);
+    CHECK_EQ(p->rx.bad, 1);
+    CHECK_EQ(p->rx_dropped, 1);
+    CHECK_EQ(p->rx.nfree, nfree + 1);
+    CHECK(!p->com.reset_wanted);
+    /* A completion in the wrong phase is not new. */
+    em_rx_raw(&m, 0, 64, ENA_RXC_FIRST | ENA_RXC_LAST, true);
+    CHECK_EQ(ena_port_rx_poll(p, on_rx, NULL), 0);
+    CHECK_EQ(p->rx.bad, 1);
+    /* An id not posted (already completed above): a reset. */
+    em_rx_raw(&m, id, 64, ENA_RXC_FIRST | ENA_RXC_LAST, false);
+    CHECK_EQ(ena_port_rx_poll(p, on_rx, NULL), 0);
+    CHECK(p->com.reset_wanted);
+    CHECK_EQ(p->com.reset_reason, ENA_RESET_INV_RX_REQ_ID);
+    CHECK_EQ(ena_port_up(p, p->com.reset_reason), 0);
+    traffic(3);
+    /* An id past the ring. */
+    em_rx_raw(&m, 0x8000, 64, ENA_RXC_FIRST | ENA_RXC_LAST, false);
+    ena_port_rx_poll(p, on_rx, NULL);
+    CHECK(p->com.reset_wanted);
+    CHECK_EQ(ena_port_up(p, p->com.reset_reason), 0);
+    /* Broken sequences: a continuation with no start, a start never finished. */
+    struct ena_frame fr;
+    uint8_t buf[4096], data[ENA_BUF_SIZE];
+    memset(&fr, 0, sizeof(fr));
+    fr.buf = buf;
+    fr.cap = sizeof(buf);
+    struct ena_rx_result r;
+    memset(&r, 0, sizeof(r));
+    r.len = 100;
+    r.last = true;
+    CHECK_EQ(ena_frame_add(&fr, &r, data), -1);
+    r.first = true;
+    r.last = false;
+    CHECK_EQ(ena_frame_add(&fr, &r, data), 0);
+    CHECK_EQ(ena_frame_add(&fr, &r, data), 0); /* a new start abandons the old frame */
+    CHECK_EQ(fr.drops, 2);
+    r.first = false;
+    r.len = 2000;
+    CHECK_EQ(ena_frame_add(&fr, &r, data), 0);
+    CHECK_EQ(ena_frame_add(&fr, &r, data), 0); /* past the frame buffer: broken */
+    r.last = true;
+    CHECK_EQ(ena_frame_add(&fr, &r, data), -1);
+    CHECK_EQ(fr.drops, 3);
+    traffic(2);
+}
+
+int main(void)
+{
+    test_bringup_and_traffic();
+    test_direct_registers_and_multi_buffer();
+    test_admin_unknown_ids_and_phase();
+    test_admin_refusals_and_bad_answers();
+    test_readless_and_reset_handshake();
+    test_aenq();
+    test_hostile_tx();
+    test_hostile_rx();
+    return check_report("test_ena");
+}
