@@ -50,6 +50,8 @@ DRIVER_DIRS := drivers/misc drivers/clock drivers/acpi drivers/firmware drivers/
 	drivers/xen
 DRIVER_DIRS += drivers/nvme
 DRIVER_DIRS += drivers/ahci drivers/e1000
+# gVNIC (GCE): GQI-QPL queues; its pure logic is host-tested (tests/unit/gve.mk).
+DRIVER_DIRS += drivers/gve
 KSRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.c core/*.c lib/*.c platforms/*.c) \
 	$(foreach d,$(DRIVER_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 KSRCS += $(wildcard fs/*.c)
