@@ -144,8 +144,9 @@ struct gve_aq {
     uint32_t last_status, last_opcode; /* of the last command that failed */
 };
 
-/* Gives the queue page to the device. */
-void gve_aq_start(struct gve_aq *aq);
+/* Gives the queue page to the device: 0, or -ERANGE for a page revision 0's
+ * 32-bit page-number register cannot name. */
+int gve_aq_start(struct gve_aq *aq);
 /* Takes it back: the device releases everything the driver gave it. 0, or
  * -ETIMEDOUT when the device never confirms (its memory is then not ours to
  * reuse). Clears broken and the command count either way. */

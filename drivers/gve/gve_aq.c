@@ -13,9 +13,11 @@ static uint32_t rd(struct gve_aq *aq, unsigned off) { return aq->io->read32(aq->
 static void wr(struct gve_aq *aq, unsigned off, uint32_t v, unsigned w) { aq->io->write(aq->io->ctx, off, v, w); }
 static void nap(struct gve_aq *aq) { aq->io->sleep_ms(aq->io->ctx, AQ_POLL_MS); }
 
-void gve_aq_start(struct gve_aq *aq)
+int gve_aq_start(struct gve_aq *aq)
 {
     uint64_t pa = (uint64_t)(uintptr_t)aq->ring;
+    if (aq->revision < 1 && pa / GVE_PAGE > UINT32_MAX)
+        return -ERANGE; /* the PFN register holds 32 bits */
     memset(aq->ring, 0, GVE_PAGE);
     aq->prod = 0;
     aq->broken = false;
@@ -29,6 +31,7 @@ void gve_aq_start(struct gve_aq *aq)
         wr(aq, GVE_REG_AQ_BASE_LO, (uint32_t)pa, 4);
         wr(aq, GVE_REG_DRIVER_STATUS, GVE_DRV_STATUS_RUN, 4);
     }
+    return 0;
 }
 
 int gve_aq_reset(struct gve_aq *aq)

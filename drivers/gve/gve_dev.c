@@ -31,7 +31,8 @@ int gve_dev_probe(struct gve_dev *d)
     /* The device logs the driver's version, one byte at a time. */
     for (const char *s = DRIVER_VERSION_STRING; *s; s++)
         d->io->write(d->io->ctx, GVE_REG_DRIVER_VERSION, (uint8_t)*s, 1);
-    gve_aq_start(&d->aq);
+    if (gve_aq_start(&d->aq))
+        return fail(d, -ERANGE, "admin queue page beyond the page-number register");
     uint8_t cmd[GVE_AQ_CMD_SIZE];
     memset(d->desc_page, 0, GVE_PAGE);
     gve_cmd_describe(cmd, pa(d->desc_page), GVE_PAGE);
