@@ -279,7 +279,7 @@ struct gve_dev {
 /* Admin queue up, device described, queues planned: 0 or -errno (why). */
 int gve_dev_probe(struct gve_dev *d);
 /* Resources, page lists, queues, receive buffers handed out, notification
- * blocks armed: 0 or -errno (why). Allocations of the first call are kept. */
+ * blocks unmasked: 0 or -errno (why). Allocations of the first call are kept. */
 int gve_dev_up(struct gve_dev *d);
 /* A reset: the device drops everything (gve_aq_reset), rings start over;
  * gve_dev_probe and gve_dev_up bring it back. */

@@ -150,8 +150,9 @@ int gve_dev_up(struct gve_dev *d)
         return fail(d, -EIO, "receive queue resources out of range");
 
     d->io->doorbell(d->io->ctx, d->rx_db, d->rx.fill);
+    /* Unmasked with 0, as the reference turns GQI blocks up. */
     for (unsigned b = 0; b < GVE_NTFY_BLOCKS; b++)
-        gve_dev_irq_ack(d, b);
+        d->io->doorbell(d->io->ctx, d->irq_db[b], 0);
     return 0;
 }
 

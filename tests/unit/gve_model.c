@@ -234,6 +234,8 @@ void gvm_init(struct gve_model *m, unsigned revision)
     m->max_tx = m->max_rx = 2;
     m->device_status = GVE_DEV_STATUS_LINK;
     m->rx_seq = 1;
+    for (unsigned i = 0; i < GVM_DBS; i++)
+        m->db[i] = GVM_DB_UNWRITTEN;
     gvm_describe(m, 256, 128, 1460, 64, 64, 128, 1024, NULL, 0, 0);
 }
 

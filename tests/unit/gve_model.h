@@ -12,6 +12,7 @@
 #include "gve.h"
 
 #define GVM_DBS 1024
+#define GVM_DB_UNWRITTEN 0xdeadbeefu /* what a doorbell holds before the driver writes it */
 #define GVM_MAX_FRAMES 64
 #define GVM_MAX_ALLOCS 64
 #define GVM_MAX_CMDS 64

@@ -88,12 +88,17 @@ static void test_bring_up(unsigned revision)
     CHECK_EQ(model.rx_size, 128);
     CHECK_EQ(model.rx_buf_size, GVE_BUF_SIZE);
     /* Doorbells from the queue resources; receive buffers all handed out;
-     * both notification blocks armed. */
+     * both notification blocks unmasked (0); mask and ack as the reference writes them. */
     CHECK_EQ(dev.tx_db, 1);
     CHECK_EQ(dev.rx_db, 2);
     CHECK_EQ(dev.rx_counter, 1);
     CHECK_EQ(model.db[2], 128);
-    CHECK_EQ(model.db[16], GVE_IRQ_ACK | GVE_IRQ_EVENT);
+    CHECK_EQ(model.db[16], 0);
+    CHECK_EQ(model.db[17], 0);
+    CHECK_EQ(model.db[18], GVM_DB_UNWRITTEN);
+    gve_dev_irq_mask(&dev, 1);
+    CHECK_EQ(model.db[17], GVE_IRQ_MASK);
+    gve_dev_irq_ack(&dev, 1);
     CHECK_EQ(model.db[17], GVE_IRQ_ACK | GVE_IRQ_EVENT);
     CHECK(gve_dev_link_up(&dev));
     model.device_status &= ~GVE_DEV_STATUS_LINK;
