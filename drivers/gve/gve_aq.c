@@ -335,7 +335,9 @@ int gve_plan_queues(const struct gve_dev_info *d, uint32_t max_tx_queues, uint32
     }
     p->counters = d->counters;
     p->tx_qpl_id = 0;
-    p->rx_qpl_id = max_tx_queues; /* the reference driver numbers rx lists after every tx list */
+    /* The reference numbers receive lists after the transmit lists of the
+     * queues it uses (at most one per two notification blocks): 1 here. */
+    p->rx_qpl_id = 1;
     p->mtu = d->mtu > GVE_MTU_MAX ? GVE_MTU_MAX : d->mtu;
     p->set_mtu = d->mtu > GVE_MTU_MAX;
     return 0;

@@ -78,11 +78,11 @@ static void test_bring_up(unsigned revision)
     CHECK_EQ(model.ncounters, 64);
     CHECK_EQ(model.nblocks, GVE_NTFY_BLOCKS);
     CHECK_EQ(model.stride, GVE_IRQ_DB_STRIDE);
-    /* Page lists: tx 64 pages as id 0, rx one page per descriptor after every tx list id. */
+    /* Page lists: tx 64 pages as id 0, rx one page per descriptor as id 1. */
     CHECK_EQ(model.qpl[0].id, 0);
     CHECK_EQ(model.qpl[0].npages, 64);
     CHECK_EQ(model.qpl[0].page[1], (uint64_t)(uintptr_t)dev.tx_qpl + GVE_PAGE);
-    CHECK_EQ(model.qpl[1].id, 2);
+    CHECK_EQ(model.qpl[1].id, 1);
     CHECK_EQ(model.qpl[1].npages, 128);
     CHECK_EQ(model.tx_size, 256);
     CHECK_EQ(model.rx_size, 128);
