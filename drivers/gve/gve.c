@@ -31,6 +31,8 @@ struct gve {
     struct semaphore reset;  /* the reset thread's wake-up */
     unsigned resets;
     bool warned;
+    bool registered;         /* the netdev exists: link changes may be reported */
+    bool in_thread;          /* admin-queue waits may sleep (the reset thread) */
     struct netdev n;
 };
 
@@ -59,7 +61,15 @@ static void io_doorbell(void *ctx, uint32_t index, uint32_t v)
     g->dbs[index] = __builtin_bswap32(v);
 }
 
-static void io_sleep_ms(void *ctx, unsigned ms) { clock_delay_ns((uint64_t)ms * 1000000); }
+/* At attach the admin queue is polled with a busy wait; the reset thread sleeps. */
+static void io_sleep_ms(void *ctx, unsigned ms)
+{
+    struct gve *g = ctx;
+    if (g->in_thread)
+        thread_sleep_ns((uint64_t)ms * 1000000);
+    else
+        clock_delay_ns((uint64_t)ms * 1000000);
+}
 
 static void *io_alloc_pages(void *ctx, size_t n) { return pages_alloc(n, GVE_PAGE); }
 
@@ -128,6 +138,8 @@ static void rx_interrupt(struct int_frame *frame, void *arg)
 
 static void update_link(struct gve *g)
 {
+    if (!g->registered)
+        return;
     bool up = gve_dev_link_up(&g->dev);
     if (up == g->n.link_up)
         return;
@@ -174,6 +186,7 @@ static int bring_up(struct gve *g)
 static void *reset_thread(void *arg)
 {
     struct gve *g = arg;
+    g->in_thread = true;
     for (;;) {
         sem_down(&g->reset);
         /* The interrupt handlers saw running go false: wait out any in flight. */
@@ -268,7 +281,9 @@ static int gve_attach(struct device *dev)
             g->n.mtu, i->mtu, g->n.link_up ? "up" : "down", g->dev.plan.tx_entries, g->dev.plan.tx_pages,
             g->dev.plan.rx_entries, g->dev.max_tx_queues, g->dev.max_rx_queues, g->dev.msix_vectors,
             (i->formats & ~(1u << GVE_FMT_GQI_QPL)) ? ", device also offers formats not supported here" : "");
-    return netdev_register(&g->n);
+    int err = netdev_register(&g->n);
+    g->registered = err == 0;
+    return err;
 }
 
 static const struct pci_id gve_ids[] = { { 0x1ae0, 0x0042 }, { 0, 0 } };
