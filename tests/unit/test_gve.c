@@ -407,6 +407,46 @@ static void test_descriptor(void)
     CHECK_EQ(bring_up(), -EINVAL);
 }
 
+/* More commands than the queue page holds: slots are reused in order, each
+ * command's own status read back. */
+static void test_admin_wrap(void)
+{
+    setup(1);
+    CHECK_EQ(bring_up(), 0);
+    uint8_t c[GVE_AQ_CMD_SIZE];
+    unsigned ok = 0;
+    for (unsigned i = 0; i < 3 * GVE_AQ_SLOTS + 5; i++) {
+        gve_cmd_set_mtu(c, 1000 + i);
+        if (gve_aq_exec(&dev.aq, c) == 0 && model.set_mtu == 1000 + i)
+            ok++;
+    }
+    CHECK_EQ(ok, 3 * GVE_AQ_SLOTS + 5);
+    CHECK_EQ(dev.aq.prod, 6 + 3 * GVE_AQ_SLOTS + 5);
+    /* An opcode the device does not know: UNIMPLEMENTED, the queue still usable. */
+    gve_cmd_destroy_queue(c, 0x42, 0);
+    CHECK_EQ(gve_aq_exec(&dev.aq, c), -EOPNOTSUPP);
+    gve_cmd_set_mtu(c, 1500);
+    CHECK_EQ(gve_aq_exec(&dev.aq, c), 0);
+}
+
+/* More transmit slots than descriptors: the ring bounds what is in flight. */
+static void test_transmit_ring_bound(void)
+{
+    setup(1);
+    gvm_describe(&model, 256, 128, 1460, 64, 256, 128, 1024, NULL, 0, 0);
+    CHECK_EQ(bring_up(), 0);
+    CHECK_EQ(dev.tx.slots, 512);
+    uint8_t f[64];
+    make_frame(f, sizeof(f), 9);
+    unsigned ok = 0;
+    while (gve_dev_transmit(&dev, f, sizeof(f)) == 0)
+        ok++;
+    CHECK_EQ(ok, 256);
+    CHECK_EQ(gvm_tx_pull(&model), 256);
+    CHECK_EQ(model.tx_bad, 0);
+    CHECK_EQ(gve_dev_transmit(&dev, f, sizeof(f)), 0);
+}
+
 static void test_qpl_helpers(void)
 {
     CHECK(gve_qpl_contains(2, 0, 8192));
@@ -435,6 +475,8 @@ int main(void)
     test_receive_hostile();
     test_admin_errors();
     test_descriptor();
+    test_admin_wrap();
+    test_transmit_ring_bound();
     test_qpl_helpers();
     gvm_free(&model);
     return check_report("test_gve");
