@@ -195,13 +195,20 @@ static void *reset_thread(void *arg)
         spin_unlock_raw(&g->rx_lock);
         spin_unlock_irqrestore(&g->tx_lock, f);
         g->resets++;
-        if (gve_dev_reset(&g->dev) < 0) {
-            pr_err("gve: %s: device never confirmed its reset; giving it up\n", g->n.name);
-            continue;
-        }
-        if (bring_up(g) == 0) {
-            pr_info("gve: %s: device reset, queues back (reset %u)\n", g->n.name, g->resets);
-            update_link(g);
+        /* A bring-up that fails right after a reset gets two more tries, a
+         * second apart, each from a fresh reset. */
+        for (unsigned attempt = 0; attempt < 3; attempt++) {
+            if (attempt)
+                thread_sleep_ns(1000000000ull);
+            if (gve_dev_reset(&g->dev) < 0) {
+                pr_err("gve: %s: device never confirmed its reset; giving it up\n", g->n.name);
+                break;
+            }
+            if (bring_up(g) == 0) {
+                pr_info("gve: %s: device reset, queues back (reset %u)\n", g->n.name, g->resets);
+                update_link(g);
+                break;
+            }
         }
     }
     return NULL;
