@@ -265,6 +265,7 @@ struct gve_dev {
     struct gve_aq aq;
     struct gve_dev_info info;
     struct gve_plan plan;
+    struct gve_plan mem_plan; /* the plan the memory below was sized for */
     uint32_t max_tx_queues, max_rx_queues;
     /* memory given to the device (kept across resets) */
     uint8_t *desc_page, *counters, *irq_dbs, *tx_res, *rx_res, *tx_list, *rx_list;

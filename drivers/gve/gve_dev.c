@@ -58,9 +58,11 @@ static int alloc_memory(struct gve_dev *d)
 {
     const struct gve_plan *p = &d->plan;
     if (d->tx.ring) {
-        if (d->tx.size != p->tx_entries || d->rx.size != p->rx_entries ||
-            d->tx.slots != p->tx_pages * (GVE_PAGE / GVE_BUF_SIZE))
-            return fail(d, -EINVAL, "device changed its ring sizes across a reset");
+        /* Every size the memory was cut to, the counter array's included. */
+        const struct gve_plan *m = &d->mem_plan;
+        if (m->tx_entries != p->tx_entries || m->rx_entries != p->rx_entries || m->tx_pages != p->tx_pages ||
+            m->rx_pages != p->rx_pages || m->counters != p->counters)
+            return fail(d, -EINVAL, "device changed its sizes across a reset");
         return 0;
     }
     d->counters = pages(d, npages((size_t)p->counters * 4));
@@ -79,6 +81,7 @@ static int alloc_memory(struct gve_dev *d)
         d->tx.ring = NULL; /* (the kernel never frees pages; the host test leaks) */
         return fail(d, -ENOMEM, "no memory for the queues");
     }
+    d->mem_plan = *p;
     d->tx.size = p->tx_entries;
     d->tx.slots = p->tx_pages * (GVE_PAGE / GVE_BUF_SIZE);
     d->rx.size = p->rx_entries;

@@ -405,6 +405,14 @@ static void test_descriptor(void)
     CHECK_EQ(gve_dev_reset(&dev), 0);
     gvm_describe(&model, 512, 128, 1460, 64, 64, 128, 1024, NULL, 0, 0);
     CHECK_EQ(bring_up(), -EINVAL);
+    /* The counter array too (found by fuzz_gve_dev: it was cleared at the new size). */
+    gvm_describe(&model, 256, 128, 1460, 64, 64, 128, 1024, NULL, 0, 0);
+    CHECK_EQ(gve_dev_reset(&dev), 0);
+    CHECK_EQ(bring_up(), 0);
+    CHECK_EQ(gve_dev_reset(&dev), 0);
+    gvm_describe(&model, 256, 128, 1460, 2048, 64, 128, 1024, NULL, 0, 0);
+    CHECK_EQ(bring_up(), -EINVAL);
+    CHECK(dev.why && strstr(dev.why, "sizes across a reset"));
 }
 
 /* More commands than the queue page holds: slots are reused in order, each
