@@ -270,7 +270,14 @@ static int gve_attach(struct device *dev)
         return -EIO;
     }
     sem_init(&g->reset, 0);
-    if (bring_up(g) < 0) {
+    /* A failed bring-up (a command timed out, a status of error) is tried
+     * once more from a reset, which also clears a broken admin queue. */
+    int err = bring_up(g);
+    if (err < 0 && gve_dev_reset(&g->dev) == 0) {
+        pr_info("gve: %s: device reset; trying once more\n", g->n.name);
+        err = bring_up(g);
+    }
+    if (err < 0) {
         gve_dev_reset(&g->dev); /* the device lets go of whatever it was given */
         return -EIO;
     }
@@ -288,7 +295,7 @@ static int gve_attach(struct device *dev)
             g->n.mtu, i->mtu, g->n.link_up ? "up" : "down", g->dev.plan.tx_entries, g->dev.plan.tx_pages,
             g->dev.plan.rx_entries, g->dev.max_tx_queues, g->dev.max_rx_queues, g->dev.msix_vectors,
             (i->formats & ~(1u << GVE_FMT_GQI_QPL)) ? ", device also offers formats not supported here" : "");
-    int err = netdev_register(&g->n);
+    err = netdev_register(&g->n);
     g->registered = err == 0;
     return err;
 }
