@@ -51,7 +51,10 @@ DRIVER_DIRS := drivers/misc drivers/clock drivers/acpi drivers/firmware drivers/
 	drivers/xen
 DRIVER_DIRS += drivers/nvme
 DRIVER_DIRS += drivers/ahci drivers/e1000
+# ENA (EC2 Nitro) and gVNIC (GCE): their pure logic is host-tested against
+# device models (tests/unit/ena.mk, gve.mk).
 DRIVER_DIRS += drivers/ena
+DRIVER_DIRS += drivers/gve
 KSRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.c core/*.c lib/*.c platforms/*.c) \
 	$(foreach d,$(DRIVER_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 KSRCS += $(wildcard fs/*.c)

@@ -39,6 +39,8 @@ PRESETS = {
             "extra": ["-smbios", "type=0,vendor=Amazon EC2,version=1.0,date=10/16/2017",
                       "-smbios", "type=1,manufacturer=Amazon EC2,product=m5.large",
                       "-uuid", "ec2e1f3a-9b4c-4d2e-8f10-123456789abc"]},
+    # A real gce instance gets virtio-net (N1, N2, E2, ...) or gVNIC (the third
+    # generation; drivers/gve, proven only against a host model: docs/cloud.md).
     "gce": {"machine": "q35", "virtio": "pci-modern", "disk": "virtio-scsi",
             "disk_opts": ",vendor=Google,product=PersistentDisk",
             "extra": ["-smbios", "type=0,vendor=Google,version=Google,date=01/01/2011",
