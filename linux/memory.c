@@ -706,7 +706,10 @@ SYSCALL_DECL(brk)
     uint64_t want = s->a[0];
     mutex_lock(&mm->lock);
     uint64_t cur = mm->brk;
-    if (want < mm->brk_start || want >= LINUX_MMAP_BASE) {
+    /* A program below the mmap area (ET_EXEC) grows to it; a PIE, above
+     * it, to the end of the user half: the stack's region stops it. */
+    uint64_t limit = mm->brk_start < LINUX_MMAP_BASE ? LINUX_MMAP_BASE : USER_VA_END;
+    if (want < mm->brk_start || want >= limit) {
         mutex_unlock(&mm->lock);
         return (long)cur;
     }

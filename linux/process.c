@@ -6,6 +6,7 @@
 #include "log.h"
 #include "power.h"
 #include "sched.h"
+#include "spinlock.h"
 #include "uaccess.h"
 #include "user.h"
 
@@ -48,6 +49,73 @@ void __attribute__((noreturn)) program_exit(int status)
 
 
 SYSCALL_DECL(getpid) { return lproc_current()->pid; }
+
+/* ---- process group and session ----
+ * The program starts in the group and session of its parent, "pid 1" (as
+ * getppid says), so that setsid succeeds once, as it does for a program a
+ * shell started; there are no other processes to name. */
+#define INIT_PID 1
+static int pgid = INIT_PID, sid = INIT_PID;
+static struct spinlock group_lock = SPINLOCK_INIT;
+
+/* pid as the group calls name this process: 0 or its own pid. */
+static bool is_self(long pid) { return pid == 0 || pid == lproc_current()->pid; }
+
+SYSCALL_DECL(getpgid)
+{
+    if (!is_self((long)(int)s->a[0]))
+        return -ESRCH;
+    return pgid;
+}
+
+SYSCALL_DECL(getpgrp)
+{
+    (void)s;
+    return pgid;
+}
+
+SYSCALL_DECL(getsid)
+{
+    if (!is_self((long)(int)s->a[0]))
+        return -ESRCH;
+    return sid;
+}
+
+SYSCALL_DECL(setsid)
+{
+    (void)s;
+    int me = lproc_current()->pid;
+    uint64_t flags = spin_lock_irqsave(&group_lock);
+    long rc = me;
+    if (pgid == me)
+        rc = -EPERM; /* a group leader cannot start a session */
+    else
+        pgid = sid = me;
+    spin_unlock_irqrestore(&group_lock, flags);
+    return rc;
+}
+
+SYSCALL_DECL(setpgid)
+{
+    long pid = (int)s->a[0], want = (int)s->a[1];
+    int me = lproc_current()->pid;
+    if (want < 0)
+        return -EINVAL;
+    if (!is_self(pid))
+        return -ESRCH;
+    if (want == 0)
+        want = me;
+    uint64_t flags = spin_lock_irqsave(&group_lock);
+    long rc = 0;
+    if (sid == me)
+        rc = -EPERM; /* a session leader keeps its group */
+    else if (want != me && want != pgid)
+        rc = -EPERM; /* no such group in this session */
+    else
+        pgid = (int)want;
+    spin_unlock_irqrestore(&group_lock, flags);
+    return rc;
+}
 SYSCALL_DECL(getppid) { return 1; }
 SYSCALL_DECL(gettid)
 {
