@@ -222,13 +222,13 @@ def _content(src):
         return f.read(), stat.S_IMODE(os.stat(src).st_mode)
 
 
-def write_initrd(archive, program=None, files_dir=None):
+def write_initrd(archive, program=None, files_dir=None, deps=True):
     """archive: the tree under files_dir at / and the host file program at
     its own absolute path (which wins over a file of the tree there); a
     dynamic program's libraries (program_files) win over the tree too, its
-    /etc files do not."""
+    /etc files do not. deps=False leaves them out (a test's broken program)."""
     prog_name = program.lstrip("/") if program else None
-    extra = program_files(program) if program else {}
+    extra = program_files(program) if program and deps else {}
     with open(archive, "wb") as f:
         w = NewcWriter(f)
         if program:

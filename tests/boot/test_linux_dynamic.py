@@ -1,0 +1,179 @@
+"""Dynamically linked Linux programs on Kestrel (issue 21): the program's
+own dynamic linker (Debian's glibc ld-linux-x86-64.so.2, musl's
+ld-musl-x86_64.so.1) is loaded from the image and maps the libraries with
+mmap. The images hold what scripts/run --exec puts in them: the program,
+what ldd reports for it, and small /etc files.
+
+- tests/linux/dynamic.c, built with gcc and with musl-gcc (not -static):
+  argv, --env, the auxiliary vector of an interpreted program, private and
+  shared file mappings, MAP_FIXED, mprotect, munmap of a part, file I/O,
+  statfs, locks, the process-group calls, fork's ENOSYS, /etc/passwd,
+  /etc/group, /etc/hosts; each answer checked here.
+- Debian's own dynamic binaries: /usr/bin/python3 (with the few standard
+  library files its start needs) and /usr/bin/env.
+- Broken interpreters: a path that is not NUL-terminated, one the image does
+  not hold, one that is not an ELF file: a clear error and status 126, not a
+  crash or a hang."""
+
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import kestrel_initrd as ki  # noqa: E402
+
+OUT = os.path.join(ROOT, "build", "linux")
+PROGRAM_LINE = re.compile(r"^[^:]+: ")
+NOT_RUNNABLE = 126
+
+
+@pytest.fixture(scope="module", autouse=True)
+def programs():
+    subprocess.run(["make", "-s", "-C", ROOT, "kernel", "linux-programs"], check=True)
+
+
+def run_guest(boot, tmp_path, program, args=(), files=None, kopts=(), deps=True, timeout=60):
+    initrd = ki.write_initrd(str(tmp_path / ("initrd-%d.cpio" % time.monotonic_ns())), program, files, deps=deps)
+    cmdline = ki.exec_cmdline(list(kopts), program, list(args))
+    return boot(cmdline, app="hello", preset="microvm", memory="256M", timeout=timeout, extra=["-initrd", initrd])
+
+
+def texts(b):
+    return [t for _, t in b.lines]
+
+
+def data_tree(root):
+    d = root / "data"
+    d.mkdir(parents=True)
+    (root / "tmp").mkdir()
+    blob = bytes((i * 7 + i // 4096) & 0xff for i in range(5 * 4096 + 100))
+    (d / "blob").write_bytes(blob)
+    return str(root)
+
+
+EXPECTED = {
+    "DYN_VAR": "from the command line",
+    "at_base": "ok", "at_entry": "ok", "at_phdr": "ok",
+    "pread": "ok", "mmap private": "ok", "private write stays private": "ok", "mmap offset": "ok",
+    "map_fixed over a mapping": "ok", "map_fixed page is read-only": "ok", "mprotect read-only": "ok",
+    "mprotect writable again": "ok", "munmap a part": "ok", "mmap shared read-only": "ok", "faults seen": "3",
+    "file write and read": "ok", "statfs": "ok", "flock": "ok", "fcntl locks": "ok",
+    # The program starts in "pid 1"'s group and session; setsid makes it the leader of both once.
+    "getpgid": "1 getpgrp: 1 getsid: 1",
+    "setsid": "ok", "setsid again": "EPERM", "setpgid self": "ok", "getpgid other": "ok", "fork": "ENOSYS",
+    "getpwuid(0)": "root", "getgrgid(0)": "root", "localhost": "127.0.0.1",
+}
+
+
+@pytest.mark.parametrize("libc", ["glibc", "musl"])
+def test_dynamic_c(boot, tmp_path, libc):
+    program = os.path.join(OUT, "dynamic-" + libc)
+    interp = {"glibc": "/lib64/ld-linux-x86-64.so.2", "musl": "/lib/ld-musl-x86_64.so.1"}[libc]
+    assert ki.interpreter(program) == interp
+    # The image holds the interpreter and the libraries ldd names, at those paths, and nothing else of the host's.
+    needed = ki.program_files(program)
+    assert interp.lstrip("/") in needed
+    assert all(n.startswith(("lib", "usr/lib", "etc/")) for n in needed), needed
+    files = data_tree(tmp_path / "tree")
+    b = run_guest(boot, tmp_path, program, ["/data/blob", "/tmp", "two words"], files=files,
+                  kopts=["--env=DYN_VAR=from the command line"])
+    assert b.full_status == 0, "status %r; log %s\n%s" % (b.full_status, b.log, b.output[-3000:])
+    lines = texts(b)
+    got = {}
+    for t in lines:
+        if PROGRAM_LINE.match(t) and not t.startswith(("linux:", "app:", "warning:", "fs:", "initrd:")):
+            k, _, v = t.partition(": ")
+            got.setdefault(k, v)
+    assert got.get("argc") == "4" and got.get("argv[0]") == program and got.get("argv[3]") == "two words", got
+    for k, v in EXPECTED.items():
+        assert got.get(k) == v, "%s: %r, want %r; log %s" % (k, got.get(k), v, b.log)
+    assert "done" in lines
+    # fork's refusal is said once, not a hang.
+    assert sum("fork" in t and "ENOSYS" in t for t in lines if t.startswith("warning:")) == 1, b.log
+
+
+def python_stdlib(root):
+    """What python3 -c needs at start beyond its frozen modules: the encodings
+    package's codec for UTF-8 and the landmark os.py."""
+    lib = root / "usr" / "lib" / "python3.11"
+    (lib / "encodings").mkdir(parents=True)
+    (lib / "lib-dynload").mkdir()
+    for name in ["__init__.py", "aliases.py", "utf_8.py"]:
+        shutil.copy("/usr/lib/python3.11/encodings/" + name, lib / "encodings" / name)
+    shutil.copy("/usr/lib/python3.11/os.py", lib / "os.py")
+    return str(root)
+
+
+def test_debian_python3(boot, tmp_path):
+    if not os.path.exists("/usr/bin/python3.11"):
+        pytest.skip("no /usr/bin/python3.11 on this host")
+    files = python_stdlib(tmp_path / "tree")
+    b = run_guest(boot, tmp_path, "/usr/bin/python3.11",
+                  ["-c", "import sys; print(sum(range(10**5)), sys.argv[1:], len(open('/etc/passwd').read()) > 0)",
+                   "x y"], files=files)
+    assert b.full_status == 0, "status %r; log %s\n%s" % (b.full_status, b.log, b.output[-3000:])
+    assert "4999950000 ['x y'] True" in texts(b), b.output[-2000:]
+
+
+def test_debian_env(boot, tmp_path):
+    b = run_guest(boot, tmp_path, "/usr/bin/env", kopts=["--env=A=1", "--env=B=two words"])
+    assert b.full_status == 0, b.log
+    lines = texts(b)
+    assert "A=1" in lines and "B=two words" in lines, b.output[-2000:]
+
+
+# ---- broken interpreters ----
+
+def patched(tmp_path, name, new_path, terminate=True):
+    """A copy of dynamic-glibc whose PT_INTERP bytes say new_path (the same
+    length as the original, its NUL kept or overwritten)."""
+    src = os.path.join(OUT, "dynamic-glibc")
+    data = bytearray(open(src, "rb").read())
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phnum, = struct.unpack_from("<H", data, 56)
+    for i in range(phnum):
+        p = phoff + 56 * i
+        if struct.unpack_from("<I", data, p)[0] == 3:
+            off, = struct.unpack_from("<Q", data, p + 8)
+            size, = struct.unpack_from("<Q", data, p + 32)
+            raw = new_path.encode()
+            assert len(raw) == size - 1
+            data[off:off + size] = raw + (b"\0" if terminate else b"X")
+    out = tmp_path / "bin" / name
+    out.parent.mkdir(exist_ok=True)
+    out.write_bytes(bytes(data))
+    out.chmod(0o755)
+    return str(out)
+
+
+def assert_refused(b, message):
+    assert b.full_status == NOT_RUNNABLE, "status %r; log %s\n%s" % (b.full_status, b.log, b.output[-2000:])
+    assert any(message in t for t in texts(b)), b.output[-2000:]
+    assert "panic" not in b.output.lower()
+
+
+def test_interp_not_terminated(boot, tmp_path):
+    prog = patched(tmp_path, "unterminated", "/lib64/ld-linux-x86-64.so.2", terminate=False)
+    b = run_guest(boot, tmp_path, prog, deps=False)
+    assert_refused(b, "the interpreter path is not one NUL-terminated string")
+
+
+def test_interp_missing(boot, tmp_path):
+    prog = patched(tmp_path, "missing", "/lib64/ld-linux-x86-64.so.9")
+    b = run_guest(boot, tmp_path, prog, deps=False)
+    assert_refused(b, "needs its interpreter /lib64/ld-linux-x86-64.so.9: not in the image")
+
+
+def test_interp_not_elf(boot, tmp_path):
+    tree = tmp_path / "tree"
+    (tree / "lib64").mkdir(parents=True)
+    (tree / "lib64" / "ld-linux-x86-64.so.2").write_text("#!/bin/sh\necho not a loader\n")
+    b = run_guest(boot, tmp_path, os.path.join(OUT, "dynamic-glibc"), files=str(tree), deps=False)
+    assert_refused(b, "interpreter /lib64/ld-linux-x86-64.so.2: not an ELF file")
