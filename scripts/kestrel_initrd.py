@@ -148,6 +148,15 @@ def program_files(program):
     return files
 
 
+def image_bytes(program):
+    """What program and program_files take, each rounded up to a page."""
+    total = 0
+    for src in [program] + list(program_files(program).values()):
+        size = len(src) if isinstance(src, bytes) else os.path.getsize(src)
+        total += (size + 4095) // 4096 * 4096
+    return total
+
+
 def check_arg(arg):
     """Refuses what the kernel's command line cannot carry unchanged."""
     if any(ord(c) < 32 or ord(c) == 127 for c in arg):

@@ -177,3 +177,25 @@ def test_interp_not_elf(boot, tmp_path):
     (tree / "lib64" / "ld-linux-x86-64.so.2").write_text("#!/bin/sh\necho not a loader\n")
     b = run_guest(boot, tmp_path, os.path.join(OUT, "dynamic-glibc"), files=str(tree), deps=False)
     assert_refused(b, "interpreter /lib64/ld-linux-x86-64.so.2: not an ELF file")
+
+
+def test_mkimage_dynamic(boot, tmp_path):
+    """scripts/mkimage --exec of a dynamic program: the files partition holds
+    the program, its interpreter and libraries at the paths ldd names and
+    the /etc files, and the disk boots (Kestrel's BIOS loader, q35) into it."""
+    program = os.path.join(OUT, "dynamic-glibc")
+    tree = data_tree(tmp_path / "tree")
+    out = tmp_path / "dyn.raw"
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "mkimage"), "--exec", program, "--files", tree,
+                        "--cmdline=--env=DYN_VAR=image", "--size", "64M", "--format", "raw",
+                        "-o", str(out), "--", "/data/blob", "/tmp", "two words"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    extra = ["-drive", "file=%s,format=raw,if=none,id=d0,snapshot=on" % out,
+             "-device", "virtio-blk-pci,disable-legacy=on,drive=d0,bootindex=0"]
+    b = boot("", app=None, preset="q35", memory="256M", timeout=120, extra=extra)
+    assert b.full_status == 0, b.log
+    lines = texts(b)
+    assert "DYN_VAR: image" in lines and "argv[3]: two words" in lines, b.log
+    assert "at_base: ok" in lines and "mmap private: ok" in lines and "getpwuid(0): root" in lines, b.log
+    assert "done" in lines, b.log
