@@ -236,6 +236,10 @@ struct lproc *lproc_current(void);
  * a directory, umask 022, /proc, /sys and /dev mounted where the root has
  * the directories (or can make them). 0 or a negative errno. */
 int lproc_files_init(struct lproc *p, const char *cwd);
+/* linux/etc_resolv.c: /etc/resolv.conf from the network configuration,
+ * written in the background once an interface is configured. */
+struct kernel_options;
+void linux_resolv_start(const struct kernel_options *o);
 
 
 #endif

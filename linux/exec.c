@@ -236,8 +236,10 @@ int linux_exec_main(const struct kernel_options *o)
     int rc = lproc_files_init(&proc, proc.cwd);
     if (rc < 0)
         pr_err("app: working directory %s: error %d\n", proc.cwd, -rc);
-    if (rc == 0)
+    if (rc == 0) {
+        linux_resolv_start(o);
         rc = load(path, &l);
+    }
     if (rc == 0) {
         proc.mm.brk_start = proc.mm.brk = l.e.hi + l.bias;
         rc = build_stack(&proc.mm, o, &l, &sp);

@@ -39,10 +39,11 @@ def programs():
     subprocess.run(["make", "-s", "-C", ROOT, "kernel", "linux-programs"], check=True)
 
 
-def run_guest(boot, tmp_path, program, args=(), files=None, kopts=(), deps=True, timeout=60):
+def run_guest(boot, tmp_path, program, args=(), files=None, kopts=(), deps=True, timeout=60, nics=()):
     initrd = ki.write_initrd(str(tmp_path / ("initrd-%d.cpio" % time.monotonic_ns())), program, files, deps=deps)
     cmdline = ki.exec_cmdline(list(kopts), program, list(args))
-    return boot(cmdline, app="hello", preset="microvm", memory="256M", timeout=timeout, extra=["-initrd", initrd])
+    return boot(cmdline, app="hello", preset="microvm", memory="256M", timeout=timeout, extra=["-initrd", initrd],
+                nics=nics)
 
 
 def texts(b):
@@ -120,6 +121,39 @@ def test_debian_python3(boot, tmp_path):
                    "x y"], files=files)
     assert b.full_status == 0, "status %r; log %s\n%s" % (b.full_status, b.log, b.output[-3000:])
     assert "4999950000 ['x y'] True" in texts(b), b.output[-2000:]
+
+
+# Waits (at most 10 s) for the kernel's resolv.conf, then prints it.
+WAIT_RESOLV = ("import os, time\n"
+               "for _ in range(200):\n"
+               "    if os.path.exists('/etc/resolv.conf'): break\n"
+               "    time.sleep(0.05)\n"
+               "print(open('/etc/resolv.conf').read().strip().splitlines()[-1])\n")
+
+
+@pytest.mark.parametrize("how,want", [("dhcp", "nameserver 10.0.2.3"), ("static", "nameserver 192.0.2.53")])
+def test_resolv_conf(boot, tmp_path, how, want):
+    """/etc/resolv.conf from DHCP's answer (QEMU's user network: 10.0.2.3),
+    or --nameserver's, which wins over DHCP's."""
+    files = python_stdlib(tmp_path / "tree")
+    (tmp_path / "tree" / "wait.py").write_text(WAIT_RESOLV)
+    kopts = ["--nameserver=192.0.2.53"] if how == "static" else []
+    b = run_guest(boot, tmp_path, "/usr/bin/python3.11", ["-c", "exec(open('/wait.py').read())"], files=files,
+                  kopts=kopts,
+                  nics=("user",))
+    assert b.full_status == 0, "status %r; log %s\n%s" % (b.full_status, b.log, b.output[-3000:])
+    assert want in texts(b), b.log
+
+
+def test_resolv_conf_image_wins(boot, tmp_path):
+    files = python_stdlib(tmp_path / "tree")
+    (tmp_path / "tree" / "etc").mkdir()
+    (tmp_path / "tree" / "etc" / "resolv.conf").write_text("nameserver 198.51.100.1\n")
+    b = run_guest(boot, tmp_path, "/usr/bin/python3.11",
+                  ["-c", "import time; time.sleep(1); print(open('/etc/resolv.conf').read().strip())"],
+                  files=files, nics=("user",))
+    assert b.full_status == 0, b.log
+    assert "nameserver 198.51.100.1" in texts(b), b.log
 
 
 def test_debian_env(boot, tmp_path):
