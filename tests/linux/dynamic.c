@@ -5,7 +5,10 @@
  * mprotect, munmap of a part), pread, statfs, locks, the process group
  * calls, fork's refusal and the /etc files of the user and host databases.
  * argv[1] is a data file of at least three pages, argv[2] a directory to
- * write in. Each line is "name: result"; the boot test knows the answers. */
+ * write in. Each line is "name: result"; the boot test knows the answers.
+ * "dynamic --resolv" instead waits (10 s at most) for /etc/resolv.conf,
+ * which the kernel writes once the network is configured, waits 2 s more
+ * and prints its last line. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -147,8 +150,23 @@ static void databases(void)
     printf("localhost: %s\n", a);
 }
 
+static int resolv(void)
+{
+    for (int i = 0; i < 200 && access("/etc/resolv.conf", R_OK) != 0; i++)
+        usleep(50000);
+    sleep(2); /* a later write would show */
+    FILE *f = fopen("/etc/resolv.conf", "r");
+    char line[256], last[256] = "";
+    while (f && fgets(line, sizeof(line), f))
+        strcpy(last, line);
+    printf("resolv.conf: %s", f ? last : "missing\n");
+    return f ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--resolv") == 0)
+        return resolv();
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_segv;
