@@ -54,6 +54,7 @@ PT_INTERP = 3
 INTERP_MAX = 4096  # linux/elf_parse.h ELF_INTERP_MAX
 # ldd's lines: "name => /path (0x...)", "/path (0x...)", "name (0x...)" (the vDSO).
 LDD_ARROW = re.compile(r"^\s*(\S+)\s+=>\s+(\S+)(?:\s+\(0x[0-9a-f]+\))?\s*$")
+LDD_MISSING = re.compile(r"^\s*(\S+)\s+=>\s+not found\s*$")
 LDD_PLAIN = re.compile(r"^\s*(/\S+)\s+\(0x[0-9a-f]+\)\s*$")
 
 # What glibc opens besides the libraries (user and group names, name
@@ -98,11 +99,13 @@ def parse_ldd(text):
     ExecError naming a library ldd did not find."""
     paths, missing = [], []
     for line in text.splitlines():
+        m = LDD_MISSING.match(line)
+        if m:
+            missing.append(m.group(1))
+            continue
         m = LDD_ARROW.match(line)
         if m:
-            if m.group(2) == "not":
-                missing.append(m.group(1))
-            elif m.group(2).startswith("/"):
+            if m.group(2).startswith("/"):
                 paths.append(m.group(2))
             continue
         m = LDD_PLAIN.match(line)
@@ -115,6 +118,40 @@ def parse_ldd(text):
         if p not in out:
             out.append(p)
     return out
+
+
+# Where each dynamic linker looks without /etc/ld.so.cache (not put in
+# images) or a path file: Debian's glibc (multiarch first), musl's default.
+GLIBC_DIRS = ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib")
+MUSL_DIRS = ("/lib", "/usr/local/lib", "/usr/lib")
+
+
+def library_path(interp, libs):
+    """LD_LIBRARY_PATH's value when a library ldd found lies where interp
+    would not look by itself (ld.so.conf's directories, RPATH-less builds
+    under /opt...): every library directory, in ldd's order; else None."""
+    defaults = MUSL_DIRS if "ld-musl" in interp else GLIBC_DIRS
+    dirs = []
+    for lib in libs:
+        d = os.path.dirname(lib)
+        if d not in dirs:
+            dirs.append(d)
+    if all(d in defaults for d in dirs):
+        return None
+    return ":".join(dirs)
+
+
+def library_kopts(program, kopts=()):
+    """The kernel options a dynamic program's libraries need: --env=LD_LIBRARY_PATH=...
+    (see library_path), unless kopts sets it already."""
+    if any(k.startswith("--env=LD_LIBRARY_PATH=") for k in kopts):
+        return []
+    interp = interpreter(program)
+    if not interp:
+        return []
+    libs = ["/" + n for n in dynamic_files(program) if "/" + n != interp]
+    value = library_path(interp, libs)
+    return ["--env=LD_LIBRARY_PATH=" + value] if value else []
 
 
 def dynamic_files(program):

@@ -147,6 +147,25 @@ def test_debian_env(boot, tmp_path):
     assert "A=1" in lines and "B=two words" in lines, b.output[-2000:]
 
 
+def test_ldd_parsing_and_library_path():
+    """Host side of scripts/*--exec: ldd's report, and LD_LIBRARY_PATH only
+    when a library lies where the program's linker would not look."""
+    report = ("\tlinux-vdso.so.1 (0x00007ffd)\n"
+              "\tlibfoo.so.1 => /opt/foo/lib/libfoo.so.1 (0x00007f01)\n"
+              "\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f02)\n"
+              "\t/lib64/ld-linux-x86-64.so.2 (0x00007f03)\n")
+    libs = ki.parse_ldd(report)
+    assert libs == ["/opt/foo/lib/libfoo.so.1", "/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2"]
+    glibc = "/lib64/ld-linux-x86-64.so.2"
+    assert ki.library_path(glibc, libs[:2]) == "/opt/foo/lib:/lib/x86_64-linux-gnu"
+    assert ki.library_path(glibc, libs[1:2]) is None
+    assert ki.library_path("/lib/ld-musl-x86_64.so.1", libs[1:2]) == "/lib/x86_64-linux-gnu"
+    with pytest.raises(ki.ExecError, match="libbar.so.2"):
+        ki.parse_ldd("\tlibbar.so.2 => not found\n")
+    assert ki.library_kopts(os.path.join(OUT, "dynamic-glibc")) == []
+    assert ki.library_kopts("/bin/busybox") == []
+
+
 # ---- broken interpreters ----
 
 def patched(tmp_path, name, new_path, terminate=True):
