@@ -124,6 +124,7 @@ long lfile_pread_fd(int fd, void *buf, size_t len, uint64_t off);
 #define VMA_ANON 0x1  /* may merge with a neighbour of the same rights */
 #define VMA_STACK 0x2
 #define VMA_BRK 0x4
+#define VMA_SHARED_FILE 0x8 /* MAP_SHARED of a file: a read-only copy, never made writable */
 
 /* A region of the program's address space with its rights. Pages inside
  * are made present on first touch (demand zero), except file data, which is

@@ -303,6 +303,10 @@ int mm_protect(struct lmm *mm, uint64_t start, uint64_t len, unsigned prot)
         int i = vma_index(mm, a);
         if (i < 0)
             return -ENOMEM;
+        /* Writes there would have to reach the file: as Linux refuses
+         * them for a file opened read-only. */
+        if ((mm->v[i].flags & VMA_SHARED_FILE) && (prot & LINUX_PROT_WRITE))
+            return -EACCES;
         a = mm->v[i].end;
     }
     if (vma_split(mm, start) < 0 || vma_split(mm, end) < 0)
@@ -474,7 +478,7 @@ static long do_mmap(struct lmm *mm, uint64_t addr, uint64_t len, unsigned prot, 
     bool anon = flags & MAP_ANONYMOUS;
     struct fd_src src = { fd };
     mm_read_fn rd = anon ? NULL : read_fd;
-    uint64_t vflags = anon ? VMA_ANON : 0;
+    uint64_t vflags = anon ? VMA_ANON : (flags & MAP_TYPE) != MAP_PRIVATE ? VMA_SHARED_FILE : 0;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         if (!user_range_ok(addr, len) || addr < LINUX_MIN_ADDR)
             return -ENOMEM;
@@ -526,7 +530,9 @@ SYSCALL_DECL(mmap)
     if (len == 0 || len >= USER_VA_END)
         return -ENOMEM;
     /* One process, no fork: a shared anonymous mapping is a private one.
-     * Writes to a shared file mapping would have to reach the file. */
+     * A shared file mapping is a copy of the file made now (read-only:
+     * writes would have to reach the file, and later writes to the file
+     * do not show in it). */
     if (!(flags & MAP_ANONYMOUS) && type != MAP_PRIVATE && (prot & LINUX_PROT_WRITE))
         return -ENODEV;
     struct lmm *mm = &lproc_current()->mm;

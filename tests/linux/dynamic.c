@@ -93,6 +93,8 @@ static void mappings(const char *path)
     printf("munmap a part: %s\n", ok(munmap(m + PAGE, PAGE) == 0 && faults_on(m + PAGE, 0) && !faults_on(m + 2 * PAGE, 0)));
     char *s = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
     printf("mmap shared read-only: %s\n", ok(s != MAP_FAILED && memcmp(s, want, PAGE) == 0));
+    printf("shared mapping stays read-only: %s\n",
+           ok(s != MAP_FAILED && mprotect(s, PAGE, PROT_READ | PROT_WRITE) == -1 && errno == EACCES));
     printf("faults seen: %d\n", faults);
     close(fd);
     free(want);
