@@ -167,6 +167,22 @@ def test_ldd_parsing_and_library_path():
     assert ki.library_kopts("/bin/busybox") == []
 
 
+def test_debian_ls(boot, tmp_path):
+    """Debian's /bin/ls -l (coreutils: libselinux, libpcre2 besides libc):
+    owner names from the image's /etc/passwd and /etc/group, sizes, the
+    xattr calls it makes for ACLs answered."""
+    tree = tmp_path / "tree"
+    (tree / "d").mkdir(parents=True)
+    (tree / "d" / "five").write_bytes(b"12345")
+    (tree / "d" / "sub").mkdir()
+    b = run_guest(boot, tmp_path, "/bin/ls", ["-l", "/d"], files=str(tree))
+    assert b.full_status == 0, b.log
+    lines = texts(b)
+    assert any(re.match(r"^-rw-r--r-- 1 root root 5 .* five$", t) for t in lines), b.output[-2000:]
+    assert any(re.match(r"^drwxr-xr-x \d+ root root .* sub$", t) for t in lines), b.output[-2000:]
+    assert not any("Function not implemented" in t for t in lines), b.output[-2000:]  # ls's own complaint
+
+
 # ---- broken interpreters ----
 
 def patched(tmp_path, name, new_path, terminate=True):
