@@ -39,11 +39,12 @@ def programs():
     subprocess.run(["make", "-s", "-C", ROOT, "kernel", "linux-programs"], check=True)
 
 
-def run_guest(boot, tmp_path, program, args=(), files=None, kopts=(), deps=True, timeout=60, nics=()):
+def run_guest(boot, tmp_path, program, args=(), files=None, kopts=(), deps=True, timeout=60, nics=(),
+              preset="microvm", smp=1):
     initrd = ki.write_initrd(str(tmp_path / ("initrd-%d.cpio" % time.monotonic_ns())), program, files, deps=deps)
     cmdline = ki.exec_cmdline(list(kopts), program, list(args))
-    return boot(cmdline, app="hello", preset="microvm", memory="256M", timeout=timeout, extra=["-initrd", initrd],
-                nics=nics)
+    return boot(cmdline, app="hello", preset=preset, memory="256M", timeout=timeout, extra=["-initrd", initrd],
+                nics=nics, smp=smp)
 
 
 def texts(b):
@@ -74,8 +75,8 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("libc", ["glibc", "musl"])
-def test_dynamic_c(boot, tmp_path, libc):
+@pytest.mark.parametrize("libc,preset,smp", [("glibc", "microvm", 1), ("musl", "microvm", 1), ("glibc", "q35", 2)])
+def test_dynamic_c(boot, tmp_path, libc, preset, smp):
     program = os.path.join(OUT, "dynamic-" + libc)
     interp = {"glibc": "/lib64/ld-linux-x86-64.so.2", "musl": "/lib/ld-musl-x86_64.so.1"}[libc]
     assert ki.interpreter(program) == interp
@@ -85,7 +86,7 @@ def test_dynamic_c(boot, tmp_path, libc):
     assert all(n.startswith(("lib", "usr/lib", "etc/")) for n in needed), needed
     files = data_tree(tmp_path / "tree")
     b = run_guest(boot, tmp_path, program, ["/data/blob", "/tmp", "two words"], files=files,
-                  kopts=["--env=DYN_VAR=from the command line"])
+                  kopts=["--env=DYN_VAR=from the command line"], preset=preset, smp=smp)
     assert b.full_status == 0, "status %r; log %s\n%s" % (b.full_status, b.log, b.output[-3000:])
     lines = texts(b)
     got = {}
