@@ -313,17 +313,24 @@ def stage_tree(dest, program, files_dir=None):
         shutil.copytree(files_dir, dest, symlinks=True, dirs_exist_ok=True)
     os.makedirs(dest, exist_ok=True)
     target = os.path.join(dest, program.lstrip("/"))
-    os.makedirs(os.path.dirname(target), exist_ok=True)
     for name, src in sorted(program_files(program).items()):
         path = os.path.join(dest, name)
         if name in ETC_FILES and os.path.lexists(path):
             continue  # --files gave its own
-        _stage_file(path, src)
-    _stage_file(target, program, 0o755)
+        _stage_file(dest, path, src)
+    _stage_file(dest, target, program, 0o755)
     return dest
 
 
-def _stage_file(path, src, mode=None):
+def _stage_file(dest, path, src, mode=None):
+    """Writes src at path, which must stay inside dest: a --files tree may
+    hold symbolic links (an absolute /lib -> /usr/lib) that would lead a
+    library's copy onto the host's own file."""
+    top = os.path.realpath(dest)
+    where = os.path.realpath(os.path.dirname(path))
+    if where != top and not where.startswith(top + os.sep):
+        raise ExecError("%s: a symbolic link of the --files tree leads it outside the tree (to %s)"
+                        % (os.path.relpath(path, dest), where))
     os.makedirs(os.path.dirname(path), exist_ok=True)
     if os.path.lexists(path):
         os.unlink(path)

@@ -184,6 +184,24 @@ def test_debian_ls(boot, tmp_path):
     assert not any("Function not implemented" in t for t in lines), b.output[-2000:]  # ls's own complaint
 
 
+def test_stage_tree_stays_inside(tmp_path):
+    """mkimage's staged tree: the libraries land at ldd's paths, and a
+    --files tree whose /lib is an absolute symbolic link (a Debian root:
+    lib -> /usr/lib) is refused rather than followed onto the host."""
+    program = os.path.join(OUT, "dynamic-glibc")
+    dest = ki.stage_tree(str(tmp_path / "ok"), program)
+    assert os.path.isfile(os.path.join(dest, "lib64", "ld-linux-x86-64.so.2"))
+    assert os.path.isfile(os.path.join(dest, "lib", "x86_64-linux-gnu", "libc.so.6"))
+    assert os.path.isfile(os.path.join(dest, program.lstrip("/")))
+    assert open(os.path.join(dest, "etc", "passwd")).read().startswith("root:")
+    tree = tmp_path / "rootfs"
+    tree.mkdir()
+    os.symlink(str(tmp_path / "outside"), tree / "lib64")
+    with pytest.raises(ki.ExecError, match="outside the tree"):
+        ki.stage_tree(str(tmp_path / "bad"), program, str(tree))
+    assert not os.path.exists(tmp_path / "outside")
+
+
 # ---- broken interpreters ----
 
 def patched(tmp_path, name, new_path, terminate=True):
