@@ -102,6 +102,17 @@ def test_dynamic_c(boot, tmp_path, libc, preset, smp):
     assert sum("fork" in t and "ENOSYS" in t for t in lines if t.startswith("warning:")) == 1, b.log
 
 
+@pytest.mark.parametrize("libc", ["glibc", "musl"])
+def test_dynamic_threads(boot, tmp_path, libc):
+    """tests/linux/threads.c linked dynamically (TLS set up by the dynamic
+    linker, libc's pthreads) on two CPUs: the host's transcript."""
+    program = os.path.join(OUT, "threads-dyn-" + libc)
+    host = subprocess.run([program], capture_output=True, text=True, timeout=60).stdout.splitlines()
+    b = run_guest(boot, tmp_path, program, preset="q35", smp=2)
+    assert b.full_status == 0, b.log
+    assert host and host[-1] in texts(b), (host, b.log)
+
+
 def python_stdlib(root):
     """What python3 -c needs at start beyond its frozen modules: the encodings
     package's codec for UTF-8 and the landmark os.py."""
