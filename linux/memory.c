@@ -479,6 +479,14 @@ static long do_mmap(struct lmm *mm, uint64_t addr, uint64_t len, unsigned prot, 
     struct fd_src src = { fd };
     mm_read_fn rd = anon ? NULL : read_fd;
     uint64_t vflags = anon ? VMA_ANON : (flags & MAP_TYPE) != MAP_PRIVATE ? VMA_SHARED_FILE : 0;
+    if (!anon) {
+        /* The descriptor first (EBADF, EACCES for one not readable or not
+         * a file), so that a refused MAP_FIXED leaves what was there. */
+        char none;
+        long r = lfile_pread_fd(fd, &none, 0, 0);
+        if (r < 0)
+            return r;
+    }
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         if (!user_range_ok(addr, len) || addr < LINUX_MIN_ADDR)
             return -ENOMEM;

@@ -88,6 +88,9 @@ static void mappings(const char *path)
     printf("map_fixed over a mapping: %s\n",
            ok(f == m + PAGE && memcmp(f, want + 2 * PAGE, PAGE) == 0 && memcmp(m + 2 * PAGE, want + 2 * PAGE, PAGE) == 0));
     printf("map_fixed page is read-only: %s\n", ok(faults_on(f, 1)));
+    void *bad = mmap(m + 2 * PAGE, PAGE, PROT_READ, MAP_PRIVATE | MAP_FIXED, 1000, 0);
+    printf("map_fixed with a bad descriptor keeps the mapping: %s\n",
+           ok(bad == MAP_FAILED && errno == EBADF && memcmp(m + 2 * PAGE, want + 2 * PAGE, PAGE) == 0));
     printf("mprotect read-only: %s\n", ok(mprotect(m, PAGE, PROT_READ) == 0 && faults_on(m, 1) && !faults_on(m, 0)));
     printf("mprotect writable again: %s\n", ok(mprotect(m, PAGE, PROT_READ | PROT_WRITE) == 0 && !faults_on(m, 1)));
     printf("munmap a part: %s\n", ok(munmap(m + PAGE, PAGE) == 0 && faults_on(m + PAGE, 0) && !faults_on(m + 2 * PAGE, 0)));
