@@ -8,13 +8,16 @@ what ldd reports for it, and small /etc files.
   argv, --env, the auxiliary vector of an interpreted program, private and
   shared file mappings, MAP_FIXED, mprotect, munmap of a part, file I/O,
   statfs, locks, the process-group calls, fork's ENOSYS, /etc/passwd,
-  /etc/group, /etc/hosts; each answer checked here.
+  /etc/group, /etc/hosts; each answer checked here; tests/linux/threads.c
+  linked dynamically.
 - Debian's own dynamic binaries: /usr/bin/python3 (with the few standard
-  library files its start needs) and /usr/bin/env.
+  library files its start needs, and the _json extension it dlopens),
+  /usr/bin/env and /bin/ls -l.
 - Broken interpreters: a path that is not NUL-terminated, one the image does
   not hold, one that is not an ELF file: a clear error and status 126, not a
   crash or a hang."""
 
+import glob
 import os
 import re
 import shutil
@@ -123,6 +126,9 @@ def python_stdlib(root):
     for name in ["__init__.py", "aliases.py", "utf_8.py"]:
         shutil.copy("/usr/lib/python3.11/encodings/" + name, lib / "encodings" / name)
     shutil.copy("/usr/lib/python3.11/os.py", lib / "os.py")
+    # An extension module: Python dlopens it (the linker at work after start).
+    for so in glob.glob("/usr/lib/python3.11/lib-dynload/_json.cpython-311-*.so"):
+        shutil.copy(so, lib / "lib-dynload")
     return str(root)
 
 
@@ -131,10 +137,12 @@ def test_debian_python3(boot, tmp_path):
         pytest.skip("no /usr/bin/python3.11 on this host")
     files = python_stdlib(tmp_path / "tree")
     b = run_guest(boot, tmp_path, "/usr/bin/python3.11",
-                  ["-c", "import sys; print(sum(range(10**5)), sys.argv[1:], len(open('/etc/passwd').read()) > 0)",
+                  ["-c", "import sys; print(sum(range(10**5)), sys.argv[1:], len(open('/etc/passwd').read()) > 0); "
+                   "import _json; print(_json.encode_basestring_ascii('caf\u00e9'), _json.__file__.endswith('.so'))",
                    "x y"], files=files)
     assert b.full_status == 0, "status %r; log %s\n%s" % (b.full_status, b.log, b.output[-3000:])
     assert "4999950000 ['x y'] True" in texts(b), b.output[-2000:]
+    assert '"caf\\u00e9" True' in texts(b), b.output[-2000:]
 
 
 @pytest.mark.parametrize("how,want", [("dhcp", "nameserver 10.0.2.3"), ("static", "nameserver 192.0.2.53"),
