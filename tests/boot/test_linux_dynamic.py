@@ -79,10 +79,12 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("libc,preset,smp", [("glibc", "microvm", 1), ("musl", "microvm", 1), ("glibc", "q35", 2)])
-def test_dynamic_c(boot, tmp_path, libc, preset, smp):
-    program = os.path.join(OUT, "dynamic-" + libc)
-    interp = {"glibc": "/lib64/ld-linux-x86-64.so.2", "musl": "/lib/ld-musl-x86_64.so.1"}[libc]
+@pytest.mark.parametrize("flavour,preset,smp", [("glibc", "microvm", 1), ("musl", "microvm", 1), ("glibc", "q35", 2),
+                                             ("nopie", "microvm", 1)])
+def test_dynamic_c(boot, tmp_path, flavour, preset, smp):
+    """nopie: gcc -no-pie, an ET_EXEC program at 0x400000 with an interpreter."""
+    program = os.path.join(OUT, "dynamic-" + flavour)
+    interp = "/lib/ld-musl-x86_64.so.1" if flavour == "musl" else "/lib64/ld-linux-x86-64.so.2"
     assert ki.interpreter(program) == interp
     # The image holds the interpreter and the libraries ldd names, at those paths, and nothing else of the host's.
     needed = ki.program_files(program)
