@@ -204,8 +204,9 @@ static int load(const char *path, struct loaded *l)
     rc = open_elf(interp, "interpreter", &ie, NULL, &fd);
     if (rc < 0) {
         if (rc != -ENOEXEC && rc != -EACCES)
-            pr_err("app: %s needs its interpreter %s: %s\n", path, interp,
-                   rc == -ENOENT ? "not in the image" : "cannot open it");
+            pr_err("app: %s needs its interpreter %s: %s (error %d)\n", path, interp,
+                   rc == -ENOENT ? "not in the image" : rc == -EISDIR ? "a directory, not a file" : "cannot open it",
+                   -rc);
         return rc == -ENOENT ? -ENOEXEC : rc;
     }
     uint64_t ibias = proc.mm.mmap_base - ie.lo;

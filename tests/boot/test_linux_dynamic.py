@@ -266,12 +266,28 @@ def test_interp_missing(boot, tmp_path):
     assert_refused(b, "needs its interpreter /lib64/ld-linux-x86-64.so.9: not in the image")
 
 
-def test_interp_not_elf(boot, tmp_path):
+@pytest.mark.parametrize("what,message", [
+    ("text", "interpreter /lib64/ld-linux-x86-64.so.2: not an ELF file"),
+    ("dynamic", "interpreter /lib64/ld-linux-x86-64.so.2: has an interpreter itself"),
+    ("static-exec", "interpreter /lib64/ld-linux-x86-64.so.2: is not position-independent (ET_DYN)"),
+    ("directory", "needs its interpreter /lib64/ld-linux-x86-64.so.2: a directory, not a file"),
+])
+def test_interp_not_a_linker(boot, tmp_path, what, message):
+    """The path names something that is not a dynamic linker: a script, a
+    dynamic program, a static ET_EXEC one (busybox), a directory."""
     tree = tmp_path / "tree"
     (tree / "lib64").mkdir(parents=True)
-    (tree / "lib64" / "ld-linux-x86-64.so.2").write_text("#!/bin/sh\necho not a loader\n")
+    target = tree / "lib64" / "ld-linux-x86-64.so.2"
+    if what == "text":
+        target.write_text("#!/bin/sh\necho not a loader\n")
+    elif what == "dynamic":
+        shutil.copy(os.path.join(OUT, "dynamic-glibc"), target)
+    elif what == "static-exec":
+        shutil.copy("/bin/busybox", target)
+    else:
+        target.mkdir()
     b = run_guest(boot, tmp_path, os.path.join(OUT, "dynamic-glibc"), files=str(tree), deps=False)
-    assert_refused(b, "interpreter /lib64/ld-linux-x86-64.so.2: not an ELF file")
+    assert_refused(b, message)
 
 
 def test_mkimage_dynamic(boot, tmp_path):
