@@ -290,3 +290,44 @@ SYSCALL_DECL(setrlimit)
         return -EFAULT;
     return do_prlimit((unsigned)s->a[0], &nw, NULL);
 }
+
+/* ---- membarrier ----
+ * Every other CPU takes an interrupt (a serialising event) and answers it
+ * (tlb_shootdown's IPI): a full barrier on each CPU that runs one of the
+ * program's threads, which is what every barrier command promises. */
+#define MEMBARRIER_CMD_QUERY 0
+#define MEMBARRIER_CMD_GLOBAL 1
+#define MEMBARRIER_CMD_GLOBAL_EXPEDITED 2
+#define MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED 4
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED 8
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED 16
+#define MEMBARRIER_SUPPORTED 0x1f
+static bool private_registered, global_registered;
+
+SYSCALL_DECL(membarrier)
+{
+    int cmd = (int)s->a[0];
+    if (s->a[1] != 0)
+        return -EINVAL; /* MEMBARRIER_CMD_FLAG_CPU goes with the rseq commands only */
+    switch (cmd) {
+    case MEMBARRIER_CMD_QUERY:
+        return MEMBARRIER_SUPPORTED;
+    case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED:
+        private_registered = true;
+        return 0;
+    case MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED:
+        global_registered = true;
+        return 0;
+    case MEMBARRIER_CMD_PRIVATE_EXPEDITED:
+        if (!private_registered)
+            return -EPERM; /* as Linux: register first */
+        tlb_shootdown();
+        return 0;
+    case MEMBARRIER_CMD_GLOBAL_EXPEDITED:
+    case MEMBARRIER_CMD_GLOBAL:
+        tlb_shootdown();
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}

@@ -39,6 +39,7 @@ SYSCALL_DECL(getpgrp);
 SYSCALL_DECL(getsid);
 SYSCALL_DECL(setsid);
 SYSCALL_DECL(setpgid);
+SYSCALL_DECL(membarrier);
 /* linux/file_calls.c */
 SYSCALL_DECL(read);
 SYSCALL_DECL(write);
@@ -182,6 +183,7 @@ static const syscall_fn table[] = {
     [__NR_getsid] = sys_getsid,
     [__NR_setsid] = sys_setsid,
     [__NR_setpgid] = sys_setpgid,
+    [__NR_membarrier] = sys_membarrier,
     /* file_calls.c, time_calls.c, info_calls.c */
     [__NR_read] = sys_read,
     [__NR_write] = sys_write,

@@ -146,6 +146,14 @@ static void process(void)
         refused += f == -1 && errno == ENOSYS;
     }
     printf("fork: %s\n", refused == 3 ? "ENOSYS" : "WRONG");
+    /* membarrier as musl's dynamic linker and liburcu use it (commands 0, 8, 16, 1). */
+    long q = syscall(SYS_membarrier, 0, 0);
+    long early = syscall(SYS_membarrier, 8, 0);
+    int early_errno = errno;
+    printf("membarrier: %s\n",
+           ok(q > 0 && (q & 25) == 25 && early == -1 && early_errno == EPERM && syscall(SYS_membarrier, 16, 0) == 0 &&
+              syscall(SYS_membarrier, 8, 0) == 0 && syscall(SYS_membarrier, 1, 0) == 0 &&
+              syscall(SYS_membarrier, 0, 1) == -1 && errno == EINVAL));
 }
 
 static void databases(void)
