@@ -237,7 +237,7 @@ static int claim_range(uint64_t start, uint64_t end)
     return 0;
 }
 
-/* Reads the file part of a new region page by page. */
+/* Reads the file part of a new region page by page, up to the file's end. */
 static int fill_from_file(uint64_t start, uint64_t len, unsigned prot, mm_read_fn read, void *ctx,
                           uint64_t off, uint64_t bytes)
 {
@@ -249,6 +249,8 @@ static int fill_from_file(uint64_t start, uint64_t len, unsigned prot, mm_read_f
         uint64_t n = bytes - done < PAGE_SIZE ? bytes - done : PAGE_SIZE;
         memset(buf, 0, PAGE_SIZE);
         long got = read(ctx, buf, n, off + done);
+        if (got == 0)
+            break; /* past the end of the file: zero pages on demand, as bss */
         if (got < 0)
             rc = (int)got;
         else

@@ -69,7 +69,7 @@ EXPECTED = {
     "pread": "ok", "mmap private": "ok", "private write stays private": "ok", "mmap offset": "ok",
     "map_fixed over a mapping": "ok", "map_fixed page is read-only": "ok",
     "map_fixed with a bad descriptor keeps the mapping": "ok", "mprotect read-only": "ok",
-    "mprotect writable again": "ok", "munmap a part": "ok", "mmap shared read-only": "ok",
+    "mprotect writable again": "ok", "munmap a part": "ok", "mmap shared read-only": "ok", "mapping up to the end of the file": "ok",
     "shared mapping stays read-only": "ok", "faults seen": "3",
     "file write and read": "ok", "statfs": "ok", "flock": "ok", "fcntl locks": "ok",
     # The program starts in "pid 1"'s group and session; setsid makes it the leader of both once.
