@@ -13,6 +13,10 @@ void net_boot(void);
  * timeout_ns: 0, or -ETIMEDOUT. For clients; servers may listen at once. */
 int net_wait_configured(uint64_t timeout_ns);
 
+/* The DNS server the stack uses (--nameserver, else DHCP's): IPv4 in host
+ * order, 0 while there is none. */
+uint32_t net_dns_server(void);
+
 /* An interface got its IPv4 address (lease or static): what a hypervisor's
  * tools channel reports (drivers/vmw/tools.c). Listeners run in the
  * stack's thread and must not block; at most NET_ADDR_LISTENERS. */

@@ -124,6 +124,7 @@ long lfile_pread_fd(int fd, void *buf, size_t len, uint64_t off);
 #define VMA_ANON 0x1  /* may merge with a neighbour of the same rights */
 #define VMA_STACK 0x2
 #define VMA_BRK 0x4
+#define VMA_SHARED_FILE 0x8 /* MAP_SHARED of a file: a read-only copy, never made writable */
 
 /* A region of the program's address space with its rights. Pages inside
  * are made present on first touch (demand zero), except file data, which is
@@ -236,6 +237,10 @@ struct lproc *lproc_current(void);
  * a directory, umask 022, /proc, /sys and /dev mounted where the root has
  * the directories (or can make them). 0 or a negative errno. */
 int lproc_files_init(struct lproc *p, const char *cwd);
+/* linux/etc_resolv.c: /etc/resolv.conf from the network configuration,
+ * written in the background once an interface is configured. */
+struct kernel_options;
+void linux_resolv_start(const struct kernel_options *o);
 
 
 #endif

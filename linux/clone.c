@@ -13,6 +13,7 @@
 #include "memory.h"
 #include "power.h"
 #include "sched.h"
+#include "spinlock.h"
 #include "thread.h"
 #include "uaccess.h"
 #include "user.h"
@@ -171,6 +172,25 @@ static void child_discard(struct child_start *cs)
     free(cs);
 }
 
+/* Each reason clone_check gives (a string literal) is logged once: a
+ * daemon retrying fork() in a loop cannot flood the console. */
+static bool first_refusal(const char *why)
+{
+    static const char *said[16];
+    static struct spinlock said_lock = SPINLOCK_INIT;
+    uint64_t flags = spin_lock_irqsave(&said_lock);
+    bool first = true;
+    unsigned i = 0;
+    for (; i < 16 && said[i]; i++) {
+        if (said[i] == why)
+            first = false;
+    }
+    if (first && i < 16)
+        said[i] = why;
+    spin_unlock_irqrestore(&said_lock, flags);
+    return first;
+}
+
 SYSCALL_DECL(clone)
 {
     struct clone_req r;
@@ -178,7 +198,8 @@ SYSCALL_DECL(clone)
     /* x86-64 order: flags, stack, parent_tid, child_tid, tls */
     int e = clone_check(s->a[0], s->a[1], s->a[2], s->a[3], s->a[4], &r, &why);
     if (e) {
-        klog(LOG_WARN, "linux: clone(%#lx) refused: %s\n", (unsigned long)s->a[0], why);
+        if (first_refusal(why))
+            klog(LOG_WARN, "linux: clone(%#lx) refused: %s (said once)\n", (unsigned long)s->a[0], why);
         return e;
     }
     if ((r.flags & CLONE_PARENT_SETTID) && user_buffer_prepare((void *)r.parent_tid, 4, true))

@@ -52,6 +52,29 @@ static int add_load(struct elf_info *o, const uint8_t *ph, uint64_t file_size, u
     return 0;
 }
 
+/* The interpreter path: exactly filesz bytes, the last the only NUL. */
+static int add_interp(struct elf_info *o, const uint8_t *buf, size_t len, const uint8_t *ph, uint64_t file_size,
+                      const char **why)
+{
+    uint64_t off = rd64(ph + 8), size = rd64(ph + 32);
+    if (o->interp)
+        return fail(why, "more than one PT_INTERP");
+    if (size < 2 || size > ELF_INTERP_MAX)
+        return fail(why, "the interpreter path is empty or too long");
+    if (off > file_size || size > file_size - off)
+        return fail(why, "the interpreter path lies beyond the end of the file");
+    if (off > len || size > len - off)
+        return fail(why, "the interpreter path lies beyond the bytes read");
+    const char *p = (const char *)buf + off;
+    if (p[size - 1] != '\0' || memchr(p, '\0', size - 1))
+        return fail(why, "the interpreter path is not one NUL-terminated string");
+    if (p[0] != '/')
+        return fail(why, "the interpreter path is not absolute");
+    o->interp = true;
+    o->interp_path = p;
+    return 0;
+}
+
 int elf_parse(const uint8_t *buf, size_t len, uint64_t file_size, uint64_t end_va, struct elf_info *o,
               const char **why)
 {
@@ -76,8 +99,8 @@ int elf_parse(const uint8_t *buf, size_t len, uint64_t file_size, uint64_t end_v
         uint32_t type = rd32(ph);
         if (type == PT_LOAD && add_load(o, ph, file_size, end_va, why) < 0)
             return -1;
-        if (type == PT_INTERP)
-            o->interp = true;
+        if (type == PT_INTERP && add_interp(o, buf, len, ph, file_size, why) < 0)
+            return -1;
         if (type == PT_GNU_STACK)
             o->exec_stack = (rd32(ph + 4) & ELF_PF_X) != 0;
         if (type == PT_PHDR)

@@ -13,6 +13,8 @@
 #define ELF_PF_W 2
 #define ELF_PF_R 4
 #define ELF_PHENT 56
+/* Longest interpreter path taken, its NUL included (Linux's PATH_MAX). */
+#define ELF_INTERP_MAX 4096
 
 struct elf_seg {
     uint64_t vaddr, memsz, offset, filesz;
@@ -25,6 +27,7 @@ struct elf_info {
     uint64_t phoff;
     unsigned phnum;
     bool interp;     /* PT_INTERP: a dynamic program */
+    const char *interp_path; /* then its interpreter: absolute, NUL-terminated, inside buf */
     bool exec_stack; /* PT_GNU_STACK asks for PF_X */
     uint64_t phdr_vaddr; /* where the headers are in memory (unbiased), 0 if not loaded */
     struct elf_seg seg[ELF_MAX_LOAD];
@@ -36,7 +39,9 @@ struct elf_info {
  * *why saying what is wrong. Checks: ELF64 little-endian x86-64, EXEC or
  * DYN, program headers inside buf, PT_LOAD segments ascending and not
  * overlapping, filesz <= memsz, file ranges inside the file, offsets
- * congruent to addresses modulo the page, addresses below end_va. */
+ * congruent to addresses modulo the page, addresses below end_va; at most
+ * one PT_INTERP, its path inside buf and the file, absolute, shorter than
+ * ELF_INTERP_MAX, ending in its only NUL (interp_path then points into buf). */
 int elf_parse(const uint8_t *buf, size_t len, uint64_t file_size, uint64_t end_va, struct elf_info *out,
               const char **why);
 

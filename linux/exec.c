@@ -1,7 +1,10 @@
 /* Starting the program: the ELF image from the VFS at its link address
- * (ET_EXEC) or at LINUX_ET_DYN_BASE (static PIE), the break after it, an
- * 8 MiB stack below LINUX_USER_STACK_TOP with argv, the environment from
- * --env and the auxiliary vector, then ring 3 on the calling thread. */
+ * (ET_EXEC) or at LINUX_ET_DYN_BASE (PIE), the break after it, an 8 MiB
+ * stack below LINUX_USER_STACK_TOP with argv, the environment from --env
+ * and the auxiliary vector, then ring 3 on the calling thread. A dynamic
+ * program (PT_INTERP) gets its own dynamic linker from the image loaded at
+ * the mmap base, AT_BASE naming it, and ring 3 starts there: the linker
+ * maps the libraries with mmap and jumps to AT_ENTRY, the program's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +55,14 @@ static unsigned seg_prot(unsigned pf)
            ((pf & ELF_PF_X) ? LINUX_PROT_EXEC : 0);
 }
 
+/* What exec loaded: the program, and its interpreter when it has one. */
+struct loaded {
+    struct elf_info e;
+    uint64_t bias;
+    bool has_interp;
+    uint64_t interp_base, interp_entry; /* the interpreter's load address and entry */
+};
+
 /* Maps each PT_LOAD: file bytes read in, the rest zero on demand. */
 static int load_segments(struct lmm *mm, int fd, const struct elf_info *e, uint64_t bias)
 {
@@ -79,9 +90,10 @@ static void collect_env(const struct kernel_options *o, const char **envp, unsig
         envp[(*envc)++] = o->env[i];
 }
 
-static int build_stack(struct lmm *mm, const struct kernel_options *o, const struct elf_info *e, uint64_t bias,
-                       uint64_t *sp)
+static int build_stack(struct lmm *mm, const struct kernel_options *o, const struct loaded *l, uint64_t *sp)
 {
+    const struct elf_info *e = &l->e;
+    uint64_t bias = l->bias;
     static struct ustack_args a;
     static const char *envp[CMDLINE_MAX_ENV];
     uint8_t rnd[16];
@@ -98,7 +110,7 @@ static int build_stack(struct lmm *mm, const struct kernel_options *o, const str
         { AT_PHENT, ELF_PHENT },
         { AT_PHNUM, e->phnum },
         { AT_PAGESZ, PAGE_SIZE },
-        { AT_BASE, 0 },
+        { AT_BASE, l->has_interp ? l->interp_base : 0 },
         { AT_FLAGS, 0 },
         { AT_ENTRY, e->entry + bias },
         { AT_UID, 0 },
@@ -132,34 +144,79 @@ static int build_stack(struct lmm *mm, const struct kernel_options *o, const str
     return rc;
 }
 
-static int load(const char *path, struct elf_info *e, uint64_t *bias)
+/* Opens path and checks its headers; *e describes it. interp (ELF_INTERP_MAX
+ * bytes, or NULL when path is itself an interpreter) gets the program's
+ * interpreter path, "" for a static program. role names the file in errors. */
+static int open_elf(const char *path, const char *role, struct elf_info *e, char *interp, int *fd_out)
 {
     int fd = vfs_open(path, VFS_O_RDONLY, 0);
     if (fd < 0)
-        return fd;
+        return fd; /* the caller says what was missing */
     struct vfs_stat st;
     uint8_t *hdr = malloc(HEADER_BYTES);
     int rc = hdr ? vfs_fstat(fd, &st) : -ENOMEM;
     long n = rc < 0 ? rc : vfs_pread(fd, hdr, HEADER_BYTES, 0);
     const char *why = NULL;
-    if (n < 0)
+    if (n < 0) {
         rc = (int)n;
-    else if ((st.mode & VFS_S_IFMT) != VFS_S_IFREG)
+    } else if ((st.mode & VFS_S_IFMT) != VFS_S_IFREG) {
+        pr_err("app: %s %s: not a regular file\n", role, path);
         rc = -EACCES;
-    else if (elf_parse(hdr, (size_t)n, st.size, USER_VA_END, e, &why) < 0) {
-        pr_err("app: %s: %s\n", path, why);
+    } else if (elf_parse(hdr, (size_t)n, st.size, USER_VA_END, e, &why) < 0) {
+        pr_err("app: %s %s: %s\n", role, path, why);
         rc = -ENOEXEC;
-    } else if (e->interp) {
-        pr_err("app: %s: dynamic programs need issue 21 (a PT_INTERP program)\n", path);
+    } else if (interp) {
+        interp[0] = '\0';
+        if (e->interp)
+            strlcpy(interp, e->interp_path, ELF_INTERP_MAX);
+    } else if (e->interp || e->type != ELF_ET_DYN) {
+        /* Linux would take an ET_EXEC one; no loader Kestrel meets is one,
+         * and a fixed address could land on the program. */
+        pr_err("app: %s %s: %s\n", role, path,
+               e->interp ? "has an interpreter itself" : "is not position-independent (ET_DYN)");
         rc = -ENOEXEC;
     }
+    e->interp_path = NULL; /* it pointed into hdr */
     free(hdr);
-    if (rc == 0) {
-        *bias = e->type == ELF_ET_DYN ? LINUX_ET_DYN_BASE - e->lo : 0;
-        rc = load_segments(&proc.mm, fd, e, *bias);
-    }
-    vfs_close(fd);
+    if (rc < 0)
+        vfs_close(fd);
+    else
+        *fd_out = fd;
     return rc;
+}
+
+static int load(const char *path, struct loaded *l)
+{
+    static char interp[ELF_INTERP_MAX];
+    int fd;
+    int rc = open_elf(path, "program", &l->e, interp, &fd);
+    if (rc < 0)
+        return rc;
+    l->bias = l->e.type == ELF_ET_DYN ? LINUX_ET_DYN_BASE - l->e.lo : 0;
+    rc = load_segments(&proc.mm, fd, &l->e, l->bias);
+    vfs_close(fd);
+    l->has_interp = interp[0] != '\0';
+    if (rc < 0 || !l->has_interp)
+        return rc;
+    /* The dynamic linker goes where mmap's search starts, and its own
+     * mappings follow it, as Linux puts it among the mmap regions. */
+    struct elf_info ie;
+    rc = open_elf(interp, "interpreter", &ie, NULL, &fd);
+    if (rc < 0) {
+        if (rc != -ENOEXEC && rc != -EACCES)
+            pr_err("app: %s needs its interpreter %s: %s (error %d)\n", path, interp,
+                   rc == -ENOENT ? "not in the image" : rc == -EISDIR ? "a directory, not a file" : "cannot open it",
+                   -rc);
+        return rc == -ENOENT ? -ENOEXEC : rc;
+    }
+    uint64_t ibias = proc.mm.mmap_base - ie.lo;
+    rc = load_segments(&proc.mm, fd, &ie, ibias);
+    vfs_close(fd);
+    if (rc < 0)
+        return rc;
+    l->interp_base = ie.lo + ibias;
+    l->interp_entry = ie.entry + ibias;
+    return 0;
 }
 
 int linux_exec_main(const struct kernel_options *o)
@@ -175,21 +232,25 @@ int linux_exec_main(const struct kernel_options *o)
         pr_err("app: --cwd=%s is not a directory\n", proc.cwd);
         return EXIT_NOT_RUNNABLE;
     }
-    struct elf_info e;
-    uint64_t bias = 0, sp = 0;
+    static struct loaded l;
+    uint64_t sp = 0;
     int rc = lproc_files_init(&proc, proc.cwd);
     if (rc < 0)
         pr_err("app: working directory %s: error %d\n", proc.cwd, -rc);
-    if (rc == 0)
-        rc = load(path, &e, &bias);
     if (rc == 0) {
-        proc.mm.brk_start = proc.mm.brk = e.hi + bias;
-        rc = build_stack(&proc.mm, o, &e, bias, &sp);
+        linux_resolv_start(o);
+        rc = load(path, &l);
     }
+    if (rc == 0) {
+        proc.mm.brk_start = proc.mm.brk = l.e.hi + l.bias;
+        rc = build_stack(&proc.mm, o, &l, &sp);
+    }
+    /* With an interpreter, it runs first and jumps to AT_ENTRY itself. */
+    uint64_t entry = l.has_interp ? l.interp_entry : l.e.entry + l.bias;
     if (rc == 0 && proc.strace)
-        kprintf("strace: exec %s: entry %#llx, sp %#llx, break %#llx, fpu state by %s (%zu bytes)\n", path,
-                (unsigned long long)(e.entry + bias), (unsigned long long)sp, (unsigned long long)proc.mm.brk,
-                user_has_xsave() ? "xsave" : "fxsave", user_xsave_size());
+        kprintf("strace: exec %s: entry %#llx%s, sp %#llx, break %#llx, fpu state by %s (%zu bytes)\n", path,
+                (unsigned long long)entry, l.has_interp ? " (the interpreter's)" : "", (unsigned long long)sp,
+                (unsigned long long)proc.mm.brk, user_has_xsave() ? "xsave" : "fxsave", user_xsave_size());
     struct thread *t = thread_current();
     if (rc == 0) {
         t->uctx = user_ctx_create();
@@ -208,7 +269,7 @@ int linux_exec_main(const struct kernel_options *o)
     lproc_stop_register();
     struct int_frame f;
     memset(&f, 0, sizeof(f));
-    f.rip = e.entry + bias;
+    f.rip = entry;
     f.rsp = sp;
     f.rflags = 0x202;
     user_enter(&f);

@@ -1302,3 +1302,37 @@ int lproc_files_init(struct lproc *p, const char *cwd)
     free(abs);
     return rc;
 }
+
+/* ---- extended attributes ----
+ * No file system here keeps any: a file that exists has none (get and
+ * remove: ENODATA, list: empty), and none can be set (EOPNOTSUPP), which
+ * ls, cp and Python take as "no ACLs, no labels". */
+static long xattr_path(const char *upath, bool follow)
+{
+    struct vfs_stat st;
+    return stat_at(LX_AT_FDCWD, upath, follow ? 0 : LX_AT_SYMLINK_NOFOLLOW, &st);
+}
+
+static long xattr_fd(int fd)
+{
+    struct lfile *f = fd_get(fd);
+    if (!f)
+        return -EBADF;
+    lfile_put(f);
+    return 0;
+}
+
+static long xattr_none(long found, long answer) { return found < 0 ? found : answer; }
+
+long sys_getxattr(const struct sysargs *s) { return xattr_none(xattr_path((const char *)s->a[0], true), -ENODATA); }
+long sys_lgetxattr(const struct sysargs *s) { return xattr_none(xattr_path((const char *)s->a[0], false), -ENODATA); }
+long sys_fgetxattr(const struct sysargs *s) { return xattr_none(xattr_fd((int)s->a[0]), -ENODATA); }
+long sys_listxattr(const struct sysargs *s) { return xattr_none(xattr_path((const char *)s->a[0], true), 0); }
+long sys_llistxattr(const struct sysargs *s) { return xattr_none(xattr_path((const char *)s->a[0], false), 0); }
+long sys_flistxattr(const struct sysargs *s) { return xattr_none(xattr_fd((int)s->a[0]), 0); }
+long sys_setxattr(const struct sysargs *s) { return xattr_none(xattr_path((const char *)s->a[0], true), -EOPNOTSUPP); }
+long sys_lsetxattr(const struct sysargs *s) { return xattr_none(xattr_path((const char *)s->a[0], false), -EOPNOTSUPP); }
+long sys_fsetxattr(const struct sysargs *s) { return xattr_none(xattr_fd((int)s->a[0]), -EOPNOTSUPP); }
+long sys_removexattr(const struct sysargs *s) { return xattr_none(xattr_path((const char *)s->a[0], true), -ENODATA); }
+long sys_lremovexattr(const struct sysargs *s) { return xattr_none(xattr_path((const char *)s->a[0], false), -ENODATA); }
+long sys_fremovexattr(const struct sysargs *s) { return xattr_none(xattr_fd((int)s->a[0]), -ENODATA); }

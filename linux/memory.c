@@ -237,7 +237,7 @@ static int claim_range(uint64_t start, uint64_t end)
     return 0;
 }
 
-/* Reads the file part of a new region page by page. */
+/* Reads the file part of a new region page by page, up to the file's end. */
 static int fill_from_file(uint64_t start, uint64_t len, unsigned prot, mm_read_fn read, void *ctx,
                           uint64_t off, uint64_t bytes)
 {
@@ -249,6 +249,8 @@ static int fill_from_file(uint64_t start, uint64_t len, unsigned prot, mm_read_f
         uint64_t n = bytes - done < PAGE_SIZE ? bytes - done : PAGE_SIZE;
         memset(buf, 0, PAGE_SIZE);
         long got = read(ctx, buf, n, off + done);
+        if (got == 0)
+            break; /* past the end of the file: zero pages on demand, as bss */
         if (got < 0)
             rc = (int)got;
         else
@@ -303,6 +305,10 @@ int mm_protect(struct lmm *mm, uint64_t start, uint64_t len, unsigned prot)
         int i = vma_index(mm, a);
         if (i < 0)
             return -ENOMEM;
+        /* Writes there would have to reach the file: as Linux refuses
+         * them for a file opened read-only. */
+        if ((mm->v[i].flags & VMA_SHARED_FILE) && (prot & LINUX_PROT_WRITE))
+            return -EACCES;
         a = mm->v[i].end;
     }
     if (vma_split(mm, start) < 0 || vma_split(mm, end) < 0)
@@ -474,7 +480,15 @@ static long do_mmap(struct lmm *mm, uint64_t addr, uint64_t len, unsigned prot, 
     bool anon = flags & MAP_ANONYMOUS;
     struct fd_src src = { fd };
     mm_read_fn rd = anon ? NULL : read_fd;
-    uint64_t vflags = anon ? VMA_ANON : 0;
+    uint64_t vflags = anon ? VMA_ANON : (flags & MAP_TYPE) != MAP_PRIVATE ? VMA_SHARED_FILE : 0;
+    if (!anon) {
+        /* The descriptor first (EBADF, EACCES for one not readable or not
+         * a file), so that a refused MAP_FIXED leaves what was there. */
+        char none;
+        long r = lfile_pread_fd(fd, &none, 0, 0);
+        if (r < 0)
+            return r;
+    }
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         if (!user_range_ok(addr, len) || addr < LINUX_MIN_ADDR)
             return -ENOMEM;
@@ -526,7 +540,9 @@ SYSCALL_DECL(mmap)
     if (len == 0 || len >= USER_VA_END)
         return -ENOMEM;
     /* One process, no fork: a shared anonymous mapping is a private one.
-     * Writes to a shared file mapping would have to reach the file. */
+     * A shared file mapping is a copy of the file made now (read-only:
+     * writes would have to reach the file, and later writes to the file
+     * do not show in it). */
     if (!(flags & MAP_ANONYMOUS) && type != MAP_PRIVATE && (prot & LINUX_PROT_WRITE))
         return -ENODEV;
     struct lmm *mm = &lproc_current()->mm;
@@ -706,7 +722,10 @@ SYSCALL_DECL(brk)
     uint64_t want = s->a[0];
     mutex_lock(&mm->lock);
     uint64_t cur = mm->brk;
-    if (want < mm->brk_start || want >= LINUX_MMAP_BASE) {
+    /* A program below the mmap area (ET_EXEC) grows to it; a PIE, above
+     * it, to the end of the user half: the stack's region stops it. */
+    uint64_t limit = mm->brk_start < LINUX_MMAP_BASE ? LINUX_MMAP_BASE : USER_VA_END;
+    if (want < mm->brk_start || want >= limit) {
         mutex_unlock(&mm->lock);
         return (long)cur;
     }

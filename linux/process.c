@@ -7,6 +7,7 @@
 #include "log.h"
 #include "power.h"
 #include "sched.h"
+#include "spinlock.h"
 #include "stop.h"
 #include "uaccess.h"
 #include "user.h"
@@ -65,6 +66,73 @@ void lproc_stop_register(void) { stop_register_notifier(&sigterm_notifier); }
 
 
 SYSCALL_DECL(getpid) { return lproc_current()->pid; }
+
+/* ---- process group and session ----
+ * The program starts in the group and session of its parent, "pid 1" (as
+ * getppid says), so that setsid succeeds once, as it does for a program a
+ * shell started; there are no other processes to name. */
+#define INIT_PID 1
+static int pgid = INIT_PID, sid = INIT_PID;
+static struct spinlock group_lock = SPINLOCK_INIT;
+
+/* pid as the group calls name this process: 0 or its own pid. */
+static bool is_self(long pid) { return pid == 0 || pid == lproc_current()->pid; }
+
+SYSCALL_DECL(getpgid)
+{
+    if (!is_self((long)(int)s->a[0]))
+        return -ESRCH;
+    return pgid;
+}
+
+SYSCALL_DECL(getpgrp)
+{
+    (void)s;
+    return pgid;
+}
+
+SYSCALL_DECL(getsid)
+{
+    if (!is_self((long)(int)s->a[0]))
+        return -ESRCH;
+    return sid;
+}
+
+SYSCALL_DECL(setsid)
+{
+    (void)s;
+    int me = lproc_current()->pid;
+    uint64_t flags = spin_lock_irqsave(&group_lock);
+    long rc = me;
+    if (pgid == me)
+        rc = -EPERM; /* a group leader cannot start a session */
+    else
+        pgid = sid = me;
+    spin_unlock_irqrestore(&group_lock, flags);
+    return rc;
+}
+
+SYSCALL_DECL(setpgid)
+{
+    long pid = (int)s->a[0], want = (int)s->a[1];
+    int me = lproc_current()->pid;
+    if (want < 0)
+        return -EINVAL;
+    if (!is_self(pid))
+        return -ESRCH;
+    if (want == 0)
+        want = me;
+    uint64_t flags = spin_lock_irqsave(&group_lock);
+    long rc = 0;
+    if (sid == me)
+        rc = -EPERM; /* a session leader keeps its group */
+    else if (want != me && want != pgid)
+        rc = -EPERM; /* no such group in this session */
+    else
+        pgid = (int)want;
+    spin_unlock_irqrestore(&group_lock, flags);
+    return rc;
+}
 SYSCALL_DECL(getppid) { return 1; }
 SYSCALL_DECL(gettid)
 {
@@ -238,4 +306,45 @@ SYSCALL_DECL(setrlimit)
     if (copy_from_user(&nw, (const void *)s->a[1], sizeof(nw)) < 0)
         return -EFAULT;
     return do_prlimit((unsigned)s->a[0], &nw, NULL);
+}
+
+/* ---- membarrier ----
+ * Every other CPU takes an interrupt (a serialising event) and answers it
+ * (tlb_shootdown's IPI): a full barrier on each CPU that runs one of the
+ * program's threads, which is what every barrier command promises. */
+#define MEMBARRIER_CMD_QUERY 0
+#define MEMBARRIER_CMD_GLOBAL 1
+#define MEMBARRIER_CMD_GLOBAL_EXPEDITED 2
+#define MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED 4
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED 8
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED 16
+#define MEMBARRIER_SUPPORTED 0x1f
+static bool private_registered, global_registered;
+
+SYSCALL_DECL(membarrier)
+{
+    int cmd = (int)s->a[0];
+    if (s->a[1] != 0)
+        return -EINVAL; /* MEMBARRIER_CMD_FLAG_CPU goes with the rseq commands only */
+    switch (cmd) {
+    case MEMBARRIER_CMD_QUERY:
+        return MEMBARRIER_SUPPORTED;
+    case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED:
+        private_registered = true;
+        return 0;
+    case MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED:
+        global_registered = true;
+        return 0;
+    case MEMBARRIER_CMD_PRIVATE_EXPEDITED:
+        if (!private_registered)
+            return -EPERM; /* as Linux: register first */
+        tlb_shootdown();
+        return 0;
+    case MEMBARRIER_CMD_GLOBAL_EXPEDITED:
+    case MEMBARRIER_CMD_GLOBAL:
+        tlb_shootdown();
+        return 0;
+    default:
+        return -EINVAL;
+    }
 }

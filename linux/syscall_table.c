@@ -34,6 +34,12 @@ SYSCALL_DECL(sched_getaffinity);
 SYSCALL_DECL(prlimit64);
 SYSCALL_DECL(getrlimit);
 SYSCALL_DECL(setrlimit);
+SYSCALL_DECL(getpgid);
+SYSCALL_DECL(getpgrp);
+SYSCALL_DECL(getsid);
+SYSCALL_DECL(setsid);
+SYSCALL_DECL(setpgid);
+SYSCALL_DECL(membarrier);
 /* linux/file_calls.c */
 SYSCALL_DECL(read);
 SYSCALL_DECL(write);
@@ -102,6 +108,18 @@ SYSCALL_DECL(syncfs);
 SYSCALL_DECL(close_range);
 SYSCALL_DECL(statfs);
 SYSCALL_DECL(fstatfs);
+SYSCALL_DECL(getxattr);
+SYSCALL_DECL(lgetxattr);
+SYSCALL_DECL(fgetxattr);
+SYSCALL_DECL(listxattr);
+SYSCALL_DECL(llistxattr);
+SYSCALL_DECL(flistxattr);
+SYSCALL_DECL(setxattr);
+SYSCALL_DECL(lsetxattr);
+SYSCALL_DECL(fsetxattr);
+SYSCALL_DECL(removexattr);
+SYSCALL_DECL(lremovexattr);
+SYSCALL_DECL(fremovexattr);
 /* linux/time_calls.c */
 SYSCALL_DECL(nanosleep);
 SYSCALL_DECL(gettimeofday);
@@ -160,6 +178,12 @@ static const syscall_fn table[] = {
     [__NR_prlimit64] = sys_prlimit64,
     [__NR_getrlimit] = sys_getrlimit,
     [__NR_setrlimit] = sys_setrlimit,
+    [__NR_getpgid] = sys_getpgid,
+    [__NR_getpgrp] = sys_getpgrp,
+    [__NR_getsid] = sys_getsid,
+    [__NR_setsid] = sys_setsid,
+    [__NR_setpgid] = sys_setpgid,
+    [__NR_membarrier] = sys_membarrier,
     /* file_calls.c, time_calls.c, info_calls.c */
     [__NR_read] = sys_read,
     [__NR_write] = sys_write,
@@ -237,6 +261,18 @@ static const syscall_fn table[] = {
     [__NR_statx] = sys_statx,
     [__NR_close_range] = sys_close_range,
     [__NR_faccessat2] = sys_faccessat2,
+    [__NR_getxattr] = sys_getxattr,
+    [__NR_lgetxattr] = sys_lgetxattr,
+    [__NR_fgetxattr] = sys_fgetxattr,
+    [__NR_listxattr] = sys_listxattr,
+    [__NR_llistxattr] = sys_llistxattr,
+    [__NR_flistxattr] = sys_flistxattr,
+    [__NR_setxattr] = sys_setxattr,
+    [__NR_lsetxattr] = sys_lsetxattr,
+    [__NR_fsetxattr] = sys_fsetxattr,
+    [__NR_removexattr] = sys_removexattr,
+    [__NR_lremovexattr] = sys_lremovexattr,
+    [__NR_fremovexattr] = sys_fremovexattr,
     /* clone.c */
     [__NR_clone] = sys_clone,
     [__NR_fork] = sys_fork,

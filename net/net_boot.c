@@ -188,3 +188,12 @@ int net_wait_configured(uint64_t timeout_ns)
     sched_unlock(flags);
     return ok ? 0 : -ETIMEDOUT;
 }
+
+uint32_t net_dns_server(void)
+{
+    LOCK_TCPIP_CORE();
+    const ip_addr_t *dns = dns_getserver(0);
+    uint32_t v = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(dns)));
+    UNLOCK_TCPIP_CORE();
+    return v;
+}

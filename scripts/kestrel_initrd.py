@@ -3,7 +3,10 @@
 
 The initrd is a cpio "newc" archive (the format Linux's initramfs uses): a
 tree from the host at / and the program at the same absolute path it has on
-the host. The command line is the kernel options, then `--`, the program's
+the host. A dynamic program (PT_INTERP) brings what `ldd` reports for it:
+its dynamic linker and libraries, each at the path the host's loader found
+it at (regular files, symbolic links resolved), and small /etc files glibc
+reads (passwd, group, nsswitch.conf, hosts), which --files may replace. The command line is the kernel options, then `--`, the program's
 path and its arguments, quoted so that core/cmdline.c's tokenizer gives each
 argument back unchanged."""
 
@@ -12,6 +15,8 @@ import re
 import shlex
 import shutil
 import stat
+import struct
+import subprocess
 
 # core/main.c keeps BOOT_CMDLINE_MAX (2048) bytes of command line, and QEMU's
 # microvm appends a virtio_mmio.device=... item per device; leave them room.
@@ -43,6 +48,150 @@ def find_program(path):
     if head[:4] != b"\x7fELF" or head[4] != 2 or head[18] != 62:
         raise ExecError("--exec %s: not an x86-64 ELF64 executable" % path)
     return path
+
+
+PT_INTERP = 3
+INTERP_MAX = 4096  # linux/elf_parse.h ELF_INTERP_MAX
+# ldd's lines: "name => /path (0x...)", "/path (0x...)", "name (0x...)" (the vDSO).
+LDD_ARROW = re.compile(r"^\s*(\S+)\s+=>\s+(\S+)(?:\s+\(0x[0-9a-f]+\))?\s*$")
+LDD_MISSING = re.compile(r"^\s*(\S+)\s+=>\s+not found\s*$")
+LDD_PLAIN = re.compile(r"^\s*(/\S+)\s+\(0x[0-9a-f]+\)\s*$")
+
+# What glibc opens besides the libraries (user and group names, name
+# service order, host names). Small and root-only; --files may replace them.
+ETC_FILES = {
+    "etc/passwd": b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+    "etc/group": b"root:x:0:\nnogroup:x:65534:\n",
+    "etc/nsswitch.conf": b"passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\n"
+                         b"protocols: files\nservices: files\n",
+    "etc/hosts": b"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+}
+
+
+def interpreter(path):
+    """The PT_INTERP path of the ELF64 file path, or None (static)."""
+    with open(path, "rb") as f:
+        head = f.read(64)
+        if len(head) < 64:
+            return None
+        phoff, = struct.unpack_from("<Q", head, 32)
+        phentsize, phnum = struct.unpack_from("<HH", head, 54)
+        if phentsize != 56:
+            return None
+        f.seek(phoff)
+        ph = f.read(56 * phnum)
+        for i in range(len(ph) // 56):
+            ptype, = struct.unpack_from("<I", ph, i * 56)
+            if ptype != PT_INTERP:
+                continue
+            off, = struct.unpack_from("<Q", ph, i * 56 + 8)
+            size, = struct.unpack_from("<Q", ph, i * 56 + 32)
+            if size == 0 or size > INTERP_MAX:
+                raise ExecError("%s: its interpreter path is %d bytes" % (path, size))
+            f.seek(off)
+            raw = f.read(size)
+            return raw.split(b"\0")[0].decode("utf-8", "replace")
+    return None
+
+
+def parse_ldd(text):
+    """The absolute paths in ldd's report (the vDSO and duplicates left out);
+    ExecError naming a library ldd did not find."""
+    paths, missing = [], []
+    for line in text.splitlines():
+        m = LDD_MISSING.match(line)
+        if m:
+            missing.append(m.group(1))
+            continue
+        m = LDD_ARROW.match(line)
+        if m:
+            if m.group(2).startswith("/"):
+                paths.append(m.group(2))
+            continue
+        m = LDD_PLAIN.match(line)
+        if m:
+            paths.append(m.group(1))
+    if missing:
+        raise ExecError("ldd finds no %s on this host" % ", ".join(missing))
+    out = []
+    for p in paths:
+        if p not in out:
+            out.append(p)
+    return out
+
+
+# Where each dynamic linker looks without /etc/ld.so.cache (not put in
+# images) or a path file: Debian's glibc (multiarch first), musl's default.
+GLIBC_DIRS = ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib")
+MUSL_DIRS = ("/lib", "/usr/local/lib", "/usr/lib")
+
+
+def library_path(interp, libs):
+    """LD_LIBRARY_PATH's value when a library ldd found lies where interp
+    would not look by itself (ld.so.conf's directories, RPATH-less builds
+    under /opt...): every library directory, in ldd's order; else None."""
+    defaults = MUSL_DIRS if "ld-musl" in interp else GLIBC_DIRS
+    dirs = []
+    for lib in libs:
+        d = os.path.dirname(lib)
+        if d not in dirs:
+            dirs.append(d)
+    if all(d in defaults for d in dirs):
+        return None
+    return ":".join(dirs)
+
+
+def library_kopts(program, kopts=()):
+    """The kernel options a dynamic program's libraries need: --env=LD_LIBRARY_PATH=...
+    (see library_path), unless kopts sets it already."""
+    if any(k.startswith("--env=LD_LIBRARY_PATH=") for k in kopts):
+        return []
+    interp = interpreter(program)
+    if not interp:
+        return []
+    libs = ["/" + n for n in dynamic_files(program) if "/" + n != interp]
+    value = library_path(interp, libs)
+    return ["--env=LD_LIBRARY_PATH=" + value] if value else []
+
+
+def dynamic_files(program):
+    """{guest path (no leading /): host file} a dynamic program needs: its
+    interpreter and what ldd reports; {} for a static program. glibc's ldd
+    cannot list a musl program: its interpreter's --list can."""
+    interp = interpreter(program)
+    if not interp:
+        return {}
+    if not os.path.isfile(interp):
+        raise ExecError("%s needs the interpreter %s, which this host does not have" % (program, interp))
+    env = dict(os.environ, LC_ALL="C")
+    r = subprocess.run(["ldd", program], capture_output=True, text=True, env=env)
+    if r.returncode != 0 or "=>" not in r.stdout and interp not in r.stdout:
+        r = subprocess.run([interp, "--list", program], capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        raise ExecError("ldd %s failed: %s" % (program, (r.stderr or r.stdout).strip()))
+    files = {}
+    for p in [interp] + parse_ldd(r.stdout):
+        files[p.lstrip("/")] = os.path.realpath(p)
+    return files
+
+
+def program_files(program):
+    """{guest path: host file or bytes} that go into the image with program
+    (not the program itself): for a dynamic one its libraries and the /etc
+    files of ETC_FILES."""
+    files = dynamic_files(program)
+    if files:
+        files.update(ETC_FILES)
+    return files
+
+
+def image_bytes(program):
+    """What program and program_files take, each rounded up to a page."""
+    total = 0
+    for src in [program] + list(program_files(program).values()):
+        size = len(src) if isinstance(src, bytes) else os.path.getsize(src)
+        total += (size + 4095) // 4096 * 4096
+    return total
 
 
 def check_arg(arg):
@@ -112,16 +261,32 @@ class NewcWriter:
         self.out.write(head + _pad(len(head)))
 
 
-def write_initrd(archive, program=None, files_dir=None):
+def _content(src):
+    if isinstance(src, bytes):
+        return src, 0o644
+    with open(src, "rb") as f:
+        return f.read(), stat.S_IMODE(os.stat(src).st_mode)
+
+
+def write_initrd(archive, program=None, files_dir=None, deps=True):
     """archive: the tree under files_dir at / and the host file program at
-    its own absolute path (which wins over a file of the tree there)."""
+    its own absolute path (which wins over a file of the tree there); a
+    dynamic program's libraries (program_files) win over the tree too, its
+    /etc files do not. deps=False leaves them out (a test's broken program)."""
     prog_name = program.lstrip("/") if program else None
+    extra = program_files(program) if program and deps else {}
     with open(archive, "wb") as f:
         w = NewcWriter(f)
         if program:
             w.dirs_of(prog_name)
             with open(program, "rb") as p:
                 w.entry(prog_name, stat.S_IFREG | 0o755, p.read())
+        for name, src in sorted(extra.items()):
+            if name in ETC_FILES and files_dir and os.path.lexists(os.path.join(files_dir, name)):
+                continue
+            w.dirs_of(name)
+            data, mode = _content(src)
+            w.entry(name, stat.S_IFREG | mode, data)
         if files_dir:
             for dirpath, dirnames, filenames in os.walk(files_dir):
                 dirnames.sort()
@@ -148,9 +313,28 @@ def stage_tree(dest, program, files_dir=None):
         shutil.copytree(files_dir, dest, symlinks=True, dirs_exist_ok=True)
     os.makedirs(dest, exist_ok=True)
     target = os.path.join(dest, program.lstrip("/"))
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    if os.path.lexists(target):
-        os.unlink(target)
-    shutil.copyfile(program, target)
-    os.chmod(target, 0o755)
+    for name, src in sorted(program_files(program).items()):
+        path = os.path.join(dest, name)
+        if name in ETC_FILES and os.path.lexists(path):
+            continue  # --files gave its own
+        _stage_file(dest, path, src)
+    _stage_file(dest, target, program, 0o755)
     return dest
+
+
+def _stage_file(dest, path, src, mode=None):
+    """Writes src at path, which must stay inside dest: a --files tree may
+    hold symbolic links (an absolute /lib -> /usr/lib) that would lead a
+    library's copy onto the host's own file."""
+    top = os.path.realpath(dest)
+    where = os.path.realpath(os.path.dirname(path))
+    if where != top and not where.startswith(top + os.sep):
+        raise ExecError("%s: a symbolic link of the --files tree leads it outside the tree (to %s)"
+                        % (os.path.relpath(path, dest), where))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if os.path.lexists(path):
+        os.unlink(path)
+    data, own_mode = _content(src)
+    with open(path, "wb") as f:
+        f.write(data)
+    os.chmod(path, mode if mode is not None else own_mode)

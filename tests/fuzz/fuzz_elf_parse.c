@@ -27,6 +27,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
             if (i && s->vaddr < e.seg[i - 1].vaddr + e.seg[i - 1].memsz)
                 abort();
         }
+        if (e.interp) {
+            /* The path lies in buf, starts with '/', and its NUL is too. */
+            const uint8_t *p = (const uint8_t *)e.interp_path;
+            if (!p || p < buf || p >= buf + (len - 8) || p[0] != '/')
+                abort();
+            const uint8_t *nul = memchr(p, 0, (size_t)(buf + (len - 8) - p));
+            if (!nul || nul - p >= ELF_INTERP_MAX)
+                abort();
+        } else if (e.interp_path) {
+            abort();
+        }
     } else if (!why) {
         abort();
     }

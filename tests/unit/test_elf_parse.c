@@ -82,9 +82,12 @@ static void test_valid(void)
     phdr(3, PT_PHDR, 4, 64, 0x400040, 224, 224);
     CHECK_EQ(parse(&e, 0x3000), 0);
     CHECK_EQ(e.phdr_vaddr, 0x400040);
-    phdr(3, PT_INTERP, 4, 0x100, 0x400100, 20, 20);
+    memcpy(img + 0x180, "/lib/ld-test.so.1", 18);
+    phdr(3, PT_INTERP, 4, 0x180, 0x400100, 18, 18);
     CHECK_EQ(parse(&e, 0x3000), 0);
     CHECK(e.interp);
+    CHECK(e.interp_path == (const char *)img + 0x180);
+    CHECK(strcmp(e.interp_path, "/lib/ld-test.so.1") == 0);
     /* A static PIE at 0 (the loader biases it). */
     make_exec(3);
     phdr(0, PT_LOAD, 4, 0, 0, 0x200, 0x200);
@@ -178,6 +181,68 @@ static void test_broken(void)
     CHECK_EQ(parse(&e, 0x3000), -1);
 }
 
+/* PT_INTERP paths the loader must refuse. */
+static void test_bad_interp(void)
+{
+    struct elf_info e;
+    const char *why;
+    static const struct {
+        char bytes[12];
+        uint64_t off, size;
+        const char *what;
+    } bad[] = {
+        { "/lib/ld.so", 0x180, 10, "no NUL" },
+        { "/lib/ld.so\0x", 0x180, 12, "bytes after the NUL" },
+        { "/lib\0ld.so", 0x180, 11, "a NUL inside" },
+        { "lib/ld.so", 0x180, 10, "relative" },
+        { "\0", 0x180, 1, "empty" },
+        { "/x", 0x180, 0, "size 0" },
+        { "/lib/ld.so", 0xff8, 11, "beyond the bytes read" },
+        { "/lib/ld.so", 0x180, 8192, "longer than ELF_INTERP_MAX" },
+        { "/lib/ld.so", ~0ull - 4, 11, "offset + size wraps" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        make_exec(2);
+        if (bad[i].off < sizeof(img))
+            memcpy(img + bad[i].off, bad[i].bytes, sizeof(img) - bad[i].off < 12 ? sizeof(img) - bad[i].off : 12);
+        phdr(3, PT_INTERP, 4, bad[i].off, 0, bad[i].size, bad[i].size);
+        why = NULL;
+        int rc = elf_parse(img, sizeof(img), 0x3000, END_VA, &e, &why);
+        if (rc != -1)
+            fprintf(stderr, "bad interpreter case %zu (%s) accepted\n", i, bad[i].what);
+        CHECK_EQ(rc, -1);
+        CHECK(why != NULL);
+    }
+    /* Inside the bytes read but beyond the file's end (a truncated file). */
+    make_exec(2);
+    memcpy(img + 0x180, "/lib/ld.so", 11);
+    phdr(3, PT_INTERP, 4, 0x180, 0, 11, 11);
+    CHECK_EQ(elf_parse(img, sizeof(img), 0x185, END_VA, &e, &why), -1);
+    /* Two of them. */
+    w16(56, 5);
+    phdr(4, PT_INTERP, 4, 0x180, 0, 11, 11);
+    CHECK_EQ(elf_parse(img, sizeof(img), 0x3000, END_VA, &e, &why), -1);
+}
+
+/* A dynamic program of the host: its interpreter is Debian's glibc loader. */
+static void test_host_dynamic(void)
+{
+    FILE *f = fopen("/bin/ls", "rb");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    static uint8_t head[65536];
+    size_t n = fread(head, 1, sizeof(head), f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    struct elf_info e;
+    const char *why = NULL;
+    CHECK_EQ(elf_parse(head, n, (uint64_t)size, END_VA, &e, &why), 0);
+    CHECK(e.interp);
+    CHECK(e.interp_path && strcmp(e.interp_path, "/lib64/ld-linux-x86-64.so.2") == 0);
+}
+
 /* Debian's busybox-static: non-PIE, linked at 0x400000. */
 static void test_busybox(void)
 {
@@ -205,5 +270,7 @@ int main(void)
     test_valid();
     test_broken();
     test_busybox();
+    test_bad_interp();
+    test_host_dynamic();
     return check_report("test_elf_parse");
 }
