@@ -217,7 +217,16 @@ SYSCALL_DECL(select)
         struct lx_timespec tv; /* a timeval: sec, usec */
         if (copy_from_user(&tv, utv, sizeof tv))
             return -EFAULT;
-        if (tv.sec < 0 || tv.nsec < 0 || tv.nsec >= 1000000)
+        /* Linux carries whole seconds out of tv_usec before checking. */
+        int64_t carry = tv.nsec / 1000000;
+        if (carry > 0 && tv.sec > INT64_MAX - carry)
+            tv.sec = INT64_MAX;
+        else if (carry < 0 && tv.sec < INT64_MIN - carry)
+            tv.sec = -1;
+        else
+            tv.sec += carry;
+        tv.nsec %= 1000000;
+        if (tv.sec < 0 || tv.nsec < 0)
             return -EINVAL;
         immediate = !tv.sec && !tv.nsec;
         if (!immediate) {

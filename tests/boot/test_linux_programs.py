@@ -186,6 +186,34 @@ def test_threads(boot, tmp_path, preset, libc):
     assert_same(program_lines(b), host, b)
 
 
+@pytest.mark.parametrize("preset,smp", [("microvm", 1), ("q35", 2)])
+def test_events(boot, tmp_path, preset, smp):
+    """poll/ppoll/select/pselect6 and epoll (level, edge, one-shot, nested,
+    registrations gone with their file's last close) over pipes, eventfds
+    and timerfds; time-outs and timers measured on the guest's clock;
+    signals cutting waits short and the sigmask arguments: the transcript
+    equals the host's (times only as in-range verdicts)."""
+    p = prog("events")
+    b = run_guest(boot, tmp_path, p, preset=preset, smp=smp, expect_status=0, timeout=120)
+    code, host = run_host(p)
+    assert code == 0, host
+    assert_same(program_lines(b), host, b)
+    assert "events done, failures 0" in program_lines(b)
+
+
+def test_events_hostile(boot, tmp_path):
+    """The event calls with bad pointers, huge maxevents and nfds, negative
+    and malformed time-outs, wrong kinds of descriptor: the errors Linux
+    gives on this host, never a kernel fault."""
+    p = prog("events")
+    b = run_guest(boot, tmp_path, p, ["hostile"], expect_status=0, timeout=120)
+    code, host = run_host(p, ["hostile"])
+    assert code == 0
+    guest = program_lines(b)
+    diff = [(g, h) for g, h in zip(guest, host) if g != h]
+    assert guest == host, "calls that differ from Linux (guest, host): %s; log %s" % (diff[:30], b.log)
+
+
 # Go 1.19's runtime sets up its network poller (epoll) on the first file
 # open and on every timer; epoll is issue 21's and not here yet, so these
 # fail with "netpollinit failed". Strict: they must be unmarked once it is.
