@@ -214,13 +214,16 @@ def test_events_hostile(boot, tmp_path):
     assert guest == host, "calls that differ from Linux (guest, host): %s; log %s" % (diff[:30], b.log)
 
 
-# Go 1.19's runtime sets up its network poller (epoll) on the first file
-# open and on every timer; epoll is issue 21's and not here yet, so these
-# fail with "netpollinit failed". Strict: they must be unmarked once it is.
-NEEDS_EPOLL = pytest.mark.xfail(strict=True, reason="Go's runtime needs epoll_create1/epoll_ctl/epoll_pwait (issue 21)")
+# Go's os tests that fail in the guest for reasons outside the event calls
+# (Go's netpoller works since issue 21's epoll): the guest's tree has no
+# /etc or /usr/bin, mknodat (TestFifoEOF) and getgroups are not implemented,
+# a 100-byte path component is refused (ENAMETOOLONG), fork/exec
+# (TestKillFindProcess), and TestOpenFileLimit after an earlier test left
+# the working directory. Strict: unmark once they pass.
+GO_STD_OS_FAILS = pytest.mark.xfail(strict=True, reason="os: no /etc or /usr/bin in the guest, mknodat and getgroups "
+                                    "ENOSYS, long path components, fork/exec (not epoll: issue 21 landed)")
 
 
-@NEEDS_EPOLL
 @pytest.mark.parametrize("preset", PRESETS)
 def test_go_program(boot, tmp_path, preset):
     """Goroutines, channels, timers, os.ReadFile, runtime.GC()."""
@@ -407,8 +410,7 @@ def go_counts(lines):
     return passed, failed
 
 
-@NEEDS_EPOLL
-@pytest.mark.parametrize("pkg", GO_PACKAGES)
+@pytest.mark.parametrize("pkg", [pytest.param(p, marks=GO_STD_OS_FAILS) if p == "os" else p for p in GO_PACKAGES])
 def test_go_std(boot, tmp_path, pkg):
     """`go test -c` binaries of Go's own tests with -test.short -test.v, in
     the package's source directory (its testdata) as go test runs them:
