@@ -152,6 +152,8 @@ SYSCALL_DECL(eventfd2);
 SYSCALL_DECL(timerfd_create);
 SYSCALL_DECL(timerfd_settime);
 SYSCALL_DECL(timerfd_gettime);
+SYSCALL_DECL(signalfd);
+SYSCALL_DECL(signalfd4);
 
 static const syscall_fn table[] = {
     /* [number] = sys_name; families add their calls here. */
@@ -292,6 +294,8 @@ static const syscall_fn table[] = {
     [__NR_timerfd_create] = sys_timerfd_create,
     [__NR_timerfd_settime] = sys_timerfd_settime,
     [__NR_timerfd_gettime] = sys_timerfd_gettime,
+    [__NR_signalfd] = sys_signalfd,
+    [__NR_signalfd4] = sys_signalfd4,
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))

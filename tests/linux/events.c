@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -456,6 +457,54 @@ static void signals(void)
     close(ep);
 }
 
+static void *late_usr2(void *arg)
+{
+    usleep(50000);
+    pthread_kill(main_thread, SIGUSR2);
+    return NULL;
+}
+
+static void signalfds(void)
+{
+    sigset_t m;
+    sigemptyset(&m);
+    sigaddset(&m, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &m, NULL);
+    int sfd = signalfd(-1, &m, SFD_NONBLOCK | SFD_CLOEXEC);
+    printf("signalfd: %d cloexec %d\n", sfd >= 0, fcntl(sfd, F_GETFD) & FD_CLOEXEC);
+    struct signalfd_siginfo si[2];
+    printf("read none: %s\n", res(read(sfd, si, sizeof si)));
+    printf("read short: %s\n", res(read(sfd, si, 100)));
+    int ep = epoll_create1(0);
+    ectl(ep, EPOLL_CTL_ADD, sfd, EPOLLIN, 30);
+    ewait("signalfd quiet", ep, 8, 0);
+    raise(SIGUSR2);
+    ewait("signalfd pending", ep, 8, 0);
+    memset(si, 0, sizeof si);
+    long n = read(sfd, si, sizeof si);
+    printf("read: %s signo %u code %d pid ok %d\n", res(n), si[0].ssi_signo, si[0].ssi_code,
+           si[0].ssi_pid == (uint32_t)getpid());
+    ewait("signalfd taken", ep, 8, 0);
+    /* blocking: another thread raises it at this one */
+    int fl = fcntl(sfd, F_GETFL);
+    fcntl(sfd, F_SETFL, fl & ~O_NONBLOCK);
+    pthread_t th;
+    main_thread = pthread_self();
+    pthread_create(&th, NULL, late_usr2, NULL);
+    uint64_t t0 = now_ns();
+    n = read(sfd, si, sizeof si);
+    printf("blocking read: %s signo %u\n", res(n), si[0].ssi_signo);
+    took("signalfd blocking read", t0, 40, 4000);
+    pthread_join(th, NULL);
+    sigaddset(&m, SIGKILL);
+    printf("update mask: %d\n", signalfd(sfd, &m, 0) == sfd);
+    printf("update non-signalfd: %s\n", res(signalfd(ep, &m, 0)));
+    printf("bad size: %s\n", res(syscall(SYS_signalfd4, -1, &m, 4, 0)));
+    close(ep);
+    close(sfd);
+    sigprocmask(SIG_UNBLOCK, &m, NULL);
+}
+
 /* ---- hostile ---- */
 
 static const unsigned long bad[] = { 1, 0xfff, 0x0000800000000000UL, 0xffff800000000000UL, 0xffffffff81000000UL };
@@ -494,6 +543,7 @@ static void hostile(void)
         struct itimerspec its = { .it_value = { 100, 0 } };
         printf("%#lx timerfd_settime old: %s\n", bad[i], res(syscall(SYS_timerfd_settime, t, 0, &its, b)));
         printf("%#lx timerfd_gettime: %s\n", bad[i], res(syscall(SYS_timerfd_gettime, t, b)));
+        printf("%#lx signalfd4: %s\n", bad[i], res(syscall(SYS_signalfd4, -1, b, 8, 0)));
     }
     struct epoll_event evs[4];
     uint64_t one = 1;
@@ -539,6 +589,7 @@ int main(int argc, char **argv)
     timerfds();
     polls();
     signals();
+    signalfds();
     printf("events done, failures %d\n", failures);
     return failures ? 1 : 0;
 }
