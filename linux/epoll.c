@@ -404,8 +404,8 @@ SYSCALL_DECL(epoll_ctl)
 {
     int epfd = (int)s->a[0], op = (int)s->a[1], fd = (int)s->a[2];
     struct lx_epoll_event ev = { 0, 0 };
-    if (op != EPOLL_CTL_ADD && op != EPOLL_CTL_DEL && op != EPOLL_CTL_MOD)
-        return -EINVAL;
+    /* Linux's order of checks: the event, the descriptors, their kinds,
+     * then the operation. */
     if (op != EPOLL_CTL_DEL && copy_from_user(&ev, (const void *)s->a[3], sizeof ev))
         return -EFAULT;
     struct lfile *epf = fd_get(epfd);
@@ -425,6 +425,8 @@ SYSCALL_DECL(epoll_ctl)
               lfile_is_epoll(target)))
         rc = -EINVAL;
     else if ((ev.events & LX_EPOLLEXCLUSIVE) && op == EPOLL_CTL_MOD)
+        rc = -EINVAL;
+    else if (op != EPOLL_CTL_ADD && op != EPOLL_CTL_DEL && op != EPOLL_CTL_MOD)
         rc = -EINVAL;
     if (rc) {
         lfile_put(target);

@@ -571,6 +571,8 @@ static void hostile(void)
     printf("timerfd_settime not timerfd: %s\n", res(syscall(SYS_timerfd_settime, e, 0, &bad_its, NULL)));
     printf("timerfd_gettime bad fd: %s\n", res(syscall(SYS_timerfd_gettime, 900, evs)));
     printf("timerfd_create bad flags: %s\n", res(syscall(SYS_timerfd_create, CLOCK_MONOTONIC, 0x40)));
+    printf("epoll_ctl bad op, bad event: %s\n", res(syscall(SYS_epoll_ctl, ep, 99, e, 1)));
+    printf("epoll_ctl bad op, bad fd: %s\n", res(ectl(ep, 99, 900, EPOLLIN, 0)));
     printf("epoll_ctl bad fd: %s\n", res(ectl(ep, EPOLL_CTL_ADD, 900, EPOLLIN, 0)));
     printf("epoll_ctl bad epfd: %s\n", res(ectl(900, EPOLL_CTL_ADD, e, EPOLLIN, 0)));
     printf("hostile done\n");
