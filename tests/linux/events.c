@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -505,6 +506,85 @@ static void signalfds(void)
     sigprocmask(SIG_UNBLOCK, &m, NULL);
 }
 
+/* Threads on both CPUs: writers bump an eventfd and fill a pipe while the
+ * main thread drains both through edge-triggered epoll; a churner makes,
+ * registers and closes eventfds on the same instance meanwhile (a
+ * registration's file going while epoll_wait looks at it). */
+#define WRITERS 3
+#define PER_WRITER 300
+static int stress_efd, stress_pipe[2], stress_ep;
+static volatile int churn_stop;
+
+static void *stress_writer(void *arg)
+{
+    for (int i = 0; i < PER_WRITER; i++) {
+        uint64_t one = 1;
+        write(stress_efd, &one, sizeof one);
+        if (i % 3 == 0) {
+            char c = 'x';
+            while (write(stress_pipe[1], &c, 1) != 1)
+                sched_yield();
+        }
+    }
+    return NULL;
+}
+
+static void *stress_churner(void *arg)
+{
+    int made = 0;
+    while (!churn_stop) {
+        int e = eventfd(1, EFD_NONBLOCK);
+        ectl(stress_ep, EPOLL_CTL_ADD, e, EPOLLIN | EPOLLET, 99);
+        if (made++ % 2)
+            epoll_ctl(stress_ep, EPOLL_CTL_DEL, e, NULL);
+        close(e);
+    }
+    return (void *)(long)made;
+}
+
+static void stress(void)
+{
+    stress_efd = eventfd(0, EFD_NONBLOCK);
+    pipe2(stress_pipe, O_NONBLOCK);
+    stress_ep = epoll_create1(0);
+    ectl(stress_ep, EPOLL_CTL_ADD, stress_efd, EPOLLIN | EPOLLET, 1);
+    ectl(stress_ep, EPOLL_CTL_ADD, stress_pipe[0], EPOLLIN | EPOLLET, 2);
+    pthread_t w[WRITERS], ch;
+    pthread_create(&ch, NULL, stress_churner, NULL);
+    for (int i = 0; i < WRITERS; i++)
+        pthread_create(&w[i], NULL, stress_writer, NULL);
+    uint64_t count = 0, bytes = 0, want_bytes = WRITERS * ((PER_WRITER + 2) / 3);
+    int stuck = 0;
+    while ((count < WRITERS * PER_WRITER || bytes < want_bytes) && stuck < 20) {
+        struct epoll_event ev[8];
+        int n = epoll_wait(stress_ep, ev, 8, 500);
+        stuck = n == 0 ? stuck + 1 : 0;
+        for (int i = 0; i < n; i++) {
+            if (ev[i].data.u64 == 1) {
+                uint64_t v;
+                while (read(stress_efd, &v, sizeof v) == sizeof v)
+                    count += v;
+            } else if (ev[i].data.u64 == 2) {
+                char b[256];
+                long r;
+                while ((r = read(stress_pipe[0], b, sizeof b)) > 0)
+                    bytes += (uint64_t)r;
+            }
+        }
+    }
+    for (int i = 0; i < WRITERS; i++)
+        pthread_join(w[i], NULL);
+    churn_stop = 1;
+    void *made;
+    pthread_join(ch, &made);
+    printf("stress: eventfd total %llu pipe bytes %llu churned %d\n", (unsigned long long)count,
+           (unsigned long long)bytes, (long)made > 0);
+    close(stress_ep);
+    close(stress_efd);
+    close(stress_pipe[0]);
+    close(stress_pipe[1]);
+}
+
 /* ---- hostile ---- */
 
 static const unsigned long bad[] = { 1, 0xfff, 0x0000800000000000UL, 0xffff800000000000UL, 0xffffffff81000000UL };
@@ -592,6 +672,7 @@ int main(int argc, char **argv)
     polls();
     signals();
     signalfds();
+    stress();
     printf("events done, failures %d\n", failures);
     return failures ? 1 : 0;
 }
