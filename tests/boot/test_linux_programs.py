@@ -229,7 +229,7 @@ def test_go_program(boot, tmp_path, preset):
     """Goroutines, channels, timers, os.ReadFile, runtime.GC()."""
     tree = data_tree(str(tmp_path / "tree"))
     b = run_guest(boot, tmp_path, prog("gohello"), ["/data/text.txt"], files=tree, preset=preset,
-                  expect_status=3, timeout=180)
+                  expect_status=3, timeout=180, smp=2 if preset == "q35" else 1)
     code, host = run_host(prog("gohello"), [os.path.join(tree, "data/text.txt")])
     assert code == 3
     assert_same(program_lines(b), host, b)
