@@ -115,6 +115,8 @@ static const struct lfile_ops eventfd_ops = {
     .poll = efd_poll,
 };
 
+bool lfile_is_eventfd(const struct lfile *f) { return f->ops == &eventfd_ops; }
+
 static long eventfd_new(unsigned initval, unsigned long flags)
 {
     if (flags & ~(unsigned long)(EFD_SEMAPHORE | LX_O_NONBLOCK | LX_O_CLOEXEC))

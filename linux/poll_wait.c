@@ -94,3 +94,16 @@ void lpoll_sigmask_leave(bool entered, long rc)
     }
     sched_unlock(flags);
 }
+
+const char *lfile_anon_name(const struct lfile *f)
+{
+    if (lfile_is_epoll(f))
+        return "eventpoll";
+    if (lfile_is_eventfd(f))
+        return "eventfd";
+    if (lfile_is_timerfd(f))
+        return "timerfd";
+    if (lfile_is_signalfd(f))
+        return "signalfd";
+    return NULL;
+}

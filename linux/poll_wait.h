@@ -38,7 +38,15 @@ int lpoll_sigmask_enter(const void *umask, size_t size);
  * delivery (the handler's frame saves the caller's); else it goes now. */
 void lpoll_sigmask_leave(bool entered, long rc);
 
-/* Whether the file is an epoll instance (nesting checks). */
+/* Whether the file is an epoll instance (nesting checks), an eventfd, a
+ * timerfd, a signalfd. */
 bool lfile_is_epoll(const struct lfile *f);
+bool lfile_is_eventfd(const struct lfile *f);
+bool lfile_is_timerfd(const struct lfile *f);
+bool lfile_is_signalfd(const struct lfile *f);
+/* The anonymous inode's name of such a file ("eventpoll", "eventfd",
+ * "timerfd", "signalfd": /proc/self/fd links read anon_inode:[NAME]), or
+ * NULL for other files. */
+const char *lfile_anon_name(const struct lfile *f);
 
 #endif

@@ -117,6 +117,8 @@ static const struct lfile_ops signalfd_ops = {
     .read = sfd_read, .fstat = sfd_fstat, .release = sfd_release, .poll = sfd_poll,
 };
 
+bool lfile_is_signalfd(const struct lfile *f) { return f->ops == &signalfd_ops; }
+
 static long do_signalfd(int fd, const void *umask, size_t size, unsigned long flags)
 {
     if (size != sizeof(lsigset_t) || (flags & ~(unsigned long)(LX_O_NONBLOCK | LX_O_CLOEXEC)))

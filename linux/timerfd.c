@@ -144,6 +144,8 @@ static const struct lfile_ops timerfd_ops = {
     .read = tfd_read, .fstat = tfd_fstat, .release = tfd_release, .poll = tfd_poll,
 };
 
+bool lfile_is_timerfd(const struct lfile *f) { return f->ops == &timerfd_ops; }
+
 static struct timerfd *timerfd_of(int fd, struct lfile **out)
 {
     struct lfile *f = fd_get(fd);
