@@ -126,7 +126,7 @@ static void report_memory(void)
 static void start_cpus(void)
 {
     const struct machine *machine = machine_info();
-    uint32_t ids[MACHINE_MAX_CPUS];
+    static uint32_t ids[MACHINE_MAX_CPUS]; /* too big for the boot stack */
     for (unsigned i = 0; i < machine->n_cpus; i++)
         ids[i] = machine->cpus[i].apic_id;
     unsigned n = smp_boot(ids, machine->n_cpus);

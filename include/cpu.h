@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include "timer.h"
 
-#define MAX_CPUS 64
+/* As many as the firmware probes keep (MACHINE_MAX_CPUS); per-CPU data is
+ * allocated as each CPU starts, only the pointer table is this big. */
+#define MAX_CPUS 512
 #define IST_SIZE 8192
 
 struct thread;

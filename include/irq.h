@@ -43,6 +43,9 @@ void lapic_send_icr(uint32_t apic_id, uint32_t low);
 void lapic_timer_prepare_calibration(void);
 uint32_t lapic_timer_count(void);
 int lapic_is_x2apic(void);
+/* The APIC id device interrupts are sent to (one below 0xff: without
+ * interrupt remapping, IO-APIC and MSI destinations have 8 bits). */
+uint32_t irq_target_apic_id(void);
 
 /* IO-APIC and legacy PIC */
 void ioapic_init(uint64_t phys, unsigned gsi_base);

@@ -17,6 +17,7 @@
 #define AP_STACK_SIZE (16 * 1024)
 #define ICR_INIT 0x4500u
 #define ICR_STARTUP 0x4600u
+#define XAPIC_MAX_ID 0xffu
 
 struct tramp_params {
     uint32_t cr3;
@@ -39,6 +40,25 @@ static void halt_ipi(struct int_frame *f, void *arg)
 }
 
 void smp_send_ipi(const struct cpu *c, unsigned vector) { lapic_send_icr(c->apic_id, vector); }
+
+/* Device interrupts (IO-APIC pins, MSI, MSI-X) all go to one CPU. Without
+ * interrupt remapping their destination field has 8 bits, in x2APIC mode
+ * too, and 0xff there means broadcast: the CPU must have an APIC id below
+ * 0xff. The boot CPU normally has; where firmware numbered it higher, the
+ * first CPU online that qualifies takes them. */
+uint32_t irq_target_apic_id(void)
+{
+    static bool warned;
+    for (unsigned i = 0; i < ncpus; i++) {
+        if (cpus[i] && cpus[i]->online && cpus[i]->apic_id < XAPIC_MAX_ID)
+            return cpus[i]->apic_id;
+    }
+    if (!warned) {
+        warned = true;
+        pr_warn("smp: no CPU online has an APIC id below %u: device interrupts cannot reach any\n", XAPIC_MAX_ID);
+    }
+    return cpus[0]->apic_id & 0xff;
+}
 
 void smp_stop_others(void)
 {
@@ -125,9 +145,18 @@ unsigned smp_boot(const uint32_t *apic_ids, unsigned n)
         (struct tramp_params *)(uintptr_t)(TRAMPOLINE_PHYS + (smp_tramp_params - smp_trampoline_start));
     p->cr3 = (uint32_t)cr3;
     p->efer = 0x100 | (uint32_t)(rdmsr(MSR_EFER) & 0x800);
-    for (unsigned i = 0; i < n && ncpus < MAX_CPUS; i++) {
+    unsigned unreachable = 0, over = 0;
+    for (unsigned i = 0; i < n; i++) {
         if (apic_ids[i] == self)
             continue;
+        if (!lapic_is_x2apic() && apic_ids[i] >= XAPIC_MAX_ID) {
+            unreachable++; /* an xAPIC ICR has 8 destination bits, and 0xff is broadcast */
+            continue;
+        }
+        if (ncpus == MAX_CPUS) {
+            over++;
+            continue;
+        }
         uint64_t top;
         struct cpu *c = new_cpu(ncpus, apic_ids[i], &top);
         cpus[ncpus] = c;
@@ -138,6 +167,11 @@ unsigned smp_boot(const uint32_t *apic_ids, unsigned n)
         }
         ncpus++;
     }
+    if (unreachable)
+        pr_warn("smp: %u CPU%s with APIC ids above %u left offline: this CPU has no x2APIC\n", unreachable,
+                unreachable == 1 ? "" : "s", XAPIC_MAX_ID - 1);
+    if (over)
+        pr_warn("smp: %u CPU%s left offline: Kestrel runs at most %u\n", over, over == 1 ? "" : "s", MAX_CPUS);
     /* The trampoline page goes back to being data. */
     paging_map(TRAMPOLINE_PHYS, TRAMPOLINE_PHYS, PAGE_SIZE, MAP_WRITE);
     return ncpus;
