@@ -103,7 +103,7 @@ static struct cpu *new_cpu(unsigned id, uint32_t apic_id, uint64_t *stack_top)
     uint8_t *ist = pages_alloc(3 * IST_SIZE / PAGE_SIZE, PAGE_SIZE);
     void *stack = stack_alloc(AP_STACK_SIZE, stack_top);
     if (!c || !ist || !stack)
-        panic("smp: out of memory starting cpu %u", id);
+        return NULL; /* what was allocated stays: not worth a free path at boot */
     c->id = id;
     c->apic_id = apic_id;
     c->ist_stacks = ist;
@@ -159,6 +159,12 @@ unsigned smp_boot(const uint32_t *apic_ids, unsigned n)
         }
         uint64_t top;
         struct cpu *c = new_cpu(ncpus, apic_ids[i], &top);
+        if (!c) {
+            /* About 44 KiB each (stack, interrupt stacks, tables): a small
+             * memory size with many CPUs runs out; boot with what started. */
+            pr_warn("smp: out of memory for CPU %u's stacks; the rest left offline\n", ncpus);
+            break;
+        }
         cpus[ncpus] = c;
         if (!start_cpu(c, top)) {
             pr_warn("smp: cpu with APIC id %u did not start; skipped\n", apic_ids[i]);
