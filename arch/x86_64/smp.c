@@ -71,6 +71,14 @@ void smp_stop_others(void)
 
 void ap_entry(struct cpu *c)
 {
+    int starting = CPU_BOOT_STARTING;
+    if (!__atomic_compare_exchange_n(&c->boot_state, &starting, CPU_BOOT_ENTERED, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        for (;;) { /* the boot CPU gave up on us and went on without us */
+            irq_disable();
+            cpu_halt();
+        }
+    }
     bootchart_mark_cpu(c->id, "ap entry");
     cpu_init_tables(c);
     lapic_init();
@@ -110,7 +118,14 @@ static struct cpu *new_cpu(unsigned id, uint32_t apic_id, uint64_t *stack_top)
     return c;
 }
 
-static bool start_cpu(struct cpu *c, uint64_t stack_top)
+enum start_result { STARTED, ABANDONED, STUCK };
+
+/* Under TCG on a busy host an AP can take seconds to be scheduled, so the
+ * wait is long; one that never shows up costs it once. */
+#define START_WAIT_NS 3000000000ull
+#define ENTERED_WAIT_NS 10000000000ull
+
+static enum start_result start_cpu(struct cpu *c, uint64_t stack_top)
 {
     struct tramp_params *p =
         (struct tramp_params *)(uintptr_t)(TRAMPOLINE_PHYS + (smp_tramp_params - smp_trampoline_start));
@@ -123,9 +138,21 @@ static bool start_cpu(struct cpu *c, uint64_t stack_top)
     lapic_send_icr(c->apic_id, ICR_INIT);
     lapic_send_icr(c->apic_id, ICR_STARTUP | (TRAMPOLINE_PHYS >> 12));
     if (wait_online(c, 20000000))
-        return true;
+        return STARTED;
     lapic_send_icr(c->apic_id, ICR_STARTUP | (TRAMPOLINE_PHYS >> 12));
-    return wait_online(c, 500000000);
+    if (wait_online(c, START_WAIT_NS))
+        return STARTED;
+    int starting = CPU_BOOT_STARTING;
+    if (__atomic_compare_exchange_n(&c->boot_state, &starting, CPU_BOOT_ABANDONED, false, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE)) {
+        /* Not in C yet, so it holds no lock: INIT puts it back to waiting
+         * for a SIPI, and a late wake-up cannot run the trampoline with the
+         * next CPU's stack. */
+        lapic_send_icr(c->apic_id, ICR_INIT);
+        return ABANDONED;
+    }
+    /* It runs on its own stack and tables: let it finish. */
+    return wait_online(c, ENTERED_WAIT_NS) ? STARTED : STUCK;
 }
 
 unsigned smp_boot(const uint32_t *apic_ids, unsigned n)
@@ -166,10 +193,19 @@ unsigned smp_boot(const uint32_t *apic_ids, unsigned n)
             break;
         }
         cpus[ncpus] = c;
-        if (!start_cpu(c, top)) {
+        enum start_result r = start_cpu(c, top);
+        if (r == ABANDONED) {
             pr_warn("smp: cpu with APIC id %u did not start; skipped\n", apic_ids[i]);
             cpus[ncpus] = NULL;
-            continue; /* its memory stays allocated: it might still wake up late */
+            continue; /* its memory stays allocated: it is never used again */
+        }
+        if (r == STUCK) {
+            /* Still using its id and memory: starting more could hand its
+             * id to another CPU. */
+            pr_warn("smp: cpu with APIC id %u stopped half-way through start-up; no more CPUs started\n",
+                    apic_ids[i]);
+            cpus[ncpus] = NULL;
+            break;
         }
         ncpus++;
     }
