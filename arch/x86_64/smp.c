@@ -41,18 +41,12 @@ static void halt_ipi(struct int_frame *f, void *arg)
 
 void smp_send_ipi(const struct cpu *c, unsigned vector) { lapic_send_icr(c->apic_id, vector); }
 
-/* Device interrupts (IO-APIC pins, MSI, MSI-X) all go to one CPU. Without
- * interrupt remapping their destination field has 8 bits, in x2APIC mode
- * too, and 0xff there means broadcast: the CPU must have an APIC id below
- * 0xff. The boot CPU normally has; where firmware numbered it higher, the
- * first CPU online that qualifies takes them. */
 uint32_t irq_target_apic_id(void)
 {
     static bool warned;
-    for (unsigned i = 0; i < ncpus; i++) {
-        if (cpus[i] && cpus[i]->online && cpus[i]->apic_id < XAPIC_MAX_ID)
-            return cpus[i]->apic_id;
-    }
+    uint32_t id;
+    if (irq_target_pick(cpus, ncpus, &id) == 0)
+        return id;
     if (!warned) {
         warned = true;
         pr_warn("smp: no CPU online has an APIC id below %u: device interrupts cannot reach any\n", XAPIC_MAX_ID);
