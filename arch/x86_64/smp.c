@@ -194,11 +194,13 @@ unsigned smp_boot(const uint32_t *apic_ids, unsigned n)
             continue; /* its memory stays allocated: it is never used again */
         }
         if (r == STUCK) {
-            /* Still using its id and memory: starting more could hand its
-             * id to another CPU. */
+            /* It owns its id and memory, and may yet go online and take
+             * threads: it stays listed (everything that walks cpus[] looks
+             * at ->online), and no other CPU is started in case its
+             * trouble is the trampoline's. */
             pr_warn("smp: cpu with APIC id %u stopped half-way through start-up; no more CPUs started\n",
                     apic_ids[i]);
-            cpus[ncpus] = NULL;
+            ncpus++;
             break;
         }
         ncpus++;
@@ -210,5 +212,8 @@ unsigned smp_boot(const uint32_t *apic_ids, unsigned n)
         pr_warn("smp: %u CPU%s left offline: Kestrel runs at most %u\n", over, over == 1 ? "" : "s", MAX_CPUS);
     /* The trampoline page goes back to being data. */
     paging_map(TRAMPOLINE_PHYS, TRAMPOLINE_PHYS, PAGE_SIZE, MAP_WRITE);
-    return ncpus;
+    unsigned online = 0;
+    for (unsigned i = 0; i < ncpus; i++)
+        online += cpus[i] && __atomic_load_n(&cpus[i]->online, __ATOMIC_ACQUIRE);
+    return online; /* a CPU stuck half-way is in ncpus, not here */
 }
