@@ -61,6 +61,19 @@ def test_128_cpus_nvme_queues_capped(boot, tmp_path):
         assert data[(N + s) * 512:(N + s + 1) * 512] == pattern(0, N + s, 1), s
 
 
+def test_cpu_that_never_answers_is_skipped(boot):
+    """A CPU that never answers its SIPIs (smp.phantom=: an APIC id no CPU
+    has, tried right after the boot CPU) is given up (after 3 s, with an
+    INIT so a late wake-up cannot use the next CPU's trampoline stack); the
+    CPUs after it still start and answer, and the ids stay dense."""
+    b = boot("smp.phantom=200 ktest cpus", preset="q35", smp=8, timeout=60, expect_status=0,
+             extra=["-cpu", "max"])
+    assert "warning: smp: cpu with APIC id 200 did not start; skipped" in b.output, b.output[-3000:]
+    assert re.search(r"^smp: 8 CPUs online$", b.output, re.M), b.output[-3000:]
+    online, answered, wrong, silent, max_id, x2apic, target = cpus_line(b.output)
+    assert (online, answered, wrong, silent, max_id) == (8, 8, 0, 0, 7)
+
+
 def kvm_usable():
     return os.environ.get("KESTREL_TEST_KVM") == "1" and os.access("/dev/kvm", os.R_OK | os.W_OK)
 
