@@ -2,6 +2,7 @@
  * one's result: boot_info, console, command line, memory, cpu/irq, platform,
  * clock, scheduler, then the app. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "app.h"
 #include "arch/x86.h"
@@ -126,10 +127,18 @@ static void report_memory(void)
 static void start_cpus(void)
 {
     const struct machine *machine = machine_info();
-    uint32_t ids[MACHINE_MAX_CPUS];
-    for (unsigned i = 0; i < machine->n_cpus; i++)
-        ids[i] = machine->cpus[i].apic_id;
-    unsigned n = smp_boot(ids, machine->n_cpus);
+    static uint32_t ids[MACHINE_MAX_CPUS + 1]; /* too big for the boot stack */
+    unsigned count = 0;
+    for (unsigned i = 0; i < machine->n_cpus; i++) {
+        ids[count++] = machine->cpus[i].apic_id;
+        /* smp.phantom=ID (a test hook): a CPU that is not there, tried
+         * second, so the tests see one that never answers skipped and the
+         * CPUs after it still started. */
+        const char *phantom = cmdline_param(opts, "smp.phantom", 0);
+        if (i == 0 && phantom)
+            ids[count++] = (uint32_t)strtoul(phantom, NULL, 0);
+    }
+    unsigned n = smp_boot(ids, count);
     pr_info("smp: %u CPU%s online\n", n, n == 1 ? "" : "s");
 }
 

@@ -7,10 +7,17 @@
 #include <stdint.h>
 #include "timer.h"
 
-#define MAX_CPUS 64
+/* As many as the firmware probes keep (MACHINE_MAX_CPUS); per-CPU data is
+ * allocated as each CPU starts, only the pointer table is this big. */
+#define MAX_CPUS 512
 #define IST_SIZE 8192
 
 struct thread;
+
+/* An AP's start-up (arch/x86_64/smp.c): the boot CPU waits while it is
+ * STARTING; the AP claims it (ENTERED) on its first C instruction, or the
+ * boot CPU gives up on it (ABANDONED) and the AP halts if it comes late. */
+enum { CPU_BOOT_STARTING = 0, CPU_BOOT_ENTERED, CPU_BOOT_ABANDONED };
 
 struct tss {
     uint32_t reserved0;
@@ -33,6 +40,7 @@ struct cpu {
     struct thread *prev; /* thread just switched away from, until finish_switch() */
     volatile bool need_resched;
     volatile bool online;
+    int boot_state; /* CPU_BOOT_*: who owns an AP that is slow to start */
     unsigned irq_depth;
     struct timer *timers; /* this CPU's pending timers, by deadline */
     struct timer slice_timer;

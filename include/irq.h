@@ -43,6 +43,13 @@ void lapic_send_icr(uint32_t apic_id, uint32_t low);
 void lapic_timer_prepare_calibration(void);
 uint32_t lapic_timer_count(void);
 int lapic_is_x2apic(void);
+/* The APIC id device interrupts are sent to (one below 0xff: without
+ * interrupt remapping, IO-APIC and MSI destinations have 8 bits). */
+uint32_t irq_target_apic_id(void);
+/* Its choice among n CPUs (arch/x86_64/irq_target.c): the first online one
+ * with such an id; 0, or -1 when none has one. */
+struct cpu;
+int irq_target_pick(struct cpu *const *list, unsigned n, uint32_t *apic_id);
 
 /* IO-APIC and legacy PIC */
 void ioapic_init(uint64_t phys, unsigned gsi_base);

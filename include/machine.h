@@ -7,7 +7,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define MACHINE_MAX_CPUS 64
+/* Clouds sell 192-vCPU machines and x2APIC firmware lists up to a few
+ * hundred; past this the rest are counted, warned about and left offline. */
+#define MACHINE_MAX_CPUS 512
 #define MACHINE_MAX_IOAPICS 8
 #define MACHINE_MAX_OVERRIDES 32
 #define MACHINE_MAX_NMIS 8
@@ -67,6 +69,10 @@ struct machine {
 
     struct machine_cpu cpus[MACHINE_MAX_CPUS];
     unsigned n_cpus, cpus_dropped;
+    /* Processor entries not taken: present but disabled (or only "online
+     * capable", i.e. hot-pluggable later), listed twice, or with an APIC id
+     * no CPU can have (0xff xAPIC, 0xffffffff x2APIC: broadcast). */
+    unsigned cpus_disabled, cpus_duplicate, cpus_invalid;
     uint64_t lapic_addr;
     bool pic_present; /* MADT PCAT_COMPAT / MP IMCR: 8259s to mask */
     struct machine_ioapic ioapics[MACHINE_MAX_IOAPICS];

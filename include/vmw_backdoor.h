@@ -75,7 +75,8 @@ struct rpci_channel {
 
 #define RPCI_REPLY_MAX 4096
 
-/* 0, or a negative error: -ENODEV (no channel), -EIO (protocol error). */
+/* 0, or a negative error: -ENODEV (no channel), -EIO (protocol error),
+ * -EAGAIN (a checkpoint interrupted every one of the tries). */
 int rpci_open(struct rpci_channel *ch, const struct rpci_port *port);
 /* The same with another protocol (TCLO_PROTOCOL: include/vmw_tclo.h). */
 int rpci_open_protocol(struct rpci_channel *ch, const struct rpci_port *port, uint32_t protocol);

@@ -22,6 +22,7 @@
 int ktest_xen(int argc, char **argv);
 int ktest_blklarge(int argc, char **argv);
 int ktest_blkthreads(int argc, char **argv);
+int ktest_cpus(int argc, char **argv);
 
 static int cmd_exit(int argc, char **argv) { return argc > 2 ? atoi(argv[2]) : 0; }
 
@@ -635,7 +636,7 @@ static const struct {
     { "blk", cmd_blk }, { "netecho", cmd_netecho }, { "random", cmd_random },
     { "blkbench", cmd_blkbench }, { "pciirq", cmd_pciirq }, { "xen", ktest_xen },
     { "panic", cmd_panic },
-    { "blklarge", ktest_blklarge }, { "blkthreads", ktest_blkthreads },
+    { "blklarge", ktest_blklarge }, { "blkthreads", ktest_blkthreads }, { "cpus", ktest_cpus },
 };
 
 int main(int argc, char **argv)

@@ -50,7 +50,7 @@ int ioapic_route(unsigned gsi, unsigned vector, int level, int active_low)
             continue;
         unsigned pin = gsi - ioapics[i].gsi_base;
         uint32_t lo = vector | (level ? 1u << 15 : 0) | (active_low ? 1u << 13 : 0);
-        wr(ioapics[i].regs, 0x11 + 2 * pin, lapic_id() << 24);
+        wr(ioapics[i].regs, 0x11 + 2 * pin, irq_target_apic_id() << 24);
         wr(ioapics[i].regs, 0x10 + 2 * pin, lo);
         return 0;
     }

@@ -1,6 +1,7 @@
 /* Local APIC in xAPIC (MMIO) or x2APIC (MSR) mode, and its timer used as a
  * one-shot event timer. */
 #include "arch/x86.h"
+#include "cpu.h"
 #include "irq.h"
 #include "log.h"
 #include "memory.h"
@@ -18,6 +19,8 @@
 #define REG_TIMER_CUR 0x390
 #define REG_TIMER_DIV 0x3e0
 #define LVT_MASKED (1u << 16)
+#define APIC_BASE_X2APIC (1u << 10)
+#define APIC_BASE_ENABLE (1u << 11)
 
 static volatile uint32_t *mmio;
 static int x2apic;
@@ -51,9 +54,14 @@ void lapic_init(void)
     uint64_t base = rdmsr(MSR_APIC_BASE);
     x2apic = (cpuid(1, 0).ecx >> 21) & 1;
     if (x2apic) {
-        wrmsr(MSR_APIC_BASE, base | (1u << 11) | (1u << 10));
+        /* Disabled to x2APIC in one write is an invalid transition (#GP):
+         * through xAPIC mode first. */
+        if (!(base & APIC_BASE_ENABLE))
+            wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+        if (!(base & APIC_BASE_X2APIC))
+            wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
     } else {
-        wrmsr(MSR_APIC_BASE, base | (1u << 11));
+        wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
         if (!mmio)
             mmio = ioremap(base & ~0xfffull, 4096);
     }
@@ -61,6 +69,7 @@ void lapic_init(void)
     wr(REG_SVR, 0x100 | VEC_SPURIOUS);
     wr(REG_LVT_TIMER, LVT_MASKED | VEC_LAPIC_TIMER);
     wr(REG_TIMER_DIV, 0x3); /* divide by 16 */
+    this_cpu()->apic_id = lapic_id();
     pr_debug("lapic: id %u, %s mode\n", lapic_id(), x2apic ? "x2APIC" : "xAPIC");
 }
 

@@ -17,6 +17,7 @@
 #define AP_STACK_SIZE (16 * 1024)
 #define ICR_INIT 0x4500u
 #define ICR_STARTUP 0x4600u
+#define XAPIC_MAX_ID 0xffu
 
 struct tramp_params {
     uint32_t cr3;
@@ -40,6 +41,19 @@ static void halt_ipi(struct int_frame *f, void *arg)
 
 void smp_send_ipi(const struct cpu *c, unsigned vector) { lapic_send_icr(c->apic_id, vector); }
 
+uint32_t irq_target_apic_id(void)
+{
+    static bool warned;
+    uint32_t id;
+    if (irq_target_pick(cpus, ncpus, &id) == 0)
+        return id;
+    if (!warned) {
+        warned = true;
+        pr_warn("smp: no CPU online has an APIC id below %u: device interrupts cannot reach any\n", XAPIC_MAX_ID);
+    }
+    return cpus[0]->apic_id & 0xff;
+}
+
 void smp_stop_others(void)
 {
     struct cpu *self = this_cpu();
@@ -51,6 +65,14 @@ void smp_stop_others(void)
 
 void ap_entry(struct cpu *c)
 {
+    int starting = CPU_BOOT_STARTING;
+    if (!__atomic_compare_exchange_n(&c->boot_state, &starting, CPU_BOOT_ENTERED, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        for (;;) { /* the boot CPU gave up on us and went on without us */
+            irq_disable();
+            cpu_halt();
+        }
+    }
     bootchart_mark_cpu(c->id, "ap entry");
     cpu_init_tables(c);
     lapic_init();
@@ -83,14 +105,21 @@ static struct cpu *new_cpu(unsigned id, uint32_t apic_id, uint64_t *stack_top)
     uint8_t *ist = pages_alloc(3 * IST_SIZE / PAGE_SIZE, PAGE_SIZE);
     void *stack = stack_alloc(AP_STACK_SIZE, stack_top);
     if (!c || !ist || !stack)
-        panic("smp: out of memory starting cpu %u", id);
+        return NULL; /* what was allocated stays: not worth a free path at boot */
     c->id = id;
     c->apic_id = apic_id;
     c->ist_stacks = ist;
     return c;
 }
 
-static bool start_cpu(struct cpu *c, uint64_t stack_top)
+enum start_result { STARTED, ABANDONED, STUCK };
+
+/* Under TCG on a busy host an AP can take seconds to be scheduled, so the
+ * wait is long; one that never shows up costs it once. */
+#define START_WAIT_NS 3000000000ull
+#define ENTERED_WAIT_NS 10000000000ull
+
+static enum start_result start_cpu(struct cpu *c, uint64_t stack_top)
 {
     struct tramp_params *p =
         (struct tramp_params *)(uintptr_t)(TRAMPOLINE_PHYS + (smp_tramp_params - smp_trampoline_start));
@@ -103,9 +132,21 @@ static bool start_cpu(struct cpu *c, uint64_t stack_top)
     lapic_send_icr(c->apic_id, ICR_INIT);
     lapic_send_icr(c->apic_id, ICR_STARTUP | (TRAMPOLINE_PHYS >> 12));
     if (wait_online(c, 20000000))
-        return true;
+        return STARTED;
     lapic_send_icr(c->apic_id, ICR_STARTUP | (TRAMPOLINE_PHYS >> 12));
-    return wait_online(c, 500000000);
+    if (wait_online(c, START_WAIT_NS))
+        return STARTED;
+    int starting = CPU_BOOT_STARTING;
+    if (__atomic_compare_exchange_n(&c->boot_state, &starting, CPU_BOOT_ABANDONED, false, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE)) {
+        /* Not in C yet, so it holds no lock: INIT puts it back to waiting
+         * for a SIPI, and a late wake-up cannot run the trampoline with the
+         * next CPU's stack. */
+        lapic_send_icr(c->apic_id, ICR_INIT);
+        return ABANDONED;
+    }
+    /* It runs on its own stack and tables: let it finish. */
+    return wait_online(c, ENTERED_WAIT_NS) ? STARTED : STUCK;
 }
 
 unsigned smp_boot(const uint32_t *apic_ids, unsigned n)
@@ -125,20 +166,54 @@ unsigned smp_boot(const uint32_t *apic_ids, unsigned n)
         (struct tramp_params *)(uintptr_t)(TRAMPOLINE_PHYS + (smp_tramp_params - smp_trampoline_start));
     p->cr3 = (uint32_t)cr3;
     p->efer = 0x100 | (uint32_t)(rdmsr(MSR_EFER) & 0x800);
-    for (unsigned i = 0; i < n && ncpus < MAX_CPUS; i++) {
+    unsigned unreachable = 0, over = 0;
+    for (unsigned i = 0; i < n; i++) {
         if (apic_ids[i] == self)
             continue;
+        if (!lapic_is_x2apic() && apic_ids[i] >= XAPIC_MAX_ID) {
+            unreachable++; /* an xAPIC ICR has 8 destination bits, and 0xff is broadcast */
+            continue;
+        }
+        if (ncpus == MAX_CPUS) {
+            over++;
+            continue;
+        }
         uint64_t top;
         struct cpu *c = new_cpu(ncpus, apic_ids[i], &top);
+        if (!c) {
+            /* About 44 KiB each (stack, interrupt stacks, tables): a small
+             * memory size with many CPUs runs out; boot with what started. */
+            pr_warn("smp: out of memory for CPU %u's stacks; the rest left offline\n", ncpus);
+            break;
+        }
         cpus[ncpus] = c;
-        if (!start_cpu(c, top)) {
+        enum start_result r = start_cpu(c, top);
+        if (r == ABANDONED) {
             pr_warn("smp: cpu with APIC id %u did not start; skipped\n", apic_ids[i]);
             cpus[ncpus] = NULL;
-            continue; /* its memory stays allocated: it might still wake up late */
+            continue; /* its memory stays allocated: it is never used again */
+        }
+        if (r == STUCK) {
+            /* It owns its id and memory, and may yet go online and take
+             * threads: it stays listed (everything that walks cpus[] looks
+             * at ->online), and no other CPU is started in case its
+             * trouble is the trampoline's. */
+            pr_warn("smp: cpu with APIC id %u stopped half-way through start-up; no more CPUs started\n",
+                    apic_ids[i]);
+            ncpus++;
+            break;
         }
         ncpus++;
     }
+    if (unreachable)
+        pr_warn("smp: %u CPU%s with APIC ids above %u left offline: this CPU has no x2APIC\n", unreachable,
+                unreachable == 1 ? "" : "s", XAPIC_MAX_ID - 1);
+    if (over)
+        pr_warn("smp: %u CPU%s left offline: Kestrel runs at most %u\n", over, over == 1 ? "" : "s", MAX_CPUS);
     /* The trampoline page goes back to being data. */
     paging_map(TRAMPOLINE_PHYS, TRAMPOLINE_PHYS, PAGE_SIZE, MAP_WRITE);
-    return ncpus;
+    unsigned online = 0;
+    for (unsigned i = 0; i < ncpus; i++)
+        online += cpus[i] && __atomic_load_n(&cpus[i]->online, __ATOMIC_ACQUIRE);
+    return online; /* a CPU stuck half-way is in ncpus, not here */
 }

@@ -29,6 +29,10 @@
 
 #define ADMIN_DEPTH 32
 #define IO_DEPTH 64
+/* One I/O queue per CPU up to this many; more CPUs share them (CPU index
+ * modulo the count). Every completion arrives on the one vector, at one CPU
+ * (irq_target_apic_id()), so queues past this would only cost memory and
+ * doorbells on 100-vCPU instances, not spread the work. */
 #define MAX_IO_QUEUES 16
 #define MAX_NS 16
 #define PRP_LIST_ENTRIES (NVME_PAGE / 8)

@@ -1,4 +1,4 @@
-/* Plain MSI: one message, pointed at a vector on this CPU's LAPIC; for
+/* Plain MSI: one message, pointed at a vector on the CPU device interrupts go to; for
  * devices without MSI-X (and drivers that can live with one vector). */
 #include "irq.h"
 #include "pci.h"
@@ -15,7 +15,7 @@ int pci_msi_enable(const struct pci_info *p, unsigned vector)
         return -1;
     uint16_t ctrl = pci_read16(p, (uint16_t)(cap + 2));
     uint16_t data_off = (ctrl & MSI_64BIT) ? 12 : 8;
-    pci_write32(p, (uint16_t)(cap + 4), 0xfee00000u | (lapic_id() << 12));
+    pci_write32(p, (uint16_t)(cap + 4), 0xfee00000u | (irq_target_apic_id() << 12));
     if (ctrl & MSI_64BIT)
         pci_write32(p, (uint16_t)(cap + 8), 0);
     pci_write16(p, (uint16_t)(cap + data_off), (uint16_t)vector); /* fixed delivery, edge */

@@ -30,7 +30,7 @@ int pci_msix_enable(const struct pci_info *p, unsigned entry, unsigned vector)
     pci_write16(p, (uint16_t)(cap + 2), (uint16_t)(ctrl | MSIX_ENABLE | MSIX_FUNCTION_MASK));
     volatile uint32_t *e = t + 4 * entry;
     e[3] = 1;
-    e[0] = 0xfee00000u | (lapic_id() << 12);
+    e[0] = 0xfee00000u | (irq_target_apic_id() << 12);
     e[1] = 0;
     e[2] = vector;
     e[3] = 0;

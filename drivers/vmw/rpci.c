@@ -2,12 +2,23 @@
  * request, receive the reply, close. Pure protocol: the port accessors come
  * from the caller (drivers/vmw/backdoor.c in the kernel, a model of the
  * channel in tests/unit/test_vmw_rpci.c). Every size and status the
- * hypervisor returns is checked before a byte is copied. */
+ * hypervisor returns is checked before a byte is copied. A step cut short by
+ * a checkpoint is retried from the message's start (RPCI_TRIES). */
 #include <string.h>
 #include "errno.h"
 #include "vmw_backdoor.h"
 
+/* A checkpoint (snapshot, suspend, vMotion) can cut a message short: the
+ * host then answers a step without SUCCESS but with the checkpoint bit,
+ * and the whole message has to go again from its size (a reply, be asked
+ * for again from its size). VMware's guests allow 3 tries; after that the
+ * caller gets -EAGAIN and may try later. */
+#define RPCI_TRIES 3
+
 static uint16_t status_of(uint32_t reg) { return (uint16_t)(reg >> 16); }
+
+/* A step that did not succeed: worth another try, or broken. */
+static int failed(uint16_t st) { return (st & MSG_ST_CPT) ? -EAGAIN : -EIO; }
 
 static void prepare(const struct rpci_channel *ch, struct bdoor_regs *r, unsigned type, uint32_t ebx)
 {
@@ -62,20 +73,19 @@ static int send_bytewise(struct rpci_channel *ch, const uint8_t *msg, size_t len
         uint32_t word = 0;
         memcpy(&word, msg + off, len - off < 4 ? len - off : 4);
         struct bdoor_regs r;
-        if (!(step(ch, MSG_TYPE_SENDPAYLOAD, word, &r) & MSG_ST_SUCCESS))
-            return -EIO;
+        uint16_t st = step(ch, MSG_TYPE_SENDPAYLOAD, word, &r);
+        if (!(st & MSG_ST_SUCCESS))
+            return failed(st);
     }
     return 0;
 }
 
-int rpci_send(struct rpci_channel *ch, const void *msg, size_t len)
+static int send_once(struct rpci_channel *ch, const void *msg, size_t len)
 {
-    if (!ch->open || len > RPCI_REPLY_MAX)
-        return -EINVAL;
     struct bdoor_regs r;
     uint16_t st = step(ch, MSG_TYPE_SENDSIZE, (uint32_t)len, &r);
     if (!(st & MSG_ST_SUCCESS))
-        return -EIO;
+        return failed(st);
     if (len == 0)
         return 0;
     if (!(st & MSG_ST_HB) || !ch->port->hb_out)
@@ -86,17 +96,29 @@ int rpci_send(struct rpci_channel *ch, const void *msg, size_t len)
     r.edx = (uint32_t)ch->id << 16;
     r.edi = ch->cookie_lo;
     r.ebp = ch->cookie_hi;
-    if (!ch->port->hb_out(ch->port->ctx, &r, msg) || !(status_of(r.ebx) & MSG_ST_SUCCESS))
+    if (!ch->port->hb_out(ch->port->ctx, &r, msg))
         return -EIO;
-    return 0;
+    st = status_of(r.ebx);
+    return (st & MSG_ST_SUCCESS) ? 0 : failed(st);
+}
+
+int rpci_send(struct rpci_channel *ch, const void *msg, size_t len)
+{
+    if (!ch->open || len > RPCI_REPLY_MAX)
+        return -EINVAL;
+    int rc = -EAGAIN;
+    for (int i = 0; i < RPCI_TRIES && rc == -EAGAIN; i++)
+        rc = send_once(ch, msg, len);
+    return rc;
 }
 
 static int receive_bytewise(struct rpci_channel *ch, uint8_t *buf, size_t len)
 {
     for (size_t off = 0; off < len; off += 4) {
         struct bdoor_regs r;
-        if (!(step(ch, MSG_TYPE_RECVPAYLOAD, MSG_ST_SUCCESS, &r) & MSG_ST_SUCCESS))
-            return -EIO;
+        uint16_t st = step(ch, MSG_TYPE_RECVPAYLOAD, MSG_ST_SUCCESS, &r);
+        if (!(st & MSG_ST_SUCCESS))
+            return failed(st);
         if (status_of(r.edx) != MSG_TYPE_SENDPAYLOAD)
             return -EPROTO;
         memcpy(buf + off, &r.ebx, len - off < 4 ? len - off : 4);
@@ -113,20 +135,19 @@ static int receive_hb(struct rpci_channel *ch, uint8_t *buf, size_t len)
     r.edx = (uint32_t)ch->id << 16;
     r.esi = ch->cookie_hi;
     r.ebp = ch->cookie_lo;
-    if (!ch->port->hb_in(ch->port->ctx, &r, buf) || !(status_of(r.ebx) & MSG_ST_SUCCESS))
+    if (!ch->port->hb_in(ch->port->ctx, &r, buf))
         return -EIO;
-    return 0;
+    uint16_t st = status_of(r.ebx);
+    return (st & MSG_ST_SUCCESS) ? 0 : failed(st);
 }
 
-long rpci_receive(struct rpci_channel *ch, char *buf, size_t cap)
+static long receive_once(struct rpci_channel *ch, char *buf, size_t cap)
 {
-    if (!ch->open || cap == 0)
-        return -EINVAL;
     struct bdoor_regs r;
+    buf[0] = 0;
     uint16_t st = step(ch, MSG_TYPE_RECVSIZE, 0, &r);
     if (!(st & MSG_ST_SUCCESS))
-        return -EIO;
-    buf[0] = 0;
+        return failed(st);
     if (!(st & MSG_ST_DORECV))
         return 0; /* nothing to receive */
     if (status_of(r.edx) != MSG_TYPE_SENDSIZE)
@@ -138,12 +159,27 @@ long rpci_receive(struct rpci_channel *ch, char *buf, size_t cap)
     if (len)
         rc = (st & MSG_ST_HB) && ch->port->hb_in ? receive_hb(ch, (uint8_t *)buf, len)
                                                  : receive_bytewise(ch, (uint8_t *)buf, len);
-    if (rc < 0)
+    if (rc < 0) {
+        buf[0] = 0; /* a reply cut short by a checkpoint is not handed on */
         return rc;
+    }
     buf[len] = 0;
-    if (!(step(ch, MSG_TYPE_RECVSTATUS, MSG_ST_SUCCESS, &r) & MSG_ST_SUCCESS))
-        return -EIO;
+    st = step(ch, MSG_TYPE_RECVSTATUS, MSG_ST_SUCCESS, &r);
+    if (!(st & MSG_ST_SUCCESS)) {
+        buf[0] = 0;
+        return failed(st);
+    }
     return (long)len;
+}
+
+long rpci_receive(struct rpci_channel *ch, char *buf, size_t cap)
+{
+    if (!ch->open || cap == 0)
+        return -EINVAL;
+    long rc = -EAGAIN;
+    for (int i = 0; i < RPCI_TRIES && rc == -EAGAIN; i++)
+        rc = receive_once(ch, buf, cap);
+    return rc;
 }
 
 long rpci_guestinfo(const struct rpci_port *port, const char *key, char *out, size_t cap)

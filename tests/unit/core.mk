@@ -7,3 +7,6 @@ test_heap_SRCS := tests/unit/test_heap.c core/heap.c
 test_format_SRCS := tests/unit/test_format.c lib/format.c
 UNIT_TESTS += test_chacha20
 test_chacha20_SRCS := tests/unit/test_chacha20.c lib/chacha20.c
+# Where device interrupts go on machines with APIC ids above 254.
+UNIT_TESTS += test_irq_target
+test_irq_target_SRCS := tests/unit/test_irq_target.c arch/x86_64/irq_target.c

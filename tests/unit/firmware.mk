@@ -5,3 +5,5 @@ UNIT_TESTS += test_firmware
 test_firmware_SRCS := tests/unit/test_firmware.c $(FW_SRCS)
 UNIT_TESTS += test_efi_tables
 test_efi_tables_SRCS := tests/unit/test_efi_tables.c $(FW_SRCS)
+UNIT_TESTS += test_madt
+test_madt_SRCS := tests/unit/test_madt.c $(FW_SRCS)

@@ -54,7 +54,7 @@ void *ioremap(uint64_t phys, size_t size)
     (void)size;
     return table;
 }
-uint32_t lapic_id(void) { return 3; }
+uint32_t irq_target_apic_id(void) { return 3; }
 
 static void reset(void)
 {
