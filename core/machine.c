@@ -49,10 +49,26 @@ static const void *fw_map(void *ctx, uint64_t phys, uint64_t len)
     return (const void *)(uintptr_t)phys;
 }
 
+/* ACPI's PCI_Config operation regions (the PIRQ link registers of pc's
+ * PIIX3 are read this way). Configuration mechanism #1: every PC chipset
+ * has it, and the MCFG window is not mapped this early. Reads only. */
+static int fw_pci_read(void *ctx, unsigned seg, unsigned bus, unsigned dev, unsigned fn, unsigned off,
+                       unsigned width, uint32_t *v)
+{
+    (void)ctx;
+    if (seg || bus > 255 || dev > 31 || fn > 7 || off > 255 || (width != 1 && width != 2 && width != 4) ||
+        (off & (width - 1)))
+        return -1;
+    outl(0xcf8, 0x80000000u | bus << 16 | dev << 11 | fn << 8 | (off & 0xfc));
+    uint32_t d = inl(0xcfc) >> (8 * (off & 3));
+    *v = width == 4 ? d : d & ((1u << (8 * width)) - 1);
+    return 0;
+}
+
 void machine_probe(const struct boot_info *bi)
 {
     boot = bi;
-    struct fw_mem mem = { fw_map, NULL };
+    struct fw_mem mem = { .map = fw_map, .pci_read = fw_pci_read };
     uint64_t rsdp = bi->rsdp_copy_len ? (uint64_t)(uintptr_t)bi->rsdp_copy : bi->rsdp_addr;
     if (acpi_probe(&machine, &mem, rsdp) < 0 && !bi->efi)
         mptable_probe(&machine, &mem);

@@ -8,6 +8,10 @@
 struct fw_mem {
     const void *(*map)(void *ctx, uint64_t phys, uint64_t len);
     void *ctx;
+    /* PCI configuration space reads for ACPI's PCI_Config operation
+     * regions (width 1, 2 or 4 bytes); NULL refuses them. 0 or negative. */
+    int (*pci_read)(void *ctx, unsigned seg, unsigned bus, unsigned dev, unsigned fn, unsigned off,
+                    unsigned width, uint32_t *v);
 };
 
 #endif

@@ -1,6 +1,6 @@
 # libFuzzer targets for every parser of untrusted input. `make check` runs
 # each for FUZZ_SECONDS, seeded with tests/fuzz/NAME.seeds (paths, if any).
-FUZZ_FW := drivers/acpi/acpi.c drivers/acpi/acpi_madt.c drivers/acpi/acpi_fadt.c drivers/acpi/acpi_aml.c drivers/acpi/acpi_event.c \
+FUZZ_FW := drivers/acpi/acpi.c drivers/acpi/acpi_madt.c drivers/acpi/acpi_fadt.c drivers/acpi/acpi_aml.c drivers/acpi/acpi_aml_eval.c drivers/acpi/acpi_prt.c drivers/acpi/acpi_event.c \
 	drivers/firmware/mptable.c drivers/firmware/smbios.c drivers/firmware/efi_tables.c
 FUZZ_TARGETS += fuzz_fw_image fuzz_acpi_table fuzz_boot_info fuzz_cmdline
 fuzz_fuzz_fw_image_SRCS := tests/fuzz/fuzz_fw_image.c tests/unit/fw_image.c $(FUZZ_FW)

@@ -1,7 +1,10 @@
 # Firmware parsers against captured QEMU tables and corrupted variants.
-FW_SRCS := drivers/acpi/acpi.c drivers/acpi/acpi_madt.c drivers/acpi/acpi_fadt.c drivers/acpi/acpi_aml.c drivers/acpi/acpi_event.c \
+FW_SRCS := drivers/acpi/acpi.c drivers/acpi/acpi_madt.c drivers/acpi/acpi_fadt.c drivers/acpi/acpi_aml.c drivers/acpi/acpi_aml_eval.c drivers/acpi/acpi_prt.c drivers/acpi/acpi_event.c \
 	drivers/firmware/mptable.c drivers/firmware/smbios.c drivers/firmware/efi_tables.c tests/unit/fw_image.c
 UNIT_TESTS += test_firmware
 test_firmware_SRCS := tests/unit/test_firmware.c $(FW_SRCS)
 UNIT_TESTS += test_efi_tables
 test_efi_tables_SRCS := tests/unit/test_efi_tables.c $(FW_SRCS)
+# ACPI _PRT through the AML evaluator on QEMU's DSDTs, and hostile AML.
+UNIT_TESTS += test_acpi_prt
+test_acpi_prt_SRCS := tests/unit/test_acpi_prt.c $(FW_SRCS)

@@ -1,0 +1,129 @@
+/* Private to drivers/acpi: a small AML evaluator, written from the ACPI
+ * specification's AML grammar (section 20). It loads the definition blocks
+ * into a namespace of named objects, then runs the control methods firmware
+ * writes for interrupt routing (_PIC, _PRT, a link device's _CRS). Bounded
+ * in every direction: fixed node and arena sizes, an instruction budget per
+ * evaluation, a method call depth and an expression depth. Operation region
+ * fields are only read, and only through the reader the caller supplies
+ * (the kernel allows PCI configuration space); every write to one, and every
+ * other address space, fails the evaluation. See docs/acpi.md. */
+#ifndef KESTREL_ACPI_AML_EVAL_H
+#define KESTREL_ACPI_AML_EVAL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define AML_MAX_NODES 2048
+#define AML_ARENA_BYTES (128u * 1024)
+#define AML_MAX_STEPS 200000u   /* opcodes per top-level evaluation */
+#define AML_MAX_CALL_DEPTH 8    /* nested method invocations */
+#define AML_MAX_EXPR_DEPTH 48   /* nested operands, also bounds the C stack */
+#define AML_MAX_TABLES 16
+
+enum aml_type {
+    AML_T_NONE,
+    AML_T_INT,
+    AML_T_STR,
+    AML_T_BUF,
+    AML_T_PKG,
+    AML_T_NAME,    /* a name inside a package, resolved by whoever reads it */
+    AML_T_NODE,    /* a reference to a namespace object (RefOf, a device) */
+    AML_T_REF_PKG, /* Index() into a package: obj.ref.pkg->elems[index] */
+    AML_T_REF_BUF, /* Index() into a buffer: one byte */
+    AML_T_FIELD,   /* a buffer field (CreateDWordField ...) */
+};
+
+struct aml_obj {
+    uint8_t type;
+    uint32_t len; /* STR/BUF: bytes; PKG: elements */
+    union {
+        uint64_t ival;
+        uint8_t *bytes;
+        struct aml_obj *elems;
+        struct {
+            const uint8_t *aml; /* the NameString's bytes */
+            uint16_t len, scope;
+        } name;
+        uint16_t node;
+        struct {
+            struct aml_obj *pkg; /* REF_PKG: the package's element array */
+            uint8_t *buf;        /* REF_BUF: the buffer's bytes */
+            uint32_t index;
+        } ref;
+        struct {
+            uint8_t *buf;
+            uint32_t buf_len, bit_off, bit_len;
+        } field;
+    };
+};
+
+enum aml_kind {
+    AML_N_SCOPE,
+    AML_N_DEVICE,
+    AML_N_NAME,
+    AML_N_METHOD,
+    AML_N_REGION,
+    AML_N_FIELD,    /* a named field of an operation region */
+    AML_N_BUFFIELD, /* CreateXField: val is an AML_T_FIELD */
+    AML_N_OTHER,    /* mutex, event, processor, index field...: exists, no value */
+};
+
+struct aml_node {
+    char name[4];
+    uint16_t parent;
+    uint8_t kind;
+    uint8_t flags;      /* method: MethodFlags; field: access type */
+    const uint8_t *aml; /* name: its data object; method: body; region: offset term */
+    uint32_t len;       /* bytes at aml */
+    union {
+        struct aml_obj *val; /* name/buffer field: value once evaluated */
+        struct {
+            uint32_t bit_off, bit_len;
+            uint16_t region;
+        } fld;
+        struct {
+            uint64_t base;
+            uint32_t len;
+            uint8_t space;
+            bool ready;
+        } rgn;
+    };
+};
+
+/* Reads width bytes (1, 2, 4) of PCI configuration space of the function
+ * (seg, bus, dev, fn) at off into *v. 0, or negative to refuse. */
+typedef int (*aml_pci_read_fn)(void *ctx, unsigned seg, unsigned bus, unsigned dev, unsigned fn, unsigned off,
+                               unsigned width, uint32_t *v);
+
+struct aml_frame;
+
+struct aml_vm {
+    struct aml_node nodes[AML_MAX_NODES];
+    unsigned n_nodes;
+    _Alignas(16) uint8_t arena[AML_ARENA_BYTES];
+    size_t arena_used;
+    unsigned steps, expr_depth, call_depth;
+    unsigned int_bits; /* 32 for definition blocks of revision < 2 */
+    aml_pci_read_fn pci_read;
+    void *pci_ctx;
+    unsigned load_errors;  /* term lists whose rest could not be loaded */
+    const char *error;     /* why the last evaluation failed */
+    struct aml_frame *frame;
+};
+
+/* Empties the namespace (the root and \_SB_, \_GPE, \_PR_, \_TZ_, \_SI_). */
+void aml_vm_init(struct aml_vm *vm, aml_pci_read_fn pci_read, void *pci_ctx);
+/* Loads one definition block's AML (the table after its 36-byte header);
+ * revision is the table header's. 0, or negative when nothing loaded. */
+int aml_vm_load(struct aml_vm *vm, const uint8_t *aml, uint32_t len, uint8_t revision);
+/* The node at an absolute path such as "\\_SB_.PCI0._PRT" (4-character
+ * segments), or a child of scope by one segment; -1 when absent. */
+int aml_vm_find(const struct aml_vm *vm, const char *path);
+int aml_vm_child(const struct aml_vm *vm, unsigned scope, const char seg[4]);
+/* Evaluates a node: a method is run with args, a name gives its value.
+ * *out points into the arena until the next aml_vm_init. 0 or -errno. */
+int aml_vm_eval(struct aml_vm *vm, unsigned node, const struct aml_obj *args, unsigned nargs, struct aml_obj *out);
+/* The node a package's name element (AML_T_NAME) or reference names; -1. */
+int aml_vm_resolve(const struct aml_vm *vm, const struct aml_obj *o);
+
+#endif

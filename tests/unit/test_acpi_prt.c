@@ -1,0 +1,274 @@
+/* PCI INTx routing from ACPI _PRT (drivers/acpi/acpi_prt.c and the AML
+ * evaluator) against the DSDTs QEMU 7.2 built for the captured firmware
+ * fixtures (tests/fixtures/firmware), checked against where QEMU's chipset
+ * models wire each slot's pins:
+ *  - pc (PIIX3, hw/isa/piix3.c): slot s pin p drives PIRQ (s + p - 1) & 3;
+ *    SeaBIOS sets PIRQ A-D to IRQ 10, 10, 11, 11 in the PIIX3's registers
+ *    0x60-0x63 (which the link devices' _CRS read through PCI_Config), and
+ *    the PIIX4 PM function's INTA (00:01.3's slot, pin A) is the SCI, 9.
+ *  - q35 (ICH9, hw/isa/lpc_ich9.c): PIRQ A-H are GSI 16-23; functions in
+ *    slots 25-29 and 31 use PIRQ A-D for INTA-D, slots 24 and 30 PIRQ E-H,
+ *    the others PIRQ E-H rotated by slot.
+ * Plus hostile AML: loops that never end, recursion, writes to regions,
+ * truncations; all must fail cleanly without routes. */
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "firmware.h"
+#include "fw_image.h"
+#include "../../drivers/acpi/acpi_aml_eval.h"
+
+#define FIX "tests/fixtures/firmware/"
+
+static struct fw_image img;
+static struct machine m;
+
+/* PCI configuration space as SeaBIOS leaves it, for the registers the
+ * DSDTs may read; everything else is refused, so a read we did not expect
+ * makes routing fail visibly. */
+static unsigned piix_reads, other_reads;
+static uint8_t pirq_regs[4] = { 10, 10, 11, 11 };
+
+static int model_pci_read(void *ctx, unsigned seg, unsigned bus, unsigned dev, unsigned fn, unsigned off,
+                          unsigned width, uint32_t *v)
+{
+    (void)ctx;
+    if (seg == 0 && bus == 0 && dev == 1 && fn == 0 && width == 1 && off >= 0x60 && off < 0x64) {
+        piix_reads++;
+        *v = pirq_regs[off - 0x60];
+        return 0;
+    }
+    other_reads++;
+    return -1;
+}
+
+static int probe(const char *name, bool with_pci)
+{
+    fw_image_free(&img);
+    memset(&m, 0, sizeof(m));
+    piix_reads = other_reads = 0;
+    if (fw_image_load(&img, name) < 0) {
+        fprintf(stderr, "cannot load %s\n", name);
+        check_failed++;
+        return -1;
+    }
+    struct fw_mem mem = fw_image_mem(&img);
+    if (with_pci)
+        mem.pci_read = model_pci_read;
+    return acpi_probe(&m, &mem, 0);
+}
+
+static const struct machine_pci_route *route(unsigned dev, unsigned pin)
+{
+    for (unsigned i = 0; i < m.n_pci_routes; i++) {
+        if (m.pci_routes[i].bus == 0 && m.pci_routes[i].dev == dev && m.pci_routes[i].pin == pin)
+            return &m.pci_routes[i];
+    }
+    return NULL;
+}
+
+static void test_pc(void)
+{
+    if (probe(FIX "pc-smp1.bin", true) < 0)
+        return;
+    CHECK(m.pic_mode_set);
+    CHECK_EQ(m.pci_route_source, MACHINE_ROUTES_PRT);
+    CHECK_EQ(m.n_pci_routes, 128);
+    CHECK_EQ(other_reads, 0);
+    CHECK(piix_reads > 0);
+    unsigned wrong = 0;
+    for (unsigned s = 0; s < 32; s++) {
+        for (unsigned p = 0; p < 4; p++) {
+            const struct machine_pci_route *r = route(s, p);
+            unsigned want = s == 1 && p == 0 ? 9 : pirq_regs[(s + p - 1) & 3];
+            if (!r || r->gsi != want || !r->level || r->active_low) {
+                if (wrong++ < 4)
+                    fprintf(stderr, "pc slot %u pin %u: %s gsi %u, want %u\n", s, p, r ? "" : "no route",
+                            r ? r->gsi : 0, want);
+            }
+        }
+    }
+    CHECK_EQ(wrong, 0);
+    /* Other PIRQ settings flow through: the links are read, not assumed. */
+    pirq_regs[0] = 5;
+    pirq_regs[3] = 0x80; /* PIRQD disabled: its slots get no route */
+    if (probe(FIX "pc-smp4.bin", true) < 0)
+        return;
+    CHECK_EQ(route(3, 2)->gsi, 5); /* (3 + 2 - 1) & 3 = PIRQA */
+    CHECK(route(3, 1) == NULL);     /* PIRQD */
+    CHECK_EQ(route(1, 0)->gsi, 9);
+    pirq_regs[0] = 10;
+    pirq_regs[3] = 11;
+    /* Without configuration space reads only the fixed SCI link routes. */
+    if (probe(FIX "pc-smp1.bin", false) < 0)
+        return;
+    CHECK_EQ(m.n_pci_routes, 1);
+    CHECK(route(1, 0) && route(1, 0)->gsi == 9);
+}
+
+static void test_q35(void)
+{
+    static const char *const fixtures[] = { FIX "q35-smp2.bin", FIX "q35-smp4.bin", FIX "q35-pvpanic.bin" };
+    for (unsigned f = 0; f < 3; f++) {
+        if (probe(fixtures[f], true) < 0)
+            return;
+        CHECK(m.pic_mode_set);
+        CHECK_EQ(m.pci_route_source, MACHINE_ROUTES_PRT);
+        CHECK_EQ(m.n_pci_routes, 128);
+        CHECK_EQ(piix_reads + other_reads, 0); /* APIC mode needs no I/O at all */
+        unsigned wrong = 0;
+        for (unsigned s = 0; s < 32; s++) {
+            for (unsigned p = 0; p < 4; p++) {
+                const struct machine_pci_route *r = route(s, p);
+                unsigned pirq = (s >= 25 && s <= 29) || s == 31 ? p : s == 24 || s == 30 ? 4 + p : 4 + ((s + p) & 3);
+                if (!r || r->gsi != 16 + pirq || !r->level || r->active_low) {
+                    if (wrong++ < 4)
+                        fprintf(stderr, "q35 slot %u pin %u: gsi %u, want %u\n", s, p, r ? r->gsi : 0, 16 + pirq);
+                }
+            }
+        }
+        CHECK_EQ(wrong, 0);
+    }
+}
+
+static void test_microvm(void)
+{
+    /* No PCI, no _PRT: nothing routed, nothing read, ACPI still fine. */
+    CHECK_EQ(probe(FIX "microvm-smp4.bin", true), 0);
+    CHECK_EQ(m.n_pci_routes, 0);
+    CHECK_EQ(m.pci_route_source, MACHINE_ROUTES_NONE);
+    CHECK_EQ(piix_reads + other_reads, 0);
+    CHECK(m.n_mmio > 0);
+}
+
+/* ---- The evaluator on hand-written AML --------------------------------- */
+
+static struct aml_vm vm;
+
+static int run(const uint8_t *aml, size_t len, const char *path, struct aml_obj *out)
+{
+    aml_vm_init(&vm, model_pci_read, NULL);
+    if (aml_vm_load(&vm, aml, (uint32_t)len, 2) < 0)
+        return -1000;
+    int n = aml_vm_find(&vm, path);
+    if (n < 0)
+        return -1001;
+    return aml_vm_eval(&vm, (unsigned)n, NULL, 0, out);
+}
+
+static void test_eval_basics(void)
+{
+    struct aml_obj o;
+    /* Method(TST0) { Local0 = 0; Local1 = 0
+     *   While (Local0 < 10) { Local1 += Local0 << 1; Local0++ }
+     *   Return (Local1) }  = 2 * 45 */
+    static const uint8_t loop[] = {
+        0x14, 0x1d, 'T', 'S', 'T', '0', 0x00,
+        0x70, 0x00, 0x60,                   /* Store(Zero, Local0) */
+        0x70, 0x00, 0x61,                   /* Store(Zero, Local1) */
+        0xa2, 0x0e, 0x95, 0x60, 0x0a, 0x0a, /* While(LLess(Local0, 10)) */
+        0x72, 0x61, 0x79, 0x60, 0x01, 0x00, 0x61, /* Add(Local1, ShiftLeft(Local0, 1), Local1) */
+        0x75, 0x60,                         /* Increment(Local0) */
+        0xa4, 0x61,                         /* Return(Local1) */
+    };
+    CHECK_EQ(run(loop, sizeof(loop), "\\TST0", &o), 0);
+    CHECK(o.type == AML_T_INT && o.ival == 90);
+
+    /* Method(TST1) { While (One) { } }: the budget ends it. */
+    static const uint8_t forever[] = { 0x14, 0x09, 'T', 'S', 'T', '1', 0x00, 0xa2, 0x02, 0x01 };
+    CHECK(run(forever, sizeof(forever), "\\TST1", &o) < 0);
+    CHECK(vm.error && strstr(vm.error, "budget"));
+
+    /* Method(TST2) { Return (TST2()) }: the call depth ends it. */
+    static const uint8_t recurse[] = { 0x14, 0x0b, 'T', 'S', 'T', '2', 0x00, 0xa4, 'T', 'S', 'T', '2' };
+    CHECK(run(recurse, sizeof(recurse), "\\TST2", &o) < 0);
+    CHECK(vm.error && strstr(vm.error, "deep"));
+
+    /* OperationRegion(R0, SystemIO, 0x80, 1); Field(R0, ByteAcc) { F0, 8 }
+     * Method(TST3) { Return(F0) } and Method(TST4) { F0 = 1 }: neither the
+     * port read nor the write happens. */
+    static const uint8_t region[] = {
+        0x5b, 0x80, 'R', '0', '_', '_', 0x01, 0x0a, 0x80, 0x01,
+        0x5b, 0x81, 0x0b, 'R', '0', '_', '_', 0x01, 'F', '0', '_', '_', 0x08,
+        0x14, 0x0b, 'T', 'S', 'T', '3', 0x00, 0xa4, 'F', '0', '_', '_',
+        0x14, 0x0c, 'T', 'S', 'T', '4', 0x00, 0x70, 0x01, 'F', '0', '_', '_',
+    };
+    other_reads = 0;
+    CHECK(run(region, sizeof(region), "\\TST3", &o) < 0);
+    CHECK(run(region, sizeof(region), "\\TST4", &o) < 0);
+    CHECK(vm.error && strstr(vm.error, "refused"));
+    CHECK_EQ(other_reads, 0);
+
+    /* Name(PKG0, Package(2) { 0x12345678, Package(1) { LNKA } })
+     * Method(TST5) { Return (DerefOf(Index(PKG0, 0))) } */
+    static const uint8_t pkg[] = {
+        0x08, 'P', 'K', 'G', '0', 0x12, 0x0e, 0x02, 0x0c, 0x78, 0x56, 0x34, 0x12,
+        0x12, 0x06, 0x01, 'L', 'N', 'K', 'A',
+        0x14, 0x0f, 'T', 'S', 'T', '5', 0x00, 0xa4, 0x83, 0x88, 'P', 'K', 'G', '0', 0x00, 0x00,
+    };
+    CHECK_EQ(run(pkg, sizeof(pkg), "\\TST5", &o), 0);
+    CHECK(o.type == AML_T_INT && o.ival == 0x12345678);
+    CHECK_EQ(run(pkg, sizeof(pkg), "\\PKG0", &o), 0);
+    CHECK(o.type == AML_T_PKG && o.len == 2 && o.elems[1].type == AML_T_PKG && o.elems[1].elems[0].type == AML_T_NAME);
+    CHECK_EQ(aml_vm_resolve(&vm, &o.elems[1].elems[0]), -1); /* LNKA is not defined */
+}
+
+/* Prefixes of the real DSDTs and copies with one byte changed load and
+ * evaluate without reading outside their bytes (ASan watches each copy,
+ * allocated to its exact length) and never route more than the original. */
+static void mangled(const char *name)
+{
+    if (probe(name, true) < 0)
+        return;
+    unsigned good = m.n_pci_routes;
+    uint64_t at = fw_image_find(&img, "DSDT", 0x100000, 0x100000000ull);
+    CHECK(at != 0);
+    if (!at)
+        return;
+    struct fw_mem mem = fw_image_mem(&img);
+    const uint8_t *hdr = mem.map(mem.ctx, at, 36);
+    uint32_t len = hdr ? fw_le32(hdr + 4) : 0;
+    const uint8_t *t = len > 36 ? mem.map(mem.ctx, at, len) : NULL;
+    CHECK(t != NULL);
+    if (!t)
+        return;
+    mem.pci_read = model_pci_read;
+    unsigned worse = 0;
+    for (uint32_t cut = 36; cut < len; cut += 97) {
+        uint8_t *copy = malloc(cut - 36 + 1);
+        memcpy(copy, t + 36, cut - 36);
+        struct acpi_aml_block b = { copy, cut - 36, t[8] };
+        memset(&m, 0, sizeof(m));
+        acpi_pci_routes(&m, &mem, &b, 1);
+        worse += m.n_pci_routes > good;
+        free(copy);
+    }
+    for (uint32_t pos = 36; pos < len; pos += 53) {
+        uint8_t *copy = malloc(len - 36);
+        memcpy(copy, t + 36, len - 36);
+        copy[pos - 36] ^= (uint8_t)(0x5a + pos);
+        struct acpi_aml_block b = { copy, len - 36, t[8] };
+        memset(&m, 0, sizeof(m));
+        acpi_pci_routes(&m, &mem, &b, 1);
+        worse += m.n_pci_routes > MACHINE_MAX_PCI_ROUTES;
+        free(copy);
+    }
+    CHECK_EQ(worse, 0);
+}
+
+static void test_mangled(void)
+{
+    mangled(FIX "pc-smp1.bin");
+    mangled(FIX "q35-smp2.bin");
+}
+
+int main(void)
+{
+    test_eval_basics();
+    test_pc();
+    test_q35();
+    test_microvm();
+    test_mangled();
+    fw_image_free(&img);
+    return check_report("test_acpi_prt");
+}
