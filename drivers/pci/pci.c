@@ -143,6 +143,7 @@ static void scan_bus(uint16_t seg, uint8_t bus, int depth)
 int pci_probe(void)
 {
     found = 0;
+    pci_irq_quirks();
     scan_bus(0, 0, 0);
     const struct machine *m = machine_info();
     pr_info("pci: %u function%s (config space via %s)\n", found, found == 1 ? "" : "s",
