@@ -243,7 +243,7 @@ void aml_vm_init(struct aml_vm *vm, aml_pci_read_fn pci_read, void *pci_ctx)
     memcpy(vm->nodes[0].name, "\\___", 4);
     vm->n_nodes = 1;
     vm->arena_used = 0;
-    vm->steps = vm->expr_depth = vm->call_depth = 0;
+    vm->steps = vm->total_steps = vm->expr_depth = vm->call_depth = 0;
     vm->int_bits = 64;
     vm->pci_read = pci_read;
     vm->pci_ctx = pci_ctx;
@@ -560,7 +560,7 @@ int aml_vm_load(struct aml_vm *vm, const uint8_t *aml, uint32_t len, uint8_t rev
 
 static int step(struct aml_vm *vm)
 {
-    if (++vm->steps > AML_MAX_STEPS)
+    if (++vm->steps > AML_MAX_STEPS || ++vm->total_steps > AML_MAX_TOTAL_STEPS)
         return fail(vm, "instruction budget exhausted", -ELOOP);
     return 0;
 }

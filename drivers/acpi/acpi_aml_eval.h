@@ -16,6 +16,7 @@
 #define AML_MAX_NODES 2048
 #define AML_ARENA_BYTES (128u * 1024)
 #define AML_MAX_STEPS 200000u   /* opcodes per top-level evaluation */
+#define AML_MAX_TOTAL_STEPS 2000000u /* per aml_vm_init: a boot's worth of AML */
 #define AML_MAX_CALL_DEPTH 8    /* nested method invocations */
 #define AML_MAX_EXPR_DEPTH 48   /* nested operands, also bounds the C stack */
 #define AML_MAX_TABLES 16
@@ -102,7 +103,7 @@ struct aml_vm {
     unsigned n_nodes;
     _Alignas(16) uint8_t arena[AML_ARENA_BYTES];
     size_t arena_used;
-    unsigned steps, expr_depth, call_depth;
+    unsigned steps, total_steps, expr_depth, call_depth;
     unsigned int_bits; /* 32 for definition blocks of revision < 2 */
     aml_pci_read_fn pci_read;
     void *pci_ctx;
