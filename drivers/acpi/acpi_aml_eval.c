@@ -36,14 +36,8 @@ enum {
 enum { FLOW_NEXT, FLOW_RETURN, FLOW_BREAK, FLOW_CONTINUE };
 
 #define REGION_PCI_CONFIG 2
-#define MAX_LOAD_DEPTH 32
+#define MAX_LOAD_DEPTH 16 /* scopes and devices nested in a definition block */
 #define MAX_PKG_ELEMS 4096
-
-struct aml_frame {
-    struct aml_obj local[8], arg[7];
-    uint16_t scope;
-    struct aml_obj ret;
-};
 
 struct name_ref {
     bool root;
@@ -68,6 +62,25 @@ static int fail(struct aml_vm *vm, const char *why, int err)
     if (!vm->error)
         vm->error = why;
     return err;
+}
+
+/* A new frame from the vm's pool (not yet current). */
+static struct aml_frame *frame_push(struct aml_vm *vm, unsigned scope)
+{
+    if (vm->n_frames >= AML_MAX_FRAMES) {
+        fail(vm, "no frame left", -ELOOP);
+        return NULL;
+    }
+    struct aml_frame *f = &vm->frames[vm->n_frames++];
+    memset(f, 0, sizeof(*f));
+    f->scope = (uint16_t)scope;
+    return f;
+}
+
+static void frame_pop(struct aml_vm *vm, struct aml_frame *saved)
+{
+    vm->n_frames--;
+    vm->frame = saved;
 }
 
 static void *arena_alloc(struct aml_vm *vm, size_t n)
@@ -250,6 +263,7 @@ void aml_vm_init(struct aml_vm *vm, aml_pci_read_fn pci_read, void *pci_ctx)
     vm->load_errors = 0;
     vm->error = NULL;
     vm->frame = NULL;
+    vm->n_frames = 0;
     static const char *const predefined[] = { "_SB_", "_GPE", "_PR_", "_TZ_", "_SI_" };
     for (unsigned i = 0; i < 5; i++) {
         struct name_ref n = { .root = true, .nseg = 1, .segs = (const uint8_t *)predefined[i] };
@@ -414,14 +428,14 @@ static int load_term(struct aml_vm *vm, unsigned scope, const uint8_t **pp, cons
              * specification says, so their length is known. */
             const uint8_t *start = p;
             struct aml_obj off, len;
-            struct aml_frame *saved = vm->frame, f;
-            memset(&f, 0, sizeof(f));
-            f.scope = (uint16_t)scope;
-            vm->frame = &f;
+            struct aml_frame *saved = vm->frame, *f = frame_push(vm, scope);
+            if (!f)
+                return -ELOOP;
+            vm->frame = f;
             int r = eval(vm, &p, end, &off);
             if (r == 0)
                 r = eval(vm, &p, end, &len);
-            vm->frame = saved;
+            frame_pop(vm, saved);
             if (r < 0)
                 return r;
             struct aml_node *x = &vm->nodes[c];
@@ -670,13 +684,13 @@ static int name_value(struct aml_vm *vm, unsigned node, struct aml_obj **out)
         struct aml_obj *o = arena_alloc(vm, sizeof(*o));
         if (!o)
             return -ENOMEM;
-        struct aml_frame *saved = vm->frame, f;
-        memset(&f, 0, sizeof(f));
-        f.scope = x->parent;
-        vm->frame = &f;
+        struct aml_frame *saved = vm->frame, *f = frame_push(vm, x->parent);
+        if (!f)
+            return -ELOOP;
+        vm->frame = f;
         const uint8_t *p = x->aml;
         int r = eval(vm, &p, x->aml + x->len, o);
-        vm->frame = saved;
+        frame_pop(vm, saved);
         if (r < 0)
             return r;
         x = &vm->nodes[node];
@@ -687,6 +701,7 @@ static int name_value(struct aml_vm *vm, unsigned node, struct aml_obj **out)
 }
 
 static int invoke(struct aml_vm *vm, unsigned node, const struct aml_obj *args, unsigned nargs, struct aml_obj *out);
+static int call_method(struct aml_vm *vm, unsigned node, const uint8_t **pp, const uint8_t *end, struct aml_obj *out);
 
 /* What reading a named object yields. */
 static int read_node(struct aml_vm *vm, unsigned node, struct aml_obj *out)
@@ -1335,12 +1350,7 @@ static int eval(struct aml_vm *vm, const uint8_t **pp, const uint8_t *end, struc
                 break;
             }
             if (vm->nodes[c].kind == AML_N_METHOD) {
-                struct aml_obj args[7];
-                unsigned argc = vm->nodes[c].flags & 7;
-                for (unsigned i = 0; i < argc && r == 0; i++)
-                    r = eval(vm, pp, end, &args[i]);
-                if (r == 0)
-                    r = invoke(vm, (unsigned)c, args, argc, out);
+                r = call_method(vm, (unsigned)c, pp, end, out);
             } else {
                 r = read_node(vm, (unsigned)c, out);
             }
@@ -1354,7 +1364,20 @@ static int eval(struct aml_vm *vm, const uint8_t **pp, const uint8_t *end, struc
 
 /* ---- Statements -------------------------------------------------------- */
 
+static int exec_stmt(struct aml_vm *vm, const uint8_t **pp, const uint8_t *end);
+
+/* Blocks nest like operands: the same depth bound keeps the C stack small. */
 static int exec_one(struct aml_vm *vm, const uint8_t **pp, const uint8_t *end)
+{
+    if (vm->expr_depth >= AML_MAX_EXPR_DEPTH)
+        return fail(vm, "blocks nested too deep", -ELOOP);
+    vm->expr_depth++;
+    int r = exec_stmt(vm, pp, end);
+    vm->expr_depth--;
+    return r;
+}
+
+static int exec_stmt(struct aml_vm *vm, const uint8_t **pp, const uint8_t *end)
 {
     const uint8_t *p = *pp, *body, *pend;
     uint64_t v;
@@ -1444,30 +1467,55 @@ static int exec_list(struct aml_vm *vm, const uint8_t *p, const uint8_t *end)
     return FLOW_NEXT;
 }
 
-static int invoke(struct aml_vm *vm, unsigned node, const struct aml_obj *args, unsigned nargs, struct aml_obj *out)
+/* Runs method node in frame f (pushed by the caller, arguments filled). */
+static int run_method(struct aml_vm *vm, unsigned node, struct aml_frame *f, struct aml_obj *out)
 {
-    if (vm->call_depth >= AML_MAX_CALL_DEPTH)
+    struct aml_frame *saved = vm->frame;
+    if (vm->call_depth >= AML_MAX_CALL_DEPTH) {
+        frame_pop(vm, saved);
         return fail(vm, "method calls nested too deep", -ELOOP);
-    /* Frames on the C stack: AML_MAX_CALL_DEPTH of them is a few KiB. */
-    struct aml_frame frame, *f = &frame, *saved = vm->frame;
-    memset(f, 0, sizeof(*f));
-    for (unsigned i = 0; i < nargs && i < 7; i++)
-        f->arg[i] = args[i];
-    f->scope = (uint16_t)node;
+    }
     unsigned mark = vm->n_nodes;
     vm->frame = f;
     vm->call_depth++;
     const struct aml_node *m = &vm->nodes[node];
     int r = exec_list(vm, m->aml, m->aml + m->len);
     vm->call_depth--;
-    vm->frame = saved;
     /* The method's own names go; what it returned lives in the arena,
      * which only aml_vm_init empties. */
     vm->n_nodes = mark;
-    if (r < 0)
-        return r;
-    *out = r == FLOW_RETURN ? f->ret : int_obj(0);
-    return 0;
+    if (r >= 0)
+        *out = r == FLOW_RETURN ? f->ret : int_obj(0);
+    frame_pop(vm, saved);
+    return r < 0 ? r : 0;
+}
+
+static int invoke(struct aml_vm *vm, unsigned node, const struct aml_obj *args, unsigned nargs, struct aml_obj *out)
+{
+    struct aml_frame *f = frame_push(vm, node);
+    if (!f)
+        return -ELOOP;
+    for (unsigned i = 0; i < nargs && i < 7; i++)
+        f->arg[i] = args[i];
+    return run_method(vm, node, f, out);
+}
+
+/* A method invocation in an expression: its arguments are evaluated in the
+ * caller's frame straight into the callee's. */
+static int call_method(struct aml_vm *vm, unsigned node, const uint8_t **pp, const uint8_t *end, struct aml_obj *out)
+{
+    struct aml_frame *f = frame_push(vm, node);
+    if (!f)
+        return -ELOOP;
+    unsigned argc = vm->nodes[node].flags & 7;
+    for (unsigned i = 0; i < argc; i++) {
+        int r = eval(vm, pp, end, &f->arg[i]);
+        if (r < 0) {
+            frame_pop(vm, vm->frame);
+            return r;
+        }
+    }
+    return run_method(vm, node, f, out);
 }
 
 int aml_vm_eval(struct aml_vm *vm, unsigned node, const struct aml_obj *args, unsigned nargs, struct aml_obj *out)
@@ -1477,10 +1525,8 @@ int aml_vm_eval(struct aml_vm *vm, unsigned node, const struct aml_obj *args, un
     vm->steps = 0;
     vm->expr_depth = vm->call_depth = 0;
     vm->error = NULL;
-    struct aml_frame root;
-    memset(&root, 0, sizeof(root));
-    root.scope = vm->nodes[node].parent;
-    vm->frame = &root;
+    vm->n_frames = 0;
+    vm->frame = frame_push(vm, vm->nodes[node].parent);
     int r = vm->nodes[node].kind == AML_N_METHOD ? invoke(vm, node, args, nargs, out) : read_node(vm, node, out);
     vm->frame = NULL;
     return r;

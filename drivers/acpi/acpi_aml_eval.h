@@ -18,7 +18,8 @@
 #define AML_MAX_STEPS 200000u   /* opcodes per top-level evaluation */
 #define AML_MAX_TOTAL_STEPS 2000000u /* per aml_vm_init: a boot's worth of AML */
 #define AML_MAX_CALL_DEPTH 8    /* nested method invocations */
-#define AML_MAX_EXPR_DEPTH 48   /* nested operands, also bounds the C stack */
+#define AML_MAX_EXPR_DEPTH 16   /* nested operands and blocks: bounds the C stack */
+#define AML_MAX_FRAMES (AML_MAX_CALL_DEPTH + 4) /* calls, plus Name and region evaluation */
 #define AML_MAX_TABLES 16
 
 enum aml_type {
@@ -96,7 +97,13 @@ struct aml_node {
 typedef int (*aml_pci_read_fn)(void *ctx, unsigned seg, unsigned bus, unsigned dev, unsigned fn, unsigned off,
                                unsigned width, uint32_t *v);
 
-struct aml_frame;
+/* A method's locals and arguments (and the scope names resolve in). Kept
+ * in the vm, not on the C stack, which at boot is 16 KiB. */
+struct aml_frame {
+    struct aml_obj local[8], arg[7];
+    uint16_t scope;
+    struct aml_obj ret;
+};
 
 struct aml_vm {
     struct aml_node nodes[AML_MAX_NODES];
@@ -109,7 +116,9 @@ struct aml_vm {
     void *pci_ctx;
     unsigned load_errors;  /* term lists whose rest could not be loaded */
     const char *error;     /* why the last evaluation failed */
-    struct aml_frame *frame;
+    struct aml_frame frames[AML_MAX_FRAMES];
+    unsigned n_frames;
+    struct aml_frame *frame; /* the current one */
 };
 
 /* Empties the namespace (the root and \_SB_, \_GPE, \_PR_, \_TZ_, \_SI_). */

@@ -213,6 +213,67 @@ static void test_eval_basics(void)
     CHECK_EQ(aml_vm_resolve(&vm, &o.elems[1].elems[0]), -1); /* LNKA is not defined */
 }
 
+/* Method(DEEP) with depth nested Ifs around Return(One), or (expr) a
+ * Return of depth nested Adds; 2-byte PkgLengths throughout. */
+static size_t deep_method(uint8_t *out, unsigned depth, bool expr)
+{
+    static uint8_t a[8192], b[8192];
+    size_t n = 0;
+    if (expr) {
+        a[n++] = 0x01;
+        for (unsigned i = 0; i < depth; i++) {
+            b[0] = 0x72;
+            memcpy(b + 1, a, n);
+            b[n + 1] = 0x01;
+            b[n + 2] = 0x00;
+            n += 3;
+            memcpy(a, b, n);
+        }
+        memmove(a + 1, a, n);
+        a[0] = 0xa4;
+        n++;
+    } else {
+        a[n++] = 0xa4;
+        a[n++] = 0x01;
+        for (unsigned i = 0; i < depth; i++) {
+            size_t len = 2 + 1 + n;
+            b[0] = 0xa0;
+            b[1] = (uint8_t)(0x40 | (len & 0x0f));
+            b[2] = (uint8_t)(len >> 4);
+            b[3] = 0x01;
+            memcpy(b + 4, a, n);
+            n += 4;
+            memcpy(a, b, n);
+        }
+    }
+    size_t len = 2 + 4 + 1 + n;
+    out[0] = 0x14;
+    out[1] = (uint8_t)(0x40 | (len & 0x0f));
+    out[2] = (uint8_t)(len >> 4);
+    memcpy(out + 3, "DEEP", 4);
+    out[7] = 0x00;
+    memcpy(out + 8, a, n);
+    return n + 8;
+}
+
+static void test_nesting_bounded(void)
+{
+    static uint8_t aml[8300];
+    struct aml_obj o;
+    size_t n = deep_method(aml, 6, false);
+    CHECK_EQ(run(aml, n, "\\DEEP", &o), 0);
+    CHECK(o.type == AML_T_INT && o.ival == 1);
+    n = deep_method(aml, 6, true);
+    CHECK_EQ(run(aml, n, "\\DEEP", &o), 0);
+    CHECK(o.type == AML_T_INT && o.ival == 7);
+    n = deep_method(aml, 500, false);
+    CHECK(run(aml, n, "\\DEEP", &o) < 0);
+    CHECK(vm.error && strstr(vm.error, "deep"));
+    n = deep_method(aml, 500, true);
+    CHECK(run(aml, n, "\\DEEP", &o) < 0);
+    CHECK(vm.error && strstr(vm.error, "deep"));
+}
+
 /* Prefixes of the real DSDTs and copies with one byte changed load and
  * evaluate without reading outside their bytes (ASan watches each copy,
  * allocated to its exact length) and never route more than the original. */
@@ -265,6 +326,7 @@ static void test_mangled(void)
 int main(void)
 {
     test_eval_basics();
+    test_nesting_bounded();
     test_pc();
     test_q35();
     test_microvm();
