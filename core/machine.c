@@ -70,8 +70,18 @@ void machine_probe(const struct boot_info *bi)
     boot = bi;
     struct fw_mem mem = { .map = fw_map, .pci_read = fw_pci_read };
     uint64_t rsdp = bi->rsdp_copy_len ? (uint64_t)(uintptr_t)bi->rsdp_copy : bi->rsdp_addr;
-    if (acpi_probe(&machine, &mem, rsdp) < 0 && !bi->efi)
+    if (acpi_probe(&machine, &mem, rsdp) < 0 && !bi->efi) {
         mptable_probe(&machine, &mem);
+    } else if (!machine.n_pci_routes && !bi->efi) {
+        /* ACPI without a usable _PRT: the MP table's PCI interrupt entries
+         * come next, before the Interrupt Line register. Only those. */
+        static struct machine mp;
+        if (mptable_probe(&mp, &mem) == 0 && mp.n_pci_routes) {
+            memcpy(machine.pci_routes, mp.pci_routes, sizeof(mp.pci_routes[0]) * mp.n_pci_routes);
+            machine.n_pci_routes = mp.n_pci_routes;
+            machine.pci_route_source = MACHINE_ROUTES_MPTABLE;
+        }
+    }
     if (bi->efi)
         smbios_probe_efi(&machine, &mem, bi->efi_systab);
     else
@@ -81,11 +91,14 @@ void machine_probe(const struct boot_info *bi)
             machine.n_cpus, machine.n_cpus == 1 ? "" : "s", machine.n_ioapics, machine.n_ioapics == 1 ? "" : "s",
             machine.smbios ? ", SMBIOS" : "");
     pr_debug("firmware: oem '%s', smbios '%s' '%s' bios '%s', s5 %d (%u), pm1a %#x, reset %d (%#llx=%#x), "
-             "hw-reduced %d, mcfg %u, hpet %#llx, mmio %u, pvpanic %#x\n",
+             "hw-reduced %d, mcfg %u, hpet %#llx, mmio %u, pvpanic %#x, pci routes %u (%s)\n",
              machine.acpi_oem, machine.sys_vendor, machine.sys_product, machine.bios_version, machine.s5_valid,
              machine.slp_typ_a, machine.pm1a_cnt, machine.reset_supported,
              (unsigned long long)machine.reset_reg.addr, machine.reset_value, machine.hw_reduced, machine.n_ecam,
-             (unsigned long long)machine.hpet_addr, machine.n_mmio, machine.pvpanic_port);
+             (unsigned long long)machine.hpet_addr, machine.n_mmio, machine.pvpanic_port, machine.n_pci_routes,
+             machine.pci_route_source == MACHINE_ROUTES_PRT       ? "_PRT"
+             : machine.pci_route_source == MACHINE_ROUTES_MPTABLE ? "MP table"
+                                                                  : "none");
 }
 
 

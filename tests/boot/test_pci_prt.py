@@ -35,3 +35,11 @@ def test_q35_e1000_intx_by_prt():
     assert re.search(r"pci 00:03\.0: INTA -> GSI 23 \(_PRT, level, active high\)", text), text
     assert len(got) == FRAMES and all(a == b for a, b in zip(sent, got)), (len(got), text)
     assert status == 0, text
+
+
+def test_pc_without_acpi_intx_by_mp_table(boot):
+    """No ACPI (-no-acpi): the MP table's PCI interrupt entry routes the
+    edu device's INTA, and its interrupts arrive."""
+    b = boot("ktest pciirq intx", preset="pc", extra=["-no-acpi", "-device", "edu"], expect_status=0)
+    assert re.search(r"pci 00:\d\d\.0: INTA -> GSI 1[01] \(MP table, level, active high\)", b.output), b.output
+    assert "pciirq: kind=intx delivered=50/50 total=50 spurious=0 status=0" in b.output, b.output

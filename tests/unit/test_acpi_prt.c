@@ -106,6 +106,40 @@ static void test_pc(void)
     CHECK(route(1, 0) && route(1, 0)->gsi == 9);
 }
 
+/* SeaBIOS's MP table on pc lists an interrupt entry per PCI device it
+ * found, to the IO-APIC pin of its Interrupt Line; each must agree with the
+ * PIIX3 wiring the _PRT test checks. */
+static void test_pc_mptable(void)
+{
+    fw_image_free(&img);
+    memset(&m, 0, sizeof(m));
+    if (fw_image_load(&img, FIX "pc-smp4.bin") < 0) {
+        check_failed++;
+        return;
+    }
+    struct fw_mem mem = fw_image_mem(&img);
+    CHECK_EQ(mptable_probe(&m, &mem), 0);
+    CHECK_EQ(m.pci_route_source, MACHINE_ROUTES_MPTABLE);
+    /* The fixture has no PCI devices but the chipset's: the PIIX4 PM
+     * function 00:01.3 (INTA, the SCI, IO-APIC pin 9) is the one entry
+     * (source IRQ 0x04: device 1, pin 0). */
+    CHECK_EQ(m.n_pci_routes, 1);
+    const struct machine_pci_route *pm = route(1, 0);
+    /* SeaBIOS marks it active high (polarity 01) and leaves the trigger
+     * conforming, which for a PCI bus means level. */
+    CHECK(pm && pm->gsi == 9 && pm->level && !pm->active_low);
+    unsigned wrong = 0;
+    for (unsigned i = 0; i < m.n_pci_routes; i++) {
+        const struct machine_pci_route *r = &m.pci_routes[i];
+        unsigned want = r->dev == 1 && r->pin == 0 ? 9 : pirq_regs[(r->dev + r->pin - 1) & 3];
+        if (r->bus != 0 || r->gsi != want || !r->level) {
+            if (wrong++ < 4)
+                fprintf(stderr, "mptable %u:%u pin %u: gsi %u, want %u\n", r->bus, r->dev, r->pin, r->gsi, want);
+        }
+    }
+    CHECK_EQ(wrong, 0);
+}
+
 static void test_q35(void)
 {
     static const char *const fixtures[] = { FIX "q35-smp2.bin", FIX "q35-smp4.bin", FIX "q35-pvpanic.bin" };
@@ -328,6 +362,7 @@ int main(void)
     test_eval_basics();
     test_nesting_bounded();
     test_pc();
+    test_pc_mptable();
     test_q35();
     test_microvm();
     test_mangled();
