@@ -49,26 +49,56 @@ static const void *fw_map(void *ctx, uint64_t phys, uint64_t len)
     return (const void *)(uintptr_t)phys;
 }
 
-/* ACPI's PCI_Config operation regions (the PIRQ link registers of pc's
- * PIIX3 are read this way). Configuration mechanism #1: every PC chipset
- * has it, and the MCFG window is not mapped this early. Reads only. */
-static int fw_pci_read(void *ctx, unsigned seg, unsigned bus, unsigned dev, unsigned fn, unsigned off,
-                       unsigned width, uint32_t *v)
+/* The operation region accesses the ACPI methods we run perform: QEMU pc's
+ * link devices read the PIIX3's PIRQ registers through PCI_Config;
+ * VirtualBox's DSDT reads its configuration through an index/data port pair
+ * and writes a signature into the southbridge's configuration space to open
+ * PCI-to-IO-APIC routing. PCI through configuration mechanism #1 (the MCFG
+ * window is not mapped this early), bus 0-255, segment 0. */
+static int fw_aml_io(void *ctx, unsigned space, bool write, uint64_t addr, unsigned width, uint32_t *v)
 {
     (void)ctx;
-    if (seg || bus > 255 || dev > 31 || fn > 7 || off > 255 || (width != 1 && width != 2 && width != 4) ||
-        (off & (width - 1)))
+    if (width != 1 && width != 2 && width != 4)
         return -1;
-    outl(0xcf8, 0x80000000u | bus << 16 | dev << 11 | fn << 8 | (off & 0xfc));
-    uint32_t d = inl(0xcfc) >> (8 * (off & 3));
-    *v = width == 4 ? d : d & ((1u << (8 * width)) - 1);
+    if (space == 1) {
+        if (addr > 0x10000 - width)
+            return -1;
+        uint16_t port = (uint16_t)addr;
+        if (write) {
+            if (width == 1)
+                outb(port, (uint8_t)*v);
+            else if (width == 2)
+                outw(port, (uint16_t)*v);
+            else
+                outl(port, *v);
+        } else {
+            *v = width == 1 ? inb(port) : width == 2 ? inw(port) : inl(port);
+        }
+        return 0;
+    }
+    unsigned off = (unsigned)(addr & 0xfff);
+    if (space != 2 || off > 256 - width || (off & (width - 1)))
+        return -1;
+    outl(0xcf8, 0x80000000u | (uint32_t)((addr >> 20) & 0xff) << 16 | (uint32_t)((addr >> 15) & 0x1f) << 11 |
+                    (uint32_t)((addr >> 12) & 7) << 8 | (off & 0xfc));
+    uint16_t data = (uint16_t)(0xcfc + (off & 3));
+    if (write) {
+        if (width == 1)
+            outb(data, (uint8_t)*v);
+        else if (width == 2)
+            outw(data, (uint16_t)*v);
+        else
+            outl(data, *v);
+    } else {
+        *v = width == 1 ? inb(data) : width == 2 ? inw(data) : inl(data);
+    }
     return 0;
 }
 
 void machine_probe(const struct boot_info *bi)
 {
     boot = bi;
-    struct fw_mem mem = { .map = fw_map, .pci_read = fw_pci_read };
+    struct fw_mem mem = { .map = fw_map, .aml_io = fw_aml_io };
     uint64_t rsdp = bi->rsdp_copy_len ? (uint64_t)(uintptr_t)bi->rsdp_copy : bi->rsdp_addr;
     if (acpi_probe(&machine, &mem, rsdp) < 0 && !bi->efi) {
         mptable_probe(&machine, &mem);

@@ -35,7 +35,6 @@ enum {
 /* How a term list or statement finished. */
 enum { FLOW_NEXT, FLOW_RETURN, FLOW_BREAK, FLOW_CONTINUE };
 
-#define REGION_PCI_CONFIG 2
 #define MAX_LOAD_DEPTH 16 /* scopes and devices nested in a definition block */
 #define MAX_PKG_ELEMS 4096
 
@@ -250,7 +249,7 @@ static int add_node(struct aml_vm *vm, unsigned scope, const struct name_ref *n,
     return (int)vm->n_nodes++;
 }
 
-void aml_vm_init(struct aml_vm *vm, aml_pci_read_fn pci_read, void *pci_ctx)
+void aml_vm_init(struct aml_vm *vm, aml_io_fn io, void *io_ctx)
 {
     memset(vm->nodes, 0, sizeof(vm->nodes[0]));
     memcpy(vm->nodes[0].name, "\\___", 4);
@@ -258,8 +257,9 @@ void aml_vm_init(struct aml_vm *vm, aml_pci_read_fn pci_read, void *pci_ctx)
     vm->arena_used = 0;
     vm->steps = vm->total_steps = vm->expr_depth = vm->call_depth = 0;
     vm->int_bits = 64;
-    vm->pci_read = pci_read;
-    vm->pci_ctx = pci_ctx;
+    vm->io = io;
+    vm->io_ctx = io_ctx;
+    vm->io_reads = vm->io_writes = 0;
     vm->load_errors = 0;
     vm->error = NULL;
     vm->frame = NULL;
@@ -325,7 +325,7 @@ static int skip_data(const uint8_t **pp, const uint8_t *end)
 /* ---- The loader --------------------------------------------------------- */
 
 /* A field list (20.2.5.2): named fields become nodes over region. */
-static int load_fields(struct aml_vm *vm, unsigned scope, int region, uint8_t flags, const uint8_t *p,
+static int load_fields(struct aml_vm *vm, unsigned scope, int region, int data, uint8_t flags, const uint8_t *p,
                        const uint8_t *end)
 {
     uint64_t bit = 0;
@@ -362,10 +362,11 @@ static int load_fields(struct aml_vm *vm, unsigned scope, int region, uint8_t fl
             if (c < 0)
                 return c;
             struct aml_node *x = &vm->nodes[c];
-            x->flags = access;
+            x->flags = (uint8_t)(access | (data >= 0 ? AML_FIELD_INDEXED : 0));
             x->fld.bit_off = (uint32_t)bit;
             x->fld.bit_len = bits;
             x->fld.region = region < 0 ? 0xffff : (uint16_t)region;
+            x->fld.data = data < 0 ? 0xffff : (uint16_t)data;
             bit += bits;
             p += 4 + nb;
         } else {
@@ -453,19 +454,30 @@ static int load_term(struct aml_vm *vm, unsigned scope, const uint8_t **pp, cons
         case EXT_BANKFIELD: {
             if (pkg(p, end, &body, &pend) < 0 || parse_name(&body, pend, &n) < 0)
                 return -EINVAL;
-            int region = op == EXT_FIELD ? lookup(vm, scope, &n) : -1;
-            if (op == EXT_FIELD && (region < 0 || vm->nodes[region].kind != AML_N_REGION))
-                region = -1;
-            if (op == EXT_INDEXFIELD && parse_name(&body, pend, &n) < 0)
-                return -EINVAL;
             if (op == EXT_BANKFIELD) { /* bank name, then a TermArg we do not size */
                 *pp = pend;
                 return 0;
             }
+            /* Field: its region. IndexField: its index and data fields,
+             * which must be plain fields themselves. */
+            int region = lookup(vm, scope, &n), data = -1;
+            if (op == EXT_FIELD && (region < 0 || vm->nodes[region].kind != AML_N_REGION))
+                region = -1;
+            if (op == EXT_INDEXFIELD) {
+                if (parse_name(&body, pend, &n) < 0)
+                    return -EINVAL;
+                data = lookup(vm, scope, &n);
+                if (region < 0 || data < 0 || vm->nodes[region].kind != AML_N_FIELD ||
+                    vm->nodes[data].kind != AML_N_FIELD || (vm->nodes[region].flags & AML_FIELD_INDEXED) ||
+                    (vm->nodes[data].flags & AML_FIELD_INDEXED))
+                    region = data = -1;
+                if (data < 0)
+                    data = 0xffff; /* names exist, reads fail */
+            }
             if (body >= pend)
                 return -EINVAL;
             uint8_t flags = *body++;
-            load_fields(vm, scope, region, flags, body, pend); /* what loaded stays */
+            load_fields(vm, scope, region, data, flags, body, pend); /* what loaded stays */
             *pp = pend;
             return 0;
         }
@@ -643,36 +655,106 @@ static int field_set(struct aml_vm *vm, const struct aml_obj *f, uint64_t v)
  * device it is declared in, on the bus of the root bridge above it. */
 static int region_pci_addr(struct aml_vm *vm, unsigned region, unsigned *bus, unsigned *dev, unsigned *fn);
 
-/* Reads a field of an operation region: only PCI configuration space, only
- * through the caller's reader, never more than 64 bits. */
-static int region_field_read(struct aml_vm *vm, unsigned node, uint64_t *v)
+static unsigned access_width(uint8_t access)
 {
-    const struct aml_node *f = &vm->nodes[node];
-    if (f->fld.region == 0xffff || f->fld.region >= vm->n_nodes)
+    switch (access & 0x0f) {
+    case 2:
+        return 2;
+    case 3:
+    case 4: /* QWordAcc: done as two dwords */
+        return 4;
+    }
+    return 1; /* AnyAcc, ByteAcc, BufferAcc */
+}
+
+static int field_access(struct aml_vm *vm, unsigned node, bool write, uint64_t *v, unsigned depth);
+
+/* One access-width unit of a field's region at byte offset off. */
+static int unit_access(struct aml_vm *vm, const struct aml_node *f, uint32_t off, unsigned w, bool write,
+                       uint32_t *v, unsigned depth)
+{
+    if (f->flags & AML_FIELD_INDEXED) {
+        /* IndexField: the offset goes to the index field, the unit
+         * through the data field (ACPI 19.6.64). */
+        uint64_t idx = off, val = *v;
+        if (f->fld.region >= vm->n_nodes || f->fld.data >= vm->n_nodes)
+            return fail(vm, "index field without its index and data fields", -EINVAL);
+        int r = field_access(vm, f->fld.region, true, &idx, depth + 1);
+        if (r == 0)
+            r = field_access(vm, f->fld.data, write, &val, depth + 1);
+        *v = (uint32_t)val;
+        return r;
+    }
+    if (f->fld.region >= vm->n_nodes)
         return fail(vm, "field of an unsupported kind", -ENOTSUP);
     const struct aml_node *r = &vm->nodes[f->fld.region];
-    if (r->rgn.space != REGION_PCI_CONFIG || !vm->pci_read)
-        return fail(vm, "field read from an address space we do not touch", -EPERM);
-    if (!r->rgn.ready || f->fld.bit_len == 0 || f->fld.bit_len > 32 ||
-        (uint64_t)f->fld.bit_off + f->fld.bit_len > (uint64_t)r->rgn.len * 8 || r->rgn.base > 4096 ||
-        r->rgn.len > 4096 - r->rgn.base)
+    if (!r->rgn.ready || off > r->rgn.len || w > r->rgn.len - off)
         return fail(vm, "field outside its region", -EINVAL);
-    unsigned bus, dev, fn;
-    int e = region_pci_addr(vm, f->fld.region, &bus, &dev, &fn);
-    if (e < 0)
-        return e;
-    /* Byte reads: any field is a run of bytes, and config space reads of
-     * a byte have no side effects a wider read would avoid. */
-    uint64_t x = 0;
-    uint32_t first = f->fld.bit_off / 8, last = (f->fld.bit_off + f->fld.bit_len - 1) / 8;
-    for (uint32_t b = first; b <= last; b++) {
-        uint32_t byte;
-        if (vm->pci_read(vm->pci_ctx, 0, bus, dev, fn, (unsigned)(r->rgn.base + b), 1, &byte) < 0)
-            return fail(vm, "PCI configuration read refused", -EIO);
-        x |= (uint64_t)(byte & 0xff) << (8 * (b - first));
+    uint64_t addr;
+    if (r->rgn.space == AML_SPACE_PCI) {
+        unsigned bus, dev, fn;
+        int e = region_pci_addr(vm, f->fld.region, &bus, &dev, &fn);
+        if (e < 0)
+            return e;
+        if (r->rgn.base + off + w > 4096)
+            return fail(vm, "PCI_Config field past configuration space", -EINVAL);
+        addr = AML_PCI_ADDR(bus, dev, fn, r->rgn.base + off);
+    } else if (r->rgn.space == AML_SPACE_IO) {
+        if (r->rgn.base + off + w > 0x10000)
+            return fail(vm, "SystemIO field past the port space", -EINVAL);
+        addr = r->rgn.base + off;
+    } else {
+        return fail(vm, "operation region in an address space we do not touch", -EPERM);
     }
-    x >>= f->fld.bit_off % 8;
-    *v = f->fld.bit_len == 64 ? x : x & ((1ull << f->fld.bit_len) - 1);
+    if (!vm->io || vm->io(vm->io_ctx, r->rgn.space, write, addr, w, v) < 0)
+        return fail(vm, "operation region access refused", -EPERM);
+    if (write)
+        vm->io_writes++;
+    else
+        vm->io_reads++;
+    return 0;
+}
+
+/* Reads or writes a field of an operation region, unit by unit in its
+ * access width; a write that covers units only in part reads them first
+ * (the Preserve rule; WriteAsOnes/Zeros are treated alike). */
+static int field_access(struct aml_vm *vm, unsigned node, bool write, uint64_t *v, unsigned depth)
+{
+    const struct aml_node *f = &vm->nodes[node];
+    if (depth > 2)
+        return fail(vm, "index fields nested", -ELOOP);
+    if (f->fld.bit_len == 0 || f->fld.bit_len > 64)
+        return fail(vm, "field wider than an integer", -ENOTSUP);
+    unsigned w = access_width(f->flags), ubits = 8 * w;
+    uint32_t first = f->fld.bit_off / ubits, last = (uint32_t)(((uint64_t)f->fld.bit_off + f->fld.bit_len - 1) / ubits);
+    unsigned shift = f->fld.bit_off % ubits, n = last - first + 1; /* at most 9 units */
+    uint32_t unit[9] = { 0 };
+    bool partial = shift || (f->fld.bit_len % ubits);
+    for (unsigned i = 0; i < n && (!write || partial); i++) {
+        int r = unit_access(vm, f, (first + i) * w, w, false, &unit[i], depth);
+        if (r < 0)
+            return r;
+    }
+    /* The units as one little-endian bit string. */
+    if (!write) {
+        uint64_t x = 0;
+        for (unsigned b = 0; b < f->fld.bit_len; b++) {
+            unsigned at = shift + b;
+            x |= (uint64_t)((unit[at / ubits] >> (at % ubits)) & 1) << b;
+        }
+        *v = x;
+        return 0;
+    }
+    for (unsigned b = 0; b < f->fld.bit_len; b++) {
+        unsigned at = shift + b;
+        uint32_t m = 1u << (at % ubits);
+        unit[at / ubits] = ((*v >> b) & 1) ? unit[at / ubits] | m : unit[at / ubits] & ~m;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        int r = unit_access(vm, f, (first + i) * w, w, true, &unit[i], depth);
+        if (r < 0)
+            return r;
+    }
     return 0;
 }
 
@@ -722,7 +804,7 @@ static int read_node(struct aml_vm *vm, unsigned node, struct aml_obj *out)
         *out = int_obj(i);
         return 0;
     case AML_N_FIELD:
-        if ((r = region_field_read(vm, node, &i)) < 0)
+        if ((r = field_access(vm, node, false, &i, 0)) < 0)
             return r;
         *out = int_obj(i);
         return 0;
@@ -904,8 +986,11 @@ static int store(struct aml_vm *vm, const struct target *t, const struct aml_obj
                 return x->val ? r : fail(vm, "buffer field without a buffer", -EINVAL);
             return field_set(vm, x->val, i);
         }
-        if (x->kind == AML_N_FIELD)
-            return fail(vm, "write to an operation region refused", -EPERM);
+        if (x->kind == AML_N_FIELD) {
+            if ((r = to_int(vm, v, &i)) < 0)
+                return r;
+            return field_access(vm, t->node, true, &i, 0);
+        }
         if (x->kind != AML_N_NAME)
             return fail(vm, "store to an object that holds no value", -EINVAL);
         struct aml_obj *cur;

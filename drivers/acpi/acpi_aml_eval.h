@@ -65,10 +65,12 @@ enum aml_kind {
     AML_N_NAME,
     AML_N_METHOD,
     AML_N_REGION,
-    AML_N_FIELD,    /* a named field of an operation region */
+    AML_N_FIELD,    /* a named field of an operation region (flags: access type, AML_FIELD_INDEXED) */
     AML_N_BUFFIELD, /* CreateXField: val is an AML_T_FIELD */
     AML_N_OTHER,    /* mutex, event, processor, index field...: exists, no value */
 };
+
+#define AML_FIELD_INDEXED 0x80
 
 struct aml_node {
     char name[4];
@@ -81,7 +83,8 @@ struct aml_node {
         struct aml_obj *val; /* name/buffer field: value once evaluated */
         struct {
             uint32_t bit_off, bit_len;
-            uint16_t region;
+            uint16_t region; /* index field: its index field */
+            uint16_t data;   /* index field: its data field */
         } fld;
         struct {
             uint64_t base;
@@ -92,10 +95,16 @@ struct aml_node {
     };
 };
 
-/* Reads width bytes (1, 2, 4) of PCI configuration space of the function
- * (seg, bus, dev, fn) at off into *v. 0, or negative to refuse. */
-typedef int (*aml_pci_read_fn)(void *ctx, unsigned seg, unsigned bus, unsigned dev, unsigned fn, unsigned off,
-                               unsigned width, uint32_t *v);
+#define AML_SPACE_IO 1
+#define AML_SPACE_PCI 2
+/* The PCI_Config address of (bus, dev, fn) at off, as the io callback sees it. */
+#define AML_PCI_ADDR(bus, dev, fn, off) ((uint64_t)(bus) << 20 | (uint64_t)(dev) << 15 | (uint64_t)(fn) << 12 | (off))
+
+/* An operation region access a method performs: space AML_SPACE_IO (port
+ * addr) or AML_SPACE_PCI (AML_PCI_ADDR), width 1, 2 or 4 bytes. 0, or
+ * negative to refuse (the evaluation then fails). No other address space
+ * (SystemMemory, EmbeddedControl, SMBus, ...) is ever passed on. */
+typedef int (*aml_io_fn)(void *ctx, unsigned space, bool write, uint64_t addr, unsigned width, uint32_t *v);
 
 /* A method's locals and arguments (and the scope names resolve in). Kept
  * in the vm, not on the C stack, which at boot is 16 KiB. */
@@ -112,8 +121,9 @@ struct aml_vm {
     size_t arena_used;
     unsigned steps, total_steps, expr_depth, call_depth;
     unsigned int_bits; /* 32 for definition blocks of revision < 2 */
-    aml_pci_read_fn pci_read;
-    void *pci_ctx;
+    aml_io_fn io;
+    void *io_ctx;
+    unsigned io_reads, io_writes; /* accesses performed, for the log */
     unsigned load_errors;  /* term lists whose rest could not be loaded */
     const char *error;     /* why the last evaluation failed */
     struct aml_frame frames[AML_MAX_FRAMES];
@@ -122,7 +132,7 @@ struct aml_vm {
 };
 
 /* Empties the namespace (the root and \_SB_, \_GPE, \_PR_, \_TZ_, \_SI_). */
-void aml_vm_init(struct aml_vm *vm, aml_pci_read_fn pci_read, void *pci_ctx);
+void aml_vm_init(struct aml_vm *vm, aml_io_fn io, void *io_ctx);
 /* Loads one definition block's AML (the table after its 36-byte header);
  * revision is the table header's. 0, or negative when nothing loaded. */
 int aml_vm_load(struct aml_vm *vm, const uint8_t *aml, uint32_t len, uint8_t revision);

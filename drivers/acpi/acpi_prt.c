@@ -15,17 +15,12 @@
 /* The evaluator is large (namespace and arena) and used once at boot. */
 static struct aml_vm vm;
 
-struct pci_read_ctx {
-    const struct fw_mem *mem;
-};
-
-static int pci_read(void *ctx, unsigned seg, unsigned bus, unsigned dev, unsigned fn, unsigned off, unsigned width,
-                    uint32_t *v)
+static int region_io(void *ctx, unsigned space, bool write, uint64_t addr, unsigned width, uint32_t *v)
 {
-    const struct fw_mem *mem = ((struct pci_read_ctx *)ctx)->mem;
-    if (!mem->pci_read)
+    const struct fw_mem *mem = ctx;
+    if (!mem->aml_io)
         return -1;
-    return mem->pci_read(mem->ctx, seg, bus, dev, fn, off, width, v);
+    return mem->aml_io(mem->ctx, space, write, addr, width, v);
 }
 
 static bool is_root_id(const struct aml_obj *o)
@@ -191,8 +186,7 @@ static void bridge_routes(struct machine *m, unsigned bridge)
 
 int acpi_pci_routes(struct machine *m, const struct fw_mem *mem, const struct acpi_aml_block *blocks, unsigned n)
 {
-    struct pci_read_ctx ctx = { mem };
-    aml_vm_init(&vm, pci_read, &ctx);
+    aml_vm_init(&vm, region_io, (void *)mem);
     unsigned loaded = 0;
     for (unsigned i = 0; i < n; i++)
         loaded += aml_vm_load(&vm, blocks[i].aml, blocks[i].len, blocks[i].revision) == 0;

@@ -15,13 +15,20 @@ static const void *no_map(void *ctx, uint64_t phys, uint64_t len)
     return NULL;
 }
 
-static int pci_read(void *ctx, unsigned seg, unsigned bus, unsigned dev, unsigned fn, unsigned off, unsigned width,
-                    uint32_t *v)
+/* PCI_Config bytes 0x60-0x63 of any function read as the PIRQ values; port
+ * reads return the port's low byte; writes are accepted and dropped. */
+static int region_io(void *ctx, unsigned space, bool write, uint64_t addr, unsigned width, uint32_t *v)
 {
-    (void)ctx, (void)seg, (void)bus, (void)dev, (void)fn;
-    if (width != 1 || off < 0x60 || off >= 0x64)
+    (void)ctx, (void)width;
+    if (write)
+        return 0;
+    if (space == 1) {
+        *v = (uint32_t)(addr & 0xff);
+        return 0;
+    }
+    if ((addr & 0xfff) < 0x60 || (addr & 0xfff) >= 0x64)
         return -1;
-    *v = pirq[off - 0x60];
+    *v = pirq[(addr & 0xfff) - 0x60];
     return 0;
 }
 
@@ -35,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     size_t n = len - 5;
     uint8_t *aml = malloc(n ? n : 1); /* exactly n bytes: ASan sees overreads */
     memcpy(aml, data + 5, n);
-    struct fw_mem mem = { .map = no_map, .pci_read = pci_read };
+    struct fw_mem mem = { .map = no_map, .aml_io = region_io };
     struct acpi_aml_block b = { aml, (uint32_t)n, data[0] };
     acpi_pci_routes(&m, &mem, &b, 1);
     if (m.n_pci_routes > MACHINE_MAX_PCI_ROUTES)

@@ -26,35 +26,38 @@ static struct machine m;
 /* PCI configuration space as SeaBIOS leaves it, for the registers the
  * DSDTs may read; everything else is refused, so a read we did not expect
  * makes routing fail visibly. */
-static unsigned piix_reads, other_reads;
+static unsigned piix_reads, other_reads, writes;
 static uint8_t pirq_regs[4] = { 10, 10, 11, 11 };
 
-static int model_pci_read(void *ctx, unsigned seg, unsigned bus, unsigned dev, unsigned fn, unsigned off,
-                          unsigned width, uint32_t *v)
+static int model_io(void *ctx, unsigned space, bool write, uint64_t addr, unsigned width, uint32_t *v)
 {
     (void)ctx;
-    if (seg == 0 && bus == 0 && dev == 1 && fn == 0 && width == 1 && off >= 0x60 && off < 0x64) {
+    if (!write && space == AML_SPACE_PCI && width == 1 && addr >= AML_PCI_ADDR(0, 1, 0, 0x60) &&
+        addr < AML_PCI_ADDR(0, 1, 0, 0x64)) {
         piix_reads++;
-        *v = pirq_regs[off - 0x60];
+        *v = pirq_regs[addr - AML_PCI_ADDR(0, 1, 0, 0x60)];
         return 0;
     }
-    other_reads++;
+    if (write)
+        writes++;
+    else
+        other_reads++;
     return -1;
 }
 
-static int probe(const char *name, bool with_pci)
+static int probe(const char *name, bool with_io)
 {
     fw_image_free(&img);
     memset(&m, 0, sizeof(m));
-    piix_reads = other_reads = 0;
+    piix_reads = other_reads = writes = 0;
     if (fw_image_load(&img, name) < 0) {
         fprintf(stderr, "cannot load %s\n", name);
         check_failed++;
         return -1;
     }
     struct fw_mem mem = fw_image_mem(&img);
-    if (with_pci)
-        mem.pci_read = model_pci_read;
+    if (with_io)
+        mem.aml_io = model_io;
     return acpi_probe(&m, &mem, 0);
 }
 
@@ -74,7 +77,7 @@ static void test_pc(void)
     CHECK(m.pic_mode_set);
     CHECK_EQ(m.pci_route_source, MACHINE_ROUTES_PRT);
     CHECK_EQ(m.n_pci_routes, 128);
-    CHECK_EQ(other_reads, 0);
+    CHECK_EQ(other_reads + writes, 0);
     CHECK(piix_reads > 0);
     unsigned wrong = 0;
     for (unsigned s = 0; s < 32; s++) {
@@ -149,7 +152,7 @@ static void test_q35(void)
         CHECK(m.pic_mode_set);
         CHECK_EQ(m.pci_route_source, MACHINE_ROUTES_PRT);
         CHECK_EQ(m.n_pci_routes, 128);
-        CHECK_EQ(piix_reads + other_reads, 0); /* APIC mode needs no I/O at all */
+        CHECK_EQ(piix_reads + other_reads + writes, 0); /* APIC mode needs no I/O at all */
         unsigned wrong = 0;
         for (unsigned s = 0; s < 32; s++) {
             for (unsigned p = 0; p < 4; p++) {
@@ -171,7 +174,7 @@ static void test_microvm(void)
     CHECK_EQ(probe(FIX "microvm-smp4.bin", true), 0);
     CHECK_EQ(m.n_pci_routes, 0);
     CHECK_EQ(m.pci_route_source, MACHINE_ROUTES_NONE);
-    CHECK_EQ(piix_reads + other_reads, 0);
+    CHECK_EQ(piix_reads + other_reads + writes, 0);
     CHECK(m.n_mmio > 0);
 }
 
@@ -181,7 +184,7 @@ static struct aml_vm vm;
 
 static int run(const uint8_t *aml, size_t len, const char *path, struct aml_obj *out)
 {
-    aml_vm_init(&vm, model_pci_read, NULL);
+    aml_vm_init(&vm, model_io, NULL);
     if (aml_vm_load(&vm, aml, (uint32_t)len, 2) < 0)
         return -1000;
     int n = aml_vm_find(&vm, path);
@@ -219,19 +222,20 @@ static void test_eval_basics(void)
     CHECK(vm.error && strstr(vm.error, "deep"));
 
     /* OperationRegion(R0, SystemIO, 0x80, 1); Field(R0, ByteAcc) { F0, 8 }
-     * Method(TST3) { Return(F0) } and Method(TST4) { F0 = 1 }: neither the
-     * port read nor the write happens. */
+     * Method(TST3) { Return(F0) } and Method(TST4) { F0 = 1 }: each access
+     * goes to the io callback, and a refusal fails the evaluation. */
     static const uint8_t region[] = {
         0x5b, 0x80, 'R', '0', '_', '_', 0x01, 0x0a, 0x80, 0x01,
         0x5b, 0x81, 0x0b, 'R', '0', '_', '_', 0x01, 'F', '0', '_', '_', 0x08,
         0x14, 0x0b, 'T', 'S', 'T', '3', 0x00, 0xa4, 'F', '0', '_', '_',
         0x14, 0x0c, 'T', 'S', 'T', '4', 0x00, 0x70, 0x01, 'F', '0', '_', '_',
     };
-    other_reads = 0;
+    other_reads = writes = 0;
     CHECK(run(region, sizeof(region), "\\TST3", &o) < 0);
+    CHECK_EQ(other_reads, 1); /* asked for, and the model refused */
     CHECK(run(region, sizeof(region), "\\TST4", &o) < 0);
     CHECK(vm.error && strstr(vm.error, "refused"));
-    CHECK_EQ(other_reads, 0);
+    CHECK_EQ(writes, 1);
 
     /* Name(PKG0, Package(2) { 0x12345678, Package(1) { LNKA } })
      * Method(TST5) { Return (DerefOf(Index(PKG0, 0))) } */
@@ -327,7 +331,7 @@ static void mangled(const char *name)
     CHECK(t != NULL);
     if (!t)
         return;
-    mem.pci_read = model_pci_read;
+    mem.aml_io = model_io;
     unsigned worse = 0;
     for (uint32_t cut = 36; cut < len; cut += 97) {
         uint8_t *copy = malloc(cut - 36 + 1);
