@@ -1003,6 +1003,24 @@ static int store(struct aml_vm *vm, const struct target *t, const struct aml_obj
             *cur = int_obj(i);
             return 0;
         }
+        /* A Name holding a Buffer keeps its size: the source's bytes (a
+         * string's characters, an integer's little-endian bytes) are
+         * copied in, truncated or zero-padded (19.3.5.8). */
+        if (cur->type == AML_T_BUF && (v->type == AML_T_STR || v->type == AML_T_BUF || v->type == AML_T_INT)) {
+            uint8_t tmp[8];
+            const uint8_t *src = v->bytes;
+            uint32_t n = v->len;
+            if (v->type == AML_T_INT) {
+                for (unsigned k = 0; k < 8; k++)
+                    tmp[k] = (uint8_t)(v->ival >> (8 * k));
+                src = tmp;
+                n = vm->int_bits / 8;
+            }
+            n = n < cur->len ? n : cur->len;
+            memmove(cur->bytes, src, n);
+            memset(cur->bytes + n, 0, cur->len - n);
+            return 0;
+        }
         *cur = *v;
         return 0;
     }

@@ -8,3 +8,9 @@ test_efi_tables_SRCS := tests/unit/test_efi_tables.c $(FW_SRCS)
 # ACPI _PRT through the AML evaluator on QEMU's DSDTs, and hostile AML.
 UNIT_TESTS += test_acpi_prt
 test_acpi_prt_SRCS := tests/unit/test_acpi_prt.c $(FW_SRCS)
+# Test DSDTs of our own, compiled by iasl (acpica-tools) at build time.
+$(BUILD)/aml/%.aml: tests/fixtures/aml/%.asl
+	@mkdir -p $(@D)
+	$(quiet) IASL $@
+	$(Q)iasl -p $(basename $@) $< >$(basename $@).log 2>&1 || { cat $(basename $@).log; exit 1; }
+$(BUILD)/host/unit/test_acpi_prt: $(BUILD)/aml/vbox_style.aml

@@ -251,6 +251,92 @@ static void test_eval_basics(void)
     CHECK_EQ(aml_vm_resolve(&vm, &o.elems[1].elems[0]), -1); /* LNKA is not defined */
 }
 
+/* tests/fixtures/aml/vbox_style.asl: VirtualBox's way of routing, in our
+ * own DSDT. The model is its chipset: an index/data configuration port pair
+ * at 0x4048, a debug port at 0x3000, the southbridge at 00:1f.0. */
+static uint32_t cfg_index, cfg_apic;
+static char debug_text[64];
+static unsigned debug_len, sig_writes;
+static uint8_t sb_config[256];
+
+static int vbox_io(void *ctx, unsigned space, bool write, uint64_t addr, unsigned width, uint32_t *v)
+{
+    (void)ctx;
+    if (space == AML_SPACE_IO && write && addr == 0x3001 && width == 1) {
+        if (debug_len < sizeof(debug_text) - 1)
+            debug_text[debug_len++] = (char)*v;
+        return 0;
+    }
+    if (space == AML_SPACE_IO && addr == 0x4048 && width == 4 && write) {
+        cfg_index = *v;
+        return 0;
+    }
+    if (space == AML_SPACE_IO && addr == 0x404c && width == 4 && !write) {
+        *v = cfg_index == 0 ? 0x100 : cfg_index == 4 ? cfg_apic : cfg_index == 8 ? 0x001f0000 : 0;
+        return 0;
+    }
+    if (space == AML_SPACE_PCI && addr >= AML_PCI_ADDR(0, 31, 0, 0) && addr < AML_PCI_ADDR(0, 31, 0, 0x100) &&
+        width == 1) {
+        unsigned off = (unsigned)(addr - AML_PCI_ADDR(0, 31, 0, 0));
+        if (write) {
+            sb_config[off] = (uint8_t)*v;
+            sig_writes++;
+        } else {
+            *v = sb_config[off];
+        }
+        return 0;
+    }
+    other_reads++;
+    return -1;
+}
+
+static void test_vbox_style(void)
+{
+    const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+    char path[256];
+    snprintf(path, sizeof(path), "%s/aml/vbox_style.aml", build);
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    static uint8_t table[4096];
+    size_t n = fread(table, 1, sizeof(table), f);
+    fclose(f);
+    CHECK(n > 36 && n < sizeof(table));
+    if (n <= 36)
+        return;
+    for (unsigned apic = 0; apic < 2; apic++) {
+        memset(&m, 0, sizeof(m));
+        memset(sb_config, 0, sizeof(sb_config));
+        debug_len = sig_writes = other_reads = 0;
+        cfg_apic = apic;
+        struct fw_mem mem = { .aml_io = vbox_io };
+        uint8_t *copy = malloc(n - 36);
+        memcpy(copy, table + 36, n - 36);
+        struct acpi_aml_block b = { copy, (uint32_t)(n - 36), table[8] };
+        CHECK_EQ(acpi_pci_routes(&m, &mem, &b, 1), 0);
+        free(copy);
+        CHECK(m.pic_mode_set);
+        debug_text[debug_len] = 0;
+        CHECK(strcmp(debug_text, "mode ") == 0);
+        CHECK_EQ(other_reads, 0);
+        if (apic) { /* the GSI table, after the signature was written */
+            CHECK_EQ(m.n_pci_routes, 4);
+            CHECK(sb_config[0xde] == 0xbe && sb_config[0xad] == 0xef);
+            CHECK_EQ(sig_writes, 2);
+            const struct machine_pci_route *r = route(31, 2);
+            CHECK(route(2, 0) && route(2, 0)->gsi == 0x11 && route(3, 1) && route(3, 1)->gsi == 0x13);
+            CHECK(r && r->gsi == 0x17 && r->level && r->active_low);
+        } else { /* no IO-APIC: the link table, no signature */
+            CHECK_EQ(m.n_pci_routes, 3);
+            CHECK_EQ(sig_writes, 0);
+            const struct machine_pci_route *r = route(3, 0);
+            CHECK(route(2, 0) && route(2, 0)->gsi == 9 && route(3, 1) && route(3, 1)->gsi == 11);
+            CHECK(r && r->gsi == 10 && r->level && r->active_low);
+        }
+    }
+}
+
 /* Method(DEEP) with depth nested Ifs around Return(One), or (expr) a
  * Return of depth nested Adds; 2-byte PkgLengths throughout. */
 static size_t deep_method(uint8_t *out, unsigned depth, bool expr)
@@ -367,6 +453,7 @@ int main(void)
     test_nesting_bounded();
     test_pc();
     test_pc_mptable();
+    test_vbox_style();
     test_q35();
     test_microvm();
     test_mangled();
