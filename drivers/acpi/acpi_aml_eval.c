@@ -234,8 +234,15 @@ static int add_node(struct aml_vm *vm, unsigned scope, const struct name_ref *n,
     const char *seg = (const char *)n->segs + 4 * (n->nseg - 1);
     int c = aml_vm_child(vm, (unsigned)s, seg);
     if (c >= 0) {
+        /* Defined again: fine as the same kind (a loop re-running a Name
+         * or CreateField), or a Scope that turns out to be a Device. Any
+         * other kind would reinterpret the node's value: refused. */
         struct aml_node *x = &vm->nodes[c];
-        if (x->kind == kind || (x->kind == AML_N_SCOPE && kind == AML_N_DEVICE))
+        bool containers = (x->kind == AML_N_SCOPE || x->kind == AML_N_DEVICE) &&
+                          (kind == AML_N_SCOPE || kind == AML_N_DEVICE);
+        if (x->kind != kind && !containers)
+            return fail(vm, "name defined again as another kind", -EEXIST);
+        if (containers && kind == AML_N_DEVICE)
             x->kind = kind;
         return c;
     }

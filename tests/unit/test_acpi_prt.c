@@ -249,6 +249,17 @@ static void test_eval_basics(void)
     CHECK_EQ(run(pkg, sizeof(pkg), "\\PKG0", &o), 0);
     CHECK(o.type == AML_T_PKG && o.len == 2 && o.elems[1].type == AML_T_PKG && o.elems[1].elems[0].type == AML_T_NAME);
     CHECK_EQ(aml_vm_resolve(&vm, &o.elems[1].elems[0]), -1); /* LNKA is not defined */
+
+    /* Name(X, One), then a Field unit also called X (found by the fuzzer:
+     * the field's bounds overwrote the Name's value). The Name stays. */
+    static const uint8_t redefined[] = {
+        0x08, 'X', '_', '_', '_', 0x01,
+        0x5b, 0x80, 'R', '_', '_', '_', 0x01, 0x00, 0x01,
+        0x5b, 0x81, 0x0b, 'R', '_', '_', '_', 0x01, 'X', '_', '_', '_', 0x08,
+        0x14, 0x0b, 'T', '_', '_', '_', 0x00, 0xa4, 'X', '_', '_', '_',
+    };
+    CHECK_EQ(run(redefined, sizeof(redefined), "\\T___", &o), 0);
+    CHECK(o.type == AML_T_INT && o.ival == 1);
 }
 
 /* tests/fixtures/aml/vbox_style.asl: VirtualBox's way of routing, in our
