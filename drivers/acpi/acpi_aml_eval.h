@@ -3,10 +3,11 @@
  * into a namespace of named objects, then runs the control methods firmware
  * writes for interrupt routing (_PIC, _PRT, a link device's _CRS). Bounded
  * in every direction: fixed node and arena sizes, an instruction budget per
- * evaluation, a method call depth and an expression depth. Operation region
- * fields are only read, and only through the reader the caller supplies
- * (the kernel allows PCI configuration space); every write to one, and every
- * other address space, fails the evaluation. See docs/acpi.md. */
+ * evaluation and per boot, a method call depth and a nesting depth.
+ * Operation region fields are accessed only for SystemIO and PCI_Config,
+ * only through the caller's io callback (which may refuse); any other
+ * address space fails the evaluation. See docs/ARCHITECTURE.md (PCI INTx
+ * routing) for what is supported. */
 #ifndef KESTREL_ACPI_AML_EVAL_H
 #define KESTREL_ACPI_AML_EVAL_H
 #include <stdbool.h>
