@@ -6,6 +6,7 @@
  * QEMU's PIIX3 but not on chipsets that wire PCI to IO-APIC pins 16-23
  * only (VirtualBox's ICH9). `pci.nomsi=1` keeps every driver on INTx. */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include "cmdline.h"
 #include "irq.h"
@@ -38,25 +39,42 @@ static int message_irq(const struct pci_info *p, enum pci_irq_kind kind, irq_han
     return 0;
 }
 
-static const struct machine_pci_route *intx_route(const struct pci_info *p)
+static const struct machine_pci_route *find_route(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t pin)
 {
     const struct machine *m = machine_info();
     for (unsigned i = 0; i < m->n_pci_routes; i++) {
         const struct machine_pci_route *r = &m->pci_routes[i];
-        if (r->segment == p->segment && r->bus == p->bus && r->dev == p->dev && r->pin == p->irq_pin - 1)
+        if (r->segment == seg && r->bus == bus && r->dev == dev && r->pin == pin)
             return r;
     }
     return NULL;
 }
 
+/* The function's own entry, else (behind bridges that firmware gave no
+ * table of their own) the root-bus entry its pin reaches through the
+ * bridges' swizzle. */
+static const struct machine_pci_route *intx_route(const struct pci_info *p, bool *swizzled)
+{
+    const struct machine_pci_route *r = find_route(p->segment, p->bus, p->dev, (uint8_t)(p->irq_pin - 1));
+    *swizzled = false;
+    if (r || (p->intx_bus == p->bus && p->intx_dev == p->dev))
+        return r;
+    *swizzled = true;
+    return find_route(p->segment, p->intx_bus, p->intx_dev, (uint8_t)((p->irq_pin - 1 + p->intx_swizzle) & 3));
+}
+
 static int intx_attach(const struct pci_info *p, irq_handler_fn fn, void *arg)
 {
-    const struct machine_pci_route *r = intx_route(p);
+    bool swizzled;
+    const struct machine_pci_route *r = intx_route(p, &swizzled);
     char pin = (char)('A' + p->irq_pin - 1);
     if (r) {
         const char *src = machine_info()->pci_route_source == MACHINE_ROUTES_MPTABLE ? "MP table" : "_PRT";
-        pr_info("pci %02x:%02x.%u: INT%c -> GSI %u (%s, %s, active %s)\n", p->bus, p->dev, p->fn, pin, r->gsi,
-                src, r->level ? "level" : "edge", r->active_low ? "low" : "high");
+        char via[40] = "";
+        if (swizzled)
+            snprintf(via, sizeof(via), " via %02x:%02x INT%c", p->intx_bus, p->intx_dev, 'A' + r->pin);
+        pr_info("pci %02x:%02x.%u: INT%c -> GSI %u (%s%s, %s, active %s)\n", p->bus, p->dev, p->fn, pin, r->gsi,
+                src, via, r->level ? "level" : "edge", r->active_low ? "low" : "high");
         return irq_attach_gsi(r->gsi, r->level, r->active_low, fn, arg) < 0 ? -1 : 0;
     }
     if (p->irq_line == 0 || p->irq_line == 0xff) {

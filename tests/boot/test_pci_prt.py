@@ -43,3 +43,13 @@ def test_pc_without_acpi_intx_by_mp_table(boot):
     b = boot("ktest pciirq intx", preset="pc", extra=["-no-acpi", "-device", "edu"], expect_status=0)
     assert re.search(r"pci 00:\d\d\.0: INTA -> GSI 1[01] \(MP table, level, active high\)", b.output), b.output
     assert "pciirq: kind=intx delivered=50/50 total=50 spurious=0 status=0" in b.output, b.output
+
+
+def test_q35_intx_behind_root_port_swizzled(boot):
+    """edu behind a PCIe root port at 00:05.0 (no _PRT of its own): its INTA
+    reaches the root bus as the port's INTA (swizzle + device 0), PIRQ
+    E + ((5 + 0) & 3) = PIRQF, GSI 21 on QEMU's ICH9."""
+    extra = ["-device", "pcie-root-port,id=rp,chassis=1,addr=5", "-device", "edu,bus=rp"]
+    b = boot(OPTS + " ktest pciirq intx", preset="q35", extra=extra, expect_status=0)
+    assert re.search(r"pci 01:00\.0: INTA -> GSI 21 \(_PRT via 00:05 INTA, level, active high\)", b.output), b.output
+    assert "pciirq: kind=intx delivered=50/50 total=50 spurious=0 status=0" in b.output, b.output
