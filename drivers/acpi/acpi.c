@@ -176,11 +176,12 @@ int acpi_probe(struct machine *m, const struct fw_mem *mem, uint64_t rsdp_hint)
             blocks[0] = (struct acpi_aml_block){ t + 36, len - 36, t[8] };
         }
     }
-    acpi_pci_routes(m, mem, blocks[0].len ? blocks : blocks + 1, blocks[0].len ? nblocks : nblocks - 1);
     if (!madt_ok) {
         pr_warn("acpi: no usable MADT; CPUs must come from elsewhere\n");
         return -1;
     }
+    /* Only for ACPI that stands: else the MP table supplies the routes. */
+    acpi_pci_routes(m, mem, blocks[0].len ? blocks : blocks + 1, blocks[0].len ? nblocks : nblocks - 1);
     m->acpi = true;
     return 0;
 }
