@@ -73,15 +73,15 @@ static int intx_attach(const struct pci_info *p, irq_handler_fn fn, void *arg)
         char via[40] = "";
         if (swizzled)
             snprintf(via, sizeof(via), " via %02x:%02x INT%c", p->intx_bus, p->intx_dev, 'A' + r->pin);
-        pr_info("pci %02x:%02x.%u: INT%c -> GSI %u (%s%s, %s, active %s)\n", p->bus, p->dev, p->fn, pin, r->gsi,
+        pr_info("pci: %02x:%02x.%u: INT%c -> GSI %u (%s%s, %s, active %s)\n", p->bus, p->dev, p->fn, pin, r->gsi,
                 src, via, r->level ? "level" : "edge", r->active_low ? "low" : "high");
         return irq_attach_gsi(r->gsi, r->level, r->active_low, fn, arg) < 0 ? -1 : 0;
     }
     if (p->irq_line == 0 || p->irq_line == 0xff) {
-        pr_warn("pci %02x:%02x.%u: INT%c has no route and no Interrupt Line\n", p->bus, p->dev, p->fn, pin);
+        pr_warn("pci: %02x:%02x.%u: INT%c has no route and no Interrupt Line\n", p->bus, p->dev, p->fn, pin);
         return -1;
     }
-    pr_info("pci %02x:%02x.%u: INT%c -> IRQ %u (Interrupt Line)\n", p->bus, p->dev, p->fn, pin, p->irq_line);
+    pr_info("pci: %02x:%02x.%u: INT%c -> IRQ %u (Interrupt Line)\n", p->bus, p->dev, p->fn, pin, p->irq_line);
     return irq_attach_isa(p->irq_line, 1, fn, arg) < 0 ? -1 : 0;
 }
 
