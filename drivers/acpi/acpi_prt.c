@@ -3,6 +3,7 @@
  * An entry names either a GSI directly (source 0: level, active low) or an
  * interrupt link device whose _CRS holds the interrupt it is set to, which
  * in APIC mode is a GSI. The result lands in machine->pci_routes. */
+#include <stdlib.h>
 #include <string.h>
 #include "firmware.h"
 #include "log.h"
@@ -12,8 +13,9 @@
 #define EISA_PNP0A08 0x080ad041u /* PCI Express root bridge */
 #define MAX_PRT_ENTRIES 1024
 
-/* The evaluator is large (namespace and arena) and used once at boot. */
-static struct aml_vm vm;
+/* The evaluator is large (namespace and arena, a few hundred KiB) and used
+ * once at boot: from the heap, given back when the routes are out. */
+static struct aml_vm *vm;
 
 static int region_io(void *ctx, unsigned space, bool write, uint64_t addr, unsigned width, uint32_t *v)
 {
@@ -36,9 +38,9 @@ static bool is_root_bridge(unsigned dev)
 {
     static const char *const ids[] = { "_HID", "_CID" };
     for (unsigned k = 0; k < 2; k++) {
-        int c = aml_vm_child(&vm, dev, ids[k]);
+        int c = aml_vm_child(vm, dev, ids[k]);
         struct aml_obj o;
-        if (c < 0 || aml_vm_eval(&vm, (unsigned)c, NULL, 0, &o) < 0)
+        if (c < 0 || aml_vm_eval(vm, (unsigned)c, NULL, 0, &o) < 0)
             continue;
         if (is_root_id(&o))
             return true;
@@ -54,9 +56,9 @@ static bool is_root_bridge(unsigned dev)
 
 static int int_child(unsigned dev, const char *seg, uint64_t *v)
 {
-    int c = aml_vm_child(&vm, dev, seg);
+    int c = aml_vm_child(vm, dev, seg);
     struct aml_obj o;
-    if (c < 0 || aml_vm_eval(&vm, (unsigned)c, NULL, 0, &o) < 0 || o.type != AML_T_INT)
+    if (c < 0 || aml_vm_eval(vm, (unsigned)c, NULL, 0, &o) < 0 || o.type != AML_T_INT)
         return -1;
     *v = o.ival;
     return 0;
@@ -135,16 +137,16 @@ static int prt_entry(struct machine *m, unsigned bridge, uint64_t seg, uint64_t 
         add_route(m, &r);
         return 0;
     }
-    int link = aml_vm_resolve(&vm, src);
-    int crs = link >= 0 ? aml_vm_child(&vm, (unsigned)link, "_CRS") : -1;
+    int link = aml_vm_resolve(vm, src);
+    int crs = link >= 0 ? aml_vm_child(vm, (unsigned)link, "_CRS") : -1;
     struct aml_obj res;
     if (crs < 0) {
-        pr_debug("acpi: _PRT of %.4s: dev %u pin %u names a link without _CRS\n", vm.nodes[bridge].name, r.dev,
+        pr_debug("acpi: _PRT of %.4s: dev %u pin %u names a link without _CRS\n", vm->nodes[bridge].name, r.dev,
                  r.pin);
         return -1;
     }
-    if (aml_vm_eval(&vm, (unsigned)crs, NULL, 0, &res) < 0 || res.type != AML_T_BUF) {
-        pr_debug("acpi: %.4s._CRS: %s\n", vm.nodes[link].name, vm.error ? vm.error : "not a buffer");
+    if (aml_vm_eval(vm, (unsigned)crs, NULL, 0, &res) < 0 || res.type != AML_T_BUF) {
+        pr_debug("acpi: %.4s._CRS: %s\n", vm->nodes[link].name, vm->error ? vm->error : "not a buffer");
         return -1;
     }
     if (crs_interrupt(&res, idx->ival, &r.gsi, &r.level, &r.active_low) < 0)
@@ -155,7 +157,7 @@ static int prt_entry(struct machine *m, unsigned bridge, uint64_t seg, uint64_t 
 
 static void bridge_routes(struct machine *m, unsigned bridge)
 {
-    int prt = aml_vm_child(&vm, bridge, "_PRT");
+    int prt = aml_vm_child(vm, bridge, "_PRT");
     if (prt < 0)
         return;
     uint64_t seg = 0, bus = 0;
@@ -164,9 +166,9 @@ static void bridge_routes(struct machine *m, unsigned bridge)
     struct aml_obj t;
     if (seg > 0xffff || bus > 255)
         return;
-    if (aml_vm_eval(&vm, (unsigned)prt, NULL, 0, &t) < 0 || t.type != AML_T_PKG) {
-        pr_warn("acpi: %.4s._PRT could not be evaluated: %s\n", vm.nodes[bridge].name,
-                vm.error ? vm.error : "not a package");
+    if (aml_vm_eval(vm, (unsigned)prt, NULL, 0, &t) < 0 || t.type != AML_T_PKG) {
+        pr_warn("acpi: %.4s._PRT could not be evaluated: %s\n", vm->nodes[bridge].name,
+                vm->error ? vm->error : "not a package");
         return;
     }
     /* Link _CRS evaluations allocate: copy the table's element array
@@ -180,37 +182,49 @@ static void bridge_routes(struct machine *m, unsigned bridge)
         else
             bad++;
     }
-    pr_debug("acpi: %.4s._PRT: %u entries routed, %u not (bus %u)\n", vm.nodes[bridge].name, ok, bad,
+    pr_debug("acpi: %.4s._PRT: %u entries routed, %u not (bus %u)\n", vm->nodes[bridge].name, ok, bad,
              (unsigned)bus);
 }
 
 int acpi_pci_routes(struct machine *m, const struct fw_mem *mem, const struct acpi_aml_block *blocks, unsigned n)
 {
-    aml_vm_init(&vm, region_io, (void *)mem);
+    vm = malloc(sizeof(*vm));
+    if (!vm) {
+        pr_warn("acpi: no memory for the AML evaluator; PCI INTx routes from elsewhere\n");
+        return -1;
+    }
+    aml_vm_init(vm, region_io, (void *)mem);
     unsigned loaded = 0;
     for (unsigned i = 0; i < n; i++)
-        loaded += aml_vm_load(&vm, blocks[i].aml, blocks[i].len, blocks[i].revision) == 0;
-    if (!loaded)
+        loaded += aml_vm_load(vm, blocks[i].aml, blocks[i].len, blocks[i].revision) == 0;
+    if (!loaded) {
+        free(vm);
+        vm = NULL;
         return -1;
-    if (vm.load_errors)
-        pr_debug("acpi: %u AML term lists only partly loaded\n", vm.load_errors);
+    }
+    if (vm->load_errors)
+        pr_debug("acpi: %u AML term lists only partly loaded\n", vm->load_errors);
     /* APIC mode first: firmware such as QEMU q35's and VirtualBox's picks
      * its _PRT by what _PIC was told. */
-    int pic = aml_vm_find(&vm, "\\_PIC");
+    int pic = aml_vm_find(vm, "\\_PIC");
     m->pic_mode_set = true;
     if (pic >= 0) {
         struct aml_obj one = { .type = AML_T_INT }, out;
         one.ival = 1;
-        if (aml_vm_eval(&vm, (unsigned)pic, &one, 1, &out) < 0) {
-            pr_warn("acpi: \\_PIC(1) failed: %s\n", vm.error ? vm.error : "?");
+        if (aml_vm_eval(vm, (unsigned)pic, &one, 1, &out) < 0) {
+            pr_warn("acpi: \\_PIC(1) failed: %s\n", vm->error ? vm->error : "?");
             m->pic_mode_set = false;
         }
     }
     unsigned before = m->n_pci_routes;
-    for (unsigned i = 1; i < vm.n_nodes; i++) {
-        if (vm.nodes[i].kind == AML_N_DEVICE && aml_vm_child(&vm, i, "_PRT") >= 0 && is_root_bridge(i))
+    for (unsigned i = 1; i < vm->n_nodes; i++) {
+        if (vm->nodes[i].kind == AML_N_DEVICE && aml_vm_child(vm, i, "_PRT") >= 0 && is_root_bridge(i))
             bridge_routes(m, i);
     }
+    pr_debug("acpi: AML evaluator: %u nodes, %zu arena bytes, %u region reads, %u writes\n", vm->n_nodes,
+             vm->arena_used, vm->io_reads, vm->io_writes);
+    free(vm);
+    vm = NULL;
     if (m->n_pci_routes > before)
         m->pci_route_source = MACHINE_ROUTES_PRT;
     return m->n_pci_routes > before ? 0 : -1;
