@@ -9,6 +9,7 @@
  *  - q35 (ICH9, hw/isa/lpc_ich9.c): PIRQ A-H are GSI 16-23; functions in
  *    slots 25-29 and 31 use PIRQ A-D for INTA-D, slots 24 and 30 PIRQ E-H,
  *    the others PIRQ E-H rotated by slot.
+ *  - microvm,pcie=on (GPEX): (slot + pin) % 4 onto GSI 16-19.
  * Plus hostile AML: loops that never end, recursion, writes to regions,
  * truncations; all must fail cleanly without routes. */
 #include <stdlib.h>
@@ -166,6 +167,27 @@ static void test_q35(void)
         }
         CHECK_EQ(wrong, 0);
     }
+}
+
+/* microvm with pcie=on: QEMU's generic PCIe host (hw/pci-host/gpex.c)
+ * swizzles slot s pin p onto its four IRQs as (s + p) % 4, which microvm
+ * wires to GSI 16-19; the DSDT's _PRT names GSIx link devices with fixed
+ * _CRS (string _HID PNP0A08 on the bridge). */
+static void test_microvm_pcie(void)
+{
+    CHECK_EQ(probe(FIX "microvm-pcie.bin", true), 0);
+    CHECK_EQ(m.pci_route_source, MACHINE_ROUTES_PRT);
+    CHECK_EQ(m.n_pci_routes, 128);
+    CHECK_EQ(piix_reads + other_reads + writes, 0);
+    unsigned wrong = 0;
+    for (unsigned s = 0; s < 32; s++) {
+        for (unsigned p = 0; p < 4; p++) {
+            const struct machine_pci_route *r = route(s, p);
+            if (!r || r->gsi != 16 + ((s + p) & 3) || !r->level || r->active_low)
+                wrong++;
+        }
+    }
+    CHECK_EQ(wrong, 0);
 }
 
 static void test_microvm(void)
@@ -467,6 +489,7 @@ int main(void)
     test_vbox_style();
     test_q35();
     test_microvm();
+    test_microvm_pcie();
     test_mangled();
     fw_image_free(&img);
     return check_report("test_acpi_prt");
