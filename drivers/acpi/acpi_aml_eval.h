@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AML_MAX_NODES 2048
+#define AML_MAX_NODES 4096 /* QEMU's pc DSDT needs about 360 */
 #define AML_ARENA_BYTES (128u * 1024)
 #define AML_MAX_STEPS 200000u   /* opcodes per top-level evaluation */
 #define AML_MAX_TOTAL_STEPS 2000000u /* per aml_vm_init: a boot's worth of AML */

@@ -23,6 +23,7 @@
 
 static struct fw_image img;
 static struct machine m;
+static struct aml_vm vm;
 
 /* PCI configuration space as SeaBIOS leaves it, for the registers the
  * DSDTs may read; everything else is refused, so a read we did not expect
@@ -169,6 +170,87 @@ static void test_q35(void)
     }
 }
 
+/* q35's other branch: without \_PIC(1) its _PRT returns the PIC table,
+ * whose LNKA-H links read the ICH9 LPC's PIRQ registers (00:1f.0 0x60-0x63,
+ * 0x68-0x6b, as SeaBIOS set them) through PCI_Config; after \_PIC(1) the
+ * same method returns the GSI table. */
+static uint8_t lpc_pirq[12] = { 10, 10, 11, 11, 0x80, 0x80, 0x80, 0x80, 5, 9, 10, 11 };
+static unsigned lpc_reads;
+
+static int lpc_io(void *ctx, unsigned space, bool write, uint64_t addr, unsigned width, uint32_t *v)
+{
+    (void)ctx;
+    if (!write && space == AML_SPACE_PCI && width == 1 && addr >= AML_PCI_ADDR(0, 31, 0, 0x60) &&
+        addr < AML_PCI_ADDR(0, 31, 0, 0x6c)) {
+        lpc_reads++;
+        *v = lpc_pirq[addr - AML_PCI_ADDR(0, 31, 0, 0x60)];
+        return 0;
+    }
+    return -1;
+}
+
+static void test_q35_pic_mode(void)
+{
+    if (probe(FIX "q35-smp2.bin", false) < 0)
+        return;
+    uint64_t at = fw_image_find(&img, "DSDT", 0x100000, 0x100000000ull);
+    struct fw_mem mem = fw_image_mem(&img);
+    const uint8_t *hdr = at ? mem.map(mem.ctx, at, 36) : NULL;
+    const uint8_t *t = hdr ? mem.map(mem.ctx, at, fw_le32(hdr + 4)) : NULL;
+    CHECK(t != NULL);
+    if (!t)
+        return;
+    aml_vm_init(&vm, lpc_io, NULL);
+    CHECK_EQ(aml_vm_load(&vm, t + 36, fw_le32(hdr + 4) - 36, t[8]), 0);
+    int prt = aml_vm_find(&vm, "\\_SB_.PCI0._PRT");
+    CHECK(prt >= 0);
+    if (prt < 0)
+        return;
+    struct aml_obj tab, e, res;
+    CHECK_EQ(aml_vm_eval(&vm, (unsigned)prt, NULL, 0, &tab), 0);
+    CHECK(tab.type == AML_T_PKG && tab.len == 128);
+    if (tab.type != AML_T_PKG || tab.len != 128)
+        return;
+    /* Slot 3 pin 1: PIRQ E + ((3 + 1) & 3) = LNKE, register 0x68: disabled
+     * (0x80), which IQCR reports as IRQ 0; slot 31 pin 2: LNKC = 11. */
+    unsigned wrong = 0;
+    for (unsigned i = 0; i < tab.len; i++) {
+        e = tab.elems[i];
+        if (e.type != AML_T_PKG || e.len != 4 || e.elems[2].type != AML_T_NAME) {
+            wrong++;
+            continue;
+        }
+        unsigned slot = (unsigned)(e.elems[0].ival >> 16), pin = (unsigned)e.elems[1].ival;
+        int link = aml_vm_resolve(&vm, &e.elems[2]);
+        unsigned pirq = (slot >= 25 && slot <= 29) || slot == 31 ? pin : slot == 24 || slot == 30 ? 4 + pin
+                        : 4 + ((slot + pin) & 3);
+        char want[5] = { 'L', 'N', 'K', (char)('A' + pirq), 0 };
+        if (link < 0 || memcmp(vm.nodes[link].name, want, 4) != 0) {
+            wrong++;
+            continue;
+        }
+        int crs = aml_vm_child(&vm, (unsigned)link, "_CRS");
+        if (crs < 0 || aml_vm_eval(&vm, (unsigned)crs, NULL, 0, &res) < 0 || res.type != AML_T_BUF || res.len < 9) {
+            wrong++;
+            continue;
+        }
+        /* Extended Interrupt: 0x89, length, flags, count, then the IRQ. */
+        uint32_t irq = fw_le32(res.bytes + 5);
+        uint32_t reg = pirq < 4 ? lpc_pirq[pirq] : lpc_pirq[8 + (pirq - 4)];
+        if (irq != (reg & 0x80 ? 0 : reg & 0x0f))
+            wrong++;
+    }
+    CHECK_EQ(wrong, 0);
+    CHECK(lpc_reads >= 128);
+    int pic = aml_vm_find(&vm, "\\_PIC");
+    struct aml_obj one = { .type = AML_T_INT }, out;
+    one.ival = 1;
+    CHECK(pic >= 0 && aml_vm_eval(&vm, (unsigned)pic, &one, 1, &out) == 0);
+    CHECK_EQ(aml_vm_eval(&vm, (unsigned)prt, NULL, 0, &tab), 0);
+    CHECK(tab.type == AML_T_PKG && tab.len == 128 && tab.elems[0].type == AML_T_PKG &&
+          tab.elems[0].elems[2].type == AML_T_NAME && memcmp(tab.elems[0].elems[2].name.aml, "GSI", 3) == 0);
+}
+
 /* microvm with pcie=on: QEMU's generic PCIe host (hw/pci-host/gpex.c)
  * swizzles slot s pin p onto its four IRQs as (s + p) % 4, which microvm
  * wires to GSI 16-19; the DSDT's _PRT names GSIx link devices with fixed
@@ -201,8 +283,6 @@ static void test_microvm(void)
 }
 
 /* ---- The evaluator on hand-written AML --------------------------------- */
-
-static struct aml_vm vm;
 
 static int run(const uint8_t *aml, size_t len, const char *path, struct aml_obj *out)
 {
@@ -490,6 +570,7 @@ int main(void)
     test_q35();
     test_microvm();
     test_microvm_pcie();
+    test_q35_pic_mode();
     test_mangled();
     fw_image_free(&img);
     return check_report("test_acpi_prt");
