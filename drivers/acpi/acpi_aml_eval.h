@@ -18,7 +18,7 @@
 #define AML_ARENA_BYTES (128u * 1024)
 #define AML_MAX_STEPS 200000u   /* opcodes per top-level evaluation */
 #define AML_MAX_TOTAL_STEPS 2000000u /* per aml_vm_init: a boot's worth of AML */
-#define AML_MAX_CALL_DEPTH 8    /* nested method invocations */
+#define AML_MAX_CALL_DEPTH 6    /* nested method invocations (VirtualBox's _PIC needs 4) */
 #define AML_MAX_EXPR_DEPTH 16   /* nested operands and blocks: bounds the C stack */
 #define AML_MAX_FRAMES (AML_MAX_CALL_DEPTH + 4) /* calls, plus Name and region evaluation */
 #define AML_MAX_TABLES 16

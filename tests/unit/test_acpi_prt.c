@@ -433,6 +433,14 @@ static void test_vbox_style(void)
         debug_text[debug_len] = 0;
         CHECK(strcmp(debug_text, "mode ") == 0);
         CHECK_EQ(other_reads, 0);
+        if (apic) { /* an _ADR that needs itself ends by the call depth */
+            aml_vm_init(&vm, vbox_io, NULL);
+            CHECK_EQ(aml_vm_load(&vm, table + 36, (uint32_t)(n - 36), table[8]), 0);
+            int adr = aml_vm_find(&vm, "\\_SB_.PCI1.LOOP._ADR");
+            struct aml_obj o;
+            CHECK(adr >= 0 && aml_vm_eval(&vm, (unsigned)adr, NULL, 0, &o) < 0);
+            CHECK(vm.error && strstr(vm.error, "deep"));
+        }
         if (apic) { /* the GSI table, after the signature was written */
             CHECK_EQ(m.n_pci_routes, 4);
             CHECK(sb_config[0xde] == 0xbe && sb_config[0xad] == 0xef);
