@@ -75,7 +75,10 @@ static int intx_attach(const struct pci_info *p, irq_handler_fn fn, void *arg)
             snprintf(via, sizeof(via), " via %02x:%02x INT%c", p->intx_bus, p->intx_dev, 'A' + r->pin);
         pr_info("pci: %02x:%02x.%u: INT%c -> GSI %u (%s%s, %s, active %s)\n", p->bus, p->dev, p->fn, pin, r->gsi,
                 src, via, r->level ? "level" : "edge", r->active_low ? "low" : "high");
-        return irq_attach_gsi(r->gsi, r->level, r->active_low, fn, arg) < 0 ? -1 : 0;
+        if (irq_attach_gsi(r->gsi, r->level, r->active_low, fn, arg) >= 0)
+            return 0;
+        pr_warn("pci: %02x:%02x.%u: GSI %u cannot be attached; trying the Interrupt Line\n", p->bus, p->dev, p->fn,
+                r->gsi);
     }
     if (p->irq_line == 0 || p->irq_line == 0xff) {
         pr_warn("pci: %02x:%02x.%u: INT%c has no route and no Interrupt Line\n", p->bus, p->dev, p->fn, pin);
