@@ -171,8 +171,7 @@ static void bridge_routes(struct machine *m, unsigned bridge)
                 vm->error ? vm->error : "not a package");
         return;
     }
-    /* Link _CRS evaluations allocate: copy the table's element array
-     * pointer, it stays valid (the arena only grows). */
+    /* The table stays valid while the links' _CRS run: the arena only grows. */
     unsigned ok = 0, bad = 0, n = t.len < MAX_PRT_ENTRIES ? t.len : MAX_PRT_ENTRIES;
     for (unsigned i = 0; i < n; i++) {
         if (t.elems[i].type == AML_T_NONE)
@@ -212,8 +211,13 @@ int acpi_pci_routes(struct machine *m, const struct fw_mem *mem, const struct ac
         struct aml_obj one = { .type = AML_T_INT }, out;
         one.ival = 1;
         if (aml_vm_eval(vm, (unsigned)pic, &one, 1, &out) < 0) {
-            pr_warn("acpi: \\_PIC(1) failed: %s\n", vm->error ? vm->error : "?");
+            /* Firmware still thinks in 8259 terms: its _PRT would give ISA
+             * IRQs, not GSIs. The MP table or Interrupt Line do better. */
+            pr_warn("acpi: \\_PIC(1) failed (%s); _PRT not used\n", vm->error ? vm->error : "?");
             m->pic_mode_set = false;
+            free(vm);
+            vm = NULL;
+            return -1;
         }
     }
     unsigned before = m->n_pci_routes;
