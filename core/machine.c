@@ -49,13 +49,69 @@ static const void *fw_map(void *ctx, uint64_t phys, uint64_t len)
     return (const void *)(uintptr_t)phys;
 }
 
+/* The operation region accesses the ACPI methods we run perform: QEMU pc's
+ * link devices read the PIIX3's PIRQ registers through PCI_Config;
+ * VirtualBox's DSDT reads its configuration through an index/data port pair
+ * and writes a signature into the southbridge's configuration space to open
+ * PCI-to-IO-APIC routing. PCI through configuration mechanism #1 (the MCFG
+ * window is not mapped this early), bus 0-255, segment 0. */
+static int fw_aml_io(void *ctx, unsigned space, bool write, uint64_t addr, unsigned width, uint32_t *v)
+{
+    (void)ctx;
+    if (width != 1 && width != 2 && width != 4)
+        return -1;
+    if (space == 1) {
+        if (addr > 0x10000 - width)
+            return -1;
+        uint16_t port = (uint16_t)addr;
+        if (write) {
+            if (width == 1)
+                outb(port, (uint8_t)*v);
+            else if (width == 2)
+                outw(port, (uint16_t)*v);
+            else
+                outl(port, *v);
+        } else {
+            *v = width == 1 ? inb(port) : width == 2 ? inw(port) : inl(port);
+        }
+        return 0;
+    }
+    unsigned off = (unsigned)(addr & 0xfff);
+    if (space != 2 || off > 256 - width || (off & (width - 1)))
+        return -1;
+    outl(0xcf8, 0x80000000u | (uint32_t)((addr >> 20) & 0xff) << 16 | (uint32_t)((addr >> 15) & 0x1f) << 11 |
+                    (uint32_t)((addr >> 12) & 7) << 8 | (off & 0xfc));
+    uint16_t data = (uint16_t)(0xcfc + (off & 3));
+    if (write) {
+        if (width == 1)
+            outb(data, (uint8_t)*v);
+        else if (width == 2)
+            outw(data, (uint16_t)*v);
+        else
+            outl(data, *v);
+    } else {
+        *v = width == 1 ? inb(data) : width == 2 ? inw(data) : inl(data);
+    }
+    return 0;
+}
+
 void machine_probe(const struct boot_info *bi)
 {
     boot = bi;
-    struct fw_mem mem = { fw_map, NULL };
+    struct fw_mem mem = { .map = fw_map, .aml_io = fw_aml_io };
     uint64_t rsdp = bi->rsdp_copy_len ? (uint64_t)(uintptr_t)bi->rsdp_copy : bi->rsdp_addr;
-    if (acpi_probe(&machine, &mem, rsdp) < 0 && !bi->efi)
+    if (acpi_probe(&machine, &mem, rsdp) < 0 && !bi->efi) {
         mptable_probe(&machine, &mem);
+    } else if (!machine.n_pci_routes && !bi->efi) {
+        /* ACPI without a usable _PRT: the MP table's PCI interrupt entries
+         * come next, before the Interrupt Line register. Only those. */
+        static struct machine mp;
+        if (mptable_probe(&mp, &mem) == 0 && mp.n_pci_routes) {
+            memcpy(machine.pci_routes, mp.pci_routes, sizeof(mp.pci_routes[0]) * mp.n_pci_routes);
+            machine.n_pci_routes = mp.n_pci_routes;
+            machine.pci_route_source = MACHINE_ROUTES_MPTABLE;
+        }
+    }
     if (bi->efi)
         smbios_probe_efi(&machine, &mem, bi->efi_systab);
     else
@@ -65,11 +121,14 @@ void machine_probe(const struct boot_info *bi)
             machine.n_cpus, machine.n_cpus == 1 ? "" : "s", machine.n_ioapics, machine.n_ioapics == 1 ? "" : "s",
             machine.smbios ? ", SMBIOS" : "");
     pr_debug("firmware: oem '%s', smbios '%s' '%s' bios '%s', s5 %d (%u), pm1a %#x, reset %d (%#llx=%#x), "
-             "hw-reduced %d, mcfg %u, hpet %#llx, mmio %u, pvpanic %#x\n",
+             "hw-reduced %d, mcfg %u, hpet %#llx, mmio %u, pvpanic %#x, pci routes %u (%s)\n",
              machine.acpi_oem, machine.sys_vendor, machine.sys_product, machine.bios_version, machine.s5_valid,
              machine.slp_typ_a, machine.pm1a_cnt, machine.reset_supported,
              (unsigned long long)machine.reset_reg.addr, machine.reset_value, machine.hw_reduced, machine.n_ecam,
-             (unsigned long long)machine.hpet_addr, machine.n_mmio, machine.pvpanic_port);
+             (unsigned long long)machine.hpet_addr, machine.n_mmio, machine.pvpanic_port, machine.n_pci_routes,
+             machine.pci_route_source == MACHINE_ROUTES_PRT       ? "_PRT"
+             : machine.pci_route_source == MACHINE_ROUTES_MPTABLE ? "MP table"
+                                                                  : "none");
 }
 
 

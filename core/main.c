@@ -207,7 +207,7 @@ void kmain(uint32_t proto, uint32_t info)
     uart16550_init();
     xen_detect(); /* PVH has no UART: Xen's debug port is the first console */
     bi.entry_tsc = boot_entry_tsc;
-    struct fw_mem early = { early_map, NULL };
+    struct fw_mem early = { .map = early_map };
     if (boot_info_parse(&bi, (enum boot_proto)proto, info, &early) < 0)
         panic("cannot read the boot information (protocol %s)", proto_name((enum boot_proto)proto));
     /* Under UEFI page 0 is ordinary memory, not a BIOS data area. */

@@ -29,6 +29,16 @@ int acpi_parse_fadt(struct machine *m, const uint8_t *t, uint32_t len, uint64_t 
 int acpi_parse_mcfg(struct machine *m, const uint8_t *t, uint32_t len);
 int acpi_parse_hpet(struct machine *m, const uint8_t *t, uint32_t len);
 void acpi_aml_scan(struct machine *m, const uint8_t *aml, uint32_t len);
+/* PCI INTx routes from ACPI (drivers/acpi/acpi_prt.c): the definition
+ * blocks (DSDT first, then SSDTs; AML after the 36-byte header) are loaded
+ * into the AML evaluator, \_PIC(1) is called and each root bridge's _PRT
+ * evaluated into m->pci_routes. 0 when routes were found, else -1. */
+struct acpi_aml_block {
+    const uint8_t *aml;
+    uint32_t len;
+    uint8_t revision;
+};
+int acpi_pci_routes(struct machine *m, const struct fw_mem *mem, const struct acpi_aml_block *blocks, unsigned n);
 int mptable_parse_config(struct machine *m, const uint8_t *t, uint32_t len);
 int smbios_parse_structures(struct machine *m, const uint8_t *t, uint32_t len, unsigned max_count);
 

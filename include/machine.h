@@ -16,6 +16,7 @@
 #define MACHINE_MAX_ECAM 4
 #define MACHINE_MAX_MMIO 32
 #define MACHINE_STR 48
+#define MACHINE_MAX_PCI_ROUTES 256
 
 struct machine_cpu {
     uint32_t apic_id;
@@ -48,6 +49,18 @@ struct machine_ecam {
     uint16_t segment;
     uint8_t bus_start, bus_end;
 };
+
+/* Where a PCI function's INTx pin is wired, as firmware says (ACPI _PRT in
+ * APIC mode, or the MP table's interrupt entries for a PCI bus). pin: 0 for
+ * INTA .. 3 for INTD; the entry holds for every function of the device. */
+struct machine_pci_route {
+    uint16_t segment;
+    uint8_t bus, dev, pin;
+    bool level, active_low;
+    uint32_t gsi;
+};
+
+enum machine_route_source { MACHINE_ROUTES_NONE, MACHINE_ROUTES_PRT, MACHINE_ROUTES_MPTABLE };
 
 struct machine_mmio_dev {
     uint64_t base, size;
@@ -119,6 +132,12 @@ struct machine {
     struct machine_mmio_dev mmio[MACHINE_MAX_MMIO];
     unsigned n_mmio, mmio_dropped;
     uint16_t pvpanic_port; /* QEMU0001, 0 = none */
+
+    /* PCI INTx routing (drivers/acpi/acpi_prt.c, drivers/firmware/mptable.c). */
+    struct machine_pci_route pci_routes[MACHINE_MAX_PCI_ROUTES];
+    unsigned n_pci_routes, pci_routes_dropped;
+    uint8_t pci_route_source; /* enum machine_route_source */
+    bool pic_mode_set;        /* \_PIC(1) ran (or there is no _PIC) */
 
     /* SMBIOS */
     uint8_t smbios_major, smbios_minor;

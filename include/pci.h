@@ -35,5 +35,8 @@ enum pci_irq_kind { PCI_IRQ_MSIX = 1, PCI_IRQ_MSI = 2, PCI_IRQ_INTX = 4 };
 int pci_attach_irq(const struct pci_info *p, unsigned allowed, irq_handler_fn fn, void *arg,
                    enum pci_irq_kind *kind);
 const char *pci_irq_kind_name(enum pci_irq_kind kind);
+/* Chipset settings the command line asks for before drivers attach
+ * (pci.ich9_pirq_isa=off; drivers/pci/pci_irq.c). */
+void pci_irq_quirks(void);
 
 #endif

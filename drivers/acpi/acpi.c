@@ -104,12 +104,12 @@ static const uint8_t *map_table(const struct fw_mem *mem, uint64_t phys, uint32_
     return t;
 }
 
-static void scan_aml_table(struct machine *m, const struct fw_mem *mem, uint64_t phys, const char *sig)
+#define MAX_AML_BLOCKS 16
+
+static void add_block(struct acpi_aml_block *b, unsigned *n, const uint8_t *t, uint32_t len)
 {
-    uint32_t len;
-    const uint8_t *t = map_table(mem, phys, &len);
-    if (t && memcmp(t, sig, 4) == 0)
-        acpi_aml_scan(m, t + 36, len - 36);
+    if (*n < MAX_AML_BLOCKS)
+        b[(*n)++] = (struct acpi_aml_block){ t + 36, len - 36, t[8] };
 }
 
 int acpi_probe(struct machine *m, const struct fw_mem *mem, uint64_t rsdp_hint)
@@ -144,6 +144,10 @@ int acpi_probe(struct machine *m, const struct fw_mem *mem, uint64_t rsdp_hint)
     if (n > MAX_ROOT_ENTRIES)
         n = MAX_ROOT_ENTRIES;
     uint64_t dsdt = 0;
+    /* Slot 0 is kept for the DSDT: it is loaded before the SSDTs. */
+    struct acpi_aml_block blocks[MAX_AML_BLOCKS];
+    unsigned nblocks = 1;
+    blocks[0].len = 0;
     for (unsigned i = 0; i < n; i++) {
         const uint8_t *e = root + 36 + i * esize;
         uint64_t phys = xsdt ? fw_le64(e) : fw_le32(e);
@@ -159,15 +163,25 @@ int acpi_probe(struct machine *m, const struct fw_mem *mem, uint64_t rsdp_hint)
             acpi_parse_mcfg(m, t, len);
         else if (memcmp(t, "HPET", 4) == 0)
             acpi_parse_hpet(m, t, len);
-        else if (memcmp(t, "SSDT", 4) == 0)
+        else if (memcmp(t, "SSDT", 4) == 0) {
             acpi_aml_scan(m, t + 36, len - 36);
+            add_block(blocks, &nblocks, t, len);
+        }
     }
-    if (dsdt)
-        scan_aml_table(m, mem, dsdt, "DSDT");
+    if (dsdt) {
+        uint32_t len;
+        const uint8_t *t = map_table(mem, dsdt, &len);
+        if (t && memcmp(t, "DSDT", 4) == 0) {
+            acpi_aml_scan(m, t + 36, len - 36);
+            blocks[0] = (struct acpi_aml_block){ t + 36, len - 36, t[8] };
+        }
+    }
     if (!madt_ok) {
         pr_warn("acpi: no usable MADT; CPUs must come from elsewhere\n");
         return -1;
     }
+    /* Only for ACPI that stands: else the MP table supplies the routes. */
+    acpi_pci_routes(m, mem, blocks[0].len ? blocks : blocks + 1, blocks[0].len ? nblocks : nblocks - 1);
     m->acpi = true;
     return 0;
 }

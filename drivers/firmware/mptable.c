@@ -72,6 +72,41 @@ static void add_irq(struct machine *m, const uint8_t *e, int isa_bus)
     m->overrides[m->n_overrides++] = (struct machine_irq_override){ e[5], gsi_base + e[7], fw_le16(e + 2) };
 }
 
+/* An I/O interrupt whose source is a PCI bus: the MP spec (D.3) puts the
+ * device in bits 6:2 of the source IRQ and the pin (0 = INTA) in bits 1:0.
+ * Conforming polarity and trigger mean PCI's: active low, level. */
+static void add_pci_route(struct machine *m, const uint8_t *e, const uint8_t *pci_bus)
+{
+    if (e[1] != MP_INT_VECTORED || !(pci_bus[e[4] / 8] & (1u << (e[4] % 8))))
+        return;
+    int found = 0;
+    uint32_t gsi_base = 0;
+    for (unsigned i = 0; i < m->n_ioapics; i++) {
+        if (m->ioapics[i].id == e[6] || e[6] == 0xff) {
+            gsi_base = m->ioapics[i].gsi_base;
+            found = 1;
+            break;
+        }
+    }
+    if (!found)
+        return; /* a pin of an IO-APIC the table does not list */
+    uint16_t flags = fw_le16(e + 2);
+    unsigned pol = flags & 3, trig = (flags >> 2) & 3;
+    struct machine_pci_route r = { 0, e[4], (uint8_t)((e[5] >> 2) & 0x1f), (uint8_t)(e[5] & 3), trig != 1, pol != 1,
+                                   gsi_base + e[7] };
+    for (unsigned i = 0; i < m->n_pci_routes; i++) {
+        const struct machine_pci_route *o = &m->pci_routes[i];
+        if (o->bus == r.bus && o->dev == r.dev && o->pin == r.pin)
+            return;
+    }
+    if (m->n_pci_routes == MACHINE_MAX_PCI_ROUTES) {
+        m->pci_routes_dropped++;
+        return;
+    }
+    m->pci_routes[m->n_pci_routes++] = r;
+    m->pci_route_source = MACHINE_ROUTES_MPTABLE;
+}
+
 int mptable_parse_config(struct machine *m, const uint8_t *t, uint32_t len)
 {
     if (len < 44 || memcmp(t, "PCMP", 4) != 0) {
@@ -99,6 +134,7 @@ int mptable_parse_config(struct machine *m, const uint8_t *t, uint32_t len)
     m->mp_oem[8] = 0;
     m->lapic_addr = fw_le32(t + 36);
     int isa_bus = -1;
+    uint8_t pci_bus[32] = { 0 }; /* bus ids whose type is PCI */
     /* Two passes: buses and IO-APICs first, so interrupts can refer to them. */
     for (int pass = 0; pass < 2; pass++) {
         uint32_t off = 44;
@@ -122,10 +158,14 @@ int mptable_parse_config(struct machine *m, const uint8_t *t, uint32_t len)
                 add_cpu(m, e);
             else if (pass == 0 && type == 1 && memcmp(e + 2, "ISA   ", 6) == 0)
                 isa_bus = e[1];
+            else if (pass == 0 && type == 1 && memcmp(e + 2, "PCI   ", 6) == 0)
+                pci_bus[e[1] / 8] |= (uint8_t)(1u << (e[1] % 8));
             else if (pass == 0 && type == 2)
                 add_ioapic(m, e);
-            else if (pass == 1 && type == 3)
+            else if (pass == 1 && type == 3) {
                 add_irq(m, e, isa_bus);
+                add_pci_route(m, e, pci_bus);
+            }
             off += size;
         }
     }

@@ -66,10 +66,18 @@ static void read_caps(struct pci_info *p)
     }
 }
 
-static void scan_bus(uint16_t seg, uint8_t bus, int depth);
+static void scan_bus(uint16_t seg, uint8_t bus, int depth, const struct pci_info *bridge);
 
-static void add_function(struct pci_info *p, int depth)
+static void add_function(struct pci_info *p, int depth, const struct pci_info *bridge)
 {
+    if (bridge) {
+        p->intx_bus = bridge->intx_bus;
+        p->intx_dev = bridge->intx_dev;
+        p->intx_swizzle = (uint8_t)((bridge->intx_swizzle + p->dev) & 3);
+    } else {
+        p->intx_bus = p->bus;
+        p->intx_dev = p->dev;
+    }
     uint32_t id = pci_read32(p, 0x00), cls = pci_read32(p, 0x08);
     p->vendor = (uint16_t)id;
     p->device = (uint16_t)(id >> 16);
@@ -111,11 +119,11 @@ static void add_function(struct pci_info *p, int depth)
     if ((p->header_type & 0x7f) == 1) {
         uint8_t secondary = pci_read8(p, 0x19);
         if (secondary > p->bus)
-            scan_bus(p->segment, secondary, depth + 1);
+            scan_bus(p->segment, secondary, depth + 1, p);
     }
 }
 
-static void scan_bus(uint16_t seg, uint8_t bus, int depth)
+static void scan_bus(uint16_t seg, uint8_t bus, int depth, const struct pci_info *bridge)
 {
     if (depth > 8)
         return; /* bridges nest no deeper than this on any VM */
@@ -133,7 +141,7 @@ static void scan_bus(uint16_t seg, uint8_t bus, int depth)
                     break;
                 continue;
             }
-            add_function(&p, depth);
+            add_function(&p, depth, bridge);
             if (fn == 0 && !(pci_read8(&p, 0x0e) & 0x80))
                 break; /* single-function device */
         }
@@ -143,7 +151,8 @@ static void scan_bus(uint16_t seg, uint8_t bus, int depth)
 int pci_probe(void)
 {
     found = 0;
-    scan_bus(0, 0, 0);
+    pci_irq_quirks();
+    scan_bus(0, 0, 0, NULL);
     const struct machine *m = machine_info();
     pr_info("pci: %u function%s (config space via %s)\n", found, found == 1 ? "" : "s",
             m->n_ecam && m->ecam[0].segment == 0 && m->ecam[0].bus_start == 0 ? "ECAM" : "ports 0xcf8/0xcfc");

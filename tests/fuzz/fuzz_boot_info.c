@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     static struct boot_info bi;
     mem = data + 1;
     mem_len = len - 1;
-    struct fw_mem fm = { map, NULL };
+    struct fw_mem fm = { .map = map };
     boot_info_parse(&bi, data[0] & 1 ? BOOT_PROTO_MB2 : BOOT_PROTO_PVH, 0x10000, &fm);
     return 0;
 }

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     static struct machine m;
     mem = data;
     mem_len = len;
-    struct fw_mem fm = { map, NULL };
+    struct fw_mem fm = { .map = map };
     memset(&m, 0, sizeof(m));
     smbios_probe_efi(&m, &fm, 0x100000);
     return 0;

@@ -78,7 +78,7 @@ static const void *image_map(void *ctx, uint64_t phys, uint64_t len)
     return buf;
 }
 
-struct fw_mem fw_image_mem(struct fw_image *img) { return (struct fw_mem){ image_map, img }; }
+struct fw_mem fw_image_mem(struct fw_image *img) { return (struct fw_mem){ .map = image_map, .ctx = img }; }
 
 uint64_t fw_image_find(struct fw_image *img, const char *sig, uint64_t lo, uint64_t hi)
 {

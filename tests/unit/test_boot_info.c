@@ -16,7 +16,7 @@ static const void *map(void *ctx, uint64_t p, uint64_t len)
     return phys + (p - BASE);
 }
 
-static const struct fw_mem mem = { map, NULL };
+static const struct fw_mem mem = { .map = map };
 
 static void put(uint32_t at, const void *src, size_t n) { memcpy(phys + (at - BASE), src, n); }
 static void put32(uint32_t at, uint32_t v) { put(at, &v, 4); }

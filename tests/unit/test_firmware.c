@@ -421,7 +421,7 @@ static void test_rsdp_scan_f_segment_only(void)
     if (load(FIX "q35-smp2.bin") < 0)
         return;
     struct fw_mem inner = fw_image_mem(&img);
-    struct fw_mem mem = { map_without_e_segment, &inner };
+    struct fw_mem mem = { .map = map_without_e_segment, .ctx = &inner };
     CHECK_EQ(acpi_probe(&m, &mem, 0), 0);
     CHECK(m.acpi);
     CHECK(m.rsdp_addr >= 0xf0000 && m.rsdp_addr < 0x100000);
