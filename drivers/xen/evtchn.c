@@ -11,6 +11,7 @@
 #include "irq.h"
 #include "log.h"
 #include "xen.h"
+#include "xen_evtchn_pick.h"
 
 #define CALLBACK_TYPE_VECTOR ((uint64_t)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56)
 /* The 2-level ABI: one bit per port in shared info's pending and mask arrays. */
@@ -21,6 +22,7 @@ static struct {
     evtchn_handler_fn fn;
     void *arg;
 } handlers[MAX_PORTS];
+static uint16_t port_vcpu[MAX_PORTS]; /* where Xen signals each port (0 unless bound elsewhere) */
 static unsigned long upcalls, unbound;
 static int vector = -1;
 static bool per_vcpu;
@@ -71,6 +73,9 @@ int evtchn_bind_virq(unsigned virq, unsigned vcpu, evtchn_handler_fn fn, void *a
     long r = xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq, (uint64_t)(uintptr_t)&b, 0, 0, 0);
     if (r)
         return (int)r;
+    if (b.port >= MAX_PORTS)
+        return -1;
+    port_vcpu[b.port] = (uint16_t)vcpu;
     return evtchn_bind(b.port, fn, arg) < 0 ? -1 : (int)b.port;
 }
 
@@ -92,19 +97,22 @@ static void dispatch(unsigned port)
 
 /* Xen keeps re-injecting the vector while upcall_pending is set, so it is
  * cleared first; the selector is taken atomically, then each word's pending
- * and unmasked bits are cleared before their handlers run. */
+ * and unmasked bits of this vCPU's own ports (evtchn_pick) are cleared
+ * before their handlers run. */
 static void upcall(struct int_frame *f, void *arg)
 {
     (void)f;
     (void)arg;
-    volatile struct vcpu_info *v = &xen_shared_info()->vcpu_info[this_cpu()->id];
+    unsigned cpu = this_cpu()->id;
+    volatile struct vcpu_info *v = &xen_shared_info()->vcpu_info[cpu];
     upcalls++;
     while (__atomic_exchange_n(&v->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST)) {
         xen_ulong_t sel = __atomic_exchange_n(&v->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
         while (sel) {
             unsigned w = (unsigned)__builtin_ctzll(sel);
             sel &= sel - 1;
-            xen_ulong_t ready = *pending_word(w * WORD_BITS) & ~*mask_word(w * WORD_BITS);
+            xen_ulong_t ready =
+                evtchn_pick(*pending_word(w * WORD_BITS), *mask_word(w * WORD_BITS), w, cpu, port_vcpu, MAX_PORTS);
             while (ready) {
                 unsigned b = (unsigned)__builtin_ctzll(ready);
                 ready &= ready - 1;
