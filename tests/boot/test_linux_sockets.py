@@ -1,0 +1,172 @@
+"""Socket system calls for Linux programs (issue 21, docs/linux-abi.md):
+tests/linux/sockets.c (gcc -static) runs under Kestrel with QEMU user
+networking. The harness is the other side of each exchange, so what the
+kernel did is checked from outside: a TCP echo server in the guest that
+the host reaches through hostfwd (several connections, one of 1 MiB, the
+bytes compared both ways and the guest's hash of what it received against
+the host's), a UDP echo, the guest's connect() to a server on the host,
+plus what the program checks from inside (socketpair round trips, EPIPE,
+EINTR, ECONNREFUSED, EADDRINUSE, EBADF, ENOTSOCK ...)."""
+
+import hashlib
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+
+from conftest import LOG_DIR, app_kernel, kq
+from test_linux_core import build, initrd
+
+GUEST_PORT, GUEST_UDP = 5000, 5001
+MASK64 = (1 << 64) - 1
+
+
+def fnv(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & MASK64
+    return h
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Guest:
+    def __init__(self, cmd):
+        self.cmd = cmd
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0)
+        self.lines, self.cv = [], threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for raw in self.proc.stdout:
+            with self.cv:
+                self.lines.append(raw.decode(errors="replace").rstrip())
+                self.cv.notify_all()
+        with self.cv:
+            self.cv.notify_all()
+
+    def wait_line(self, regex, timeout=60):
+        deadline = time.monotonic() + timeout
+        with self.cv:
+            while True:
+                for line in self.lines:
+                    m = re.search(regex, line)
+                    if m:
+                        return m
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.proc.poll() is not None and not m):
+                    raise AssertionError("no line matching %r in:\n%s" % (regex, self.output()))
+                self.cv.wait(min(left, 0.5))
+
+    def output(self):
+        return "\n".join(self.lines)
+
+    def close(self):
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.makedirs(LOG_DIR, exist_ok=True)
+        with open(os.path.join(LOG_DIR, "linux-sockets.log"), "w") as f:
+            f.write("$ %s\n%s\n" % (" ".join(self.cmd), self.output()))
+
+
+def echo(port, data, chunk=65536):
+    """Sends data to the guest's echo server (a thread, so neither side
+    stalls on full windows) and returns what came back."""
+    c = socket.create_connection(("127.0.0.1", port), timeout=60)
+
+    def sender():
+        for i in range(0, len(data), chunk):
+            c.sendall(data[i:i + chunk])
+        c.shutdown(socket.SHUT_WR)
+    t = threading.Thread(target=sender)
+    t.start()
+    got = bytearray()
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        got += b
+    t.join()
+    c.close()
+    return bytes(got)
+
+
+def host_server(port, done):
+    """The server the guest's client connects to: reads its greeting, answers."""
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port))
+    srv.listen(4)
+    srv.settimeout(120)
+
+    def loop():
+        while True:
+            try:
+                c, _ = srv.accept()
+            except OSError:
+                return
+            c.settimeout(30)
+            try:
+                data = c.recv(1024)
+                done.append(data)
+                if data:
+                    c.sendall(b"host got " + data)
+            except OSError:
+                pass
+            c.close()
+    threading.Thread(target=loop, daemon=True).start()
+    return srv
+
+
+def test_linux_sockets(tmp_path):
+    exe = build("sockets.c", "glibc", extra=["-pthread"])
+    archive = initrd(tmp_path, {"/bin/sockets": exe})
+    tcp, udp, hostport = free_port(), free_port(socket.SOCK_DGRAM), free_port()
+    seen = []
+    srv = host_server(hostport, seen)
+    payloads = [b"hello kestrel\n", bytes(range(256)) * 64, os.urandom(1 << 20)]
+    nic = "user,hostfwd=tcp:127.0.0.1:%d-:%d,hostfwd=udp:127.0.0.1:%d-:%d" % (tcp, GUEST_PORT, udp, GUEST_UDP)
+    cmdline = "--ip=eth0,10.0.2.15,255.255.255.0 --defaultgw=10.0.2.2 -- /bin/sockets %d %d %d %d" % (
+        GUEST_PORT, GUEST_UDP, hostport, len(payloads))
+    cmd = kq.qemu_command("microvm", app_kernel("hello"), cmdline, memory="128M", nics=[nic],
+                          extra=["-initrd", archive])
+    g = Guest(cmd)
+    try:
+        g.wait_line(r"sockets: listening on %d" % GUEST_PORT, timeout=60)
+        for i, data in enumerate(payloads):
+            back = echo(tcp, data)
+            assert back == data, "connection %d: %d bytes back of %d, sha %s vs %s" % (
+                i, len(back), len(data), hashlib.sha256(back).hexdigest(), hashlib.sha256(data).hexdigest())
+            m = g.wait_line(r"sockets: conn %d: (\d+) bytes fnv ([0-9a-f]{16})" % i, timeout=30)
+            assert int(m.group(1)) == len(data) and int(m.group(2), 16) == fnv(data), m.group(0)
+        g.wait_line(r"sockets: udp ready", timeout=30)
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.settimeout(10)
+        for i in range(3):
+            d = b"datagram %d " % i + os.urandom(100 * i)
+            u.sendto(d, ("127.0.0.1", udp))
+            back, _ = u.recvfrom(4096)
+            assert back == d
+        u.close()
+        g.wait_line(r"sockets: client done", timeout=60)
+        g.wait_line(r"kestrel: power off", timeout=30)
+    finally:
+        g.close()
+        srv.close()
+    out = g.output()
+    assert "sockets: socketpair done" in out and "sockets: errors done" in out, out
+    assert "sockets: host said [host got hello from the guest]" in out, out
+    assert b"hello from the guest" in seen, seen
+    assert "FAIL" not in out, out
+    assert "sockets: 0 failures" in out and "kestrel: power off, status 0" in out, out

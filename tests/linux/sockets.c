@@ -1,0 +1,304 @@
+/* The socket calls from inside a Linux program (tests/boot/test_linux_sockets.py):
+ *   sockets PORT UDPPORT HOSTPORT NCONN
+ * 1. socketpair round trips (stream, datagram), EPIPE/SIGPIPE, EINTR from a
+ *    signal during a blocked recv, SO_RCVTIMEO, error cases (EBADF,
+ *    ENOTSOCK, EAFNOSUPPORT, EINVAL on short addresses, EFAULT);
+ * 2. a TCP echo server on PORT for NCONN connections, one after another;
+ *    each connection's bytes are hashed (FNV-1a 64) and printed, so the
+ *    harness checks what arrived both ways;
+ * 3. a UDP echo on UDPPORT for three datagrams;
+ * 4. a client connect() to the host (10.0.2.2:HOSTPORT), an exchange, and
+ *    ECONNREFUSED from a closed port; EADDRINUSE on a second bind.
+ * Every failed check prints "sockets: FAIL ..." and the exit status counts
+ * them. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                                  \
+    do {                                                                                                  \
+        if (!(cond)) {                                                                                    \
+            failures++;                                                                                   \
+            printf("sockets: FAIL line %d: %s (errno %d) ", __LINE__, #cond, errno);                     \
+            printf(__VA_ARGS__);                                                                          \
+            printf("\n");                                                                                 \
+        }                                                                                                 \
+    } while (0)
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+#define FNV_INIT 0xcbf29ce484222325ull
+
+static volatile int got_signal;
+static void on_signal(int sig) { got_signal = sig; }
+
+static void *kick(void *arg)
+{
+    struct timespec ts = { 0, 200 * 1000 * 1000 };
+    nanosleep(&ts, NULL);
+    pthread_kill(*(pthread_t *)arg, SIGUSR1);
+    return NULL;
+}
+
+static void test_socketpair(void)
+{
+    int sv[2];
+    char buf[256];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "stream pair");
+    CHECK(write(sv[0], "ping", 4) == 4, "write");
+    CHECK(read(sv[1], buf, sizeof(buf)) == 4 && memcmp(buf, "ping", 4) == 0, "read");
+    CHECK(send(sv[1], "pong!", 5, 0) == 5, "send back");
+    CHECK(recv(sv[0], buf, 2, MSG_PEEK) == 2 && memcmp(buf, "po", 2) == 0, "peek");
+    int n = -1;
+    CHECK(ioctl(sv[0], FIONREAD, &n) == 0 && n == 5, "FIONREAD %d", n);
+    CHECK(recv(sv[0], buf, sizeof(buf), 0) == 5 && memcmp(buf, "pong!", 5) == 0, "recv");
+    struct iovec iov[2] = { { "ab", 2 }, { "cde", 3 } };
+    CHECK(writev(sv[0], iov, 2) == 5, "writev");
+    char x[2], y[8];
+    struct iovec riov[2] = { { x, 2 }, { y, 8 } };
+    struct msghdr mh = { .msg_iov = riov, .msg_iovlen = 2 };
+    CHECK(recvmsg(sv[1], &mh, 0) == 5 && memcmp(x, "ab", 2) == 0 && memcmp(y, "cde", 3) == 0, "recvmsg");
+    /* non-blocking: nothing there */
+    CHECK(recv(sv[1], buf, 1, MSG_DONTWAIT) == -1 && errno == EAGAIN, "EAGAIN");
+    /* a timeout */
+    struct timeval tv = { 0, 100000 };
+    CHECK(setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0, "SO_RCVTIMEO");
+    CHECK(recv(sv[1], buf, 1, 0) == -1 && errno == EAGAIN, "timed out");
+    tv.tv_usec = 0;
+    setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    /* a signal without SA_RESTART ends a blocked recv with EINTR */
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigaction(SIGUSR1, &sa, NULL);
+    pthread_t self = pthread_self(), t;
+    pthread_create(&t, NULL, kick, &self);
+    errno = 0;
+    CHECK(recv(sv[1], buf, 1, 0) == -1 && errno == EINTR && got_signal == SIGUSR1, "EINTR");
+    pthread_join(t, NULL);
+    int type = 0;
+    socklen_t len = sizeof(type);
+    CHECK(getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM, "SO_TYPE");
+    /* the peer closes: end of file, then EPIPE (SIGPIPE ignored) */
+    close(sv[1]);
+    CHECK(read(sv[0], buf, 1) == 0, "EOF");
+    signal(SIGPIPE, SIG_IGN);
+    CHECK(write(sv[0], "x", 1) == -1 && errno == EPIPE, "EPIPE");
+    close(sv[0]);
+
+    CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0, "dgram pair");
+    CHECK(send(sv[0], "one", 3, 0) == 3 && send(sv[0], "twotwo", 6, 0) == 6, "dgram send");
+    CHECK(send(sv[0], "", 0, 0) == 0, "empty dgram");
+    CHECK(recv(sv[1], buf, sizeof(buf), 0) == 3 && memcmp(buf, "one", 3) == 0, "dgram 1");
+    mh = (struct msghdr){ .msg_iov = riov, .msg_iovlen = 1 };
+    CHECK(recvmsg(sv[1], &mh, 0) == 2 && (mh.msg_flags & MSG_TRUNC), "dgram truncated");
+    CHECK(recv(sv[1], buf, sizeof(buf), 0) == 0, "empty dgram received");
+    CHECK(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT) == -1 && errno == EAGAIN, "dgram queue empty");
+    close(sv[0]);
+    close(sv[1]);
+    printf("sockets: socketpair done\n");
+}
+
+static void test_errors(void)
+{
+    char buf[4];
+    int p[2];
+    CHECK(recv(999, buf, 1, 0) == -1 && errno == EBADF, "EBADF");
+    CHECK(pipe(p) == 0, "pipe");
+    CHECK(send(p[1], "x", 1, 0) == -1 && errno == ENOTSOCK, "ENOTSOCK send");
+    struct sockaddr_in sin = { .sin_family = AF_INET };
+    CHECK(bind(p[0], (struct sockaddr *)&sin, sizeof(sin)) == -1 && errno == ENOTSOCK, "ENOTSOCK bind");
+    close(p[0]);
+    close(p[1]);
+    CHECK(socket(AF_INET6, SOCK_STREAM, 0) == -1 && errno == EAFNOSUPPORT, "no IPv6");
+    CHECK(socket(AF_INET, 77, 0) == -1 && errno == EINVAL, "bad type");
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(s >= 0, "socket");
+    CHECK(bind(s, (struct sockaddr *)&sin, 4) == -1 && errno == EINVAL, "short address");
+    CHECK(bind(s, (struct sockaddr *)&sin, 1000) == -1 && errno == EINVAL, "long address");
+    CHECK(bind(s, (struct sockaddr *)8, sizeof(sin)) == -1 && errno == EFAULT, "EFAULT address");
+    struct sockaddr_in6 s6 = { .sin6_family = AF_INET6 };
+    CHECK(bind(s, (struct sockaddr *)&s6, sizeof(s6)) == -1 && errno == EAFNOSUPPORT, "wrong family");
+    CHECK(send(s, "x", 1, 0) == -1 && (errno == ENOTCONN || errno == EPIPE), "send unconnected");
+    struct sockaddr_in peer;
+    socklen_t len = sizeof(peer);
+    CHECK(getpeername(s, (struct sockaddr *)&peer, &len) == -1 && errno == ENOTCONN, "getpeername");
+    struct msghdr mh = { .msg_iovlen = 5000 };
+    CHECK(sendmsg(s, &mh, 0) == -1 && errno == EMSGSIZE, "iovlen");
+    int v = 0;
+    len = sizeof(v);
+    CHECK(getsockopt(s, SOL_SOCKET, SO_ERROR, &v, &len) == 0 && v == 0, "SO_ERROR");
+    CHECK(getsockopt(s, 1234, 5, &v, &len) == -1 && errno == ENOPROTOOPT, "bad level");
+    close(s);
+    printf("sockets: errors done\n");
+}
+
+static int listener(int port)
+{
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int on = 1;
+    CHECK(setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == 0, "SO_REUSEADDR");
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+    CHECK(bind(s, (struct sockaddr *)&sin, sizeof(sin)) == 0, "bind %d", port);
+    CHECK(listen(s, 8) == 0, "listen");
+    int v = 0;
+    socklen_t len = sizeof(v);
+    CHECK(getsockopt(s, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == 0 && v == 1, "SO_ACCEPTCONN");
+    /* a second socket on the same port: EADDRINUSE */
+    int t = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(bind(t, (struct sockaddr *)&sin, sizeof(sin)) == -1 && errno == EADDRINUSE, "EADDRINUSE");
+    close(t);
+    /* non-blocking accept with nobody there */
+    int fl = fcntl(s, F_GETFL);
+    fcntl(s, F_SETFL, fl | O_NONBLOCK);
+    CHECK(accept(s, NULL, NULL) == -1 && errno == EAGAIN, "accept EAGAIN");
+    fcntl(s, F_SETFL, fl);
+    return s;
+}
+
+static void echo_server(int s, int nconn)
+{
+    static char buf[65536];
+    for (int i = 0; i < nconn; i++) {
+        struct sockaddr_in peer;
+        socklen_t len = sizeof(peer);
+        int c = accept4(s, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
+        CHECK(c >= 0 && len == sizeof(peer) && peer.sin_family == AF_INET, "accept");
+        if (c < 0)
+            return;
+        int on = 1;
+        CHECK(setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == 0, "TCP_NODELAY");
+        uint64_t h = FNV_INIT;
+        size_t total = 0;
+        for (;;) {
+            ssize_t n = read(c, buf, sizeof(buf));
+            if (n <= 0) {
+                CHECK(n == 0, "read");
+                break;
+            }
+            h = fnv(h, buf, (size_t)n);
+            total += (size_t)n;
+            for (ssize_t off = 0; off < n;) {
+                ssize_t w = send(c, buf + off, (size_t)(n - off), MSG_NOSIGNAL);
+                CHECK(w > 0, "send");
+                if (w <= 0)
+                    break;
+                off += w;
+            }
+        }
+        printf("sockets: conn %d: %zu bytes fnv %016llx\n", i, total, (unsigned long long)h);
+        CHECK(shutdown(c, SHUT_WR) == 0, "shutdown");
+        close(c);
+    }
+}
+
+static void udp_echo(int port, int count)
+{
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+    CHECK(bind(u, (struct sockaddr *)&sin, sizeof(sin)) == 0, "udp bind");
+    printf("sockets: udp ready\n");
+    fflush(stdout);
+    char buf[2048];
+    for (int i = 0; i < count; i++) {
+        struct sockaddr_in from;
+        socklen_t len = sizeof(from);
+        ssize_t n = recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len);
+        CHECK(n >= 0 && len == sizeof(from), "recvfrom");
+        if (n < 0)
+            break;
+        struct iovec iov = { buf, (size_t)n };
+        struct mmsghdr mm = { .msg_hdr = { .msg_name = &from, .msg_namelen = len, .msg_iov = &iov, .msg_iovlen = 1 } };
+        CHECK(sendmmsg(u, &mm, 1, 0) == 1 && mm.msg_len == (unsigned)n, "sendmmsg");
+    }
+    close(u);
+    printf("sockets: udp done\n");
+}
+
+static void client(int hostport)
+{
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(hostport) };
+    sin.sin_addr.s_addr = inet_addr("10.0.2.2");
+    CHECK(connect(c, (struct sockaddr *)&sin, sizeof(sin)) == 0, "connect to the host");
+    struct sockaddr_in me;
+    socklen_t len = sizeof(me);
+    CHECK(getsockname(c, (struct sockaddr *)&me, &len) == 0 && me.sin_addr.s_addr == inet_addr("10.0.2.15"),
+          "getsockname");
+    const char msg[] = "hello from the guest";
+    CHECK(send(c, msg, sizeof(msg) - 1, 0) == (ssize_t)sizeof(msg) - 1, "client send");
+    char buf[128];
+    size_t got = 0;
+    for (;;) {
+        ssize_t n = recv(c, buf + got, sizeof(buf) - 1 - got, 0);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    buf[got] = 0;
+    printf("sockets: host said [%s]\n", buf);
+    close(c);
+
+    /* nobody listens on the host's port + 1: refused */
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    sin.sin_port = htons(hostport + 1);
+    errno = 0;
+    CHECK(connect(c, (struct sockaddr *)&sin, sizeof(sin)) == -1 && errno == ECONNREFUSED, "ECONNREFUSED");
+    close(c);
+    /* non-blocking: EINPROGRESS, then SO_ERROR tells */
+    c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    sin.sin_port = htons(hostport);
+    CHECK(connect(c, (struct sockaddr *)&sin, sizeof(sin)) == -1 && errno == EINPROGRESS, "EINPROGRESS");
+    int v = -1;
+    for (int i = 0; i < 100; i++) {
+        len = sizeof(v);
+        getsockopt(c, SOL_SOCKET, SO_ERROR, &v, &len);
+        if (connect(c, (struct sockaddr *)&sin, sizeof(sin)) == -1 && errno == EISCONN)
+            break;
+        usleep(20000);
+    }
+    CHECK(v == 0 && connect(c, (struct sockaddr *)&sin, sizeof(sin)) == -1 && errno == EISCONN, "connected");
+    close(c);
+    printf("sockets: client done\n");
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc < 5) {
+        printf("usage: sockets PORT UDPPORT HOSTPORT NCONN\n");
+        return 2;
+    }
+    int port = atoi(argv[1]), udpport = atoi(argv[2]), hostport = atoi(argv[3]), nconn = atoi(argv[4]);
+    test_socketpair();
+    test_errors();
+    int s = listener(port);
+    printf("sockets: listening on %d\n", port);
+    echo_server(s, nconn);
+    close(s);
+    udp_echo(udpport, 3);
+    client(hostport);
+    printf("sockets: %d failures\n", failures);
+    return failures ? 1 : 0;
+}
