@@ -36,6 +36,10 @@ struct inet_sock {
     bool udp_peer;     /* a datagram socket with a default destination */
     bool peer_fin;     /* the peer closed its side (or the connection broke) */
     bool shut_wr;
+    /* lwIP's sockets without LWIP_NETCONN_FULLDUPLEX want one receiver and
+     * one sender at a time (the held segment is not guarded): each
+     * direction's lwIP calls are serialised here, never across a wait. */
+    struct mutex rx_lock, tx_lock;
 };
 
 /* lwIP descriptor -> our socket, for inet_event. Guarded by table_lock;
@@ -150,6 +154,8 @@ static long attach(int fd, bool tcp, bool nonblock, struct lfile **out)
     }
     is->fd = fd;
     is->tcp = tcp;
+    mutex_init(&is->rx_lock);
+    mutex_init(&is->tx_lock);
     is->base.ops = &inet_ops;
     is->base.domain = LX_AF_INET;
     is->base.type = tcp ? LX_SOCK_STREAM : LX_SOCK_DGRAM;
@@ -484,7 +490,11 @@ static long inet_send(struct lsock *s, struct lsock_msg *m)
             mh.msg_name = &to;
             mh.msg_namelen = sizeof(to);
         }
+        mutex_lock(&is->tx_lock);
         ssize_t r = lwip_sendmsg(is->fd, &mh, lwflags);
+        if (r < 0)
+            rc = lwip_error(); /* errno before another call can change it */
+        mutex_unlock(&is->tx_lock);
         if (r >= 0) {
             done += (size_t)r;
             if (!is->tcp || done >= m->total) {
@@ -493,7 +503,6 @@ static long inet_send(struct lsock *s, struct lsock_msg *m)
             }
             continue; /* the rest may not fit: the next try says so */
         }
-        rc = lwip_error();
         if (rc == -EAGAIN) {
             rc = wait_more(is, gen, nb, deadline);
             if (rc == 0)
@@ -543,7 +552,10 @@ static long inet_recv(struct lsock *s, struct lsock_msg *m)
             mh.msg_name = &from;
             mh.msg_namelen = sizeof(from);
         }
+        mutex_lock(&is->rx_lock);
         ssize_t r = lwip_recvmsg(is->fd, &mh, lwflags);
+        long err = r < 0 ? lwip_error() : 0;
+        mutex_unlock(&is->rx_lock);
         if (r > 0 || (r == 0 && (!is->tcp || done == 0))) {
             done += (size_t)r;
             if (!is->tcp) {
@@ -560,7 +572,7 @@ static long inet_recv(struct lsock *s, struct lsock_msg *m)
             rc = (long)done;
             break;
         }
-        rc = lwip_error();
+        rc = err;
         if (rc == -EAGAIN) {
             if (done && !waitall) {
                 rc = (long)done;

@@ -16,6 +16,8 @@ import subprocess
 import threading
 import time
 
+import pytest
+
 from conftest import LOG_DIR, app_kernel, kq
 from test_linux_core import build, initrd
 
@@ -76,7 +78,7 @@ class Guest:
             self.proc.kill()
             self.proc.wait()
         os.makedirs(LOG_DIR, exist_ok=True)
-        with open(os.path.join(LOG_DIR, "linux-sockets.log"), "w") as f:
+        with open(os.path.join(LOG_DIR, "linux-sockets-%d.log" % self.proc.pid), "w") as f:
             f.write("$ %s\n%s\n" % (" ".join(self.cmd), self.output()))
 
 
@@ -100,6 +102,16 @@ def echo(port, data, chunk=65536):
     t.join()
     c.close()
     return bytes(got)
+
+
+def recv_exactly(conn, n):
+    got = b""
+    while len(got) < n:
+        b = conn.recv(n - len(got))
+        if not b:
+            break
+        got += b
+    return got
 
 
 def host_server(port, done):
@@ -129,8 +141,9 @@ def host_server(port, done):
     return srv
 
 
-def test_linux_sockets(tmp_path):
-    exe = build("sockets.c", "glibc", extra=["-pthread"])
+@pytest.mark.parametrize("flavour", ["glibc", "musl"])
+def test_linux_sockets(tmp_path, flavour):
+    exe = build("sockets.c", flavour, extra=["-pthread"])
     archive = initrd(tmp_path, {"/bin/sockets": exe})
     tcp, udp, hostport = free_port(), free_port(socket.SOCK_DGRAM), free_port()
     seen = []
@@ -150,6 +163,16 @@ def test_linux_sockets(tmp_path):
                 i, len(back), len(data), hashlib.sha256(back).hexdigest(), hashlib.sha256(data).hexdigest())
             m = g.wait_line(r"sockets: conn %d: (\d+) bytes fnv ([0-9a-f]{16})" % i, timeout=30)
             assert int(m.group(1)) == len(data) and int(m.group(2), 16) == fnv(data), m.group(0)
+        # two connections at once, served by two threads: the second is
+        # answered while the first waits in its read
+        a = socket.create_connection(("127.0.0.1", tcp), timeout=30)
+        b = socket.create_connection(("127.0.0.1", tcp), timeout=30)
+        for conn, word in ((b, b"second"), (a, b"first"), (b, b"again")):
+            conn.sendall(word)
+            assert recv_exactly(conn, len(word)) == word
+        a.close()
+        b.close()
+        g.wait_line(r"sockets: concurrent done", timeout=30)
         g.wait_line(r"sockets: udp ready", timeout=30)
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         u.settimeout(10)

@@ -213,6 +213,40 @@ static void echo_server(int s, int nconn)
     }
 }
 
+struct conn_job {
+    int fd;
+    pthread_t t;
+};
+
+/* One thread per connection: a blocked read in one must not hold up the other. */
+static void *echo_thread(void *arg)
+{
+    struct conn_job *j = arg;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = recv(j->fd, buf, sizeof(buf), 0);
+        if (n <= 0)
+            break;
+        if (send(j->fd, buf, (size_t)n, MSG_NOSIGNAL) != n)
+            break;
+    }
+    close(j->fd);
+    return NULL;
+}
+
+static void concurrent_server(int s)
+{
+    struct conn_job jobs[2];
+    for (int i = 0; i < 2; i++) {
+        jobs[i].fd = accept(s, NULL, NULL);
+        CHECK(jobs[i].fd >= 0, "accept %d", i);
+        pthread_create(&jobs[i].t, NULL, echo_thread, &jobs[i]);
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_join(jobs[i].t, NULL);
+    printf("sockets: concurrent done\n");
+}
+
 static void udp_echo(int port, int count)
 {
     int u = socket(AF_INET, SOCK_DGRAM, 0);
@@ -296,6 +330,7 @@ int main(int argc, char **argv)
     int s = listener(port);
     printf("sockets: listening on %d\n", port);
     echo_server(s, nconn);
+    concurrent_server(s);
     close(s);
     udp_echo(udpport, 3);
     client(hostport);
