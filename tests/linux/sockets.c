@@ -247,6 +247,66 @@ static void concurrent_server(int s)
     printf("sockets: concurrent done\n");
 }
 
+static void *loop_client(void *arg)
+{
+    int port = *(int *)arg;
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(connect(c, (struct sockaddr *)&sin, sizeof(sin)) == 0, "connect 127.0.0.1");
+    static char big[300000];
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = (char)(i * 7 + (i >> 9));
+    CHECK(send(c, big, sizeof(big), 0) == (ssize_t)sizeof(big), "loopback send");
+    shutdown(c, SHUT_WR);
+    close(c);
+    return NULL;
+}
+
+/* Over 127.0.0.1 inside the guest: a client thread sends 300000 bytes to a
+ * listener of this program; UDP too. */
+static void loopback(int port)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(bind(s, (struct sockaddr *)&sin, sizeof(sin)) == 0 && listen(s, 1) == 0, "loopback listen");
+    pthread_t t;
+    pthread_create(&t, NULL, loop_client, &port);
+    struct sockaddr_in peer;
+    socklen_t len = sizeof(peer);
+    int c = accept(s, (struct sockaddr *)&peer, &len);
+    CHECK(c >= 0 && peer.sin_addr.s_addr == htonl(INADDR_LOOPBACK), "loopback accept");
+    static char buf[65536];
+    size_t total = 0;
+    int bad = 0;
+    for (;;) {
+        ssize_t n = recv(c, buf, sizeof(buf), 0);
+        if (n <= 0)
+            break;
+        for (ssize_t i = 0; i < n; i++, total++)
+            bad += buf[i] != (char)(total * 7 + (total >> 9));
+    }
+    CHECK(total == 300000 && !bad, "loopback bytes %zu, %d wrong", total, bad);
+    pthread_join(t, NULL);
+    close(c);
+    close(s);
+
+    int a = socket(AF_INET, SOCK_DGRAM, 0), b = socket(AF_INET, SOCK_DGRAM, 0);
+    CHECK(bind(a, (struct sockaddr *)&sin, sizeof(sin)) == 0, "udp loopback bind");
+    CHECK(connect(b, (struct sockaddr *)&sin, sizeof(sin)) == 0, "udp connect");
+    CHECK(send(b, "loop", 4, 0) == 4, "udp send");
+    char d[8];
+    struct sockaddr_in from;
+    len = sizeof(from);
+    CHECK(recvfrom(a, d, sizeof(d), 0, (struct sockaddr *)&from, &len) == 4 && memcmp(d, "loop", 4) == 0 &&
+              from.sin_addr.s_addr == htonl(INADDR_LOOPBACK),
+          "udp loopback");
+    close(a);
+    close(b);
+    printf("sockets: loopback done\n");
+}
+
 static void udp_echo(int port, int count)
 {
     int u = socket(AF_INET, SOCK_DGRAM, 0);
@@ -327,6 +387,7 @@ int main(int argc, char **argv)
     int port = atoi(argv[1]), udpport = atoi(argv[2]), hostport = atoi(argv[3]), nconn = atoi(argv[4]);
     test_socketpair();
     test_errors();
+    loopback(port + 10);
     int s = listener(port);
     printf("sockets: listening on %d\n", port);
     echo_server(s, nconn);
