@@ -33,6 +33,49 @@ int lx_sockaddr_in_parse(const void *buf, uint32_t len, bool unspec_ok, struct l
     return 0;
 }
 
+int lx_sockaddr_un_parse(const void *buf, uint32_t len, struct lx_unixname *out)
+{
+    const uint8_t *b = buf;
+    memset(out, 0, sizeof(*out));
+    if (len < 2 || len > LX_SOCKADDR_UN_LEN || u16_at(b) != LX_AF_UNIX)
+        return -EINVAL;
+    if (len == 2) {
+        out->autobind = true;
+        return 0;
+    }
+    const uint8_t *path = b + 2;
+    uint32_t n = len - 2;
+    if (path[0] == 0) {
+        out->abstract = true;
+        out->len = n - 1;
+        memcpy(out->name, path + 1, out->len);
+        return 0;
+    }
+    uint32_t l = 0;
+    while (l < n && path[l])
+        l++;
+    memcpy(out->name, path, l);
+    out->name[l] = 0;
+    out->len = l;
+    return 0;
+}
+
+uint32_t lx_sockaddr_un_make(const struct lx_unixname *n, void *out)
+{
+    uint8_t *b = out;
+    memset(b, 0, LX_SOCKADDR_UN_LEN);
+    b[0] = LX_AF_UNIX;
+    if (n->autobind || (!n->abstract && !n->len))
+        return 2;
+    uint32_t l = n->len > LX_UNIX_PATH_MAX - (n->abstract ? 1 : 0) ? LX_UNIX_PATH_MAX - (n->abstract ? 1 : 0) : n->len;
+    if (n->abstract) {
+        memcpy(b + 3, n->name, l);
+        return 3 + l;
+    }
+    memcpy(b + 2, n->name, l);
+    return l < LX_UNIX_PATH_MAX ? 3 + l : 2 + l;
+}
+
 uint32_t lx_sockaddr_in_make(uint32_t addr, uint16_t port, void *out)
 {
     uint8_t *b = out;

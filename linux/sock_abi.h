@@ -126,6 +126,25 @@ int lx_sockaddr_len_ok(int32_t addrlen);
  * -EAFNOSUPPORT (another family). */
 int lx_sockaddr_in_parse(const void *buf, uint32_t len, bool unspec_ok, struct lx_inaddr *out);
 
+/* An AF_UNIX name: a path (NUL-terminated in name, len its length) or an
+ * abstract name (abstract: name holds len arbitrary bytes, the leading NUL
+ * not included). */
+#define LX_UNIX_PATH_MAX 108
+struct lx_unixname {
+    char name[LX_UNIX_PATH_MAX + 1];
+    uint32_t len;
+    bool abstract;
+    bool autobind; /* only the family was given (bind: pick an abstract name) */
+};
+/* Parses a sockaddr_un of len bytes (Linux's unix_validate_addr and
+ * unix_mkname): more than 110 bytes or another family -EINVAL; just the
+ * family: autobind. */
+int lx_sockaddr_un_parse(const void *buf, uint32_t len, struct lx_unixname *out);
+/* The sockaddr_un for a name into out (LX_SOCKADDR_UN_LEN bytes): its
+ * length as Linux reports it (family, then the path and its NUL, or the
+ * abstract name's bytes after a NUL; just the family when unnamed). */
+uint32_t lx_sockaddr_un_make(const struct lx_unixname *n, void *out);
+
 /* Writes a struct sockaddr_in (16 bytes) to out: its length. */
 uint32_t lx_sockaddr_in_make(uint32_t addr, uint16_t port, void *out);
 

@@ -76,6 +76,7 @@ long lsock_epipe(int flags);
 
 /* The families. */
 long inet_socket_create(int type, int protocol, bool nonblock, struct lfile **out);
+long unix_socket_create(int type, bool nonblock, struct lfile **out);
 long unix_socketpair_create(int type, bool nonblock, struct lfile **a, struct lfile **b);
 
 #endif

@@ -182,9 +182,7 @@ long sys_socket(const struct sysargs *a)
         rc = inet_socket_create(type, protocol, nonblock, &f);
         break;
     case LX_AF_UNIX:
-        /* Unbound AF_UNIX sockets need a name space to meet in: not yet. */
-        rc = type == LX_SOCK_STREAM || type == LX_SOCK_DGRAM || type == LX_SOCK_SEQPACKET ? -EAFNOSUPPORT
-                                                                                         : -ESOCKTNOSUPPORT;
+        rc = protocol ? -EPROTONOSUPPORT : unix_socket_create(type, nonblock, &f);
         break;
     default:
         rc = -EAFNOSUPPORT; /* AF_INET6: lwIP is built without IPv6 (net/port/lwipopts.h) */

@@ -1,13 +1,22 @@
-/* AF_UNIX socket pairs (socketpair): two connected ends, each with the
+/* AF_UNIX sockets: pairs (socketpair, or a connect to a listener bound to
+ * a name) of two connected ends, each with the
  * bytes (SOCK_STREAM) or messages (SOCK_DGRAM, SOCK_SEQPACKET) the other
  * sent it, in a ring of UNIX_CAP bytes. One mutex guards the pair. A
  * stream read blocks while its ring is empty and the peer can still send;
  * a write blocks while the peer's ring is full; a write to a closed (or
  * read-shut) peer is EPIPE with SIGPIPE. A message goes whole or not at
  * all, with a 4-byte length before it in the ring; a short read of one
- * drops the rest (MSG_TRUNC). Waits are interruptible as pipes' are. */
+ * drops the rest (MSG_TRUNC). Waits are interruptible as pipes' are.
+ *
+ * Names: bind puts a path (absolute, joined with the working directory)
+ * or an abstract name in a table of this file's own, not on the file
+ * system (no socket file appears; the name goes when the socket closes).
+ * listen and connect meet there: a stream or seqpacket connect makes a
+ * pair whose other end waits in the listener's queue for accept. Datagram
+ * sockets may bind, but sending to a name is not carried (ECONNREFUSED). */
 #include <stdlib.h>
 #include <string.h>
+#include "files.h"
 #include "linux_consts.h"
 #include "socket.h"
 
@@ -26,6 +35,15 @@ struct unix_end {
     bool rd_shut;         /* this end will read no more (shutdown RD or closed) */
     bool wr_shut;         /* this end will send no more: its peer sees end of file */
     bool closed;
+    /* before a pair: names, listening (guarded by unix_lock) */
+    struct lx_unixname name;   /* as bound */
+    char *key;                 /* the table's key: absolute path or abstract bytes */
+    uint32_t keylen;
+    bool bound, listening, is_abstract;
+    struct unix_end *reg_next; /* the table of bound names */
+    struct unix_end *q_head, *q_tail, *q_next; /* a listener's connections not yet accepted */
+    unsigned queued, backlog;
+    struct lx_unixname peer_name; /* connect: the listener's name */
 };
 
 struct unix_pair {
@@ -37,6 +55,11 @@ struct unix_pair {
 
 static struct unix_end *uend(struct lsock *s) { return (struct unix_end *)s; }
 static struct unix_end *peer_of(struct unix_end *e) { return e->pair->end[1 - e->side]; }
+/* Set once, when the end is connected (under unix_lock); NULL before. */
+static struct unix_pair *pair_of(struct unix_end *e) { return __atomic_load_n(&e->pair, __ATOMIC_ACQUIRE); }
+
+static struct mutex unix_lock = MUTEX_INIT; /* the name table, listeners' queues, connecting */
+static struct unix_end *names;
 
 static bool nonblocking(struct lsock *s, int flags)
 {
@@ -128,10 +151,92 @@ static long wait_more(struct unix_end *e, unsigned gen, bool nb, uint64_t deadli
     return rc == -ETIMEDOUT ? -EAGAIN : 0;
 }
 
+/* The key bound names are matched by: a path made absolute against the
+ * working directory, or the abstract name's bytes behind a NUL. */
+static long name_key(const struct lx_unixname *n, char **key, uint32_t *keylen)
+{
+    char *k = malloc(VFS_PATH_MAX + 2);
+    if (!k)
+        return -ENOMEM;
+    if (n->abstract) {
+        k[0] = 0;
+        memcpy(k + 1, n->name, n->len);
+        *keylen = n->len + 1;
+    } else {
+        char *cwd = malloc(VFS_PATH_MAX + 1);
+        if (!cwd) {
+            free(k);
+            return -ENOMEM;
+        }
+        lproc_cwd(cwd);
+        int rc = lx_path_join(cwd, n->name, k);
+        free(cwd);
+        if (rc < 0) {
+            free(k);
+            return rc;
+        }
+        *keylen = (uint32_t)strlen(k);
+    }
+    *key = k;
+    return 0;
+}
+
+/* The end bound to key, or NULL (unix_lock held). */
+static struct unix_end *find_name(const char *key, uint32_t keylen)
+{
+    for (struct unix_end *e = names; e; e = e->reg_next)
+        if (e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
+            return e;
+    return NULL;
+}
+
+/* A send on a socket with no peer: to a name (datagrams) is not carried. */
+static long unpaired_send(struct unix_end *e, struct lsock_msg *m)
+{
+    if (e->base.type != LX_SOCK_DGRAM)
+        return e->listening ? -EINVAL : -ENOTCONN;
+    if (!m->addrlen)
+        return -ENOTCONN;
+    struct lx_unixname n;
+    long rc = lx_sockaddr_un_parse(m->addr, m->addrlen, &n);
+    if (rc < 0)
+        return rc;
+    char *key;
+    uint32_t keylen;
+    rc = name_key(&n, &key, &keylen);
+    if (rc < 0)
+        return rc;
+    mutex_lock(&unix_lock);
+    bool found = find_name(key, keylen) != NULL;
+    mutex_unlock(&unix_lock);
+    free(key);
+    return found ? -ECONNREFUSED : -ENOENT;
+}
+
+/* A receive with no peer: streams are not connected; a datagram socket
+ * waits (nobody can reach it: until a signal or its timeout). */
+static long unpaired_recv(struct unix_end *e, struct lsock_msg *m)
+{
+    if (e->base.type != LX_SOCK_DGRAM)
+        return e->listening ? -EINVAL : -ENOTCONN;
+    if (nonblocking(&e->base, m->flags))
+        return -EAGAIN;
+    uint64_t deadline = lsock_deadline(e->base.rcvtimeo_ns);
+    for (;;) {
+        int rc = lsock_wait(&e->base, lsock_gen(&e->base), deadline);
+        if (rc == -EINTR)
+            return deadline ? -EINTR : -ERESTARTSYS;
+        if (rc == -ETIMEDOUT)
+            return -EAGAIN;
+    }
+}
+
 static long unix_send(struct lsock *s, struct lsock_msg *m)
 {
     struct unix_end *e = uend(s);
-    struct unix_pair *p = e->pair;
+    struct unix_pair *p = pair_of(e);
+    if (!p)
+        return unpaired_send(e, m);
     if (m->addrlen)
         return -EISCONN; /* a pair is connected: no other destination */
     if (!p->stream && m->total + MSG_HDR > UNIX_CAP)
@@ -187,7 +292,9 @@ static long unix_send(struct lsock *s, struct lsock_msg *m)
 static long unix_recv(struct lsock *s, struct lsock_msg *m)
 {
     struct unix_end *e = uend(s);
-    struct unix_pair *p = e->pair;
+    struct unix_pair *p = pair_of(e);
+    if (!p)
+        return unpaired_recv(e, m);
     bool nb = nonblocking(s, m->flags);
     int in_flags = m->flags;
     bool peek = m->flags & LX_MSG_PEEK;
@@ -251,6 +358,8 @@ static long unix_recv(struct lsock *s, struct lsock_msg *m)
 static long unix_shutdown(struct lsock *s, int how)
 {
     struct unix_end *e = uend(s);
+    if (!pair_of(e))
+        return -ENOTCONN;
     mutex_lock(&e->pair->lock);
     if (how != LX_SHUT_WR)
         e->rd_shut = true;
@@ -263,9 +372,20 @@ static long unix_shutdown(struct lsock *s, int how)
 
 static long unix_name(struct lsock *s, bool peer, uint8_t *addr, uint32_t *addrlen)
 {
-    addr[0] = LX_AF_UNIX;
-    addr[1] = 0;
-    *addrlen = 2;
+    struct unix_end *e = uend(s);
+    struct lx_unixname n = { 0 };
+    mutex_lock(&unix_lock);
+    struct unix_pair *p = pair_of(e);
+    if (peer && !p) {
+        mutex_unlock(&unix_lock);
+        return -ENOTCONN;
+    }
+    if (!peer)
+        n = e->name;
+    else if (e->peer_name.len || e->peer_name.abstract)
+        n = e->peer_name;
+    mutex_unlock(&unix_lock);
+    *addrlen = lx_sockaddr_un_make(&n, addr);
     return 0;
 }
 
@@ -274,8 +394,10 @@ static long unix_getopt(struct lsock *s, int level, int name, void *val, uint32_
     if (level != LX_SOL_SOCKET)
         return -EOPNOTSUPP;
     int v;
-    if (name == LX_SO_ERROR || name == LX_SO_ACCEPTCONN || name == LX_SO_REUSEADDR || name == LX_SO_KEEPALIVE)
+    if (name == LX_SO_ERROR || name == LX_SO_REUSEADDR || name == LX_SO_KEEPALIVE)
         v = 0;
+    else if (name == LX_SO_ACCEPTCONN)
+        v = uend(s)->listening;
     else if (name == LX_SO_PEERCRED) {
         int cred[3] = { lproc_current()->pid, 0, 0 }; /* pid, uid, gid: one process, root */
         memcpy(val, cred, sizeof(cred));
@@ -301,6 +423,8 @@ static long unix_setopt(struct lsock *s, int level, int name, const void *val, u
 static long unix_readable(struct lsock *s)
 {
     struct unix_end *e = uend(s);
+    if (!pair_of(e))
+        return 0;
     mutex_lock(&e->pair->lock);
     long n = (long)e->count;
     if (!e->pair->stream && e->msgs) {
@@ -317,7 +441,13 @@ static long unix_readable(struct lsock *s)
 static unsigned unix_poll(struct lsock *s)
 {
     struct unix_end *e = uend(s);
-    struct unix_pair *p = e->pair;
+    struct unix_pair *p = pair_of(e);
+    if (!p) {
+        mutex_lock(&unix_lock);
+        unsigned ev = e->listening ? (e->queued ? LX_EPOLLIN | LX_EPOLLRDNORM : 0) : LX_EPOLLOUT | LX_EPOLLWRNORM;
+        mutex_unlock(&unix_lock);
+        return ev;
+    }
     mutex_lock(&p->lock);
     struct unix_end *peer = peer_of(e);
     unsigned ev = 0;
@@ -338,9 +468,16 @@ static unsigned unix_poll(struct lsock *s)
     return ev;
 }
 
-static void unix_release(struct lsock *s)
+static void end_free(struct unix_end *e)
 {
-    struct unix_end *e = uend(s);
+    free(e->buf);
+    free(e->key);
+    free(e);
+}
+
+/* An end goes (its file released, or a connection never accepted). */
+static void end_close(struct unix_end *e)
+{
     struct unix_pair *p = e->pair;
     mutex_lock(&p->lock);
     e->closed = e->rd_shut = e->wr_shut = true;
@@ -349,15 +486,250 @@ static void unix_release(struct lsock *s)
     changed(p);
     mutex_unlock(&p->lock);
     if (last) {
-        for (int i = 0; i < 2; i++) {
-            free(p->end[i]->buf);
-            free(p->end[i]);
-        }
+        for (int i = 0; i < 2; i++)
+            end_free(p->end[i]);
         free(p);
     }
 }
 
+static void unix_release(struct lsock *s)
+{
+    struct unix_end *e = uend(s);
+    mutex_lock(&unix_lock);
+    if (e->bound) {
+        for (struct unix_end **pp = &names; *pp; pp = &(*pp)->reg_next) {
+            if (*pp == e) {
+                *pp = e->reg_next;
+                break;
+            }
+        }
+    }
+    /* connections never accepted: their clients see the end */
+    struct unix_end *q = e->q_head;
+    e->q_head = e->q_tail = NULL;
+    e->listening = false;
+    bool paired = pair_of(e) != NULL;
+    mutex_unlock(&unix_lock);
+    while (q) {
+        struct unix_end *next = q->q_next;
+        end_close(q);
+        q = next;
+    }
+    if (paired)
+        end_close(e);
+    else
+        end_free(e);
+}
+
+static const struct lsock_ops unix_ops;
+
+static long unix_bind(struct lsock *s, const uint8_t *addr, uint32_t len)
+{
+    struct unix_end *e = uend(s);
+    struct lx_unixname n;
+    long rc = lx_sockaddr_un_parse(addr, len, &n);
+    if (rc < 0)
+        return rc;
+    static unsigned autoname;
+    if (n.autobind) { /* Linux picks five hex digits in the abstract space */
+        n.abstract = true;
+        n.autobind = false;
+        n.len = 5;
+        unsigned v = __atomic_fetch_add(&autoname, 1, __ATOMIC_RELAXED) & 0xfffff;
+        for (int i = 4; i >= 0; i--, v >>= 4)
+            n.name[i] = "0123456789abcdef"[v & 15];
+    }
+    if (!n.abstract && !n.len)
+        return -ENOENT;
+    char *key;
+    uint32_t keylen;
+    rc = name_key(&n, &key, &keylen);
+    if (rc < 0)
+        return rc;
+    mutex_lock(&unix_lock);
+    if (e->bound || pair_of(e))
+        rc = -EINVAL;
+    else if (find_name(key, keylen))
+        rc = -EADDRINUSE;
+    if (rc == 0) {
+        e->name = n;
+        e->key = key;
+        e->keylen = keylen;
+        e->bound = true;
+        e->reg_next = names;
+        names = e;
+    }
+    mutex_unlock(&unix_lock);
+    if (rc < 0)
+        free(key);
+    return rc;
+}
+
+static long unix_listen(struct lsock *s, int backlog)
+{
+    struct unix_end *e = uend(s);
+    if (e->base.type == LX_SOCK_DGRAM)
+        return -EOPNOTSUPP;
+    mutex_lock(&unix_lock);
+    long rc = !e->bound || pair_of(e) ? -EINVAL : 0;
+    if (rc == 0) {
+        e->listening = true;
+        e->backlog = (unsigned)backlog + 1;
+    }
+    mutex_unlock(&unix_lock);
+    return rc;
+}
+
+static struct unix_end *end_new(int type)
+{
+    struct unix_end *e = calloc(1, sizeof(*e));
+    if (!e)
+        return NULL;
+    e->base.ops = &unix_ops;
+    e->base.domain = LX_AF_UNIX;
+    e->base.type = type;
+    e->base.sndbuf = e->base.rcvbuf = 212992;
+    return e;
+}
+
+/* Two ends joined: a new pair with a ring on each side. */
+static struct unix_pair *pair_new(struct unix_end *a, struct unix_end *b)
+{
+    struct unix_pair *p = calloc(1, sizeof(*p));
+    uint8_t *ba = p ? malloc(UNIX_CAP) : NULL, *bb = ba ? malloc(UNIX_CAP) : NULL;
+    if (!bb) {
+        free(ba);
+        free(p);
+        return NULL;
+    }
+    mutex_init(&p->lock);
+    p->stream = a->base.type == LX_SOCK_STREAM;
+    a->buf = ba;
+    b->buf = bb;
+    a->side = 0;
+    b->side = 1;
+    p->end[0] = a;
+    p->end[1] = b;
+    p->alive = 2;
+    return p;
+}
+
+static long unix_connect(struct lsock *s, const uint8_t *addr, uint32_t len)
+{
+    struct unix_end *e = uend(s);
+    struct lx_unixname n;
+    long rc = lx_sockaddr_un_parse(addr, len, &n);
+    if (rc < 0)
+        return rc;
+    if (n.autobind)
+        return -EINVAL;
+    if (!n.abstract && !n.len)
+        return -ENOENT;
+    char *key;
+    uint32_t keylen;
+    rc = name_key(&n, &key, &keylen);
+    if (rc < 0)
+        return rc;
+    struct unix_end *srv = end_new(e->base.type);
+    mutex_lock(&unix_lock);
+    struct unix_end *l = find_name(key, keylen);
+    if (!srv)
+        rc = -ENOMEM;
+    else if (pair_of(e))
+        rc = -EISCONN;
+    else if (e->listening)
+        rc = -EINVAL;
+    else if (!l)
+        rc = -ENOENT;
+    else if (e->base.type == LX_SOCK_DGRAM || l->base.type != e->base.type || !l->listening)
+        rc = -ECONNREFUSED; /* datagrams to a name are not carried */
+    else if (l->queued >= l->backlog)
+        rc = -EAGAIN; /* Linux would wait for room when blocking */
+    struct unix_pair *p = rc == 0 ? pair_new(e, srv) : NULL;
+    if (rc == 0 && !p)
+        rc = -ENOMEM;
+    if (rc == 0) {
+        srv->name = l->name;
+        srv->peer_name = e->name;
+        e->peer_name = l->name;
+        srv->pair = p;
+        __atomic_store_n(&e->pair, p, __ATOMIC_RELEASE);
+        if (l->q_tail)
+            l->q_tail->q_next = srv;
+        else
+            l->q_head = srv;
+        l->q_tail = srv;
+        l->queued++;
+        lsock_changed(&l->base, LX_EPOLLIN);
+    }
+    mutex_unlock(&unix_lock);
+    free(key);
+    if (rc < 0)
+        free(srv);
+    else
+        lsock_changed(s, LX_EPOLLOUT);
+    return rc;
+}
+
+static long unix_accept(struct lsock *s, struct lfile **out, uint8_t *addr, uint32_t *addrlen, bool nonblock)
+{
+    struct unix_end *e = uend(s);
+    bool nb = nonblocking(s, 0);
+    uint64_t deadline = lsock_deadline(s->rcvtimeo_ns);
+    for (;;) {
+        unsigned gen = lsock_gen(s);
+        mutex_lock(&unix_lock);
+        if (!e->listening) {
+            mutex_unlock(&unix_lock);
+            return -EINVAL;
+        }
+        struct unix_end *c = e->q_head;
+        if (c) {
+            e->q_head = c->q_next;
+            if (!e->q_head)
+                e->q_tail = NULL;
+            e->queued--;
+            c->q_next = NULL;
+        }
+        mutex_unlock(&unix_lock);
+        if (c) {
+            struct lfile *f = lsock_file_new(&c->base, nonblock);
+            if (!f) {
+                end_close(c);
+                return -ENOMEM;
+            }
+            *addrlen = lx_sockaddr_un_make(&c->peer_name, addr);
+            *out = f;
+            return 0;
+        }
+        if (nb)
+            return -EAGAIN;
+        int rc = lsock_wait(s, gen, deadline);
+        if (rc == -EINTR)
+            return deadline ? -EINTR : -ERESTARTSYS;
+        if (rc == -ETIMEDOUT)
+            return -EAGAIN;
+    }
+}
+
+long unix_socket_create(int type, bool nonblock, struct lfile **out)
+{
+    if (type != LX_SOCK_STREAM && type != LX_SOCK_DGRAM && type != LX_SOCK_SEQPACKET)
+        return type == LX_SOCK_RAW ? -ESOCKTNOSUPPORT : -EINVAL;
+    struct unix_end *e = end_new(type);
+    if (!e)
+        return -ENOMEM;
+    struct lfile *f = lsock_file_new(&e->base, nonblock);
+    if (!f) {
+        free(e);
+        return -ENOMEM;
+    }
+    *out = f;
+    return 0;
+}
+
 static const struct lsock_ops unix_ops = {
+    .bind = unix_bind, .listen = unix_listen, .accept = unix_accept, .connect = unix_connect,
     .send = unix_send, .recv = unix_recv, .shutdown = unix_shutdown, .name = unix_name,
     .setopt = unix_setopt, .getopt = unix_getopt, .readable = unix_readable, .poll = unix_poll,
     .release = unix_release,
@@ -377,10 +749,8 @@ long unix_socketpair_create(int type, bool nonblock, struct lfile **a, struct lf
         uint8_t *buf = e ? malloc(UNIX_CAP) : NULL;
         if (!buf) {
             free(e);
-            for (int j = 0; j < i; j++) {
-                free(p->end[j]->buf);
-                free(p->end[j]);
-            }
+            for (int j = 0; j < i; j++)
+                end_free(p->end[j]);
             free(p);
             return -ENFILE;
         }
@@ -402,10 +772,8 @@ long unix_socketpair_create(int type, bool nonblock, struct lfile **a, struct lf
             p->alive = 1;
             lfile_put(fa); /* frees the pair */
         } else {
-            for (int i = 0; i < 2; i++) {
-                free(p->end[i]->buf);
-                free(p->end[i]);
-            }
+            for (int i = 0; i < 2; i++)
+                end_free(p->end[i]);
             free(p);
         }
         return -ENFILE;

@@ -189,7 +189,7 @@ def test_linux_sockets(tmp_path, flavour):
         srv.close()
     out = g.output()
     assert "sockets: socketpair done" in out and "sockets: errors done" in out, out
-    assert "sockets: loopback done" in out, out
+    assert "sockets: loopback done" in out and "sockets: unix names done" in out, out
     assert "sockets: host said [host got hello from the guest]" in out, out
     assert b"hello from the guest" in seen, seen
     assert "FAIL" not in out, out

@@ -36,6 +36,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     } else if (rc != -22 && rc != -97) {
         abort();
     }
+    struct lx_unixname un;
+    rc = lx_sockaddr_un_parse(buf, n, &un);
+    if (rc == 0) {
+        if (n < 2 || n > LX_SOCKADDR_UN_LEN || un.len > LX_UNIX_PATH_MAX)
+            abort();
+        if (!un.abstract && !un.autobind && strlen(un.name) != un.len)
+            abort();
+        uint8_t out[LX_SOCKADDR_UN_LEN];
+        uint32_t l = lx_sockaddr_un_make(&un, out);
+        if (l > LX_SOCKADDR_UN_LEN || l < 2)
+            abort();
+        struct lx_unixname back;
+        if (lx_sockaddr_un_parse(out, l, &back) != 0 || back.len != un.len || back.abstract != un.abstract ||
+            memcmp(back.name, un.name, un.len) != 0)
+            abort();
+    } else if (rc != -22) {
+        abort();
+    }
     long o = lx_sockaddr_out_len((int32_t)claimed, 16);
     if (o > 16 || (o >= 0 && (int32_t)claimed < 0) || (o < 0 && (int32_t)claimed >= 0))
         abort();

@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -118,6 +120,77 @@ static void test_socketpair(void)
     close(sv[0]);
     close(sv[1]);
     printf("sockets: socketpair done\n");
+}
+
+struct unix_target {
+    struct sockaddr_un sun;
+    socklen_t len;
+};
+
+static void *unix_client(void *arg)
+{
+    struct unix_target *t = arg;
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(connect(c, (struct sockaddr *)&t->sun, t->len) == 0, "unix connect");
+    CHECK(write(c, "over a name", 11) == 11, "unix write");
+    char buf[16] = { 0 };
+    CHECK(read(c, buf, sizeof(buf)) == 5 && memcmp(buf, "reply", 5) == 0, "unix reply");
+    close(c);
+    return NULL;
+}
+
+/* AF_UNIX sockets that meet by name: a path and an abstract name. */
+static void test_unix_names(void)
+{
+    for (int abstract = 0; abstract < 2; abstract++) {
+        struct sockaddr_un sun = { .sun_family = AF_UNIX };
+        if (abstract)
+            memcpy(sun.sun_path, "\0kestrel-test", 13);
+        else
+            strcpy(sun.sun_path, "/unix.sock");
+        socklen_t alen = abstract ? (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 13) : sizeof(sun);
+        int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        CHECK(s >= 0, "unix socket");
+        CHECK(bind(s, (struct sockaddr *)&sun, alen) == 0, "unix bind");
+        int t = socket(AF_UNIX, SOCK_STREAM, 0);
+        CHECK(bind(t, (struct sockaddr *)&sun, alen) == -1 && errno == EADDRINUSE, "unix EADDRINUSE");
+        close(t);
+        CHECK(listen(s, 4) == 0, "unix listen");
+        struct timeval tv = { 5, 0 }; /* a failed connect must not hang the test */
+        setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        pthread_t th;
+        struct unix_target target = { sun, alen };
+        pthread_create(&th, NULL, unix_client, &target);
+        struct sockaddr_un peer;
+        socklen_t len = sizeof(peer);
+        int c = accept(s, (struct sockaddr *)&peer, &len);
+        CHECK(c >= 0 && peer.sun_family == AF_UNIX, "unix accept");
+        char buf[32] = { 0 };
+        CHECK(read(c, buf, sizeof(buf)) == 11 && memcmp(buf, "over a name", 11) == 0, "unix read");
+        CHECK(write(c, "reply", 5) == 5, "unix reply write");
+        pthread_join(th, NULL);
+        CHECK(read(c, buf, sizeof(buf)) == 0, "unix EOF");
+        struct sockaddr_un me;
+        len = sizeof(me);
+        CHECK(getsockname(s, (struct sockaddr *)&me, &len) == 0 && len == (abstract ? alen : 2 + strlen("/unix.sock") + 1) &&
+                  memcmp(me.sun_path, sun.sun_path, len - 2) == 0,
+              "unix getsockname %u", (unsigned)len);
+        close(c);
+        close(s);
+        /* the name went with the socket */
+        c = socket(AF_UNIX, SOCK_STREAM, 0);
+        CHECK(connect(c, (struct sockaddr *)&sun, alen) == -1 && (errno == ENOENT || errno == ECONNREFUSED),
+              "unix name gone");
+        close(c);
+    }
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    strcpy(sun.sun_path, "/nobody-here");
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(connect(c, (struct sockaddr *)&sun, sizeof(sun)) == -1 && errno == ENOENT, "unix ENOENT");
+    sun.sun_family = AF_INET;
+    CHECK(connect(c, (struct sockaddr *)&sun, sizeof(sun)) == -1 && errno == EINVAL, "unix wrong family");
+    close(c);
+    printf("sockets: unix names done\n");
 }
 
 static void test_errors(void)
@@ -387,6 +460,7 @@ int main(int argc, char **argv)
     int port = atoi(argv[1]), udpport = atoi(argv[2]), hostport = atoi(argv[3]), nconn = atoi(argv[4]);
     test_socketpair();
     test_errors();
+    test_unix_names();
     loopback(port + 10);
     int s = listener(port);
     printf("sockets: listening on %d\n", port);

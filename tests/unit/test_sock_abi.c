@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include "../../linux/sock_abi.h"
 #include "check.h"
 
@@ -56,6 +57,44 @@ static void test_sockaddr_in(void)
     CHECK_EQ(lx_sockaddr_out_len(4, 16), 4);
     CHECK_EQ(lx_sockaddr_out_len(64, 16), 16);
     CHECK_EQ(lx_sockaddr_out_len(0, 16), 0);
+}
+
+static void test_sockaddr_un(void)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/run/x.sock" };
+    struct lx_unixname n;
+    CHECK_EQ(sizeof(sun), LX_SOCKADDR_UN_LEN);
+    CHECK_EQ(lx_sockaddr_un_parse(&sun, sizeof(sun), &n), 0);
+    CHECK(!n.abstract && !n.autobind && n.len == 11 && strcmp(n.name, "/run/x.sock") == 0);
+    /* the length given bounds the path even without its NUL */
+    CHECK_EQ(lx_sockaddr_un_parse(&sun, 2 + 4, &n), 0);
+    CHECK(n.len == 4 && strcmp(n.name, "/run") == 0);
+    CHECK_EQ(lx_sockaddr_un_parse(&sun, 2, &n), 0);
+    CHECK(n.autobind);
+    CHECK_EQ(lx_sockaddr_un_parse(&sun, 1, &n), -EINVAL);
+    CHECK_EQ(lx_sockaddr_un_parse(&sun, 111, &n), -EINVAL);
+    sun.sun_family = AF_INET;
+    CHECK_EQ(lx_sockaddr_un_parse(&sun, sizeof(sun), &n), -EINVAL);
+    /* a full 108-byte path without a NUL */
+    sun.sun_family = AF_UNIX;
+    memset(sun.sun_path, 'a', sizeof(sun.sun_path));
+    CHECK_EQ(lx_sockaddr_un_parse(&sun, sizeof(sun), &n), 0);
+    CHECK(n.len == 108 && n.name[108] == 0);
+    uint8_t out[LX_SOCKADDR_UN_LEN];
+    CHECK_EQ(lx_sockaddr_un_make(&n, out), 110);
+    /* abstract: bytes after a NUL, zeros included, length-exact */
+    memset(sun.sun_path, 0, sizeof(sun.sun_path));
+    memcpy(sun.sun_path, "\0ab\0c", 5);
+    CHECK_EQ(lx_sockaddr_un_parse(&sun, 2 + 5, &n), 0);
+    CHECK(n.abstract && n.len == 4 && memcmp(n.name, "ab\0c", 4) == 0);
+    CHECK_EQ(lx_sockaddr_un_make(&n, out), 7);
+    CHECK(memcmp(out + 2, sun.sun_path, 5) == 0);
+    /* a path name reports family + path + NUL, as Linux's getsockname */
+    CHECK_EQ(lx_sockaddr_un_parse(&(struct sockaddr_un){ .sun_family = AF_UNIX, .sun_path = "/a" }, 110, &n), 0);
+    CHECK_EQ(lx_sockaddr_un_make(&n, out), 5);
+    struct lx_unixname none = { 0 };
+    CHECK_EQ(lx_sockaddr_un_make(&none, out), 2);
+    CHECK_EQ(out[0], AF_UNIX);
 }
 
 static void test_msghdr(void)
@@ -128,6 +167,7 @@ static void test_options(void)
 int main(void)
 {
     test_sockaddr_in();
+    test_sockaddr_un();
     test_msghdr();
     test_options();
     return check_report("test_sock_abi");
