@@ -24,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -380,6 +382,128 @@ static void loopback(int port)
     printf("sockets: loopback done\n");
 }
 
+static long ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void *late_send(void *arg)
+{
+    struct timespec ts = { 0, 300 * 1000 * 1000 };
+    nanosleep(&ts, NULL);
+    CHECK(send(*(int *)arg, "late", 4, 0) == 4, "late send");
+    return NULL;
+}
+
+/* Readiness of sockets through epoll and poll (linux/epoll.c over each
+ * socket's ops->poll and lfile_notify): level and edge triggered, a wait
+ * woken by the event itself long before its timeout, hang-ups. */
+static void test_readiness(int port)
+{
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0 && errno == ENOSYS) {
+        printf("sockets: readiness skipped (no epoll)\n");
+        return;
+    }
+    CHECK(ep >= 0, "epoll_create1");
+    struct epoll_event ev, out[4];
+    struct timespec t0;
+
+    /* a socket pair, edge triggered */
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0, "pair");
+    ev = (struct epoll_event){ .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.fd = sv[1] };
+    CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, sv[1], &ev) == 0, "ctl add");
+    CHECK(epoll_wait(ep, out, 4, 0) == 0, "nothing yet");
+    pthread_t t;
+    pthread_create(&t, NULL, late_send, &sv[0]);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int n = epoll_wait(ep, out, 4, 10000);
+    long took = ms_since(&t0);
+    CHECK(n == 1 && out[0].data.fd == sv[1] && (out[0].events & EPOLLIN), "woken by data (%d)", n);
+    CHECK(took >= 200 && took < 3000, "woken by the send, not the timeout: %ld ms", took);
+    pthread_join(t, NULL);
+    CHECK(epoll_wait(ep, out, 4, 0) == 0, "edge: no second report");
+    char buf[64];
+    CHECK(read(sv[1], buf, sizeof(buf)) == 4, "read");
+    close(sv[0]);
+    n = epoll_wait(ep, out, 4, 1000);
+    CHECK(n == 1 && (out[0].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) == (EPOLLIN | EPOLLRDHUP | EPOLLHUP),
+          "peer closed: %#x", n == 1 ? out[0].events : 0);
+    close(sv[1]);
+
+    /* TCP over loopback: listener, non-blocking connect, accept, data, FIN */
+    int l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(bind(l, (struct sockaddr *)&sin, sizeof(sin)) == 0 && listen(l, 4) == 0, "listen");
+    ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = l };
+    CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev) == 0, "add listener");
+    CHECK(epoll_wait(ep, out, 4, 0) == 0, "no connection yet");
+    int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    int r = connect(c, (struct sockaddr *)&sin, sizeof(sin));
+    CHECK(r == 0 || errno == EINPROGRESS, "connect");
+    ev = (struct epoll_event){ .events = EPOLLOUT, .data.fd = c };
+    CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev) == 0, "add client");
+    int got_l = 0, got_c = 0;
+    for (int i = 0; i < 4 && !(got_l && got_c); i++) {
+        n = epoll_wait(ep, out, 4, 5000);
+        for (int k = 0; k < n; k++) {
+            got_l |= out[k].data.fd == l && (out[k].events & EPOLLIN);
+            got_c |= out[k].data.fd == c && (out[k].events & EPOLLOUT);
+        }
+    }
+    CHECK(got_l && got_c, "listener readable %d, client writable %d", got_l, got_c);
+    int v = -1;
+    socklen_t len = sizeof(v);
+    CHECK(getsockopt(c, SOL_SOCKET, SO_ERROR, &v, &len) == 0 && v == 0, "connected");
+    int a = accept4(l, NULL, NULL, SOCK_NONBLOCK);
+    CHECK(a >= 0, "accept4");
+    CHECK(accept4(l, NULL, NULL, SOCK_NONBLOCK) == -1 && errno == EAGAIN, "one only");
+    epoll_ctl(ep, EPOLL_CTL_DEL, c, NULL);
+    ev = (struct epoll_event){ .events = EPOLLIN | EPOLLRDHUP, .data.fd = a };
+    CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, a, &ev) == 0, "add accepted");
+    CHECK(epoll_wait(ep, out, 4, 0) == 0, "accepted: nothing to read");
+    pthread_create(&t, NULL, late_send, &c);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    n = epoll_wait(ep, out, 4, 10000);
+    took = ms_since(&t0);
+    CHECK(n == 1 && out[0].data.fd == a && (out[0].events & EPOLLIN), "tcp data (%d)", n);
+    CHECK(took >= 200 && took < 3000, "tcp: woken by the segment: %ld ms", took);
+    pthread_join(t, NULL);
+    n = epoll_wait(ep, out, 4, 0);
+    CHECK(n == 1, "level triggered: still readable");
+    CHECK(recv(a, buf, sizeof(buf), 0) == 4, "recv");
+    CHECK(epoll_wait(ep, out, 4, 0) == 0, "drained");
+    /* poll on the client: writable */
+    struct pollfd pf = { .fd = c, .events = POLLIN | POLLOUT };
+    CHECK(poll(&pf, 1, 1000) == 1 && pf.revents == POLLOUT, "poll writable %#x", pf.revents);
+    close(c);
+    n = epoll_wait(ep, out, 4, 3000);
+    CHECK(n == 1 && (out[0].events & (EPOLLIN | EPOLLRDHUP)) == (EPOLLIN | EPOLLRDHUP), "FIN: %#x",
+          n == 1 ? out[0].events : 0);
+    CHECK(recv(a, buf, sizeof(buf), 0) == 0, "EOF");
+    close(a);
+    close(l);
+
+    /* UDP: poll for a datagram, a quiet socket times out */
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    CHECK(bind(u, (struct sockaddr *)&sin, sizeof(sin)) == 0, "udp bind");
+    pf = (struct pollfd){ .fd = u, .events = POLLIN };
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK(poll(&pf, 1, 200) == 0, "quiet");
+    CHECK(ms_since(&t0) >= 150, "poll waited its time");
+    int w = socket(AF_INET, SOCK_DGRAM, 0);
+    CHECK(sendto(w, "d", 1, 0, (struct sockaddr *)&sin, sizeof(sin)) == 1, "udp sendto");
+    CHECK(poll(&pf, 1, 3000) == 1 && (pf.revents & POLLIN), "udp readable %#x", pf.revents);
+    close(w);
+    close(u);
+    close(ep);
+    printf("sockets: readiness done\n");
+}
+
 static void udp_echo(int port, int count)
 {
     int u = socket(AF_INET, SOCK_DGRAM, 0);
@@ -462,6 +586,7 @@ int main(int argc, char **argv)
     test_errors();
     test_unix_names();
     loopback(port + 10);
+    test_readiness(port + 11);
     int s = listener(port);
     printf("sockets: listening on %d\n", port);
     echo_server(s, nconn);
