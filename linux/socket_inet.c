@@ -36,6 +36,7 @@ struct inet_sock {
     bool udp_peer;     /* a datagram socket with a default destination */
     bool peer_fin;     /* the peer closed its side (or the connection broke) */
     bool shut_wr;
+    int so_error;      /* a failed non-blocking connect's errno, until SO_ERROR or a call takes it */
     /* lwIP's sockets without LWIP_NETCONN_FULLDUPLEX want one receiver and
      * one sender at a time (the held segment is not guarded): each
      * direction's lwIP calls are serialised here, never across a wait. */
@@ -296,28 +297,62 @@ static long inet_accept(struct lsock *s, struct lfile **out, uint8_t *addr, uint
     }
 }
 
-/* A connect in flight has ended (lwIP's send or error event): its result,
- * Linux's errno for it. lwIP answers a reset to the SYN as ECONNRESET and
- * a timed-out SYN as ECONNABORTED; Linux says ECONNREFUSED and ETIMEDOUT. */
+/* Settles a connect in flight once lwIP's send or error event came: 0
+ * connected, -EINPROGRESS still going, or the failure (also kept in
+ * so_error for SO_ERROR, poll and the next call). lwIP answers a reset to
+ * the SYN as ECONNRESET and a timed-out SYN as ECONNABORTED; Linux says
+ * ECONNREFUSED and ETIMEDOUT. Called from connect, poll, SO_ERROR, send
+ * and recv: whichever the program uses first after the event. */
 static long connect_result(struct inet_sock *is)
 {
+    mutex_lock(&is->tx_lock);
+    long rc;
+    if (!is->connecting) {
+        rc = is->connected ? 0 : is->so_error ? -is->so_error : -ENOTCONN;
+        mutex_unlock(&is->tx_lock);
+        return rc;
+    }
     struct lw_state st = lw_state(is);
-    if (!st.err && !st.snd)
+    if (!st.err && !st.snd) {
+        mutex_unlock(&is->tx_lock);
         return -EINPROGRESS;
-    is->connecting = false;
+    }
     int e = 0;
     socklen_t l = sizeof(e);
     lwip_getsockopt(is->fd, SOL_SOCKET, SO_ERROR, &e, &l);
     if (!st.err && !e) {
         is->connected = true;
-        return 0;
+        rc = 0;
+    } else {
+        if (e == 0 || e == ECONNRESET)
+            e = ECONNREFUSED;
+        else if (e == ECONNABORTED)
+            e = ETIMEDOUT;
+        is->peer_fin = true;
+        is->so_error = e;
+        rc = -e;
     }
-    is->peer_fin = true;
-    if (e == 0 || e == ECONNRESET)
-        e = ECONNREFUSED;
-    else if (e == ECONNABORTED)
-        e = ETIMEDOUT;
-    return -e;
+    is->connecting = false;
+    mutex_unlock(&is->tx_lock);
+    return rc;
+}
+
+/* The pending error, taken (Linux's sock_error). */
+static int take_error(struct inet_sock *is)
+{
+    return __atomic_exchange_n(&is->so_error, 0, __ATOMIC_RELAXED);
+}
+
+/* Before data moves on a stream: 0 when connected, else what the call
+ * returns (a finished connect's failure is taken). */
+static long stream_ready(struct inet_sock *is)
+{
+    long rc = connect_result(is);
+    if (rc == -EINPROGRESS)
+        return -EAGAIN;
+    if (rc < 0 && rc != -ENOTCONN && take_error(is))
+        return rc;
+    return is->connected ? 0 : -ENOTCONN;
 }
 
 static long inet_connect(struct lsock *s, const uint8_t *addr, uint32_t len)
@@ -345,6 +380,8 @@ static long inet_connect(struct lsock *s, const uint8_t *addr, uint32_t len)
         return -EINVAL;
     if (is->connected)
         return -EISCONN;
+    if (!is->connecting && is->so_error)
+        return -take_error(is);
     bool nb = nonblocking(s, 0);
     if (!is->connecting) {
         struct sockaddr_in la;
@@ -361,14 +398,21 @@ static long inet_connect(struct lsock *s, const uint8_t *addr, uint32_t len)
             return -EINPROGRESS;
     } else if (nb) {
         rc = connect_result(is);
-        return rc == -EINPROGRESS ? -EALREADY : rc;
+        if (rc == -EINPROGRESS)
+            return -EALREADY;
+        if (rc < 0)
+            take_error(is);
+        return rc;
     }
     uint64_t deadline = lsock_deadline(s->sndtimeo_ns);
     for (;;) {
         unsigned gen = lsock_gen(s);
         rc = connect_result(is);
-        if (rc != -EINPROGRESS)
+        if (rc != -EINPROGRESS) {
+            if (rc < 0)
+                take_error(is);
             return rc;
+        }
         int w = lsock_wait(s, gen, deadline);
         if (w == -EINTR)
             return deadline ? -EINTR : -ERESTARTSYS; /* a restarted connect waits on */
@@ -455,10 +499,11 @@ static long inet_send(struct lsock *s, struct lsock_msg *m)
         has_to = true;
     }
     if (is->tcp) {
-        if (is->connecting)
-            return -EAGAIN;
-        if (!is->connected)
-            return -ENOTCONN;
+        long rc = stream_ready(is);
+        if (rc == -ENOTCONN)
+            return lsock_epipe(m->flags); /* Linux: a stream never connected is EPIPE to write */
+        if (rc < 0)
+            return rc;
         if (is->shut_wr)
             return lsock_epipe(m->flags);
         if (m->total == 0)
@@ -523,8 +568,11 @@ static long inet_send(struct lsock *s, struct lsock_msg *m)
 static long inet_recv(struct lsock *s, struct lsock_msg *m)
 {
     struct inet_sock *is = inet(s);
-    if (is->tcp && !is->connected)
-        return is->connecting ? -EAGAIN : -ENOTCONN;
+    if (is->tcp) {
+        long rc = stream_ready(is);
+        if (rc < 0)
+            return rc;
+    }
     if (m->total == 0 && is->tcp)
         return 0;
     struct iovec *v = malloc((m->niov ? m->niov : 1) * sizeof(*v));
@@ -612,10 +660,13 @@ static unsigned inet_poll(struct lsock *s)
                (st.err ? LX_EPOLLERR : 0);
     if (is->listening)
         return st.rcv ? LX_EPOLLIN | LX_EPOLLRDNORM : 0;
-    if (is->connecting)
-        return st.err ? LX_EPOLLOUT | LX_EPOLLERR | LX_EPOLLHUP : st.snd ? LX_EPOLLOUT | LX_EPOLLWRNORM : 0;
-    if (!is->connected)
-        return LX_EPOLLOUT | LX_EPOLLHUP; /* a fresh stream socket, as Linux answers */
+    if (is->connecting) {
+        if (connect_result(is) == -EINPROGRESS)
+            return 0;
+        st = lw_state(is);
+    }
+    if (!is->connected) /* a fresh stream socket, or a failed connect (its error pending) */
+        return LX_EPOLLOUT | LX_EPOLLHUP | (is->so_error ? LX_EPOLLERR : 0);
     if (st.rcv || is->peer_fin)
         ev |= LX_EPOLLIN | LX_EPOLLRDNORM;
     if (is->peer_fin)
@@ -714,10 +765,10 @@ static long inet_getopt(struct lsock *s, int level, int name, void *val, uint32_
     struct inet_sock *is = inet(s);
     int v = 0, llevel, lname;
     if (level == LX_SOL_SOCKET && name == LX_SO_ERROR) {
-        if (is->connecting) {
-            long rc = connect_result(is);
-            v = rc == -EINPROGRESS ? 0 : (int)-rc;
-        } else {
+        if (is->connecting)
+            connect_result(is);
+        v = take_error(is);
+        if (!v && !is->connecting) {
             socklen_t l = sizeof(v);
             lwip_getsockopt(is->fd, SOL_SOCKET, SO_ERROR, &v, &l);
         }
