@@ -257,6 +257,8 @@ static long t_fd_link(char *b, size_t cap, long arg)
         n = snprintf(b, cap, "%s", f->path);
     else if (lfile_is_pipe(f))
         n = pipe_name(f, b, cap);
+    else if ((n = socket_fd_name(f, b, cap)) >= 0)
+        ;
     else
         n = snprintf(b, cap, "/dev/console");
     lfile_put(f);

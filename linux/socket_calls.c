@@ -5,9 +5,11 @@
  * checked here (linux/sock_abi.c) before a family (socket_inet.c,
  * socket_unix.c) sees it; read, write, readv, writev and close reach the
  * family through the socket's lfile ops. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "clock.h"
+#include "files.h"
 #include "linux_consts.h"
 #include "socket.h"
 #include "thread.h"
@@ -31,11 +33,14 @@ static long sock_write(struct lfile *f, const void *buf, size_t len, uint64_t *p
     return s->ops->send(s, &m);
 }
 
+/* A socket's inode number: stable for its life, as sockfs's. */
+static uint64_t sock_ino(struct lfile *f) { return (uint64_t)(uintptr_t)f->priv >> 4 & 0xffffffffu; }
+
 static int sock_fstat(struct lfile *f, struct vfs_stat *st)
 {
     memset(st, 0, sizeof(*st));
     st->mode = 0140000 | 0777; /* S_IFSOCK */
-    st->ino = (uint64_t)(uintptr_t)f->priv >> 4;
+    st->ino = sock_ino(f);
     st->nlink = 1;
     st->blksize = 4096;
     st->dev = 0x08; /* sockfs' anonymous device */
@@ -66,6 +71,13 @@ static const struct lfile_ops sock_file_ops = {
 };
 
 struct lsock *lsock_of(struct lfile *f) { return f && f->ops == &sock_file_ops ? f->priv : NULL; }
+
+int socket_fd_name(struct lfile *f, char *buf, size_t cap)
+{
+    if (!lsock_of(f))
+        return -1;
+    return snprintf(buf, cap, "socket:[%llu]", (unsigned long long)sock_ino(f));
+}
 
 struct lfile *lsock_file_new(struct lsock *s, bool nonblock)
 {

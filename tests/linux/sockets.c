@@ -28,6 +28,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
@@ -101,6 +102,11 @@ static void test_socketpair(void)
     errno = 0;
     CHECK(recv(sv[1], buf, 1, 0) == -1 && errno == EINTR && got_signal == SIGUSR1, "EINTR");
     pthread_join(t, NULL);
+    struct stat st;
+    CHECK(fstat(sv[0], &st) == 0 && S_ISSOCK(st.st_mode), "fstat S_IFSOCK");
+    char path[64], link[64] = { 0 };
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", sv[0]);
+    CHECK(readlink(path, link, sizeof(link) - 1) > 0 && strncmp(link, "socket:[", 8) == 0, "fd link [%s]", link);
     int type = 0;
     socklen_t len = sizeof(type);
     CHECK(getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM, "SO_TYPE");
