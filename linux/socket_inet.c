@@ -344,15 +344,23 @@ static int take_error(struct inet_sock *is)
 }
 
 /* Before data moves on a stream: 0 when connected, else what the call
- * returns (a finished connect's failure is taken). */
-static long stream_ready(struct inet_sock *is)
+ * returns (a finished connect's failure is taken). A blocking call waits
+ * for a connect in flight, as Linux's. */
+static long stream_ready(struct inet_sock *is, bool nb, uint64_t deadline)
 {
-    long rc = connect_result(is);
-    if (rc == -EINPROGRESS)
-        return -EAGAIN;
-    if (rc < 0 && rc != -ENOTCONN && take_error(is))
-        return rc;
-    return is->connected ? 0 : -ENOTCONN;
+    for (;;) {
+        unsigned gen = lsock_gen(&is->base);
+        long rc = connect_result(is);
+        if (rc == -EINPROGRESS) {
+            rc = wait_more(is, gen, nb, deadline);
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (rc < 0 && rc != -ENOTCONN && take_error(is))
+            return rc;
+        return is->connected ? 0 : -ENOTCONN;
+    }
 }
 
 static long inet_connect(struct lsock *s, const uint8_t *addr, uint32_t len)
@@ -499,7 +507,7 @@ static long inet_send(struct lsock *s, struct lsock_msg *m)
         has_to = true;
     }
     if (is->tcp) {
-        long rc = stream_ready(is);
+        long rc = stream_ready(is, nonblocking(s, m->flags), lsock_deadline(s->sndtimeo_ns));
         if (rc == -ENOTCONN)
             return lsock_epipe(m->flags); /* Linux: a stream never connected is EPIPE to write */
         if (rc < 0)
@@ -569,7 +577,7 @@ static long inet_recv(struct lsock *s, struct lsock_msg *m)
 {
     struct inet_sock *is = inet(s);
     if (is->tcp) {
-        long rc = stream_ready(is);
+        long rc = stream_ready(is, nonblocking(s, m->flags), lsock_deadline(s->rcvtimeo_ns));
         if (rc < 0)
             return rc;
     }
