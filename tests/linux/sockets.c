@@ -233,6 +233,35 @@ static void test_errors(void)
     CHECK(getsockopt(s, SOL_SOCKET, SO_ERROR, &v, &len) == 0 && v == 0, "SO_ERROR");
     CHECK(getsockopt(s, 1234, 5, &v, &len) == -1 && errno == ENOPROTOOPT, "bad level");
     close(s);
+
+    /* hostile pointers: the kernel's and page 0, in every pointer argument */
+    void *kern = (void *)0xffffffff80100000ull, *zero = (void *)8;
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "pair");
+    CHECK(send(sv[0], kern, 4, 0) == -1 && errno == EFAULT, "send from the kernel");
+    CHECK(send(sv[0], "abcd", 4, 0) == 4, "send");
+    CHECK(recv(sv[1], kern, 4, 0) == -1 && errno == EFAULT, "recv into the kernel");
+    CHECK(recv(sv[1], zero, 4, 0) == -1 && errno == EFAULT, "recv into page 0");
+    struct iovec bad[2] = { { buf, 1 }, { kern, 3 } };
+    struct msghdr bm = { .msg_iov = bad, .msg_iovlen = 2 };
+    CHECK(recvmsg(sv[1], &bm, 0) == -1 && errno == EFAULT, "recvmsg iovec into the kernel");
+    CHECK(sendmsg(sv[0], &bm, 0) == -1 && errno == EFAULT, "sendmsg iovec from the kernel");
+    CHECK(recvmsg(sv[1], kern, 0) == -1 && errno == EFAULT, "msghdr in the kernel");
+    bm.msg_iov = kern;
+    bm.msg_iovlen = 1;
+    CHECK(sendmsg(sv[0], &bm, 0) == -1 && errno == EFAULT, "iovec array in the kernel");
+    socklen_t *klen = kern;
+    CHECK(getsockname(sv[0], (struct sockaddr *)&peer, klen) == -1 && errno == EFAULT, "getsockname len");
+    len = sizeof(peer);
+    CHECK(getsockname(sv[0], kern, &len) == -1 && errno == EFAULT, "getsockname addr");
+    CHECK(getsockopt(sv[0], SOL_SOCKET, SO_TYPE, kern, &len) == -1 && errno == EFAULT, "getsockopt value");
+    CHECK(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, kern, 16) == -1 && errno == EFAULT, "setsockopt value");
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, kern) == -1 && errno == EFAULT, "socketpair array");
+    struct mmsghdr *kmm = kern;
+    CHECK(sendmmsg(sv[0], kmm, 1, 0) == -1 && errno == EFAULT, "sendmmsg vector");
+    CHECK(recv(sv[1], buf, 4, 0) == 4, "the bytes still there after the faults");
+    close(sv[0]);
+    close(sv[1]);
     printf("sockets: errors done\n");
 }
 
@@ -371,6 +400,33 @@ static void loopback(int port)
     }
     CHECK(total == 300000 && !bad, "loopback bytes %zu, %d wrong", total, bad);
     pthread_join(t, NULL);
+    close(c);
+
+    /* the peer goes away: writes end in EPIPE (ECONNRESET first at most), and
+     * SIGPIPE reaches a handler unless MSG_NOSIGNAL */
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(connect(c, (struct sockaddr *)&sin, sizeof(sin)) == 0, "connect again");
+    int srv = accept(s, NULL, NULL);
+    CHECK(srv >= 0, "accept again");
+    CHECK(send(c, "unread", 6, 0) == 6, "unread bytes");
+    struct timespec ts = { 0, 50 * 1000 * 1000 };
+    nanosleep(&ts, NULL);
+    close(srv); /* unread data: a reset, as Linux */
+    int err = 0, sent = 0;
+    for (int i = 0; i < 100 && !err; i++) {
+        if (send(c, "x", 1, MSG_NOSIGNAL) < 0)
+            err = errno;
+        else
+            sent++;
+        nanosleep(&ts, NULL);
+    }
+    CHECK(err == EPIPE || err == ECONNRESET, "write after the peer went: errno %d after %d", err, sent);
+    struct sigaction sa = { .sa_handler = on_signal }, old;
+    sigaction(SIGPIPE, &sa, &old);
+    got_signal = 0;
+    CHECK(send(c, "x", 1, 0) == -1 && errno == EPIPE && got_signal == SIGPIPE, "EPIPE with SIGPIPE (%d)",
+          got_signal);
+    sigaction(SIGPIPE, &old, NULL);
     close(c);
     close(s);
 
