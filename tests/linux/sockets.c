@@ -29,6 +29,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
@@ -234,31 +235,32 @@ static void test_errors(void)
     CHECK(getsockopt(s, 1234, 5, &v, &len) == -1 && errno == ENOPROTOOPT, "bad level");
     close(s);
 
-    /* hostile pointers: the kernel's and page 0, in every pointer argument */
+    /* hostile pointers: the kernel's and page 0, in every pointer argument
+     * (raw system calls: musl copies msghdrs itself) */
     void *kern = (void *)0xffffffff80100000ull, *zero = (void *)8;
     int sv[2];
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "pair");
-    CHECK(send(sv[0], kern, 4, 0) == -1 && errno == EFAULT, "send from the kernel");
+    CHECK(syscall(SYS_sendto, sv[0], kern, 4, 0, NULL, 0) == -1 && errno == EFAULT, "send from the kernel");
     CHECK(send(sv[0], "abcd", 4, 0) == 4, "send");
-    CHECK(recv(sv[1], kern, 4, 0) == -1 && errno == EFAULT, "recv into the kernel");
-    CHECK(recv(sv[1], zero, 4, 0) == -1 && errno == EFAULT, "recv into page 0");
+    CHECK(syscall(SYS_recvfrom, sv[1], kern, 4, 0, NULL, NULL) == -1 && errno == EFAULT, "recv into the kernel");
+    CHECK(syscall(SYS_recvfrom, sv[1], zero, 4, 0, NULL, NULL) == -1 && errno == EFAULT, "recv into page 0");
     struct iovec bad[2] = { { buf, 1 }, { kern, 3 } };
     struct msghdr bm = { .msg_iov = bad, .msg_iovlen = 2 };
-    CHECK(recvmsg(sv[1], &bm, 0) == -1 && errno == EFAULT, "recvmsg iovec into the kernel");
-    CHECK(sendmsg(sv[0], &bm, 0) == -1 && errno == EFAULT, "sendmsg iovec from the kernel");
-    CHECK(recvmsg(sv[1], kern, 0) == -1 && errno == EFAULT, "msghdr in the kernel");
+    CHECK(syscall(SYS_recvmsg, sv[1], &bm, 0) == -1 && errno == EFAULT, "recvmsg iovec into the kernel");
+    CHECK(syscall(SYS_sendmsg, sv[0], &bm, 0) == -1 && errno == EFAULT, "sendmsg iovec from the kernel");
+    CHECK(syscall(SYS_recvmsg, sv[1], kern, 0) == -1 && errno == EFAULT, "msghdr in the kernel");
     bm.msg_iov = kern;
     bm.msg_iovlen = 1;
-    CHECK(sendmsg(sv[0], &bm, 0) == -1 && errno == EFAULT, "iovec array in the kernel");
+    CHECK(syscall(SYS_sendmsg, sv[0], &bm, 0) == -1 && errno == EFAULT, "iovec array in the kernel");
     socklen_t *klen = kern;
-    CHECK(getsockname(sv[0], (struct sockaddr *)&peer, klen) == -1 && errno == EFAULT, "getsockname len");
+    CHECK(syscall(SYS_getsockname, sv[0], &peer, klen) == -1 && errno == EFAULT, "getsockname len");
     len = sizeof(peer);
-    CHECK(getsockname(sv[0], kern, &len) == -1 && errno == EFAULT, "getsockname addr");
-    CHECK(getsockopt(sv[0], SOL_SOCKET, SO_TYPE, kern, &len) == -1 && errno == EFAULT, "getsockopt value");
-    CHECK(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, kern, 16) == -1 && errno == EFAULT, "setsockopt value");
-    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, kern) == -1 && errno == EFAULT, "socketpair array");
+    CHECK(syscall(SYS_getsockname, sv[0], kern, &len) == -1 && errno == EFAULT, "getsockname addr");
+    CHECK(syscall(SYS_getsockopt, sv[0], SOL_SOCKET, SO_TYPE, kern, &len) == -1 && errno == EFAULT, "getsockopt value");
+    CHECK(syscall(SYS_setsockopt, sv[0], SOL_SOCKET, SO_RCVTIMEO, kern, 16) == -1 && errno == EFAULT, "setsockopt value");
+    CHECK(syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, kern) == -1 && errno == EFAULT, "socketpair array");
     struct mmsghdr *kmm = kern;
-    CHECK(sendmmsg(sv[0], kmm, 1, 0) == -1 && errno == EFAULT, "sendmmsg vector");
+    CHECK(syscall(SYS_sendmmsg, sv[0], kmm, 1, 0) == -1 && errno == EFAULT, "sendmmsg vector");
     CHECK(recv(sv[1], buf, 4, 0) == 4, "the bytes still there after the faults");
     close(sv[0]);
     close(sv[1]);
