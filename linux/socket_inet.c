@@ -21,6 +21,7 @@
 #include "lwip/api.h"
 #include "lwip/priv/sockets_priv.h"
 #include "lwip/sockets.h"
+#include "lwip/tcp.h"
 #include "lwip/tcpip.h"
 #include "linux_consts.h"
 #include "socket.h"
@@ -221,8 +222,20 @@ static void inet_release(struct lsock *s)
     uint64_t irq = spin_lock_irqsave(&table_lock);
     table[is->fd - LWIP_SOCKET_OFFSET] = NULL;
     spin_unlock_irqrestore(&table_lock, irq);
-    /* A TCP close with data still queued finishes in the background (no
-     * linger), as Linux's. */
+    /* A TCP close with data still queued finishes in the background, as
+     * Linux's without SO_LINGER. SO_LINGER on with 0 seconds resets the
+     * connection (lwIP aborts it); a lingering close that waits is not
+     * done (lwIP cannot linger on a non-blocking socket). */
+    if (is->tcp && s->linger_on && s->linger_s == 0) {
+        /* lwIP's own linger-0 close aborts only with data unsent: abort
+         * here, through the path lwIP takes for any aborted pcb (the
+         * netconn's error callback detaches it). */
+        LOCK_TCPIP_CORE();
+        struct lwip_sock *ls = lwip_socket_dbg_get_socket(is->fd);
+        if (ls && ls->conn && ls->conn->pcb.tcp && ls->conn->pcb.tcp->state != LISTEN)
+            tcp_abort(ls->conn->pcb.tcp);
+        UNLOCK_TCPIP_CORE();
+    }
     lwip_close(is->fd);
     free(is);
 }

@@ -430,6 +430,18 @@ static void loopback(int port)
           got_signal);
     sigaction(SIGPIPE, &old, NULL);
     close(c);
+
+    /* SO_LINGER of 0 seconds: close resets, the peer reads ECONNRESET */
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(connect(c, (struct sockaddr *)&sin, sizeof(sin)) == 0, "connect for linger");
+    srv = accept(s, NULL, NULL);
+    struct linger lg = { 1, 0 };
+    CHECK(setsockopt(srv, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == 0, "SO_LINGER");
+    close(srv);
+    char one;
+    errno = 0;
+    CHECK(recv(c, &one, 1, 0) == -1 && errno == ECONNRESET, "reset by linger 0");
+    close(c);
     close(s);
 
     int a = socket(AF_INET, SOCK_DGRAM, 0), b = socket(AF_INET, SOCK_DGRAM, 0);
