@@ -266,6 +266,14 @@ static long inet_listen(struct lsock *s, int backlog)
         return -EOPNOTSUPP;
     if (is->connected || is->connecting)
         return -EINVAL;
+    /* Unbound: Linux picks an ephemeral port; lwIP would listen on port 0. */
+    struct sockaddr_in la;
+    socklen_t ll = sizeof(la);
+    if (lwip_getsockname(is->fd, (struct sockaddr *)&la, &ll) == 0 && la.sin_port == 0 && !is->listening) {
+        struct sockaddr_in any = { .sin_len = sizeof(any), .sin_family = AF_INET };
+        if (lwip_bind(is->fd, (struct sockaddr *)&any, sizeof(any)) < 0)
+            return lwip_error();
+    }
     if (lwip_listen(is->fd, backlog) < 0)
         return lwip_error();
     is->listening = true;

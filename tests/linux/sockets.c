@@ -444,6 +444,19 @@ static void loopback(int port)
     close(c);
     close(s);
 
+    /* listen without bind: an ephemeral port, reachable */
+    s = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(listen(s, 1) == 0, "listen unbound");
+    struct sockaddr_in eph;
+    len = sizeof(eph);
+    CHECK(getsockname(s, (struct sockaddr *)&eph, &len) == 0 && ntohs(eph.sin_port) >= 1024, "ephemeral port %d",
+          ntohs(eph.sin_port));
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    eph.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(connect(c, (struct sockaddr *)&eph, sizeof(eph)) == 0, "connect to the ephemeral port");
+    close(c);
+    close(s);
+
     int a = socket(AF_INET, SOCK_DGRAM, 0), b = socket(AF_INET, SOCK_DGRAM, 0);
     CHECK(bind(a, (struct sockaddr *)&sin, sizeof(sin)) == 0, "udp loopback bind");
     CHECK(connect(b, (struct sockaddr *)&sin, sizeof(sin)) == 0, "udp connect");
