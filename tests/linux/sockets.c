@@ -376,6 +376,22 @@ static void *loop_client(void *arg)
     return NULL;
 }
 
+struct kick_then_send {
+    pthread_t target;
+    int fd;
+};
+
+static void *kick_then_send(void *arg)
+{
+    struct kick_then_send *k = arg;
+    struct timespec ts = { 0, 200 * 1000 * 1000 };
+    nanosleep(&ts, NULL);
+    pthread_kill(k->target, SIGUSR2);
+    nanosleep(&ts, NULL);
+    CHECK(send(k->fd, "after", 5, 0) == 5, "send after the signal");
+    return NULL;
+}
+
 /* Over 127.0.0.1 inside the guest: a client thread sends 300000 bytes to a
  * listener of this program; UDP too. */
 static void loopback(int port)
@@ -429,6 +445,22 @@ static void loopback(int port)
     CHECK(send(c, "x", 1, 0) == -1 && errno == EPIPE && got_signal == SIGPIPE, "EPIPE with SIGPIPE (%d)",
           got_signal);
     sigaction(SIGPIPE, &old, NULL);
+    close(c);
+
+    /* a blocked TCP recv: a signal handled with SA_RESTART restarts it */
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(connect(c, (struct sockaddr *)&sin, sizeof(sin)) == 0, "connect for restart");
+    srv = accept(s, NULL, NULL);
+    struct sigaction rs = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+    sigaction(SIGUSR2, &rs, NULL);
+    got_signal = 0;
+    struct kick_then_send k = { pthread_self(), srv };
+    pthread_create(&t, NULL, kick_then_send, &k);
+    char five[8] = { 0 };
+    CHECK(recv(c, five, 5, MSG_WAITALL) == 5 && memcmp(five, "after", 5) == 0 && got_signal == SIGUSR2,
+          "restarted recv [%s], signal %d", five, got_signal);
+    pthread_join(t, NULL);
+    close(srv);
     close(c);
 
     /* SO_LINGER of 0 seconds: close resets, the peer reads ECONNRESET */
