@@ -310,6 +310,11 @@ static long inet_accept(struct lsock *s, struct lfile **out, uint8_t *addr, uint
             return 0;
         }
         long rc = lwip_error();
+        /* A connection reset before it was accepted: lwIP fails the
+         * accept (its peer address is gone) and drops it; Linux's accept
+         * would return it. Either way the next one is the program's. */
+        if (rc == -ENOTCONN || rc == -ECONNABORTED || rc == -ECONNRESET)
+            continue;
         if (rc != -EAGAIN)
             return rc == -ENFILE || rc == -ENOBUFS ? -EMFILE : rc;
         rc = wait_more(is, gen, nb, deadline);

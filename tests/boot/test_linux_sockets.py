@@ -45,12 +45,15 @@ class Guest:
         self.cmd = cmd
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0)
         self.lines, self.cv = [], threading.Condition()
+        self.t0 = time.monotonic()
+        self.stamps = []
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
         for raw in self.proc.stdout:
             with self.cv:
                 self.lines.append(raw.decode(errors="replace").rstrip())
+                self.stamps.append(time.monotonic() - self.t0)
                 self.cv.notify_all()
         with self.cv:
             self.cv.notify_all()
@@ -79,7 +82,9 @@ class Guest:
             self.proc.wait()
         os.makedirs(LOG_DIR, exist_ok=True)
         with open(os.path.join(LOG_DIR, "linux-sockets-%d.log" % self.proc.pid), "w") as f:
-            f.write("$ %s\n%s\n" % (" ".join(self.cmd), self.output()))
+            f.write("$ %s\n" % " ".join(self.cmd))
+            for t, line in zip(self.stamps, self.lines):
+                f.write("[%7.2f] %s\n" % (t, line))
 
 
 def echo(port, data, chunk=65536):
@@ -173,6 +178,11 @@ def test_linux_sockets(tmp_path, flavour):
         a.close()
         b.close()
         g.wait_line(r"sockets: concurrent done", timeout=30)
+        # one more, after the others
+        data = os.urandom(100000)
+        assert echo(tcp, data) == data
+        m = g.wait_line(r"sockets: conn %d: (\d+) bytes fnv ([0-9a-f]{16})" % len(payloads), timeout=30)
+        assert int(m.group(1)) == len(data) and int(m.group(2), 16) == fnv(data), m.group(0)
         g.wait_line(r"sockets: udp ready", timeout=30)
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         u.settimeout(10)
@@ -190,6 +200,7 @@ def test_linux_sockets(tmp_path, flavour):
     out = g.output()
     assert "sockets: socketpair done" in out and "sockets: errors done" in out, out
     assert "sockets: loopback done" in out and "sockets: unix names done" in out, out
+    assert re.search(r"sockets: served \d+ of 200 dropped connections", out), out
     assert "sockets: host said [host got hello from the guest]" in out, out
     assert b"hello from the guest" in seen, seen
     assert "FAIL" not in out, out
