@@ -24,6 +24,7 @@
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
 #include "linux_consts.h"
+#include "net.h"
 #include "socket.h"
 #include "spinlock.h"
 
@@ -51,7 +52,7 @@ static struct inet_sock *table[NSOCK];
 static struct spinlock table_lock = SPINLOCK_INIT;
 static netconn_callback lwip_event; /* sockets.c's event_callback */
 
-static bool stack_up(void) { return net_lwip_heap != NULL; }
+static bool stack_up(void) { return __atomic_load_n(&net_lwip_heap, __ATOMIC_ACQUIRE) != NULL; }
 
 /* Every netconn event: lwIP's bookkeeping first, then our waiters. Runs in
  * the tcpip thread (core lock held) or in a thread inside an lwIP call. */
@@ -203,9 +204,10 @@ long inet_socket_create(int type, int protocol, bool nonblock, struct lfile **ou
     } else {
         return -EINVAL;
     }
-    /* No network device, no stack: lwIP was never started (net_boot). */
-    if (!stack_up())
-        return -EAFNOSUPPORT;
+    /* No network device (or --nonet): lwIP was never started; it starts
+     * now with its loopback interface alone. */
+    if (!stack_up() && net_start_loopback() < 0)
+        return -ENOBUFS;
     int fd = lwip_socket(AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
     if (fd < 0)
         return errno == ENOBUFS || errno == ENOMEM ? -ENOBUFS : -ENFILE;

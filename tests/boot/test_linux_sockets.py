@@ -205,3 +205,17 @@ def test_linux_sockets(tmp_path, flavour):
     assert b"hello from the guest" in seen, seen
     assert "FAIL" not in out, out
     assert "sockets: 0 failures" in out and "kestrel: power off, status 0" in out, out
+
+
+def test_linux_sockets_without_nic(boot, tmp_path):
+    """No NIC: the stack starts with its loopback interface at the first
+    socket(), so 127.0.0.1, AF_UNIX and socketpair work as on Linux."""
+    exe = build("sockets.c", "glibc", extra=["-pthread"])
+    archive = initrd(tmp_path, {"/bin/sockets": exe})
+    b = boot("-- /bin/sockets local", app="hello", memory="128M", extra=["-initrd", archive])
+    out = b.output
+    assert "net: " not in out, out  # no interface was brought up at boot
+    assert "sockets: loopback done" in out and "sockets: unix names done" in out, out
+    assert re.search(r"sockets: served \d+ of 200 dropped connections", out), out
+    assert "FAIL" not in out and "sockets: 0 failures" in out, out
+    assert "kestrel: power off, status 0" in out, out
