@@ -37,7 +37,7 @@ struct inet_sock {
     bool connected;    /* a stream that was connected at some point */
     bool udp_peer;     /* a datagram socket with a default destination */
     bool peer_fin;     /* the peer closed its side (or the connection broke) */
-    bool shut_wr;
+    bool shut_wr, shut_rd;
     int so_error;      /* a failed non-blocking connect's errno, until SO_ERROR or a call takes it */
     /* lwIP's sockets without LWIP_NETCONN_FULLDUPLEX want one receiver and
      * one sender at a time (the held segment is not guarded): each
@@ -479,6 +479,8 @@ static long inet_shutdown(struct lsock *s, int how)
     }
     if (how != LX_SHUT_RD)
         is->shut_wr = true;
+    if (how != LX_SHUT_WR)
+        is->shut_rd = true;
     lsock_changed(s, 0);
     return 0;
 }
@@ -703,16 +705,16 @@ static unsigned inet_poll(struct lsock *s)
     }
     if (!is->connected) /* a fresh stream socket, or a failed connect (its error pending) */
         return LX_EPOLLOUT | LX_EPOLLHUP | (is->so_error ? LX_EPOLLERR : 0);
-    if (st.rcv || is->peer_fin)
+    if (st.rcv || is->peer_fin || is->shut_rd)
         ev |= LX_EPOLLIN | LX_EPOLLRDNORM;
-    if (is->peer_fin)
+    if (is->peer_fin || is->shut_rd)
         ev |= LX_EPOLLRDHUP;
     if (st.snd && !is->shut_wr)
         ev |= LX_EPOLLOUT | LX_EPOLLWRNORM;
     if (st.err)
         ev |= LX_EPOLLERR | LX_EPOLLHUP | LX_EPOLLOUT;
-    if (is->peer_fin && is->shut_wr)
-        ev |= LX_EPOLLHUP;
+    if ((is->peer_fin || is->shut_rd) && is->shut_wr)
+        ev |= LX_EPOLLHUP; /* both directions closed, as Linux's SHUTDOWN_MASK */
     return ev;
 }
 
