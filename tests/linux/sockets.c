@@ -717,6 +717,31 @@ static void test_readiness(int port)
     CHECK(poll(&pf, 1, 3000) == 1 && (pf.revents & POLLIN), "udp readable %#x", pf.revents);
     close(w);
     close(u);
+
+    /* an AF_UNIX listener: a connect makes it readable */
+    struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/ready.sock" };
+    int ul = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    CHECK(bind(ul, (struct sockaddr *)&sun, sizeof(sun)) == 0 && listen(ul, 2) == 0, "unix listen");
+    ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = ul };
+    CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, ul, &ev) == 0, "add unix listener");
+    CHECK(epoll_wait(ep, out, 4, 0) == 0, "unix: nobody yet");
+    int uc = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(connect(uc, (struct sockaddr *)&sun, sizeof(sun)) == 0, "unix connect");
+    n = epoll_wait(ep, out, 4, 1000);
+    CHECK(n == 1 && out[0].data.fd == ul && (out[0].events & EPOLLIN), "unix listener readable");
+    int ua = accept4(ul, NULL, NULL, SOCK_NONBLOCK);
+    CHECK(ua >= 0, "unix accept");
+    CHECK(epoll_wait(ep, out, 4, 0) == 0, "unix: accepted");
+    /* shutdown(SHUT_WR) of one side: the other reads EOF (EPOLLIN|EPOLLRDHUP) */
+    ev = (struct epoll_event){ .events = EPOLLIN | EPOLLRDHUP, .data.fd = ua };
+    CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, ua, &ev) == 0, "add unix conn");
+    CHECK(shutdown(uc, SHUT_WR) == 0, "unix shutdown");
+    n = epoll_wait(ep, out, 4, 1000);
+    CHECK(n == 1 && (out[0].events & (EPOLLIN | EPOLLRDHUP)) == (EPOLLIN | EPOLLRDHUP), "unix half close %#x",
+          n == 1 ? out[0].events : 0);
+    close(ua);
+    close(uc);
+    close(ul);
     close(ep);
     printf("sockets: readiness done\n");
 }
