@@ -79,12 +79,22 @@ unsigned lfile_poll(struct lfile *f);
 void lfile_poll_add(struct lfile *f, struct lpoll_waiter *w);
 void lfile_poll_del(struct lfile *f, struct lpoll_waiter *w);
 /* Readiness may have changed; events says which bits (0: any). Callable
- * from any thread; not from an interrupt handler. */
+ * from any thread; not from a device's interrupt handler. (timerfd calls
+ * it from a timer callback: the waiters poll, select and epoll attach only
+ * take spinlocks with interrupts off and wake threads, which is safe
+ * there; a new kind of waiter must keep it so.) */
 void lfile_notify(struct lfile *f, unsigned events);
+/* The file's last reference went (lfile_put, before its release): each
+ * waiter still attached (epoll's) is detached, then woken with
+ * LX_POLLFREE so it forgets the file. */
+void lfile_poll_free(struct lfile *f);
 
 /* A new file holding one reference (NULL: -ENOMEM). */
 struct lfile *lfile_new(const struct lfile_ops *ops, unsigned status_flags, void *priv);
 void lfile_get(struct lfile *f);
+/* A reference unless the last one is already gone (the file is being
+ * freed): epoll reaches files it holds no reference to. */
+bool lfile_tryget(struct lfile *f);
 void lfile_put(struct lfile *f);
 /* Opens path (absolute) on the VFS as open(2) does: files, directories,
  * devices under /dev (by their device number). */

@@ -36,10 +36,21 @@ struct lfile *lfile_new(const struct lfile_ops *ops, unsigned status_flags, void
 
 void lfile_get(struct lfile *f) { __atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED); }
 
+bool lfile_tryget(struct lfile *f)
+{
+    unsigned r = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
+    while (r) {
+        if (__atomic_compare_exchange_n(&f->refs, &r, r + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            return true;
+    }
+    return false;
+}
+
 void lfile_put(struct lfile *f)
 {
     if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
         return;
+    lfile_poll_free(f); /* epoll forgets it, as Linux's registrations go with the file */
     if (f->ops->release)
         f->ops->release(f);
     if (f->vn)

@@ -111,6 +111,10 @@
 #define LX_EPOLLRDNORM 0x040u
 #define LX_EPOLLWRNORM 0x100u
 #define LX_EPOLLRDHUP 0x2000u
+#define LX_POLLRDBAND 0x080u
+#define LX_POLLWRBAND 0x200u
+#define LX_POLLNVAL 0x020u
+#define LX_POLLFREE 0x4000u /* kernel-internal: the file is going away */
 #define LX_EPOLLEXCLUSIVE (1u << 28)
 #define LX_EPOLLWAKEUP (1u << 29)
 #define LX_EPOLLONESHOT (1u << 30)

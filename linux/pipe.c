@@ -22,17 +22,22 @@ struct pipe {
     size_t head, count;
     unsigned readers, writers;
     uint64_t ino;
+    struct lfile *ends[2]; /* read and write end (no reference; NULL once released) */
 };
 
 static uint64_t next_pipe_ino = 1000;
 
-/* Something changed (bytes, an end closed): wake every waiter. Lock held. */
+/* Something changed (bytes, an end closed): wake every waiter, and tell
+ * poll/select/epoll on either end. Lock held. */
 static void pipe_changed(struct pipe *p)
 {
     __atomic_add_fetch(&p->gen, 1, __ATOMIC_RELEASE);
     uint64_t flags = sched_lock();
     sched_wake_all_locked(&p->wq);
     sched_unlock(flags);
+    for (int i = 0; i < 2; i++)
+        if (p->ends[i])
+            lfile_notify(p->ends[i], 0);
 }
 
 /* Waits for a change with p->lock dropped (held again on return): 0, or
@@ -166,10 +171,36 @@ static long pipe_readable(struct lfile *f)
     return n;
 }
 
+/* The read end: data (EPOLLIN), or no writer left (EPOLLHUP, and EPOLLIN:
+ * a read returns end of file). The write end: room for PIPE_BUF bytes
+ * (EPOLLOUT), or no reader left (EPOLLERR: a write fails). */
+static unsigned pipe_poll(struct lfile *f)
+{
+    struct pipe *p = f->priv;
+    unsigned m = 0;
+    mutex_lock(&p->lock);
+    if ((f->status_flags & LX_O_ACCMODE) == LX_O_RDONLY) {
+        if (p->count)
+            m |= LX_EPOLLIN | LX_EPOLLRDNORM;
+        if (!p->writers)
+            m |= LX_EPOLLHUP;
+    } else {
+        if (PIPE_CAP - p->count >= PIPE_BUF)
+            m |= LX_EPOLLOUT | LX_EPOLLWRNORM;
+        if (!p->readers)
+            m |= LX_EPOLLERR;
+    }
+    mutex_unlock(&p->lock);
+    return m;
+}
+
 static void pipe_release(struct lfile *f)
 {
     struct pipe *p = f->priv;
     mutex_lock(&p->lock);
+    for (int i = 0; i < 2; i++)
+        if (p->ends[i] == f)
+            p->ends[i] = NULL;
     if ((f->status_flags & LX_O_ACCMODE) == LX_O_RDONLY)
         p->readers--;
     else
@@ -185,7 +216,7 @@ static void pipe_release(struct lfile *f)
 
 static const struct lfile_ops pipe_ops = {
     .read = pipe_read, .write = pipe_write, .fstat = pipe_fstat, .readable = pipe_readable,
-    .release = pipe_release,
+    .release = pipe_release, .poll = pipe_poll,
 };
 
 bool lfile_is_pipe(const struct lfile *f) { return f->ops == &pipe_ops; }
@@ -210,8 +241,11 @@ int pipe_create(unsigned flags, struct lfile **rd, struct lfile **wr)
     p->readers = p->writers = 1;
     *rd = lfile_new(&pipe_ops, LX_O_RDONLY | (flags & LX_O_NONBLOCK), p);
     *wr = *rd ? lfile_new(&pipe_ops, LX_O_WRONLY | (flags & LX_O_NONBLOCK), p) : NULL;
-    if (*wr)
+    if (*wr) {
+        p->ends[0] = *rd;
+        p->ends[1] = *wr;
         return 0;
+    }
     if (*rd) {
         p->writers = 0;
         lfile_put(*rd); /* frees the pipe: no writer, its reader gone */

@@ -41,3 +41,17 @@ void lfile_notify(struct lfile *f, unsigned events)
         w->wake(w, f, events);
     spin_unlock_irqrestore(&f->poll_lock, irq);
 }
+
+void lfile_poll_free(struct lfile *f)
+{
+    uint64_t irq = spin_lock_irqsave(&f->poll_lock);
+    while (f->pollers) {
+        struct lpoll_waiter *w = f->pollers;
+        f->pollers = w->next;
+        if (f->pollers)
+            f->pollers->prev = NULL;
+        w->next = w->prev = NULL;
+        w->wake(w, f, LX_POLLFREE); /* unlinked first: it may free itself later */
+    }
+    spin_unlock_irqrestore(&f->poll_lock, irq);
+}

@@ -9,6 +9,7 @@
 #include "cmdline.h"
 #include "cpu.h"
 #include "files.h"
+#include "poll_wait.h"
 #include "layout.h"
 #include "linux_consts.h"
 #include "log.h"
@@ -259,6 +260,8 @@ static long t_fd_link(char *b, size_t cap, long arg)
         n = pipe_name(f, b, cap);
     else if ((n = socket_fd_name(f, b, cap)) >= 0)
         ;
+    else if (lfile_anon_name(f))
+        n = snprintf(b, cap, "anon_inode:[%s]", lfile_anon_name(f));
     else
         n = snprintf(b, cap, "/dev/console");
     lfile_put(f);

@@ -93,6 +93,31 @@ void signal_send(struct lthread *t, int sig, const struct lsig_info *info)
     uint64_t flags = sched_lock();
     send_locked(t, sig, info);
     sched_unlock(flags);
+    signalfd_notify(); /* outside the lock: its waiters' wake-ups take it */
+}
+
+static int dequeue_masked_locked(struct lthread *t, lsigset_t mask, struct lsig_info *info);
+
+int signal_take(lsigset_t mask, struct lsig_info *info)
+{
+    struct lthread *t = lthread_current();
+    if (!t)
+        return 0;
+    uint64_t flags = sched_lock();
+    int sig = dequeue_masked_locked(t, ~mask, info);
+    sched_unlock(flags);
+    return sig;
+}
+
+bool signal_pending_in(lsigset_t mask)
+{
+    struct lthread *t = lthread_current();
+    if (!t)
+        return false;
+    uint64_t flags = sched_lock();
+    bool any = ((t->pending | shared_pending) & mask) != 0;
+    sched_unlock(flags);
+    return any;
 }
 
 void signal_interrupt_locked(struct lthread *t)
@@ -461,6 +486,7 @@ static long send_to_thread(int tid, uint64_t sig)
     if (t && sig)
         send_locked(t, (int)sig, &info);
     sched_unlock(flags);
+    signalfd_notify();
     return t ? 0 : -ESRCH;
 }
 

@@ -153,6 +153,26 @@ SYSCALL_DECL(sendmmsg);
 SYSCALL_DECL(recvmmsg);
 SYSCALL_DECL(setsockopt);
 SYSCALL_DECL(getsockopt);
+/* linux/poll_calls.c */
+SYSCALL_DECL(poll);
+SYSCALL_DECL(ppoll);
+SYSCALL_DECL(select);
+SYSCALL_DECL(pselect6);
+/* linux/epoll.c */
+SYSCALL_DECL(epoll_create);
+SYSCALL_DECL(epoll_create1);
+SYSCALL_DECL(epoll_ctl);
+SYSCALL_DECL(epoll_wait);
+SYSCALL_DECL(epoll_pwait);
+SYSCALL_DECL(epoll_pwait2);
+/* linux/eventfd.c, linux/timerfd.c */
+SYSCALL_DECL(eventfd);
+SYSCALL_DECL(eventfd2);
+SYSCALL_DECL(timerfd_create);
+SYSCALL_DECL(timerfd_settime);
+SYSCALL_DECL(timerfd_gettime);
+SYSCALL_DECL(signalfd);
+SYSCALL_DECL(signalfd4);
 
 static const syscall_fn table[] = {
     /* [number] = sys_name; families add their calls here. */
@@ -296,6 +316,24 @@ static const syscall_fn table[] = {
     [__NR_recvmmsg] = sys_recvmmsg,
     [__NR_setsockopt] = sys_setsockopt,
     [__NR_getsockopt] = sys_getsockopt,
+    /* poll_calls.c, epoll.c, eventfd.c, timerfd.c */
+    [__NR_poll] = sys_poll,
+    [__NR_ppoll] = sys_ppoll,
+    [__NR_select] = sys_select,
+    [__NR_pselect6] = sys_pselect6,
+    [__NR_epoll_create] = sys_epoll_create,
+    [__NR_epoll_create1] = sys_epoll_create1,
+    [__NR_epoll_ctl] = sys_epoll_ctl,
+    [__NR_epoll_wait] = sys_epoll_wait,
+    [__NR_epoll_pwait] = sys_epoll_pwait,
+    [__NR_epoll_pwait2] = sys_epoll_pwait2,
+    [__NR_eventfd] = sys_eventfd,
+    [__NR_eventfd2] = sys_eventfd2,
+    [__NR_timerfd_create] = sys_timerfd_create,
+    [__NR_timerfd_settime] = sys_timerfd_settime,
+    [__NR_timerfd_gettime] = sys_timerfd_gettime,
+    [__NR_signalfd] = sys_signalfd,
+    [__NR_signalfd4] = sys_signalfd4,
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))

@@ -29,6 +29,14 @@ bool signal_pending_locked(const struct lthread *t);
 /* Raises sig at thread t (tgkill, faults) or at the process (kill: t NULL);
  * wakes a thread blocked interruptibly. Ignored signals are dropped. */
 void signal_send(struct lthread *t, int sig, const struct lsig_info *info);
+/* signalfd: takes a signal of mask pending for the calling thread (its
+ * own or the process's, blocked or not): its number and info, or 0. */
+int signal_take(lsigset_t mask, struct lsig_info *info);
+/* Is a signal of mask pending for the calling thread? */
+bool signal_pending_in(lsigset_t mask);
+/* linux/signalfd.c: a signal was raised; signalfds re-check (not under
+ * the scheduler lock). */
+void signalfd_notify(void);
 /* Cuts t's interruptible wait short, or kicks it out of user mode (exit_group). */
 void signal_interrupt_locked(struct lthread *t);
 /* A CPU fault in user mode becomes a signal for the running thread; with

@@ -186,22 +186,78 @@ def test_threads(boot, tmp_path, preset, libc):
     assert_same(program_lines(b), host, b)
 
 
-# Go 1.19's runtime sets up its network poller (epoll) on the first file
-# open and on every timer; epoll is issue 21's and not here yet, so these
-# fail with "netpollinit failed". Strict: they must be unmarked once it is.
-NEEDS_EPOLL = pytest.mark.xfail(strict=True, reason="Go's runtime needs epoll_create1/epoll_ctl/epoll_pwait (issue 21)")
+@pytest.mark.parametrize("preset,smp", [("microvm", 1), ("q35", 2)])
+def test_events(boot, tmp_path, preset, smp):
+    """poll/ppoll/select/pselect6 and epoll (level, edge, one-shot, nested,
+    registrations gone with their file's last close) over pipes, eventfds
+    and timerfds; time-outs and timers measured on the guest's clock;
+    signals cutting waits short and the sigmask arguments: the transcript
+    equals the host's (times only as in-range verdicts)."""
+    p = prog("events")
+    b = run_guest(boot, tmp_path, p, preset=preset, smp=smp, expect_status=0, timeout=120)
+    code, host = run_host(p)
+    assert code == 0, host
+    assert_same(program_lines(b), host, b)
+    assert "events done, failures 0" in program_lines(b)
 
 
-@NEEDS_EPOLL
+def test_events_hostile(boot, tmp_path):
+    """The event calls with bad pointers, huge maxevents and nfds, negative
+    and malformed time-outs, wrong kinds of descriptor: the errors Linux
+    gives on this host, never a kernel fault."""
+    p = prog("events")
+    b = run_guest(boot, tmp_path, p, ["hostile"], expect_status=0, timeout=120)
+    code, host = run_host(p, ["hostile"])
+    assert code == 0
+    guest = program_lines(b)
+    diff = [(g, h) for g, h in zip(guest, host) if g != h]
+    assert guest == host, "calls that differ from Linux (guest, host): %s; log %s" % (diff[:30], b.log)
+
+
+# Go's os tests that fail in the guest for reasons outside the event calls
+# (Go's netpoller works since issue 21's epoll): the guest's tree has no
+# /etc or /usr/bin, mknodat (TestFifoEOF) and getgroups are not implemented,
+# a 100-byte path component is refused (ENAMETOOLONG), fork/exec
+# (TestKillFindProcess), and TestOpenFileLimit after an earlier test left
+# the working directory. Strict: unmark once they pass.
+GO_STD_OS_FAILS = pytest.mark.xfail(strict=True, reason="os: no /etc or /usr/bin in the guest, mknodat and getgroups "
+                                    "ENOSYS, long path components, fork/exec (not epoll: issue 21 landed)")
+
+
 @pytest.mark.parametrize("preset", PRESETS)
 def test_go_program(boot, tmp_path, preset):
     """Goroutines, channels, timers, os.ReadFile, runtime.GC()."""
     tree = data_tree(str(tmp_path / "tree"))
     b = run_guest(boot, tmp_path, prog("gohello"), ["/data/text.txt"], files=tree, preset=preset,
-                  expect_status=3, timeout=180)
+                  expect_status=3, timeout=180, smp=2 if preset == "q35" else 1)
     code, host = run_host(prog("gohello"), [os.path.join(tree, "data/text.txt")])
     assert code == 3
     assert_same(program_lines(b), host, b)
+
+
+# Go's os tests of files its netpoller serves (pipes, deadlines, blocking
+# reads cut short by a close): asserted on their own while the os package
+# as a whole is an expected failure for reasons of its own.
+GO_OS_NETPOLL = "^Test(PipeThreads|NewFile|EPIPE|ClosedPipeRace|CloseWithBlockingRead|PipeEOF|FdRace|" \
+                "NonpollableDeadline|VariousDeadlines|ReadWriteDeadlineRace|Racy)"
+
+
+@pytest.mark.parametrize("preset,smp", [("microvm", 1), ("q35", 2)])
+def test_go_os_netpoll(boot, tmp_path, preset, smp):
+    """Go's netpoller over pipes (epoll, edge-triggered, deadlines): the
+    same os tests pass as on the host, none fails."""
+    binary = prog("gostd/os.test")
+    args = ["-test.short", "-test.v", "-test.run", GO_OS_NETPOLL]
+    code, host = run_host(binary, args, env={"HOME": "/"})
+    host_pass, host_fail = go_counts(host)
+    assert code == 0 and not host_fail and len(host_pass) >= 14, host
+    tree = tmp_path / "tree"
+    os.makedirs(tree / "tmp")  # TestNonpollableDeadline: a regular file epoll refuses (EPERM)
+    b = run_guest(boot, tmp_path, binary, args, files=str(tree), kopts=["--env=HOME=/"], preset=preset,
+                  smp=smp, expect_status=0, timeout=180)
+    passed, failed = go_counts(program_lines(b))
+    assert not failed and sorted(passed) == sorted(host_pass), "guest passed %s, failed %s; log %s" % (
+        passed, failed, b.log)
 
 
 # ---- busybox-static applets, compared with the same binary on the host ----
@@ -379,8 +435,7 @@ def go_counts(lines):
     return passed, failed
 
 
-@NEEDS_EPOLL
-@pytest.mark.parametrize("pkg", GO_PACKAGES)
+@pytest.mark.parametrize("pkg", [pytest.param(p, marks=GO_STD_OS_FAILS) if p == "os" else p for p in GO_PACKAGES])
 def test_go_std(boot, tmp_path, pkg):
     """`go test -c` binaries of Go's own tests with -test.short -test.v, in
     the package's source directory (its testdata) as go test runs them:
