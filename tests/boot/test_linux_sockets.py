@@ -201,6 +201,7 @@ def test_linux_sockets(tmp_path, flavour):
     assert "sockets: socketpair done" in out and "sockets: errors done" in out, out
     assert "sockets: loopback done" in out and "sockets: unix names done" in out, out
     assert re.search(r"sockets: served \d+ of 200 dropped connections", out), out
+    assert "sockets: readiness done" in out, out  # epoll and poll over sockets (linux/epoll.c)
     assert "sockets: host said [host got hello from the guest]" in out, out
     assert b"hello from the guest" in seen, seen
     assert "FAIL" not in out, out
@@ -217,5 +218,6 @@ def test_linux_sockets_without_nic(boot, tmp_path):
     assert "net: " not in out, out  # no interface was brought up at boot
     assert "sockets: loopback done" in out and "sockets: unix names done" in out, out
     assert re.search(r"sockets: served \d+ of 200 dropped connections", out), out
+    assert "sockets: readiness done" in out, out
     assert "FAIL" not in out and "sockets: 0 failures" in out, out
     assert "kestrel: power off, status 0" in out, out
