@@ -9,6 +9,11 @@
  * background, so apps that never touch the network do not wait for it. */
 void net_boot(void);
 
+/* Starts the stack with only its loopback interface when net_boot did not
+ * (no NIC, or --nonet): a program's socket then reaches 127.0.0.1, as on
+ * Linux. Returns at once when the stack runs: 0, or -ENOMEM. */
+int net_start_loopback(void);
+
 /* Waits until an interface has an address (lease or static), at most
  * timeout_ns: 0, or -ETIMEDOUT. For clients; servers may listen at once. */
 int net_wait_configured(uint64_t timeout_ns);

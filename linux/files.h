@@ -17,6 +17,10 @@ bool lfile_is_pipe(const struct lfile *f);
 /* "pipe:[N]" for /proc/self/fd. */
 int pipe_name(const struct lfile *f, char *buf, size_t cap);
 
+/* socket_calls.c: "socket:[N]" (the inode fstat gives) for /proc/self/fd,
+ * or -1 when f is not a socket. */
+int socket_fd_name(struct lfile *f, char *buf, size_t cap);
+
 /* The working directory, copied out under its lock (VFS_PATH_MAX + 1). */
 void lproc_cwd(char *out);
 

@@ -258,6 +258,8 @@ static long t_fd_link(char *b, size_t cap, long arg)
         n = snprintf(b, cap, "%s", f->path);
     else if (lfile_is_pipe(f))
         n = pipe_name(f, b, cap);
+    else if ((n = socket_fd_name(f, b, cap)) >= 0)
+        ;
     else if (lfile_anon_name(f))
         n = snprintf(b, cap, "anon_inode:[%s]", lfile_anon_name(f));
     else

@@ -152,6 +152,25 @@ SYSCALL_DECL(tkill);
 SYSCALL_DECL(pause);
 SYSCALL_DECL(rt_sigsuspend);
 SYSCALL_DECL(rt_sigtimedwait);
+/* linux/socket_calls.c */
+SYSCALL_DECL(socket);
+SYSCALL_DECL(socketpair);
+SYSCALL_DECL(bind);
+SYSCALL_DECL(listen);
+SYSCALL_DECL(accept);
+SYSCALL_DECL(accept4);
+SYSCALL_DECL(connect);
+SYSCALL_DECL(shutdown);
+SYSCALL_DECL(getsockname);
+SYSCALL_DECL(getpeername);
+SYSCALL_DECL(sendto);
+SYSCALL_DECL(recvfrom);
+SYSCALL_DECL(sendmsg);
+SYSCALL_DECL(recvmsg);
+SYSCALL_DECL(sendmmsg);
+SYSCALL_DECL(recvmmsg);
+SYSCALL_DECL(setsockopt);
+SYSCALL_DECL(getsockopt);
 /* linux/poll_calls.c */
 SYSCALL_DECL(poll);
 SYSCALL_DECL(ppoll);
@@ -314,6 +333,25 @@ static const syscall_fn table[] = {
     [__NR_pause] = sys_pause,
     [__NR_rt_sigsuspend] = sys_rt_sigsuspend,
     [__NR_rt_sigtimedwait] = sys_rt_sigtimedwait,
+    /* socket_calls.c */
+    [__NR_socket] = sys_socket,
+    [__NR_socketpair] = sys_socketpair,
+    [__NR_bind] = sys_bind,
+    [__NR_listen] = sys_listen,
+    [__NR_accept] = sys_accept,
+    [__NR_accept4] = sys_accept4,
+    [__NR_connect] = sys_connect,
+    [__NR_shutdown] = sys_shutdown,
+    [__NR_getsockname] = sys_getsockname,
+    [__NR_getpeername] = sys_getpeername,
+    [__NR_sendto] = sys_sendto,
+    [__NR_recvfrom] = sys_recvfrom,
+    [__NR_sendmsg] = sys_sendmsg,
+    [__NR_recvmsg] = sys_recvmsg,
+    [__NR_sendmmsg] = sys_sendmmsg,
+    [__NR_recvmmsg] = sys_recvmmsg,
+    [__NR_setsockopt] = sys_setsockopt,
+    [__NR_getsockopt] = sys_getsockopt,
     /* poll_calls.c, epoll.c, eventfd.c, timerfd.c */
     [__NR_poll] = sys_poll,
     [__NR_ppoll] = sys_ppoll,

@@ -197,3 +197,19 @@ uint32_t net_dns_server(void)
     UNLOCK_TCPIP_CORE();
     return v;
 }
+
+int net_start_loopback(void)
+{
+    static struct mutex once = MUTEX_INIT;
+    mutex_lock(&once);
+    if (!__atomic_load_n(&net_lwip_heap, __ATOMIC_ACQUIRE)) {
+        unsigned char *heap = pages_alloc(MEM_SIZE / PAGE_SIZE + 1, PAGE_SIZE);
+        if (heap) {
+            net_lwip_heap = heap; /* mem_init() in tcpip_init takes it */
+            tcpip_init(NULL, NULL);
+        }
+    }
+    int rc = net_lwip_heap ? 0 : -ENOMEM;
+    mutex_unlock(&once);
+    return rc;
+}

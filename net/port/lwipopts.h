@@ -97,8 +97,11 @@ extern unsigned char *net_lwip_heap;
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK 1
 #define LWIP_SINGLE_NETIF 0
-#define LWIP_NETIF_LOOPBACK 0
-#define LWIP_HAVE_LOOPIF 0
+/* Loopback: programs talk to themselves over 127.0.0.1 (and to the NIC's
+ * own address); test suites and servers' health checks expect it. Frames
+ * looped back are queued to the tcpip thread, never handled in the caller. */
+#define LWIP_NETIF_LOOPBACK 1
+#define LWIP_HAVE_LOOPIF 1
 
 /* The socket API for apps (socket, bind, ... as real function names).
  * Socket descriptors start at 64, leaving lower numbers to files. */

@@ -1,0 +1,150 @@
+/* Checks of the socket structures a program passes (linux/sock_abi.h),
+ * following the order in which Linux's own checks answer (a short address
+ * is -EINVAL before its family is looked at, and so on). */
+#include <errno.h>
+#include <string.h>
+#include "sock_abi.h"
+
+int lx_sockaddr_len_ok(int32_t addrlen)
+{
+    return addrlen < 0 || addrlen > LX_SOCKADDR_STORAGE ? -EINVAL : 0;
+}
+
+static uint16_t u16_at(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+int lx_sockaddr_in_parse(const void *buf, uint32_t len, bool unspec_ok, struct lx_inaddr *out)
+{
+    const uint8_t *b = buf;
+    memset(out, 0, sizeof(*out));
+    if (len < 2 || len > LX_SOCKADDR_STORAGE)
+        return -EINVAL;
+    uint16_t family = u16_at(b);
+    if (family == LX_AF_UNSPEC && unspec_ok) {
+        out->unspec = true;
+        if (len < LX_SOCKADDR_IN_LEN)
+            return 0;
+    } else if (len < LX_SOCKADDR_IN_LEN) {
+        return -EINVAL;
+    } else if (family != LX_AF_INET) {
+        return -EAFNOSUPPORT;
+    }
+    memcpy(&out->port, b + 2, 2); /* both stay in network order */
+    memcpy(&out->addr, b + 4, 4);
+    return 0;
+}
+
+int lx_sockaddr_un_parse(const void *buf, uint32_t len, struct lx_unixname *out)
+{
+    const uint8_t *b = buf;
+    memset(out, 0, sizeof(*out));
+    if (len < 2 || len > LX_SOCKADDR_UN_LEN || u16_at(b) != LX_AF_UNIX)
+        return -EINVAL;
+    if (len == 2) {
+        out->autobind = true;
+        return 0;
+    }
+    const uint8_t *path = b + 2;
+    uint32_t n = len - 2;
+    if (path[0] == 0) {
+        out->abstract = true;
+        out->len = n - 1;
+        memcpy(out->name, path + 1, out->len);
+        return 0;
+    }
+    uint32_t l = 0;
+    while (l < n && path[l])
+        l++;
+    memcpy(out->name, path, l);
+    out->name[l] = 0;
+    out->len = l;
+    return 0;
+}
+
+uint32_t lx_sockaddr_un_make(const struct lx_unixname *n, void *out)
+{
+    uint8_t *b = out;
+    memset(b, 0, LX_SOCKADDR_UN_LEN);
+    b[0] = LX_AF_UNIX;
+    if (n->autobind || (!n->abstract && !n->len))
+        return 2;
+    uint32_t l = n->len > LX_UNIX_PATH_MAX - (n->abstract ? 1 : 0) ? LX_UNIX_PATH_MAX - (n->abstract ? 1 : 0) : n->len;
+    if (n->abstract) {
+        memcpy(b + 3, n->name, l);
+        return 3 + l;
+    }
+    memcpy(b + 2, n->name, l);
+    return l < LX_UNIX_PATH_MAX ? 3 + l : 2 + l;
+}
+
+uint32_t lx_sockaddr_in_make(uint32_t addr, uint16_t port, void *out)
+{
+    uint8_t *b = out;
+    memset(b, 0, LX_SOCKADDR_IN_LEN);
+    b[0] = LX_AF_INET;
+    memcpy(b + 2, &port, 2);
+    memcpy(b + 4, &addr, 4);
+    return LX_SOCKADDR_IN_LEN;
+}
+
+long lx_sockaddr_out_len(int32_t room, uint32_t have)
+{
+    if (room < 0)
+        return -EINVAL;
+    return (uint32_t)room < have ? room : (long)have;
+}
+
+int lx_msghdr_check(const struct lx_msghdr *m, bool send)
+{
+    if (m->iovlen > LX_UIO_MAXIOV)
+        return -EMSGSIZE;
+    if (send && !m->name)
+        return 0;
+    if (m->namelen < 0 || m->namelen > LX_SOCKADDR_STORAGE)
+        return -EINVAL;
+    return 0;
+}
+
+int lx_sockopt_int(const void *buf, uint32_t len, int *out)
+{
+    if (len < sizeof(int))
+        return -EINVAL;
+    memcpy(out, buf, sizeof(int));
+    return 0;
+}
+
+int lx_sockopt_timeval(const void *buf, uint32_t len, uint64_t *ns)
+{
+    int64_t tv[2];
+    if (len < sizeof(tv))
+        return -EINVAL;
+    memcpy(tv, buf, sizeof(tv));
+    if (tv[1] < 0 || tv[1] >= 1000000)
+        return -EDOM;
+    if (tv[0] < 0) {
+        *ns = 0;
+        return 0;
+    }
+    /* Far beyond any wait that matters: as good as for ever. */
+    if (tv[0] > 100LL * 365 * 24 * 3600) {
+        *ns = 0;
+        return 0;
+    }
+    *ns = (uint64_t)tv[0] * 1000000000ull + (uint64_t)tv[1] * 1000ull;
+    return 0;
+}
+
+void lx_timeval_from_ns(uint64_t ns, void *out)
+{
+    int64_t tv[2] = { (int64_t)(ns / 1000000000ull), (int64_t)(ns % 1000000000ull / 1000) };
+    memcpy(out, tv, sizeof(tv));
+}
+
+int lx_socket_type_split(int type, int *kind, bool *nonblock, bool *cloexec)
+{
+    if (type & ~(LX_SOCK_TYPE_MASK | LX_SOCK_NONBLOCK | LX_SOCK_CLOEXEC))
+        return -EINVAL;
+    *kind = type & LX_SOCK_TYPE_MASK;
+    *nonblock = type & LX_SOCK_NONBLOCK;
+    *cloexec = type & LX_SOCK_CLOEXEC;
+    return 0;
+}

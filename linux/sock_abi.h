@@ -1,0 +1,176 @@
+/* Linux's x86-64 socket structures and constants as a program passes them
+ * (sockaddr_in, msghdr, mmsghdr, socket options, MSG_* flags) and the pure
+ * checks over them: address lengths and families, msghdr counts and name
+ * lengths, option values. No kernel services here: host-tested and fuzzed
+ * (tests/unit/test_sock_abi.c, tests/fuzz/fuzz_sock_abi.c). */
+#ifndef KESTREL_LINUX_SOCK_ABI_H
+#define KESTREL_LINUX_SOCK_ABI_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LX_AF_UNSPEC 0
+#define LX_AF_UNIX 1
+#define LX_AF_INET 2
+#define LX_AF_INET6 10
+#define LX_AF_NETLINK 16
+#define LX_AF_PACKET 17
+
+#define LX_SOCK_STREAM 1
+#define LX_SOCK_DGRAM 2
+#define LX_SOCK_RAW 3
+#define LX_SOCK_SEQPACKET 5
+#define LX_SOCK_TYPE_MASK 0xf
+#define LX_SOCK_NONBLOCK 04000
+#define LX_SOCK_CLOEXEC 02000000
+
+#define LX_IPPROTO_IP 0
+#define LX_IPPROTO_TCP 6
+#define LX_IPPROTO_UDP 17
+#define LX_IPPROTO_IPV6 41
+
+#define LX_SOL_SOCKET 1
+#define LX_SO_DEBUG 1
+#define LX_SO_REUSEADDR 2
+#define LX_SO_TYPE 3
+#define LX_SO_ERROR 4
+#define LX_SO_DONTROUTE 5
+#define LX_SO_BROADCAST 6
+#define LX_SO_SNDBUF 7
+#define LX_SO_RCVBUF 8
+#define LX_SO_KEEPALIVE 9
+#define LX_SO_OOBINLINE 10
+#define LX_SO_LINGER 13
+#define LX_SO_REUSEPORT 15
+#define LX_SO_PASSCRED 16
+#define LX_SO_PEERCRED 17
+#define LX_SO_RCVLOWAT 18
+#define LX_SO_SNDLOWAT 19
+#define LX_SO_RCVTIMEO 20
+#define LX_SO_SNDTIMEO 21
+#define LX_SO_ACCEPTCONN 30
+#define LX_SO_SNDBUFFORCE 32
+#define LX_SO_RCVBUFFORCE 33
+#define LX_SO_PROTOCOL 38
+#define LX_SO_DOMAIN 39
+
+#define LX_TCP_NODELAY 1
+#define LX_TCP_MAXSEG 2
+#define LX_TCP_CORK 3
+#define LX_TCP_KEEPIDLE 4
+#define LX_TCP_KEEPINTVL 5
+#define LX_TCP_KEEPCNT 6
+#define LX_TCP_DEFER_ACCEPT 9
+#define LX_TCP_QUICKACK 12
+#define LX_TCP_FASTOPEN 23
+#define LX_IP_TOS 1
+#define LX_IPV6_V6ONLY 26
+
+#define LX_MSG_OOB 0x1
+#define LX_MSG_PEEK 0x2
+#define LX_MSG_DONTROUTE 0x4
+#define LX_MSG_CTRUNC 0x8
+#define LX_MSG_TRUNC 0x20
+#define LX_MSG_DONTWAIT 0x40
+#define LX_MSG_EOR 0x80
+#define LX_MSG_WAITALL 0x100
+#define LX_MSG_NOSIGNAL 0x4000
+#define LX_MSG_MORE 0x8000
+#define LX_MSG_WAITFORONE 0x10000
+#define LX_MSG_CMSG_CLOEXEC 0x40000000
+
+#define LX_SHUT_RD 0
+#define LX_SHUT_WR 1
+#define LX_SHUT_RDWR 2
+
+#define LX_SOCKADDR_STORAGE 128 /* sizeof(struct sockaddr_storage): the most a call copies in */
+#define LX_SOCKADDR_IN_LEN 16
+#define LX_SOCKADDR_UN_LEN 110
+
+/* struct msghdr (56 bytes) and struct mmsghdr (64) on x86-64. */
+struct lx_msghdr {
+    uint64_t name;
+    int32_t namelen;
+    uint32_t pad;
+    uint64_t iov;
+    uint64_t iovlen;
+    uint64_t control;
+    uint64_t controllen;
+    int32_t flags;
+    uint32_t pad2;
+};
+struct lx_mmsghdr {
+    struct lx_msghdr hdr;
+    uint32_t len;
+    uint32_t pad;
+};
+_Static_assert(sizeof(struct lx_msghdr) == 56, "x86-64 struct msghdr");
+_Static_assert(sizeof(struct lx_mmsghdr) == 64, "x86-64 struct mmsghdr");
+#define LX_UIO_MAXIOV 1024
+
+/* An IPv4 endpoint, both numbers in network order as on the wire. */
+struct lx_inaddr {
+    uint32_t addr;
+    uint16_t port;
+    bool unspec; /* AF_UNSPEC: connect's "dissolve the association" */
+};
+
+/* What an address argument of addrlen bytes may be before it is copied in
+ * (Linux's move_addr_to_kernel): 0, or -EINVAL for a length above
+ * sockaddr_storage. Callers treat the length as the int it is. */
+int lx_sockaddr_len_ok(int32_t addrlen);
+
+/* Parses an AF_INET address the program gave (len bytes at buf, already in
+ * kernel memory). unspec_ok: AF_UNSPEC is accepted (connect on a datagram
+ * socket, and bind of INADDR_ANY as Linux allows). 0, -EINVAL (too short),
+ * -EAFNOSUPPORT (another family). */
+int lx_sockaddr_in_parse(const void *buf, uint32_t len, bool unspec_ok, struct lx_inaddr *out);
+
+/* An AF_UNIX name: a path (NUL-terminated in name, len its length) or an
+ * abstract name (abstract: name holds len arbitrary bytes, the leading NUL
+ * not included). */
+#define LX_UNIX_PATH_MAX 108
+struct lx_unixname {
+    char name[LX_UNIX_PATH_MAX + 1];
+    uint32_t len;
+    bool abstract;
+    bool autobind; /* only the family was given (bind: pick an abstract name) */
+};
+/* Parses a sockaddr_un of len bytes (Linux's unix_validate_addr and
+ * unix_mkname): more than 110 bytes or another family -EINVAL; just the
+ * family: autobind. */
+int lx_sockaddr_un_parse(const void *buf, uint32_t len, struct lx_unixname *out);
+/* The sockaddr_un for a name into out (LX_SOCKADDR_UN_LEN bytes): its
+ * length as Linux reports it (family, then the path and its NUL, or the
+ * abstract name's bytes after a NUL; just the family when unnamed). */
+uint32_t lx_sockaddr_un_make(const struct lx_unixname *n, void *out);
+
+/* Writes a struct sockaddr_in (16 bytes) to out: its length. */
+uint32_t lx_sockaddr_in_make(uint32_t addr, uint16_t port, void *out);
+
+/* The Linux way to hand an address back: min(have, *room) bytes are copied
+ * by the caller, and *room becomes have. Returns the bytes to copy, or
+ * -EINVAL for a negative room. */
+long lx_sockaddr_out_len(int32_t room, uint32_t have);
+
+/* Checks a msghdr copied in from the program: iovlen at most UIO_MAXIOV
+ * (-EMSGSIZE), a name length within sockaddr_storage and not negative
+ * (-EINVAL). send: the name is an input (NULL pointer with any length is no
+ * name, as Linux). */
+int lx_msghdr_check(const struct lx_msghdr *m, bool send);
+
+/* An int option value: at least sizeof(int) bytes (-EINVAL), read from buf. */
+int lx_sockopt_int(const void *buf, uint32_t len, int *out);
+
+/* SO_RCVTIMEO / SO_SNDTIMEO's struct timeval (16 bytes): 0 and *ns (0:
+ * wait for ever), -EINVAL (short), -EDOM (usec outside 0..999999). A
+ * negative time is no timeout, as Linux. */
+int lx_sockopt_timeval(const void *buf, uint32_t len, uint64_t *ns);
+/* ns as a struct timeval into out (16 bytes). */
+void lx_timeval_from_ns(uint64_t ns, void *out);
+
+/* socket()'s type argument: the type (SOCK_*) and its flags; -EINVAL for
+ * flag bits Linux does not know. */
+int lx_socket_type_split(int type, int *kind, bool *nonblock, bool *cloexec);
+
+#endif

@@ -1,0 +1,174 @@
+/* linux/sock_abi.c: the socket structures a program passes, checked in the
+ * order Linux checks them (length before family, AF_UNSPEC where connect
+ * and bind allow it), the msghdr limits, option values, socket()'s type
+ * flags, and the struct layouts against the host's own <sys/socket.h>. */
+#define _GNU_SOURCE /* struct mmsghdr */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include "../../linux/sock_abi.h"
+#include "check.h"
+
+static void test_sockaddr_in(void)
+{
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(8080) };
+    sin.sin_addr.s_addr = htonl(0x0a00020f);
+    struct lx_inaddr a;
+    CHECK_EQ(lx_sockaddr_in_parse(&sin, sizeof(sin), false, &a), 0);
+    CHECK_EQ(a.port, htons(8080));
+    CHECK_EQ(a.addr, htonl(0x0a00020f));
+    CHECK(!a.unspec);
+    /* Linux's checks: too short is EINVAL, whatever the family */
+    CHECK_EQ(lx_sockaddr_in_parse(&sin, 15, false, &a), -EINVAL);
+    CHECK_EQ(lx_sockaddr_in_parse(&sin, 0, false, &a), -EINVAL);
+    CHECK_EQ(lx_sockaddr_in_parse(&sin, 1, true, &a), -EINVAL);
+    CHECK_EQ(lx_sockaddr_in_parse(&sin, 129, false, &a), -EINVAL);
+    /* longer than sockaddr_in is fine (sockaddr_storage) */
+    uint8_t big[128] = { 0 };
+    memcpy(big, &sin, sizeof(sin));
+    CHECK_EQ(lx_sockaddr_in_parse(big, sizeof(big), false, &a), 0);
+    struct sockaddr_in6 s6 = { .sin6_family = AF_INET6 };
+    CHECK_EQ(lx_sockaddr_in_parse(&s6, sizeof(s6), false, &a), -EAFNOSUPPORT);
+    /* AF_UNSPEC: only where allowed; a short one still parses (connect's dissolve) */
+    uint16_t unspec = AF_UNSPEC;
+    CHECK_EQ(lx_sockaddr_in_parse(&unspec, 2, false, &a), -EINVAL);
+    CHECK_EQ(lx_sockaddr_in_parse(&unspec, 2, true, &a), 0);
+    CHECK(a.unspec);
+    sin.sin_family = AF_UNSPEC;
+    CHECK_EQ(lx_sockaddr_in_parse(&sin, sizeof(sin), false, &a), -EAFNOSUPPORT);
+    CHECK_EQ(lx_sockaddr_in_parse(&sin, sizeof(sin), true, &a), 0);
+    CHECK(a.unspec && a.port == htons(8080));
+
+    uint8_t out[16];
+    CHECK_EQ(lx_sockaddr_in_make(htonl(0x7f000001), htons(80), out), 16);
+    struct sockaddr_in back;
+    memcpy(&back, out, sizeof(back));
+    CHECK_EQ(back.sin_family, AF_INET);
+    CHECK_EQ(back.sin_port, htons(80));
+    CHECK_EQ(back.sin_addr.s_addr, htonl(0x7f000001));
+
+    CHECK_EQ(lx_sockaddr_len_ok(-1), -EINVAL);
+    CHECK_EQ(lx_sockaddr_len_ok(0), 0);
+    CHECK_EQ(lx_sockaddr_len_ok(128), 0);
+    CHECK_EQ(lx_sockaddr_len_ok(129), -EINVAL);
+    CHECK_EQ(lx_sockaddr_out_len(-1, 16), -EINVAL);
+    CHECK_EQ(lx_sockaddr_out_len(4, 16), 4);
+    CHECK_EQ(lx_sockaddr_out_len(64, 16), 16);
+    CHECK_EQ(lx_sockaddr_out_len(0, 16), 0);
+}
+
+static void test_sockaddr_un(void)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/run/x.sock" };
+    struct lx_unixname n;
+    CHECK_EQ(sizeof(sun), LX_SOCKADDR_UN_LEN);
+    CHECK_EQ(lx_sockaddr_un_parse(&sun, sizeof(sun), &n), 0);
+    CHECK(!n.abstract && !n.autobind && n.len == 11 && strcmp(n.name, "/run/x.sock") == 0);
+    /* the length given bounds the path even without its NUL */
+    CHECK_EQ(lx_sockaddr_un_parse(&sun, 2 + 4, &n), 0);
+    CHECK(n.len == 4 && strcmp(n.name, "/run") == 0);
+    CHECK_EQ(lx_sockaddr_un_parse(&sun, 2, &n), 0);
+    CHECK(n.autobind);
+    CHECK_EQ(lx_sockaddr_un_parse(&sun, 1, &n), -EINVAL);
+    CHECK_EQ(lx_sockaddr_un_parse(&sun, 111, &n), -EINVAL);
+    sun.sun_family = AF_INET;
+    CHECK_EQ(lx_sockaddr_un_parse(&sun, sizeof(sun), &n), -EINVAL);
+    /* a full 108-byte path without a NUL */
+    sun.sun_family = AF_UNIX;
+    memset(sun.sun_path, 'a', sizeof(sun.sun_path));
+    CHECK_EQ(lx_sockaddr_un_parse(&sun, sizeof(sun), &n), 0);
+    CHECK(n.len == 108 && n.name[108] == 0);
+    uint8_t out[LX_SOCKADDR_UN_LEN];
+    CHECK_EQ(lx_sockaddr_un_make(&n, out), 110);
+    /* abstract: bytes after a NUL, zeros included, length-exact */
+    memset(sun.sun_path, 0, sizeof(sun.sun_path));
+    memcpy(sun.sun_path, "\0ab\0c", 5);
+    CHECK_EQ(lx_sockaddr_un_parse(&sun, 2 + 5, &n), 0);
+    CHECK(n.abstract && n.len == 4 && memcmp(n.name, "ab\0c", 4) == 0);
+    CHECK_EQ(lx_sockaddr_un_make(&n, out), 7);
+    CHECK(memcmp(out + 2, sun.sun_path, 5) == 0);
+    /* a path name reports family + path + NUL, as Linux's getsockname */
+    CHECK_EQ(lx_sockaddr_un_parse(&(struct sockaddr_un){ .sun_family = AF_UNIX, .sun_path = "/a" }, 110, &n), 0);
+    CHECK_EQ(lx_sockaddr_un_make(&n, out), 5);
+    struct lx_unixname none = { 0 };
+    CHECK_EQ(lx_sockaddr_un_make(&none, out), 2);
+    CHECK_EQ(out[0], AF_UNIX);
+}
+
+static void test_msghdr(void)
+{
+    CHECK_EQ(sizeof(struct lx_msghdr), sizeof(struct msghdr));
+    CHECK_EQ(offsetof(struct lx_msghdr, iovlen), offsetof(struct msghdr, msg_iovlen));
+    CHECK_EQ(offsetof(struct lx_msghdr, controllen), offsetof(struct msghdr, msg_controllen));
+    CHECK_EQ(offsetof(struct lx_msghdr, flags), offsetof(struct msghdr, msg_flags));
+    CHECK_EQ(sizeof(struct lx_mmsghdr), sizeof(struct mmsghdr));
+    CHECK_EQ(offsetof(struct lx_mmsghdr, len), offsetof(struct mmsghdr, msg_len));
+    struct lx_msghdr m = { .iovlen = 1024 };
+    CHECK_EQ(lx_msghdr_check(&m, true), 0);
+    m.iovlen = 1025;
+    CHECK_EQ(lx_msghdr_check(&m, true), -EMSGSIZE);
+    m.iovlen = 1ull << 63;
+    CHECK_EQ(lx_msghdr_check(&m, false), -EMSGSIZE);
+    m.iovlen = 1;
+    m.namelen = -1;
+    CHECK_EQ(lx_msghdr_check(&m, true), 0); /* no name pointer: the length is not looked at */
+    CHECK_EQ(lx_msghdr_check(&m, false), -EINVAL);
+    m.name = 0x1000;
+    CHECK_EQ(lx_msghdr_check(&m, true), -EINVAL);
+    m.namelen = 129;
+    CHECK_EQ(lx_msghdr_check(&m, true), -EINVAL);
+    m.namelen = 16;
+    CHECK_EQ(lx_msghdr_check(&m, true), 0);
+}
+
+static void test_options(void)
+{
+    int v = 0;
+    int one = 1;
+    CHECK_EQ(lx_sockopt_int(&one, 4, &v), 0);
+    CHECK_EQ(v, 1);
+    CHECK_EQ(lx_sockopt_int(&one, 3, &v), -EINVAL);
+    struct timeval tv = { 2, 500000 };
+    uint64_t ns = 1;
+    CHECK_EQ(lx_sockopt_timeval(&tv, sizeof(tv), &ns), 0);
+    CHECK_EQ(ns, 2500000000ull);
+    uint8_t out[16];
+    lx_timeval_from_ns(ns, out);
+    CHECK(memcmp(out, &tv, sizeof(tv)) == 0);
+    CHECK_EQ(lx_sockopt_timeval(&tv, 8, &ns), -EINVAL);
+    tv.tv_usec = 1000000;
+    CHECK_EQ(lx_sockopt_timeval(&tv, sizeof(tv), &ns), -EDOM);
+    tv = (struct timeval){ -5, 0 };
+    CHECK_EQ(lx_sockopt_timeval(&tv, sizeof(tv), &ns), 0);
+    CHECK_EQ(ns, 0);
+    tv = (struct timeval){ 0x7fffffffffffffffll, 999999 };
+    CHECK_EQ(lx_sockopt_timeval(&tv, sizeof(tv), &ns), 0);
+    CHECK_EQ(ns, 0);
+
+    int kind;
+    bool nb, ce;
+    CHECK_EQ(lx_socket_type_split(SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, &kind, &nb, &ce), 0);
+    CHECK(kind == SOCK_STREAM && nb && ce);
+    CHECK_EQ(lx_socket_type_split(SOCK_DGRAM, &kind, &nb, &ce), 0);
+    CHECK(kind == SOCK_DGRAM && !nb && !ce);
+    CHECK_EQ(lx_socket_type_split(SOCK_STREAM | 0x100, &kind, &nb, &ce), -EINVAL);
+    CHECK_EQ(LX_SOCK_NONBLOCK, SOCK_NONBLOCK);
+    CHECK_EQ(LX_SOCK_CLOEXEC, SOCK_CLOEXEC);
+    CHECK_EQ(LX_MSG_NOSIGNAL, MSG_NOSIGNAL);
+    CHECK_EQ(LX_MSG_DONTWAIT, MSG_DONTWAIT);
+    CHECK_EQ(LX_MSG_WAITFORONE, MSG_WAITFORONE);
+    CHECK_EQ(LX_SO_REUSEPORT, SO_REUSEPORT);
+    CHECK_EQ(LX_SO_PROTOCOL, SO_PROTOCOL);
+    CHECK_EQ(LX_SO_ACCEPTCONN, SO_ACCEPTCONN);
+}
+
+int main(void)
+{
+    test_sockaddr_in();
+    test_sockaddr_un();
+    test_msghdr();
+    test_options();
+    return check_report("test_sock_abi");
+}
