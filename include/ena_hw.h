@@ -85,6 +85,8 @@
 #define ENA_SQ_DIR_RX 2
 #define ENA_SQ_DIR_SHIFT 5
 #define ENA_PLACEMENT_HOST 1
+#define ENA_PLACEMENT_DEV 3 /* low-latency queue: the ring lives in the device-memory BAR */
+#define ENA_MEM_BAR 2       /* the PCI BAR holding LLQ device memory */
 #define ENA_COMPLETION_DESC 0 /* one completion entry per descriptor asking */
 #define ENA_CQ_INTERRUPT_MODE 0x20u
 
@@ -230,6 +232,33 @@ struct ena_feat_aenq {
     uint32_t enabled_groups;
 } __attribute__((packed));
 
+/* LLQ (GET/SET_FEATURE ENA_FEAT_LLQ): what the device supports (bit
+ * masks) and, in SET, the one value of each the driver picked. */
+struct ena_feat_llq {
+    uint32_t max_llq_num;
+    uint32_t max_llq_depth;
+    uint16_t header_location_supported; /* ENA_LLQ_HEADER_* bits */
+    uint16_t header_location_enabled;
+    uint16_t entry_size_supported;      /* ENA_LLQ_ENTRY_* bits */
+    uint16_t entry_size_enabled;
+    uint16_t descs_before_header_supported; /* bit n: n descriptors (1, 2, 4, 8) */
+    uint16_t descs_before_header_enabled;
+    uint16_t stride_supported;          /* ENA_LLQ_STRIDE_* bits */
+    uint16_t stride_enabled;
+    uint8_t feature_version;
+    uint8_t entry_size_recommended;     /* an ENA_LLQ_ENTRY_* value */
+    uint16_t max_wide_llq_depth;
+    uint32_t accel_mode[2];
+} __attribute__((packed));
+#define ENA_LLQ_FEATURE_VERSION 1
+#define ENA_LLQ_HEADER_INLINE 1 /* the header follows the descriptors in the entry */
+#define ENA_LLQ_HEADER_RING 2   /* headers in a separate ring (not used here) */
+#define ENA_LLQ_ENTRY_128 1
+#define ENA_LLQ_ENTRY_192 2
+#define ENA_LLQ_ENTRY_256 4
+#define ENA_LLQ_STRIDE_SINGLE 1 /* further descriptors: one per entry */
+#define ENA_LLQ_STRIDE_MULTI 2  /* further descriptors: packed in entries */
+
 /* Hardware hints (GET_FEATURE HW_HINTS, or inline in a NOTIFICATION AENQ
  * entry with syndrome UPDATE_HINTS). Times in ms; 0: the driver's own
  * value; 0xffff: no time-out at all. */
@@ -286,6 +315,7 @@ struct ena_tx_desc {
 #define ENA_TXD_LAST (1u << 27)
 #define ENA_TXD_COMP_REQ (1u << 28)
 #define ENA_TXD_META (1u << 23)
+#define ENA_TXD_HDR_LEN(n) (((uint32_t)(n) & 0xff) << 24) /* in addr_hi_hdr: bytes pushed inline (LLQ) */
 #define ENA_TXD_REQ_HI(id) ((((uint32_t)(id) >> 10) & 0x3f) << 16)
 #define ENA_TXD_REQ_LO(id) (((uint32_t)(id) & 0x3ff) << 22)
 
@@ -345,6 +375,7 @@ _Static_assert(sizeof(struct ena_cmd_destroy_cq) == 64, "destroy cq");
 _Static_assert(sizeof(struct ena_feat_dev_attr) == 36, "dev attr");
 _Static_assert(sizeof(struct ena_feat_max_queues) == 32, "max queues");
 _Static_assert(sizeof(struct ena_aenq_entry) == 64, "aenq entry");
+_Static_assert(sizeof(struct ena_feat_llq) == 36, "llq");
 _Static_assert(sizeof(struct ena_hw_hints) == 32, "hw hints");
 _Static_assert(sizeof(struct ena_tx_desc) == 16, "tx desc");
 _Static_assert(sizeof(struct ena_tx_cdesc) == 8, "tx cdesc");
