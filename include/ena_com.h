@@ -102,6 +102,10 @@ struct ena_com {
     uint32_t max_mtu;
     uint16_t max_queues, max_sq_depth, max_cq_depth;
     uint32_t max_header;      /* the largest transmit header the device takes (0: not said) */
+    /* Stateless offloads the device offers (ENA_OFFLOAD_*), recorded for the
+     * log: none is used, see docs/cloud.md (the net-device interface has no
+     * per-frame checksum state). */
+    uint32_t offload_tx, offload_rx;
 };
 
 /* A register read: direct, or through the read-less response buffer.

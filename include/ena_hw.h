@@ -259,6 +259,25 @@ struct ena_feat_llq {
 #define ENA_LLQ_STRIDE_SINGLE 1 /* further descriptors: one per entry */
 #define ENA_LLQ_STRIDE_MULTI 2  /* further descriptors: packed in entries */
 
+/* Stateless offloads (GET_FEATURE STATELESS_OFFLOAD): what the device
+ * can do; rx_enabled is what it does now. */
+struct ena_feat_offload {
+    uint32_t tx;           /* ENA_OFFLOAD_TX_* */
+    uint32_t rx_supported; /* ENA_OFFLOAD_RX_* */
+    uint32_t rx_enabled;
+} __attribute__((packed));
+#define ENA_OFFLOAD_TX_L3_IPV4 (1u << 0)
+#define ENA_OFFLOAD_TX_L4_IPV4_PART (1u << 1) /* the L4 field pre-filled with the pseudo-header sum */
+#define ENA_OFFLOAD_TX_L4_IPV4_FULL (1u << 2)
+#define ENA_OFFLOAD_TX_L4_IPV6_PART (1u << 3)
+#define ENA_OFFLOAD_TX_L4_IPV6_FULL (1u << 4)
+#define ENA_OFFLOAD_TX_TSO_IPV4 (1u << 5)
+#define ENA_OFFLOAD_TX_TSO_IPV6 (1u << 6)
+#define ENA_OFFLOAD_RX_L3_IPV4 (1u << 0)
+#define ENA_OFFLOAD_RX_L4_IPV4 (1u << 1)
+#define ENA_OFFLOAD_RX_L4_IPV6 (1u << 2)
+#define ENA_OFFLOAD_RX_HASH (1u << 3)
+
 /* Hardware hints (GET_FEATURE HW_HINTS, or inline in a NOTIFICATION AENQ
  * entry with syndrome UPDATE_HINTS). Times in ms; 0: the driver's own
  * value; 0xffff: no time-out at all. */
@@ -359,6 +378,7 @@ struct ena_rx_cdesc {
 #define ENA_RXC_LAST (1u << 27)
 #define ENA_RXC_L3_CSUM_ERR (1u << 13)
 #define ENA_RXC_L4_CSUM_ERR (1u << 14)
+#define ENA_RXC_L4_CSUM_CHECKED (1u << 16) /* the device did check L4 (else the error bit means nothing) */
 
 /* The per-CQ interrupt register. */
 #define ENA_INTR_UNMASK (1u << 30)
@@ -376,6 +396,7 @@ _Static_assert(sizeof(struct ena_feat_dev_attr) == 36, "dev attr");
 _Static_assert(sizeof(struct ena_feat_max_queues) == 32, "max queues");
 _Static_assert(sizeof(struct ena_aenq_entry) == 64, "aenq entry");
 _Static_assert(sizeof(struct ena_feat_llq) == 36, "llq");
+_Static_assert(sizeof(struct ena_feat_offload) == 12, "offload");
 _Static_assert(sizeof(struct ena_hw_hints) == 32, "hw hints");
 _Static_assert(sizeof(struct ena_tx_desc) == 16, "tx desc");
 _Static_assert(sizeof(struct ena_tx_cdesc) == 8, "tx cdesc");

@@ -297,6 +297,8 @@ static int ena_attach(struct device *dev)
             d->n.mac[5], p->com.max_mtu, p->com.max_queues, p->depth, p->com.readless ? "read-less" : "direct",
             d->msix ? "msi-x" : "polled",
             p->com.llq.on ? "transmit LLQ in BAR 2 (uncached)" : "host-memory queues");
+    pr_info("ena: %s offloads offered: tx %#x, rx %#x (not used: checksums stay the stack's)\n", d->n.name,
+            p->com.offload_tx, p->com.offload_rx);
     if (p->com.llq.on)
         pr_info("ena: %s LLQ: %u-byte entries, %u descriptor(s) before a header of up to %u bytes\n", d->n.name,
                 p->com.llq.entry_size, p->com.llq.descs_before, p->com.llq.max_header);

@@ -315,6 +315,17 @@ int ena_query_device(struct ena_com *c)
         if (rc == 0)
             ena_apply_hints(c, &h);
     }
+    c->offload_tx = c->offload_rx = 0;
+    if (c->supported_features & (1u << ENA_FEAT_STATELESS_OFFLOAD)) {
+        struct ena_feat_offload o;
+        rc = ena_get_feature(c, ENA_FEAT_STATELESS_OFFLOAD, &o, sizeof(o));
+        if (rc == -ETIMEDOUT)
+            return rc;
+        if (rc == 0) {
+            c->offload_tx = o.tx;
+            c->offload_rx = o.rx_supported;
+        }
+    }
     struct ena_feat_max_queues m;
     rc = ena_get_feature(c, ENA_FEAT_MAX_QUEUES_NUM, &m, sizeof(m));
     if (rc == -ETIMEDOUT)

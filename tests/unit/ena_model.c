@@ -150,7 +150,8 @@ static void admin_command(struct ena_model *m, const struct ena_aq_entry *e)
             memset(&a, 0, sizeof(a));
             a.supported_features = (1u << ENA_FEAT_DEVICE_ATTRIBUTES) | (1u << ENA_FEAT_MAX_QUEUES_NUM) |
                                    (1u << ENA_FEAT_AENQ_CONFIG) | (1u << ENA_FEAT_MTU) |
-                                   (m->has_hints ? 1u << ENA_FEAT_HW_HINTS : 0) | (m->llq ? 1u << ENA_FEAT_LLQ : 0);
+                                   (m->has_hints ? 1u << ENA_FEAT_HW_HINTS : 0) | (m->llq ? 1u << ENA_FEAT_LLQ : 0) |
+                                   (m->offload.tx | m->offload.rx_supported ? 1u << ENA_FEAT_STATELESS_OFFLOAD : 0);
             a.phys_addr_width = 48;
             memcpy(a.mac, m->mac, 6);
             a.max_mtu = m->max_mtu;
@@ -165,6 +166,8 @@ static void admin_command(struct ena_model *m, const struct ena_aq_entry *e)
             memcpy(r.data, &q, sizeof(q));
         } else if (c->feature_id == ENA_FEAT_LLQ && m->llq) {
             memcpy(r.data, &m->llq_offer, sizeof(m->llq_offer));
+        } else if (c->feature_id == ENA_FEAT_STATELESS_OFFLOAD && (m->offload.tx | m->offload.rx_supported)) {
+            memcpy(r.data, &m->offload, sizeof(m->offload));
         } else if (c->feature_id == ENA_FEAT_HW_HINTS && m->has_hints) {
             memcpy(r.data, &m->hints, sizeof(m->hints));
         } else if (c->feature_id == ENA_FEAT_AENQ_CONFIG) {

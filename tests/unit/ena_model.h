@@ -28,6 +28,7 @@ struct ena_model {
     bool max_queues_unsupported;
     bool has_hints;
     struct ena_hw_hints hints;
+    struct ena_feat_offload offload; /* nonzero: STATELESS_OFFLOAD listed, answered with this */
     bool llq;                     /* LLQ listed in the device attributes */
     struct ena_feat_llq llq_offer; /* what GET LLQ answers */
     /* registers and admin state */
