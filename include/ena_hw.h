@@ -248,8 +248,15 @@ struct ena_feat_llq {
     uint8_t feature_version;
     uint8_t entry_size_recommended;     /* an ENA_LLQ_ENTRY_* value */
     uint16_t max_wide_llq_depth;
-    uint32_t accel_mode[2];
+    /* Accelerated LLQ: GET gives the requirements the device may impose
+     * (ENA_LLQ_ACCEL_* bits) and the burst limit; SET says which the
+     * driver honours. */
+    uint16_t accel_flags;     /* GET: supported; SET: enabled */
+    uint16_t accel_max_burst; /* GET: bytes of entries between two doorbells, 0: no limit */
+    uint32_t accel_reserved;
 } __attribute__((packed));
+#define ENA_LLQ_ACCEL_DISABLE_META_CACHING (1u << 0) /* a metadata descriptor with every frame */
+#define ENA_LLQ_ACCEL_LIMIT_TX_BURST (1u << 1)
 #define ENA_LLQ_FEATURE_VERSION 1
 #define ENA_LLQ_HEADER_INLINE 1 /* the header follows the descriptors in the entry */
 #define ENA_LLQ_HEADER_RING 2   /* headers in a separate ring (not used here) */

@@ -408,6 +408,14 @@ int ena_llq_choose(const struct ena_feat_llq *offer, uint32_t dev_max_header, st
     /* An Ethernet header must fit inline; fewer than 8 entries is no queue. */
     if (room < 14 || depth < 8)
         return -ENOTSUP;
+    /* One entry per doorbell keeps any burst limit of at least one entry;
+     * metadata caching is left on (no metadata descriptors are sent), so
+     * that requirement is not taken on. */
+    if ((offer->accel_flags & ENA_LLQ_ACCEL_LIMIT_TX_BURST) && offer->accel_max_burst) {
+        if (offer->accel_max_burst < bytes)
+            return -ENOTSUP;
+        set->accel_flags = ENA_LLQ_ACCEL_LIMIT_TX_BURST;
+    }
     set->header_location_enabled = ENA_LLQ_HEADER_INLINE;
     set->entry_size_enabled = es;
     set->descs_before_header_enabled = nd;

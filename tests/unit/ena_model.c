@@ -193,7 +193,7 @@ static void admin_command(struct ena_model *m, const struct ena_aq_entry *e)
                 !ONE_OF(l.header_location_enabled, o->header_location_supported) ||
                 !ONE_OF(l.entry_size_enabled, o->entry_size_supported) ||
                 !ONE_OF(l.descs_before_header_enabled, o->descs_before_header_supported) ||
-                !ONE_OF(l.stride_enabled, o->stride_supported)) {
+                !ONE_OF(l.stride_enabled, o->stride_supported) || (l.accel_flags & ~o->accel_flags)) {
                 r.status = 5;
             } else {
                 m->llq_set = l;
@@ -384,6 +384,10 @@ static bool llq_entry(struct ena_model *m, struct em_sq *s, struct ena_tx_desc *
 
 static void tx_doorbell(struct ena_model *m, struct em_sq *s, uint32_t db)
 {
+    /* A burst limit the driver agreed to: entries written between two doorbells. */
+    if (s->llq && (m->llq_set.accel_flags & ENA_LLQ_ACCEL_LIMIT_TX_BURST) && m->llq_offer.accel_max_burst &&
+        (uint32_t)(uint16_t)(db - s->db) * em_llq_entry(m) > m->llq_offer.accel_max_burst)
+        m->protocol_errors++;
     struct ena_tx_desc *ring = P(s->base);
     struct em_cq *cq = &m->cq[s->cq];
     while ((uint16_t)s->db != (uint16_t)db) {
