@@ -21,10 +21,24 @@ static int create_queues(struct ena_port *p)
         p->rx_addr[i] = c->bus.dma(c->bus.ctx, p->rx_bufs + (size_t)i * ENA_BUF_SIZE);
     ena_rxq_init(&p->rx);
     int rc = ena_create_cq(c, p->depth, sizeof(struct ena_tx_cdesc) / 4, ENA_MSIX_IO, p->tx.cq, &p->tx_cq);
-    if (rc == 0)
-        rc = ena_create_sq(c, ENA_SQ_DIR_TX, c->llq.on ? ENA_PLACEMENT_DEV : ENA_PLACEMENT_HOST, p->tx_cq.idx,
-                           p->depth, p->tx.sq, &p->tx_sq);
-    p->tx.llq_base = p->tx_sq.llq_desc;
+    if (rc == 0 && c->llq.on) {
+        rc = ena_create_sq(c, ENA_SQ_DIR_TX, ENA_PLACEMENT_DEV, p->tx_cq.idx, p->depth, p->tx.sq, &p->tx_sq);
+        /* Refused, or placed where we will not write: host memory still
+         * gives a network, as long as the admin queue lives. */
+        if (rc < 0 && rc != -ETIMEDOUT) {
+            pr_warn("ena: no low-latency transmit queue (%d); host-memory queues\n", rc);
+            c->llq.on = false;
+            p->tx.bus = NULL;
+            p->tx.llq.on = false;
+            rc = 0;
+        } else {
+            p->tx.llq_base = p->tx_sq.llq_desc;
+        }
+        if (rc == 0 && !c->llq.on)
+            rc = ena_create_sq(c, ENA_SQ_DIR_TX, ENA_PLACEMENT_HOST, p->tx_cq.idx, p->depth, p->tx.sq, &p->tx_sq);
+    } else if (rc == 0) {
+        rc = ena_create_sq(c, ENA_SQ_DIR_TX, ENA_PLACEMENT_HOST, p->tx_cq.idx, p->depth, p->tx.sq, &p->tx_sq);
+    }
     if (rc == 0)
         rc = ena_create_cq(c, p->depth, sizeof(struct ena_rx_cdesc) / 4, ENA_MSIX_IO, p->rx.cq, &p->rx_cq);
     if (rc == 0)

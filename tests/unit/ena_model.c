@@ -245,7 +245,7 @@ static void admin_command(struct ena_model *m, const struct ena_aq_entry *e)
         bool dev = place == ENA_PLACEMENT_DEV;
         uint64_t base = c->base.lo | ((uint64_t)c->base.hi << 32);
         /* Device placement: transmit only, after SET LLQ, within its depth, no host ring. */
-        bool dev_bad = dev && (!m->llq_enabled || dir != ENA_SQ_DIR_TX || c->depth > m->llq_offer.max_llq_depth ||
+        bool dev_bad = dev && (m->llq_refuse_create || !m->llq_enabled || dir != ENA_SQ_DIR_TX || c->depth > m->llq_offer.max_llq_depth ||
                                (uint32_t)c->depth * em_llq_entry(m) > 0x8000u || base);
         if (i == EM_QUEUES || c->cq_idx >= EM_QUEUES || !m->cq[c->cq_idx].used || (dir != 1 && dir != 2) ||
             (place != ENA_PLACEMENT_HOST && !dev) || dev_bad || !c->depth || (c->depth & (c->depth - 1))) {
