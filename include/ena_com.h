@@ -19,6 +19,10 @@ struct ena_bus {
     uint64_t (*now_ns)(void *ctx);
     void (*relax)(void *ctx); /* between polls (the model runs the device here) */
     uint64_t (*dma)(void *ctx, const volatile void *p); /* the device address of host memory */
+    /* Copies len bytes (a multiple of 8, 8-aligned) into the device-memory
+     * BAR at off, in 64-bit stores; NULL when there is no such BAR (then
+     * no LLQ). */
+    void (*write_mem)(void *ctx, unsigned off, const void *src, size_t len);
     void *ctx;
 };
 
@@ -63,8 +67,21 @@ struct ena_aenq {
     uint8_t phase;
 };
 
+/* The LLQ layout agreed with the device (ena_llq_choose). */
+struct ena_llq {
+    bool on;
+    uint16_t entry_size;   /* bytes per ring entry in device memory */
+    uint16_t descs_before; /* descriptor slots before the inline header */
+    uint16_t max_header;   /* header bytes that fit in the first entry */
+    uint16_t max_depth;    /* entries, a power of two */
+};
+#define ENA_LLQ_ENTRY_MAX 256
+
 struct ena_com {
     struct ena_bus bus;
+    uint32_t mem_bar_size;    /* device-memory BAR bytes (0: none, no LLQ) */
+    bool llq_off;             /* the caller forbids LLQ */
+    struct ena_llq llq;
     bool readless;
     uint32_t bar_size;        /* register BAR bytes: doorbells must fall inside (0: unchecked) */
     volatile struct ena_mmio_resp *mmio_resp;
@@ -84,6 +101,11 @@ struct ena_com {
     uint8_t mac[6];
     uint32_t max_mtu;
     uint16_t max_queues, max_sq_depth, max_cq_depth;
+    uint32_t max_header;      /* the largest transmit header the device takes (0: not said) */
+    /* Stateless offloads the device offers (ENA_OFFLOAD_*), recorded for the
+     * log: none is used, see docs/cloud.md (the net-device interface has no
+     * per-frame checksum state). */
+    uint32_t offload_tx, offload_rx;
 };
 
 /* A register read: direct, or through the read-less response buffer.
@@ -119,6 +141,17 @@ int ena_query_device(struct ena_com *c);
 int ena_config_aenq(struct ena_com *c);
 /* The device's time-out hints, each checked against a sane range. */
 void ena_apply_hints(struct ena_com *c, const struct ena_hw_hints *h);
+/* Picks an LLQ layout from what the device offers: inline header, 128-byte
+ * entries (else 192, 256), the fewest descriptors before the header, either
+ * stride (one descriptor a frame needs no second entry). Fills *set for
+ * SET_FEATURE and *out; -ENOTSUP when nothing offered fits (host memory
+ * then). dev_max_header caps the inline header (0: no cap). */
+int ena_llq_choose(const struct ena_feat_llq *offer, uint32_t dev_max_header, struct ena_feat_llq *set,
+                   struct ena_llq *out);
+/* Queries and sets LLQ when the device supports it and a device-memory BAR
+ * is mapped; c->llq.on tells the outcome. Only -ETIMEDOUT is an error:
+ * anything else falls back to host-memory placement. */
+int ena_config_llq(struct ena_com *c);
 
 /* I/O queues. */
 struct ena_cq_info {
@@ -128,11 +161,15 @@ struct ena_cq_info {
 struct ena_sq_info {
     uint16_t idx;
     uint32_t doorbell;
+    uint32_t llq_desc;  /* device placement: the ring's offset in the memory BAR */
 };
 int ena_create_cq(struct ena_com *c, uint16_t depth, unsigned entry_words, uint32_t msix, const volatile void *ring,
                   struct ena_cq_info *out);
-int ena_create_sq(struct ena_com *c, unsigned dir, uint16_t cq_idx, uint16_t depth, const volatile void *ring,
-                  struct ena_sq_info *out);
+/* placement ENA_PLACEMENT_DEV (transmit only, after ena_config_llq): ring
+ * is unused and the device says where in the memory BAR the ring is; that
+ * window (depth entries) must lie inside the BAR. */
+int ena_create_sq(struct ena_com *c, unsigned dir, unsigned placement, uint16_t cq_idx, uint16_t depth,
+                  const volatile void *ring, struct ena_sq_info *out);
 int ena_destroy_sq(struct ena_com *c, uint16_t idx, unsigned dir);
 int ena_destroy_cq(struct ena_com *c, uint16_t idx);
 
@@ -161,12 +198,20 @@ struct ena_txq {
     uint16_t nfree;
     bool busy[ENA_RING_MAX];
     uint32_t bad;
+    /* LLQ: entries are built here, then copied to the memory BAR. */
+    const struct ena_bus *bus; /* NULL: host-memory ring (sq) */
+    struct ena_llq llq;
+    uint32_t llq_base;          /* the ring's offset in the memory BAR */
+    uint64_t entry[ENA_LLQ_ENTRY_MAX / 8];
 };
 void ena_txq_init(struct ena_txq *q);
 /* A free request id (its buffer is the caller's to fill), or -EBUSY. */
 int ena_tx_reserve(struct ena_txq *q);
-/* Posts req_id's buffer as one whole frame. */
-void ena_tx_post(struct ena_txq *q, uint16_t req_id, uint64_t addr, uint16_t len);
+/* Posts req_id's buffer as one whole frame. LLQ: hdr_len bytes of hdr
+ * (at most llq.max_header) go inline in the entry, and the descriptor
+ * covers the rest at addr (len may be 0); host memory: hdr_len must be 0. */
+void ena_tx_post(struct ena_txq *q, uint16_t req_id, uint64_t addr, uint16_t len, const void *hdr,
+                 uint16_t hdr_len);
 /* The next completed request id, -EAGAIN for none, -EIO for a completion
  * naming no request in flight (the device must be reset). */
 int ena_tx_complete(struct ena_txq *q);

@@ -85,6 +85,8 @@
 #define ENA_SQ_DIR_RX 2
 #define ENA_SQ_DIR_SHIFT 5
 #define ENA_PLACEMENT_HOST 1
+#define ENA_PLACEMENT_DEV 3 /* low-latency queue: the ring lives in the device-memory BAR */
+#define ENA_MEM_BAR 2       /* the PCI BAR holding LLQ device memory */
 #define ENA_COMPLETION_DESC 0 /* one completion entry per descriptor asking */
 #define ENA_CQ_INTERRUPT_MODE 0x20u
 
@@ -230,6 +232,59 @@ struct ena_feat_aenq {
     uint32_t enabled_groups;
 } __attribute__((packed));
 
+/* LLQ (GET/SET_FEATURE ENA_FEAT_LLQ): what the device supports (bit
+ * masks) and, in SET, the one value of each the driver picked. */
+struct ena_feat_llq {
+    uint32_t max_llq_num;
+    uint32_t max_llq_depth;
+    uint16_t header_location_supported; /* ENA_LLQ_HEADER_* bits */
+    uint16_t header_location_enabled;
+    uint16_t entry_size_supported;      /* ENA_LLQ_ENTRY_* bits */
+    uint16_t entry_size_enabled;
+    uint16_t descs_before_header_supported; /* bit n: n descriptors (1, 2, 4, 8) */
+    uint16_t descs_before_header_enabled;
+    uint16_t stride_supported;          /* ENA_LLQ_STRIDE_* bits */
+    uint16_t stride_enabled;
+    uint8_t feature_version;
+    uint8_t entry_size_recommended;     /* an ENA_LLQ_ENTRY_* value */
+    uint16_t max_wide_llq_depth;
+    /* Accelerated LLQ: GET gives the requirements the device may impose
+     * (ENA_LLQ_ACCEL_* bits) and the burst limit; SET says which the
+     * driver honours. */
+    uint16_t accel_flags;     /* GET: supported; SET: enabled */
+    uint16_t accel_max_burst; /* GET: bytes of entries between two doorbells, 0: no limit */
+    uint32_t accel_reserved;
+} __attribute__((packed));
+#define ENA_LLQ_ACCEL_DISABLE_META_CACHING (1u << 0) /* a metadata descriptor with every frame */
+#define ENA_LLQ_ACCEL_LIMIT_TX_BURST (1u << 1)
+#define ENA_LLQ_FEATURE_VERSION 1
+#define ENA_LLQ_HEADER_INLINE 1 /* the header follows the descriptors in the entry */
+#define ENA_LLQ_HEADER_RING 2   /* headers in a separate ring (not used here) */
+#define ENA_LLQ_ENTRY_128 1
+#define ENA_LLQ_ENTRY_192 2
+#define ENA_LLQ_ENTRY_256 4
+#define ENA_LLQ_STRIDE_SINGLE 1 /* further descriptors: one per entry */
+#define ENA_LLQ_STRIDE_MULTI 2  /* further descriptors: packed in entries */
+
+/* Stateless offloads (GET_FEATURE STATELESS_OFFLOAD): what the device
+ * can do; rx_enabled is what it does now. */
+struct ena_feat_offload {
+    uint32_t tx;           /* ENA_OFFLOAD_TX_* */
+    uint32_t rx_supported; /* ENA_OFFLOAD_RX_* */
+    uint32_t rx_enabled;
+} __attribute__((packed));
+#define ENA_OFFLOAD_TX_L3_IPV4 (1u << 0)
+#define ENA_OFFLOAD_TX_L4_IPV4_PART (1u << 1) /* the L4 field pre-filled with the pseudo-header sum */
+#define ENA_OFFLOAD_TX_L4_IPV4_FULL (1u << 2)
+#define ENA_OFFLOAD_TX_L4_IPV6_PART (1u << 3)
+#define ENA_OFFLOAD_TX_L4_IPV6_FULL (1u << 4)
+#define ENA_OFFLOAD_TX_TSO_IPV4 (1u << 5)
+#define ENA_OFFLOAD_TX_TSO_IPV6 (1u << 6)
+#define ENA_OFFLOAD_RX_L3_IPV4 (1u << 0)
+#define ENA_OFFLOAD_RX_L4_IPV4 (1u << 1)
+#define ENA_OFFLOAD_RX_L4_IPV6 (1u << 2)
+#define ENA_OFFLOAD_RX_HASH (1u << 3)
+
 /* Hardware hints (GET_FEATURE HW_HINTS, or inline in a NOTIFICATION AENQ
  * entry with syndrome UPDATE_HINTS). Times in ms; 0: the driver's own
  * value; 0xffff: no time-out at all. */
@@ -286,6 +341,7 @@ struct ena_tx_desc {
 #define ENA_TXD_LAST (1u << 27)
 #define ENA_TXD_COMP_REQ (1u << 28)
 #define ENA_TXD_META (1u << 23)
+#define ENA_TXD_HDR_LEN(n) (((uint32_t)(n) & 0xff) << 24) /* in addr_hi_hdr: bytes pushed inline (LLQ) */
 #define ENA_TXD_REQ_HI(id) ((((uint32_t)(id) >> 10) & 0x3f) << 16)
 #define ENA_TXD_REQ_LO(id) (((uint32_t)(id) & 0x3ff) << 22)
 
@@ -329,6 +385,7 @@ struct ena_rx_cdesc {
 #define ENA_RXC_LAST (1u << 27)
 #define ENA_RXC_L3_CSUM_ERR (1u << 13)
 #define ENA_RXC_L4_CSUM_ERR (1u << 14)
+#define ENA_RXC_L4_CSUM_CHECKED (1u << 16) /* the device did check L4 (else the error bit means nothing) */
 
 /* The per-CQ interrupt register. */
 #define ENA_INTR_UNMASK (1u << 30)
@@ -345,6 +402,8 @@ _Static_assert(sizeof(struct ena_cmd_destroy_cq) == 64, "destroy cq");
 _Static_assert(sizeof(struct ena_feat_dev_attr) == 36, "dev attr");
 _Static_assert(sizeof(struct ena_feat_max_queues) == 32, "max queues");
 _Static_assert(sizeof(struct ena_aenq_entry) == 64, "aenq entry");
+_Static_assert(sizeof(struct ena_feat_llq) == 36, "llq");
+_Static_assert(sizeof(struct ena_feat_offload) == 12, "offload");
 _Static_assert(sizeof(struct ena_hw_hints) == 32, "hw hints");
 _Static_assert(sizeof(struct ena_tx_desc) == 16, "tx desc");
 _Static_assert(sizeof(struct ena_tx_cdesc) == 8, "tx cdesc");

@@ -315,6 +315,17 @@ int ena_query_device(struct ena_com *c)
         if (rc == 0)
             ena_apply_hints(c, &h);
     }
+    c->offload_tx = c->offload_rx = 0;
+    if (c->supported_features & (1u << ENA_FEAT_STATELESS_OFFLOAD)) {
+        struct ena_feat_offload o;
+        rc = ena_get_feature(c, ENA_FEAT_STATELESS_OFFLOAD, &o, sizeof(o));
+        if (rc == -ETIMEDOUT)
+            return rc;
+        if (rc == 0) {
+            c->offload_tx = o.tx;
+            c->offload_rx = o.rx_supported;
+        }
+    }
     struct ena_feat_max_queues m;
     rc = ena_get_feature(c, ENA_FEAT_MAX_QUEUES_NUM, &m, sizeof(m));
     if (rc == -ETIMEDOUT)
@@ -328,6 +339,7 @@ int ena_query_device(struct ena_com *c)
     /* Counted per direction: one means one transmit and one receive queue. */
     uint32_t nq = m.max_sq_num < m.max_cq_num ? m.max_sq_num : m.max_cq_num;
     c->max_queues = (uint16_t)(nq > 128 ? 128 : nq);
+    c->max_header = rc < 0 ? 0 : m.max_header_size;
     c->max_sq_depth = pow2_floor(m.max_sq_depth, ENA_RING_MAX);
     c->max_cq_depth = pow2_floor(m.max_cq_depth, ENA_RING_MAX);
     if (c->max_queues < 1 || c->max_sq_depth < 8 || c->max_cq_depth < 8) {
@@ -351,6 +363,114 @@ int ena_config_aenq(struct ena_com *c)
     c->last_keepalive_ns = now(c);
     if (!c->keepalive_timeout_ns)
         c->keepalive_timeout_ns = ENA_DEFAULT_KEEPALIVE_NS;
+    return 0;
+}
+
+/* The lowest bit of mask that is also in pref order, or 0. */
+static uint16_t pick(uint16_t mask, const uint16_t *pref, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (mask & pref[i])
+            return pref[i];
+    return 0;
+}
+
+int ena_llq_choose(const struct ena_feat_llq *offer, uint32_t dev_max_header, struct ena_feat_llq *set,
+                   struct ena_llq *out)
+{
+    memset(out, 0, sizeof(*out));
+    memset(set, 0, sizeof(*set));
+    if (!offer->max_llq_num || !(offer->header_location_supported & ENA_LLQ_HEADER_INLINE))
+        return -ENOTSUP;
+    /* The device's recommendation first when it is one we can use, then
+     * the smallest entry: one frame takes one entry. */
+    static const uint16_t sizes[] = { ENA_LLQ_ENTRY_128, ENA_LLQ_ENTRY_192, ENA_LLQ_ENTRY_256 };
+    uint16_t es = 0;
+    if (offer->entry_size_recommended && (offer->entry_size_supported & offer->entry_size_recommended) &&
+        pick(offer->entry_size_recommended, sizes, 3) == offer->entry_size_recommended)
+        es = offer->entry_size_recommended;
+    else
+        es = pick(offer->entry_size_supported, sizes, 3);
+    static const uint16_t descs[] = { 1, 2, 4, 8 };
+    uint16_t nd = pick(offer->descs_before_header_supported, descs, 4);
+    static const uint16_t strides[] = { ENA_LLQ_STRIDE_MULTI, ENA_LLQ_STRIDE_SINGLE };
+    uint16_t st = pick(offer->stride_supported, strides, 2);
+    if (!es || !nd || !st)
+        return -ENOTSUP;
+    uint16_t bytes = es == ENA_LLQ_ENTRY_128 ? 128 : es == ENA_LLQ_ENTRY_192 ? 192 : 256;
+    uint32_t room = bytes - nd * (uint32_t)sizeof(struct ena_tx_desc);
+    /* The descriptor's header-length field is 8 bits wide. */
+    if (room > 255)
+        room = 255;
+    if (dev_max_header && dev_max_header < room)
+        room = dev_max_header;
+    uint16_t depth = pow2_floor(offer->max_llq_depth, ENA_RING_MAX);
+    /* An Ethernet header must fit inline; fewer than 8 entries is no queue. */
+    if (room < 14 || depth < 8)
+        return -ENOTSUP;
+    /* One entry per doorbell keeps any burst limit of at least one entry;
+     * metadata caching is left on (no metadata descriptors are sent), so
+     * that requirement is not taken on. */
+    if ((offer->accel_flags & ENA_LLQ_ACCEL_LIMIT_TX_BURST) && offer->accel_max_burst) {
+        if (offer->accel_max_burst < bytes)
+            return -ENOTSUP;
+        set->accel_flags = ENA_LLQ_ACCEL_LIMIT_TX_BURST;
+    }
+    set->header_location_enabled = ENA_LLQ_HEADER_INLINE;
+    set->entry_size_enabled = es;
+    set->descs_before_header_enabled = nd;
+    set->stride_enabled = st;
+    set->feature_version = ENA_LLQ_FEATURE_VERSION;
+    out->on = true;
+    out->entry_size = bytes;
+    out->descs_before = nd;
+    out->max_header = (uint16_t)room;
+    out->max_depth = depth;
+    return 0;
+}
+
+int ena_config_llq(struct ena_com *c)
+{
+    memset(&c->llq, 0, sizeof(c->llq));
+    if (c->llq_off || !c->bus.write_mem || !c->mem_bar_size || !(c->supported_features & (1u << ENA_FEAT_LLQ)))
+        return 0;
+    struct ena_cmd_get_set_feature cmd;
+    memset(&cmd, 0, sizeof(cmd));
+    cmd.opcode = ENA_ADMIN_GET_FEATURE;
+    cmd.select = 1;
+    cmd.feature_id = ENA_FEAT_LLQ;
+    cmd.feature_version = ENA_LLQ_FEATURE_VERSION;
+    struct ena_acq_entry r;
+    int rc = ena_admin_exec(c, &cmd, &r);
+    if (rc == -ETIMEDOUT)
+        return rc;
+    if (rc < 0) {
+        pr_warn("ena: device lists LLQ but refuses to describe it; host-memory queues\n");
+        return 0;
+    }
+    struct ena_feat_llq offer, set;
+    memcpy(&offer, r.data, sizeof(offer));
+    struct ena_llq l;
+    if (ena_llq_choose(&offer, c->max_header, &set, &l) < 0) {
+        pr_warn("ena: LLQ offered with no usable layout (headers %#x, entries %#x, descriptors %#x, strides %#x, "
+                "depth %u); host-memory queues\n",
+                offer.header_location_supported, offer.entry_size_supported, offer.descs_before_header_supported,
+                offer.stride_supported, offer.max_llq_depth);
+        return 0;
+    }
+    /* At least one queue of the smallest depth must fit in the BAR. */
+    if ((uint64_t)8 * l.entry_size > c->mem_bar_size) {
+        pr_warn("ena: memory BAR of %u bytes holds no LLQ; host-memory queues\n", c->mem_bar_size);
+        return 0;
+    }
+    rc = ena_set_feature(c, ENA_FEAT_LLQ, &set, sizeof(set));
+    if (rc == -ETIMEDOUT)
+        return rc;
+    if (rc < 0) {
+        pr_warn("ena: device refused the LLQ layout; host-memory queues\n");
+        return 0;
+    }
+    c->llq = l;
     return 0;
 }
 
@@ -396,18 +516,22 @@ int ena_create_cq(struct ena_com *c, uint16_t depth, unsigned entry_words, uint3
     return 0;
 }
 
-int ena_create_sq(struct ena_com *c, unsigned dir, uint16_t cq_idx, uint16_t depth, const volatile void *ring,
-                  struct ena_sq_info *out)
+int ena_create_sq(struct ena_com *c, unsigned dir, unsigned placement, uint16_t cq_idx, uint16_t depth,
+                  const volatile void *ring, struct ena_sq_info *out)
 {
     struct ena_cmd_create_sq cmd;
     memset(&cmd, 0, sizeof(cmd));
     cmd.opcode = ENA_ADMIN_CREATE_SQ;
     cmd.identity = (uint8_t)(dir << ENA_SQ_DIR_SHIFT);
-    cmd.caps2 = ENA_PLACEMENT_HOST | (ENA_COMPLETION_DESC << 4);
+    bool dev = placement == ENA_PLACEMENT_DEV;
+    if (dev && (!c->llq.on || dir != ENA_SQ_DIR_TX || depth > c->llq.max_depth))
+        return -EINVAL;
+    cmd.caps2 = (uint8_t)((dev ? ENA_PLACEMENT_DEV : ENA_PLACEMENT_HOST) | (ENA_COMPLETION_DESC << 4));
     cmd.caps3 = 1;
     cmd.cq_idx = cq_idx;
     cmd.depth = depth;
-    put_addr(&cmd.base, dma(c, ring));
+    if (!dev)
+        put_addr(&cmd.base, dma(c, ring));
     struct ena_acq_entry r;
     int rc = ena_admin_exec(c, &cmd, &r);
     if (rc < 0)
@@ -419,8 +543,19 @@ int ena_create_sq(struct ena_com *c, unsigned dir, uint16_t cq_idx, uint16_t dep
         ena_destroy_sq(c, sr.sq_idx, dir);
         return -EIO;
     }
+    if (dev) {
+        /* Every entry we will write must land inside the memory BAR. */
+        uint64_t end = (uint64_t)sr.llq_desc_offset + (uint64_t)depth * c->llq.entry_size;
+        if ((sr.llq_desc_offset & 7) || end > c->mem_bar_size) {
+            pr_warn("ena: LLQ ring at %#x (+%u entries of %u) is outside the %u-byte memory BAR\n",
+                    sr.llq_desc_offset, depth, c->llq.entry_size, c->mem_bar_size);
+            ena_destroy_sq(c, sr.sq_idx, dir);
+            return -EIO;
+        }
+    }
     out->idx = sr.sq_idx;
     out->doorbell = sr.doorbell_offset;
+    out->llq_desc = dev ? sr.llq_desc_offset : 0;
     return 0;
 }
 

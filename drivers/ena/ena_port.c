@@ -12,6 +12,8 @@ static int create_queues(struct ena_port *p)
 {
     struct ena_com *c = &p->com;
     p->tx.depth = p->rx.depth = p->depth;
+    p->tx.bus = c->llq.on ? &c->bus : NULL;
+    p->tx.llq = c->llq;
     ena_txq_init(&p->tx);
     p->rx.buf_len = ENA_BUF_SIZE;
     p->rx.addr = p->rx_addr;
@@ -19,12 +21,28 @@ static int create_queues(struct ena_port *p)
         p->rx_addr[i] = c->bus.dma(c->bus.ctx, p->rx_bufs + (size_t)i * ENA_BUF_SIZE);
     ena_rxq_init(&p->rx);
     int rc = ena_create_cq(c, p->depth, sizeof(struct ena_tx_cdesc) / 4, ENA_MSIX_IO, p->tx.cq, &p->tx_cq);
-    if (rc == 0)
-        rc = ena_create_sq(c, ENA_SQ_DIR_TX, p->tx_cq.idx, p->depth, p->tx.sq, &p->tx_sq);
+    if (rc == 0 && c->llq.on) {
+        rc = ena_create_sq(c, ENA_SQ_DIR_TX, ENA_PLACEMENT_DEV, p->tx_cq.idx, p->depth, p->tx.sq, &p->tx_sq);
+        /* Refused, or placed where we will not write: host memory still
+         * gives a network, as long as the admin queue lives. */
+        if (rc < 0 && rc != -ETIMEDOUT) {
+            pr_warn("ena: no low-latency transmit queue (%d); host-memory queues\n", rc);
+            c->llq.on = false;
+            p->tx.bus = NULL;
+            p->tx.llq.on = false;
+            rc = 0;
+        } else {
+            p->tx.llq_base = p->tx_sq.llq_desc;
+        }
+        if (rc == 0 && !c->llq.on)
+            rc = ena_create_sq(c, ENA_SQ_DIR_TX, ENA_PLACEMENT_HOST, p->tx_cq.idx, p->depth, p->tx.sq, &p->tx_sq);
+    } else if (rc == 0) {
+        rc = ena_create_sq(c, ENA_SQ_DIR_TX, ENA_PLACEMENT_HOST, p->tx_cq.idx, p->depth, p->tx.sq, &p->tx_sq);
+    }
     if (rc == 0)
         rc = ena_create_cq(c, p->depth, sizeof(struct ena_rx_cdesc) / 4, ENA_MSIX_IO, p->rx.cq, &p->rx_cq);
     if (rc == 0)
-        rc = ena_create_sq(c, ENA_SQ_DIR_RX, p->rx_cq.idx, p->depth, p->rx.sq, &p->rx_sq);
+        rc = ena_create_sq(c, ENA_SQ_DIR_RX, ENA_PLACEMENT_HOST, p->rx_cq.idx, p->depth, p->rx.sq, &p->rx_sq);
     return rc;
 }
 
@@ -51,8 +69,13 @@ int ena_port_up(struct ena_port *p, unsigned reason)
         if (ena_set_feature(c, ENA_FEAT_MTU, &mtu, sizeof(mtu)) == -ETIMEDOUT)
             rc = -ETIMEDOUT;
     }
+    if (rc == 0)
+        rc = ena_config_llq(c);
     if (rc == 0) {
         uint16_t d = p->depth;
+        /* Both rings keep one depth; an LLQ may be shallower. */
+        if (c->llq.on && d > c->llq.max_depth)
+            d = c->llq.max_depth;
         if (d > c->max_sq_depth)
             d = c->max_sq_depth;
         if (d > c->max_cq_depth)
@@ -104,7 +127,13 @@ int ena_port_xmit(struct ena_port *p, const void *frame, size_t len)
         memset(buf + len, 0, ENA_MIN_FRAME - len);
         len = ENA_MIN_FRAME;
     }
-    ena_tx_post(&p->tx, (uint16_t)id, p->com.bus.dma(p->com.bus.ctx, buf), (uint16_t)len);
+    /* LLQ: the frame's first bytes (all of a small one) go inline through
+     * the memory BAR; the descriptor points past them. */
+    uint16_t push = 0;
+    if (p->tx.bus && p->tx.llq.on)
+        push = (uint16_t)(len < p->tx.llq.max_header ? len : p->tx.llq.max_header);
+    uint64_t addr = push == len ? 0 : p->com.bus.dma(p->com.bus.ctx, buf + push);
+    ena_tx_post(&p->tx, (uint16_t)id, addr, (uint16_t)(len - push), buf, push);
     wr(p, p->tx_sq.doorbell, p->tx.tail);
     p->tx_frames++;
     return 0;

@@ -20,7 +20,8 @@ void ena_txq_init(struct ena_txq *q)
         q->free_ids[i] = (uint16_t)(q->depth - 1 - i);
         q->busy[i] = false;
     }
-    memset((void *)q->sq, 0, q->depth * sizeof(*q->sq));
+    if (q->sq)
+        memset((void *)q->sq, 0, q->depth * sizeof(*q->sq));
     memset((void *)q->cq, 0, q->depth * sizeof(*q->cq));
 }
 
@@ -32,20 +33,49 @@ int ena_tx_reserve(struct ena_txq *q)
     return q->free_ids[q->nfree - 1];
 }
 
-void ena_tx_post(struct ena_txq *q, uint16_t req_id, uint64_t addr, uint16_t len)
+/* LLQ: the whole entry is built in host memory (descriptor, unused
+ * descriptor slots zero, the header, zero to the end) and copied to the
+ * device in one run of 64-bit stores, as the device takes an entry only
+ * whole; the phase bit in it tells the device the entry is new. */
+static void post_llq(struct ena_txq *q, const struct ena_tx_desc *d, const void *hdr, uint16_t hdr_len)
+{
+    uint8_t *e = (uint8_t *)q->entry;
+    memset(e, 0, q->llq.entry_size);
+    memcpy(e, d, sizeof(*d));
+    memcpy(e + q->llq.descs_before * sizeof(*d), hdr, hdr_len);
+    unsigned off = q->llq_base + (unsigned)(q->tail & (q->depth - 1)) * q->llq.entry_size;
+    q->bus->write_mem(q->bus->ctx, off, e, q->llq.entry_size);
+    /* Before the doorbell: the entry's stores (write-combined, maybe) are out. */
+    barrier();
+}
+
+void ena_tx_post(struct ena_txq *q, uint16_t req_id, uint64_t addr, uint16_t len, const void *hdr,
+                 uint16_t hdr_len)
 {
     if (q->nfree == 0 || q->free_ids[q->nfree - 1] != req_id)
         return; /* only the id ena_tx_reserve gave */
+    bool llq = q->bus && q->llq.on;
+    if (hdr_len && (!llq || hdr_len > q->llq.max_header))
+        return;
     q->nfree--;
     q->busy[req_id] = true;
     q->in_flight++;
-    volatile struct ena_tx_desc *d = &q->sq[q->tail & (q->depth - 1)];
-    d->meta_ctrl = ENA_TXD_REQ_LO(req_id);
-    d->addr_lo = (uint32_t)addr;
-    d->addr_hi_hdr = (uint32_t)(addr >> 32) & 0xffff;
-    barrier();
-    d->len_ctrl = len | ENA_TXD_REQ_HI(req_id) | ENA_TXD_FIRST | ENA_TXD_LAST | ENA_TXD_COMP_REQ |
-                  (q->sq_phase ? ENA_TXD_PHASE : 0);
+    struct ena_tx_desc d;
+    d.meta_ctrl = ENA_TXD_REQ_LO(req_id);
+    d.addr_lo = (uint32_t)addr;
+    d.addr_hi_hdr = ((uint32_t)(addr >> 32) & 0xffff) | ENA_TXD_HDR_LEN(hdr_len);
+    d.len_ctrl = len | ENA_TXD_REQ_HI(req_id) | ENA_TXD_FIRST | ENA_TXD_LAST | ENA_TXD_COMP_REQ |
+                 (q->sq_phase ? ENA_TXD_PHASE : 0);
+    if (llq) {
+        post_llq(q, &d, hdr, hdr_len);
+    } else {
+        volatile struct ena_tx_desc *v = &q->sq[q->tail & (q->depth - 1)];
+        v->meta_ctrl = d.meta_ctrl;
+        v->addr_lo = d.addr_lo;
+        v->addr_hi_hdr = d.addr_hi_hdr;
+        barrier();
+        v->len_ctrl = d.len_ctrl; /* the phase bit last */
+    }
     q->tail++;
     if ((q->tail & (q->depth - 1)) == 0)
         q->sq_phase ^= 1;

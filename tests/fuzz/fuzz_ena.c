@@ -5,7 +5,9 @@
  * transmit and receive completions and read-less answers with raw bytes
  * between polls, transmits and receives. Nothing may be touched outside
  * the queues and buffers, no loop may run unbounded, and the ring
- * accounting must stay consistent. */
+ * accounting must stay consistent. With LLQ offered (input bit 1), the
+ * LLQ description and the ring's place in device memory come from the
+ * input too: no store may land outside the memory BAR. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +35,23 @@ static void sink(void *arg, const uint8_t *f, size_t len)
         __builtin_trap();
 }
 
+static struct ena_bus model_bus;
+
+/* Every store the driver makes to the memory BAR: whole words, inside it. */
+static void checked_write_mem(void *ctx, unsigned off, const void *src, size_t len)
+{
+    if ((off & 7) || (len & 7) || !len || (uint64_t)off + len > p->com.mem_bar_size)
+        __builtin_trap();
+    model_bus.write_mem(ctx, off, src, len);
+}
+
 static void invariants(void)
 {
+    const struct ena_llq *l = &p->com.llq;
+    if (l->on && ((l->entry_size != 128 && l->entry_size != 192 && l->entry_size != 256) || !l->descs_before ||
+                  l->max_header > 255 || l->max_header + l->descs_before * 16u > l->entry_size ||
+                  p->depth > l->max_depth))
+        __builtin_trap();
     if (p->tx.in_flight >= p->depth || p->tx.nfree + p->tx.in_flight != p->depth || p->rx.nfree > p->depth)
         __builtin_trap();
     unsigned posted = 0;
@@ -52,6 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p = malloc(sizeof(*p));
     em_init(&m);
     m.readless = data[0] & 1;
+    m.llq = data[0] & 2;
     size_t answers = (size_t)(data[1] % 12) * 57;
     data += 2;
     size -= 2;
@@ -72,7 +90,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     p->rx.cq = rxcq;
     p->tx_bufs = &txb[0][0];
     p->rx_bufs = &rxb[0][0];
-    p->com.bus = em_bus(&m);
+    model_bus = em_bus(&m);
+    p->com.bus = model_bus;
+    p->com.bus.write_mem = checked_write_mem;
+    p->com.mem_bar_size = EM_DEVMEM;
     p->com.readless = m.readless;
     p->com.bar_size = 0x4000;
     p->depth = DEPTH;
@@ -80,10 +101,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (p->depth > DEPTH || (p->depth & (p->depth - 1)))
         __builtin_trap();
+    invariants();
     m.raw_len = 0;
     uint8_t frame[3000];
     while (size >= 2) {
-        uint8_t op = data[0] % 10, arg = data[1];
+        uint8_t op = data[0] % 11, arg = data[1];
         data += 2;
         size -= 2;
         size_t n = 0;
@@ -145,6 +167,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ena_port_tx_reclaim(p);
             ena_port_rx_poll(p, sink, NULL);
             break;
+        case 10: { /* a frame of any length up to a buffer: LLQ push sizes */
+            size_t len = 14 + (size_t)arg * 8;
+            memset(frame, arg, len);
+            ena_port_xmit(p, frame, len);
+            break;
+        }
         }
         data += n;
         size -= n;

@@ -18,6 +18,14 @@ void em_init(struct ena_model *m)
     m->caps = (5u << 1) | (48u << 8) | (2u << 16); /* reset 500 ms, 48-bit DMA, admin 200 ms */
     m->dev_sts = ENA_DEV_STS_READY;
     m->intr_mask = ENA_INTR_MASK_ADMIN;
+    /* What current Nitro devices offer, as the references describe it. */
+    m->llq_offer.max_llq_num = 8;
+    m->llq_offer.max_llq_depth = 256;
+    m->llq_offer.header_location_supported = ENA_LLQ_HEADER_INLINE;
+    m->llq_offer.entry_size_supported = ENA_LLQ_ENTRY_128 | ENA_LLQ_ENTRY_256;
+    m->llq_offer.entry_size_recommended = ENA_LLQ_ENTRY_128;
+    m->llq_offer.descs_before_header_supported = 1 | 2 | 4 | 8;
+    m->llq_offer.stride_supported = ENA_LLQ_STRIDE_MULTI | ENA_LLQ_STRIDE_SINGLE;
 }
 
 static uint32_t reg_value(struct ena_model *m, unsigned off)
@@ -54,6 +62,9 @@ static void full_reset(struct ena_model *m)
     memset(m->cq, 0, sizeof(m->cq));
     memset(m->sq, 0, sizeof(m->sq));
     m->swallow_admin = 0;
+    m->llq_enabled = false;
+    memset(&m->llq_set, 0, sizeof(m->llq_set));
+    memset(m->devmem, 0, sizeof(m->devmem));
 }
 
 static void respond(struct ena_model *m, const struct ena_acq_entry *r)
@@ -85,6 +96,16 @@ void em_acq_raw(struct ena_model *m, uint16_t cmd_id, uint8_t status, bool wrong
         return;
     }
     respond(m, &e);
+}
+
+unsigned em_llq_entry(const struct ena_model *m)
+{
+    switch (m->llq_set.entry_size_enabled) {
+    case ENA_LLQ_ENTRY_128: return 128;
+    case ENA_LLQ_ENTRY_192: return 192;
+    case ENA_LLQ_ENTRY_256: return 256;
+    default: return 0;
+    }
 }
 
 static uint16_t alloc_cq(struct ena_model *m)
@@ -129,7 +150,8 @@ static void admin_command(struct ena_model *m, const struct ena_aq_entry *e)
             memset(&a, 0, sizeof(a));
             a.supported_features = (1u << ENA_FEAT_DEVICE_ATTRIBUTES) | (1u << ENA_FEAT_MAX_QUEUES_NUM) |
                                    (1u << ENA_FEAT_AENQ_CONFIG) | (1u << ENA_FEAT_MTU) |
-                                   (m->has_hints ? 1u << ENA_FEAT_HW_HINTS : 0);
+                                   (m->has_hints ? 1u << ENA_FEAT_HW_HINTS : 0) | (m->llq ? 1u << ENA_FEAT_LLQ : 0) |
+                                   (m->offload.tx | m->offload.rx_supported ? 1u << ENA_FEAT_STATELESS_OFFLOAD : 0);
             a.phys_addr_width = 48;
             memcpy(a.mac, m->mac, 6);
             a.max_mtu = m->max_mtu;
@@ -142,6 +164,10 @@ static void admin_command(struct ena_model *m, const struct ena_aq_entry *e)
             q.max_header_size = 128;
             q.max_packet_tx_descs = q.max_packet_rx_descs = 17;
             memcpy(r.data, &q, sizeof(q));
+        } else if (c->feature_id == ENA_FEAT_LLQ && m->llq) {
+            memcpy(r.data, &m->llq_offer, sizeof(m->llq_offer));
+        } else if (c->feature_id == ENA_FEAT_STATELESS_OFFLOAD && (m->offload.tx | m->offload.rx_supported)) {
+            memcpy(r.data, &m->offload, sizeof(m->offload));
         } else if (c->feature_id == ENA_FEAT_HW_HINTS && m->has_hints) {
             memcpy(r.data, &m->hints, sizeof(m->hints));
         } else if (c->feature_id == ENA_FEAT_AENQ_CONFIG) {
@@ -158,6 +184,22 @@ static void admin_command(struct ena_model *m, const struct ena_aq_entry *e)
             m->enabled_groups = c->data[1];
             if (m->enabled_groups & ~m->groups)
                 r.status = 5;
+        } else if (c->feature_id == ENA_FEAT_LLQ && m->llq) {
+            struct ena_feat_llq l;
+            memcpy(&l, c->data, sizeof(l));
+            const struct ena_feat_llq *o = &m->llq_offer;
+#define ONE_OF(v, mask) ((v) && !((v) & ((v)-1)) && ((v) & (mask)) == (v))
+            if (m->llq_refuse_set || l.header_location_enabled != ENA_LLQ_HEADER_INLINE ||
+                !ONE_OF(l.header_location_enabled, o->header_location_supported) ||
+                !ONE_OF(l.entry_size_enabled, o->entry_size_supported) ||
+                !ONE_OF(l.descs_before_header_enabled, o->descs_before_header_supported) ||
+                !ONE_OF(l.stride_enabled, o->stride_supported) || (l.accel_flags & ~o->accel_flags)) {
+                r.status = 5;
+            } else {
+                m->llq_set = l;
+                m->llq_enabled = true;
+            }
+#undef ONE_OF
         } else if (c->feature_id == ENA_FEAT_MTU) {
             if (c->data[0] > m->max_mtu)
                 r.status = 5;
@@ -199,8 +241,14 @@ static void admin_command(struct ena_model *m, const struct ena_aq_entry *e)
         uint16_t i;
         for (i = 0; i < EM_QUEUES && m->sq[i].used; i++)
             ;
+        unsigned place = c->caps2 & 0xf;
+        bool dev = place == ENA_PLACEMENT_DEV;
+        uint64_t base = c->base.lo | ((uint64_t)c->base.hi << 32);
+        /* Device placement: transmit only, after SET LLQ, within its depth, no host ring. */
+        bool dev_bad = dev && (m->llq_refuse_create || !m->llq_enabled || dir != ENA_SQ_DIR_TX || c->depth > m->llq_offer.max_llq_depth ||
+                               (uint32_t)c->depth * em_llq_entry(m) > 0x8000u || base);
         if (i == EM_QUEUES || c->cq_idx >= EM_QUEUES || !m->cq[c->cq_idx].used || (dir != 1 && dir != 2) ||
-            (c->caps2 & 0xf) != ENA_PLACEMENT_HOST || !c->depth || (c->depth & (c->depth - 1))) {
+            (place != ENA_PLACEMENT_HOST && !dev) || dev_bad || !c->depth || (c->depth & (c->depth - 1))) {
             r.status = 5;
             break;
         }
@@ -211,11 +259,17 @@ static void admin_command(struct ena_model *m, const struct ena_aq_entry *e)
         q->cq = c->cq_idx;
         q->depth = c->depth;
         q->phase = 1;
-        q->base = c->base.lo | ((uint64_t)c->base.hi << 32);
+        q->base = base;
+        q->llq = dev;
+        q->llq_off = EM_LLQ_OFF(i);
+        if (dev)
+            memset(m->devmem + q->llq_off, 0, 0x8000u);
         struct ena_resp_create_sq sr;
         memcpy(&sr, &r, sizeof(sr));
         sr.sq_idx = i;
         sr.doorbell_offset = EM_SQ_DB(i);
+        if (dev)
+            sr.llq_desc_offset = m->llq_bad_offset ? m->llq_bad_offset : q->llq_off;
         memcpy(&r, &sr, sizeof(sr));
         break;
     }
@@ -292,13 +346,70 @@ int em_find_sq(struct ena_model *m, unsigned dir)
     return -1;
 }
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
+/* One LLQ entry as the device reads it from its memory: the descriptor,
+ * the unused descriptor slots (zero), the inline header, zero to the end;
+ * the frame is the header then the descriptor's buffer. False: refused. */
+static bool llq_entry(struct ena_model *m, struct em_sq *s, struct ena_tx_desc *d)
+{
+    unsigned es = em_llq_entry(m), nd = m->llq_set.descs_before_header_enabled;
+    const uint8_t *e = m->devmem + s->llq_off + (size_t)s->head * es;
+    memcpy(d, e, sizeof(*d));
+    if (!!(d->len_ctrl & ENA_TXD_PHASE) != s->phase)
+        return false;
+    uint32_t hdr = d->addr_hi_hdr >> 24, len = d->len_ctrl & 0xffff;
+    unsigned room = es - nd * 16u;
+    uint64_t a = d->addr_lo | ((uint64_t)(d->addr_hi_hdr & 0xffff) << 32);
+    if (hdr > room || hdr + len > sizeof(m->last_tx) || !all_zero(e + 16, nd * 16u - 16) ||
+        !all_zero(e + nd * 16u + hdr, room - hdr) || (len && !a) || (!len && a) || (!hdr && !len)) {
+        m->protocol_errors++;
+        return true;
+    }
+    memcpy(m->last_tx, e + nd * 16u, hdr);
+    if (len)
+        memcpy(m->last_tx + hdr, P(a), len);
+    m->last_tx_len = hdr + len;
+    m->last_tx_hdr_len = hdr;
+    m->llq_frames++;
+    d->len_ctrl = (d->len_ctrl & ~0xffffu) | (hdr + len); /* as if one buffer */
+    return true;
+}
+
 static void tx_doorbell(struct ena_model *m, struct em_sq *s, uint32_t db)
 {
+    /* A burst limit the driver agreed to: entries written between two doorbells. */
+    if (s->llq && (m->llq_set.accel_flags & ENA_LLQ_ACCEL_LIMIT_TX_BURST) && m->llq_offer.accel_max_burst &&
+        (uint32_t)(uint16_t)(db - s->db) * em_llq_entry(m) > m->llq_offer.accel_max_burst)
+        m->protocol_errors++;
     struct ena_tx_desc *ring = P(s->base);
     struct em_cq *cq = &m->cq[s->cq];
     while ((uint16_t)s->db != (uint16_t)db) {
-        struct ena_tx_desc d = ring[s->head];
-        if (!!(d.len_ctrl & ENA_TXD_PHASE) != s->phase) {
+        struct ena_tx_desc d;
+        if (s->llq) {
+            unsigned before = m->protocol_errors;
+            if (!llq_entry(m, s, &d)) {
+                m->protocol_errors++;
+                return;
+            }
+            if (m->protocol_errors != before) {
+                if (++s->head == s->depth) {
+                    s->head = 0;
+                    s->phase ^= 1;
+                }
+                s->db++;
+                continue;
+            }
+        } else {
+            d = ring[s->head];
+        }
+        if (!s->llq && !!(d.len_ctrl & ENA_TXD_PHASE) != s->phase) {
             m->protocol_errors++;
             return;
         }
@@ -314,8 +425,13 @@ static void tx_doorbell(struct ena_model *m, struct em_sq *s, uint32_t db)
             m->protocol_errors++;
             continue;
         }
-        memcpy(m->last_tx, P(a), len);
-        m->last_tx_len = len;
+        if (!s->llq) {
+            if (d.addr_hi_hdr >> 24)
+                m->protocol_errors++; /* an inline header in a host-memory ring */
+            memcpy(m->last_tx, P(a), len);
+            m->last_tx_len = len;
+            m->last_tx_hdr_len = 0;
+        }
         m->tx_frames++;
         struct ena_tx_cdesc c;
         memset(&c, 0, sizeof(c));
@@ -502,6 +618,26 @@ static void em_write(void *ctx, unsigned off, uint32_t v)
     m->protocol_errors++;
 }
 
+/* Writes to BAR 2: whole 64-bit words, whole entries, inside a queue's window. */
+static void em_write_mem(void *ctx, unsigned off, const void *src, size_t len)
+{
+    struct ena_model *m = ctx;
+    m->devmem_writes++;
+    unsigned es = em_llq_entry(m);
+    bool ok = false;
+    for (int i = 0; i < EM_QUEUES && es; i++) {
+        struct em_sq *s = &m->sq[i];
+        if (s->used && s->llq && off >= s->llq_off && (uint64_t)off + len <= s->llq_off + (uint64_t)s->depth * es &&
+            (off - s->llq_off) % es == 0 && len == es)
+            ok = true;
+    }
+    if (!ok || (off & 7) || (len & 7) || (uint64_t)off + len > EM_DEVMEM) {
+        m->protocol_errors++;
+        return;
+    }
+    memcpy(m->devmem + off, src, len);
+}
+
 static uint64_t em_now(void *ctx) { return ((struct ena_model *)ctx)->clock_ns; }
 static void em_relax(void *ctx) { ((struct ena_model *)ctx)->clock_ns += 1000000; }
 static uint64_t em_dma(void *ctx, const volatile void *p)
@@ -512,6 +648,6 @@ static uint64_t em_dma(void *ctx, const volatile void *p)
 
 struct ena_bus em_bus(struct ena_model *m)
 {
-    struct ena_bus b = { em_read, em_write, em_now, em_relax, em_dma, m };
+    struct ena_bus b = { em_read, em_write, em_now, em_relax, em_dma, em_write_mem, m };
     return b;
 }

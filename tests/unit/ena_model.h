@@ -14,6 +14,9 @@
 #define EM_SQ_DB(i) (0x1000u + 8u * (i))
 #define EM_CQ_HEAD(i) (0x2000u + 8u * (i))
 #define EM_CQ_UNMASK(i) (0x3000u + 8u * (i))
+/* Device memory (BAR 2) for LLQ: one 32 KiB window per queue. */
+#define EM_DEVMEM 0x40000u
+#define EM_LLQ_OFF(i) (0x8000u * (i))
 
 struct ena_model {
     uint64_t clock_ns;
@@ -25,6 +28,9 @@ struct ena_model {
     bool max_queues_unsupported;
     bool has_hints;
     struct ena_hw_hints hints;
+    struct ena_feat_offload offload; /* nonzero: STATELESS_OFFLOAD listed, answered with this */
+    bool llq;                     /* LLQ listed in the device attributes */
+    struct ena_feat_llq llq_offer; /* what GET LLQ answers */
     /* registers and admin state */
     uint32_t dev_sts, dev_ctl, intr_mask;
     bool ctl_reset_seen;
@@ -35,7 +41,12 @@ struct ena_model {
     uint32_t aq_db, aenq_head_db;
     uint32_t enabled_groups, mtu;
     struct em_cq { bool used; uint64_t base; uint16_t depth, tail, words; uint8_t phase; uint32_t msix, head_db, unmasks; } cq[EM_QUEUES];
-    struct em_sq { bool used; unsigned dir; uint16_t cq, depth, head; uint8_t phase; uint64_t base; uint32_t db; uint16_t taken; } sq[EM_QUEUES];
+    struct em_sq { bool used, llq; unsigned dir; uint16_t cq, depth, head; uint8_t phase; uint64_t base; uint32_t db, llq_off; uint16_t taken; } sq[EM_QUEUES];
+    struct ena_feat_llq llq_set;  /* the layout SET LLQ chose */
+    bool llq_enabled;
+    uint8_t devmem[EM_DEVMEM];
+    unsigned devmem_writes, llq_frames;
+    uint32_t last_tx_hdr_len;     /* LLQ: bytes of the last frame that came inline */
     /* what happened */
     unsigned resets, last_reset_reason, admin_cmds, tx_frames, protocol_errors;
     uint8_t last_tx[ENA_BUF_SIZE];
@@ -49,6 +60,9 @@ struct ena_model {
     bool tx_complete_wrong_id;    /* the next transmit completion names another id */
     unsigned admin_status;        /* nonzero: refuse every command with it */
     uint16_t short_cq_depth;      /* create CQ answers this depth */
+    bool llq_refuse_set;          /* SET LLQ fails */
+    bool llq_refuse_create;       /* create SQ with device placement fails */
+    uint32_t llq_bad_offset;      /* nonzero: create SQ (device placement) answers this ring offset */
     /* Fuzzing: each admin answer's status and body taken from here (57
      * bytes an answer) until it runs out; the id and phase stay right so
      * the driver parses the body. */
@@ -73,5 +87,7 @@ void em_tx_raw(struct ena_model *m, uint16_t req_id, bool wrong_phase);
 /* Writes one raw admin completion. */
 void em_acq_raw(struct ena_model *m, uint16_t cmd_id, uint8_t status, bool wrong_phase);
 int em_find_sq(struct ena_model *m, unsigned dir);
+/* The LLQ entry size SET LLQ chose, 0 before. */
+unsigned em_llq_entry(const struct ena_model *m);
 
 #endif

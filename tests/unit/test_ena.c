@@ -5,7 +5,10 @@
  * reset, queues rebuilt, traffic again), read-less answers for the wrong
  * register, a reset that never starts, an AENQ flood, a missed keep-alive,
  * link changes, transmit and receive completions naming ids not in flight,
- * lengths past the buffer, broken frame sequences, bad device attributes. */
+ * lengths past the buffer, broken frame sequences, bad device attributes.
+ * LLQ: the layout negotiated, every entry the model reads from its device
+ * memory checked (descriptor, zero slots, inline header, zero tail), and
+ * the fallback to host memory for every offer that cannot be used. */
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
@@ -17,6 +20,7 @@
 
 static struct ena_model m;
 static struct ena_port *p;
+static uint32_t mem_bar = EM_DEVMEM; /* the memory BAR the port is given (0: none) */
 
 static void *zalloc(size_t n)
 {
@@ -65,6 +69,7 @@ static int port_init(void)
     p->rx_bufs = keep.rx_bufs;
     p->com.bus = em_bus(&m);
     p->com.readless = m.readless;
+    p->com.mem_bar_size = mem_bar;
     p->depth = DEPTH;
     return ena_port_up(p, ENA_RESET_NORMAL);
 }
@@ -512,6 +517,228 @@ static void test_hostile_rx(void)
     traffic(2);
 }
 
+
+/* The port ended up with host-memory queues and still carries traffic. */
+static void check_host_fallback(void)
+{
+    CHECK(!p->com.llq.on);
+    int tx = em_find_sq(&m, ENA_SQ_DIR_TX);
+    CHECK(tx >= 0 && !m.sq[tx].llq);
+    traffic(DEPTH + 3);
+    CHECK_EQ(m.llq_frames, 0);
+    CHECK_EQ(m.devmem_writes, 0);
+    CHECK_EQ(m.protocol_errors, 0);
+}
+
+static void test_llq(void)
+{
+    model_init();
+    m.llq = true;
+    CHECK_EQ(port_init(), 0);
+    CHECK(p->com.llq.on);
+    /* The recommended 128-byte entry, one descriptor before the header. */
+    CHECK_EQ(p->com.llq.entry_size, 128);
+    CHECK_EQ(p->com.llq.descs_before, 1);
+    CHECK_EQ(p->com.llq.max_header, 112);
+    CHECK_EQ(m.llq_set.header_location_enabled, ENA_LLQ_HEADER_INLINE);
+    CHECK_EQ(m.llq_set.entry_size_enabled, ENA_LLQ_ENTRY_128);
+    CHECK_EQ(m.llq_set.descs_before_header_enabled, 1);
+    CHECK_EQ(m.llq_set.stride_enabled, ENA_LLQ_STRIDE_MULTI);
+    int tx = em_find_sq(&m, ENA_SQ_DIR_TX), rx = em_find_sq(&m, ENA_SQ_DIR_RX);
+    CHECK(tx >= 0 && m.sq[tx].llq && rx >= 0 && !m.sq[rx].llq);
+    /* Several laps of the device-memory ring; each frame rebuilt by the
+     * model from the inline header plus the buffer and compared. */
+    unsigned before = m.llq_frames;
+    traffic(3 * DEPTH + 5);
+    CHECK_EQ(m.llq_frames - before, 3 * DEPTH + 5);
+    CHECK_EQ(m.devmem_writes, 3 * DEPTH + 5);
+    CHECK_EQ(m.protocol_errors, 0);
+    /* A large frame: 112 bytes inline, the rest by DMA. */
+    uint8_t f[1514];
+    make_frame(f, sizeof(f), 5);
+    CHECK_EQ(ena_port_xmit(p, f, sizeof(f)), 0);
+    CHECK_EQ(m.last_tx_hdr_len, 112);
+    CHECK_EQ(m.last_tx_len, sizeof(f));
+    CHECK(memcmp(m.last_tx, f, sizeof(f)) == 0);
+    CHECK_EQ(ena_port_tx_reclaim(p), 1);
+    /* A small frame goes wholly inline (padded to 60), no DMA buffer. */
+    make_frame(f, 42, 6);
+    CHECK_EQ(ena_port_xmit(p, f, 42), 0);
+    CHECK_EQ(m.last_tx_hdr_len, 60);
+    CHECK_EQ(m.last_tx_len, 60);
+    CHECK(memcmp(m.last_tx, f, 42) == 0);
+    CHECK_EQ(ena_port_tx_reclaim(p), 1);
+    CHECK_EQ(m.protocol_errors, 0);
+    /* A completion naming an id not in flight still means a reset, and the
+     * reset brings LLQ back. */
+    m.tx_complete_wrong_id = true;
+    CHECK_EQ(ena_port_xmit(p, f, 100), 0);
+    ena_port_tx_reclaim(p);
+    struct ena_aenq_events ev;
+    CHECK(ena_port_service(p, &ev));
+    CHECK_EQ(p->com.reset_reason, ENA_RESET_INV_TX_REQ_ID);
+    CHECK_EQ(ena_port_up(p, p->com.reset_reason), 0);
+    CHECK(p->com.llq.on);
+    before = m.llq_frames;
+    traffic(DEPTH + 1);
+    CHECK_EQ(m.llq_frames - before, DEPTH + 1);
+    CHECK_EQ(m.protocol_errors, 0);
+
+    /* The device's recommendation (256) is taken; the header room is capped
+     * by the largest header it takes (128 in the model's queue limits). */
+    model_init();
+    m.llq = true;
+    m.llq_offer.entry_size_recommended = ENA_LLQ_ENTRY_256;
+    m.llq_offer.descs_before_header_supported = 2;
+    m.llq_offer.stride_supported = ENA_LLQ_STRIDE_SINGLE;
+    CHECK_EQ(port_init(), 0);
+    CHECK_EQ(p->com.llq.entry_size, 256);
+    CHECK_EQ(p->com.llq.descs_before, 2);
+    CHECK_EQ(p->com.llq.max_header, 128);
+    CHECK_EQ(m.llq_set.stride_enabled, ENA_LLQ_STRIDE_SINGLE);
+    traffic(2 * DEPTH + 1);
+    CHECK_EQ(m.llq_frames, 2 * DEPTH + 1);
+    CHECK_EQ(m.protocol_errors, 0);
+
+    /* A burst limit of one entry is honoured (one doorbell an entry) and
+     * said so; a limit below one entry cannot be, so host memory. */
+    model_init();
+    m.llq = true;
+    m.llq_offer.accel_flags = ENA_LLQ_ACCEL_LIMIT_TX_BURST | ENA_LLQ_ACCEL_DISABLE_META_CACHING;
+    m.llq_offer.accel_max_burst = 128;
+    CHECK_EQ(port_init(), 0);
+    CHECK(p->com.llq.on);
+    CHECK_EQ(m.llq_set.accel_flags, ENA_LLQ_ACCEL_LIMIT_TX_BURST);
+    traffic(DEPTH + 1);
+    CHECK_EQ(m.protocol_errors, 0);
+    {
+        /* The model's check can fail: two entries under one doorbell. */
+        uint8_t h[60] = { 0 };
+        for (int k = 0; k < 2; k++) {
+            int id = ena_tx_reserve(&p->tx);
+            CHECK(id >= 0);
+            ena_tx_post(&p->tx, (uint16_t)id, 0, 0, h, sizeof(h));
+        }
+        p->com.bus.write32(&m, p->tx_sq.doorbell, p->tx.tail);
+        CHECK(m.protocol_errors > 0);
+        CHECK_EQ(m.llq_frames, DEPTH + 1 + 2);
+    }
+    model_init();
+    m.llq = true;
+    m.llq_offer.accel_flags = ENA_LLQ_ACCEL_LIMIT_TX_BURST;
+    m.llq_offer.accel_max_burst = 64;
+    CHECK_EQ(port_init(), 0);
+    check_host_fallback();
+
+    /* A shallower LLQ shrinks both rings to it. */
+    model_init();
+    m.llq = true;
+    m.llq_offer.max_llq_depth = 40; /* not a power of two: 32 */
+    CHECK_EQ(port_init(), 0);
+    CHECK(p->com.llq.on);
+    CHECK_EQ(p->depth, 32);
+    traffic(3 * 32 + 1);
+    CHECK_EQ(m.protocol_errors, 0);
+    p->depth = DEPTH;
+
+    /* Offers that cannot be used: host memory, and traffic all the same. */
+    for (unsigned k = 0; k < 8; k++) {
+        model_init();
+        m.llq = true;
+        switch (k) {
+        case 0: m.llq_offer.header_location_supported = ENA_LLQ_HEADER_RING; break;
+        case 1: m.llq_offer.entry_size_supported = 0; m.llq_offer.entry_size_recommended = 0; break;
+        case 2: m.llq_offer.descs_before_header_supported = 0; break;
+        case 3: m.llq_offer.stride_supported = 0; break;
+        case 4: m.llq_offer.max_llq_num = 0; break;
+        case 5: m.llq_offer.max_llq_depth = 4; break;
+        case 6: m.llq_refuse_set = true; break;
+        case 7: m.llq_offer.entry_size_supported = 0x8; m.llq_offer.entry_size_recommended = 0x8; break; /* unknown size */
+        }
+        CHECK_EQ(port_init(), 0);
+        check_host_fallback();
+    }
+    /* No memory BAR, or the caller forbids LLQ: not even asked. */
+    model_init();
+    m.llq = true;
+    mem_bar = 0;
+    CHECK_EQ(port_init(), 0);
+    check_host_fallback();
+    CHECK(!m.llq_enabled);
+    mem_bar = EM_DEVMEM;
+    /* A memory BAR too small for even 8 entries. */
+    model_init();
+    m.llq = true;
+    mem_bar = 512;
+    CHECK_EQ(port_init(), 0);
+    check_host_fallback();
+    mem_bar = EM_DEVMEM;
+
+    /* The device places the ring where it would run past the BAR, or
+     * misaligned: refused (destroyed) before a single store, and the
+     * transmit queue made again in host memory. */
+    uint32_t bad[] = { EM_DEVMEM - 128, EM_DEVMEM, 0xfffffff8u, 0x8004 };
+    for (unsigned k = 0; k < 4; k++) {
+        model_init();
+        m.llq = true;
+        m.llq_bad_offset = bad[k];
+        CHECK_EQ(port_init(), 0);
+        unsigned llq_sqs = 0;
+        for (int i = 0; i < EM_QUEUES; i++)
+            llq_sqs += m.sq[i].used && m.sq[i].llq;
+        CHECK_EQ(llq_sqs, 0);
+        check_host_fallback();
+    }
+    /* The device refuses the device-placed queue it offered: host memory. */
+    model_init();
+    m.llq = true;
+    m.llq_refuse_create = true;
+    CHECK_EQ(port_init(), 0);
+    check_host_fallback();
+    /* An LLQ query that never completes: an admin time-out, then a reset. */
+    model_init();
+    m.llq = true;
+    setup_mem();
+    {
+        /* Swallow the LLQ GET only: bring-up sends device attributes, max
+         * queues, AENQ get and set, MTU, then LLQ. */
+        CHECK_EQ(port_init(), 0);
+        unsigned cmds = m.admin_cmds;
+        (void)cmds;
+        m.swallow_admin = 1;
+        CHECK_EQ(ena_config_llq(&p->com), -ETIMEDOUT);
+        CHECK(p->com.admin_dead);
+        CHECK(!p->com.llq.on);
+    }
+}
+
+/* Offloads: recorded as offered, none used; the receive checksum bits
+ * (offload never enabled) do not decide a frame's fate: the stack checks. */
+static void test_offloads(void)
+{
+    model_init();
+    CHECK_EQ(port_init(), 0);
+    CHECK_EQ(p->com.offload_tx, 0);
+    CHECK_EQ(p->com.offload_rx, 0);
+    model_init();
+    m.offload.tx = ENA_OFFLOAD_TX_L3_IPV4 | ENA_OFFLOAD_TX_L4_IPV4_PART | ENA_OFFLOAD_TX_L4_IPV6_PART;
+    m.offload.rx_supported = ENA_OFFLOAD_RX_L3_IPV4 | ENA_OFFLOAD_RX_L4_IPV4 | ENA_OFFLOAD_RX_L4_IPV6;
+    CHECK_EQ(port_init(), 0);
+    CHECK_EQ(p->com.offload_tx, m.offload.tx);
+    CHECK_EQ(p->com.offload_rx, m.offload.rx_supported);
+    int rx = em_find_sq(&m, ENA_SQ_DIR_RX);
+    uint16_t id = p->rx.sq[m.sq[rx].taken & (DEPTH - 1)].req_id;
+    em_rx_raw(&m, id, 100, ENA_RXC_FIRST | ENA_RXC_LAST | ENA_RXC_L4_CSUM_CHECKED | ENA_RXC_L4_CSUM_ERR |
+              ENA_RXC_L3_CSUM_ERR, false);
+    m.sq[rx].taken++;
+    m.sq[rx].head++;
+    got_n = 0;
+    CHECK_EQ(ena_port_rx_poll(p, on_rx, NULL), 1);
+    CHECK_EQ(got_len, 100);
+    traffic(4);
+    CHECK_EQ(m.protocol_errors, 0);
+}
+
 int main(void)
 {
     test_bringup_and_traffic();
@@ -522,5 +749,7 @@ int main(void)
     test_aenq();
     test_hostile_tx();
     test_hostile_rx();
+    test_llq();
+    test_offloads();
     return check_report("test_ena");
 }
