@@ -531,8 +531,6 @@ def test_hostile_10000_threads(boot, tmp_path):
     assert made == 10000 or err in (11, 12), b.log
 
 
-@pytest.mark.xfail(strict=True, reason="touching anonymous memory when RAM runs out ends in SIGBUS (135); "
-                   "Linux refuses the mmap (ENOMEM) or kills with SIGKILL (137): linux/ memory accounting to do")
 def test_hostile_allocate_until_refused(boot, tmp_path):
     """mmap and touch 1 MiB blocks until refused (ENOMEM, status 0) or
     killed as Linux's OOM killer would (SIGKILL, 137); the kernel lives."""
