@@ -538,6 +538,9 @@ def test_hostile_allocate_until_refused(boot, tmp_path):
     out = program_lines(b)
     refused = [l for l in out if l.startswith("alloc: refused after")]
     assert (b.full_status == 0 and refused and refused[0].endswith("errno 12")) or b.full_status == 137, b.log
+    if b.full_status == 137:
+        assert "app: out of memory at" in b.output, b.log  # the kernel's OOM kill, not a stray signal
+    assert any(l.startswith("alloc: ") and "MiB" in l for l in out), b.log  # it got some memory first
 
 
 # ---- scripts/run itself ----
