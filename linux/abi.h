@@ -171,6 +171,8 @@ int mm_range_free(struct lmm *mm, uint64_t start, uint64_t len);
 int mm_fault(struct lmm *mm, uint64_t addr, uint64_t error, int *code);
 /* Makes [addr, addr+len) present with rights for read (write): 0 or -EFAULT. */
 int mm_prepare(struct lmm *mm, uint64_t addr, uint64_t len, bool write);
+/* Maps the vDSO (linux/vdso.c): 0 and its ELF header's address, or -ENOMEM. */
+int vdso_map(struct lmm *mm, uint64_t *ehdr);
 
 #define LINUX_USER_STACK_TOP 0x7ffffffff000ull
 #define LINUX_STACK_SIZE (8ull << 20)
