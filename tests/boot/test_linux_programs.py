@@ -581,6 +581,17 @@ def test_vdso(boot, tmp_path, libc, preset, smp):
         assert libc_time_syscalls(b) == [], b.log
 
 
+def test_vdso_go(boot, tmp_path):
+    """Go's runtime finds __vdso_clock_gettime by its LINUX_2.6 version: on
+    the TSC its time.Now and timers make no clock_gettime system call."""
+    b = run_guest(boot, tmp_path, prog("gohello"), ["/nonexistent"], kopts=["--strace"], expect_status=1,
+                  timeout=180)
+    assert re.search(r"clock: tsc,", b.output), b.log
+    calls = [t for _, t in b.lines if t.startswith("strace: ")]
+    assert len(calls) > 20, b.log  # it ran, and --strace saw its calls
+    assert not [t for t in calls if "clock_gettime(" in t or "gettimeofday(" in t], b.log
+
+
 def test_vdso_falls_back_off_the_tsc(boot, tmp_path):
     """Another clock source (HPET): the vDSO makes the system calls, and the
     answers are as right."""
