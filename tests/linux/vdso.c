@@ -195,6 +195,14 @@ int main(int argc, char **argv)
     if (vcgt(CLOCK_PROCESS_CPUTIME_ID, &a) != 0)
         return fail("CLOCK_PROCESS_CPUTIME_ID");
 
+    unsigned cpu = 99, node = 99;
+    typedef int (*getcpu_fn)(unsigned *, unsigned *, void *);
+    if (((getcpu_fn)vgetcpu)(&cpu, &node, NULL) != 0 || cpu >= (unsigned)sysconf(_SC_NPROCESSORS_ONLN) ||
+        node != 0)
+        return fail("getcpu");
+    if (((getcpu_fn)vgetcpu)((unsigned *)8, NULL, NULL) != -14)
+        return fail("getcpu with a bad pointer was not EFAULT");
+
     pthread_t th[4];
     for (long i = 0; i < 4; i++)
         pthread_create(&th[i], NULL, worker, (void *)i);
