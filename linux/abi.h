@@ -135,6 +135,8 @@ long lfile_pread_fd(int fd, void *buf, size_t len, uint64_t off);
 #define VMA_STACK 0x2
 #define VMA_BRK 0x4
 #define VMA_SHARED_FILE 0x8 /* MAP_SHARED of a file: a read-only copy, never made writable */
+#define VMA_VDSO 0x10 /* linux/vdso.c's image: [vdso] in /proc/self/maps */
+#define VMA_VVAR 0x20 /* and its data page: [vvar] */
 
 /* A region of the program's address space with its rights. Pages inside
  * are made present on first touch (demand zero), except file data, which is

@@ -548,8 +548,11 @@ def test_hostile_allocate_until_refused(boot, tmp_path):
 VDSO_OK = re.compile(r"vdso: ok mode (\d), vdso (\d+) ns/call, syscall (\d+) ns/call")
 
 
+VDSO_PROGS = {"glibc": "vdso", "musl": "vdso-musl", "glibc-dynamic": "vdso-dyn-glibc"}
+
+
 def vdso_run(boot, tmp_path, libc, preset, smp, kopts=()):
-    b = run_guest(boot, tmp_path, prog("vdso" if libc == "glibc" else "vdso-musl"), kopts=kopts, preset=preset,
+    b = run_guest(boot, tmp_path, prog(VDSO_PROGS[libc]), kopts=kopts, preset=preset,
                   smp=smp, expect_status=0, timeout=120)
     m = [VDSO_OK.match(l) for l in program_lines(b)]
     m = [x for x in m if x]
@@ -568,14 +571,14 @@ def libc_time_syscalls(b):
     return [t for t in lines[marks[-2] + 1:marks[-1]] if "clock_gettime(" in t or "gettimeofday(" in t]
 
 
-@pytest.mark.parametrize("libc,preset,smp", [("glibc", "microvm", 1), ("musl", "q35", 2)])
+@pytest.mark.parametrize("libc,preset,smp", [("glibc", "microvm", 1), ("musl", "q35", 2), ("glibc-dynamic", "microvm", 1)])
 def test_vdso(boot, tmp_path, libc, preset, smp):
     """The vDSO by AT_SYSINFO_EHDR with LINUX_2.6 versioned symbols; against
     the system calls: realtime within 1 ms, monotonic never back across 4
     threads; on the TSC it answers in user mode, and the C library uses it."""
     b, mode, clock = vdso_run(boot, tmp_path, libc, preset, smp)
     assert mode == (1 if clock == "tsc" else 0), b.log
-    b = run_guest(boot, tmp_path, prog("vdso" if libc == "glibc" else "vdso-musl"), ["libc"], kopts=["--strace"],
+    b = run_guest(boot, tmp_path, prog(VDSO_PROGS[libc]), ["libc"], kopts=["--strace"],
                   preset=preset, smp=smp, expect_status=0)
     if mode == 1:
         assert libc_time_syscalls(b) == [], b.log

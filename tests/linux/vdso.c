@@ -153,6 +153,24 @@ int main(int argc, char **argv)
     void *vgetcpu = lookup("__vdso_getcpu");
     if (!vcgt || !vgtod || !vtime || !vgetcpu)
         return fail("a __vdso_ symbol with version LINUX_2.6 is missing");
+    /* /proc/self/maps names both, where AT_SYSINFO_EHDR says. */
+    FILE *maps = fopen("/proc/self/maps", "r");
+    char line[256];
+    int named = 0;
+    while (maps && fgets(line, sizeof(line), maps)) {
+        unsigned long lo, hi;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3)
+            continue;
+        if (strstr(line, "[vdso]") && lo == ehdr && strcmp(perms, "r-xp") == 0)
+            named |= 1;
+        if (strstr(line, "[vvar]") && hi == ehdr && strcmp(perms, "r--p") == 0)
+            named |= 2;
+    }
+    if (maps)
+        fclose(maps);
+    if (named != 3)
+        return fail("/proc/self/maps does not show [vvar] r--p and [vdso] r-xp at AT_SYSINFO_EHDR");
     /* Our data page, one page below the image: its mode word says whether
      * the calls above stay in user mode (1: TSC) or make the system call. */
     unsigned mode = ((const volatile uint32_t *)(ehdr - 4096))[1];
