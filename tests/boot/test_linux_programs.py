@@ -543,6 +543,18 @@ def test_hostile_allocate_until_refused(boot, tmp_path):
     assert any(l.startswith("alloc: ") and "MiB" in l for l in out), b.log  # it got some memory first
 
 
+def test_hostile_overcommit_is_oom_killed(boot, tmp_path):
+    """1 GiB mapped (each piece fits, as Linux's heuristic allows) in a
+    128 MiB guest, then touched: SIGKILL (137) with the kernel's reason when
+    only its reserve is left; never SIGBUS, never a dead kernel."""
+    b = run_guest(boot, tmp_path, prog("hostile"), ["overcommit"], timeout=300, memory="128M", expect_status=137)
+    out = program_lines(b)
+    assert "overcommit: mapped 1024 MiB" in out, b.log
+    assert any(l.startswith("overcommit: touched") for l in out), b.log
+    assert "app: out of memory at" in b.output, b.log
+    assert "kestrel: power off, status 137" in b.output, b.log
+
+
 # ---- the vDSO ----
 
 VDSO_OK = re.compile(r"vdso: ok mode (\d), vdso (\d+) ns/call, syscall (\d+) ns/call")
