@@ -76,6 +76,24 @@ $(BUILD)/gen/linux/syscall_names.h: $(UNISTD_64)
 	$(Q)awk '/^#define __NR_[a-z0-9_]+ [0-9]+$$/ { printf "    [%s] = \"%s\",\n", $$3, substr($$2, 6) }' $< > $@.tmp && mv $@.tmp $@
 $(filter $(BUILD)/obj/linux/%,$(KOBJS)): $(LINUX_GEN)
 
+# The vDSO (linux/vdso/): a small shared object of ours, linked at build
+# time and embedded by linux/vdso_image.S. It must need no relocation: the
+# kernel maps its bytes as they are, so any relocation fails the build.
+VDSO_CFLAGS := -std=gnu11 -O2 -fPIC -ffreestanding -fno-stack-protector -fno-builtin -mgeneral-regs-only \
+	-fno-asynchronous-unwind-tables -fcf-protection=none -Wall -Wextra -Werror -Iinclude
+VDSO_LDFLAGS := -shared -nostdlib -Wl,-T,linux/vdso/vdso.lds -Wl,--version-script=linux/vdso/vdso.map \
+	-Wl,--hash-style=both -Wl,-soname=linux-vdso.so.1 -Wl,-z,max-page-size=4096 -Wl,--no-undefined \
+	-Wl,--build-id=none -Wl,-z,noexecstack
+$(BUILD)/vdso/vdso.so: linux/vdso/vdso.c linux/vdso/vdso.lds linux/vdso/vdso.map include/vdso_data.h
+	@mkdir -p $(@D)
+	$(quiet) VDSO $@
+	$(Q)$(CC) $(VDSO_CFLAGS) -c linux/vdso/vdso.c -o $(BUILD)/vdso/vdso.o
+	$(Q)$(CC) $(VDSO_LDFLAGS) $(BUILD)/vdso/vdso.o -o $@.tmp
+	$(Q)if readelf -r $@.tmp | grep -q 'Relocation section'; then echo "vdso: has relocations" >&2; rm -f $@.tmp; exit 1; fi
+	$(Q)mv $@.tmp $@
+$(BUILD)/obj/linux/vdso_image.o: $(BUILD)/vdso/vdso.so
+$(BUILD)/obj/linux/vdso_image.o: KASFLAGS += -DVDSO_SO='"$(BUILD)/vdso/vdso.so"'
+
 # TCP/IP: lwIP from Debian's source package, unpacked into $(BUILD)/lwip by
 # scripts/fetch-lwip, plus our port and glue in net/ (docs/net.md).
 .DEFAULT_GOAL := all

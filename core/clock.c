@@ -114,6 +114,20 @@ int nanosleep_ns(uint64_t ns)
 
 const struct clock_source *clock_current(void) { return current; }
 
+int clock_user_tsc(uint64_t *tsc_base, uint64_t *mult, uint64_t *rt_base_ns, uint64_t *rt_base_mono)
+{
+    /* Only the plain TSC source is a formula user code can repeat: kvmclock,
+     * Xen and the HPET/PIT need the kernel. */
+    if (!current || strcmp(current->name, "tsc") != 0 || current->wall_ns || !current->stable_across_cpus ||
+        !rtc_base_ns || tsc_mult() == 0)
+        return -1;
+    *tsc_base = tsc_boot_base();
+    *mult = tsc_mult();
+    *rt_base_ns = rtc_base_ns;
+    *rt_base_mono = rtc_base_mono;
+    return 0;
+}
+
 void clock_delay_ns(uint64_t ns)
 {
     uint64_t end = clock_monotonic_ns() + ns;

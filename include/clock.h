@@ -35,12 +35,20 @@ void clock_timers_ready(void);
 /* Sleeps the calling thread (the POSIX name apps expect). */
 int nanosleep_ns(uint64_t ns);
 const struct clock_source *clock_current(void);
+/* How user code (the vDSO) reads exactly what clock_monotonic_ns() and
+ * clock_realtime_ns() return: 0 when the current source is the TSC and the
+ * time of day comes from the RTC anchor, else -1 (use the system call). */
+int clock_user_tsc(uint64_t *tsc_base, uint64_t *mult, uint64_t *rt_base_ns, uint64_t *rt_base_mono);
 /* Busy-waits; for early boot and drivers that must poll. */
 void clock_delay_ns(uint64_t ns);
 
 /* TSC helpers (drivers/clock/tsc.c) */
 uint64_t tsc_hz(void);
 uint64_t tsc_to_ns(uint64_t ticks);
+/* tsc_to_ns's factor (ns = ticks * mult >> 32) and the TSC at boot that the
+ * TSC clock counts from; 0 when the TSC is not the clock's. */
+uint64_t tsc_mult(void);
+uint64_t tsc_boot_base(void);
 /* Finds TSC and LAPIC timer rates: CPUID leaves, else PIT calibration. */
 int tsc_calibrate(void);
 /* Pure: rates from CPUID leaf values; 0 on success, -1 when they say nothing. */

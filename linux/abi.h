@@ -135,6 +135,8 @@ long lfile_pread_fd(int fd, void *buf, size_t len, uint64_t off);
 #define VMA_STACK 0x2
 #define VMA_BRK 0x4
 #define VMA_SHARED_FILE 0x8 /* MAP_SHARED of a file: a read-only copy, never made writable */
+#define VMA_VDSO 0x10 /* linux/vdso.c's image: [vdso] in /proc/self/maps */
+#define VMA_VVAR 0x20 /* and its data page: [vvar] */
 
 /* A region of the program's address space with its rights. Pages inside
  * are made present on first touch (demand zero), except file data, which is
@@ -171,6 +173,8 @@ int mm_range_free(struct lmm *mm, uint64_t start, uint64_t len);
 int mm_fault(struct lmm *mm, uint64_t addr, uint64_t error, int *code);
 /* Makes [addr, addr+len) present with rights for read (write): 0 or -EFAULT. */
 int mm_prepare(struct lmm *mm, uint64_t addr, uint64_t len, bool write);
+/* Maps the vDSO (linux/vdso.c): 0 and its ELF header's address, or -ENOMEM. */
+int vdso_map(struct lmm *mm, uint64_t *ehdr);
 
 #define LINUX_USER_STACK_TOP 0x7ffffffff000ull
 #define LINUX_STACK_SIZE (8ull << 20)

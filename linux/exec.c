@@ -105,6 +105,10 @@ static int build_stack(struct lmm *mm, const struct kernel_options *o, const str
     a.execfn = o->argv[0];
     a.platform = "x86_64";
     a.random16 = rnd;
+    /* Without a vDSO the entry says nothing (AT_IGNORE): C libraries and Go
+     * then make the system calls. */
+    uint64_t vdso = 0;
+    bool has_vdso = vdso_map(mm, &vdso) == 0;
     const uint64_t aux[][2] = {
         { AT_PHDR, e->phdr_vaddr ? e->phdr_vaddr + bias : 0 },
         { AT_PHENT, ELF_PHENT },
@@ -124,6 +128,7 @@ static int build_stack(struct lmm *mm, const struct kernel_options *o, const str
         { AT_RANDOM, 0 },
         { AT_EXECFN, 0 },
         { AT_PLATFORM, 0 },
+        { has_vdso ? AT_SYSINFO_EHDR : AT_IGNORE, vdso },
     };
     a.naux = sizeof(aux) / sizeof(aux[0]);
     memcpy(a.aux, aux, sizeof(aux));

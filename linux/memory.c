@@ -11,12 +11,51 @@
 #include "abi.h"
 #include "arch/x86.h"
 #include "log.h"
+#include "memory.h"
 #include "uaccess.h"
 #include "user.h"
 
 #define LOW_4G 0x100000000ull
 
 static uint64_t align_up(uint64_t v) { return (v + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1); }
+
+/* ---- memory accounting ----
+ * As Linux's default (heuristic) overcommit: a mapping that could be
+ * written is refused (ENOMEM) when it alone is larger than what is left;
+ * pages are taken on first touch, and a touch that finds nothing left but
+ * the kernel's reserve kills the program with SIGKILL, as Linux's OOM
+ * killer does, rather than letting the kernel run dry (its threads, page
+ * tables and buffers come from the same frames). */
+#define RESERVE_MIN (8ull << 20)
+
+static uint64_t kernel_reserve(void)
+{
+    uint64_t r = memory_ram_bytes() / 16;
+    return r < RESERVE_MIN ? RESERVE_MIN : r;
+}
+
+/* Bytes a program may still take before reaching the reserve. */
+static uint64_t user_available(void)
+{
+    uint64_t free = memory_free_bytes(), reserve = kernel_reserve();
+    return free > reserve ? free - reserve : 0;
+}
+
+/* 0, or -ENOMEM for a writable private mapping larger than what is left. */
+static int overcommit_check(uint64_t len, unsigned prot, bool shared_file)
+{
+    if (!(prot & LINUX_PROT_WRITE) || shared_file)
+        return 0;
+    return len > user_available() ? -ENOMEM : 0;
+}
+
+/* A fresh frame for the program, or NULL once only the reserve is left. */
+static void *user_frame_alloc(void)
+{
+    if (memory_free_bytes() < kernel_reserve() + PAGE_SIZE)
+        return NULL;
+    return pages_alloc(1, PAGE_SIZE);
+}
 
 void mm_init(struct lmm *mm)
 {
@@ -196,7 +235,7 @@ static int page_populate(uint64_t va, unsigned prot, const void *src)
     else if (*pte & PTE_P)
         frame = va; /* claimed identity frame, still mapped for the kernel */
     else {
-        void *p = pages_alloc(1, PAGE_SIZE);
+        void *p = user_frame_alloc();
         if (!p)
             return -ENOMEM;
         frame = (uint64_t)(uintptr_t)p;
@@ -385,8 +424,13 @@ static int fault_locked(struct lmm *mm, uint64_t addr, uint64_t error, int *code
         return 0;
     }
     if (page_populate(va, mm->v[i].prot, NULL) < 0) {
-        *code = 2; /* BUS_ADRERR: no memory left for the page */
-        return LINUX_SIGBUS;
+        /* No memory left for the page but the kernel's reserve: what
+         * Linux's OOM killer does to the only process there is. */
+        kprintf("app: out of memory at 0x%lx (%llu KiB free, %llu KiB kept for the kernel): killed\n",
+                (unsigned long)addr, (unsigned long long)(memory_free_bytes() >> 10),
+                (unsigned long long)(kernel_reserve() >> 10));
+        *code = 0;
+        return LINUX_SIGKILL;
     }
     return 0;
 }
@@ -489,6 +533,9 @@ static long do_mmap(struct lmm *mm, uint64_t addr, uint64_t len, unsigned prot, 
         if (r < 0)
             return r;
     }
+    int oc = overcommit_check(len, prot, vflags == VMA_SHARED_FILE);
+    if (oc < 0)
+        return oc; /* before MAP_FIXED unmaps what was there */
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         if (!user_range_ok(addr, len) || addr < LINUX_MIN_ADDR)
             return -ENOMEM;
@@ -665,6 +712,8 @@ static long do_mremap(struct lmm *mm, uint64_t old, uint64_t old_len, uint64_t n
     if (i < 0 || mm->v[i].end < old + old_len)
         return -EFAULT;
     struct vma v = mm->v[i];
+    if (new_len > old_len && overcommit_check(new_len - old_len, v.prot, false) < 0)
+        return -ENOMEM;
     if (!(flags & MREMAP_FIXED)) {
         if (new_len <= old_len) {
             if (new_len < old_len)
@@ -733,7 +782,8 @@ SYSCALL_DECL(brk)
     if (new_end > old_end) {
         /* Refused (a frame the kernel holds, another region): Linux keeps
          * the old break, and C libraries fall back to mmap. */
-        if (mm_range_free(mm, old_end, new_end - old_end) < 0 ||
+        if (overcommit_check(new_end - old_end, LINUX_PROT_WRITE, false) < 0 ||
+            mm_range_free(mm, old_end, new_end - old_end) < 0 ||
             mm_map(mm, old_end, new_end - old_end, LINUX_PROT_READ | LINUX_PROT_WRITE, VMA_BRK, NULL, NULL, 0, 0) <
                 0) {
             mutex_unlock(&mm->lock);

@@ -214,7 +214,8 @@ static long t_statm(char *b, size_t cap, long arg)
     return proc_pid_statm(b, cap, &f);
 }
 
-/* The regions of abi-core's memory map, with [heap] and [stack] named. */
+/* The regions of abi-core's memory map, with [heap], [stack], [vvar] and
+ * [vdso] named. */
 static long t_maps(char *b, size_t cap, long arg)
 {
     struct lproc *p = lproc_current();
@@ -226,7 +227,11 @@ static long t_maps(char *b, size_t cap, long arg)
         const struct vma *v = &p->mm.v[i];
         char perms[5] = { v->prot & LINUX_PROT_READ ? 'r' : '-', v->prot & LINUX_PROT_WRITE ? 'w' : '-',
                           v->prot & LINUX_PROT_EXEC ? 'x' : '-', 'p', 0 };
-        const char *name = v->flags & VMA_BRK ? "[heap]" : v->flags & VMA_STACK ? "[stack]" : NULL;
+        const char *name = v->flags & VMA_BRK     ? "[heap]"
+                           : v->flags & VMA_STACK ? "[stack]"
+                           : v->flags & VMA_VDSO  ? "[vdso]"
+                           : v->flags & VMA_VVAR  ? "[vvar]"
+                                                  : NULL;
         long n = proc_maps_line(len < cap ? b + len : NULL, len < cap ? cap - len : 0, v->start, v->end, perms, 0, 0,
                                 name);
         len += (size_t)n;

@@ -243,6 +243,18 @@ SYSCALL_DECL(sched_getaffinity)
     return (long)need;
 }
 
+/* The CPU the thread runs on now (it may move right after, as on Linux);
+ * one NUMA node. The third argument (a cache) is unused since Linux 2.6.24. */
+SYSCALL_DECL(getcpu)
+{
+    unsigned cpu = this_cpu()->id, node = 0;
+    if (s->a[0] && copy_to_user((void *)s->a[0], &cpu, sizeof(cpu)) < 0)
+        return -EFAULT;
+    if (s->a[1] && copy_to_user((void *)s->a[1], &node, sizeof(node)) < 0)
+        return -EFAULT;
+    return 0;
+}
+
 static struct linux_rlimit limits[RLIM_NLIMITS];
 static bool limits_ready;
 

@@ -31,6 +31,7 @@ SYSCALL_DECL(get_robust_list);
 SYSCALL_DECL(prctl);
 SYSCALL_DECL(sched_yield);
 SYSCALL_DECL(sched_getaffinity);
+SYSCALL_DECL(getcpu);
 SYSCALL_DECL(prlimit64);
 SYSCALL_DECL(getrlimit);
 SYSCALL_DECL(setrlimit);
@@ -214,6 +215,7 @@ static const syscall_fn table[] = {
     [__NR_prctl] = sys_prctl,
     [__NR_sched_yield] = sys_sched_yield,
     [__NR_sched_getaffinity] = sys_sched_getaffinity,
+    [__NR_getcpu] = sys_getcpu,
     [__NR_prlimit64] = sys_prlimit64,
     [__NR_getrlimit] = sys_getrlimit,
     [__NR_setrlimit] = sys_setrlimit,

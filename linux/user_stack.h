@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #define AT_NULL 0
+#define AT_IGNORE 1
 #define AT_PHDR 3
 #define AT_PHENT 4
 #define AT_PHNUM 5
@@ -24,6 +25,7 @@
 #define AT_CLKTCK 17
 #define AT_SECURE 23
 #define AT_RANDOM 25
+#define AT_SYSINFO_EHDR 33
 #define AT_HWCAP2 26
 #define AT_EXECFN 31
 

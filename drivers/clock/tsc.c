@@ -19,6 +19,8 @@ static int calibrated;
 
 uint64_t tsc_hz(void) { return hz; }
 
+uint64_t tsc_mult(void) { return calibrated ? mult : 0; }
+uint64_t tsc_boot_base(void) { return boot_entry_tsc; }
 uint64_t tsc_to_ns(uint64_t ticks) { return (uint64_t)(((unsigned __int128)ticks * mult) >> 32); }
 
 static void set_hz(uint64_t h)

@@ -6,6 +6,7 @@
  *   enosys       system-call numbers Linux does not have
  *   threads N    N threads alive at once (64 KiB stacks), then all joined
  *   alloc        touch 1 MiB blocks until the kernel refuses or kills
+ *   overcommit   map 1 GiB first, then touch it: killed when memory runs out
  *   abort        abort(): SIGABRT */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -160,6 +161,27 @@ static void alloc(void)
     }
 }
 
+/* Maps 1 GiB in 16 MiB pieces (each one fits what is free, so none is
+ * refused) and only then touches them: the memory runs out on a touch,
+ * where Linux's OOM killer ends the program with SIGKILL. */
+static void overcommit(void)
+{
+    enum { PIECE = 16 << 20, PIECES = 64 };
+    char *piece[PIECES];
+    int n = 0;
+    for (; n < PIECES; n++) {
+        piece[n] = mmap(NULL, PIECE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (piece[n] == MAP_FAILED)
+            break;
+    }
+    printf("overcommit: mapped %d MiB\n", n * 16);
+    for (int i = 0; i < n; i++) {
+        for (size_t o = 0; o < PIECE; o += 4096)
+            piece[i][o] = 1;
+        printf("overcommit: touched %d MiB\n", (i + 1) * 16);
+    }
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -184,6 +206,9 @@ int main(int argc, char **argv)
         return many_threads((int)addr);
     } else if (strcmp(mode, "alloc") == 0) {
         alloc();
+        return 0;
+    } else if (strcmp(mode, "overcommit") == 0) {
+        overcommit();
         return 0;
     } else if (strcmp(mode, "abort") == 0) {
         abort();
