@@ -41,15 +41,28 @@ func pipeline(n int) int {
 	return sum
 }
 
-// timers checks that timers fire in order and not early.
+// timers checks that each timer fires, none early (Go's only promise: a
+// vCPU stalled by a busy host lets several expire at one check, and their
+// goroutines then race, on Linux as here, so arrival order is not checked).
 func timers() string {
 	start := time.Now()
-	order := make(chan int, 3)
+	type fired struct {
+		ms int
+		at time.Duration
+	}
+	order := make(chan fired, 3)
 	for _, ms := range []int{30, 10, 20} {
 		ms := ms
-		time.AfterFunc(time.Duration(ms)*time.Millisecond, func() { order <- ms })
+		time.AfterFunc(time.Duration(ms)*time.Millisecond, func() { order <- fired{ms, time.Since(start)} })
 	}
-	got := []int{<-order, <-order, <-order}
+	sum, notEarly := 0, true
+	for i := 0; i < 3; i++ {
+		f := <-order
+		sum += f.ms
+		if f.at < time.Duration(f.ms)*time.Millisecond {
+			notEarly = false
+		}
+	}
 	tick := time.NewTicker(5 * time.Millisecond)
 	for i := 0; i < 4; i++ {
 		<-tick.C
@@ -59,7 +72,7 @@ func timers() string {
 	case <-time.After(15 * time.Millisecond):
 	}
 	late := time.Since(start) >= 30*time.Millisecond
-	return fmt.Sprintf("order=%v not_early=%v", got, late)
+	return fmt.Sprintf("all=%v not_early=%v after_all=%v", sum == 60, notEarly, late)
 }
 
 // garbage allocates, drops and collects, and checks the heap shrank.
