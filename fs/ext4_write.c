@@ -294,8 +294,6 @@ int ext4_write_setup(struct ext4_fs *fs, const uint8_t *sb)
     const char *why = NULL;
     if (c || i || r)
         why = "features we cannot keep right";
-    else if (!(fs->incompat & EXT4_INCOMPAT_EXTENTS))
-        why = "no extents feature (ext2/ext3 block maps are read-only here)";
     else if (fs->csum && ext4_le32(sb + 0x3fc) != ext4_crc32c(~0u, sb, 0x3fc))
         why = "superblock checksum mismatch";
     else if (ext4_le16(sb + 0x3a) != 1)
@@ -1005,12 +1003,15 @@ static int write_data(struct ext4_fs *fs, uint64_t pblk, uint32_t count, const v
     return rc < 0 ? -EIO : 0;
 }
 
-static int zero_ext4_inode_root(struct ext4_inode *in)
+/* An empty map for a new (or emptied) file: an extent root, or on a file
+ * system without extents an empty block map. */
+static void empty_map(const struct ext4_fs *fs, struct ext4_inode *in)
 {
     memset(in->iblock, 0, sizeof(in->iblock));
+    if (!(fs->incompat & EXT4_INCOMPAT_EXTENTS))
+        return;
     put_header(in->iblock, 0, 4, 0);
     in->flags |= EXT4_INODE_FLAG_EXTENTS;
-    return 0;
 }
 
 static void touch(struct ext4_inode *in, int64_t sec, uint32_t nsec, int mtime)
@@ -1036,6 +1037,264 @@ static int write_partial(struct ext4_fs *fs, uint64_t pblk, uint32_t boff, const
     return write_data(fs, pblk, 1, fs->scratch);
 }
 
+/* ---- block maps (files without the extents flag: ext2/ext3 and old
+ * files) ---- */
+
+/* Slots in the inode: 12 direct, then the single, double and triple
+ * indirect blocks, each a block of 32-bit block numbers. */
+#define BMAP_DIRECT 12
+
+static uint64_t bmap_limit(const struct ext4_fs *fs)
+{
+    uint64_t p = fs->block_size / 4;
+    return BMAP_DIRECT + p + p * p + p * p * p;
+}
+
+/* The path to lblk: the inode slot in idx[0], the entry in each indirect
+ * block below; returns the number of indirect levels (0-3). */
+static int bmap_path(const struct ext4_fs *fs, uint64_t lblk, uint32_t idx[4])
+{
+    uint64_t p = fs->block_size / 4;
+    if (lblk < BMAP_DIRECT) {
+        idx[0] = (uint32_t)lblk;
+        return 0;
+    }
+    lblk -= BMAP_DIRECT;
+    if (lblk < p) {
+        idx[0] = BMAP_DIRECT;
+        idx[1] = (uint32_t)lblk;
+        return 1;
+    }
+    lblk -= p;
+    if (lblk < p * p) {
+        idx[0] = BMAP_DIRECT + 1;
+        idx[1] = (uint32_t)(lblk / p);
+        idx[2] = (uint32_t)(lblk % p);
+        return 2;
+    }
+    lblk -= p * p;
+    idx[0] = BMAP_DIRECT + 2;
+    idx[1] = (uint32_t)(lblk / (p * p));
+    idx[2] = (uint32_t)(lblk / p % p);
+    idx[3] = (uint32_t)(lblk % p);
+    return 3;
+}
+
+/* One block for a block map, which holds only 32-bit block numbers. */
+static int bmap_alloc(struct ext4_fs *fs, struct ext4_inode *in, uint64_t goal, uint64_t *blk)
+{
+    uint32_t got = 0;
+    if (goal > 0xffffffffull)
+        goal = 0;
+    int rc = alloc_blocks(fs, goal, 1, blk, &got);
+    if (rc < 0)
+        return rc;
+    if (*blk > 0xffffffffull) { /* a 64-bit file system full below 2^32 */
+        free_blocks(fs, *blk, 1);
+        return -ENOSPC;
+    }
+    in->blocks512 += fs->block_size / 512;
+    return 0;
+}
+
+static int bmap_check(struct ext4_fs *fs, const struct ext4_inode *in, uint64_t blk)
+{
+    if (blk < fs->first_data_block || blk >= fs->blocks_count)
+        return ext4_corrupt(fs, "block map points outside the file system", blk, in->ino);
+    return 0;
+}
+
+/* The block mapped at lblk (0: a hole). With alloc, a hole gets a new
+ * block (near goal) and the indirect blocks on its way; *fresh says the
+ * data block is new (its bytes are not on disk yet). Indirect blocks are
+ * metadata of the transaction. */
+static int bmap_get(struct ext4_fs *fs, struct ext4_inode *in, uint64_t lblk, int alloc, uint64_t goal,
+                    uint64_t *pblk, int *fresh)
+{
+    uint32_t idx[4];
+    int rc = 0;
+    *pblk = 0;
+    *fresh = 0;
+    if (lblk >= bmap_limit(fs))
+        return -EFBIG;
+    int depth = bmap_path(fs, lblk, idx);
+    uint64_t blk = ext4_le32(in->iblock + 4 * idx[0]);
+    if (!blk) {
+        if (!alloc)
+            return 0;
+        if ((rc = bmap_alloc(fs, in, goal, &blk)) < 0)
+            return rc;
+        if (depth > 0 && !ext4_mbuf_new(fs, blk, &rc))
+            return rc;
+        ext4_put32(in->iblock + 4 * idx[0], (uint32_t)blk);
+        *fresh = depth == 0;
+    }
+    for (int level = 1; level <= depth; level++) {
+        if ((rc = bmap_check(fs, in, blk)) < 0)
+            return rc;
+        const uint8_t *b = ext4_mbuf_read(fs, blk, &rc);
+        if (!b)
+            return rc;
+        uint64_t next = ext4_le32(b + 4 * idx[level]);
+        if (!next) {
+            if (!alloc)
+                return 0;
+            if ((rc = bmap_alloc(fs, in, goal ? goal : blk + 1, &next)) < 0)
+                return rc;
+            if (level < depth && !ext4_mbuf_new(fs, next, &rc))
+                return rc;
+            uint8_t *w = ext4_mbuf_get(fs, blk, &rc);
+            if (!w)
+                return rc;
+            ext4_put32(w + 4 * idx[level], (uint32_t)next);
+            *fresh = level == depth;
+        }
+        blk = next;
+    }
+    if ((rc = bmap_check(fs, in, blk)) < 0)
+        return rc;
+    *pblk = blk;
+    return 0;
+}
+
+/* Frees what the indirect block *slot (depth levels above the data,
+ * mapping logical blocks from base) maps at or past from, and the block
+ * itself when nothing in it is left (then *slot becomes 0). */
+static int bmap_cut_tree(struct ext4_fs *fs, struct ext4_inode *in, uint8_t *slot, int depth, uint64_t base,
+                         uint64_t from)
+{
+    uint64_t blk = ext4_le32(slot), p = fs->block_size / 4, span = 1;
+    for (int i = 1; i < depth; i++)
+        span *= p;
+    int rc = bmap_check(fs, in, blk);
+    if (rc < 0)
+        return rc;
+    int whole = base >= from; /* the block goes: no need to change it */
+    const uint8_t *b = whole ? ext4_mbuf_read(fs, blk, &rc) : ext4_mbuf_get(fs, blk, &rc);
+    if (!b)
+        return rc;
+    int left = 0;
+    for (uint64_t i = 0; i < p; i++) {
+        uint64_t cbase = base + i * span;
+        uint8_t *e = (uint8_t *)b + 4 * i;
+        uint64_t c = ext4_le32(e);
+        if (!c)
+            continue;
+        if (cbase + span <= from) {
+            left = 1;
+            continue;
+        }
+        if (depth == 1) {
+            if ((rc = bmap_check(fs, in, c)) < 0 || (rc = free_blocks(fs, c, 1)) < 0)
+                return rc;
+            in->blocks512 -= fs->block_size / 512;
+            if (!whole)
+                ext4_put32(e, 0);
+            continue;
+        }
+        uint8_t tmp[4];
+        memcpy(tmp, e, 4);
+        if ((rc = bmap_cut_tree(fs, in, tmp, depth - 1, cbase, from)) < 0)
+            return rc;
+        if (!whole)
+            memcpy(e, tmp, 4);
+        left |= ext4_le32(tmp) != 0;
+    }
+    if (left)
+        return 0;
+    if ((rc = free_blocks(fs, blk, 1)) < 0)
+        return rc;
+    in->blocks512 -= fs->block_size / 512;
+    ext4_put32(slot, 0);
+    return 0;
+}
+
+/* Drops every mapping at or past lblk from, freeing data and the indirect
+ * blocks left empty. */
+static int bmap_cut(struct ext4_fs *fs, struct ext4_inode *in, uint64_t from)
+{
+    uint64_t p = fs->block_size / 4, base = BMAP_DIRECT;
+    for (uint32_t i = 0; i < BMAP_DIRECT; i++) {
+        uint64_t c = ext4_le32(in->iblock + 4 * i);
+        if (i < from || !c)
+            continue;
+        int rc = bmap_check(fs, in, c);
+        if (rc < 0 || (rc = free_blocks(fs, c, 1)) < 0)
+            return rc;
+        in->blocks512 -= fs->block_size / 512;
+        ext4_put32(in->iblock + 4 * i, 0);
+    }
+    uint64_t span = p;
+    for (int depth = 1; depth <= 3; depth++) {
+        uint8_t *slot = in->iblock + 4 * (BMAP_DIRECT + depth - 1);
+        if (ext4_le32(slot) && base + span > from) {
+            int rc = bmap_cut_tree(fs, in, slot, depth, base, from);
+            if (rc < 0)
+                return rc;
+        }
+        base += span;
+        span *= p;
+    }
+    return 0;
+}
+
+/* ext4_write for a block-mapped file: block by block. */
+static long bmap_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, const void *buf, size_t len)
+{
+    uint64_t bs = fs->block_size;
+    if ((off + len + bs - 1) / bs > bmap_limit(fs))
+        return -EFBIG;
+    const uint8_t *src = buf;
+    size_t done = 0;
+    uint64_t goal = 0;
+    int rc = 0, fresh;
+    if (off / bs > 0 && (rc = bmap_get(fs, in, off / bs - 1, 0, 0, &goal, &fresh)) < 0)
+        return rc;
+    while (done < len) {
+        uint64_t pos = off + done, pblk;
+        uint32_t boff = (uint32_t)(pos % bs);
+        if ((rc = bmap_get(fs, in, pos / bs, 1, goal ? goal + 1 : 0, &pblk, &fresh)) < 0)
+            break;
+        goal = pblk;
+        uint32_t n = (uint32_t)(bs - boff < len - done ? bs - boff : len - done);
+        rc = n < bs ? write_partial(fs, pblk, boff, src + done, n, fresh) : write_data(fs, pblk, 1, src + done);
+        if (rc < 0)
+            break;
+        done += n;
+    }
+    if (done && off + done > in->size)
+        in->size = off + done;
+    if (rc < 0 && !done)
+        return rc;
+    return (long)done;
+}
+
+/* Maps one new block at lblk of a file or directory (either layout):
+ * *pblk, a block not yet written. */
+static int map_new_block(struct ext4_fs *fs, struct ext4_inode *in, uint64_t lblk, uint64_t goal, uint64_t *pblk)
+{
+    if (!(in->flags & EXT4_INODE_FLAG_EXTENTS)) {
+        int fresh;
+        return bmap_get(fs, in, lblk, 1, goal, pblk, &fresh);
+    }
+    struct extlist l;
+    int rc = extents_load(fs, in, &l);
+    if (rc < 0)
+        return rc;
+    if (!goal && l.n)
+        goal = l.e[l.n - 1].pblk + l.e[l.n - 1].len;
+    uint32_t got = 0;
+    rc = alloc_blocks(fs, goal, 1, pblk, &got);
+    if (rc == 0)
+        rc = ext_add(&l, (uint32_t)lblk, 1, *pblk);
+    if (rc == 0) {
+        in->blocks512 += fs->block_size / 512;
+        rc = extents_store(fs, in, &l);
+    }
+    extlist_free(&l);
+    return rc;
+}
+
 long ext4_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, const void *buf, size_t len)
 {
     if (!fs->rw)
@@ -1046,9 +1305,9 @@ long ext4_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, const v
     if (off + len < off || (off + len + bs - 1) / bs > 0xffffffffull)
         return -EFBIG;
     if (!(in->flags & EXT4_INODE_FLAG_EXTENTS)) {
-        if (in->blocks512 || in->size > sizeof(in->iblock))
-            return -EROFS; /* block-mapped files stay read-only */
-        zero_ext4_inode_root(in);
+        if (in->blocks512 || in->size > sizeof(in->iblock) || !(fs->incompat & EXT4_INCOMPAT_EXTENTS))
+            return bmap_write(fs, in, off, buf, len);
+        empty_map(fs, in); /* nothing mapped yet: the file takes extents */
     }
     struct extlist l;
     int rc = extents_load(fs, in, &l);
@@ -1129,13 +1388,25 @@ int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
     if ((size + bs - 1) / bs > 0xffffffffull)
         return -EFBIG;
     if (!(in->flags & EXT4_INODE_FLAG_EXTENTS)) {
-        if (in->blocks512 == 0) { /* a fast symlink or an empty file: nothing mapped */
-            if ((in->mode & EXT4_S_IFMT) != EXT4_S_IFLNK)
-                zero_ext4_inode_root(in);
-            in->size = size;
+        if (in->blocks512 == 0 && (in->mode & EXT4_S_IFMT) == EXT4_S_IFLNK) {
+            in->size = size; /* a fast symlink: nothing mapped */
             return 0;
         }
-        return -EROFS;
+        int rc = size < in->size ? bmap_cut(fs, in, (size + bs - 1) / bs) : 0;
+        uint64_t pblk = 0;
+        int fresh;
+        if (rc == 0 && size < in->size && size % bs)
+            rc = bmap_get(fs, in, size / bs, 0, 0, &pblk, &fresh);
+        if (rc == 0 && pblk) { /* the kept block's tail reads zeros if the file grows again */
+            rc = ext4_read_blocks(fs, pblk, 1, fs->scratch);
+            if (rc == 0) {
+                memset(fs->scratch + size % bs, 0, bs - size % bs);
+                rc = write_data(fs, pblk, 1, fs->scratch);
+            }
+        }
+        if (rc == 0)
+            in->size = size;
+        return rc;
     }
     struct extlist l;
     int rc = extents_load(fs, in, &l);
@@ -1312,19 +1583,8 @@ static int dir_add(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
         }
     }
     /* No room: one more block. */
-    struct extlist l;
-    if ((rc = extents_load(fs, dir, &l)) < 0)
-        return rc;
-    uint64_t goal = l.n ? l.e[l.n - 1].pblk + l.e[l.n - 1].len : 0, pblk = 0;
-    uint32_t got = 0;
-    rc = alloc_blocks(fs, goal, 1, &pblk, &got);
-    if (rc == 0)
-        rc = ext_add(&l, (uint32_t)nblocks, 1, pblk);
-    if (rc == 0) {
-        dir->blocks512 += bs / 512;
-        rc = extents_store(fs, dir, &l);
-    }
-    extlist_free(&l);
+    uint64_t pblk = 0;
+    rc = map_new_block(fs, dir, nblocks, 0, &pblk);
     uint8_t *b = rc == 0 ? ext4_mbuf_new(fs, pblk, &rc) : NULL;
     if (!b)
         return rc;
@@ -1433,20 +1693,11 @@ int ext4_create(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, si
         memcpy(out->iblock, link_target, tlen); /* a fast symlink */
         out->size = tlen;
     } else {
-        zero_ext4_inode_root(out);
+        empty_map(fs, out);
     }
     if (is_dir) {
         uint64_t pblk = 0;
-        uint32_t got;
-        struct extlist l = { 0 };
-        rc = alloc_blocks(fs, 0, 1, &pblk, &got);
-        if (rc == 0)
-            rc = ext_add(&l, 0, 1, pblk);
-        if (rc == 0) {
-            out->blocks512 = fs->block_size / 512;
-            rc = extents_store(fs, out, &l);
-        }
-        extlist_free(&l);
+        rc = map_new_block(fs, out, 0, 0, &pblk);
         uint8_t *b = rc == 0 ? ext4_mbuf_new(fs, pblk, &rc) : NULL;
         if (b)
             dir_init_block(fs, out, b, dir->ino);

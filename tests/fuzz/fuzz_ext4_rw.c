@@ -3,7 +3,9 @@
  * mutation (create, write, truncate, mkdir, link, rename, unlink, free),
  * a commit, and a read-only walk of the result. A corrupt image must be
  * refused, degraded to read-only, or changed without faults. Seeded with
- * tests/fuzz/make_fs_seeds.sh's images (one with a journal to replay). */
+ * tests/fuzz/make_fs_seeds.sh's images (one with a journal to replay, and
+ * block-mapped ones, ext3 as mkfs makes it, for the indirect-block
+ * writer). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -62,6 +64,11 @@ static void mutate(struct ext4_fs *fs)
         ext4_write(fs, &f, 0, buf, 5000);
         ext4_write(fs, &f, 70000, buf, sizeof(buf));
         ext4_truncate(fs, &f, 3000);
+        /* Far offsets: a block map's double and triple indirect blocks
+         * (1 KiB blocks), a deeper extent tree's reach. */
+        ext4_write(fs, &f, 300000, buf, 2000);
+        ext4_write(fs, &f, 70u << 20, buf, 1500);
+        ext4_truncate(fs, &f, 200000);
         ext4_write_inode(fs, &f);
         if (ext4_create(fs, &root, "dz", 2, 0040755, NULL, 0, 0, &dir) == 0) {
             ext4_link(fs, &dir, "hard", 4, &f);

@@ -17,6 +17,8 @@ for i in $(seq 1 40); do : > $t/d/e/n$i; done
 $mkfs -q -F -b 1024 -N 64 -O ^has_journal,^resize_inode -d $t $out/ext4/extents.img 192K >/dev/null
 $mkfs -q -F -b 1024 -N 64 -O ^has_journal,^resize_inode,^extent,^64bit,^flex_bg,^metadata_csum -d $t \
     $out/ext4/blockmap.img 192K >/dev/null
+# ext3 as mkfs makes it (block maps, a journal) for the block-map writer.
+$mkfs -q -F -t ext3 -b 1024 -N 64 -J size=1 -d $t $out/ext4rw/ext3.img 3M >/dev/null
 # A journal holding a transaction to replay (written by debugfs, with a
 # revoke record), for fuzz_ext4_rw: the smallest journal is 1 MiB.
 $mkfs -q -F -b 1024 -N 64 -O ^resize_inode -J size=1 -d $t $out/ext4rw/journal.img 3M >/dev/null
