@@ -1547,40 +1547,228 @@ static void dir_init_block(struct ext4_fs *fs, const struct ext4_inode *dir, uin
     dir_tail_set(fs, dir, b);
 }
 
-static int dir_add(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size_t len, uint32_t ino,
-                   uint8_t type)
+/* Adds name to directory block lb if it has room: 0 done, 1 no room. */
+static int dir_block_add(struct ext4_fs *fs, struct ext4_inode *dir, uint64_t lb, const char *name, size_t len,
+                         uint32_t ino, uint8_t type)
 {
     uint32_t bs = fs->block_size, end = bs - tail_size(fs), need = entry_size((uint32_t)len);
     int rc;
+    const uint8_t *pb = dir_block_peek(fs, dir, lb, &rc);
+    if (!pb)
+        return rc;
+    if ((rc = dir_block_check(fs, dir, pb, end)) < 0)
+        return rc;
+    for (uint32_t off = 0; off < end;) {
+        const uint8_t *pe = pb + off;
+        uint32_t rl = ext4_rec_len(fs, pe);
+        uint32_t used = ext4_le32(pe) ? entry_size(pe[6]) : 0;
+        if (rl - used >= need) {
+            uint8_t *b = dir_block(fs, dir, lb, &rc), *e = b ? b + off : NULL;
+            if (!b)
+                return rc;
+            if (used) {
+                ext4_put16(e + 4, used);
+                e += used;
+            }
+            put_entry(e, ino, rl - used, name, len, (fs->incompat & EXT4_INCOMPAT_FILETYPE) ? type : 0, bs);
+            dir_tail_set(fs, dir, b);
+            return 0;
+        }
+        off += rl;
+    }
+    return 1;
+}
+
+/* ---- htree directories: an index of one level (in the root block) is
+ * kept up to date; anything else becomes linear (dir_unindex) ---- */
+
+#define DX_COUNT 0x20 /* the root's limit, count and first block; entries of 8 bytes from here */
+#define COMPAT_DIR_INDEX 0x20
+
+struct dx_info {
+    unsigned version; /* the hash, as ext4_dx_hash takes it */
+    uint32_t seed[4];
+    uint32_t limit, count;
+};
+
+/* Whether dir's index is one we keep: the root's header as mkfs and
+ * Linux write it, one level, half_md4, blocks inside the directory,
+ * hashes rising. Anything else is not corrupt for us: the directory
+ * becomes linear. */
+static int dx_usable(struct ext4_fs *fs, const struct ext4_inode *dir, const uint8_t *root, struct dx_info *x)
+{
+    uint32_t bs = fs->block_size;
+    if (!(fs->compat & COMPAT_DIR_INDEX) || bs < 1024)
+        return 0;
+    if (ext4_rec_len(fs, root) != 12 || ext4_rec_len(fs, root + 12) != bs - 12)
+        return 0;
+    const uint8_t *info = root + 0x18;
+    if (ext4_le32(info) != 0 || info[5] != 8 || info[6] != 0)
+        return 0;
+    x->version = info[4];
+    if (x->version == EXT4_DX_HASH_HALF_MD4 && (ext4_le32(fs->sb + 0x160) & 0x2))
+        x->version = EXT4_DX_HASH_HALF_MD4_UNSIGNED; /* the superblock's "unsigned char" flag */
+    if (x->version != EXT4_DX_HASH_HALF_MD4 && x->version != EXT4_DX_HASH_HALF_MD4_UNSIGNED)
+        return 0;
+    for (int i = 0; i < 4; i++)
+        x->seed[i] = ext4_le32(fs->sb + 0xec + 4 * i);
+    x->limit = ext4_le16(root + DX_COUNT);
+    x->count = ext4_le16(root + DX_COUNT + 2);
+    if (x->limit != (bs - DX_COUNT - (fs->csum ? 8 : 0)) / 8 || x->count == 0 || x->count > x->limit)
+        return 0;
+    uint64_t nblocks = dir->size / bs;
+    for (uint32_t i = 0; i < x->count; i++) {
+        const uint8_t *e = root + DX_COUNT + 8 * i;
+        uint32_t blk = ext4_le32(e + 4);
+        if (blk == 0 || blk >= nblocks)
+            return 0;
+        if (i >= 2 && ext4_le32(e) <= ext4_le32(e - 8))
+            return 0;
+    }
+    return 1;
+}
+
+static void dx_csum_set(struct ext4_fs *fs, const struct ext4_inode *dir, uint8_t *root, const struct dx_info *x)
+{
+    if (!fs->csum)
+        return;
+    uint8_t *t = root + DX_COUNT + 8 * x->limit;
+    ext4_put32(t, 0);
+    /* Over the header and the entries in use, 4 bytes more (as e2fsprogs
+     * and Linux compute it), then the tail's reserved word. */
+    uint32_t c = ext4_crc32c(inode_seed(fs, dir->ino, dir->generation), root, DX_COUNT + 4 + 8 * x->count);
+    c = ext4_crc32c(c, t, 4);
+    ext4_put32(t + 4, c);
+}
+
+struct dx_ent {
+    uint32_t hash, minor, off;
+};
+
+static int dx_ent_cmp(const void *a, const void *b)
+{
+    const struct dx_ent *p = a, *q = b;
+    if (p->hash != q->hash)
+        return p->hash < q->hash ? -1 : 1;
+    if (p->minor != q->minor)
+        return p->minor < q->minor ? -1 : 1;
+    return 0;
+}
+
+/* Writes the records ents[0..n) of src packed into b (a whole block). */
+static void dx_pack(struct ext4_fs *fs, const struct ext4_inode *dir, uint8_t *b, const uint8_t *src,
+                    const struct dx_ent *ents, unsigned n)
+{
+    uint32_t end = fs->block_size - tail_size(fs), off = 0;
+    memset(b, 0, fs->block_size);
+    for (unsigned i = 0; i < n; i++) {
+        const uint8_t *e = src + ents[i].off;
+        uint32_t sz = entry_size(e[6]);
+        memcpy(b + off, e, 8 + e[6]);
+        ext4_put16(b + off + 4, i + 1 == n ? end - off : sz);
+        off += sz;
+    }
+    if (n == 0)
+        ext4_put16(b + 4, end);
+    dir_tail_set(fs, dir, b);
+}
+
+/* Adds name through the index: into the leaf its hash falls in, split in
+ * two by hash when full. 0 done, 1 the index cannot take it (the caller
+ * makes the directory linear), or -errno. */
+static int dx_add(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size_t len, uint32_t ino,
+                  uint8_t type)
+{
+    uint32_t bs = fs->block_size, end = bs - tail_size(fs);
+    int rc;
+    const uint8_t *root = dir_block_peek(fs, dir, 0, &rc);
+    if (!root)
+        return rc;
+    struct dx_info x;
+    uint32_t h, minor;
+    if (!dx_usable(fs, dir, root, &x) || ext4_dx_hash(name, len, x.version, x.seed, &h, &minor) < 0)
+        return 1;
+    uint32_t pos = 0;
+    for (uint32_t i = 1; i < x.count; i++)
+        if ((ext4_le32(root + DX_COUNT + 8 * i) & ~1u) <= h)
+            pos = i;
+    uint64_t lb = ext4_le32(root + DX_COUNT + 8 * pos + 4);
+    if ((rc = dir_block_add(fs, dir, lb, name, len, ino, type)) != 1)
+        return rc;
+    if (x.count == x.limit)
+        return 1;
+    /* The leaf is full: its records sorted by hash, the upper half to a
+     * new block at the directory's end, named in the index. */
+    const uint8_t *pb = dir_block_peek(fs, dir, lb, &rc);
+    if (!pb)
+        return rc;
+    uint8_t *src = malloc(bs);
+    struct dx_ent *ents = malloc(sizeof(*ents) * (bs / 12 + 1));
+    if (!src || !ents) {
+        free(src);
+        free(ents);
+        return -ENOMEM;
+    }
+    memcpy(src, pb, bs);
+    unsigned n = 0;
+    for (uint32_t off = 0; off < end;) {
+        uint32_t rl = ext4_rec_len(fs, src + off);
+        if (ext4_le32(src + off)) {
+            ents[n].off = off;
+            ext4_dx_hash((const char *)src + off + 8, src[off + 6], x.version, x.seed, &ents[n].hash, &ents[n].minor);
+            n++;
+        }
+        off += rl;
+    }
+    qsort(ents, n, sizeof(*ents), dx_ent_cmp);
+    /* A split point between two different hashes, nearest the middle. */
+    unsigned m = n / 2;
+    while (m > 0 && m < n && ents[m].hash == ents[m - 1].hash)
+        m++;
+    if (m >= n) {
+        for (m = n / 2; m > 0 && ents[m].hash == ents[m - 1].hash; m--)
+            ;
+    }
+    rc = 1;
+    uint64_t pblk, nlb = dir->size / bs;
+    if (m > 0 && m < n && nlb < 0xffffffffu && (rc = map_new_block(fs, dir, nlb, 0, &pblk)) == 0) {
+        uint32_t boundary = ents[m].hash;
+        uint8_t *nb = ext4_mbuf_new(fs, pblk, &rc), *ob = nb ? dir_block(fs, dir, lb, &rc) : NULL;
+        uint8_t *r = ob ? dir_block(fs, dir, 0, &rc) : NULL;
+        if (r) {
+            dir->size += bs;
+            dx_pack(fs, dir, ob, src, ents, m);
+            dx_pack(fs, dir, nb, src, ents + m, n - m);
+            uint8_t *at = r + DX_COUNT + 8 * (pos + 1);
+            memmove(at + 8, at, 8 * (x.count - pos - 1));
+            ext4_put32(at, boundary);
+            ext4_put32(at + 4, (uint32_t)nlb);
+            x.count++;
+            ext4_put16(r + DX_COUNT + 2, x.count);
+            dx_csum_set(fs, dir, r, &x);
+            rc = dir_block_add(fs, dir, h >= boundary ? nlb : lb, name, len, ino, type);
+        }
+    }
+    free(src);
+    free(ents);
+    return rc;
+}
+
+static int dir_add(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size_t len, uint32_t ino,
+                   uint8_t type)
+{
+    uint32_t bs = fs->block_size, end = bs - tail_size(fs);
+    int rc;
     if (dir->flags & EXT4_INODE_FLAG_INDEX) {
+        if ((rc = dx_add(fs, dir, name, len, ino, type)) != 1)
+            return rc;
         if ((rc = dir_unindex(fs, dir)) < 0)
             return rc;
     }
     uint64_t nblocks = dir->size / bs;
     for (uint64_t lb = 0; lb < nblocks; lb++) {
-        const uint8_t *pb = dir_block_peek(fs, dir, lb, &rc);
-        if (!pb)
+        if ((rc = dir_block_add(fs, dir, lb, name, len, ino, type)) != 1)
             return rc;
-        if ((rc = dir_block_check(fs, dir, pb, end)) < 0)
-            return rc;
-        for (uint32_t off = 0; off < end;) {
-            const uint8_t *pe = pb + off;
-            uint32_t rl = ext4_rec_len(fs, pe);
-            uint32_t used = ext4_le32(pe) ? entry_size(pe[6]) : 0;
-            if (rl - used >= need) {
-                uint8_t *b = dir_block(fs, dir, lb, &rc), *e = b ? b + off : NULL;
-                if (!b)
-                    return rc;
-                if (used) {
-                    ext4_put16(e + 4, used);
-                    e += used;
-                }
-                put_entry(e, ino, rl - used, name, len, (fs->incompat & EXT4_INCOMPAT_FILETYPE) ? type : 0, bs);
-                dir_tail_set(fs, dir, b);
-                return 0;
-            }
-            off += rl;
-        }
     }
     /* No room: one more block. */
     uint64_t pblk = 0;
@@ -1599,12 +1787,19 @@ static int dir_remove(struct ext4_fs *fs, struct ext4_inode *dir, const char *na
 {
     uint32_t bs = fs->block_size, end = bs - tail_size(fs);
     int rc;
+    uint64_t first = 0;
     if (dir->flags & EXT4_INODE_FLAG_INDEX) {
-        if ((rc = dir_unindex(fs, dir)) < 0)
+        struct dx_info x;
+        const uint8_t *root = dir_block_peek(fs, dir, 0, &rc);
+        if (!root)
+            return rc;
+        if (dx_usable(fs, dir, root, &x))
+            first = 1; /* the index stays right: the root holds only "." and ".." */
+        else if ((rc = dir_unindex(fs, dir)) < 0)
             return rc;
     }
     uint64_t nblocks = dir->size / bs;
-    for (uint64_t lb = 0; lb < nblocks; lb++) {
+    for (uint64_t lb = first; lb < nblocks; lb++) {
         const uint8_t *pb = dir_block_peek(fs, dir, lb, &rc);
         if (!pb)
             return rc;
@@ -1637,8 +1832,13 @@ static int dir_remove(struct ext4_fs *fs, struct ext4_inode *dir, const char *na
 static int set_dotdot(struct ext4_fs *fs, struct ext4_inode *dir, uint32_t parent)
 {
     int rc;
+    struct dx_info x;
+    int dx = 0;
     if (dir->flags & EXT4_INODE_FLAG_INDEX) {
-        if ((rc = dir_unindex(fs, dir)) < 0)
+        const uint8_t *root = dir_block_peek(fs, dir, 0, &rc);
+        if (!root)
+            return rc;
+        if (!(dx = dx_usable(fs, dir, root, &x)) && (rc = dir_unindex(fs, dir)) < 0)
             return rc;
     }
     uint8_t *b = dir_block(fs, dir, 0, &rc);
@@ -1647,7 +1847,10 @@ static int set_dotdot(struct ext4_fs *fs, struct ext4_inode *dir, uint32_t paren
     if (ext4_rec_len(fs, b) != 12 || b[12 + 6] != 2 || memcmp(b + 12 + 8, "..", 2) != 0)
         return ext4_corrupt(fs, "directory without '..' second", dir->ino, 0);
     ext4_put32(b + 12, parent);
-    dir_tail_set(fs, dir, b);
+    if (dx)
+        dx_csum_set(fs, dir, b, &x);
+    else
+        dir_tail_set(fs, dir, b);
     return 0;
 }
 

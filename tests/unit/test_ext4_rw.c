@@ -359,8 +359,9 @@ static void check_crash(uint64_t seed, unsigned kills)
     printf("crash: %u of %u crash points had a journal to replay\n", replays, kills);
 }
 
-/* An htree directory mkfs.ext4 -d made: names added, removed and renamed
- * (the directory becomes linear), then compared and checked. */
+/* An htree directory mkfs.ext4 -d and e2fsck -D made: names added (leaves
+ * split, the index kept), removed and renamed, the directory moved, then
+ * compared and checked. */
 static void check_htree(void)
 {
     const char *tree = DIR_ "/htree.tree", *img = DIR_ "/htree.img";
@@ -371,6 +372,13 @@ static void check_htree(void)
              "debugfs -R 'stat /z/big' %s 2>/dev/null | grep -q 'Flags: 0x81000'",
              tree, tree, tree, tree, img, img, img);
     CHECK_EQ(system(cmd), 0); /* made, and it is an htree */
+    unsigned htree_count0 = 0;
+    snprintf(cmd, sizeof(cmd),
+             "debugfs -R 'htree /z/big' %s 2>/dev/null | grep -m1 'Number of entries (count)' | awk '{print $5}'", img);
+    FILE *pf = popen(cmd, "r");
+    CHECK(pf && fscanf(pf, "%u", &htree_count0) == 1 && htree_count0 > 1);
+    if (pf)
+        pclose(pf);
     struct dev *d = dev_load(img);
     CHECK_EQ(vfs_mkdir("/htree", 0755), 0);
     CHECK_EQ(vfs_mount("ext4test", "htree", "/htree", d), 0);
@@ -399,12 +407,26 @@ static void check_htree(void)
         vfs_close(fd);
         close(open(hp, O_WRONLY | O_CREAT, 0644));
     }
+    /* The indexed directory moves to a new parent: its ".." changes in
+     * the index's root block. */
+    CHECK_EQ(vfs_mkdir("/htree/z/parent", 0755), 0);
+    CHECK_EQ(mkdir(DIR_ "/htree.tree/z/parent", 0755), 0);
+    CHECK_EQ(vfs_rename("/htree/z/big", "/htree/z/parent/big"), 0);
+    CHECK_EQ(rename(DIR_ "/htree.tree/z/big", DIR_ "/htree.tree/z/parent/big"), 0);
     vfs_sync();
     vfs_base = "/htree";
     snprintf(host_root, sizeof(host_root), "%s", tree);
     compare_tree("/htree/z");
     dev_save(d, img);
     CHECK_EQ(e2fsck_clean(img), 0);
+    /* The index was kept (leaves split, not turned linear): Linux's
+     * debugfs walks it, and more leaves are named than e2fsck -D made. */
+    snprintf(cmd, sizeof(cmd),
+             "debugfs -R 'stat /z/parent/big' %s 2>/dev/null | grep -q 'Flags: 0x81000' && "
+             "debugfs -R 'htree /z/parent/big' %s 2>/dev/null | grep -m1 'Number of entries (count)' | "
+             "awk '{ exit !($5 > %u) }'",
+             img, img, htree_count0);
+    CHECK_EQ(system(cmd), 0);
 }
 
 /* A file unlinked while open: freed at its close; after a crash while
