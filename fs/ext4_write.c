@@ -1,8 +1,9 @@
 /* ext4 writing: the running transaction's metadata blocks, checksums
  * (metadata_csum's crc32c, uninit_bg's crc16), block and inode allocation
  * in the group bitmaps, extent trees (rebuilt from the file's extent list
- * on change: depth 0 to 2), linear directories (an htree directory is made
- * linear on its first change, as the format allows), and the operations
+ * on change: depth 0 to 2), block maps (direct to triple indirect, changed
+ * in place), directories (one-level htree indexes kept; other indexes made
+ * linear on their first change, as the format allows), and the operations
  * the VFS calls. Pure logic: blocks come and go through fs->io. */
 #include <errno.h>
 #include <stdlib.h>
