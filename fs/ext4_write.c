@@ -1646,14 +1646,23 @@ struct dx_ent {
     uint32_t hash, minor, off;
 };
 
-static int dx_ent_cmp(const void *a, const void *b)
+static int dx_ent_less(const struct dx_ent *p, const struct dx_ent *q)
 {
-    const struct dx_ent *p = a, *q = b;
-    if (p->hash != q->hash)
-        return p->hash < q->hash ? -1 : 1;
-    if (p->minor != q->minor)
-        return p->minor < q->minor ? -1 : 1;
-    return 0;
+    return p->hash != q->hash ? p->hash < q->hash : p->minor < q->minor;
+}
+
+/* Shell sort by (hash, minor): a block holds at most a few thousand. */
+static void dx_sort(struct dx_ent *e, unsigned n)
+{
+    for (unsigned gap = n / 2; gap; gap = gap == 2 ? 1 : gap * 5 / 11) {
+        for (unsigned i = gap; i < n; i++) {
+            struct dx_ent t = e[i];
+            unsigned j = i;
+            for (; j >= gap && dx_ent_less(&t, &e[j - gap]); j -= gap)
+                e[j] = e[j - gap];
+            e[j] = t;
+        }
+    }
 }
 
 /* Writes the records ents[0..n) of src packed into b (a whole block). */
@@ -1721,7 +1730,7 @@ static int dx_add(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, 
         }
         off += rl;
     }
-    qsort(ents, n, sizeof(*ents), dx_ent_cmp);
+    dx_sort(ents, n);
     /* A split point between two different hashes, nearest the middle. */
     unsigned m = n / 2;
     while (m > 0 && m < n && ents[m].hash == ents[m - 1].hash)
