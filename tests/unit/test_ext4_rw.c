@@ -268,21 +268,26 @@ static struct dev *crashed(const struct dev *base, const struct dev *run, size_t
     return d;
 }
 
-static void check_crash(uint64_t seed, unsigned kills)
+static void check_crash(const char *name, const char *mkfs_opts, uint64_t seed, unsigned kills)
 {
-    const char *img = DIR_ "/crash.img";
-    printf("test_ext4_rw: crash test seed %llu, %u crash points\n", (unsigned long long)seed, kills);
-    CHECK_EQ(system("/usr/sbin/mkfs.ext4 -q -F -b 1024 " DIR_ "/crash.img 16M"), 0);
+    char img[128], mnt[64], sub[80], host[128], cmd0[400];
+    snprintf(img, sizeof(img), DIR_ "/%s.img", name);
+    snprintf(mnt, sizeof(mnt), "/%s", name);
+    snprintf(sub, sizeof(sub), "/%s/s", name);
+    snprintf(host, sizeof(host), DIR_ "/%s.host", name);
+    printf("test_ext4_rw: %s test seed %llu, %u crash points\n", name, (unsigned long long)seed, kills);
+    snprintf(cmd0, sizeof(cmd0), "/usr/sbin/mkfs.ext4 -q -F -b 1024 %s %s 16M", mkfs_opts, img);
+    CHECK_EQ(system(cmd0), 0);
     struct dev *base = dev_load(img), *d = dev_load(img);
     d->cap_log = 1024;
     d->log = malloc(d->cap_log * sizeof(*d->log));
-    CHECK_EQ(vfs_mkdir("/crash", 0755), 0);
-    CHECK_EQ(vfs_mount("ext4test", "crash", "/crash", d), 0);
-    CHECK_EQ(vfs_mkdir("/crash/s", 0755), 0);
+    CHECK_EQ(vfs_mkdir(mnt, 0755), 0);
+    CHECK_EQ(vfs_mount("ext4test", name, mnt, d), 0);
+    CHECK_EQ(vfs_mkdir(sub, 0755), 0);
     static struct synced sy[64];
     unsigned n_sy = 0;
     model_span = 50000;
-    model_run("crash", "/crash", DIR_ "/crash.host", seed, 0);
+    model_run(name, mnt, host, seed, 0);
     for (unsigned i = 0; i < 48; i++) {
         for (int k = 0; k < 8; k++)
             one_op(i * 8 + k);
@@ -293,7 +298,7 @@ static void check_crash(uint64_t seed, unsigned kills)
         for (size_t j = 0; j < s->len; j++)
             s->data[j] = (uint8_t)rnd(256);
         char vpath[80];
-        snprintf(vpath, sizeof(vpath), "/crash%s", s->path);
+        snprintf(vpath, sizeof(vpath), "%s%s", mnt, s->path);
         int fd = vfs_open(vpath, VFS_O_WRONLY | VFS_O_CREAT, 0644);
         CHECK(fd >= 0);
         CHECK_EQ(vfs_write(fd, s->data, s->len), (long)s->len);
@@ -304,7 +309,7 @@ static void check_crash(uint64_t seed, unsigned kills)
             vfs_sync();
     }
     vfs_sync();
-    printf("crash: %zu writes and flushes recorded, %llu commits\n", d->n_log, (unsigned long long)d->fs->commits);
+    printf("%s: %zu writes and flushes recorded, %llu commits\n", name, d->n_log, (unsigned long long)d->fs->commits);
     uint64_t st = seed | 1;
     uint8_t *buf = malloc(1 << 16);
     unsigned replays = 0;
@@ -356,7 +361,7 @@ static void check_crash(uint64_t seed, unsigned kills)
     free(buf);
     free(base->data);
     free(base);
-    printf("crash: %u of %u crash points had a journal to replay\n", replays, kills);
+    printf("%s: %u of %u crash points had a journal to replay\n", name, replays, kills);
 }
 
 /* An htree directory mkfs.ext4 -d and e2fsck -D made: names added (leaves
@@ -793,6 +798,7 @@ static void run_ext3(uint64_t seed, unsigned steps)
 {
     run_image("ext3", "-t ext3 -b 1024", "32M", 69000000, seed, steps);
     check_bmap_deep();
+    check_crash("crash3", "-t ext3", seed + 5, 10); /* block maps' indirect blocks through the journal */
 }
 
 int main(int argc, char **argv)
@@ -821,7 +827,7 @@ int main(int argc, char **argv)
     check_orphan();
     check_full();
     check_linux_journal();
-    check_crash(seed + 3, argc > 3 ? (unsigned)atoi(argv[3]) : 20);
+    check_crash("crash", "", seed + 3, argc > 3 ? (unsigned)atoi(argv[3]) : 20);
     run_ext3(seed + 4, steps);
     run_image("plain", "-b 4096 -O ^has_journal,^metadata_csum", "32M", 2000, seed + 2, steps);
     return check_report("test_ext4_rw");
