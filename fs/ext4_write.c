@@ -1256,12 +1256,23 @@ static long bmap_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, 
         uint32_t boff = (uint32_t)(pos % bs);
         if ((rc = bmap_get(fs, in, pos / bs, 1, goal ? goal + 1 : 0, &pblk, &fresh)) < 0)
             break;
-        goal = pblk;
-        uint32_t n = (uint32_t)(bs - boff < len - done ? bs - boff : len - done);
-        rc = n < bs ? write_partial(fs, pblk, boff, src + done, n, fresh) : write_data(fs, pblk, 1, src + done);
+        uint32_t n = (uint32_t)(bs - boff < len - done ? bs - boff : len - done), cnt = 1;
+        int rc2 = 0;
+        /* Whole blocks that follow on disk go in one request. */
+        while (n == bs && cnt < 256 && len - done >= (size_t)(cnt + 1) * bs) {
+            uint64_t nb;
+            int fr;
+            if ((rc2 = bmap_get(fs, in, pos / bs + cnt, 1, pblk + cnt, &nb, &fr)) < 0 || nb != pblk + cnt)
+                break; /* a block mapped elsewhere is written next round */
+            cnt++;
+        }
+        rc = n < bs ? write_partial(fs, pblk, boff, src + done, n, fresh) : write_data(fs, pblk, cnt, src + done);
         if (rc < 0)
             break;
-        done += n;
+        done += n < bs ? n : (size_t)cnt * bs;
+        goal = pblk + cnt - 1;
+        if ((rc = rc2) < 0)
+            break;
     }
     if (done && off + done > in->size)
         in->size = off + done;
