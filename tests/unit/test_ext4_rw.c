@@ -791,6 +791,51 @@ static void check_bmap_deep(void)
     unlink(dumpf);
 }
 
+/* Block-mapped files mkfs.ext3 -d (e2fsprogs) wrote, changed by us:
+ * overwritten, truncated into the single indirect range, extended past a
+ * hole into the double indirect one; e2fsck -fn and debugfs dump agree
+ * with a host copy changed alike. */
+static void check_bmap_linux(void)
+{
+    const char *tree = DIR_ "/l3.tree", *img = DIR_ "/l3.img", *dumpf = DIR_ "/l3.dump";
+    char cmd[800];
+    snprintf(cmd, sizeof(cmd),
+             "rm -rf %s && mkdir -p %s && head -c 1000000 /dev/urandom > %s/data && "
+             "/usr/sbin/mkfs.ext4 -q -F -t ext3 -b 1024 -d %s %s 16M && "
+             "debugfs -R 'stat /data' %s 2>/dev/null | grep -q '(DIND)'",
+             tree, tree, tree, tree, img, img);
+    CHECK_EQ(system(cmd), 0); /* made, block-mapped to double indirect */
+    struct dev *d = dev_load(img);
+    CHECK_EQ(vfs_mkdir("/l3", 0755), 0);
+    CHECK_EQ(vfs_mount("ext4test", "l3", "/l3", d), 0);
+    CHECK(d->fs->rw);
+    char hp[300];
+    snprintf(hp, sizeof(hp), "%s/data", tree);
+    int hf = open(hp, O_RDWR);
+    int fd = vfs_open("/l3/data", VFS_O_RDWR, 0);
+    CHECK(fd >= 0 && hf >= 0);
+    static char buf[70000];
+    for (size_t k = 0; k < sizeof(buf); k++)
+        buf[k] = (char)('A' + k % 23);
+    CHECK_EQ(vfs_pwrite(fd, buf, 70000, 500000), 70000);
+    CHECK_EQ(pwrite(hf, buf, 70000, 500000), 70000);
+    CHECK_EQ(vfs_ftruncate(fd, 200007), 0);
+    CHECK_EQ(ftruncate(hf, 200007), 0);
+    CHECK_EQ(vfs_pwrite(fd, buf, 3000, 2000000), 3000);
+    CHECK_EQ(pwrite(hf, buf, 3000, 2000000), 3000);
+    CHECK_EQ(vfs_pwrite(fd, buf, 1000, 150000), 1000);
+    CHECK_EQ(pwrite(hf, buf, 1000, 150000), 1000);
+    vfs_close(fd);
+    close(hf);
+    vfs_sync();
+    dev_save(d, img);
+    CHECK_EQ(e2fsck_clean(img), 0);
+    snprintf(cmd, sizeof(cmd), "rm -f %s && debugfs -R 'dump /data %s' %s >/dev/null 2>&1 && cmp %s %s", dumpf, dumpf,
+             img, hp, dumpf);
+    CHECK_EQ(system(cmd), 0);
+    unlink(dumpf);
+}
+
 /* Block-mapped files (no extents feature, as ext3 made them): the random
  * workload with offsets past the triple indirect block's start (1 KiB
  * blocks: 12 + 256 + 65536 blocks), then the same checks as every image. */
@@ -798,6 +843,7 @@ static void run_ext3(uint64_t seed, unsigned steps)
 {
     run_image("ext3", "-t ext3 -b 1024", "32M", 69000000, seed, steps);
     check_bmap_deep();
+    check_bmap_linux();
     check_crash("crash3", "-t ext3", seed + 5, 10); /* block maps' indirect blocks through the journal */
 }
 
