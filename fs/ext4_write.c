@@ -1400,8 +1400,10 @@ int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
     if ((size + bs - 1) / bs > 0xffffffffull)
         return -EFBIG;
     if (!(in->flags & EXT4_INODE_FLAG_EXTENTS)) {
-        if (in->blocks512 == 0 && (in->mode & EXT4_S_IFMT) == EXT4_S_IFLNK) {
-            in->size = size; /* a fast symlink: nothing mapped */
+        if ((in->mode & EXT4_S_IFMT) == EXT4_S_IFLNK && (in->blocks512 == 0 || in->size < sizeof(in->iblock))) {
+            /* A fast symlink: the map holds its text (blocks512 may
+             * count an attribute block), nothing to free. */
+            in->size = size;
             return 0;
         }
         int rc = size < in->size ? bmap_cut(fs, in, (size + bs - 1) / bs) : 0;
