@@ -100,6 +100,14 @@ int ext4_write_setup(struct ext4_fs *fs, const uint8_t *sb);
 /* Finds the journal and checks it can be used; replays it when rw. */
 int ext4_journal_open(struct ext4_fs *fs);
 
+/* The htree hash of a name (fs/ext4_hash.c): versions as the root's
+ * hash_version (+3 when the superblock says unsigned chars). 0, or -1 for
+ * a version we do not compute (legacy, tea). */
+#define EXT4_DX_HASH_HALF_MD4 1
+#define EXT4_DX_HASH_HALF_MD4_UNSIGNED 4
+int ext4_dx_hash(const char *name, size_t len, unsigned version, const uint32_t seed[4], uint32_t *hash,
+                 uint32_t *minor);
+
 /* Checksums (fs/ext4_write.c). */
 void ext4_sb_csum_set(struct ext4_fs *fs, uint8_t *sb);
 uint16_t ext4_crc16(uint16_t crc, const void *buf, size_t len);

@@ -1,8 +1,9 @@
 /* ext4 writing: the running transaction's metadata blocks, checksums
  * (metadata_csum's crc32c, uninit_bg's crc16), block and inode allocation
  * in the group bitmaps, extent trees (rebuilt from the file's extent list
- * on change: depth 0 to 2), linear directories (an htree directory is made
- * linear on its first change, as the format allows), and the operations
+ * on change: depth 0 to 2), block maps (direct to triple indirect, changed
+ * in place), directories (one-level htree indexes kept; other indexes made
+ * linear on their first change, as the format allows), and the operations
  * the VFS calls. Pure logic: blocks come and go through fs->io. */
 #include <errno.h>
 #include <stdlib.h>
@@ -294,8 +295,6 @@ int ext4_write_setup(struct ext4_fs *fs, const uint8_t *sb)
     const char *why = NULL;
     if (c || i || r)
         why = "features we cannot keep right";
-    else if (!(fs->incompat & EXT4_INCOMPAT_EXTENTS))
-        why = "no extents feature (ext2/ext3 block maps are read-only here)";
     else if (fs->csum && ext4_le32(sb + 0x3fc) != ext4_crc32c(~0u, sb, 0x3fc))
         why = "superblock checksum mismatch";
     else if (ext4_le16(sb + 0x3a) != 1)
@@ -1005,12 +1004,15 @@ static int write_data(struct ext4_fs *fs, uint64_t pblk, uint32_t count, const v
     return rc < 0 ? -EIO : 0;
 }
 
-static int zero_ext4_inode_root(struct ext4_inode *in)
+/* An empty map for a new (or emptied) file: an extent root, or on a file
+ * system without extents an empty block map. */
+static void empty_map(const struct ext4_fs *fs, struct ext4_inode *in)
 {
     memset(in->iblock, 0, sizeof(in->iblock));
+    if (!(fs->incompat & EXT4_INCOMPAT_EXTENTS))
+        return;
     put_header(in->iblock, 0, 4, 0);
     in->flags |= EXT4_INODE_FLAG_EXTENTS;
-    return 0;
 }
 
 static void touch(struct ext4_inode *in, int64_t sec, uint32_t nsec, int mtime)
@@ -1036,6 +1038,275 @@ static int write_partial(struct ext4_fs *fs, uint64_t pblk, uint32_t boff, const
     return write_data(fs, pblk, 1, fs->scratch);
 }
 
+/* ---- block maps (files without the extents flag: ext2/ext3 and old
+ * files) ---- */
+
+/* Slots in the inode: 12 direct, then the single, double and triple
+ * indirect blocks, each a block of 32-bit block numbers. */
+#define BMAP_DIRECT 12
+
+static uint64_t bmap_limit(const struct ext4_fs *fs)
+{
+    uint64_t p = fs->block_size / 4;
+    return BMAP_DIRECT + p + p * p + p * p * p;
+}
+
+/* The path to lblk: the inode slot in idx[0], the entry in each indirect
+ * block below; returns the number of indirect levels (0-3). */
+static int bmap_path(const struct ext4_fs *fs, uint64_t lblk, uint32_t idx[4])
+{
+    uint64_t p = fs->block_size / 4;
+    if (lblk < BMAP_DIRECT) {
+        idx[0] = (uint32_t)lblk;
+        return 0;
+    }
+    lblk -= BMAP_DIRECT;
+    if (lblk < p) {
+        idx[0] = BMAP_DIRECT;
+        idx[1] = (uint32_t)lblk;
+        return 1;
+    }
+    lblk -= p;
+    if (lblk < p * p) {
+        idx[0] = BMAP_DIRECT + 1;
+        idx[1] = (uint32_t)(lblk / p);
+        idx[2] = (uint32_t)(lblk % p);
+        return 2;
+    }
+    lblk -= p * p;
+    idx[0] = BMAP_DIRECT + 2;
+    idx[1] = (uint32_t)(lblk / (p * p));
+    idx[2] = (uint32_t)(lblk / p % p);
+    idx[3] = (uint32_t)(lblk % p);
+    return 3;
+}
+
+/* One block for a block map, which holds only 32-bit block numbers. */
+static int bmap_alloc(struct ext4_fs *fs, struct ext4_inode *in, uint64_t goal, uint64_t *blk)
+{
+    uint32_t got = 0;
+    if (goal > 0xffffffffull)
+        goal = 0;
+    int rc = alloc_blocks(fs, goal, 1, blk, &got);
+    if (rc < 0)
+        return rc;
+    if (*blk > 0xffffffffull) { /* a 64-bit file system full below 2^32 */
+        free_blocks(fs, *blk, 1);
+        return -ENOSPC;
+    }
+    in->blocks512 += fs->block_size / 512;
+    return 0;
+}
+
+static int bmap_check(struct ext4_fs *fs, const struct ext4_inode *in, uint64_t blk)
+{
+    if (blk < fs->first_data_block || blk >= fs->blocks_count)
+        return ext4_corrupt(fs, "block map points outside the file system", blk, in->ino);
+    return 0;
+}
+
+/* The block mapped at lblk (0: a hole). With alloc, a hole gets a new
+ * block (near goal) and the indirect blocks on its way; *fresh says the
+ * data block is new (its bytes are not on disk yet). Indirect blocks are
+ * metadata of the transaction. */
+static int bmap_get(struct ext4_fs *fs, struct ext4_inode *in, uint64_t lblk, int alloc, uint64_t goal,
+                    uint64_t *pblk, int *fresh)
+{
+    uint32_t idx[4];
+    int rc = 0;
+    *pblk = 0;
+    *fresh = 0;
+    if (lblk >= bmap_limit(fs))
+        return -EFBIG;
+    int depth = bmap_path(fs, lblk, idx);
+    uint64_t blk = ext4_le32(in->iblock + 4 * idx[0]);
+    if (!blk) {
+        if (!alloc)
+            return 0;
+        if ((rc = bmap_alloc(fs, in, goal, &blk)) < 0)
+            return rc;
+        if (depth > 0 && !ext4_mbuf_new(fs, blk, &rc))
+            return rc;
+        ext4_put32(in->iblock + 4 * idx[0], (uint32_t)blk);
+        *fresh = depth == 0;
+    }
+    for (int level = 1; level <= depth; level++) {
+        if ((rc = bmap_check(fs, in, blk)) < 0)
+            return rc;
+        const uint8_t *b = ext4_mbuf_read(fs, blk, &rc);
+        if (!b)
+            return rc;
+        uint64_t next = ext4_le32(b + 4 * idx[level]);
+        if (!next) {
+            if (!alloc)
+                return 0;
+            if ((rc = bmap_alloc(fs, in, goal ? goal : blk + 1, &next)) < 0)
+                return rc;
+            if (level < depth && !ext4_mbuf_new(fs, next, &rc))
+                return rc;
+            uint8_t *w = ext4_mbuf_get(fs, blk, &rc);
+            if (!w)
+                return rc;
+            ext4_put32(w + 4 * idx[level], (uint32_t)next);
+            *fresh = level == depth;
+        }
+        blk = next;
+    }
+    if ((rc = bmap_check(fs, in, blk)) < 0)
+        return rc;
+    *pblk = blk;
+    return 0;
+}
+
+/* Frees what the indirect block *slot (depth levels above the data,
+ * mapping logical blocks from base) maps at or past from, and the block
+ * itself when nothing in it is left (then *slot becomes 0). */
+static int bmap_cut_tree(struct ext4_fs *fs, struct ext4_inode *in, uint8_t *slot, int depth, uint64_t base,
+                         uint64_t from)
+{
+    uint64_t blk = ext4_le32(slot), p = fs->block_size / 4, span = 1;
+    for (int i = 1; i < depth; i++)
+        span *= p;
+    int rc = bmap_check(fs, in, blk);
+    if (rc < 0)
+        return rc;
+    int whole = base >= from; /* the block goes: no need to change it */
+    const uint8_t *b = whole ? ext4_mbuf_read(fs, blk, &rc) : ext4_mbuf_get(fs, blk, &rc);
+    if (!b)
+        return rc;
+    int left = 0;
+    for (uint64_t i = 0; i < p; i++) {
+        uint64_t cbase = base + i * span;
+        uint8_t *e = (uint8_t *)b + 4 * i;
+        uint64_t c = ext4_le32(e);
+        if (!c)
+            continue;
+        if (cbase + span <= from) {
+            left = 1;
+            continue;
+        }
+        if (depth == 1) {
+            if ((rc = bmap_check(fs, in, c)) < 0 || (rc = free_blocks(fs, c, 1)) < 0)
+                return rc;
+            in->blocks512 -= fs->block_size / 512;
+            if (!whole)
+                ext4_put32(e, 0);
+            continue;
+        }
+        uint8_t tmp[4];
+        memcpy(tmp, e, 4);
+        if ((rc = bmap_cut_tree(fs, in, tmp, depth - 1, cbase, from)) < 0)
+            return rc;
+        if (!whole)
+            memcpy(e, tmp, 4);
+        left |= ext4_le32(tmp) != 0;
+    }
+    if (left)
+        return 0;
+    if ((rc = free_blocks(fs, blk, 1)) < 0)
+        return rc;
+    in->blocks512 -= fs->block_size / 512;
+    ext4_put32(slot, 0);
+    return 0;
+}
+
+/* Drops every mapping at or past lblk from, freeing data and the indirect
+ * blocks left empty. */
+static int bmap_cut(struct ext4_fs *fs, struct ext4_inode *in, uint64_t from)
+{
+    uint64_t p = fs->block_size / 4, base = BMAP_DIRECT;
+    for (uint32_t i = 0; i < BMAP_DIRECT; i++) {
+        uint64_t c = ext4_le32(in->iblock + 4 * i);
+        if (i < from || !c)
+            continue;
+        int rc = bmap_check(fs, in, c);
+        if (rc < 0 || (rc = free_blocks(fs, c, 1)) < 0)
+            return rc;
+        in->blocks512 -= fs->block_size / 512;
+        ext4_put32(in->iblock + 4 * i, 0);
+    }
+    uint64_t span = p;
+    for (int depth = 1; depth <= 3; depth++) {
+        uint8_t *slot = in->iblock + 4 * (BMAP_DIRECT + depth - 1);
+        if (ext4_le32(slot) && base + span > from) {
+            int rc = bmap_cut_tree(fs, in, slot, depth, base, from);
+            if (rc < 0)
+                return rc;
+        }
+        base += span;
+        span *= p;
+    }
+    return 0;
+}
+
+/* ext4_write for a block-mapped file: block by block. */
+static long bmap_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, const void *buf, size_t len)
+{
+    uint64_t bs = fs->block_size;
+    if ((off + len + bs - 1) / bs > bmap_limit(fs))
+        return -EFBIG;
+    const uint8_t *src = buf;
+    size_t done = 0;
+    uint64_t goal = 0;
+    int rc = 0, fresh;
+    if (off / bs > 0 && (rc = bmap_get(fs, in, off / bs - 1, 0, 0, &goal, &fresh)) < 0)
+        return rc;
+    while (done < len) {
+        uint64_t pos = off + done, pblk;
+        uint32_t boff = (uint32_t)(pos % bs);
+        if ((rc = bmap_get(fs, in, pos / bs, 1, goal ? goal + 1 : 0, &pblk, &fresh)) < 0)
+            break;
+        uint32_t n = (uint32_t)(bs - boff < len - done ? bs - boff : len - done), cnt = 1;
+        int rc2 = 0;
+        /* Whole blocks that follow on disk go in one request. */
+        while (n == bs && cnt < 256 && len - done >= (size_t)(cnt + 1) * bs) {
+            uint64_t nb;
+            int fr;
+            if ((rc2 = bmap_get(fs, in, pos / bs + cnt, 1, pblk + cnt, &nb, &fr)) < 0 || nb != pblk + cnt)
+                break; /* a block mapped elsewhere is written next round */
+            cnt++;
+        }
+        rc = n < bs ? write_partial(fs, pblk, boff, src + done, n, fresh) : write_data(fs, pblk, cnt, src + done);
+        if (rc < 0)
+            break;
+        done += n < bs ? n : (size_t)cnt * bs;
+        goal = pblk + cnt - 1;
+        if ((rc = rc2) < 0)
+            break;
+    }
+    if (done && off + done > in->size)
+        in->size = off + done;
+    if (rc < 0 && !done)
+        return rc;
+    return (long)done;
+}
+
+/* Maps one new block at lblk of a file or directory (either layout):
+ * *pblk, a block not yet written. */
+static int map_new_block(struct ext4_fs *fs, struct ext4_inode *in, uint64_t lblk, uint64_t goal, uint64_t *pblk)
+{
+    if (!(in->flags & EXT4_INODE_FLAG_EXTENTS)) {
+        int fresh;
+        return bmap_get(fs, in, lblk, 1, goal, pblk, &fresh);
+    }
+    struct extlist l;
+    int rc = extents_load(fs, in, &l);
+    if (rc < 0)
+        return rc;
+    if (!goal && l.n)
+        goal = l.e[l.n - 1].pblk + l.e[l.n - 1].len;
+    uint32_t got = 0;
+    rc = alloc_blocks(fs, goal, 1, pblk, &got);
+    if (rc == 0)
+        rc = ext_add(&l, (uint32_t)lblk, 1, *pblk);
+    if (rc == 0) {
+        in->blocks512 += fs->block_size / 512;
+        rc = extents_store(fs, in, &l);
+    }
+    extlist_free(&l);
+    return rc;
+}
+
 long ext4_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, const void *buf, size_t len)
 {
     if (!fs->rw)
@@ -1046,9 +1317,9 @@ long ext4_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off, const v
     if (off + len < off || (off + len + bs - 1) / bs > 0xffffffffull)
         return -EFBIG;
     if (!(in->flags & EXT4_INODE_FLAG_EXTENTS)) {
-        if (in->blocks512 || in->size > sizeof(in->iblock))
-            return -EROFS; /* block-mapped files stay read-only */
-        zero_ext4_inode_root(in);
+        if (in->blocks512 || in->size > sizeof(in->iblock) || !(fs->incompat & EXT4_INCOMPAT_EXTENTS))
+            return bmap_write(fs, in, off, buf, len);
+        empty_map(fs, in); /* nothing mapped yet: the file takes extents */
     }
     struct extlist l;
     int rc = extents_load(fs, in, &l);
@@ -1129,13 +1400,27 @@ int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
     if ((size + bs - 1) / bs > 0xffffffffull)
         return -EFBIG;
     if (!(in->flags & EXT4_INODE_FLAG_EXTENTS)) {
-        if (in->blocks512 == 0) { /* a fast symlink or an empty file: nothing mapped */
-            if ((in->mode & EXT4_S_IFMT) != EXT4_S_IFLNK)
-                zero_ext4_inode_root(in);
+        if ((in->mode & EXT4_S_IFMT) == EXT4_S_IFLNK && (in->blocks512 == 0 || in->size < sizeof(in->iblock))) {
+            /* A fast symlink: the map holds its text (blocks512 may
+             * count an attribute block), nothing to free. */
             in->size = size;
             return 0;
         }
-        return -EROFS;
+        int rc = size < in->size ? bmap_cut(fs, in, (size + bs - 1) / bs) : 0;
+        uint64_t pblk = 0;
+        int fresh;
+        if (rc == 0 && size < in->size && size % bs)
+            rc = bmap_get(fs, in, size / bs, 0, 0, &pblk, &fresh);
+        if (rc == 0 && pblk) { /* the kept block's tail reads zeros if the file grows again */
+            rc = ext4_read_blocks(fs, pblk, 1, fs->scratch);
+            if (rc == 0) {
+                memset(fs->scratch + size % bs, 0, bs - size % bs);
+                rc = write_data(fs, pblk, 1, fs->scratch);
+            }
+        }
+        if (rc == 0)
+            in->size = size;
+        return rc;
     }
     struct extlist l;
     int rc = extents_load(fs, in, &l);
@@ -1276,55 +1561,241 @@ static void dir_init_block(struct ext4_fs *fs, const struct ext4_inode *dir, uin
     dir_tail_set(fs, dir, b);
 }
 
-static int dir_add(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size_t len, uint32_t ino,
-                   uint8_t type)
+/* Adds name to directory block lb if it has room: 0 done, 1 no room. */
+static int dir_block_add(struct ext4_fs *fs, struct ext4_inode *dir, uint64_t lb, const char *name, size_t len,
+                         uint32_t ino, uint8_t type)
 {
     uint32_t bs = fs->block_size, end = bs - tail_size(fs), need = entry_size((uint32_t)len);
     int rc;
+    const uint8_t *pb = dir_block_peek(fs, dir, lb, &rc);
+    if (!pb)
+        return rc;
+    if ((rc = dir_block_check(fs, dir, pb, end)) < 0)
+        return rc;
+    for (uint32_t off = 0; off < end;) {
+        const uint8_t *pe = pb + off;
+        uint32_t rl = ext4_rec_len(fs, pe);
+        uint32_t used = ext4_le32(pe) ? entry_size(pe[6]) : 0;
+        if (rl - used >= need) {
+            uint8_t *b = dir_block(fs, dir, lb, &rc), *e = b ? b + off : NULL;
+            if (!b)
+                return rc;
+            if (used) {
+                ext4_put16(e + 4, used);
+                e += used;
+            }
+            put_entry(e, ino, rl - used, name, len, (fs->incompat & EXT4_INCOMPAT_FILETYPE) ? type : 0, bs);
+            dir_tail_set(fs, dir, b);
+            return 0;
+        }
+        off += rl;
+    }
+    return 1;
+}
+
+/* ---- htree directories: an index of one level (in the root block) is
+ * kept up to date; anything else becomes linear (dir_unindex) ---- */
+
+#define DX_COUNT 0x20 /* the root's limit, count and first block; entries of 8 bytes from here */
+#define COMPAT_DIR_INDEX 0x20
+
+struct dx_info {
+    unsigned version; /* the hash, as ext4_dx_hash takes it */
+    uint32_t seed[4];
+    uint32_t limit, count;
+};
+
+/* Whether dir's index is one we keep: the root's header as mkfs and
+ * Linux write it, one level, half_md4, blocks inside the directory,
+ * hashes rising. Anything else is not corrupt for us: the directory
+ * becomes linear. */
+static int dx_usable(struct ext4_fs *fs, const struct ext4_inode *dir, const uint8_t *root, struct dx_info *x)
+{
+    uint32_t bs = fs->block_size;
+    if (!(fs->compat & COMPAT_DIR_INDEX) || bs < 1024)
+        return 0;
+    if (ext4_rec_len(fs, root) != 12 || ext4_rec_len(fs, root + 12) != bs - 12)
+        return 0;
+    const uint8_t *info = root + 0x18;
+    if (ext4_le32(info) != 0 || info[5] != 8 || info[6] != 0)
+        return 0;
+    x->version = info[4];
+    if (x->version == EXT4_DX_HASH_HALF_MD4 && (ext4_le32(fs->sb + 0x160) & 0x2))
+        x->version = EXT4_DX_HASH_HALF_MD4_UNSIGNED; /* the superblock's "unsigned char" flag */
+    if (x->version != EXT4_DX_HASH_HALF_MD4 && x->version != EXT4_DX_HASH_HALF_MD4_UNSIGNED)
+        return 0;
+    for (int i = 0; i < 4; i++)
+        x->seed[i] = ext4_le32(fs->sb + 0xec + 4 * i);
+    x->limit = ext4_le16(root + DX_COUNT);
+    x->count = ext4_le16(root + DX_COUNT + 2);
+    if (x->limit != (bs - DX_COUNT - (fs->csum ? 8 : 0)) / 8 || x->count == 0 || x->count > x->limit)
+        return 0;
+    uint64_t nblocks = dir->size / bs;
+    for (uint32_t i = 0; i < x->count; i++) {
+        const uint8_t *e = root + DX_COUNT + 8 * i;
+        uint32_t blk = ext4_le32(e + 4);
+        if (blk == 0 || blk >= nblocks)
+            return 0;
+        if (i >= 2 && ext4_le32(e) <= ext4_le32(e - 8))
+            return 0;
+    }
+    return 1;
+}
+
+static void dx_csum_set(struct ext4_fs *fs, const struct ext4_inode *dir, uint8_t *root, const struct dx_info *x)
+{
+    if (!fs->csum)
+        return;
+    uint8_t *t = root + DX_COUNT + 8 * x->limit;
+    ext4_put32(t, 0);
+    /* Over the header and the entries in use, 4 bytes more (as e2fsprogs
+     * and Linux compute it), then the tail's reserved word. */
+    uint32_t c = ext4_crc32c(inode_seed(fs, dir->ino, dir->generation), root, DX_COUNT + 4 + 8 * x->count);
+    c = ext4_crc32c(c, t, 4);
+    ext4_put32(t + 4, c);
+}
+
+struct dx_ent {
+    uint32_t hash, minor, off;
+};
+
+static int dx_ent_less(const struct dx_ent *p, const struct dx_ent *q)
+{
+    return p->hash != q->hash ? p->hash < q->hash : p->minor < q->minor;
+}
+
+/* Shell sort by (hash, minor): a block holds at most a few thousand. */
+static void dx_sort(struct dx_ent *e, unsigned n)
+{
+    for (unsigned gap = n / 2; gap; gap = gap == 2 ? 1 : gap * 5 / 11) {
+        for (unsigned i = gap; i < n; i++) {
+            struct dx_ent t = e[i];
+            unsigned j = i;
+            for (; j >= gap && dx_ent_less(&t, &e[j - gap]); j -= gap)
+                e[j] = e[j - gap];
+            e[j] = t;
+        }
+    }
+}
+
+/* Writes the records ents[0..n) of src packed into b (a whole block). */
+static void dx_pack(struct ext4_fs *fs, const struct ext4_inode *dir, uint8_t *b, const uint8_t *src,
+                    const struct dx_ent *ents, unsigned n)
+{
+    uint32_t end = fs->block_size - tail_size(fs), off = 0;
+    memset(b, 0, fs->block_size);
+    for (unsigned i = 0; i < n; i++) {
+        const uint8_t *e = src + ents[i].off;
+        uint32_t sz = entry_size(e[6]);
+        memcpy(b + off, e, 8 + e[6]);
+        ext4_put16(b + off + 4, i + 1 == n ? end - off : sz);
+        off += sz;
+    }
+    if (n == 0)
+        ext4_put16(b + 4, end);
+    dir_tail_set(fs, dir, b);
+}
+
+/* Adds name through the index: into the leaf its hash falls in, split in
+ * two by hash when full. 0 done, 1 the index cannot take it (the caller
+ * makes the directory linear), or -errno. */
+static int dx_add(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size_t len, uint32_t ino,
+                  uint8_t type)
+{
+    uint32_t bs = fs->block_size, end = bs - tail_size(fs);
+    int rc;
+    const uint8_t *root = dir_block_peek(fs, dir, 0, &rc);
+    if (!root)
+        return rc;
+    struct dx_info x;
+    uint32_t h, minor;
+    if (!dx_usable(fs, dir, root, &x) || ext4_dx_hash(name, len, x.version, x.seed, &h, &minor) < 0)
+        return 1;
+    uint32_t pos = 0;
+    for (uint32_t i = 1; i < x.count; i++)
+        if ((ext4_le32(root + DX_COUNT + 8 * i) & ~1u) <= h)
+            pos = i;
+    uint64_t lb = ext4_le32(root + DX_COUNT + 8 * pos + 4);
+    if ((rc = dir_block_add(fs, dir, lb, name, len, ino, type)) != 1)
+        return rc;
+    if (x.count == x.limit)
+        return 1;
+    /* The leaf is full: its records sorted by hash, the upper half to a
+     * new block at the directory's end, named in the index. */
+    const uint8_t *pb = dir_block_peek(fs, dir, lb, &rc);
+    if (!pb)
+        return rc;
+    uint8_t *src = malloc(bs);
+    struct dx_ent *ents = malloc(sizeof(*ents) * (bs / 12 + 1));
+    if (!src || !ents) {
+        free(src);
+        free(ents);
+        return -ENOMEM;
+    }
+    memcpy(src, pb, bs);
+    unsigned n = 0;
+    for (uint32_t off = 0; off < end;) {
+        uint32_t rl = ext4_rec_len(fs, src + off);
+        if (ext4_le32(src + off)) {
+            ents[n].off = off;
+            ext4_dx_hash((const char *)src + off + 8, src[off + 6], x.version, x.seed, &ents[n].hash, &ents[n].minor);
+            n++;
+        }
+        off += rl;
+    }
+    dx_sort(ents, n);
+    /* A split point between two different hashes, nearest the middle. */
+    unsigned m = n / 2;
+    while (m > 0 && m < n && ents[m].hash == ents[m - 1].hash)
+        m++;
+    if (m >= n) {
+        for (m = n / 2; m > 0 && ents[m].hash == ents[m - 1].hash; m--)
+            ;
+    }
+    rc = 1;
+    uint64_t pblk, nlb = dir->size / bs;
+    if (m > 0 && m < n && nlb < 0xffffffffu && (rc = map_new_block(fs, dir, nlb, 0, &pblk)) == 0) {
+        uint32_t boundary = ents[m].hash;
+        uint8_t *nb = ext4_mbuf_new(fs, pblk, &rc), *ob = nb ? dir_block(fs, dir, lb, &rc) : NULL;
+        uint8_t *r = ob ? dir_block(fs, dir, 0, &rc) : NULL;
+        if (r) {
+            dir->size += bs;
+            dx_pack(fs, dir, ob, src, ents, m);
+            dx_pack(fs, dir, nb, src, ents + m, n - m);
+            uint8_t *at = r + DX_COUNT + 8 * (pos + 1);
+            memmove(at + 8, at, 8 * (x.count - pos - 1));
+            ext4_put32(at, boundary);
+            ext4_put32(at + 4, (uint32_t)nlb);
+            x.count++;
+            ext4_put16(r + DX_COUNT + 2, x.count);
+            dx_csum_set(fs, dir, r, &x);
+            rc = dir_block_add(fs, dir, h >= boundary ? nlb : lb, name, len, ino, type);
+        }
+    }
+    free(src);
+    free(ents);
+    return rc;
+}
+
+static int dir_add(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, size_t len, uint32_t ino,
+                   uint8_t type)
+{
+    uint32_t bs = fs->block_size, end = bs - tail_size(fs);
+    int rc;
     if (dir->flags & EXT4_INODE_FLAG_INDEX) {
+        if ((rc = dx_add(fs, dir, name, len, ino, type)) != 1)
+            return rc;
         if ((rc = dir_unindex(fs, dir)) < 0)
             return rc;
     }
     uint64_t nblocks = dir->size / bs;
     for (uint64_t lb = 0; lb < nblocks; lb++) {
-        const uint8_t *pb = dir_block_peek(fs, dir, lb, &rc);
-        if (!pb)
+        if ((rc = dir_block_add(fs, dir, lb, name, len, ino, type)) != 1)
             return rc;
-        if ((rc = dir_block_check(fs, dir, pb, end)) < 0)
-            return rc;
-        for (uint32_t off = 0; off < end;) {
-            const uint8_t *pe = pb + off;
-            uint32_t rl = ext4_rec_len(fs, pe);
-            uint32_t used = ext4_le32(pe) ? entry_size(pe[6]) : 0;
-            if (rl - used >= need) {
-                uint8_t *b = dir_block(fs, dir, lb, &rc), *e = b ? b + off : NULL;
-                if (!b)
-                    return rc;
-                if (used) {
-                    ext4_put16(e + 4, used);
-                    e += used;
-                }
-                put_entry(e, ino, rl - used, name, len, (fs->incompat & EXT4_INCOMPAT_FILETYPE) ? type : 0, bs);
-                dir_tail_set(fs, dir, b);
-                return 0;
-            }
-            off += rl;
-        }
     }
     /* No room: one more block. */
-    struct extlist l;
-    if ((rc = extents_load(fs, dir, &l)) < 0)
-        return rc;
-    uint64_t goal = l.n ? l.e[l.n - 1].pblk + l.e[l.n - 1].len : 0, pblk = 0;
-    uint32_t got = 0;
-    rc = alloc_blocks(fs, goal, 1, &pblk, &got);
-    if (rc == 0)
-        rc = ext_add(&l, (uint32_t)nblocks, 1, pblk);
-    if (rc == 0) {
-        dir->blocks512 += bs / 512;
-        rc = extents_store(fs, dir, &l);
-    }
-    extlist_free(&l);
+    uint64_t pblk = 0;
+    rc = map_new_block(fs, dir, nblocks, 0, &pblk);
     uint8_t *b = rc == 0 ? ext4_mbuf_new(fs, pblk, &rc) : NULL;
     if (!b)
         return rc;
@@ -1339,12 +1810,19 @@ static int dir_remove(struct ext4_fs *fs, struct ext4_inode *dir, const char *na
 {
     uint32_t bs = fs->block_size, end = bs - tail_size(fs);
     int rc;
+    uint64_t first = 0;
     if (dir->flags & EXT4_INODE_FLAG_INDEX) {
-        if ((rc = dir_unindex(fs, dir)) < 0)
+        struct dx_info x;
+        const uint8_t *root = dir_block_peek(fs, dir, 0, &rc);
+        if (!root)
+            return rc;
+        if (dx_usable(fs, dir, root, &x))
+            first = 1; /* the index stays right: the root holds only "." and ".." */
+        else if ((rc = dir_unindex(fs, dir)) < 0)
             return rc;
     }
     uint64_t nblocks = dir->size / bs;
-    for (uint64_t lb = 0; lb < nblocks; lb++) {
+    for (uint64_t lb = first; lb < nblocks; lb++) {
         const uint8_t *pb = dir_block_peek(fs, dir, lb, &rc);
         if (!pb)
             return rc;
@@ -1377,8 +1855,13 @@ static int dir_remove(struct ext4_fs *fs, struct ext4_inode *dir, const char *na
 static int set_dotdot(struct ext4_fs *fs, struct ext4_inode *dir, uint32_t parent)
 {
     int rc;
+    struct dx_info x;
+    int dx = 0;
     if (dir->flags & EXT4_INODE_FLAG_INDEX) {
-        if ((rc = dir_unindex(fs, dir)) < 0)
+        const uint8_t *root = dir_block_peek(fs, dir, 0, &rc);
+        if (!root)
+            return rc;
+        if (!(dx = dx_usable(fs, dir, root, &x)) && (rc = dir_unindex(fs, dir)) < 0)
             return rc;
     }
     uint8_t *b = dir_block(fs, dir, 0, &rc);
@@ -1387,7 +1870,10 @@ static int set_dotdot(struct ext4_fs *fs, struct ext4_inode *dir, uint32_t paren
     if (ext4_rec_len(fs, b) != 12 || b[12 + 6] != 2 || memcmp(b + 12 + 8, "..", 2) != 0)
         return ext4_corrupt(fs, "directory without '..' second", dir->ino, 0);
     ext4_put32(b + 12, parent);
-    dir_tail_set(fs, dir, b);
+    if (dx)
+        dx_csum_set(fs, dir, b, &x);
+    else
+        dir_tail_set(fs, dir, b);
     return 0;
 }
 
@@ -1433,20 +1919,11 @@ int ext4_create(struct ext4_fs *fs, struct ext4_inode *dir, const char *name, si
         memcpy(out->iblock, link_target, tlen); /* a fast symlink */
         out->size = tlen;
     } else {
-        zero_ext4_inode_root(out);
+        empty_map(fs, out);
     }
     if (is_dir) {
         uint64_t pblk = 0;
-        uint32_t got;
-        struct extlist l = { 0 };
-        rc = alloc_blocks(fs, 0, 1, &pblk, &got);
-        if (rc == 0)
-            rc = ext_add(&l, 0, 1, pblk);
-        if (rc == 0) {
-            out->blocks512 = fs->block_size / 512;
-            rc = extents_store(fs, out, &l);
-        }
-        extlist_free(&l);
+        rc = map_new_block(fs, out, 0, 0, &pblk);
         uint8_t *b = rc == 0 ? ext4_mbuf_new(fs, pblk, &rc) : NULL;
         if (b)
             dir_init_block(fs, out, b, dir->ino);

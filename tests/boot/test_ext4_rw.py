@@ -6,7 +6,7 @@ model of what the guest wrote:
   and replayed here with the same operations on a host directory; the hash
   of every operation's result must match, and the tree Linux's debugfs
   dumps from the image must equal the host's (on virtio-blk over its three
-  transports, virtio-scsi, NVMe and AHCI).
+  transports, virtio-scsi, NVMe and AHCI; ext3's block maps).
 - Kestrel reads and changes what Linux wrote (mkfs.ext4 -d, then debugfs -w).
 - Crash consistency: `fstest crash` is SIGKILLed at random times; the next
   boot's mount replays the journal, every file the guest fsynced must hold
@@ -200,6 +200,17 @@ def test_one_k_blocks_and_no_journal(boot, tmp_path):
     img = mkfs(str(tmp_path / "nj.img"), "32M", ("-O", "^has_journal,^metadata_csum"))
     b = run_workload(boot, tmp_path, "microvm", "virtio-blk", random.randrange(1 << 30), steps=800, image=img)
     assert "with its journal" not in b.output
+
+
+def test_ext3_block_maps(boot, tmp_path):
+    """ext3 as mkfs makes it (no extents): files and directories written
+    with block maps, offsets past the double indirect block's start."""
+    img = mkfs(str(tmp_path / "e3.img"), "32M", ("-t", "ext3", "-b", "1024"))
+    b = run_workload(boot, tmp_path, "microvm", "virtio-blk", random.randrange(1 << 30), steps=600, span=1000000,
+                     image=img)
+    assert re.search(r"ext4: vblk0: .*read-write with its journal", b.output), b.output[-2000:]
+    r = subprocess.run([DEBUGFS, "-R", "stat /z", img], capture_output=True, text=True)
+    assert "Flags: 0x0\n" in r.stdout, r.stdout  # still block-mapped
 
 
 def test_linux_written_then_ours(boot, tmp_path):

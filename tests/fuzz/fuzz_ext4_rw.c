@@ -3,8 +3,11 @@
  * mutation (create, write, truncate, mkdir, link, rename, unlink, free),
  * a commit, and a read-only walk of the result. A corrupt image must be
  * refused, degraded to read-only, or changed without faults. Seeded with
- * tests/fuzz/make_fs_seeds.sh's images (one with a journal to replay). */
+ * tests/fuzz/make_fs_seeds.sh's images (one with a journal to replay, and
+ * block-mapped ones, ext3 as mkfs makes it, for the indirect-block
+ * writer, and an htree directory for the index writer). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +65,11 @@ static void mutate(struct ext4_fs *fs)
         ext4_write(fs, &f, 0, buf, 5000);
         ext4_write(fs, &f, 70000, buf, sizeof(buf));
         ext4_truncate(fs, &f, 3000);
+        /* Far offsets: a block map's double and triple indirect blocks
+         * (1 KiB blocks), a deeper extent tree's reach. */
+        ext4_write(fs, &f, 300000, buf, 2000);
+        ext4_write(fs, &f, 70u << 20, buf, 1500);
+        ext4_truncate(fs, &f, 200000);
         ext4_write_inode(fs, &f);
         if (ext4_create(fs, &root, "dz", 2, 0040755, NULL, 0, 0, &dir) == 0) {
             ext4_link(fs, &dir, "hard", 4, &f);
@@ -69,6 +77,21 @@ static void mutate(struct ext4_fs *fs)
             ext4_create(fs, &dir, "lnk", 3, 0120777, "a-target-longer-than-sixty-bytes-so-it-takes-a-block-of-its-own", 0,
                         0, &f2);
             ext4_unlink(fs, &dir, "hard", 4, &f);
+        }
+    }
+    /* Names added to and removed from a directory "many" (an htree one in
+     * a seed): leaf splits, the index kept. */
+    uint32_t many;
+    struct ext4_inode md, mf;
+    if (ext4_lookup(fs, &root, "many", 4, &many) == 0 && ext4_read_inode(fs, many, &md) == 0 &&
+        (md.mode & 0170000) == 0040000) {
+        char nm[32];
+        for (int i = 0; i < 40; i++) {
+            int n = snprintf(nm, sizeof(nm), "fuzz-added-name-%d", i);
+            if (ext4_create(fs, &md, nm, (size_t)n, 0100644, NULL, 0, 0, &mf) < 0)
+                break;
+            if (i % 3 == 0 && ext4_unlink(fs, &md, nm, (size_t)n, &mf) == 0 && mf.links == 0)
+                ext4_free_inode(fs, &mf);
         }
     }
     /* Every name the root holds is looked up and, for the first few files,
