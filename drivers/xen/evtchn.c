@@ -38,17 +38,26 @@ void evtchn_mask(unsigned port)
         __atomic_fetch_or(mask_word(port), 1ull << (port % WORD_BITS), __ATOMIC_SEQ_CST);
 }
 
-/* Clearing the mask bit is enough unless the port is already pending; then
- * Xen must re-raise it, which the unmask hypercall does. */
+/* Clearing the mask bit is enough unless the port is already pending: Xen
+ * did not signal it while it was masked, and only EVTCHNOP_unmask raises it
+ * now, on the vCPU it is bound to. That hypercall clears the mask itself
+ * and raises the event only if the mask was still set, so the mask must be
+ * left to it (clearing it first made the hypercall a no-op and the event
+ * was lost until some other event on the same word came by). */
 void evtchn_unmask(unsigned port)
 {
     if (port >= MAX_PORTS)
         return;
-    __atomic_fetch_and(mask_word(port), ~(1ull << (port % WORD_BITS)), __ATOMIC_SEQ_CST);
-    if (*pending_word(port) & (1ull << (port % WORD_BITS))) {
-        struct evtchn_unmask u = { .port = port };
-        xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_unmask, (uint64_t)(uintptr_t)&u, 0, 0, 0);
+    xen_ulong_t bit = 1ull << (port % WORD_BITS);
+    if (!(*pending_word(port) & bit)) {
+        __atomic_fetch_and(mask_word(port), ~bit, __ATOMIC_SEQ_CST);
+        if (!(*pending_word(port) & bit))
+            return;
+        /* it came while the mask was still set: masked again, Xen unmasks and raises it */
+        __atomic_fetch_or(mask_word(port), bit, __ATOMIC_SEQ_CST);
     }
+    struct evtchn_unmask u = { .port = port };
+    xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_unmask, (uint64_t)(uintptr_t)&u, 0, 0, 0);
 }
 
 void evtchn_notify(unsigned port)
