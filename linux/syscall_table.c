@@ -190,6 +190,10 @@ SYSCALL_DECL(eventfd2);
 SYSCALL_DECL(timerfd_create);
 SYSCALL_DECL(timerfd_settime);
 SYSCALL_DECL(timerfd_gettime);
+/* linux/itimer.c */
+SYSCALL_DECL(setitimer);
+SYSCALL_DECL(getitimer);
+SYSCALL_DECL(alarm);
 SYSCALL_DECL(signalfd);
 SYSCALL_DECL(signalfd4);
 
@@ -370,6 +374,10 @@ static const syscall_fn table[] = {
     [__NR_timerfd_create] = sys_timerfd_create,
     [__NR_timerfd_settime] = sys_timerfd_settime,
     [__NR_timerfd_gettime] = sys_timerfd_gettime,
+    /* itimer.c */
+    [__NR_setitimer] = sys_setitimer,
+    [__NR_getitimer] = sys_getitimer,
+    [__NR_alarm] = sys_alarm,
     [__NR_signalfd] = sys_signalfd,
     [__NR_signalfd4] = sys_signalfd4,
 };

@@ -114,7 +114,7 @@ def test_signals(boot, tmp_path, flavour, smp):
     SA_RESTART, bad pointers to every signal call (EFAULT), sigsuspend
     (mask swapped and restored) and pause, sigwait/sigtimedwait (time-out,
     from kill, from another thread), masks and pending sets, SA_RESETHAND, default-ignored
-    signals: every case reports ok."""
+    signals, SIGALRM from setitimer (one-shot, periodic) and alarm: every case reports ok."""
     b = run(boot, tmp_path, prog("signals", flavour), smp=smp, status=0)
     names = [l.split()[1] for l in lines(b, "ok ")]
     for want in ["segv_longjmp", "segv_twice", "fpe_div_zero", "sigaltstack_set", "sigaltstack_get",
@@ -123,14 +123,15 @@ def test_signals(boot, tmp_path, flavour, smp):
                  "blocked_thread_resumed", "futex_timed_eintr", "futex_untimed_eintr", "bad_pointers_efault", "sigsuspend", "pause",
                  "sigtimedwait_timeout", "sigtimedwait_pending", "sigwait_from_thread",
                  "blocked_is_pending", "unblock_delivers", "pending_cleared",
-                 "sigkill_fixed", "sig_ign", "sa_resethand", "default_ignore"]:
+                 "sigkill_fixed", "sig_ign", "sa_resethand", "default_ignore",
+                 "itimer_disarmed", "itimer_oneshot", "itimer_periodic", "alarm_left", "itimer_bad_usec"]:
         assert want in names, (want, b.output[-3000:])
     assert not lines(b, "FAIL"), lines(b, "FAIL")
-    assert re.search(r"signals: 30 passed, 0 failed", b.output)
+    assert re.search(r"signals: 35 passed, 0 failed", b.output)
 
 
 @pytest.mark.parametrize("prog_name,line", [
-    ("signals", "signals: 30 passed, 0 failed"),
+    ("signals", "signals: 35 passed, 0 failed"),
     ("pthreads", "tls=ok tids=distinct main_tls=7"),
 ])
 def test_q35_two_cpus(boot, tmp_path, prog_name, line):

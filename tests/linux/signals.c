@@ -3,7 +3,8 @@
  * (si_addr checked), SIGFPE from a division by zero (si_code checked), a
  * stack overflow handled on the sigaltstack, raise/kill/tgkill (to a thread
  * spinning in user mode and to one blocked in a futex), masks and pending
- * sets, SA_RESETHAND, SIG_IGN, and SA_SIGINFO's ucontext. Prints "ok NAME"
+ * sets, SA_RESETHAND, SIG_IGN, SA_SIGINFO's ucontext, and SIGALRM from
+ * setitimer(ITIMER_REAL) (one-shot and periodic) and alarm(). Prints "ok NAME"
  * per case and "signals: N passed, M failed". */
 #include <errno.h>
 #include <pthread.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -371,6 +373,49 @@ static void test_masks(void)
     check("default_ignore", 1);
 }
 
+static volatile int alrm_count, alrm_code;
+static void on_alrm(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig, (void)uc;
+    alrm_count++;
+    alrm_code = si->si_code;
+}
+
+/* SIGALRM from the real-time interval timer: pause() is cut short by a
+ * one-shot, a periodic one fires until disarmed, alarm() answers what was
+ * left in whole seconds, a bad microsecond count is refused. */
+static void test_itimer(void)
+{
+    install(SIGALRM, on_alrm, 0);
+    struct itimerval v, old;
+    memset(&v, 0, sizeof v);
+    check("itimer_disarmed", getitimer(ITIMER_REAL, &old) == 0 && !old.it_value.tv_sec && !old.it_value.tv_usec);
+    v.it_value.tv_usec = 30000;
+    int r = setitimer(ITIMER_REAL, &v, NULL);
+    int p = pause();
+    int e = errno;
+    getitimer(ITIMER_REAL, &old);
+    check("itimer_oneshot", r == 0 && p == -1 && e == EINTR && alrm_count == 1 && alrm_code == SI_KERNEL &&
+                                !old.it_value.tv_sec && !old.it_value.tv_usec);
+    v.it_value.tv_usec = 10000;
+    v.it_interval.tv_usec = 10000;
+    setitimer(ITIMER_REAL, &v, NULL);
+    while (alrm_count < 4)
+        pause();
+    memset(&v, 0, sizeof v);
+    r = setitimer(ITIMER_REAL, &v, &old);
+    int n = alrm_count;
+    struct timespec ts = {0, 50000000};
+    nanosleep(&ts, NULL);
+    check("itimer_periodic", r == 0 && old.it_interval.tv_sec == 0 && old.it_interval.tv_usec == 10000 &&
+                                 old.it_value.tv_usec > 0 && old.it_value.tv_usec <= 10000 && alrm_count == n);
+    unsigned a0 = alarm(5), a1 = alarm(0);
+    check("alarm_left", a0 == 0 && a1 == 5 && alarm(0) == 0);
+    v.it_value.tv_usec = 1000000;
+    check("itimer_bad_usec", setitimer(ITIMER_REAL, &v, NULL) == -1 && errno == EINVAL);
+    signal(SIGALRM, SIG_DFL);
+}
+
 int main(void)
 {
     test_segv();
@@ -382,6 +427,7 @@ int main(void)
     test_suspend();
     test_sigwait();
     test_masks();
+    test_itimer();
     printf("signals: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }
