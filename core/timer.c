@@ -82,31 +82,33 @@ bool timer_cancel(struct timer *t)
     return was_armed;
 }
 
+/* Due timers are taken off the list one at a time under the lock and run
+ * with it dropped. A private list of expired timers, chained through their
+ * own next fields, broke when a callback here or another CPU re-armed one of
+ * them before it ran: timer_arm rewrote its next and the rest of the list
+ * was lost (or another CPU's list was walked as if expired). */
+#define TIMERS_PER_INTERRUPT 64
+
 static void timer_interrupt(struct int_frame *f, void *arg)
 {
     (void)f;
     (void)arg;
+    uint64_t now = clock_monotonic_ns();
     uint64_t flags = spin_lock_irqsave(&lk);
     struct cpu *c = this_cpu();
-    uint64_t now = clock_monotonic_ns();
-    struct timer *expired = NULL, **tail = &expired;
-    while (c->timers && c->timers->deadline <= now) {
+    /* Bounded, with now fixed: a callback re-arming itself in the past cannot keep us here. */
+    for (unsigned n = 0; n < TIMERS_PER_INTERRUPT && c->timers && c->timers->deadline <= now; n++) {
         struct timer *t = c->timers;
         c->timers = t->next;
         t->next = NULL;
         t->armed = false;
-        *tail = t;
-        tail = &t->next;
+        spin_unlock_irqrestore(&lk, flags);
+        if (t->fn)
+            t->fn(t, t->arg);
+        flags = spin_lock_irqsave(&lk);
     }
     reprogram_locked(c);
     spin_unlock_irqrestore(&lk, flags);
-    while (expired) {
-        struct timer *t = expired;
-        expired = t->next;
-        t->next = NULL;
-        if (t->fn)
-            t->fn(t, t->arg);
-    }
 }
 
 void timer_expire(void) { timer_interrupt(NULL, NULL); }
