@@ -361,6 +361,8 @@ static void check_crash(const char *name, const char *mkfs_opts, uint64_t seed, 
     free(buf);
     free(base->data);
     free(base);
+    for (unsigned i = 0; i < n_sy; i++) /* sy is reused by the next file system's run */
+        free(sy[i].data);
     printf("%s: %u of %u crash points had a journal to replay\n", name, replays, kills);
 }
 
