@@ -59,6 +59,10 @@ def _copy(src, dest):
         shutil.copy(src, dest)
 
 
+# Helper modules of the test package some test modules import.
+HELPERS = {"test_threading": ["lock_tests.py"], "test_socket": ["mock_socket.py"]}
+
+
 def test_files(name):
     """The files of one CPython test module: test_x.py or the package test_x/,
     its byte code, and the data files named like it (math_testcases.txt)."""
@@ -66,6 +70,7 @@ def test_files(name):
     found = [p for p in (os.path.join(test, name + ".py"), os.path.join(test, name)) if os.path.exists(p)]
     if not found:
         raise SystemExit("python_tree: no %s in %s (is libpython3.11-testsuite installed?)" % (name, test))
+    found += [os.path.join(test, h) for h in HELPERS.get(name, [])]
     found += glob.glob(os.path.join(test, "__pycache__", name + ".cpython-311.pyc"))
     stem = name[len("test_"):]
     found += [p for p in glob.glob(os.path.join(test, "*.txt")) if stem in os.path.basename(p)]

@@ -32,6 +32,9 @@ import python_tree  # noqa: E402
 PYTHON = "/usr/bin/python3.11"
 GUEST_IP = "--ip=eth0,10.0.2.15,255.255.255.0"
 TESTS = ["test_math", "test_json"]
+# unittest's "Ran N tests" for each module on the host (Debian 12's 3.11.2;
+# test_json without test_tool): the guest must run as many.
+RAN = {"test_math": 74, "test_json": 153}
 
 
 def need_python(tests=()):
@@ -71,7 +74,7 @@ def missing_calls(out):
 def test_python_regrtest(tmp_path):
     need_python(TESTS)
     files = python_tree.build(str(tmp_path / "root"), TESTS)
-    g = boot(tmp_path, ["-m", "test", "-i", "test_tool"] + TESTS, files)
+    g = boot(tmp_path, ["-m", "test", "-v", "-i", "test_tool"] + TESTS, files)
     try:
         g.wait_line(r"kestrel: power off", timeout=150)
     finally:
@@ -82,8 +85,14 @@ def test_python_regrtest(tmp_path):
     assert "== Tests result: SUCCESS ==" in out, out
     assert "All %d tests OK." % len(TESTS) in out, out
     for i, t in enumerate(TESTS):
-        assert re.search(r"\[%d/%d\] %s$" % (i + 1, len(TESTS), t), out, re.M), out
+        assert re.search(r"\[%d/%d\] %s\b" % (i + 1, len(TESTS), t), out), out
         assert "test %s failed" % t not in out, out
+    # -v: unittest's own count and verdict per module, in TESTS' order.
+    ran = [int(n) for n in re.findall(r"^Ran (\d+) tests? in ", out, re.M)]
+    assert ran == [RAN[t] for t in TESTS], (ran, out[-3000:])
+    verdicts = re.findall(r"^(OK|FAILED)\b.*$", out, re.M)
+    assert verdicts == ["OK"] * len(TESTS), verdicts
+    assert not re.search(r"^(FAIL|ERROR): ", out, re.M), out
     assert not missing_calls(out), out
     assert "kestrel: power off, status 0" in out, out
 
