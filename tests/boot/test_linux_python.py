@@ -14,6 +14,7 @@ modules link to) as the guest's ramfs.
 
 import os
 import re
+import subprocess
 import sys
 import threading
 import time
@@ -48,7 +49,6 @@ def need_python(tests=()):
 
 @pytest.fixture(scope="module", autouse=True)
 def kernel():
-    import subprocess
     subprocess.run(["make", "-s", "-C", ROOT, "kernel"], check=True)
 
 
