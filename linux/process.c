@@ -139,6 +139,40 @@ SYSCALL_DECL(gettid)
     struct lthread *t = lthread_current();
     return t ? t->tid : lproc_current()->pid;
 }
+/* ---- waiting for children ----
+ * fork and vfork are refused, so the process never has a child: a wait
+ * fails with ECHILD once its arguments are valid (Python's test.support and
+ * subprocess reap "any child" with waitpid(-1, WNOHANG)). The option bits
+ * are <linux/wait.h>'s. */
+#define WAIT_NOHANG 0x1u
+#define WAIT_UNTRACED 0x2u /* WSTOPPED for waitid */
+#define WAIT_EXITED 0x4u
+#define WAIT_CONTINUED 0x8u
+#define WAIT_NOWAIT 0x01000000u
+#define WAIT_NOTHREAD 0x20000000u
+#define WAIT_ALL 0x40000000u
+#define WAIT_CLONE 0x80000000u
+#define WAIT_COMMON (WAIT_NOHANG | WAIT_CONTINUED | WAIT_NOTHREAD | WAIT_ALL | WAIT_CLONE)
+#define P_PIDFD 3
+
+SYSCALL_DECL(wait4)
+{
+    uint32_t options = (uint32_t)s->a[2];
+    if (options & ~(WAIT_COMMON | WAIT_UNTRACED))
+        return -EINVAL;
+    return -ECHILD;
+}
+
+SYSCALL_DECL(waitid)
+{
+    unsigned idtype = (unsigned)s->a[0];
+    uint32_t options = (uint32_t)s->a[3];
+    if (idtype > P_PIDFD || (options & ~(WAIT_COMMON | WAIT_UNTRACED | WAIT_EXITED | WAIT_NOWAIT)) ||
+        !(options & (WAIT_UNTRACED | WAIT_EXITED | WAIT_CONTINUED)))
+        return -EINVAL;
+    return idtype == P_PIDFD ? -EBADF : -ECHILD;
+}
+
 /* The program runs as root, as in a container: there is no one else. */
 SYSCALL_DECL(getuid) { return 0; }
 SYSCALL_DECL(geteuid) { return 0; }

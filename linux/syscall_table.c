@@ -136,6 +136,8 @@ SYSCALL_DECL(getrandom);
 SYSCALL_DECL(clone);
 SYSCALL_DECL(fork);
 SYSCALL_DECL(vfork);
+SYSCALL_DECL(wait4);
+SYSCALL_DECL(waitid);
 SYSCALL_DECL(clone3);
 SYSCALL_DECL(exit);
 SYSCALL_DECL(exit_group);
@@ -322,6 +324,8 @@ static const syscall_fn table[] = {
     [__NR_clone] = sys_clone,
     [__NR_fork] = sys_fork,
     [__NR_vfork] = sys_vfork,
+    [__NR_wait4] = sys_wait4,
+    [__NR_waitid] = sys_waitid,
     [__NR_clone3] = sys_clone3,
     [__NR_exit] = sys_exit,
     [__NR_exit_group] = sys_exit_group,

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
@@ -155,6 +156,14 @@ static void process(void)
         refused += f == -1 && errno == ENOSYS;
     }
     printf("fork: %s\n", refused == 3 ? "ENOSYS" : "WRONG");
+    /* No child ever exists: a wait says ECHILD, bad options EINVAL first. */
+    int status;
+    siginfo_t si;
+    int no_child = waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD && wait(&status) == -1 && errno == ECHILD &&
+                    waitid(P_ALL, 0, &si, WEXITED | WNOHANG) == -1 && errno == ECHILD;
+    int bad = waitpid(-1, &status, 0x100) == -1 && errno == EINVAL && waitid(P_ALL, 0, &si, WNOHANG) == -1 &&
+               errno == EINVAL;
+    printf("wait: %s\n", no_child && bad ? "ECHILD" : "WRONG");
     /* membarrier as musl's dynamic linker and liburcu use it (commands 0, 8, 16, 1). */
     long q = syscall(SYS_membarrier, 0, 0);
     long early = syscall(SYS_membarrier, 8, 0);
