@@ -193,3 +193,165 @@ def test_redis(tmp_path):
     assert not missing_calls(out), out
     assert "WATCHDOG TIMER EXPIRED" not in out, out
     assert "kestrel: power off, status 0" in out, out
+
+
+def raw_exchange(port, data, timeout=15):
+    """Sends data on a fresh connection and reads until the server closes."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.sendall(data)
+    out = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except ConnectionResetError:
+        pass
+    s.close()
+    return out
+
+
+def drop_connections(port, threads, each):
+    """Opens and drops threads*each connections (every other thread with a
+    reset): QEMU's hostfwd listens with a backlog of 1, so they go from
+    several threads, not one after another."""
+    errors = []
+
+    def run(reset):
+        try:
+            for _ in range(each):
+                s = socket.socket()
+                s.settimeout(30)
+                s.connect(("127.0.0.1", port))
+                if reset:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                s.close()
+        except OSError as e:
+            errors.append(e)
+    ts = [threading.Thread(target=run, args=(i % 2,)) for i in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not errors, errors[:3]
+
+
+def test_nginx_hostile_clients(tmp_path):
+    """Garbage, over-long heads, slow half-sent requests and a client that
+    never reads hold connections while others are served; 120 connections
+    opened and dropped; afterwards files still come back byte for byte and
+    the guest's MemFree (/proc/meminfo served by nginx itself) returns to
+    its level before."""
+    need(NGINX)
+    files = tmp_path / "root"
+    www = files / "www"
+    www.mkdir(parents=True)
+    (files / "tmp").mkdir()
+    (files / "etc" / "nginx").mkdir(parents=True)
+    shutil.copy(os.path.join(ROOT, "tests", "apps", "nginx.conf"), files / "etc" / "nginx" / "kestrel.conf")
+    small, big = os.urandom(5000), os.urandom(4 * 1024 * 1024 + 3)
+    (www / "small.bin").write_bytes(small)
+    (www / "big.bin").write_bytes(big)
+    port = free_port()
+    g = boot(tmp_path, NGINX, ["-c", "/etc/nginx/kestrel.conf", "-p", "/tmp/"], files, port, 8080)
+    t_start = time.monotonic()
+
+    def phase(name):
+        print("[%6.1f s] %s" % (time.monotonic() - t_start, name))
+    url = "http://127.0.0.1:%d" % port
+
+    def get(name):
+        return urllib.request.urlopen(url + name, timeout=30).read()
+
+    def memfree():
+        m = re.search(rb"MemFree:\s+(\d+) kB", get("/meminfo"))
+        assert m, "no MemFree in /proc/meminfo"
+        return int(m.group(1))
+    try:
+        g.wait_line(r"using the \"epoll\" event method", timeout=25)
+        for attempt in range(50):  # hostfwd accepts before nginx listens
+            try:
+                assert get("/small.bin") == small
+                break
+            except (ConnectionError, urllib.error.URLError):
+                if attempt == 49:
+                    raise
+                time.sleep(0.2)
+        # Warm up what nginx allocates once (its pools, the big file's
+        # pages in the cache), then the level to come back to.
+        assert get("/big.bin") == big
+        before = memfree()
+        phase("baseline MemFree %d kB" % before)
+
+        out = raw_exchange(port, bytes(range(256)) * 4 + b"\r\n\r\n")
+        assert out.startswith(b"HTTP/1.1 400 "), out[:100]
+        out = raw_exchange(port, b"GET / HTTP/1.1\r\nHost: a\r\nX-Long: " + b"x" * 40000 + b"\r\n\r\n")
+        assert out.startswith(b"HTTP/1.1 400 "), out[:100]  # Request Header Or Cookie Too Large
+        out = raw_exchange(port, b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert out.startswith(b"HTTP/1.1 414 "), out[:100]
+        out = raw_exchange(port, b"GET /../../etc/passwd HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert out.startswith(b"HTTP/1.1 400 "), out[:100]
+        out = raw_exchange(port, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + os.urandom(300))
+        assert out == b"" or out.startswith(b"HTTP/1.1 400 "), out[:100]
+        phase("error answers")
+
+        slow = []
+        for i in range(8):
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.sendall(b"GET /small.bin HTTP/1.1\r\nHo")
+            slow.append(s)
+        stuck = socket.socket()
+        stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stuck.connect(("127.0.0.1", port))
+        stuck.sendall(b"GET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n")
+        t0 = time.monotonic()
+        assert get("/small.bin") == small
+        assert time.monotonic() - t0 < 10
+        phase("slow and stuck clients")
+
+        drop_connections(port, 40, 3)
+        assert get("/small.bin") == small
+        phase("120 connections")
+
+        # nginx drops the half requests (client_header_timeout 5s) and the
+        # client that never reads (send_timeout 5s): nothing closed from here.
+        for s in slow:
+            s.settimeout(15)
+            try:
+                assert s.recv(100) == b"", "a half-sent request was not dropped"
+            except ConnectionResetError:
+                pass
+            s.close()
+        # Past the stuck client's send time-out: its close (with megabytes
+        # still queued) must not hold up the others.
+        time.sleep(3)
+        assert get("/small.bin") == small
+        stuck.settimeout(15)
+        got = 0
+        try:
+            while True:
+                b = stuck.recv(65536)
+                if not b:
+                    break
+                got += len(b)
+        except ConnectionResetError:
+            pass
+        stuck.close()
+        assert got < len(big), "the stuck client got the whole file (%d bytes)" % got
+        phase("timed out by nginx (stuck client had %d bytes)" % got)
+
+        assert get("/big.bin") == big
+        deadline = time.monotonic() + 20
+        while True:
+            after = memfree()
+            if after >= before - 256 or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        phase("MemFree %d kB after, %d kB before" % (after, before))
+        assert after >= before - 256, "MemFree %d kB after hostile clients, %d kB before" % (after, before)
+    finally:
+        stop(g)
+    out = g.output()
+    assert not missing_calls(out), out
+    assert "client timed out" in out, out
