@@ -11,7 +11,12 @@ files), reached from the host through QEMU's hostfwd.
 - redis-server without persistence: 10,000 SETs and GETs pipelined (values
   checked), INCR/INCRBY, DEL, DBSIZE through redis-py (python3-redis), its
   software watchdog on (setitimer, linux/itimer.c), then SHUTDOWN NOSAVE
-  ends it with status 0. Neither reports a system call the kernel lacks."""
+  ends it with status 0. Neither reports a system call the kernel lacks.
+- Each under hostile clients (garbage, half-sent requests, a client that
+  never reads a large answer, 120 connections dropped): the others are
+  still served, and afterwards answers are right and what the clients held
+  is given back (nginx: the guest's MemFree from /proc/meminfo, which
+  tests/apps/nginx.conf serves at /meminfo; Redis: INFO used_memory)."""
 
 import json
 import os
