@@ -243,7 +243,8 @@ long sys_socketpair(const struct sysargs *a)
 
 /* ---- bind, listen, accept, connect ---- */
 
-long sys_bind(const struct sysargs *a)
+/* bind and connect: one socket, one address from the program. */
+static long addr_call(const struct sysargs *a, bool connect)
 {
     uint8_t addr[LX_SOCKADDR_STORAGE];
     int32_t len = (int32_t)a->a[2];
@@ -253,11 +254,14 @@ long sys_bind(const struct sysargs *a)
     if (!s)
         return rc;
     rc = addr_in((const void *)a->a[1], len, addr);
+    long (*op)(struct lsock *, const uint8_t *, uint32_t) = connect ? s->ops->connect : s->ops->bind;
     if (rc == 0)
-        rc = s->ops->bind ? s->ops->bind(s, addr, (uint32_t)len) : -EOPNOTSUPP;
+        rc = op ? op(s, addr, (uint32_t)len) : -EOPNOTSUPP;
     lfile_put(f);
     return rc;
 }
+
+long sys_bind(const struct sysargs *a) { return addr_call(a, false); }
 
 long sys_listen(const struct sysargs *a)
 {
@@ -308,21 +312,7 @@ long sys_accept4(const struct sysargs *a)
     return do_accept((int)a->a[0], (void *)a->a[1], (int32_t *)a->a[2], (int)a->a[3]);
 }
 
-long sys_connect(const struct sysargs *a)
-{
-    uint8_t addr[LX_SOCKADDR_STORAGE];
-    int32_t len = (int32_t)a->a[2];
-    struct lfile *f;
-    long rc;
-    struct lsock *s = sock_get((int)a->a[0], &f, &rc);
-    if (!s)
-        return rc;
-    rc = addr_in((const void *)a->a[1], len, addr);
-    if (rc == 0)
-        rc = s->ops->connect ? s->ops->connect(s, addr, (uint32_t)len) : -EOPNOTSUPP;
-    lfile_put(f);
-    return rc;
-}
+long sys_connect(const struct sysargs *a) { return addr_call(a, true); }
 
 long sys_shutdown(const struct sysargs *a)
 {
