@@ -267,19 +267,8 @@ static void epoll_release(struct lfile *self)
 
 static long epoll_read(struct lfile *f, void *buf, size_t len, uint64_t *pos) { return -EINVAL; }
 
-static int epoll_fstat(struct lfile *f, struct vfs_stat *st)
-{
-    memset(st, 0, sizeof(*st));
-    st->mode = 0600; /* an anonymous inode: no type bits, as Linux's */
-    st->ino = (uint64_t)(uintptr_t)f->priv >> 4;
-    st->nlink = 1;
-    st->blksize = 4096;
-    st->dev = 0x0e;
-    return 0;
-}
-
 static const struct lfile_ops epoll_ops = {
-    .read = epoll_read, .fstat = epoll_fstat, .release = epoll_release, .poll = epoll_poll,
+    .read = epoll_read, .fstat = lfile_anon_fstat, .release = epoll_release, .poll = epoll_poll,
 };
 
 bool lfile_is_epoll(const struct lfile *f) { return f->ops == &epoll_ops; }

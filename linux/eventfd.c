@@ -97,21 +97,10 @@ static unsigned efd_poll(struct lfile *f)
     return m;
 }
 
-static int efd_fstat(struct lfile *f, struct vfs_stat *st)
-{
-    memset(st, 0, sizeof(*st));
-    st->mode = 0600; /* an anonymous inode */
-    st->ino = (uint64_t)(uintptr_t)f->priv >> 4;
-    st->nlink = 1;
-    st->blksize = 4096;
-    st->dev = 0x0e;
-    return 0;
-}
-
 static void efd_release(struct lfile *f) { free(f->priv); }
 
 static const struct lfile_ops eventfd_ops = {
-    .read = efd_read, .write = efd_write, .fstat = efd_fstat, .release = efd_release,
+    .read = efd_read, .write = efd_write, .fstat = lfile_anon_fstat, .release = efd_release,
     .poll = efd_poll,
 };
 

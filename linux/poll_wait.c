@@ -1,5 +1,6 @@
 /* Waiting for readiness: the sleeper files kick, timeouts, and the signal
  * mask a ppoll, pselect6 or epoll_pwait waits with. */
+#include <string.h>
 #include "poll_wait.h"
 #include "clock.h"
 #include "errno.h"
@@ -106,4 +107,15 @@ const char *lfile_anon_name(const struct lfile *f)
     if (lfile_is_signalfd(f))
         return "signalfd";
     return NULL;
+}
+
+int lfile_anon_fstat(struct lfile *f, struct vfs_stat *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->mode = 0600;
+    st->ino = (uint64_t)(uintptr_t)f->priv >> 4;
+    st->nlink = 1;
+    st->blksize = 4096;
+    st->dev = 0x0e;
+    return 0;
 }

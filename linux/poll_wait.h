@@ -48,5 +48,8 @@ bool lfile_is_signalfd(const struct lfile *f);
  * "timerfd", "signalfd": /proc/self/fd links read anon_inode:[NAME]), or
  * NULL for other files. */
 const char *lfile_anon_name(const struct lfile *f);
+/* fstat of such a file: an anonymous inode (mode 0600, no type bits, as
+ * Linux's), its number from the file's private data. */
+int lfile_anon_fstat(struct lfile *f, struct vfs_stat *st);
 
 #endif

@@ -88,17 +88,6 @@ static unsigned sfd_poll(struct lfile *f)
     return signal_pending_in(mask_of(s)) ? LX_EPOLLIN | LX_EPOLLRDNORM : 0;
 }
 
-static int sfd_fstat(struct lfile *f, struct vfs_stat *st)
-{
-    memset(st, 0, sizeof(*st));
-    st->mode = 0600; /* an anonymous inode */
-    st->ino = (uint64_t)(uintptr_t)f->priv >> 4;
-    st->nlink = 1;
-    st->blksize = 4096;
-    st->dev = 0x0e;
-    return 0;
-}
-
 static void sfd_release(struct lfile *f)
 {
     struct sigfd *s = f->priv;
@@ -114,7 +103,7 @@ static void sfd_release(struct lfile *f)
 }
 
 static const struct lfile_ops signalfd_ops = {
-    .read = sfd_read, .fstat = sfd_fstat, .release = sfd_release, .poll = sfd_poll,
+    .read = sfd_read, .fstat = lfile_anon_fstat, .release = sfd_release, .poll = sfd_poll,
 };
 
 bool lfile_is_signalfd(const struct lfile *f) { return f->ops == &signalfd_ops; }

@@ -118,17 +118,6 @@ static unsigned tfd_poll(struct lfile *f)
     return m;
 }
 
-static int tfd_fstat(struct lfile *f, struct vfs_stat *st)
-{
-    memset(st, 0, sizeof(*st));
-    st->mode = 0600; /* an anonymous inode */
-    st->ino = (uint64_t)(uintptr_t)f->priv >> 4;
-    st->nlink = 1;
-    st->blksize = 4096;
-    st->dev = 0x0e;
-    return 0;
-}
-
 static void tfd_release(struct lfile *f)
 {
     struct timerfd *t = f->priv;
@@ -141,7 +130,7 @@ static void tfd_release(struct lfile *f)
 }
 
 static const struct lfile_ops timerfd_ops = {
-    .read = tfd_read, .fstat = tfd_fstat, .release = tfd_release, .poll = tfd_poll,
+    .read = tfd_read, .fstat = lfile_anon_fstat, .release = tfd_release, .poll = tfd_poll,
 };
 
 bool lfile_is_timerfd(const struct lfile *f) { return f->ops == &timerfd_ops; }
