@@ -55,6 +55,7 @@ struct target {
 static int eval(struct aml_vm *vm, const uint8_t **pp, const uint8_t *end, struct aml_obj *out);
 static int exec_list(struct aml_vm *vm, const uint8_t *p, const uint8_t *end);
 static int load_list(struct aml_vm *vm, unsigned scope, const uint8_t *p, const uint8_t *end, unsigned depth);
+static int create_field(struct aml_vm *vm, uint8_t op, const uint8_t **pp, const uint8_t *end);
 
 static int fail(struct aml_vm *vm, const char *why, int err)
 {
@@ -440,9 +441,16 @@ static int load_term(struct aml_vm *vm, unsigned scope, const uint8_t **pp, cons
             if (!f)
                 return -ELOOP;
             vm->frame = f;
+            /* Saved and restored: a method run here may declare a region. */
+            bool was_sizing = vm->sizing, was_unknown = vm->unknown;
+            vm->sizing = true;
+            vm->unknown = false;
             int r = eval(vm, &p, end, &off);
             if (r == 0)
                 r = eval(vm, &p, end, &len);
+            bool unknown = vm->unknown;
+            vm->sizing = was_sizing;
+            vm->unknown = was_unknown || unknown;
             frame_pop(vm, saved);
             if (r < 0)
                 return r;
@@ -452,7 +460,7 @@ static int load_term(struct aml_vm *vm, unsigned scope, const uint8_t **pp, cons
             x->rgn.space = space;
             x->rgn.base = off.type == AML_T_INT ? off.ival : 0;
             x->rgn.len = len.type == AML_T_INT && len.ival <= 0xffffffffull ? (uint32_t)len.ival : 0;
-            x->rgn.ready = off.type == AML_T_INT && len.type == AML_T_INT;
+            x->rgn.ready = off.type == AML_T_INT && len.type == AML_T_INT && !unknown;
             *pp = p;
             return 0;
         }
@@ -486,6 +494,18 @@ static int load_term(struct aml_vm *vm, unsigned scope, const uint8_t **pp, cons
             uint8_t flags = *body++;
             load_fields(vm, scope, region, data, flags, body, pend); /* what loaded stays */
             *pp = pend;
+            return 0;
+        }
+        case EXT_CREATEFIELD: {
+            struct aml_frame *saved = vm->frame, *f = frame_push(vm, scope);
+            if (!f)
+                return -ELOOP;
+            vm->frame = f;
+            int r = create_field(vm, op, &p, end);
+            frame_pop(vm, saved);
+            if (r < 0)
+                return r;
+            *pp = p;
             return 0;
         }
         case EXT_MUTEX:
@@ -550,6 +570,25 @@ static int load_term(struct aml_vm *vm, unsigned scope, const uint8_t **pp, cons
             return -EINVAL;
         *pp = p + 2;
         return 0;
+    case OP_CREATEDWORD:
+    case OP_CREATEWORD:
+    case OP_CREATEBYTE:
+    case OP_CREATEBIT:
+    case OP_CREATEQWORD: {
+        /* A buffer field over a named buffer, at namespace level (Xen's
+         * link devices set their _CRS's IRQ mask through one). Its source
+         * and index are evaluated now; a failure ends the list. */
+        struct aml_frame *saved = vm->frame, *f = frame_push(vm, scope);
+        if (!f)
+            return -ELOOP;
+        vm->frame = f;
+        int r = create_field(vm, op, &p, end);
+        frame_pop(vm, saved);
+        if (r < 0)
+            return r;
+        *pp = p;
+        return 0;
+    }
     case OP_IF:
     case OP_ELSE:
     case OP_WHILE: /* code at load time is not run: its names are not made */
@@ -695,6 +734,12 @@ static int unit_access(struct aml_vm *vm, const struct aml_node *f, uint32_t off
     if (f->fld.region >= vm->n_nodes)
         return fail(vm, "field of an unsupported kind", -ENOTSUP);
     const struct aml_node *r = &vm->nodes[f->fld.region];
+    bool untouched = r->rgn.space != AML_SPACE_PCI && r->rgn.space != AML_SPACE_IO;
+    if (vm->sizing && !write && (!r->rgn.ready || untouched)) {
+        *v = 0;
+        vm->unknown = true;
+        return 0;
+    }
     if (!r->rgn.ready || off > r->rgn.len || w > r->rgn.len - off)
         return fail(vm, "field outside its region", -EINVAL);
     uint64_t addr;

@@ -126,6 +126,11 @@ struct aml_vm {
     void *io_ctx;
     unsigned io_reads, io_writes; /* accesses performed, for the log */
     unsigned load_errors;  /* term lists whose rest could not be loaded */
+    /* Sizing a region's offset and length at load: a read the evaluator may
+     * not do (SystemMemory, such as Xen's hvmloader info page) yields 0 and
+     * sets unknown, so the region exists but is never accessed, and the
+     * names after it still load. */
+    bool sizing, unknown;
     const char *error;     /* why the last evaluation failed */
     struct aml_frame frames[AML_MAX_FRAMES];
     unsigned n_frames;

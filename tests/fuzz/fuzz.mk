@@ -19,11 +19,14 @@ FUZZ_TARGETS += fuzz_nvme
 fuzz_fuzz_nvme_SRCS := tests/fuzz/fuzz_nvme.c drivers/nvme/nvme_queue.c drivers/nvme/nvme_prp.c \
 	drivers/nvme/nvme_identify.c
 # The AML evaluator and _PRT extraction; seeds: the fixtures' DSDTs and our own
-# test DSDT (tests/fixtures/aml, compiled by the rule in tests/unit/firmware.mk).
+# test DSDT (tests/fixtures/aml, compiled by the rule in tests/unit/firmware.mk)
+# and Xen hvmloader's DSDTs (XEN_DSDT, fetched by the rule there).
 FUZZ_TARGETS += fuzz_acpi_prt
 fuzz_fuzz_acpi_prt_SRCS := tests/fuzz/fuzz_acpi_prt.c $(FUZZ_FW)
 PRT_FUZZ_SEEDS := $(BUILD)/fuzz-seeds/acpi_prt.stamp
-$(PRT_FUZZ_SEEDS): tests/fuzz/make_prt_seeds.py $(wildcard tests/fixtures/firmware/*.bin) $(BUILD)/aml/vbox_style.aml
-	$(PYTHON) tests/fuzz/make_prt_seeds.py $(BUILD)/fuzz-seeds/acpi_prt $(BUILD)/aml/vbox_style.aml
+$(PRT_FUZZ_SEEDS): tests/fuzz/make_prt_seeds.py $(wildcard tests/fixtures/firmware/*.bin) $(BUILD)/aml/vbox_style.aml \
+		$(XEN_DSDT)
+	$(PYTHON) tests/fuzz/make_prt_seeds.py $(BUILD)/fuzz-seeds/acpi_prt $(BUILD)/aml/vbox_style.aml \
+		$(dir $(XEN_DSDT))xen_dsdt_*.aml
 	touch $@
 check-fuzz: $(PRT_FUZZ_SEEDS)

@@ -282,6 +282,116 @@ static void test_microvm(void)
     CHECK(m.n_mmio > 0);
 }
 
+/* ---- Xen HVM guests: the DSDTs hvmloader builds in ------------------------
+ * tests/unit/xen_dsdt.py cuts them out of Debian's hvmloader (one for each
+ * device model: qemu-xen, qemu-traditional, the 15-CPU variant) into
+ * $BUILD/xen-hvmloader/xen_dsdt_N.aml. Xen wires PCI INTx itself, in its
+ * virtual IO-APIC and PCI-ISA link model (xen/arch/x86/include/asm/hvm/irq.h,
+ * hvm_pci_intx_gsi and hvm_pci_intx_link): device d pin p is GSI
+ * 16 + ((4d + d/8 + p) mod 32), and in 8259 mode link (d + p) mod 4, whose
+ * ISA IRQ the PIIX3 at 00:01.0 holds in 0x60-0x63 (hvmloader sets them). */
+static uint8_t *xen_dsdt(unsigned i, uint32_t *len)
+{
+    const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+    char path[256];
+    snprintf(path, sizeof(path), "%s/xen-hvmloader/xen_dsdt_%u.aml", build, i);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    uint8_t *t = malloc(1u << 20);
+    size_t n = fread(t, 1, 1u << 20, f);
+    fclose(f);
+    if (n < 36 || n != fw_le32(t + 4)) {
+        free(t);
+        return NULL;
+    }
+    *len = (uint32_t)n;
+    return t;
+}
+
+static unsigned xen_gsi(unsigned d, unsigned p)
+{
+    return 16 + ((d * 4 + d / 8 + p) & 31);
+}
+
+static void test_xen_hvm(void)
+{
+    unsigned tables = 0;
+    uint32_t len;
+    uint8_t *t;
+    while ((t = xen_dsdt(tables, &len)) != NULL) {
+        tables++;
+        uint8_t sum = 0;
+        for (uint32_t i = 0; i < len; i++)
+            sum = (uint8_t)(sum + t[i]);
+        CHECK(memcmp(t, "DSDT", 4) == 0 && sum == 0 && memcmp(t + 10, "Xen", 3) == 0);
+        /* APIC mode: the whole table, every device 1-31 and pin. */
+        memset(&m, 0, sizeof(m));
+        piix_reads = other_reads = writes = 0;
+        struct fw_mem mem = { .aml_io = model_io };
+        struct acpi_aml_block b = { t + 36, len - 36, t[8] };
+        CHECK_EQ(acpi_pci_routes(&m, &mem, &b, 1), 0);
+        CHECK(m.pic_mode_set);
+        CHECK_EQ(m.pci_route_source, MACHINE_ROUTES_PRT);
+        CHECK_EQ(m.n_pci_routes, 31 * 4);
+        CHECK_EQ(piix_reads + other_reads + writes, 0);
+        unsigned wrong = 0;
+        for (unsigned d = 1; d < 32; d++) {
+            for (unsigned p = 0; p < 4; p++) {
+                const struct machine_pci_route *r = route(d, p);
+                if (!r || r->gsi != xen_gsi(d, p) || !r->level || !r->active_low) {
+                    if (wrong++ < 4)
+                        fprintf(stderr, "xen dsdt %u dev %u pin %u: gsi %u, want %u\n", tables - 1, d, p,
+                                r ? r->gsi : 0, xen_gsi(d, p));
+                }
+            }
+        }
+        CHECK_EQ(wrong, 0);
+        /* A few by hand, so the formula above is not only checked against itself:
+         * 00:03 INTA = 28, 00:08 INTA wraps to 17, 00:1f INTD = 16 + (124+3+3)%32. */
+        CHECK(route(3, 0) && route(3, 0)->gsi == 28);
+        CHECK(route(8, 0) && route(8, 0)->gsi == 17);
+        CHECK(route(31, 3) && route(31, 3)->gsi == 18);
+        CHECK(route(0, 0) == NULL); /* the host bridge has no entry */
+
+        /* 8259 mode (no _PIC call): the link table; each LNKx._CRS reads
+         * its PIIX3 register. */
+        aml_vm_init(&vm, model_io, NULL);
+        CHECK_EQ(aml_vm_load(&vm, t + 36, len - 36, t[8]), 0);
+        int prt = aml_vm_find(&vm, "\\_SB_.PCI0._PRT");
+        struct aml_obj tab, e, res;
+        CHECK(prt >= 0 && aml_vm_eval(&vm, (unsigned)prt, NULL, 0, &tab) == 0 && tab.type == AML_T_PKG &&
+              tab.len == 124);
+        wrong = 0;
+        piix_reads = 0;
+        for (unsigned i = 0; prt >= 0 && tab.type == AML_T_PKG && i < tab.len; i++) {
+            e = tab.elems[i];
+            if (e.type != AML_T_PKG || e.len != 4 || e.elems[2].type != AML_T_NAME) {
+                wrong++;
+                continue;
+            }
+            unsigned d = (unsigned)(e.elems[0].ival >> 16), p = (unsigned)e.elems[1].ival;
+            int link = aml_vm_resolve(&vm, &e.elems[2]);
+            char want[5] = { 'L', 'N', 'K', (char)('A' + ((d + p) & 3)), 0 };
+            int crs = link >= 0 ? aml_vm_child(&vm, (unsigned)link, "_CRS") : -1;
+            if (link < 0 || memcmp(vm.nodes[link].name, want, 4) != 0 || crs < 0 ||
+                aml_vm_eval(&vm, (unsigned)crs, NULL, 0, &res) < 0 || res.type != AML_T_BUF || res.len < 3) {
+                wrong++;
+                continue;
+            }
+            /* IRQ descriptor: 0x22/0x23, then the mask of the one IRQ. */
+            if ((res.bytes[0] & 0xf8) != 0x20 || fw_le16(res.bytes + 1) != 1u << pirq_regs[(d + p) & 3])
+                wrong++;
+        }
+        CHECK_EQ(wrong, 0);
+        CHECK(piix_reads >= 124);
+        free(t);
+    }
+    /* The fixture rule makes at least one; hvmloader of 4.17 holds three. */
+    CHECK(tables >= 1);
+    printf("test_acpi_prt: %u Xen HVM DSDTs\n", tables);
+}
+
 /* ---- The evaluator on hand-written AML --------------------------------- */
 
 static int run(const uint8_t *aml, size_t len, const char *path, struct aml_obj *out)
@@ -593,6 +703,7 @@ int main(void)
     test_microvm();
     test_microvm_pcie();
     test_q35_pic_mode();
+    test_xen_hvm();
     test_mangled();
     fw_image_free(&img);
     return check_report("test_acpi_prt");
