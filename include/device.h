@@ -24,9 +24,11 @@ struct pci_info {
     uint16_t vendor, device, subsys_vendor, subsys_device;
     uint8_t class_code, subclass, prog_if, revision, header_type;
     uint8_t irq_line, irq_pin;
-    /* Where INTx enters the root bus's routing: the device on a root bus
-     * (itself, or the bridge above it) and how far the pin rotates on the
-     * way (the PCI-to-PCI bridge swizzle: + device number per bridge). */
+    /* Where INTx enters firmware's routing: the device on the nearest bus
+     * firmware gave routes for (a root bus, or a bridge's secondary bus
+     * with a _PRT of its own), itself or the bridge above it, and how far
+     * the pin rotates on the way (the PCI-to-PCI bridge swizzle: + device
+     * number per bridge). */
     uint8_t intx_bus, intx_dev, intx_swizzle;
     struct pci_bar bars[PCI_BARS];
     uint8_t cap_id[PCI_MAX_CAPS], cap_off[PCI_MAX_CAPS];

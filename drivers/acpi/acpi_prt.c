@@ -1,5 +1,7 @@
 /* PCI INTx routing as ACPI describes it (ACPI 6.5, 6.2.13): tell firmware
- * we use the IO-APIC (\_PIC(1)), then evaluate each PCI root bridge's _PRT.
+ * we use the IO-APIC (\_PIC(1)), then evaluate each PCI root bridge's _PRT,
+ * and the _PRT of any PCI-to-PCI bridge beneath one (for its secondary bus;
+ * devices on buses without a table of their own swizzle up, drivers/pci).
  * An entry names either a GSI directly (source 0: level, active low) or an
  * interrupt link device whose _CRS holds the interrupt it is set to, which
  * in APIC mode is a GSI. The result lands in machine->pci_routes. */
@@ -12,10 +14,12 @@
 #define EISA_PNP0A03 0x030ad041u /* PCI host bridge */
 #define EISA_PNP0A08 0x080ad041u /* PCI Express root bridge */
 #define MAX_PRT_ENTRIES 1024
+#define MAX_BRIDGE_DEPTH 8 /* as deep as drivers/pci scans */
 
 /* The evaluator is large (namespace and arena, a few hundred KiB) and used
  * once at boot: from the heap, given back when the routes are out. */
 static struct aml_vm *vm;
+static const struct fw_mem *fw;
 
 static int region_io(void *ctx, unsigned space, bool write, uint64_t addr, unsigned width, uint32_t *v)
 {
@@ -155,14 +159,55 @@ static int prt_entry(struct machine *m, unsigned bridge, uint64_t seg, uint64_t 
     return 0;
 }
 
-static void bridge_routes(struct machine *m, unsigned bridge)
+/* The bus a PCI-to-PCI bridge's _PRT describes: its secondary bus. The
+ * namespace path from the root bridge down gives each bridge's _ADR (device
+ * and function on the bus above); the bridge's own Secondary Bus Number
+ * register (0x19), as firmware numbered the buses, gives the bus below.
+ * Every step is checked: a type-1 header, a bus number above its parent's.
+ * 0 with *seg and *bus, or -1 (the table is then not used). */
+static int bridge_bus(unsigned dev, uint64_t *seg, uint64_t *bus)
+{
+    unsigned path[MAX_BRIDGE_DEPTH], depth = 0, n = dev;
+    while (!is_root_bridge(n)) {
+        if (depth == MAX_BRIDGE_DEPTH || n == 0 || vm->nodes[n].kind != AML_N_DEVICE)
+            return -1;
+        path[depth++] = n;
+        n = vm->nodes[n].parent;
+    }
+    *seg = 0;
+    *bus = 0;
+    int_child(n, "_SEG", seg);
+    int_child(n, "_BBN", bus);
+    if (*seg != 0 || *bus > 255 || !fw->aml_io)
+        return -1; /* configuration space is reached for segment 0 only */
+    while (depth--) {
+        uint64_t adr;
+        uint32_t hdr, sec;
+        if (int_child(path[depth], "_ADR", &adr) < 0 || (adr >> 16) > 31 || (adr & 0xffff) > 7)
+            return -1;
+        uint64_t at = AML_PCI_ADDR(*bus, adr >> 16, adr & 7, 0);
+        if (fw->aml_io(fw->ctx, AML_SPACE_PCI, false, at + 0x0e, 1, &hdr) < 0 || (hdr & 0x7f) != 1 ||
+            fw->aml_io(fw->ctx, AML_SPACE_PCI, false, at + 0x19, 1, &sec) < 0 || sec > 255 || sec <= *bus)
+            return -1;
+        *bus = sec;
+    }
+    return 0;
+}
+
+static void bridge_routes(struct machine *m, unsigned bridge, bool root)
 {
     int prt = aml_vm_child(vm, bridge, "_PRT");
     if (prt < 0)
         return;
     uint64_t seg = 0, bus = 0;
-    int_child(bridge, "_SEG", &seg);
-    int_child(bridge, "_BBN", &bus);
+    if (root) {
+        int_child(bridge, "_SEG", &seg);
+        int_child(bridge, "_BBN", &bus);
+    } else if (bridge_bus(bridge, &seg, &bus) < 0) {
+        pr_debug("acpi: %.4s._PRT: not below a root bridge through PCI-to-PCI bridges; not used\n",
+                 vm->nodes[bridge].name);
+        return;
+    }
     struct aml_obj t;
     if (seg > 0xffff || bus > 255)
         return;
@@ -192,6 +237,7 @@ int acpi_pci_routes(struct machine *m, const struct fw_mem *mem, const struct ac
         pr_warn("acpi: no memory for the AML evaluator; PCI INTx routes from elsewhere\n");
         return -1;
     }
+    fw = mem;
     aml_vm_init(vm, region_io, (void *)mem);
     unsigned loaded = 0;
     for (unsigned i = 0; i < n; i++)
@@ -221,9 +267,13 @@ int acpi_pci_routes(struct machine *m, const struct fw_mem *mem, const struct ac
         }
     }
     unsigned before = m->n_pci_routes;
-    for (unsigned i = 1; i < vm->n_nodes; i++) {
-        if (vm->nodes[i].kind == AML_N_DEVICE && aml_vm_child(vm, i, "_PRT") >= 0 && is_root_bridge(i))
-            bridge_routes(m, i);
+    /* Root bridges first: their entries are the ones a swizzle ends at. */
+    for (unsigned pass = 0; pass < 2; pass++) {
+        for (unsigned i = 1; i < vm->n_nodes; i++) {
+            if (vm->nodes[i].kind == AML_N_DEVICE && aml_vm_child(vm, i, "_PRT") >= 0 &&
+                is_root_bridge(i) == (pass == 0))
+                bridge_routes(m, i, pass == 0);
+        }
     }
     pr_debug("acpi: AML evaluator: %u nodes, %zu arena bytes, %u region reads, %u writes\n", vm->n_nodes,
              vm->arena_used, vm->io_reads, vm->io_writes);

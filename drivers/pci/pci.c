@@ -68,9 +68,21 @@ static void read_caps(struct pci_info *p)
 
 static void scan_bus(uint16_t seg, uint8_t bus, int depth, const struct pci_info *bridge);
 
+/* Whether firmware listed routes for devices on this bus: a secondary bus
+ * with them is where the swizzle from the buses below stops. */
+static bool bus_routed(uint16_t seg, uint8_t bus)
+{
+    const struct machine *m = machine_info();
+    for (unsigned i = 0; i < m->n_pci_routes; i++) {
+        if (m->pci_routes[i].segment == seg && m->pci_routes[i].bus == bus)
+            return true;
+    }
+    return false;
+}
+
 static void add_function(struct pci_info *p, int depth, const struct pci_info *bridge)
 {
-    if (bridge) {
+    if (bridge && !bus_routed(p->segment, p->bus)) {
         p->intx_bus = bridge->intx_bus;
         p->intx_dev = bridge->intx_dev;
         p->intx_swizzle = (uint8_t)((bridge->intx_swizzle + p->dev) & 3);

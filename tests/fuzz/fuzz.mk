@@ -25,8 +25,8 @@ FUZZ_TARGETS += fuzz_acpi_prt
 fuzz_fuzz_acpi_prt_SRCS := tests/fuzz/fuzz_acpi_prt.c $(FUZZ_FW)
 PRT_FUZZ_SEEDS := $(BUILD)/fuzz-seeds/acpi_prt.stamp
 $(PRT_FUZZ_SEEDS): tests/fuzz/make_prt_seeds.py $(wildcard tests/fixtures/firmware/*.bin) $(BUILD)/aml/vbox_style.aml \
-		$(XEN_DSDT)
-	$(PYTHON) tests/fuzz/make_prt_seeds.py $(BUILD)/fuzz-seeds/acpi_prt $(BUILD)/aml/vbox_style.aml \
+		$(BUILD)/aml/bridge_prt.aml $(XEN_DSDT)
+	$(PYTHON) tests/fuzz/make_prt_seeds.py $(BUILD)/fuzz-seeds/acpi_prt $(BUILD)/aml/vbox_style.aml $(BUILD)/aml/bridge_prt.aml \
 		$(dir $(XEN_DSDT))xen_dsdt_*.aml
 	touch $@
 check-fuzz: $(PRT_FUZZ_SEEDS)

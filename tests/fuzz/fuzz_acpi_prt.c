@@ -26,6 +26,16 @@ static int region_io(void *ctx, unsigned space, bool write, uint64_t addr, unsig
         *v = (uint32_t)(addr & 0xff);
         return 0;
     }
+    /* Every function is a PCI-to-PCI bridge to the next bus, so a _PRT
+     * below a root bridge reaches the secondary-bus walk. */
+    if ((addr & 0xfff) == 0x0e) {
+        *v = 0x01;
+        return 0;
+    }
+    if ((addr & 0xfff) == 0x19) {
+        *v = (uint32_t)((addr >> 20) & 0xff) + 1;
+        return 0;
+    }
     if ((addr & 0xfff) < 0x60 || (addr & 0xfff) >= 0x64)
         return -1;
     *v = pirq[(addr & 0xfff) - 0x60];

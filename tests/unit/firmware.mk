@@ -29,4 +29,4 @@ $(XEN_DSDT): tests/unit/xen_dsdt.py
 	$(Q)rm -f $(@D)/pkg/*.deb && cd $(@D)/pkg && apt-get download -q $(XEN_UTILS_PKG) >../apt.log 2>&1 || { cat ../apt.log; exit 1; }
 	$(Q)dpkg -x $(@D)/pkg/$(XEN_UTILS_PKG)_*.deb $(@D)/root
 	$(Q)$(PYTHON) $< $$(ls $(@D)/root/usr/lib/xen-*/boot/hvmloader | head -1) $(@D)
-$(BUILD)/host/unit/test_acpi_prt: $(BUILD)/aml/vbox_style.aml $(XEN_DSDT)
+$(BUILD)/host/unit/test_acpi_prt: $(BUILD)/aml/vbox_style.aml $(BUILD)/aml/bridge_prt.aml $(XEN_DSDT)

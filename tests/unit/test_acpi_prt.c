@@ -282,6 +282,93 @@ static void test_microvm(void)
     CHECK(m.n_mmio > 0);
 }
 
+/* ---- PCI-to-PCI bridges with a _PRT of their own ---------------------------
+ * tests/fixtures/aml/bridge_prt.asl, against a configuration space where
+ * 00:05.0 bridges to bus 1, 01:00.0 to bus 2, 01:03.0 is an endpoint and
+ * 00:06.1 claims secondary bus 0. */
+static unsigned cfg_reads;
+static bool refuse_cfg;
+
+static int bridge_io(void *ctx, unsigned space, bool write, uint64_t addr, unsigned width, uint32_t *v)
+{
+    (void)ctx;
+    static const struct { uint64_t at; uint8_t hdr, sec; } fns[] = {
+        { AML_PCI_ADDR(0, 5, 0, 0), 0x01, 1 },
+        { AML_PCI_ADDR(1, 0, 0, 0), 0x81, 2 },
+        { AML_PCI_ADDR(1, 3, 0, 0), 0x00, 0 },
+        { AML_PCI_ADDR(0, 6, 1, 0), 0x01, 0 },
+    };
+    if (write || space != AML_SPACE_PCI || width != 1 || refuse_cfg)
+        return -1;
+    for (unsigned i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+        if (addr == fns[i].at + 0x0e || addr == fns[i].at + 0x19) {
+            cfg_reads++;
+            *v = addr == fns[i].at + 0x0e ? fns[i].hdr : fns[i].sec;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static const struct machine_pci_route *route_on(unsigned bus, unsigned dev, unsigned pin)
+{
+    for (unsigned i = 0; i < m.n_pci_routes; i++) {
+        const struct machine_pci_route *r = &m.pci_routes[i];
+        if (r->bus == bus && r->dev == dev && r->pin == pin)
+            return r;
+    }
+    return NULL;
+}
+
+static void test_bridge_prt(void)
+{
+    const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+    char path[256];
+    snprintf(path, sizeof(path), "%s/aml/bridge_prt.aml", build);
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    static uint8_t table[4096];
+    size_t n = fread(table, 1, sizeof(table), f);
+    fclose(f);
+    CHECK(n > 36 && n < sizeof(table));
+    if (n <= 36)
+        return;
+    for (unsigned refused = 0; refused < 2; refused++) {
+        memset(&m, 0, sizeof(m));
+        cfg_reads = 0;
+        refuse_cfg = refused;
+        struct fw_mem mem = { .aml_io = bridge_io };
+        uint8_t *copy = malloc(n - 36);
+        memcpy(copy, table + 36, n - 36);
+        struct acpi_aml_block b = { copy, (uint32_t)(n - 36), table[8] };
+        CHECK_EQ(acpi_pci_routes(&m, &mem, &b, 1), 0);
+        free(copy);
+        /* The root's four entries always. */
+        CHECK(route_on(0, 5, 0) && route_on(0, 5, 0)->gsi == 21 && route_on(0, 5, 3)->gsi == 20);
+        if (refused) { /* no secondary bus known: no bridge's table used */
+            CHECK_EQ(m.n_pci_routes, 4);
+            continue;
+        }
+        CHECK_EQ(m.n_pci_routes, 4 + 4 + 1);
+        const struct machine_pci_route *r = route_on(1, 0, 0);
+        CHECK(r && r->gsi == 40 && r->level && r->active_low);
+        CHECK(route_on(1, 0, 1) && route_on(1, 0, 1)->gsi == 41);
+        r = route_on(1, 0, 2); /* through the link's Interrupt descriptor */
+        CHECK(r && r->gsi == 42 && r->level && r->active_low);
+        CHECK(route_on(1, 0, 3) && route_on(1, 0, 3)->gsi == 43);
+        CHECK(route_on(2, 2, 0) && route_on(2, 2, 0)->gsi == 50); /* 01:00.0's bus 2, two bridges down */
+        /* Not used: the endpoint's (60), the bogus bus's (61), the orphan's (62). */
+        unsigned stray = 0;
+        for (unsigned i = 0; i < m.n_pci_routes; i++)
+            stray += m.pci_routes[i].gsi >= 60;
+        CHECK_EQ(stray, 0);
+        CHECK(cfg_reads >= 5);
+    }
+    refuse_cfg = false;
+}
+
 /* ---- Xen HVM guests: the DSDTs hvmloader builds in ------------------------
  * tests/unit/xen_dsdt.py cuts them out of Debian's hvmloader (one for each
  * device model: qemu-xen, qemu-traditional, the 15-CPU variant) into
@@ -472,6 +559,45 @@ static void test_eval_basics(void)
     };
     CHECK_EQ(run(redefined, sizeof(redefined), "\\T___", &o), 0);
     CHECK(o.type == AML_T_INT && o.ival == 1);
+
+    /* A SystemIO region whose offset is a SystemMemory field (as Xen's
+     * DSDT places regions by its info page): it loads, the names after it
+     * too, and using it fails without any access.
+     * OperationRegion(MR, SystemMemory, 0x1000, 4) Field(MR, DWordAcc) { MO, 32 }
+     * OperationRegion(R2, SystemIO, MO, 1) Field(R2, ByteAcc) { F2, 8 }
+     * Name(AFTR, 7) Method(TST6) { Return(F2) } */
+    static const uint8_t sized[] = {
+        0x5b, 0x80, 'M', 'R', '_', '_', 0x00, 0x0b, 0x00, 0x10, 0x0a, 0x04,
+        0x5b, 0x81, 0x0b, 'M', 'R', '_', '_', 0x03, 'M', 'O', '_', '_', 0x20,
+        0x5b, 0x80, 'R', '2', '_', '_', 0x01, 'M', 'O', '_', '_', 0x01,
+        0x5b, 0x81, 0x0b, 'R', '2', '_', '_', 0x01, 'F', '2', '_', '_', 0x08,
+        0x08, 'A', 'F', 'T', 'R', 0x0a, 0x07,
+        0x14, 0x0b, 'T', 'S', 'T', '6', 0x00, 0xa4, 'F', '2', '_', '_',
+    };
+    other_reads = writes = 0;
+    CHECK_EQ(run(sized, sizeof(sized), "\\AFTR", &o), 0);
+    CHECK(o.type == AML_T_INT && o.ival == 7 && vm.load_errors == 0);
+    CHECK(run(sized, sizeof(sized), "\\TST6", &o) < 0);
+    CHECK_EQ(other_reads + writes, 0);
+
+    /* Buffer fields at namespace level (Xen's link devices): one over a
+     * named buffer, written by a method and seen in the buffer; one past
+     * the buffer's end fails and ends the term list.
+     * Name(BUF0, Buffer(2) {}) CreateWordField(BUF0, 0, WRD0)
+     * Method(TST7) { WRD0 = 0x1234; Return(BUF0) }
+     * CreateWordField(BUF0, 1, BAD0) Name(LOST, One) */
+    static const uint8_t fields[] = {
+        0x08, 'B', 'U', 'F', '0', 0x11, 0x05, 0x0a, 0x02, 0x00, 0x00,
+        0x8b, 'B', 'U', 'F', '0', 0x00, 'W', 'R', 'D', '0',
+        0x14, 0x13, 'T', 'S', 'T', '7', 0x00, 0x70, 0x0b, 0x34, 0x12, 'W', 'R', 'D', '0', 0xa4, 'B', 'U', 'F', '0',
+        0x8b, 'B', 'U', 'F', '0', 0x01, 'B', 'A', 'D', '0',
+        0x08, 'L', 'O', 'S', 'T', 0x01,
+    };
+    CHECK_EQ(run(fields, sizeof(fields), "\\TST7", &o), 0);
+    CHECK(o.type == AML_T_BUF && o.len == 2 && o.bytes[0] == 0x34 && o.bytes[1] == 0x12);
+    CHECK_EQ(vm.load_errors, 1);
+    CHECK_EQ(run(fields, sizeof(fields), "\\LOST", &o), -1001);
+    CHECK_EQ(run(fields, sizeof(fields), "\\BAD0", &o), -1001);
 }
 
 /* tests/fixtures/aml/vbox_style.asl: VirtualBox's way of routing, in our
@@ -704,6 +830,7 @@ int main(void)
     test_microvm_pcie();
     test_q35_pic_mode();
     test_xen_hvm();
+    test_bridge_prt();
     test_mangled();
     fw_image_free(&img);
     return check_report("test_acpi_prt");
