@@ -5,13 +5,19 @@ only IO-APIC pins 16-23, so the Interrupt Line register (10/11, which SeaBIOS
 wrote) would route the AHCI and the e1000 to pins that never fire. Both must
 still work, and the log must say the route came from _PRT."""
 
+import os
 import re
+import subprocess
 
 from test_virtio_blk import N, make_disk
 from test_virtio_net import FRAMES, echo_frames
 from test_virtualbox import q35_ahci_disks
 
 OPTS = "pci.ich9_pirq_isa=off pci.nomsi=1"
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# A PCIe root port at 00:05.0 (secondary bus 1) with a PCI bridge at 01:00.0
+# (secondary bus 2) behind it: the NIC goes on bus 2, slot 2.
+BRIDGES = ["-device", "pcie-root-port,id=rp,chassis=1,addr=5", "-device", "pcie-pci-bridge,id=pb,bus=rp,addr=0"]
 
 
 def test_q35_ahci_intx_by_prt(boot, tmp_path):
@@ -53,3 +59,33 @@ def test_q35_intx_behind_root_port_swizzled(boot):
     b = boot(OPTS + " ktest pciirq intx", preset="q35", extra=extra, expect_status=0)
     assert re.search(r"pci: 01:00\.0: INTA -> GSI 21 \(_PRT via 00:05 INTA, level, active high\)", b.output), b.output
     assert "pciirq: kind=intx delivered=50/50 total=50 spurious=0 status=0" in b.output, b.output
+
+
+def echo_behind_bridges(extra=()):
+    sent, got, text, status = echo_frames("q35", options=OPTS, nic_extra="e1000,bus=pb,addr=2",
+                                          extra=BRIDGES + list(extra))
+    assert len(got) == FRAMES and all(a == b for a, b in zip(sent, got)), (len(got), text)
+    assert status == 0, text
+    return text
+
+
+def test_q35_e1000_behind_two_bridges_swizzled():
+    """e1000 at 02:02.0, behind a PCI bridge behind a root port, neither
+    with a _PRT: INTA leaves the PCI bridge as its INTC (pin + slot 2) and
+    the root port (device 0 on bus 1) passes it on unchanged, so 00:05 INTC:
+    PIRQ E + ((5 + 2) & 3) = PIRQH, GSI 23. Any other GSI loses the frames."""
+    text = echo_behind_bridges()
+    assert re.search(r"pci: 02:02\.0: INTA -> GSI 23 \(_PRT via 00:05 INTC, level, active high\)", text), text
+
+
+def test_q35_e1000_behind_bridge_with_own_prt(tmp_path):
+    """The same, with an SSDT (tests/fixtures/aml/q35_rp5_prt.asl, by
+    -acpitable) giving the root port its own _PRT: the route now comes from
+    that table for bus 1 (01:00 INTC, its link KLK3: GSI 23), and the swizzle
+    stops there instead of at the root bus."""
+    asl = os.path.join(ROOT, "tests", "fixtures", "aml", "q35_rp5_prt.asl")
+    out = str(tmp_path / "q35_rp5_prt")
+    r = subprocess.run(["iasl", "-p", out, asl], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert r.returncode == 0 and os.path.exists(out + ".aml"), r.stdout
+    text = echo_behind_bridges(["-acpitable", "file=" + out + ".aml"])
+    assert re.search(r"pci: 02:02\.0: INTA -> GSI 23 \(_PRT via 01:00 INTC, level, active high\)", text), text

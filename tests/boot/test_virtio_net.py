@@ -35,11 +35,12 @@ def frames(mac):
     return out
 
 
-def echo_frames(preset, options="", nic_extra=None, want=FRAMES, echoed=None):
+def echo_frames(preset, options="", nic_extra=None, want=FRAMES, echoed=None, extra=()):
     """Boots ktest netecho (the NIC on the preset's own kind, or nic_extra: a
     -device for pc/q35), sends every frame, returns (sent, got, output, status).
     With echoed(i) given, frame i is only awaited if it says so (frames that
-    are not sent back go first)."""
+    are not sent back go first). extra: more QEMU arguments (a bridge the
+    NIC sits behind, a table)."""
     host_port, guest_port = free_port(), free_port()
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", host_port))
@@ -49,7 +50,7 @@ def echo_frames(preset, options="", nic_extra=None, want=FRAMES, echoed=None):
     args = ("--nonet " + options + " ktest netecho %d" % want).strip()
     if nic_extra:
         cmd = kq.qemu_command(preset, app_kernel("ktest"), args,
-                              extra=["-netdev", backend + ",id=n0", "-device", nic_extra + ",netdev=n0"])
+                              extra=list(extra) + ["-netdev", backend + ",id=n0", "-device", nic_extra + ",netdev=n0"])
     else:
         cmd = kq.qemu_command(preset, app_kernel("ktest"), args, nics=[backend])
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0)
