@@ -10,6 +10,9 @@
  *    slots 25-29 and 31 use PIRQ A-D for INTA-D, slots 24 and 30 PIRQ E-H,
  *    the others PIRQ E-H rotated by slot.
  *  - microvm,pcie=on (GPEX): (slot + pin) % 4 onto GSI 16-19.
+ *  - Xen HVM (hvmloader's DSDTs, from Debian's xen-utils at build time):
+ *    GSI 16 + ((4 slot + slot / 8 + pin) mod 32).
+ * And _PRTs of PCI-to-PCI bridges (tests/fixtures/aml/bridge_prt.asl).
  * Plus hostile AML: loops that never end, recursion, writes to regions,
  * truncations; all must fail cleanly without routes. */
 #include <stdlib.h>
