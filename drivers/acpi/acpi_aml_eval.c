@@ -269,6 +269,7 @@ void aml_vm_init(struct aml_vm *vm, aml_io_fn io, void *io_ctx)
     vm->io_ctx = io_ctx;
     vm->io_reads = vm->io_writes = 0;
     vm->load_errors = 0;
+    vm->sizing = vm->unknown = false;
     vm->error = NULL;
     vm->frame = NULL;
     vm->n_frames = 0;
