@@ -775,6 +775,9 @@ static void test_nesting_bounded(void)
 /* Prefixes of the real DSDTs and copies with one byte changed load and
  * evaluate without reading outside their bytes (ASan watches each copy,
  * allocated to its exact length) and never route more than the original. */
+static void mangle_table(const struct fw_mem *memp, const uint8_t *t, uint32_t len, unsigned good, uint32_t cut_step,
+                         uint32_t flip_step);
+
 static void mangled(const char *name)
 {
     if (probe(name, true) < 0)
@@ -792,8 +795,16 @@ static void mangled(const char *name)
     if (!t)
         return;
     mem.aml_io = model_io;
+    mangle_table(&mem, t, len, good, 97, 53);
+}
+
+/* Cuts every cut_step bytes and flips one byte every flip_step. */
+static void mangle_table(const struct fw_mem *memp, const uint8_t *t, uint32_t len, unsigned good, uint32_t cut_step,
+                         uint32_t flip_step)
+{
+    struct fw_mem mem = *memp;
     unsigned worse = 0;
-    for (uint32_t cut = 36; cut < len; cut += 97) {
+    for (uint32_t cut = 36; cut < len; cut += cut_step) {
         uint8_t *copy = malloc(cut - 36 + 1);
         memcpy(copy, t + 36, cut - 36);
         struct acpi_aml_block b = { copy, cut - 36, t[8] };
@@ -802,7 +813,7 @@ static void mangled(const char *name)
         worse += m.n_pci_routes > good;
         free(copy);
     }
-    for (uint32_t pos = 36; pos < len; pos += 53) {
+    for (uint32_t pos = 36; pos < len; pos += flip_step) {
         uint8_t *copy = malloc(len - 36);
         memcpy(copy, t + 36, len - 36);
         copy[pos - 36] ^= (uint8_t)(0x5a + pos);
@@ -819,6 +830,15 @@ static void test_mangled(void)
 {
     mangled(FIX "pc-smp1.bin");
     mangled(FIX "q35-smp2.bin");
+    /* The first of Xen's DSDTs (the largest, 60 KiB: coarser steps). */
+    uint32_t len;
+    uint8_t *t = xen_dsdt(0, &len);
+    CHECK(t != NULL);
+    if (t) {
+        struct fw_mem mem = { .aml_io = model_io };
+        mangle_table(&mem, t, len, 124, 1999, 661);
+        free(t);
+    }
 }
 
 int main(void)
