@@ -279,6 +279,7 @@ int acpi_pci_routes(struct machine *m, const struct fw_mem *mem, const struct ac
              vm->arena_used, vm->io_reads, vm->io_writes);
     free(vm);
     vm = NULL;
+    fw = NULL;
     if (m->n_pci_routes > before)
         m->pci_route_source = MACHINE_ROUTES_PRT;
     return m->n_pci_routes > before ? 0 : -1;
