@@ -29,6 +29,10 @@ static void *zalloc(size_t n)
     return v;
 }
 
+/* What the port is given: pairs of memory, CPUs, MSI-X entries (the
+ * single-pair defaults; the multi-queue tests change them). */
+static unsigned qp_mem = 1, cpus = 1, msix_entries = 2;
+
 static void setup_mem(void)
 {
     if (!p) {
@@ -37,13 +41,20 @@ static void setup_mem(void)
         p->com.aq.cq = zalloc(ENA_AQ_DEPTH * sizeof(struct ena_acq_entry));
         p->com.aenq.q = zalloc(ENA_AENQ_DEPTH * sizeof(struct ena_aenq_entry));
         p->com.mmio_resp = zalloc(sizeof(struct ena_mmio_resp));
-        p->tx.sq = zalloc(DEPTH * sizeof(struct ena_tx_desc));
-        p->tx.cq = zalloc(DEPTH * sizeof(struct ena_tx_cdesc));
-        p->rx.sq = zalloc(DEPTH * sizeof(struct ena_rx_desc));
-        p->rx.cq = zalloc(DEPTH * sizeof(struct ena_rx_cdesc));
-        p->tx_bufs = zalloc(DEPTH * ENA_BUF_SIZE);
-        p->rx_bufs = zalloc(DEPTH * ENA_BUF_SIZE);
+        for (unsigned q = 0; q < ENA_QP_MAX; q++) {
+            struct ena_qp *qp = zalloc(sizeof(*qp));
+            qp->tx.sq = zalloc(DEPTH * sizeof(struct ena_tx_desc));
+            qp->tx.cq = zalloc(DEPTH * sizeof(struct ena_tx_cdesc));
+            qp->rx.sq = zalloc(DEPTH * sizeof(struct ena_rx_desc));
+            qp->rx.cq = zalloc(DEPTH * sizeof(struct ena_rx_cdesc));
+            qp->tx_bufs = zalloc(DEPTH * ENA_BUF_SIZE);
+            qp->rx_bufs = zalloc(DEPTH * ENA_BUF_SIZE);
+            p->qp[q] = qp;
+        }
     }
+    p->qp_mem = qp_mem;
+    p->ncpus = cpus;
+    p->msix_entries = msix_entries;
 }
 
 /* A fresh port on a fresh model (tweak m between em_init and port_init). */
@@ -61,12 +72,21 @@ static int port_init(void)
     p->com.aq.cq = keep.com.aq.cq;
     p->com.aenq.q = keep.com.aenq.q;
     p->com.mmio_resp = keep.com.mmio_resp;
-    p->tx.sq = keep.tx.sq;
-    p->tx.cq = keep.tx.cq;
-    p->rx.sq = keep.rx.sq;
-    p->rx.cq = keep.rx.cq;
-    p->tx_bufs = keep.tx_bufs;
-    p->rx_bufs = keep.rx_bufs;
+    for (unsigned q = 0; q < ENA_QP_MAX; q++) {
+        struct ena_qp *qp = keep.qp[q];
+        struct ena_qp k = *qp;
+        memset(qp, 0, sizeof(*qp));
+        qp->tx.sq = k.tx.sq;
+        qp->tx.cq = k.tx.cq;
+        qp->rx.sq = k.rx.sq;
+        qp->rx.cq = k.rx.cq;
+        qp->tx_bufs = k.tx_bufs;
+        qp->rx_bufs = k.rx_bufs;
+        p->qp[q] = qp;
+    }
+    p->qp_mem = qp_mem;
+    p->ncpus = cpus;
+    p->msix_entries = msix_entries;
     p->com.bus = em_bus(&m);
     p->com.readless = m.readless;
     p->com.mem_bar_size = mem_bar;
@@ -98,14 +118,14 @@ static void traffic(unsigned n)
     for (unsigned i = 0; i < n; i++) {
         size_t len = 60 + (i * 97) % 1450;
         make_frame(f, len, i);
-        CHECK_EQ(ena_port_xmit(p, f, len), 0);
+        CHECK_EQ(ena_port_xmit(p, 0, f, len), 0);
         CHECK_EQ(m.last_tx_len, len);
         CHECK(memcmp(m.last_tx, f, len) == 0);
-        CHECK_EQ(ena_port_tx_reclaim(p), 1);
+        CHECK_EQ(ena_port_tx_reclaim(p, 0), 1);
         make_frame(f, len, i + 1000);
         got_n = 0;
         CHECK(em_rx_frame(&m, f, (uint32_t)len));
-        CHECK_EQ(ena_port_rx_poll(p, on_rx, NULL), 1);
+        CHECK_EQ(ena_port_rx_poll(p, 0, on_rx, NULL), 1);
         CHECK_EQ(got_n, 1);
         CHECK_EQ(got_len, len);
         CHECK(memcmp(got, f, len) == 0);
@@ -136,13 +156,13 @@ static void test_bringup_and_traffic(void)
     /* A 42-byte ARP-sized frame leaves padded with zeros to 60. */
     uint8_t arp[42], zero[18] = { 0 };
     make_frame(arp, sizeof(arp), 77);
-    CHECK_EQ(ena_port_xmit(p, arp, sizeof(arp)), 0);
+    CHECK_EQ(ena_port_xmit(p, 0, arp, sizeof(arp)), 0);
     CHECK_EQ(m.last_tx_len, 60);
     CHECK(memcmp(m.last_tx, arp, sizeof(arp)) == 0);
     CHECK(memcmp(m.last_tx + 42, zero, 18) == 0);
-    CHECK_EQ(ena_port_tx_reclaim(p), 1);
+    CHECK_EQ(ena_port_tx_reclaim(p, 0), 1);
     CHECK_EQ(m.protocol_errors, 0);
-    CHECK_EQ(p->tx.bad + p->rx.bad + p->com.aq.bad, 0);
+    CHECK_EQ(p->qp[0]->tx.bad + p->qp[0]->rx.bad + p->com.aq.bad, 0);
     CHECK(!ena_health_check(&p->com, m.clock_ns));
     /* Refill comes in batches: the doorbell moved by more than one at a time. */
     uint32_t db = m.sq[rx].db;
@@ -150,7 +170,7 @@ static void test_bringup_and_traffic(void)
     make_frame(f, sizeof(f), 1);
     for (unsigned i = 0; i < 5; i++) {
         CHECK(em_rx_frame(&m, f, sizeof(f)));
-        ena_port_rx_poll(p, on_rx, NULL);
+        ena_port_rx_poll(p, 0, on_rx, NULL);
     }
     CHECK_EQ(m.sq[rx].db, db); /* 5 buffers out: below the batch, no doorbell */
 }
@@ -166,7 +186,7 @@ static void test_direct_registers_and_multi_buffer(void)
     make_frame(f, sizeof(f), 9);
     got_n = 0;
     CHECK(em_rx_frame(&m, f, sizeof(f)));
-    CHECK_EQ(ena_port_rx_poll(p, on_rx, NULL), 1);
+    CHECK_EQ(ena_port_rx_poll(p, 0, on_rx, NULL), 1);
     CHECK_EQ(got_len, sizeof(f));
     CHECK(memcmp(got, f, sizeof(f)) == 0);
     traffic(10);
@@ -413,9 +433,9 @@ static void test_hostile_tx(void)
     make_frame(f, sizeof(f), 3);
     /* A completion naming the wrong request. */
     m.tx_complete_wrong_id = true;
-    CHECK_EQ(ena_port_xmit(p, f, sizeof(f)), 0);
-    ena_port_tx_reclaim(p);
-    CHECK_EQ(p->tx.bad, 1);
+    CHECK_EQ(ena_port_xmit(p, 0, f, sizeof(f)), 0);
+    ena_port_tx_reclaim(p, 0);
+    CHECK_EQ(p->qp[0]->tx.bad, 1);
     struct ena_aenq_events ev;
     CHECK(ena_port_service(p, &ev));
     CHECK_EQ(p->com.reset_reason, ENA_RESET_INV_TX_REQ_ID);
@@ -424,17 +444,17 @@ static void test_hostile_tx(void)
     traffic(3);
     /* Out-of-range id, wrong phase, a full ring. */
     em_tx_raw(&m, 0xffff, true);
-    CHECK_EQ(ena_port_tx_reclaim(p), 0);
-    CHECK_EQ(p->tx.bad, 1);
+    CHECK_EQ(ena_port_tx_reclaim(p, 0), 0);
+    CHECK_EQ(p->qp[0]->tx.bad, 1);
     em_tx_raw(&m, 0xffff, false);
-    ena_port_tx_reclaim(p);
-    CHECK_EQ(p->tx.bad, 2);
+    ena_port_tx_reclaim(p, 0);
+    CHECK_EQ(p->qp[0]->tx.bad, 2);
     CHECK_EQ(ena_port_up(p, ENA_RESET_NORMAL), 0);
     int tx = em_find_sq(&m, ENA_SQ_DIR_TX);
     m.sq[tx].used = false; /* the device stops consuming */
     unsigned ok = 0;
     for (unsigned i = 0; i < DEPTH + 5; i++)
-        ok += ena_port_xmit(p, f, sizeof(f)) == 0;
+        ok += ena_port_xmit(p, 0, f, sizeof(f)) == 0;
     CHECK_EQ(ok, DEPTH - 1);
     /* Completions missing: a reset once the stall time has passed, not before. */
     struct ena_aenq_events ev2;
@@ -454,8 +474,8 @@ static void test_hostile_tx(void)
         em_aenq_post(&m, ENA_AENQ_KEEP_ALIVE, 0, false);
         CHECK(!ena_port_service(p, &ev2));
     }
-    CHECK_EQ(ena_port_xmit(p, f, 10), -EINVAL);
-    CHECK_EQ(ena_port_xmit(p, f, 5000), -EINVAL);
+    CHECK_EQ(ena_port_xmit(p, 0, f, 10), -EINVAL);
+    CHECK_EQ(ena_port_xmit(p, 0, f, 5000), -EINVAL);
 }
 
 static void test_hostile_rx(void)
@@ -463,32 +483,32 @@ static void test_hostile_rx(void)
     model_init();
     CHECK_EQ(port_init(), 0);
     traffic(2);
-    unsigned nfree = p->rx.nfree;
+    unsigned nfree = p->qp[0]->rx.nfree;
     /* Length past the buffer: the frame is dropped, the buffer comes back. */
-    uint16_t id = p->rx.sq[(m.sq[em_find_sq(&m, ENA_SQ_DIR_RX)].taken) & (DEPTH - 1)].req_id;
+    uint16_t id = p->qp[0]->rx.sq[(m.sq[em_find_sq(&m, ENA_SQ_DIR_RX)].taken) & (DEPTH - 1)].req_id;
     em_rx_raw(&m, id, ENA_BUF_SIZE + 1, ENA_RXC_FIRST | ENA_RXC_LAST, false);
     m.sq[em_find_sq(&m, ENA_SQ_DIR_RX)].taken++;
     m.sq[em_find_sq(&m, ENA_SQ_DIR_RX)].head++;
     got_n = 0;
-    CHECK_EQ(ena_port_rx_poll(p, on_rx, NULL), 0);
-    CHECK_EQ(p->rx.bad, 1);
-    CHECK_EQ(p->rx_dropped, 1);
-    CHECK_EQ(p->rx.nfree, nfree + 1);
+    CHECK_EQ(ena_port_rx_poll(p, 0, on_rx, NULL), 0);
+    CHECK_EQ(p->qp[0]->rx.bad, 1);
+    CHECK_EQ(p->qp[0]->rx_dropped, 1);
+    CHECK_EQ(p->qp[0]->rx.nfree, nfree + 1);
     CHECK(!p->com.reset_wanted);
     /* A completion in the wrong phase is not new. */
     em_rx_raw(&m, 0, 64, ENA_RXC_FIRST | ENA_RXC_LAST, true);
-    CHECK_EQ(ena_port_rx_poll(p, on_rx, NULL), 0);
-    CHECK_EQ(p->rx.bad, 1);
+    CHECK_EQ(ena_port_rx_poll(p, 0, on_rx, NULL), 0);
+    CHECK_EQ(p->qp[0]->rx.bad, 1);
     /* An id not posted (already completed above): a reset. */
     em_rx_raw(&m, id, 64, ENA_RXC_FIRST | ENA_RXC_LAST, false);
-    CHECK_EQ(ena_port_rx_poll(p, on_rx, NULL), 0);
+    CHECK_EQ(ena_port_rx_poll(p, 0, on_rx, NULL), 0);
     CHECK(p->com.reset_wanted);
     CHECK_EQ(p->com.reset_reason, ENA_RESET_INV_RX_REQ_ID);
     CHECK_EQ(ena_port_up(p, p->com.reset_reason), 0);
     traffic(3);
     /* An id past the ring. */
     em_rx_raw(&m, 0x8000, 64, ENA_RXC_FIRST | ENA_RXC_LAST, false);
-    ena_port_rx_poll(p, on_rx, NULL);
+    ena_port_rx_poll(p, 0, on_rx, NULL);
     CHECK(p->com.reset_wanted);
     CHECK_EQ(ena_port_up(p, p->com.reset_reason), 0);
     /* Broken sequences: a continuation with no start, a start never finished. */
@@ -556,24 +576,24 @@ static void test_llq(void)
     /* A large frame: 112 bytes inline, the rest by DMA. */
     uint8_t f[1514];
     make_frame(f, sizeof(f), 5);
-    CHECK_EQ(ena_port_xmit(p, f, sizeof(f)), 0);
+    CHECK_EQ(ena_port_xmit(p, 0, f, sizeof(f)), 0);
     CHECK_EQ(m.last_tx_hdr_len, 112);
     CHECK_EQ(m.last_tx_len, sizeof(f));
     CHECK(memcmp(m.last_tx, f, sizeof(f)) == 0);
-    CHECK_EQ(ena_port_tx_reclaim(p), 1);
+    CHECK_EQ(ena_port_tx_reclaim(p, 0), 1);
     /* A small frame goes wholly inline (padded to 60), no DMA buffer. */
     make_frame(f, 42, 6);
-    CHECK_EQ(ena_port_xmit(p, f, 42), 0);
+    CHECK_EQ(ena_port_xmit(p, 0, f, 42), 0);
     CHECK_EQ(m.last_tx_hdr_len, 60);
     CHECK_EQ(m.last_tx_len, 60);
     CHECK(memcmp(m.last_tx, f, 42) == 0);
-    CHECK_EQ(ena_port_tx_reclaim(p), 1);
+    CHECK_EQ(ena_port_tx_reclaim(p, 0), 1);
     CHECK_EQ(m.protocol_errors, 0);
     /* A completion naming an id not in flight still means a reset, and the
      * reset brings LLQ back. */
     m.tx_complete_wrong_id = true;
-    CHECK_EQ(ena_port_xmit(p, f, 100), 0);
-    ena_port_tx_reclaim(p);
+    CHECK_EQ(ena_port_xmit(p, 0, f, 100), 0);
+    ena_port_tx_reclaim(p, 0);
     struct ena_aenq_events ev;
     CHECK(ena_port_service(p, &ev));
     CHECK_EQ(p->com.reset_reason, ENA_RESET_INV_TX_REQ_ID);
@@ -615,11 +635,11 @@ static void test_llq(void)
         /* The model's check can fail: two entries under one doorbell. */
         uint8_t h[60] = { 0 };
         for (int k = 0; k < 2; k++) {
-            int id = ena_tx_reserve(&p->tx);
+            int id = ena_tx_reserve(&p->qp[0]->tx);
             CHECK(id >= 0);
-            ena_tx_post(&p->tx, (uint16_t)id, 0, 0, h, sizeof(h));
+            ena_tx_post(&p->qp[0]->tx, (uint16_t)id, 0, 0, h, sizeof(h));
         }
-        p->com.bus.write32(&m, p->tx_sq.doorbell, p->tx.tail);
+        p->com.bus.write32(&m, p->qp[0]->tx_sq.doorbell, p->qp[0]->tx.tail);
         CHECK(m.protocol_errors > 0);
         CHECK_EQ(m.llq_frames, DEPTH + 1 + 2);
     }
@@ -727,13 +747,13 @@ static void test_offloads(void)
     CHECK_EQ(p->com.offload_tx, m.offload.tx);
     CHECK_EQ(p->com.offload_rx, m.offload.rx_supported);
     int rx = em_find_sq(&m, ENA_SQ_DIR_RX);
-    uint16_t id = p->rx.sq[m.sq[rx].taken & (DEPTH - 1)].req_id;
+    uint16_t id = p->qp[0]->rx.sq[m.sq[rx].taken & (DEPTH - 1)].req_id;
     em_rx_raw(&m, id, 100, ENA_RXC_FIRST | ENA_RXC_LAST | ENA_RXC_L4_CSUM_CHECKED | ENA_RXC_L4_CSUM_ERR |
               ENA_RXC_L3_CSUM_ERR, false);
     m.sq[rx].taken++;
     m.sq[rx].head++;
     got_n = 0;
-    CHECK_EQ(ena_port_rx_poll(p, on_rx, NULL), 1);
+    CHECK_EQ(ena_port_rx_poll(p, 0, on_rx, NULL), 1);
     CHECK_EQ(got_len, 100);
     traffic(4);
     CHECK_EQ(m.protocol_errors, 0);
