@@ -252,6 +252,10 @@ static void admin_command(struct ena_model *m, const struct ena_aq_entry *e)
             r.status = 5;
             break;
         }
+        if ((dir == 1 || dir == 2) && m->sq_limit && em_count_sq(m, dir) >= m->sq_limit) {
+            r.status = 5;
+            break;
+        }
         if (i == EM_QUEUES || c->cq_idx >= EM_QUEUES || !m->cq[c->cq_idx].used || (dir != 1 && dir != 2) ||
             (place != ENA_PLACEMENT_HOST && !dev) || dev_bad || !c->depth || (c->depth & (c->depth - 1))) {
             r.status = 5;

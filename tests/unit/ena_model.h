@@ -63,6 +63,7 @@ struct ena_model {
     uint16_t short_cq_depth;      /* create CQ answers this depth */
     bool llq_refuse_set;          /* SET LLQ fails */
     bool llq_refuse_create;       /* create SQ with device placement fails */
+    uint32_t sq_limit;            /* nonzero: queues past this many each way refused, whatever was offered */
     uint32_t llq_bad_offset;      /* nonzero: create SQ (device placement) answers this ring offset */
     /* Fuzzing: each admin answer's status and body taken from here (57
      * bytes an answer) until it runs out; the id and phase stay right so
