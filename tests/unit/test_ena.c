@@ -8,7 +8,11 @@
  * lengths past the buffer, broken frame sequences, bad device attributes.
  * LLQ: the layout negotiated, every entry the model reads from its device
  * memory checked (descriptor, zero slots, inline header, zero tail), and
- * the fallback to host memory for every offer that cannot be used. */
+ * the fallback to host memory for every offer that cannot be used.
+ * Several queue pairs: one per CPU within the device's queues, the MSI-X
+ * entries and the cap, each on its own entry, traffic kept to its pair,
+ * all rebuilt by a reset; pairs never created left alone; receive
+ * checksum verdicts honoured only for the checks the device offered. */
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"

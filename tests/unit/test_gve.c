@@ -4,7 +4,9 @@
  * laps of the rings, and a hostile device: wrong sequence numbers, lengths
  * past the buffer, error flags, error statuses, a command that never
  * completes (timeout, then reset), absurd descriptors and options, indices
- * out of range, completion counters past what was posted. */
+ * out of range, completion counters past what was posted. Several queue
+ * pairs: planned from CPUs, queue counts, vectors and the page limit, each
+ * queue on its own block and page list, traffic kept to its pair. */
 #include <string.h>
 #include "check.h"
 #include "errno.h"
