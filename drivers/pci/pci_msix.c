@@ -16,9 +16,11 @@ int pci_msix_count(const struct pci_info *p)
     return (pci_read16(p, (uint16_t)(cap + 2)) & 0x7ff) + 1;
 }
 
+static int program(const struct pci_info *p, unsigned entry, unsigned vector, uint32_t apic_id);
+
 int pci_msix_enable(const struct pci_info *p, unsigned entry, unsigned vector)
 {
-    return pci_msix_enable_to(p, entry, vector, irq_target_apic_id());
+    return program(p, entry, vector, irq_target_apic_id());
 }
 
 int pci_msix_enable_to(const struct pci_info *p, unsigned entry, unsigned vector, uint32_t apic_id)
@@ -27,6 +29,11 @@ int pci_msix_enable_to(const struct pci_info *p, unsigned entry, unsigned vector
      * 0xff there is a broadcast. */
     if (apic_id >= 0xff)
         return -1;
+    return program(p, entry, vector, apic_id);
+}
+
+static int program(const struct pci_info *p, unsigned entry, unsigned vector, uint32_t apic_id)
+{
     uint8_t cap = pci_find_cap(p, PCI_CAP_MSIX, 0);
     if (!cap)
         return -1;
