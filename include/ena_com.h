@@ -74,6 +74,7 @@ struct ena_llq {
     uint16_t descs_before; /* descriptor slots before the inline header */
     uint16_t max_header;   /* header bytes that fit in the first entry */
     uint16_t max_depth;    /* entries, a power of two */
+    uint16_t max_queues;   /* device-placed transmit queues it takes */
 };
 #define ENA_LLQ_ENTRY_MAX 256
 
@@ -102,9 +103,10 @@ struct ena_com {
     uint32_t max_mtu;
     uint16_t max_queues, max_sq_depth, max_cq_depth;
     uint32_t max_header;      /* the largest transmit header the device takes (0: not said) */
-    /* Stateless offloads the device offers (ENA_OFFLOAD_*), recorded for the
-     * log: none is used, see docs/cloud.md (the net-device interface has no
-     * per-frame checksum state). */
+    /* Stateless offloads the device offers (ENA_OFFLOAD_*). Receive: the
+     * checksum results of the kinds offered are honoured (ena_rx_csum_bad);
+     * transmit: none used, see docs/cloud.md (the net-device interface
+     * carries no per-frame checksum request). */
     uint32_t offload_tx, offload_rx;
 };
 
@@ -245,7 +247,9 @@ enum ena_rx_kind { ENA_RX_NONE, ENA_RX_BUF, ENA_RX_BAD };
 struct ena_rx_result {
     uint16_t req_id;    /* valid when kind is ENA_RX_BUF or freed is true */
     uint16_t len, offset;
-    bool first, last, csum_err;
+    bool first, last;
+    uint32_t status;    /* the completion's status word: checksum results (ena_rx_csum_bad) */
+    bool csum_bad;      /* the caller's verdict on status, for ena_frame_add */
     bool freed;         /* the buffer came back (free again) */
     bool fatal;         /* an id the device may not use: reset */
     const char *why;    /* for ENA_RX_BAD */
@@ -259,22 +263,35 @@ struct ena_frame {
     uint8_t *buf;
     size_t cap, len;
     bool active, broken;
+    bool csum_bad;      /* a completion of this frame reported a checksum error (ena_rx_csum_bad) */
     unsigned drops;
 };
 /* The frame's length when res completes a good frame, 0 while gathering,
- * -1 when a frame was dropped (no first, too long, checksum error). */
+ * -1 when a frame was dropped (no first, too long). A checksum verdict is
+ * the caller's (csum_bad is left set for it). */
 long ena_frame_add(struct ena_frame *f, const struct ena_rx_result *res, const uint8_t *data);
+/* Receive checksum: true when a completion's status reports a bad IPv4
+ * header sum or a bad TCP/UDP sum, and the device offered (rx_offered,
+ * ENA_OFFLOAD_RX_*) that kind of check. Bits for a check not offered, an L3
+ * error on a frame that is not IPv4, an L4 error the device did not mark
+ * checked, or on a fragment, mean nothing and are ignored. */
+bool ena_rx_csum_bad(uint32_t rx_offered, uint32_t status);
 
-/* ---- one port: the device, one queue pair, the bring-up and reset ---- */
+/* ---- one port: the device, its queue pairs, the bring-up and reset ---- */
 #define ENA_BUF_SIZE 2048
 #define ENA_MTU 1500
 #define ENA_MIN_FRAME 60 /* without the FCS */
 #define ENA_MSIX_ADMIN 0 /* admin completions and the AENQ */
-#define ENA_MSIX_IO 1    /* the queue pair */
+#define ENA_MSIX_IO 1    /* queue pair q interrupts MSI-X entry ENA_MSIX_IO + q */
+/* Queue pairs at most: one per CPU up to this. Each pair costs its rings
+ * and 2 * depth buffers of ENA_BUF_SIZE (1 MiB at depth 256); beyond 8 a
+ * unikernel's one network stack gains nothing more from spreading. */
+#define ENA_QP_MAX 8
 
-struct ena_port {
-    struct ena_com com;
-    uint16_t depth;                 /* both rings, at most what the device offers */
+/* One transmit/receive queue pair. The caller owns the memory; the port
+ * uses a pair only while it is below p->nqp. Counters are per pair, so
+ * each pair's lock covers them. */
+struct ena_qp {
     struct ena_txq tx;
     struct ena_rxq rx;
     struct ena_cq_info tx_cq, rx_cq;
@@ -283,32 +300,55 @@ struct ena_port {
     uint64_t rx_addr[ENA_RING_MAX];
     struct ena_frame frame;
     uint8_t frame_buf[ENA_BUF_SIZE * 2];
+    uint32_t msix;                  /* the MSI-X entry both completion queues name */
+    uint64_t tx_frames, rx_frames, rx_dropped, rx_csum_bad;
+    uint64_t tx_progress_ns;        /* the last transmit completion, or the first frame after none in flight */
+};
+
+struct ena_port {
+    struct ena_com com;
+    uint16_t depth;                 /* every ring, at most what the device offers */
+    /* Set by the caller: the pairs it has memory for (qp[0..qp_mem)), the
+     * CPUs, and the MSI-X entries it enabled (0: none, polled). */
+    struct ena_qp *qp[ENA_QP_MAX];
+    unsigned qp_mem, ncpus, msix_entries;
+    unsigned nqp;                   /* pairs created at the last bring-up (ena_port_pairs) */
     bool up, link_up;
     unsigned resets;
-    uint64_t tx_frames, rx_frames, rx_dropped, tx_lost;
-    uint64_t tx_progress_ns;        /* the last transmit completion, or the first frame after none in flight */
+    uint64_t tx_lost;
     unsigned rx_batch;              /* refill once this many buffers are free */
 };
 typedef void (*ena_rx_fn)(void *arg, const uint8_t *frame, size_t len);
 
+/* How many pairs: one per CPU, no more than the device's queues (each way,
+ * and its LLQs when transmit rings are device-placed), the caller's memory
+ * and ENA_QP_MAX; with MSI-X each pair needs its own entry after the
+ * admin one, and with fewer than two entries there is one pair. Pure. */
+unsigned ena_port_pairs(unsigned ncpus, unsigned dev_queues, unsigned llq_queues, unsigned qp_mem,
+                        unsigned msix_entries);
 /* Reset (reason), admin queues, device query, AENQ groups, MTU, the queue
- * pair created, every receive buffer posted, interrupts unmasked. The
- * caller has set com.bus, com.readless, the queue memory (aq, aenq,
- * mmio_resp), depth, the rings' memory and both buffer areas. */
+ * pairs created (pair q's completion queues on MSI-X entry ENA_MSIX_IO +
+ * q), every receive buffer posted, interrupts unmasked. The caller has set
+ * com.bus, com.readless, the admin memory (aq, aenq, mmio_resp), depth,
+ * qp_mem pairs' rings and buffers, ncpus and msix_entries. */
 int ena_port_up(struct ena_port *p, unsigned reason);
-/* Copies a frame into a transmit buffer and rings the doorbell: 0, -EBUSY
- * (ring full) or -EINVAL. */
-int ena_port_xmit(struct ena_port *p, const void *frame, size_t len);
-/* Reclaims transmit completions; the number. */
-unsigned ena_port_tx_reclaim(struct ena_port *p);
-/* Receive completions into frames for fn, refilled in batches; the number
- * of frames delivered. Asks for a reset on an id the device may not use. */
-unsigned ena_port_rx_poll(struct ena_port *p, ena_rx_fn fn, void *arg);
-/* Unmasks the queue pair's interrupt. */
-void ena_port_unmask(struct ena_port *p);
+/* Copies a frame into pair q's transmit buffer and rings its doorbell: 0,
+ * -EBUSY (ring full, or the port down), -EINVAL (bad length or q). */
+int ena_port_xmit(struct ena_port *p, unsigned q, const void *frame, size_t len);
+/* Reclaims pair q's transmit completions; the number. */
+unsigned ena_port_tx_reclaim(struct ena_port *p, unsigned q);
+/* Pair q's receive completions into frames for fn, refilled in batches;
+ * the number of frames delivered. Frames with a checksum error the device
+ * was asked to report are dropped (counted in rx_csum_bad). Asks for a
+ * reset on an id the device may not use. A pair not created: nothing. */
+unsigned ena_port_rx_poll(struct ena_port *p, unsigned q, ena_rx_fn fn, void *arg);
+/* Unmasks pair q's interrupt. */
+void ena_port_unmask(struct ena_port *p, unsigned q);
 /* The AENQ drained (link state into p->link_up), the health checked, and
- * transmit completions missing for the stall time turned into a reset:
- * true when the caller must call ena_port_up(p, p->com.reset_reason). */
+ * transmit completions missing for the stall time on any pair turned into
+ * a reset: true when the caller must call ena_port_up(p,
+ * p->com.reset_reason). Reads every pair's transmit state: the caller
+ * holds their locks. */
 bool ena_port_service(struct ena_port *p, struct ena_aenq_events *ev);
 
 #endif

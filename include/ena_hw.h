@@ -386,6 +386,13 @@ struct ena_rx_cdesc {
 #define ENA_RXC_L3_CSUM_ERR (1u << 13)
 #define ENA_RXC_L4_CSUM_ERR (1u << 14)
 #define ENA_RXC_L4_CSUM_CHECKED (1u << 16) /* the device did check L4 (else the error bit means nothing) */
+#define ENA_RXC_IPV4_FRAG (1u << 15)
+#define ENA_RXC_L3_PROTO(s) ((s) & 0x1fu)         /* ENA_L3_PROTO_*: the L3 error bit means IPv4's header sum */
+#define ENA_RXC_L4_PROTO(s) (((s) >> 8) & 0x1fu)  /* ENA_L4_PROTO_* */
+#define ENA_L3_PROTO_IPV4 8
+#define ENA_L3_PROTO_IPV6 11
+#define ENA_L4_PROTO_TCP 12
+#define ENA_L4_PROTO_UDP 13
 
 /* The per-CQ interrupt register. */
 #define ENA_INTR_UNMASK (1u << 30)

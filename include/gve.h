@@ -187,14 +187,20 @@ struct gve_plan {
     uint32_t tx_entries, rx_entries; /* the device's (GQI rings are not resizable) */
     uint32_t tx_pages, rx_pages;     /* queue page list sizes */
     uint32_t counters;
-    uint32_t tx_qpl_id, rx_qpl_id;
+    uint32_t nq;                     /* queue pairs: one per CPU, as the device, MSI-X and pages allow */
+    uint32_t nblocks;                /* notification blocks: 2 * nq (transmit q on block q, receive q on nq + q) */
+    uint32_t tx_qpl_id, rx_qpl_id;   /* page-list ids of queue 0; queue q adds q */
     uint16_t mtu;                    /* for lwIP: min(device, 1500) */
     bool set_mtu;                    /* the device's MTU is larger: tell it ours */
 };
 /* 0, or -EINVAL/-ENODEV with *why for a device this driver cannot or will
- * not drive (absurd queue counts, ring sizes, page counts, MTU). */
+ * not drive (absurd queue counts, ring sizes, page counts, MTU). Pairs:
+ * one per CPU (ncpus; 0 counts as 1), no more than either queue count, the
+ * device's default count when it gives one, (msix_vectors - 1) / 2 (two
+ * blocks a pair and the management vector), the registered-page limit and
+ * GVE_QMAX. */
 int gve_plan_queues(const struct gve_dev_info *d, uint32_t max_tx_queues, uint32_t max_rx_queues,
-                    unsigned msix_vectors, struct gve_plan *p, const char **why);
+                    unsigned msix_vectors, unsigned ncpus, struct gve_plan *p, const char **why);
 
 /* ---- queue page lists ---- */
 /* Writes the big-endian list of npages page addresses starting at base. */
@@ -256,25 +262,36 @@ uint32_t gve_rx_refill(struct gve_rxq *q);
 static inline uint8_t gve_next_seq(uint8_t s) { return s == 7 ? 1 : (uint8_t)(s + 1); }
 
 /* ---- the whole device ---- */
-#define GVE_NTFY_BLOCKS 2 /* block 0: transmit queue 0; block 1: receive queue 0 */
+/* Queue pairs at most. Each costs its page lists (the device's transmit
+ * pages plus one page per receive descriptor: about 800 KiB with the usual
+ * sizes); one network stack gains nothing from more. */
+#define GVE_QMAX 8
+#define GVE_MAX_BLOCKS (2 * GVE_QMAX)
+/* Memory given to the device for one queue (kept across resets). */
+struct gve_qmem {
+    uint8_t *res, *list, *qpl;
+};
 struct gve_dev {
     const struct gve_io *io;
     unsigned revision;
     uint32_t db_limit;       /* BAR2 size in 32-bit words */
     unsigned msix_vectors;   /* the MSI-X table's size */
+    unsigned ncpus;          /* CPUs to spread over (0: one) */
     struct gve_aq aq;
     struct gve_dev_info info;
     struct gve_plan plan;
     struct gve_plan mem_plan; /* the plan the memory below was sized for */
     uint32_t max_tx_queues, max_rx_queues;
     /* memory given to the device (kept across resets) */
-    uint8_t *desc_page, *counters, *irq_dbs, *tx_res, *rx_res, *tx_list, *rx_list;
-    uint8_t *tx_qpl, *rx_qpl;
-    struct gve_txq tx;
-    struct gve_rxq rx;
-    uint32_t tx_db, tx_counter, rx_db, rx_counter; /* from queue resources */
-    uint32_t irq_db[GVE_NTFY_BLOCKS];              /* doorbell index of each block */
-    bool resources, tx_created, rx_created;        /* what the device holds */
+    uint8_t *desc_page, *counters, *irq_dbs;
+    struct gve_qmem txm[GVE_QMAX], rxm[GVE_QMAX];
+    struct gve_txq tx[GVE_QMAX];
+    struct gve_rxq rx[GVE_QMAX];
+    uint32_t tx_db[GVE_QMAX], tx_counter[GVE_QMAX], rx_db[GVE_QMAX], rx_counter[GVE_QMAX]; /* from queue resources */
+    uint32_t irq_db[GVE_MAX_BLOCKS];               /* doorbell index of each block */
+    unsigned nq;             /* pairs the device holds now (0 while down): the data path's bound */
+    bool resources;          /* what the device holds */
+    unsigned tx_created, rx_created;               /* queues created, each way */
     const char *why;         /* the reason of the last failure */
 };
 /* Admin queue up, device described, queues planned: 0 or -errno (why). */
@@ -285,14 +302,20 @@ int gve_dev_up(struct gve_dev *d);
 /* A reset: the device drops everything (gve_aq_reset), rings start over;
  * gve_dev_probe and gve_dev_up bring it back. */
 int gve_dev_reset(struct gve_dev *d);
-/* Copies a frame into the transmit queue and rings its doorbell: 0 or -errno. */
-int gve_dev_transmit(struct gve_dev *d, const void *frame, size_t len);
-/* Reaps transmit completions: how many, or -EIO for a counter past what was posted. */
-int gve_dev_tx_reap(struct gve_dev *d);
-/* Delivers received frames (valid only during the call) and hands the
- * buffers back: frames delivered, or -EIO when the ring broke its rules. */
+/* Copies a frame into transmit queue q and rings its doorbell: 0 or
+ * -errno (-EBUSY for a queue the device does not hold). */
+int gve_dev_transmit(struct gve_dev *d, unsigned q, const void *frame, size_t len);
+/* Reaps queue q's transmit completions: how many, or -EIO for a counter
+ * past what was posted. */
+int gve_dev_tx_reap(struct gve_dev *d, unsigned q);
+/* Delivers receive queue q's frames (valid only during the call) and hands
+ * the buffers back: frames delivered, or -EIO when the ring broke its
+ * rules. A queue the device does not hold: 0. */
 typedef void (*gve_rx_fn)(void *arg, const uint8_t *frame, size_t len);
-int gve_dev_rx_poll(struct gve_dev *d, gve_rx_fn fn, void *arg);
+int gve_dev_rx_poll(struct gve_dev *d, unsigned q, gve_rx_fn fn, void *arg);
+/* The notification block of transmit queue q, of receive queue q. */
+static inline unsigned gve_tx_block(const struct gve_dev *d, unsigned q) { (void)d; return q; }
+static inline unsigned gve_rx_block(const struct gve_dev *d, unsigned q) { return d->plan.nq + q; }
 /* Re-arms a notification block (after its interrupt was handled). */
 void gve_dev_irq_ack(struct gve_dev *d, unsigned block);
 void gve_dev_irq_mask(struct gve_dev *d, unsigned block);

@@ -24,6 +24,10 @@ uint8_t pci_find_cap(const struct pci_info *p, uint8_t id, unsigned n);
 void pci_enable(const struct pci_info *p);
 /* Points MSI-X table entry at vector and enables MSI-X; 0 or -1. */
 int pci_msix_enable(const struct pci_info *p, unsigned entry, unsigned vector);
+/* The same, sent to the CPU with this APIC id (below 0xff; -1 otherwise). */
+int pci_msix_enable_to(const struct pci_info *p, unsigned entry, unsigned vector, uint32_t apic_id);
+/* MSI-X table entries the function has, 0 without MSI-X. */
+int pci_msix_count(const struct pci_info *p);
 /* Points the MSI capability (one message) at vector and enables it; 0 or -1. */
 int pci_msi_enable(const struct pci_info *p, unsigned vector);
 

@@ -2,18 +2,24 @@
  * 1d0f:1ec2) behind the net-device interface. The device logic is in
  * ena_admin.c, ena_ring.c and ena_port.c (pure, host-tested against a
  * device model); this file adds the PCI function: register BAR 0, the
- * read-less register path when the PCI revision asks for it, MSI-X entry 0
- * for admin completions and the AENQ and entry 1 for the queue pair, the
- * locks, and a service thread that drains the AENQ, watches the keep-alive
- * and rebuilds the device after a reset. One queue pair, no offloads, MTU
- * 1500. When the device offers low-latency queues and has memory BAR 2, the
- * transmit ring lives there (LLQ); BAR 2 is mapped uncached, as the kernel
- * has no write-combining mapping: each 64-bit store is its own PCIe write,
+ * read-less register path when the PCI revision asks for it, MSI-X (entry
+ * 0 for admin completions and the AENQ, entry 1 + q for queue pair q, sent
+ * to CPU q), a lock per queue and direction, and a service thread that
+ * drains the AENQ, watches the keep-alive and rebuilds every pair after a
+ * reset. One queue pair per CPU up to what the device, the MSI-X table and
+ * ENA_QP_MAX allow; with fewer than two MSI-X entries one pair, polled.
+ * Transmit takes the pair of the CPU it runs on. Receive checksum results
+ * are honoured (a frame the device found corrupt is dropped); transmit
+ * checksums stay the stack's (docs/cloud.md). MTU 1500. When the device
+ * offers low-latency queues and has memory BAR 2, the transmit rings live
+ * there (LLQ); BAR 2 is mapped uncached, as the kernel has no
+ * write-combining mapping: each 64-bit store is its own PCIe write,
  * correct but slower than the references' write-combined bursts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "clock.h"
+#include "cpu.h"
 #include "ena_com.h"
 #include "errno.h"
 #include "irq.h"
@@ -29,14 +35,31 @@
 #define SERVICE_PERIOD_NS 1000000000ull /* the device sends a keep-alive a second */
 #define PCI_COMMAND_INTX_DISABLE 0x0400
 
+struct ena;
+/* What a queue pair's interrupt handler is given. */
+struct ena_vec {
+    struct ena *d;
+    unsigned q;
+};
+
 struct ena {
     struct pci_info pci;
     volatile uint8_t *regs;
     volatile uint8_t *mem;   /* BAR 2: LLQ device memory, or NULL */
     struct ena_port *port;
-    struct spinlock tx_lock, rx_lock;
+    /* Per pair: tx covers its transmit ring and counters, rx its receive
+     * ring. Order: every tx lock by pair, then every rx lock, then
+     * rx_deliver. */
+    struct spinlock tx_lock[ENA_QP_MAX], rx_lock[ENA_QP_MAX];
+    /* The net-device interface promises its receiver one frame at a time:
+     * the netif bridge counts with plain increments and a raw-frame
+     * application's callback is not written for two CPUs at once. Pairs
+     * interrupt different CPUs, so their deliveries take turns here; lwIP
+     * itself would cope (its pools and mailbox are under locks). */
+    struct spinlock rx_deliver;
     struct semaphore wake; /* the admin/AENQ interrupt, or a ring asking for a reset */
     bool msix;
+    struct ena_vec vec[ENA_QP_MAX];
     struct netdev n;
 };
 
@@ -81,37 +104,54 @@ static uint64_t bus_dma(void *ctx, const volatile void *p)
     return (uint64_t)(uintptr_t)p; /* identity mapped */
 }
 
+/* Under the pair's rx lock (interrupts off). */
 static void deliver(void *arg, const uint8_t *frame, size_t len)
 {
     struct ena *d = arg;
+    spin_lock_raw(&d->rx_deliver);
     if (len < 14 || len > ENA_MTU + 14) {
         d->n.rx_dropped++;
-        return;
+    } else {
+        d->n.rx_frames++;
+        if (d->n.rx)
+            d->n.rx(&d->n, frame, len, d->n.rx_arg);
     }
-    d->n.rx_frames++;
-    if (d->n.rx)
-        d->n.rx(&d->n, frame, len, d->n.rx_arg);
+    spin_unlock_raw(&d->rx_deliver);
 }
 
-static void io_poll(struct ena *d)
+static void io_poll(struct ena *d, unsigned q)
 {
     struct ena_port *p = d->port;
-    uint64_t f = spin_lock_irqsave(&d->rx_lock);
-    ena_port_rx_poll(p, deliver, d);
-    spin_unlock_irqrestore(&d->rx_lock, f);
-    f = spin_lock_irqsave(&d->tx_lock);
-    ena_port_tx_reclaim(p);
-    spin_unlock_irqrestore(&d->tx_lock, f);
+    if (q >= ENA_QP_MAX)
+        return;
+    uint64_t f = spin_lock_irqsave(&d->rx_lock[q]);
+    if (q < p->nqp) {
+        struct ena_qp *qp = p->qp[q];
+        uint64_t dropped = qp->rx_dropped;
+        ena_port_rx_poll(p, q, deliver, d);
+        /* The device's drops (checksum errors, bad completions) show on
+         * the net device too. */
+        if (qp->rx_dropped != dropped) {
+            spin_lock_raw(&d->rx_deliver);
+            d->n.rx_dropped += qp->rx_dropped - dropped;
+            spin_unlock_raw(&d->rx_deliver);
+        }
+    }
+    spin_unlock_irqrestore(&d->rx_lock[q], f);
+    f = spin_lock_irqsave(&d->tx_lock[q]);
+    ena_port_tx_reclaim(p, q);
+    spin_unlock_irqrestore(&d->tx_lock[q], f);
     if (p->com.reset_wanted)
         sem_up(&d->wake);
     else
-        ena_port_unmask(p);
+        ena_port_unmask(p, q);
 }
 
 static void io_interrupt(struct int_frame *frame, void *arg)
 {
     (void)frame;
-    io_poll(arg);
+    struct ena_vec *v = arg;
+    io_poll(v->d, v->q);
 }
 
 static void admin_interrupt(struct int_frame *frame, void *arg)
@@ -124,12 +164,30 @@ static void admin_interrupt(struct int_frame *frame, void *arg)
 static int ena_transmit(struct netdev *n, const void *frame, size_t len)
 {
     struct ena *d = n->priv;
-    uint64_t f = spin_lock_irqsave(&d->tx_lock);
-    int rc = ena_port_xmit(d->port, frame, len);
-    spin_unlock_irqrestore(&d->tx_lock, f);
+    /* The pair of the CPU we are on (the thread may move on before the
+     * lock is taken: then it shares another CPU's pair, still correct). */
+    unsigned np = d->port->nqp, q = np ? this_cpu()->id % np : 0;
+    uint64_t f = spin_lock_irqsave(&d->tx_lock[q]);
+    int rc = ena_port_xmit(d->port, q, frame, len);
+    spin_unlock_irqrestore(&d->tx_lock[q], f);
     if (rc == 0)
-        n->tx_frames++;
+        __atomic_fetch_add(&n->tx_frames, 1, __ATOMIC_RELAXED);
     return rc;
+}
+
+static uint64_t lock_all_tx(struct ena *d)
+{
+    uint64_t f = irq_save();
+    for (unsigned q = 0; q < ENA_QP_MAX; q++)
+        spin_lock_raw(&d->tx_lock[q]);
+    return f;
+}
+
+static void unlock_all_tx(struct ena *d, uint64_t f)
+{
+    for (unsigned q = ENA_QP_MAX; q-- > 0;)
+        spin_unlock_raw(&d->tx_lock[q]);
+    irq_restore(f);
 }
 
 static const char *reason_name(unsigned r)
@@ -146,22 +204,24 @@ static const char *reason_name(unsigned r)
 }
 
 /* Stops the data path (the handlers see the port down), then resets and
- * rebuilds; the net device stays registered and carries on. */
+ * rebuilds every pair; the net device stays registered and carries on. */
 static void restart(struct ena *d)
 {
     struct ena_port *p = d->port;
     unsigned reason = p->com.reset_reason ? p->com.reset_reason : ENA_RESET_GENERIC;
-    uint64_t ft = spin_lock_irqsave(&d->tx_lock);
-    spin_lock_raw(&d->rx_lock);
+    uint64_t ft = lock_all_tx(d);
+    for (unsigned q = 0; q < ENA_QP_MAX; q++)
+        spin_lock_raw(&d->rx_lock[q]);
     p->up = false;
-    spin_unlock_raw(&d->rx_lock);
-    spin_unlock_irqrestore(&d->tx_lock, ft);
+    for (unsigned q = ENA_QP_MAX; q-- > 0;)
+        spin_unlock_raw(&d->rx_lock[q]);
+    unlock_all_tx(d, ft);
     netdev_set_link(&d->n, false);
     p->resets++;
     pr_warn("ena: %s: resetting the device (%s)\n", d->n.name, reason_name(reason));
     for (unsigned attempt = 0; attempt < 5; attempt++) {
         if (ena_port_up(p, reason) == 0) {
-            pr_info("ena: %s: device reset, queues rebuilt (reset %u)\n", d->n.name, p->resets);
+            pr_info("ena: %s: device reset, %u queue pair(s) rebuilt (reset %u)\n", d->n.name, p->nqp, p->resets);
             netdev_set_link(&d->n, p->link_up);
             return;
         }
@@ -179,10 +239,10 @@ static void *service_thread(void *arg)
         if (!p->up)
             continue;
         struct ena_aenq_events ev;
-        /* The stall check reads the transmit ring: under its lock. */
-        uint64_t f = spin_lock_irqsave(&d->tx_lock);
+        /* The stall check reads every transmit ring: under their locks. */
+        uint64_t f = lock_all_tx(d);
         bool reset = ena_port_service(p, &ev);
-        spin_unlock_irqrestore(&d->tx_lock, f);
+        unlock_all_tx(d, f);
         if (ev.link_changes && p->link_up != d->n.link_up) {
             pr_info("ena: %s link %s\n", d->n.name, p->link_up ? "up" : "down");
             netdev_set_link(&d->n, p->link_up);
@@ -195,50 +255,92 @@ static void *service_thread(void *arg)
             continue;
         }
         /* Without MSI-X this is the only poll; with it, it catches an
-         * interrupt lost while the queue was masked. */
-        io_poll(d);
+         * interrupt lost while a queue was masked. */
+        for (unsigned q = 0; q < p->nqp; q++)
+            io_poll(d, q);
         if (ev.more)
             sem_up(&d->wake);
     }
     return NULL;
 }
 
-static int setup_msix(struct ena *d)
+/* Where pair q's interrupt goes: CPU q when it is online and addressable,
+ * else the one CPU device interrupts go to. */
+static uint32_t pair_target(unsigned q)
 {
-    if (!pci_find_cap(&d->pci, PCI_CAP_MSIX, 0))
-        return -ENODEV;
-    int va = irq_alloc_vector(), vq = irq_alloc_vector();
-    if (va < 0 || vq < 0)
-        return -ENODEV;
-    irq_set_handler((unsigned)va, admin_interrupt, d);
-    irq_set_handler((unsigned)vq, io_interrupt, d);
-    if (pci_msix_enable(&d->pci, ENA_MSIX_ADMIN, (unsigned)va) < 0 ||
-        pci_msix_enable(&d->pci, ENA_MSIX_IO, (unsigned)vq) < 0) {
-        irq_set_handler((unsigned)va, NULL, NULL);
-        irq_set_handler((unsigned)vq, NULL, NULL);
-        return -ENODEV;
-    }
-    pci_write16(&d->pci, 0x04, (uint16_t)(pci_read16(&d->pci, 0x04) | PCI_COMMAND_INTX_DISABLE));
-    return 0;
+    if (q < ncpus && q < MAX_CPUS && cpus[q] && cpus[q]->online && cpus[q]->apic_id < 0xff)
+        return cpus[q]->apic_id;
+    return irq_target_apic_id();
 }
 
-static int alloc_port(struct ena_port *p)
+/* Entry 0 for the admin queue and the AENQ, then one per pair, at most
+ * want pairs. The MSI-X entries enabled (admin included), 0 for none:
+ * with fewer than two the device is polled. */
+static unsigned setup_msix(struct ena *d, unsigned want)
+{
+    int table = pci_msix_count(&d->pci);
+    if (table < 2)
+        return 0;
+    if (want > (unsigned)table - 1)
+        want = (unsigned)table - 1;
+    int va = irq_alloc_vector();
+    if (va < 0)
+        return 0;
+    irq_set_handler((unsigned)va, admin_interrupt, d);
+    if (pci_msix_enable(&d->pci, ENA_MSIX_ADMIN, (unsigned)va) < 0) {
+        irq_set_handler((unsigned)va, NULL, NULL);
+        return 0;
+    }
+    unsigned got = 0;
+    for (unsigned q = 0; q < want; q++) {
+        int vq = irq_alloc_vector();
+        if (vq < 0)
+            break;
+        d->vec[q] = (struct ena_vec){ d, q };
+        irq_set_handler((unsigned)vq, io_interrupt, &d->vec[q]);
+        if (pci_msix_enable_to(&d->pci, ENA_MSIX_IO + q, (unsigned)vq, pair_target(q)) < 0 &&
+            pci_msix_enable(&d->pci, ENA_MSIX_IO + q, (unsigned)vq) < 0) {
+            irq_set_handler((unsigned)vq, NULL, NULL);
+            break;
+        }
+        got++;
+    }
+    if (!got) {
+        irq_set_handler((unsigned)va, NULL, NULL);
+        return 0;
+    }
+    pci_write16(&d->pci, 0x04, (uint16_t)(pci_read16(&d->pci, 0x04) | PCI_COMMAND_INTX_DISABLE));
+    return 1 + got;
+}
+
+static int alloc_admin(struct ena_port *p)
 {
     p->com.aq.sq = pages_alloc(1, 4096);
     p->com.aq.cq = pages_alloc(1, 4096);
     p->com.aenq.q = pages_alloc(1, 4096);
     p->com.mmio_resp = pages_alloc(1, 4096);
-    p->tx.sq = pages_alloc(RING_DEPTH * sizeof(struct ena_tx_desc) / 4096, 4096);
-    p->tx.cq = pages_alloc(1, 4096);
-    p->rx.sq = pages_alloc(RING_DEPTH * sizeof(struct ena_rx_desc) / 4096, 4096);
-    p->rx.cq = pages_alloc(RING_DEPTH * sizeof(struct ena_rx_cdesc) / 4096, 4096);
-    p->tx_bufs = pages_alloc(RING_DEPTH * ENA_BUF_SIZE / 4096, 4096);
-    p->rx_bufs = pages_alloc(RING_DEPTH * ENA_BUF_SIZE / 4096, 4096);
-    if (!p->com.aq.sq || !p->com.aq.cq || !p->com.aenq.q || !p->com.mmio_resp || !p->tx.sq || !p->tx.cq ||
-        !p->rx.sq || !p->rx.cq || !p->tx_bufs || !p->rx_bufs)
+    if (!p->com.aq.sq || !p->com.aq.cq || !p->com.aenq.q || !p->com.mmio_resp)
         return -ENOMEM;
     p->depth = RING_DEPTH;
     return 0;
+}
+
+static size_t pages(size_t bytes) { return (bytes + 4095) / 4096; }
+
+static struct ena_qp *alloc_pair(void)
+{
+    struct ena_qp *qp = calloc(1, sizeof(*qp));
+    if (!qp)
+        return NULL;
+    qp->tx.sq = pages_alloc(pages(RING_DEPTH * sizeof(struct ena_tx_desc)), 4096);
+    qp->tx.cq = pages_alloc(pages(RING_DEPTH * sizeof(struct ena_tx_cdesc)), 4096);
+    qp->rx.sq = pages_alloc(pages(RING_DEPTH * sizeof(struct ena_rx_desc)), 4096);
+    qp->rx.cq = pages_alloc(pages(RING_DEPTH * sizeof(struct ena_rx_cdesc)), 4096);
+    qp->tx_bufs = pages_alloc(pages(RING_DEPTH * ENA_BUF_SIZE), 4096);
+    qp->rx_bufs = pages_alloc(pages(RING_DEPTH * ENA_BUF_SIZE), 4096);
+    if (!qp->tx.sq || !qp->tx.cq || !qp->rx.sq || !qp->rx.cq || !qp->tx_bufs || !qp->rx_bufs)
+        return NULL; /* what was taken stays taken: attach fails or uses fewer pairs */
+    return qp;
 }
 
 static int ena_attach(struct device *dev)
@@ -258,7 +360,7 @@ static int ena_attach(struct device *dev)
     }
     uint64_t bar_size = b->size > 0x100000 ? 0x100000 : b->size;
     d->regs = ioremap(b->addr, bar_size);
-    if (!d->regs || alloc_port(p) < 0)
+    if (!d->regs || alloc_admin(p) < 0)
         return -ENOMEM;
     p->com.bar_size = (uint32_t)bar_size;
     p->com.bus = (struct ena_bus){ bus_read, bus_write, bus_now, bus_relax, bus_dma, NULL, d };
@@ -274,7 +376,27 @@ static int ena_attach(struct device *dev)
     /* Revision bit 0 clear: register reads go through the read-less path. */
     p->com.readless = !(d->pci.revision & ENA_PCI_REV_NO_READLESS);
     sem_init(&d->wake, 0);
-    d->msix = setup_msix(d) == 0;
+    /* Pairs for every CPU (the device may offer fewer: known only after
+     * bring-up, so the memory of one per CPU up to the cap is taken now). */
+    unsigned want = ncpus < ENA_QP_MAX ? ncpus : ENA_QP_MAX;
+    if (!want)
+        want = 1;
+    unsigned entries = setup_msix(d, want);
+    d->msix = entries >= 2;
+    if (d->msix)
+        want = entries - 1;
+    else
+        want = 1;
+    p->ncpus = ncpus;
+    p->msix_entries = entries;
+    for (unsigned q = 0; q < want; q++) {
+        p->qp[q] = alloc_pair();
+        if (!p->qp[q])
+            break;
+        p->qp_mem = q + 1;
+    }
+    if (!p->qp_mem)
+        return -ENOMEM;
     if (!d->msix)
         pr_warn("ena: %s: no MSI-X; polling every second\n", d->n.name);
     int rc = ena_port_up(p, ENA_RESET_NORMAL);
@@ -287,18 +409,23 @@ static int ena_attach(struct device *dev)
     d->n.link_up = p->link_up;
     d->n.transmit = ena_transmit;
     d->n.priv = d;
+    /* Receive checksum results are not passed on: the interface has no
+     * per-frame "checked" mark, and the device checks only some frames
+     * (IPv4 headers, TCP/UDP it marks checked), so the stack keeps
+     * checking every frame; what the device found bad is dropped here. */
     if (!thread_create("ena-service", service_thread, d, 0))
         return -ENOMEM;
     uint32_t v = p->com.version, cv = p->com.controller_version;
     pr_info("ena: %s %04x:%04x version %u.%u, controller %u.%u.%u, mac %02x:%02x:%02x:%02x:%02x:%02x, "
-            "max mtu %u, %u queue pairs offered (1 used), rings %u, %s registers, %s, %s\n",
+            "max mtu %u, %u queue pairs offered (%u used, %u CPUs), rings %u, %s registers, %s, %s\n",
             d->n.name, d->pci.vendor, d->pci.device, (v >> 8) & 0xff, v & 0xff, (cv >> 16) & 0xff,
             (cv >> 8) & 0xff, cv & 0xff, d->n.mac[0], d->n.mac[1], d->n.mac[2], d->n.mac[3], d->n.mac[4],
-            d->n.mac[5], p->com.max_mtu, p->com.max_queues, p->depth, p->com.readless ? "read-less" : "direct",
-            d->msix ? "msi-x" : "polled",
+            d->n.mac[5], p->com.max_mtu, p->com.max_queues, p->nqp, ncpus, p->depth,
+            p->com.readless ? "read-less" : "direct", d->msix ? "msi-x" : "polled",
             p->com.llq.on ? "transmit LLQ in BAR 2 (uncached)" : "host-memory queues");
-    pr_info("ena: %s offloads offered: tx %#x, rx %#x (not used: checksums stay the stack's)\n", d->n.name,
-            p->com.offload_tx, p->com.offload_rx);
+    pr_info("ena: %s offloads offered: tx %#x, rx %#x (receive checksum errors dropped; transmit sums stay "
+            "the stack's)\n",
+            d->n.name, p->com.offload_tx, p->com.offload_rx);
     if (p->com.llq.on)
         pr_info("ena: %s LLQ: %u-byte entries, %u descriptor(s) before a header of up to %u bytes\n", d->n.name,
                 p->com.llq.entry_size, p->com.llq.descs_before, p->com.llq.max_header);

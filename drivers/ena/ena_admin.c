@@ -426,6 +426,7 @@ int ena_llq_choose(const struct ena_feat_llq *offer, uint32_t dev_max_header, st
     out->descs_before = nd;
     out->max_header = (uint16_t)room;
     out->max_depth = depth;
+    out->max_queues = (uint16_t)(offer->max_llq_num > ENA_QP_MAX ? ENA_QP_MAX : offer->max_llq_num);
     return 0;
 }
 

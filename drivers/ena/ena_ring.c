@@ -152,7 +152,7 @@ enum ena_rx_kind ena_rx_next(struct ena_rxq *q, struct ena_rx_result *res)
     res->offset = c->offset;
     res->first = !!(status & ENA_RXC_FIRST);
     res->last = !!(status & ENA_RXC_LAST);
-    res->csum_err = !!(status & (ENA_RXC_L3_CSUM_ERR | ENA_RXC_L4_CSUM_ERR));
+    res->status = status;
     q->cq_head++;
     if ((q->cq_head & (q->depth - 1)) == 0)
         q->cq_phase ^= 1;
@@ -187,11 +187,13 @@ long ena_frame_add(struct ena_frame *f, const struct ena_rx_result *res, const u
             f->drops++; /* an unfinished frame is abandoned */
         f->active = true;
         f->broken = false;
+        f->csum_bad = false;
         f->len = 0;
     } else if (!f->active) {
         f->drops++; /* a continuation with no start */
         return -1;
     }
+    f->csum_bad |= res->csum_bad;
     if (f->len + res->len > f->cap)
         f->broken = true;
     else
@@ -205,4 +207,19 @@ long ena_frame_add(struct ena_frame *f, const struct ena_rx_result *res, const u
         return -1;
     }
     return (long)f->len;
+}
+
+bool ena_rx_csum_bad(uint32_t rx_offered, uint32_t status)
+{
+    unsigned l3 = ENA_RXC_L3_PROTO(status), l4 = ENA_RXC_L4_PROTO(status);
+    if ((status & ENA_RXC_L3_CSUM_ERR) && l3 == ENA_L3_PROTO_IPV4 && (rx_offered & ENA_OFFLOAD_RX_L3_IPV4))
+        return true;
+    /* A fragment's L4 sum covers the whole datagram: the device cannot
+     * judge it from one piece. */
+    if (!(status & ENA_RXC_L4_CSUM_ERR) || !(status & ENA_RXC_L4_CSUM_CHECKED) || (status & ENA_RXC_IPV4_FRAG))
+        return false;
+    if (l4 != ENA_L4_PROTO_TCP && l4 != ENA_L4_PROTO_UDP)
+        return false;
+    return (l3 == ENA_L3_PROTO_IPV4 && (rx_offered & ENA_OFFLOAD_RX_L4_IPV4)) ||
+           (l3 == ENA_L3_PROTO_IPV6 && (rx_offered & ENA_OFFLOAD_RX_L4_IPV6));
 }

@@ -3,12 +3,16 @@
  * BAR2 the doorbells. The command flow, rings and every check on what the
  * device writes live in gve_aq.c, gve_ring.c and gve_dev.c (host-tested
  * against a device model); this file adds PCI, MSI-X (one vector per
- * notification block, the management vector last), locks, the reset thread
- * and the netdev. Queue format: GQI-QPL only; DQO is not supported. */
+ * notification block, the management vector last; pair q's two blocks sent
+ * to CPU q), a lock per queue, the reset thread and the netdev. One queue
+ * pair per CPU as the device, the MSI-X table and the page limit allow
+ * (gve_plan_queues); transmit takes the pair of the CPU it runs on. Queue
+ * format: GQI-QPL only; DQO is not supported. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "clock.h"
+#include "cpu.h"
 #include "errno.h"
 #include "gve.h"
 #include "irq.h"
@@ -20,13 +24,28 @@
 #include "spinlock.h"
 #include "sync.h"
 
+struct gve;
+/* What a notification block's interrupt handler is given. */
+struct gve_vec {
+    struct gve *g;
+    unsigned q;
+};
+
 struct gve {
     struct pci_info pci;
     volatile uint8_t *regs;
     volatile uint32_t *dbs;
     struct gve_io io;
     struct gve_dev dev;
-    struct spinlock tx_lock, rx_lock;
+    /* Per queue; order: every tx lock by queue, every rx lock, rx_deliver. */
+    struct spinlock tx_lock[GVE_QMAX], rx_lock[GVE_QMAX];
+    /* The net-device interface promises its receiver one frame at a time
+     * (the netif bridge counts with plain increments; a raw-frame
+     * application's callback is not written for two CPUs at once), and
+     * receive queues interrupt different CPUs: deliveries take turns. */
+    struct spinlock rx_deliver;
+    struct gve_vec vec[GVE_QMAX];
+    bool vectors;            /* MSI-X entries programmed (once, for the plan's pairs) */
     bool running;            /* the queues exist: the data path may touch them */
     struct semaphore reset;  /* the reset thread's wake-up */
     unsigned resets;
@@ -81,32 +100,39 @@ static void schedule_reset(struct gve *g, const char *why)
     sem_up(&g->reset);
 }
 
+/* Under a receive queue's lock (interrupts off). */
 static void deliver(void *arg, const uint8_t *frame, size_t len)
 {
     struct gve *g = arg;
+    spin_lock_raw(&g->rx_deliver);
     g->n.rx_frames++;
     if (g->n.rx)
         g->n.rx(&g->n, frame, len, g->n.rx_arg);
+    spin_unlock_raw(&g->rx_deliver);
 }
 
-static void rx_poll(struct gve *g)
+static void rx_poll(struct gve *g, unsigned q)
 {
-    uint64_t f = spin_lock_irqsave(&g->rx_lock);
+    uint64_t f = spin_lock_irqsave(&g->rx_lock[q]);
     int r = 0;
-    uint32_t dropped = g->dev.rx.dropped;
+    uint32_t dropped = g->dev.rx[q].dropped;
     if (g->running)
-        r = gve_dev_rx_poll(&g->dev, deliver, g);
-    g->n.rx_dropped += g->dev.rx.dropped - dropped;
-    spin_unlock_irqrestore(&g->rx_lock, f);
+        r = gve_dev_rx_poll(&g->dev, q, deliver, g);
+    if (g->dev.rx[q].dropped != dropped) {
+        spin_lock_raw(&g->rx_deliver);
+        g->n.rx_dropped += g->dev.rx[q].dropped - dropped;
+        spin_unlock_raw(&g->rx_deliver);
+    }
+    spin_unlock_irqrestore(&g->rx_lock[q], f);
     if (r < 0)
         schedule_reset(g, g->dev.why ? g->dev.why : "receive ring broken");
 }
 
-static void tx_reap(struct gve *g)
+static void tx_reap(struct gve *g, unsigned q)
 {
-    uint64_t f = spin_lock_irqsave(&g->tx_lock);
-    int r = g->running ? gve_dev_tx_reap(&g->dev) : 0;
-    spin_unlock_irqrestore(&g->tx_lock, f);
+    uint64_t f = spin_lock_irqsave(&g->tx_lock[q]);
+    int r = g->running ? gve_dev_tx_reap(&g->dev, q) : 0;
+    spin_unlock_irqrestore(&g->tx_lock[q], f);
     if (r == -EIO && !g->warned) {
         g->warned = true;
         pr_warn("gve: %s: transmit completion counter past what was posted, ignored\n", g->n.name);
@@ -115,25 +141,28 @@ static void tx_reap(struct gve *g)
 
 static void tx_interrupt(struct int_frame *frame, void *arg)
 {
-    struct gve *g = arg;
+    struct gve_vec *v = arg;
+    struct gve *g = v->g;
     if (!g->running)
         return;
-    gve_dev_irq_mask(&g->dev, 0);
-    tx_reap(g);
-    gve_dev_irq_ack(&g->dev, 0);
+    gve_dev_irq_mask(&g->dev, gve_tx_block(&g->dev, v->q));
+    tx_reap(g, v->q);
+    gve_dev_irq_ack(&g->dev, gve_tx_block(&g->dev, v->q));
 }
 
 static void rx_interrupt(struct int_frame *frame, void *arg)
 {
-    struct gve *g = arg;
+    struct gve_vec *v = arg;
+    struct gve *g = v->g;
     if (!g->running)
         return;
-    gve_dev_irq_mask(&g->dev, 1);
-    rx_poll(g);
+    unsigned b = gve_rx_block(&g->dev, v->q);
+    gve_dev_irq_mask(&g->dev, b);
+    rx_poll(g, v->q);
     if (!g->running)
         return; /* the reset re-arms it */
-    gve_dev_irq_ack(&g->dev, 1);
-    rx_poll(g); /* frames written between the poll and the ack raise no interrupt */
+    gve_dev_irq_ack(&g->dev, b);
+    rx_poll(g, v->q); /* frames written between the poll and the ack raise no interrupt */
 }
 
 static void update_link(struct gve *g)
@@ -159,17 +188,33 @@ static void mgmt_interrupt(struct int_frame *frame, void *arg)
 static int gve_transmit(struct netdev *n, const void *frame, size_t len)
 {
     struct gve *g = n->priv;
-    uint64_t f = spin_lock_irqsave(&g->tx_lock);
-    int r = g->running ? gve_dev_transmit(&g->dev, frame, len) : -EIO;
-    spin_unlock_irqrestore(&g->tx_lock, f);
+    /* The pair of the CPU we are on (a thread moved on before the lock is
+     * taken only shares another CPU's pair). The plan's count, not the
+     * live one: it is fixed once planned, and a queue the device does not
+     * hold now refuses inside the lock. */
+    unsigned nq = g->dev.plan.nq, q = nq ? this_cpu()->id % nq : 0;
+    uint64_t f = spin_lock_irqsave(&g->tx_lock[q]);
+    int r = g->running ? gve_dev_transmit(&g->dev, q, frame, len) : -EIO;
+    spin_unlock_irqrestore(&g->tx_lock[q], f);
     if (r == 0)
-        n->tx_frames++;
+        __atomic_fetch_add(&n->tx_frames, 1, __ATOMIC_RELAXED);
     return r;
 }
+
+static int attach_vectors(struct gve *g);
 
 static int bring_up(struct gve *g)
 {
     int err = gve_dev_probe(&g->dev);
+    /* Interrupts once the pairs are planned: the management vector comes
+     * after the blocks, so where it goes depends on their number. */
+    if (!err && !g->vectors) {
+        err = attach_vectors(g);
+        if (err)
+            g->dev.why = "no MSI-X vectors for the planned queues";
+        else
+            g->vectors = true;
+    }
     if (!err)
         err = gve_dev_up(&g->dev);
     if (err) {
@@ -190,10 +235,16 @@ static void *reset_thread(void *arg)
     for (;;) {
         sem_down(&g->reset);
         /* The interrupt handlers saw running go false: wait out any in flight. */
-        uint64_t f = spin_lock_irqsave(&g->tx_lock);
-        spin_lock_raw(&g->rx_lock);
-        spin_unlock_raw(&g->rx_lock);
-        spin_unlock_irqrestore(&g->tx_lock, f);
+        uint64_t f = irq_save();
+        for (unsigned q = 0; q < GVE_QMAX; q++)
+            spin_lock_raw(&g->tx_lock[q]);
+        for (unsigned q = 0; q < GVE_QMAX; q++)
+            spin_lock_raw(&g->rx_lock[q]);
+        for (unsigned q = GVE_QMAX; q-- > 0;)
+            spin_unlock_raw(&g->rx_lock[q]);
+        for (unsigned q = GVE_QMAX; q-- > 0;)
+            spin_unlock_raw(&g->tx_lock[q]);
+        irq_restore(f);
         g->resets++;
         /* A bring-up that fails right after a reset gets two more tries, a
          * second apart, each from a fresh reset. */
@@ -228,15 +279,33 @@ static unsigned msix_table_size(const struct pci_info *p)
     return cap ? (pci_read16(p, (uint16_t)(cap + 2)) & 0x7ff) + 1u : 0;
 }
 
+/* Where pair q's blocks interrupt: CPU q when it is online and addressable,
+ * else the one CPU device interrupts go to. */
+static uint32_t pair_target(unsigned q)
+{
+    if (q < ncpus && q < MAX_CPUS && cpus[q] && cpus[q]->online && cpus[q]->apic_id < 0xff)
+        return cpus[q]->apic_id;
+    return irq_target_apic_id();
+}
+
+/* Entry b for notification block b (transmit queue q is block q, receive
+ * queue q block nq + q), the management vector right after them. */
 static int attach_vectors(struct gve *g)
 {
-    irq_handler_fn fns[GVE_NTFY_BLOCKS + 1] = { tx_interrupt, rx_interrupt, mgmt_interrupt };
-    for (unsigned e = 0; e <= GVE_NTFY_BLOCKS; e++) {
+    unsigned nq = g->dev.plan.nq, nblocks = g->dev.plan.nblocks;
+    for (unsigned e = 0; e <= nblocks; e++) {
         int vec = irq_alloc_vector();
         if (vec < 0)
             return -EIO;
-        irq_set_handler((unsigned)vec, fns[e], g);
-        if (pci_msix_enable(&g->pci, e, (unsigned)vec) < 0)
+        unsigned q = e < nq ? e : e - nq;
+        if (e == nblocks) {
+            irq_set_handler((unsigned)vec, mgmt_interrupt, g);
+        } else {
+            g->vec[q] = (struct gve_vec){ g, q };
+            irq_set_handler((unsigned)vec, e < nq ? tx_interrupt : rx_interrupt, &g->vec[q]);
+        }
+        int r = e == nblocks ? -1 : pci_msix_enable_to(&g->pci, e, (unsigned)vec, pair_target(q));
+        if (r < 0 && pci_msix_enable(&g->pci, e, (unsigned)vec) < 0)
             return -EIO;
     }
     return 0;
@@ -261,13 +330,10 @@ static int gve_attach(struct device *dev)
     g->dev.revision = g->pci.revision;
     g->dev.db_limit = (uint32_t)(g->pci.bars[2].size / 4);
     g->dev.msix_vectors = msix_table_size(&g->pci);
-    if (g->dev.msix_vectors < GVE_NTFY_BLOCKS + 1) {
+    g->dev.ncpus = ncpus;
+    if (g->dev.msix_vectors < 3) {
         pr_err("gve: %s: MSI-X table of %u entries; 3 needed\n", g->n.name, g->dev.msix_vectors);
         return -ENODEV;
-    }
-    if (attach_vectors(g) < 0) {
-        pr_err("gve: %s: no MSI-X vectors\n", g->n.name);
-        return -EIO;
     }
     sem_init(&g->reset, 0);
     /* A failed bring-up (a command timed out, a status of error) is tried
@@ -290,10 +356,11 @@ static int gve_attach(struct device *dev)
     g->n.priv = g;
     g->n.link_up = gve_dev_link_up(&g->dev);
     pr_info("gve: %s GQI-QPL, revision %u, mac %02x:%02x:%02x:%02x:%02x:%02x, mtu %u (device %u), link %s, "
-            "tx %u (%u pages), rx %u, queues %u/%u offered, MSI-X %u%s\n",
+            "tx %u (%u pages), rx %u, queues %u/%u offered, %u pair(s) for %u CPU(s), MSI-X %u%s\n",
             g->n.name, g->dev.revision, i->mac[0], i->mac[1], i->mac[2], i->mac[3], i->mac[4], i->mac[5],
             g->n.mtu, i->mtu, g->n.link_up ? "up" : "down", g->dev.plan.tx_entries, g->dev.plan.tx_pages,
-            g->dev.plan.rx_entries, g->dev.max_tx_queues, g->dev.max_rx_queues, g->dev.msix_vectors,
+            g->dev.plan.rx_entries, g->dev.max_tx_queues, g->dev.max_rx_queues, g->dev.plan.nq, ncpus,
+            g->dev.msix_vectors,
             (i->formats & ~(1u << GVE_FMT_GQI_QPL)) ? ", device also offers formats not supported here" : "");
     err = netdev_register(&g->n);
     g->registered = err == 0;

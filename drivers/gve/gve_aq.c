@@ -294,14 +294,14 @@ int gve_parse_descriptor(const uint8_t *buf, size_t avail, struct gve_dev_info *
 static bool pow2_in(uint32_t v, uint32_t lo, uint32_t hi) { return v >= lo && v <= hi && (v & (v - 1)) == 0; }
 
 int gve_plan_queues(const struct gve_dev_info *d, uint32_t max_tx_queues, uint32_t max_rx_queues,
-                    unsigned msix_vectors, struct gve_plan *p, const char **why)
+                    unsigned msix_vectors, unsigned ncpus, struct gve_plan *p, const char **why)
 {
     memset(p, 0, sizeof(*p));
     if (max_tx_queues == 0 || max_rx_queues == 0 || max_tx_queues > 1024 || max_rx_queues > 1024) {
         *why = "absurd queue counts";
         return -EINVAL;
     }
-    if (msix_vectors < GVE_NTFY_BLOCKS + 1) {
+    if (msix_vectors < 3) {
         *why = "fewer MSI-X vectors than two notification blocks and management";
         return -ENODEV;
     }
@@ -329,15 +329,33 @@ int gve_plan_queues(const struct gve_dev_info *d, uint32_t max_tx_queues, uint32
     p->rx_entries = d->rx_entries;
     p->tx_pages = d->tx_pages;
     p->rx_pages = d->rx_entries; /* more would never be used */
-    if ((uint64_t)p->tx_pages + p->rx_pages > d->max_registered_pages) {
+    uint64_t per_pair = (uint64_t)p->tx_pages + p->rx_pages;
+    if (per_pair > d->max_registered_pages) {
         *why = "device allows fewer registered pages than the rings need";
         return -EINVAL;
     }
+    uint32_t n = ncpus ? ncpus : 1;
+    n = n < GVE_QMAX ? n : GVE_QMAX;
+    n = n < max_tx_queues ? n : max_tx_queues;
+    n = n < max_rx_queues ? n : max_rx_queues;
+    if (d->default_queues && d->default_queues < n)
+        n = d->default_queues;
+    /* Two notification blocks a pair (transmit, receive), each its own
+     * vector, and the management vector after them. */
+    if (n > (msix_vectors - 1) / 2)
+        n = (msix_vectors - 1) / 2;
+    if (n > d->max_registered_pages / per_pair)
+        n = (uint32_t)(d->max_registered_pages / per_pair);
+    /* Each queue has its own event counter: the array must cover them. */
+    if (n > d->counters / 2)
+        n = d->counters / 2;
+    p->nq = n;
+    p->nblocks = 2 * n;
     p->counters = d->counters;
     p->tx_qpl_id = 0;
     /* The reference numbers receive lists after the transmit lists of the
-     * queues it uses (at most one per two notification blocks): 1 here. */
-    p->rx_qpl_id = 1;
+     * queues it uses (at most one per two notification blocks). */
+    p->rx_qpl_id = n;
     p->mtu = d->mtu > GVE_MTU_MAX ? GVE_MTU_MAX : d->mtu;
     p->set_mtu = d->mtu > GVE_MTU_MAX;
     return 0;

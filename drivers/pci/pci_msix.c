@@ -1,4 +1,5 @@
-/* MSI-X: one table entry pointed at a vector on this CPU's LAPIC. */
+/* MSI-X: one table entry pointed at a vector on the interrupt target's
+ * LAPIC, or on a CPU the driver names. */
 #include "irq.h"
 #include "log.h"
 #include "memory.h"
@@ -7,7 +8,31 @@
 #define MSIX_ENABLE 0x8000
 #define MSIX_FUNCTION_MASK 0x4000
 
+int pci_msix_count(const struct pci_info *p)
+{
+    uint8_t cap = pci_find_cap(p, PCI_CAP_MSIX, 0);
+    if (!cap)
+        return 0;
+    return (pci_read16(p, (uint16_t)(cap + 2)) & 0x7ff) + 1;
+}
+
+static int program(const struct pci_info *p, unsigned entry, unsigned vector, uint32_t apic_id);
+
 int pci_msix_enable(const struct pci_info *p, unsigned entry, unsigned vector)
+{
+    return program(p, entry, vector, irq_target_apic_id());
+}
+
+int pci_msix_enable_to(const struct pci_info *p, unsigned entry, unsigned vector, uint32_t apic_id)
+{
+    /* Without interrupt remapping the destination field has 8 bits, and
+     * 0xff there is a broadcast. */
+    if (apic_id >= 0xff)
+        return -1;
+    return program(p, entry, vector, apic_id);
+}
+
+static int program(const struct pci_info *p, unsigned entry, unsigned vector, uint32_t apic_id)
 {
     uint8_t cap = pci_find_cap(p, PCI_CAP_MSIX, 0);
     if (!cap)
@@ -30,7 +55,7 @@ int pci_msix_enable(const struct pci_info *p, unsigned entry, unsigned vector)
     pci_write16(p, (uint16_t)(cap + 2), (uint16_t)(ctrl | MSIX_ENABLE | MSIX_FUNCTION_MASK));
     volatile uint32_t *e = t + 4 * entry;
     e[3] = 1;
-    e[0] = 0xfee00000u | (irq_target_apic_id() << 12);
+    e[0] = 0xfee00000u | (apic_id << 12);
     e[1] = 0;
     e[2] = vector;
     e[3] = 0;

@@ -7,7 +7,10 @@
  * the queues and buffers, no loop may run unbounded, and the ring
  * accounting must stay consistent. With LLQ offered (input bit 1), the
  * LLQ description and the ring's place in device memory come from the
- * input too: no store may land outside the memory BAR. */
+ * input too: no store may land outside the memory BAR. Up to 4 queue
+ * pairs (CPUs and MSI-X entries from the input); raw completions land in
+ * any pair's rings, created or not, and the receive status words (checksum
+ * bits included) are the input's. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,7 @@
 #include "../unit/ena_model.h"
 
 #define DEPTH 32
+#define PAIRS 4
 
 static struct ena_model m;
 static struct ena_port *p;
@@ -22,16 +26,18 @@ static struct ena_aq_entry aq[ENA_AQ_DEPTH] __attribute__((aligned(64)));
 static struct ena_acq_entry acq[ENA_AQ_DEPTH] __attribute__((aligned(64)));
 static struct ena_aenq_entry aenq[ENA_AENQ_DEPTH] __attribute__((aligned(64)));
 static struct ena_mmio_resp mmio;
-static struct ena_tx_desc txsq[DEPTH];
-static struct ena_tx_cdesc txcq[DEPTH];
-static struct ena_rx_desc rxsq[DEPTH];
-static struct ena_rx_cdesc rxcq[DEPTH];
-static uint8_t txb[DEPTH][ENA_BUF_SIZE], rxb[DEPTH][ENA_BUF_SIZE];
+static struct ena_qp pairs[PAIRS];
+static struct ena_tx_desc txsq[PAIRS][DEPTH];
+static struct ena_tx_cdesc txcq[PAIRS][DEPTH];
+static struct ena_rx_desc rxsq[PAIRS][DEPTH];
+static struct ena_rx_cdesc rxcq[PAIRS][DEPTH];
+static uint8_t txb[PAIRS][DEPTH][ENA_BUF_SIZE], rxb[PAIRS][DEPTH][ENA_BUF_SIZE];
 
+/* Frames come only from a created pair's frame buffer. */
 static void sink(void *arg, const uint8_t *f, size_t len)
 {
-    (void)arg;
-    if (len == 0 || len > sizeof(p->frame_buf) || f != p->frame_buf)
+    unsigned q = (unsigned)(uintptr_t)arg;
+    if (q >= p->nqp || len == 0 || len > sizeof(pairs[q].frame_buf) || f != pairs[q].frame_buf)
         __builtin_trap();
 }
 
@@ -52,27 +58,39 @@ static void invariants(void)
                   l->max_header > 255 || l->max_header + l->descs_before * 16u > l->entry_size ||
                   p->depth > l->max_depth))
         __builtin_trap();
-    if (p->tx.in_flight >= p->depth || p->tx.nfree + p->tx.in_flight != p->depth || p->rx.nfree > p->depth)
+    if (p->nqp > PAIRS || p->nqp > p->qp_mem || p->nqp > p->ncpus || (p->up && !p->nqp))
         __builtin_trap();
-    unsigned posted = 0;
-    for (unsigned i = 0; i < p->depth; i++)
-        posted += p->rx.state[i] == ENA_BUF_POSTED;
-    if (posted + p->rx.nfree > p->depth)
-        __builtin_trap();
+    for (unsigned q = 0; q < p->nqp; q++) {
+        const struct ena_qp *qp = p->qp[q];
+        if (qp->tx.in_flight >= p->depth || qp->tx.nfree + qp->tx.in_flight != p->depth || qp->rx.nfree > p->depth)
+            __builtin_trap();
+        unsigned posted = 0;
+        for (unsigned i = 0; i < p->depth; i++)
+            posted += qp->rx.state[i] == ENA_BUF_POSTED;
+        if (posted + qp->rx.nfree > p->depth)
+            __builtin_trap();
+        if (p->msix_entries >= 2 && qp->msix != ENA_MSIX_IO + q)
+            __builtin_trap();
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 2)
+    if (size < 3)
         return 0;
     if (!p)
         p = malloc(sizeof(*p));
     em_init(&m);
     m.readless = data[0] & 1;
     m.llq = data[0] & 2;
+    unsigned ncpus = 1 + ((data[0] >> 2) & 7), msix = (data[0] >> 5) & 7;
+    if (data[2] & 1) {
+        m.offload.rx_supported = data[2] >> 1;
+        m.offload.tx = 1;
+    }
     size_t answers = (size_t)(data[1] % 12) * 57;
-    data += 2;
-    size -= 2;
+    data += 3;
+    size -= 3;
     if (answers > size)
         answers = size - size % 57;
     m.raw_answers = data;
@@ -84,12 +102,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     p->com.aq.cq = acq;
     p->com.aenq.q = aenq;
     p->com.mmio_resp = &mmio;
-    p->tx.sq = txsq;
-    p->tx.cq = txcq;
-    p->rx.sq = rxsq;
-    p->rx.cq = rxcq;
-    p->tx_bufs = &txb[0][0];
-    p->rx_bufs = &rxb[0][0];
+    for (unsigned q = 0; q < PAIRS; q++) {
+        struct ena_qp *qp = &pairs[q];
+        memset(qp, 0, sizeof(*qp));
+        qp->tx.sq = txsq[q];
+        qp->tx.cq = txcq[q];
+        qp->rx.sq = rxsq[q];
+        qp->rx.cq = rxcq[q];
+        qp->tx_bufs = &txb[q][0][0];
+        qp->rx_bufs = &rxb[q][0][0];
+        p->qp[q] = qp;
+    }
+    p->qp_mem = PAIRS;
+    p->ncpus = ncpus;
+    p->msix_entries = msix;
     model_bus = em_bus(&m);
     p->com.bus = model_bus;
     p->com.bus.write_mem = checked_write_mem;
@@ -106,6 +132,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t frame[3000];
     while (size >= 2) {
         uint8_t op = data[0] % 11, arg = data[1];
+        unsigned q = (data[0] / 11) % PAIRS; /* any pair, created or not */
+        void *qa = (void *)(uintptr_t)q;
         data += 2;
         size -= 2;
         size_t n = 0;
@@ -121,24 +149,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         case 2: /* raw transmit completion */
             n = size < 8 ? size : 8;
-            memcpy((uint8_t *)&txcq[(p->tx.cq_head + (arg & 3)) % p->depth], data, n);
-            ena_port_tx_reclaim(p);
+            memcpy((uint8_t *)&txcq[q][(pairs[q].tx.cq_head + (arg & 3)) % p->depth], data, n);
+            ena_port_tx_reclaim(p, q);
             break;
         case 3: /* raw receive completion */
             n = size < 16 ? size : 16;
-            memcpy((uint8_t *)&rxcq[(p->rx.cq_head + (arg & 3)) % p->depth], data, n);
-            ena_port_rx_poll(p, sink, NULL);
+            memcpy((uint8_t *)&rxcq[q][(pairs[q].rx.cq_head + (arg & 3)) % p->depth], data, n);
+            ena_port_rx_poll(p, q, sink, qa);
             break;
         case 4: { /* a well-formed frame from the model */
             uint32_t len = 14 + (uint32_t)arg * 11;
             memset(frame, arg, len);
-            em_rx_frame(&m, frame, len);
-            ena_port_rx_poll(p, sink, NULL);
+            em_rx_frame_q(&m, q, frame, len, (uint32_t)arg << 8 | arg);
+            ena_port_rx_poll(p, q, sink, qa);
             break;
         }
         case 5:
             memset(frame, arg, 60);
-            ena_port_xmit(p, frame, 14 + arg);
+            ena_port_xmit(p, q, frame, 14 + arg);
             break;
         case 6: { /* the watchdog's turn; a reset rebuilds with the model answering */
             struct ena_aenq_events ev;
@@ -164,13 +192,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         case 9:
-            ena_port_tx_reclaim(p);
-            ena_port_rx_poll(p, sink, NULL);
+            ena_port_tx_reclaim(p, q);
+            ena_port_rx_poll(p, q, sink, qa);
             break;
         case 10: { /* a frame of any length up to a buffer: LLQ push sizes */
             size_t len = 14 + (size_t)arg * 8;
             memset(frame, arg, len);
-            ena_port_xmit(p, frame, len);
+            ena_port_xmit(p, q, frame, len);
             break;
         }
         }

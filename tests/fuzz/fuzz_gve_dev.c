@@ -9,7 +9,7 @@
 #include "gve.h"
 
 #define DBS 64
-#define MAX_ALLOCS 32
+#define MAX_ALLOCS 96
 #define MAX_PAGES 96 /* per allocation: larger asks fail, as memory may */
 
 struct fz {
@@ -135,31 +135,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     d.io = &io;
     d.revision = 1;
     d.db_limit = DBS;
-    d.msix_vectors = 3;
+    /* Pairs: CPUs and MSI-X vectors from the first input byte. */
+    uint8_t shape = take(&f);
+    d.ncpus = 1 + (shape & 3);
+    d.msix_vectors = 3 + (shape >> 2 & 7);
     if (gve_dev_probe(&d) == 0 && gve_dev_up(&d) == 0) {
+        if (d.nq < 1 || d.nq > GVE_QMAX || d.nq > d.ncpus || 2 * d.nq + 1 > d.msix_vectors ||
+            d.plan.nblocks != 2 * d.nq)
+            abort();
         uint8_t frame[1514];
         memset(frame, 0xab, sizeof(frame));
         while (f.n) {
             uint8_t op = take(&f);
+            unsigned q = (op >> 2) & 7; /* any queue, held or not */
             switch (op & 3) {
             case 0: {
                 size_t len = (size_t)take(&f) << 3 | (op >> 5);
-                gve_dev_transmit(&d, frame, len > sizeof(frame) ? sizeof(frame) : len);
+                gve_dev_transmit(&d, q, frame, len > sizeof(frame) ? sizeof(frame) : len);
                 break;
             }
             case 1: /* the device writes a receive descriptor */
             {
-                uint8_t *desc = d.rx.desc + (size_t)(take(&f) % d.rx.size) * GVE_RXD_SIZE;
+                unsigned r = q % d.plan.nq; /* rings exist only for planned queues */
+                uint8_t *desc = d.rx[r].desc + (size_t)(take(&f) % d.rx[r].size) * GVE_RXD_SIZE;
                 for (int i = 60; i < 64; i++)
                     desc[i] = take(&f);
                 break;
             }
             case 2:
-                gve_put32(d.counters + 4 * (size_t)d.tx_counter, take32(&f));
-                gve_dev_tx_reap(&d);
+                gve_put32(d.counters + 4 * (size_t)d.tx_counter[q % d.plan.nq], take32(&f));
+                gve_dev_tx_reap(&d, q);
                 break;
             default:
-                if (gve_dev_rx_poll(&d, rx_sink, NULL) < 0 && (op & 0x80)) {
+                if (gve_dev_rx_poll(&d, q, rx_sink, NULL) < 0 && (op & 0x80)) {
                     gve_dev_reset(&d);
                     if (gve_dev_probe(&d) || gve_dev_up(&d))
                         f.n = 0;

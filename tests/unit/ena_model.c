@@ -247,6 +247,15 @@ static void admin_command(struct ena_model *m, const struct ena_aq_entry *e)
         /* Device placement: transmit only, after SET LLQ, within its depth, no host ring. */
         bool dev_bad = dev && (m->llq_refuse_create || !m->llq_enabled || dir != ENA_SQ_DIR_TX || c->depth > m->llq_offer.max_llq_depth ||
                                (uint32_t)c->depth * em_llq_entry(m) > 0x8000u || base);
+        if ((dir == 1 || dir == 2) && em_count_sq(m, dir) >= m->max_queues) {
+            m->sq_refused_over_max++;
+            r.status = 5;
+            break;
+        }
+        if ((dir == 1 || dir == 2) && m->sq_limit && em_count_sq(m, dir) >= m->sq_limit) {
+            r.status = 5;
+            break;
+        }
         if (i == EM_QUEUES || c->cq_idx >= EM_QUEUES || !m->cq[c->cq_idx].used || (dir != 1 && dir != 2) ||
             (place != ENA_PLACEMENT_HOST && !dev) || dev_bad || !c->depth || (c->depth & (c->depth - 1))) {
             r.status = 5;
@@ -338,12 +347,22 @@ static void cq_write(struct em_cq *q, const void *entry, size_t len, bool wrong_
     }
 }
 
-int em_find_sq(struct ena_model *m, unsigned dir)
+int em_find_sq_n(struct ena_model *m, unsigned dir, unsigned n)
 {
     for (int i = 0; i < EM_QUEUES; i++)
-        if (m->sq[i].used && m->sq[i].dir == dir)
+        if (m->sq[i].used && m->sq[i].dir == dir && n-- == 0)
             return i;
     return -1;
+}
+
+int em_find_sq(struct ena_model *m, unsigned dir) { return em_find_sq_n(m, dir, 0); }
+
+unsigned em_count_sq(const struct ena_model *m, unsigned dir)
+{
+    unsigned n = 0;
+    for (int i = 0; i < EM_QUEUES; i++)
+        n += m->sq[i].used && m->sq[i].dir == dir;
+    return n;
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -433,6 +452,7 @@ static void tx_doorbell(struct ena_model *m, struct em_sq *s, uint32_t db)
             m->last_tx_hdr_len = 0;
         }
         m->tx_frames++;
+        s->frames++;
         struct ena_tx_cdesc c;
         memset(&c, 0, sizeof(c));
         c.req_id = id;
@@ -445,9 +465,11 @@ static void tx_doorbell(struct ena_model *m, struct em_sq *s, uint32_t db)
     }
 }
 
-void em_tx_raw(struct ena_model *m, uint16_t req_id, bool wrong_phase)
+void em_tx_raw(struct ena_model *m, uint16_t req_id, bool wrong_phase) { em_tx_raw_q(m, 0, req_id, wrong_phase); }
+
+void em_tx_raw_q(struct ena_model *m, unsigned n, uint16_t req_id, bool wrong_phase)
 {
-    int i = em_find_sq(m, ENA_SQ_DIR_TX);
+    int i = em_find_sq_n(m, ENA_SQ_DIR_TX, n);
     if (i < 0)
         return;
     struct ena_tx_cdesc c;
@@ -471,7 +493,12 @@ void em_rx_raw(struct ena_model *m, uint16_t req_id, uint16_t len, uint32_t flag
 
 bool em_rx_frame(struct ena_model *m, const uint8_t *frame, uint32_t len)
 {
-    int i = em_find_sq(m, ENA_SQ_DIR_RX);
+    return em_rx_frame_q(m, 0, frame, len, 0);
+}
+
+bool em_rx_frame_q(struct ena_model *m, unsigned n_q, const uint8_t *frame, uint32_t len, uint32_t extra)
+{
+    int i = em_find_sq_n(m, ENA_SQ_DIR_RX, n_q);
     if (i < 0)
         return false;
     struct em_sq *s = &m->sq[i];
@@ -500,7 +527,7 @@ bool em_rx_frame(struct ena_model *m, const uint8_t *frame, uint32_t len)
         uint32_t fl = (first ? ENA_RXC_FIRST : 0) | (done == len ? ENA_RXC_LAST : 0) | (1u << 30);
         struct ena_rx_cdesc c;
         memset(&c, 0, sizeof(c));
-        c.status = fl;
+        c.status = fl | extra;
         c.length = (uint16_t)n;
         c.req_id = d.req_id;
         cq_write(&m->cq[s->cq], &c, sizeof(c), false);

@@ -9,12 +9,14 @@ static uint8_t *ptr(uint64_t a) { return (uint8_t *)(uintptr_t)a; }
 
 static void release(struct gve_model *m)
 {
-    m->configured = m->tx_created = m->rx_created = false;
+    m->configured = false;
+    m->tx_created = m->rx_created = 0;
     memset(m->qpl, 0, sizeof(m->qpl));
+    memset(m->txq, 0, sizeof(m->txq));
+    memset(m->rxq, 0, sizeof(m->rxq));
+    m->registered_pages = 0;
     m->event_counter = 0;
     m->aq_pfn = m->aq_hi = m->aq_lo = 0;
-    m->tx_head = m->rx_prod = 0;
-    m->rx_seq = 1;
 }
 
 static uint8_t *aq_page(struct gve_model *m)
@@ -26,7 +28,7 @@ static uint8_t *aq_page(struct gve_model *m)
 
 static struct gvm_qpl *find_qpl(struct gve_model *m, uint32_t id)
 {
-    for (unsigned i = 0; i < 2; i++)
+    for (unsigned i = 0; i < GVM_QPLS; i++)
         if (m->qpl[i].used && m->qpl[i].id == id)
             return &m->qpl[i];
     return NULL;
@@ -38,6 +40,23 @@ static uint8_t *qpl_byte(struct gvm_qpl *q, uint64_t off)
     if (!q || off >= (uint64_t)q->npages * GVE_PAGE)
         return NULL;
     return ptr(q->page[off / GVE_PAGE] + off % GVE_PAGE);
+}
+
+/* A notification block or page list serves one queue. */
+static bool block_taken(const struct gve_model *m, uint32_t b)
+{
+    for (unsigned q = 0; q < GVM_Q; q++)
+        if ((m->txq[q].created && m->txq[q].block == b) || (m->rxq[q].created && m->rxq[q].block == b))
+            return true;
+    return false;
+}
+
+static bool qpl_taken(const struct gve_model *m, uint32_t id)
+{
+    for (unsigned q = 0; q < GVM_Q; q++)
+        if ((m->txq[q].created && m->txq[q].qpl == id) || (m->rxq[q].created && m->rxq[q].qpl == id))
+            return true;
+    return false;
 }
 
 static uint32_t run(struct gve_model *m, uint8_t *c)
@@ -70,9 +89,18 @@ static uint32_t run(struct gve_model *m, uint8_t *c)
         uint32_t id = gve_be32(c + 8), n = gve_be32(c + 12);
         if (find_qpl(m, id) || n == 0 || n > GVE_MAX_QPL_PAGES || gve_be64(c + 24) != GVE_PAGE)
             return 0xfffffff7u;
-        struct gvm_qpl *q = !m->qpl[0].used ? &m->qpl[0] : !m->qpl[1].used ? &m->qpl[1] : NULL;
+        struct gvm_qpl *q = NULL;
+        for (unsigned i = 0; i < GVM_QPLS && !q; i++)
+            if (!m->qpl[i].used)
+                q = &m->qpl[i];
         if (!q)
             return 0xfffffffcu;
+        /* The descriptor's limit on pages registered, all lists together. */
+        if (m->registered_pages + n > gve_be64(m->descriptor)) {
+            m->refused++;
+            return 0xfffffff8u; /* resource exhausted */
+        }
+        m->registered_pages += n;
         q->used = true;
         q->id = id;
         q->npages = n;
@@ -85,31 +113,48 @@ static uint32_t run(struct gve_model *m, uint8_t *c)
             return 0xfffffff7u;
         m->set_mtu = gve_be64(c + 16);
         return GVE_AQ_STATUS_PASSED;
-    case GVE_AQ_CREATE_TX_QUEUE:
-        if (!m->configured || !find_qpl(m, gve_be32(c + 32)) || gve_be32(c + 36) >= m->nblocks)
+    case GVE_AQ_CREATE_TX_QUEUE: {
+        uint32_t q = gve_be32(c + 8), qpl = gve_be32(c + 32), block = gve_be32(c + 36);
+        if (!m->configured || q >= m->max_tx || q >= GVM_Q || m->txq[q].created || !find_qpl(m, qpl) ||
+            block >= m->nblocks || block_taken(m, block) || qpl_taken(m, qpl)) {
+            m->refused++;
             return 0xfffffff5u;
-        m->tx_ring = ptr(gve_be64(c + 24));
-        m->tx_qpl = gve_be32(c + 32);
-        m->tx_size = gve_be16(c + 48);
-        m->tx_head = 0;
-        gve_put32(ptr(gve_be64(c + 16)), m->bad_db_index ? m->bad_db_index : 1);
-        gve_put32(ptr(gve_be64(c + 16)) + 4, 0);
-        m->tx_created = true;
+        }
+        struct gvm_txq *t = &m->txq[q];
+        memset(t, 0, sizeof(*t));
+        t->ring = ptr(gve_be64(c + 24));
+        t->qpl = qpl;
+        t->block = block;
+        t->size = gve_be16(c + 48);
+        gve_put32(ptr(gve_be64(c + 16)), m->bad_db_index ? m->bad_db_index : GVM_TX_DB(q));
+        gve_put32(ptr(gve_be64(c + 16)) + 4, 2 * q);
+        t->created = true;
+        m->tx_created++;
+        m->db[GVM_TX_DB(q)] = 0; /* a new queue: nothing posted yet */
         return GVE_AQ_STATUS_PASSED;
-    case GVE_AQ_CREATE_RX_QUEUE:
-        if (!m->configured || !find_qpl(m, gve_be32(c + 48)) || gve_be32(c + 20) >= m->nblocks)
+    }
+    case GVE_AQ_CREATE_RX_QUEUE: {
+        uint32_t q = gve_be32(c + 8), qpl = gve_be32(c + 48), block = gve_be32(c + 20);
+        if (!m->configured || q >= m->max_rx || q >= GVM_Q || m->rxq[q].created || !find_qpl(m, qpl) ||
+            block >= m->nblocks || block_taken(m, block) || qpl_taken(m, qpl)) {
+            m->refused++;
             return 0xfffffff5u;
-        m->rx_desc = ptr(gve_be64(c + 32));
-        m->rx_data = ptr(gve_be64(c + 40));
-        m->rx_qpl = gve_be32(c + 48);
-        m->rx_size = gve_be16(c + 52);
-        m->rx_buf_size = gve_be16(c + 54);
-        m->rx_prod = 0;
-        m->rx_seq = 1;
-        gve_put32(ptr(gve_be64(c + 24)), 2);
-        gve_put32(ptr(gve_be64(c + 24)) + 4, 1);
-        m->rx_created = true;
+        }
+        struct gvm_rxq *r = &m->rxq[q];
+        memset(r, 0, sizeof(*r));
+        r->desc = ptr(gve_be64(c + 32));
+        r->data = ptr(gve_be64(c + 40));
+        r->qpl = qpl;
+        r->block = block;
+        r->size = gve_be16(c + 52);
+        r->buf_size = gve_be16(c + 54);
+        r->seq = 1;
+        gve_put32(ptr(gve_be64(c + 24)), GVM_RX_DB(q));
+        gve_put32(ptr(gve_be64(c + 24)) + 4, 2 * q + 1);
+        r->created = true;
+        m->rx_created++;
         return GVE_AQ_STATUS_PASSED;
+    }
     default:
         return GVE_AQ_STATUS_UNIMPLEMENTED;
     }
@@ -233,7 +278,6 @@ void gvm_init(struct gve_model *m, unsigned revision)
     m->revision = revision;
     m->max_tx = m->max_rx = 2;
     m->device_status = GVE_DEV_STATUS_LINK;
-    m->rx_seq = 1;
     for (unsigned i = 0; i < GVM_DBS; i++)
         m->db[i] = GVM_DB_UNWRITTEN;
     gvm_describe(m, 256, 128, 1460, 64, 64, 128, 1024, NULL, 0, 0);
@@ -248,53 +292,66 @@ void gvm_free(struct gve_model *m)
 
 unsigned gvm_tx_pull(struct gve_model *m)
 {
-    if (!m->tx_created)
-        return 0;
     unsigned n = 0;
-    uint32_t req = m->db[1];
-    struct gvm_qpl *q = find_qpl(m, m->tx_qpl);
-    while (m->tx_head != req && req - m->tx_head < (1u << 31)) {
-        const uint8_t *d = m->tx_ring + (m->tx_head & (m->tx_size - 1)) * GVE_TXD_SIZE;
-        uint16_t len = gve_be16(d + 4), seg = gve_be16(d + 6);
-        uint64_t off = gve_be64(d + 8);
-        if ((d[0] & 0xf0) != GVE_TXD_STD || d[3] != 1 || len != seg || len > 2048) {
-            m->tx_bad++;
-        } else if (m->nframes < GVM_MAX_FRAMES) {
-            for (uint16_t i = 0; i < len; i++) {
-                uint8_t *b = qpl_byte(q, off + i);
-                if (!b) {
-                    m->tx_bad++;
-                    break;
+    for (unsigned qi = 0; qi < GVM_Q; qi++) {
+        struct gvm_txq *t = &m->txq[qi];
+        if (!t->created)
+            continue;
+        uint32_t req = m->db[GVM_TX_DB(qi)];
+        struct gvm_qpl *q = find_qpl(m, t->qpl);
+        while (t->head != req && req - t->head < (1u << 31)) {
+            const uint8_t *d = t->ring + (t->head & (t->size - 1)) * GVE_TXD_SIZE;
+            uint16_t len = gve_be16(d + 4), seg = gve_be16(d + 6);
+            uint64_t off = gve_be64(d + 8);
+            if ((d[0] & 0xf0) != GVE_TXD_STD || d[3] != 1 || len != seg || len > 2048) {
+                m->tx_bad++;
+            } else if (m->nframes < GVM_MAX_FRAMES) {
+                for (uint16_t i = 0; i < len; i++) {
+                    uint8_t *b = qpl_byte(q, off + i);
+                    if (!b) {
+                        m->tx_bad++;
+                        break;
+                    }
+                    m->frames[m->nframes][i] = *b;
                 }
-                m->frames[m->nframes][i] = *b;
+                m->frame_len[m->nframes++] = len;
             }
-            m->frame_len[m->nframes++] = len;
+            t->head++;
+            t->frames++;
+            n++;
         }
-        m->tx_head++;
-        n++;
+        gve_put32(m->counters + 4 * (2 * qi), t->head);
     }
-    gve_put32(m->counters, m->tx_head); /* counter index 0 */
     return n;
 }
 
 bool gvm_rx_push(struct gve_model *m, const void *frame, size_t len, uint16_t flags, uint8_t seq, uint32_t dlen)
 {
-    if (!m->rx_created || m->rx_prod == m->db[2])
+    return gvm_rx_push_q(m, 0, frame, len, flags, seq, dlen);
+}
+
+bool gvm_rx_push_q(struct gve_model *m, unsigned qi, const void *frame, size_t len, uint16_t flags, uint8_t seq,
+                   uint32_t dlen)
+{
+    if (qi >= GVM_Q)
+        return false;
+    struct gvm_rxq *r = &m->rxq[qi];
+    if (!r->created || r->prod == m->db[GVM_RX_DB(qi)])
         return false; /* no buffer handed out */
-    uint32_t slot = m->rx_prod & (m->rx_size - 1);
-    uint64_t off = gve_be64(m->rx_data + 8 * slot);
-    struct gvm_qpl *q = find_qpl(m, m->rx_qpl);
-    size_t n = len + GVE_RX_PAD <= m->rx_buf_size ? len : m->rx_buf_size - GVE_RX_PAD;
+    uint32_t slot = r->prod & (r->size - 1);
+    uint64_t off = gve_be64(r->data + 8 * slot);
+    struct gvm_qpl *q = find_qpl(m, r->qpl);
+    size_t n = len + GVE_RX_PAD <= r->buf_size ? len : r->buf_size - GVE_RX_PAD;
     for (size_t i = 0; i < n; i++) {
         uint8_t *b = qpl_byte(q, off + GVE_RX_PAD + i);
         if (!b)
             return false;
         *b = ((const uint8_t *)frame)[i];
     }
-    uint8_t *d = m->rx_desc + (size_t)slot * GVE_RXD_SIZE;
+    uint8_t *d = r->desc + (size_t)slot * GVE_RXD_SIZE;
     gve_put16(d + 60, (uint16_t)(dlen ? dlen : len + GVE_RX_PAD));
-    gve_put16(d + 62, (uint16_t)(flags | (seq ? seq : m->rx_seq)));
-    m->rx_seq = gve_next_seq(m->rx_seq);
-    m->rx_prod++;
+    gve_put16(d + 62, (uint16_t)(flags | (seq ? seq : r->seq)));
+    r->seq = gve_next_seq(r->seq);
+    r->prod++;
     return true;
 }

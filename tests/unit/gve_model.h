@@ -14,7 +14,15 @@
 #define GVM_DBS 1024
 #define GVM_DB_UNWRITTEN 0xdeadbeefu /* what a doorbell holds before the driver writes it */
 #define GVM_MAX_FRAMES 64
-#define GVM_MAX_ALLOCS 64
+#define GVM_MAX_ALLOCS 160
+#define GVM_Q 16    /* queues each way the model can hold */
+#define GVM_QPLS 32
+/* Doorbells and event counters the model hands out: transmit queue 0 rings
+ * doorbell 1, receive queue 0 doorbell 2 (others 40 + q, 60 + q);
+ * notification block b rings 16 + b; queue q counts in counter 2q
+ * (transmit) or 2q + 1 (receive). */
+#define GVM_TX_DB(q) ((q) ? 40u + (q) : 1u)
+#define GVM_RX_DB(q) ((q) ? 60u + (q) : 2u)
 #define GVM_MAX_CMDS 64
 
 struct gvm_qpl {
@@ -39,14 +47,26 @@ struct gve_model {
     uint32_t ncounters;
     uint8_t *irq_dbs;
     uint32_t nblocks, stride, format;
-    struct gvm_qpl qpl[2];
-    uint8_t *tx_ring, *rx_desc, *rx_data;
-    uint32_t tx_size, rx_size, tx_qpl, rx_qpl, rx_buf_size;
-    uint32_t tx_head;            /* descriptors consumed */
-    uint32_t rx_prod;            /* descriptors written */
-    uint8_t rx_seq;
+    struct gvm_qpl qpl[GVM_QPLS];
+    uint64_t registered_pages;
+    struct gvm_txq {
+        bool created;
+        uint8_t *ring;
+        uint32_t size, qpl, block;
+        uint32_t head;           /* descriptors consumed */
+        unsigned frames;         /* sent from this queue */
+    } txq[GVM_Q];
+    struct gvm_rxq {
+        bool created;
+        uint8_t *desc, *data;
+        uint32_t size, qpl, block, buf_size;
+        uint32_t prod;           /* descriptors written */
+        uint8_t seq;
+    } rxq[GVM_Q];
     uint64_t set_mtu;
-    bool tx_created, rx_created, configured;
+    unsigned tx_created, rx_created; /* queues, each way */
+    bool configured;
+    unsigned refused;            /* commands refused for breaking the rules (ids, blocks, lists, pages) */
     uint32_t cmds[GVM_MAX_CMDS]; /* opcodes executed, in order */
     unsigned ncmds;
     /* frames the device sent */
@@ -76,11 +96,14 @@ void gvm_describe(struct gve_model *m, uint16_t tx_entries, uint16_t rx_entries,
                   uint16_t tx_pages, uint16_t rx_pages, uint64_t max_pages, const uint8_t *options, size_t opt_len,
                   uint16_t nopt);
 void gvm_free(struct gve_model *m);
-/* The device sends what is posted on its transmit queue and counts it done. */
+/* The device sends what is posted on its transmit queues and counts it done. */
 unsigned gvm_tx_pull(struct gve_model *m);
 /* The device receives a frame: false when the driver handed out no buffer.
  * flags are OR-ed into flags_seq; seq 0 means the right one. dlen: the
  * descriptor's length field (0: len + pad). */
 bool gvm_rx_push(struct gve_model *m, const void *frame, size_t len, uint16_t flags, uint8_t seq, uint32_t dlen);
+/* The same on receive queue q. */
+bool gvm_rx_push_q(struct gve_model *m, unsigned q, const void *frame, size_t len, uint16_t flags, uint8_t seq,
+                   uint32_t dlen);
 
 #endif

@@ -8,7 +8,11 @@
  * lengths past the buffer, broken frame sequences, bad device attributes.
  * LLQ: the layout negotiated, every entry the model reads from its device
  * memory checked (descriptor, zero slots, inline header, zero tail), and
- * the fallback to host memory for every offer that cannot be used. */
+ * the fallback to host memory for every offer that cannot be used.
+ * Several queue pairs: one per CPU within the device's queues, the MSI-X
+ * entries and the cap, each on its own entry, traffic kept to its pair,
+ * all rebuilt by a reset; pairs never created left alone; receive
+ * checksum verdicts honoured only for the checks the device offered. */
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
@@ -29,6 +33,10 @@ static void *zalloc(size_t n)
     return v;
 }
 
+/* What the port is given: pairs of memory, CPUs, MSI-X entries (the
+ * single-pair defaults; the multi-queue tests change them). */
+static unsigned qp_mem = 1, cpus = 1, msix_entries = 2;
+
 static void setup_mem(void)
 {
     if (!p) {
@@ -37,13 +45,20 @@ static void setup_mem(void)
         p->com.aq.cq = zalloc(ENA_AQ_DEPTH * sizeof(struct ena_acq_entry));
         p->com.aenq.q = zalloc(ENA_AENQ_DEPTH * sizeof(struct ena_aenq_entry));
         p->com.mmio_resp = zalloc(sizeof(struct ena_mmio_resp));
-        p->tx.sq = zalloc(DEPTH * sizeof(struct ena_tx_desc));
-        p->tx.cq = zalloc(DEPTH * sizeof(struct ena_tx_cdesc));
-        p->rx.sq = zalloc(DEPTH * sizeof(struct ena_rx_desc));
-        p->rx.cq = zalloc(DEPTH * sizeof(struct ena_rx_cdesc));
-        p->tx_bufs = zalloc(DEPTH * ENA_BUF_SIZE);
-        p->rx_bufs = zalloc(DEPTH * ENA_BUF_SIZE);
+        for (unsigned q = 0; q < ENA_QP_MAX; q++) {
+            struct ena_qp *qp = zalloc(sizeof(*qp));
+            qp->tx.sq = zalloc(DEPTH * sizeof(struct ena_tx_desc));
+            qp->tx.cq = zalloc(DEPTH * sizeof(struct ena_tx_cdesc));
+            qp->rx.sq = zalloc(DEPTH * sizeof(struct ena_rx_desc));
+            qp->rx.cq = zalloc(DEPTH * sizeof(struct ena_rx_cdesc));
+            qp->tx_bufs = zalloc(DEPTH * ENA_BUF_SIZE);
+            qp->rx_bufs = zalloc(DEPTH * ENA_BUF_SIZE);
+            p->qp[q] = qp;
+        }
     }
+    p->qp_mem = qp_mem;
+    p->ncpus = cpus;
+    p->msix_entries = msix_entries;
 }
 
 /* A fresh port on a fresh model (tweak m between em_init and port_init). */
@@ -61,12 +76,21 @@ static int port_init(void)
     p->com.aq.cq = keep.com.aq.cq;
     p->com.aenq.q = keep.com.aenq.q;
     p->com.mmio_resp = keep.com.mmio_resp;
-    p->tx.sq = keep.tx.sq;
-    p->tx.cq = keep.tx.cq;
-    p->rx.sq = keep.rx.sq;
-    p->rx.cq = keep.rx.cq;
-    p->tx_bufs = keep.tx_bufs;
-    p->rx_bufs = keep.rx_bufs;
+    for (unsigned q = 0; q < ENA_QP_MAX; q++) {
+        struct ena_qp *qp = keep.qp[q];
+        struct ena_qp k = *qp;
+        memset(qp, 0, sizeof(*qp));
+        qp->tx.sq = k.tx.sq;
+        qp->tx.cq = k.tx.cq;
+        qp->rx.sq = k.rx.sq;
+        qp->rx.cq = k.rx.cq;
+        qp->tx_bufs = k.tx_bufs;
+        qp->rx_bufs = k.rx_bufs;
+        p->qp[q] = qp;
+    }
+    p->qp_mem = qp_mem;
+    p->ncpus = cpus;
+    p->msix_entries = msix_entries;
     p->com.bus = em_bus(&m);
     p->com.readless = m.readless;
     p->com.mem_bar_size = mem_bar;
@@ -98,14 +122,14 @@ static void traffic(unsigned n)
     for (unsigned i = 0; i < n; i++) {
         size_t len = 60 + (i * 97) % 1450;
         make_frame(f, len, i);
-        CHECK_EQ(ena_port_xmit(p, f, len), 0);
+        CHECK_EQ(ena_port_xmit(p, 0, f, len), 0);
         CHECK_EQ(m.last_tx_len, len);
         CHECK(memcmp(m.last_tx, f, len) == 0);
-        CHECK_EQ(ena_port_tx_reclaim(p), 1);
+        CHECK_EQ(ena_port_tx_reclaim(p, 0), 1);
         make_frame(f, len, i + 1000);
         got_n = 0;
         CHECK(em_rx_frame(&m, f, (uint32_t)len));
-        CHECK_EQ(ena_port_rx_poll(p, on_rx, NULL), 1);
+        CHECK_EQ(ena_port_rx_poll(p, 0, on_rx, NULL), 1);
         CHECK_EQ(got_n, 1);
         CHECK_EQ(got_len, len);
         CHECK(memcmp(got, f, len) == 0);
@@ -136,13 +160,13 @@ static void test_bringup_and_traffic(void)
     /* A 42-byte ARP-sized frame leaves padded with zeros to 60. */
     uint8_t arp[42], zero[18] = { 0 };
     make_frame(arp, sizeof(arp), 77);
-    CHECK_EQ(ena_port_xmit(p, arp, sizeof(arp)), 0);
+    CHECK_EQ(ena_port_xmit(p, 0, arp, sizeof(arp)), 0);
     CHECK_EQ(m.last_tx_len, 60);
     CHECK(memcmp(m.last_tx, arp, sizeof(arp)) == 0);
     CHECK(memcmp(m.last_tx + 42, zero, 18) == 0);
-    CHECK_EQ(ena_port_tx_reclaim(p), 1);
+    CHECK_EQ(ena_port_tx_reclaim(p, 0), 1);
     CHECK_EQ(m.protocol_errors, 0);
-    CHECK_EQ(p->tx.bad + p->rx.bad + p->com.aq.bad, 0);
+    CHECK_EQ(p->qp[0]->tx.bad + p->qp[0]->rx.bad + p->com.aq.bad, 0);
     CHECK(!ena_health_check(&p->com, m.clock_ns));
     /* Refill comes in batches: the doorbell moved by more than one at a time. */
     uint32_t db = m.sq[rx].db;
@@ -150,7 +174,7 @@ static void test_bringup_and_traffic(void)
     make_frame(f, sizeof(f), 1);
     for (unsigned i = 0; i < 5; i++) {
         CHECK(em_rx_frame(&m, f, sizeof(f)));
-        ena_port_rx_poll(p, on_rx, NULL);
+        ena_port_rx_poll(p, 0, on_rx, NULL);
     }
     CHECK_EQ(m.sq[rx].db, db); /* 5 buffers out: below the batch, no doorbell */
 }
@@ -166,7 +190,7 @@ static void test_direct_registers_and_multi_buffer(void)
     make_frame(f, sizeof(f), 9);
     got_n = 0;
     CHECK(em_rx_frame(&m, f, sizeof(f)));
-    CHECK_EQ(ena_port_rx_poll(p, on_rx, NULL), 1);
+    CHECK_EQ(ena_port_rx_poll(p, 0, on_rx, NULL), 1);
     CHECK_EQ(got_len, sizeof(f));
     CHECK(memcmp(got, f, sizeof(f)) == 0);
     traffic(10);
@@ -413,9 +437,9 @@ static void test_hostile_tx(void)
     make_frame(f, sizeof(f), 3);
     /* A completion naming the wrong request. */
     m.tx_complete_wrong_id = true;
-    CHECK_EQ(ena_port_xmit(p, f, sizeof(f)), 0);
-    ena_port_tx_reclaim(p);
-    CHECK_EQ(p->tx.bad, 1);
+    CHECK_EQ(ena_port_xmit(p, 0, f, sizeof(f)), 0);
+    ena_port_tx_reclaim(p, 0);
+    CHECK_EQ(p->qp[0]->tx.bad, 1);
     struct ena_aenq_events ev;
     CHECK(ena_port_service(p, &ev));
     CHECK_EQ(p->com.reset_reason, ENA_RESET_INV_TX_REQ_ID);
@@ -424,17 +448,17 @@ static void test_hostile_tx(void)
     traffic(3);
     /* Out-of-range id, wrong phase, a full ring. */
     em_tx_raw(&m, 0xffff, true);
-    CHECK_EQ(ena_port_tx_reclaim(p), 0);
-    CHECK_EQ(p->tx.bad, 1);
+    CHECK_EQ(ena_port_tx_reclaim(p, 0), 0);
+    CHECK_EQ(p->qp[0]->tx.bad, 1);
     em_tx_raw(&m, 0xffff, false);
-    ena_port_tx_reclaim(p);
-    CHECK_EQ(p->tx.bad, 2);
+    ena_port_tx_reclaim(p, 0);
+    CHECK_EQ(p->qp[0]->tx.bad, 2);
     CHECK_EQ(ena_port_up(p, ENA_RESET_NORMAL), 0);
     int tx = em_find_sq(&m, ENA_SQ_DIR_TX);
     m.sq[tx].used = false; /* the device stops consuming */
     unsigned ok = 0;
     for (unsigned i = 0; i < DEPTH + 5; i++)
-        ok += ena_port_xmit(p, f, sizeof(f)) == 0;
+        ok += ena_port_xmit(p, 0, f, sizeof(f)) == 0;
     CHECK_EQ(ok, DEPTH - 1);
     /* Completions missing: a reset once the stall time has passed, not before. */
     struct ena_aenq_events ev2;
@@ -454,8 +478,8 @@ static void test_hostile_tx(void)
         em_aenq_post(&m, ENA_AENQ_KEEP_ALIVE, 0, false);
         CHECK(!ena_port_service(p, &ev2));
     }
-    CHECK_EQ(ena_port_xmit(p, f, 10), -EINVAL);
-    CHECK_EQ(ena_port_xmit(p, f, 5000), -EINVAL);
+    CHECK_EQ(ena_port_xmit(p, 0, f, 10), -EINVAL);
+    CHECK_EQ(ena_port_xmit(p, 0, f, 5000), -EINVAL);
 }
 
 static void test_hostile_rx(void)
@@ -463,32 +487,32 @@ static void test_hostile_rx(void)
     model_init();
     CHECK_EQ(port_init(), 0);
     traffic(2);
-    unsigned nfree = p->rx.nfree;
+    unsigned nfree = p->qp[0]->rx.nfree;
     /* Length past the buffer: the frame is dropped, the buffer comes back. */
-    uint16_t id = p->rx.sq[(m.sq[em_find_sq(&m, ENA_SQ_DIR_RX)].taken) & (DEPTH - 1)].req_id;
+    uint16_t id = p->qp[0]->rx.sq[(m.sq[em_find_sq(&m, ENA_SQ_DIR_RX)].taken) & (DEPTH - 1)].req_id;
     em_rx_raw(&m, id, ENA_BUF_SIZE + 1, ENA_RXC_FIRST | ENA_RXC_LAST, false);
     m.sq[em_find_sq(&m, ENA_SQ_DIR_RX)].taken++;
     m.sq[em_find_sq(&m, ENA_SQ_DIR_RX)].head++;
     got_n = 0;
-    CHECK_EQ(ena_port_rx_poll(p, on_rx, NULL), 0);
-    CHECK_EQ(p->rx.bad, 1);
-    CHECK_EQ(p->rx_dropped, 1);
-    CHECK_EQ(p->rx.nfree, nfree + 1);
+    CHECK_EQ(ena_port_rx_poll(p, 0, on_rx, NULL), 0);
+    CHECK_EQ(p->qp[0]->rx.bad, 1);
+    CHECK_EQ(p->qp[0]->rx_dropped, 1);
+    CHECK_EQ(p->qp[0]->rx.nfree, nfree + 1);
     CHECK(!p->com.reset_wanted);
     /* A completion in the wrong phase is not new. */
     em_rx_raw(&m, 0, 64, ENA_RXC_FIRST | ENA_RXC_LAST, true);
-    CHECK_EQ(ena_port_rx_poll(p, on_rx, NULL), 0);
-    CHECK_EQ(p->rx.bad, 1);
+    CHECK_EQ(ena_port_rx_poll(p, 0, on_rx, NULL), 0);
+    CHECK_EQ(p->qp[0]->rx.bad, 1);
     /* An id not posted (already completed above): a reset. */
     em_rx_raw(&m, id, 64, ENA_RXC_FIRST | ENA_RXC_LAST, false);
-    CHECK_EQ(ena_port_rx_poll(p, on_rx, NULL), 0);
+    CHECK_EQ(ena_port_rx_poll(p, 0, on_rx, NULL), 0);
     CHECK(p->com.reset_wanted);
     CHECK_EQ(p->com.reset_reason, ENA_RESET_INV_RX_REQ_ID);
     CHECK_EQ(ena_port_up(p, p->com.reset_reason), 0);
     traffic(3);
     /* An id past the ring. */
     em_rx_raw(&m, 0x8000, 64, ENA_RXC_FIRST | ENA_RXC_LAST, false);
-    ena_port_rx_poll(p, on_rx, NULL);
+    ena_port_rx_poll(p, 0, on_rx, NULL);
     CHECK(p->com.reset_wanted);
     CHECK_EQ(ena_port_up(p, p->com.reset_reason), 0);
     /* Broken sequences: a continuation with no start, a start never finished. */
@@ -556,24 +580,24 @@ static void test_llq(void)
     /* A large frame: 112 bytes inline, the rest by DMA. */
     uint8_t f[1514];
     make_frame(f, sizeof(f), 5);
-    CHECK_EQ(ena_port_xmit(p, f, sizeof(f)), 0);
+    CHECK_EQ(ena_port_xmit(p, 0, f, sizeof(f)), 0);
     CHECK_EQ(m.last_tx_hdr_len, 112);
     CHECK_EQ(m.last_tx_len, sizeof(f));
     CHECK(memcmp(m.last_tx, f, sizeof(f)) == 0);
-    CHECK_EQ(ena_port_tx_reclaim(p), 1);
+    CHECK_EQ(ena_port_tx_reclaim(p, 0), 1);
     /* A small frame goes wholly inline (padded to 60), no DMA buffer. */
     make_frame(f, 42, 6);
-    CHECK_EQ(ena_port_xmit(p, f, 42), 0);
+    CHECK_EQ(ena_port_xmit(p, 0, f, 42), 0);
     CHECK_EQ(m.last_tx_hdr_len, 60);
     CHECK_EQ(m.last_tx_len, 60);
     CHECK(memcmp(m.last_tx, f, 42) == 0);
-    CHECK_EQ(ena_port_tx_reclaim(p), 1);
+    CHECK_EQ(ena_port_tx_reclaim(p, 0), 1);
     CHECK_EQ(m.protocol_errors, 0);
     /* A completion naming an id not in flight still means a reset, and the
      * reset brings LLQ back. */
     m.tx_complete_wrong_id = true;
-    CHECK_EQ(ena_port_xmit(p, f, 100), 0);
-    ena_port_tx_reclaim(p);
+    CHECK_EQ(ena_port_xmit(p, 0, f, 100), 0);
+    ena_port_tx_reclaim(p, 0);
     struct ena_aenq_events ev;
     CHECK(ena_port_service(p, &ev));
     CHECK_EQ(p->com.reset_reason, ENA_RESET_INV_TX_REQ_ID);
@@ -615,11 +639,11 @@ static void test_llq(void)
         /* The model's check can fail: two entries under one doorbell. */
         uint8_t h[60] = { 0 };
         for (int k = 0; k < 2; k++) {
-            int id = ena_tx_reserve(&p->tx);
+            int id = ena_tx_reserve(&p->qp[0]->tx);
             CHECK(id >= 0);
-            ena_tx_post(&p->tx, (uint16_t)id, 0, 0, h, sizeof(h));
+            ena_tx_post(&p->qp[0]->tx, (uint16_t)id, 0, 0, h, sizeof(h));
         }
-        p->com.bus.write32(&m, p->tx_sq.doorbell, p->tx.tail);
+        p->com.bus.write32(&m, p->qp[0]->tx_sq.doorbell, p->qp[0]->tx.tail);
         CHECK(m.protocol_errors > 0);
         CHECK_EQ(m.llq_frames, DEPTH + 1 + 2);
     }
@@ -712,31 +736,378 @@ static void test_llq(void)
     }
 }
 
-/* Offloads: recorded as offered, none used; the receive checksum bits
- * (offload never enabled) do not decide a frame's fate: the stack checks. */
+/* n frames each way on pair q: the frame leaves by q's transmit queue
+ * (only its count in the model moves) and arrives by q's receive queue
+ * (the other pairs see nothing). */
+static void traffic_q(unsigned q, unsigned n)
+{
+    uint8_t f[1514];
+    struct em_sq *tx = &m.sq[p->qp[q]->tx_sq.idx];
+    CHECK_EQ(em_find_sq_n(&m, ENA_SQ_DIR_RX, q), p->qp[q]->rx_sq.idx);
+    for (unsigned i = 0; i < n; i++) {
+        size_t len = 60 + (i * 131 + q * 17) % 1450;
+        make_frame(f, len, i + q * 100);
+        unsigned before = tx->frames, total = m.tx_frames;
+        CHECK_EQ(ena_port_xmit(p, q, f, len), 0);
+        CHECK_EQ(tx->frames, before + 1);
+        CHECK_EQ(m.tx_frames, total + 1);
+        CHECK_EQ(m.last_tx_len, len);
+        CHECK(memcmp(m.last_tx, f, len) == 0);
+        CHECK_EQ(ena_port_tx_reclaim(p, q), 1);
+        make_frame(f, len, i + q * 100 + 5000);
+        got_n = 0;
+        CHECK(em_rx_frame_q(&m, q, f, (uint32_t)len, 0));
+        for (unsigned o = 0; o < p->nqp; o++)
+            if (o != q)
+                CHECK_EQ(ena_port_rx_poll(p, o, on_rx, NULL), 0);
+        CHECK_EQ(got_n, 0);
+        CHECK_EQ(ena_port_rx_poll(p, q, on_rx, NULL), 1);
+        CHECK_EQ(got_n, 1);
+        CHECK_EQ(got_len, len);
+        CHECK(memcmp(got, f, len) == 0);
+    }
+}
+
+/* The pairs the device holds: n each way, pair q's completion queues on
+ * MSI-X entry ENA_MSIX_IO + q (distinct, none the admin entry). */
+static void check_pairs(unsigned n)
+{
+    CHECK_EQ(p->nqp, n);
+    CHECK_EQ(em_count_sq(&m, ENA_SQ_DIR_TX), n);
+    CHECK_EQ(em_count_sq(&m, ENA_SQ_DIR_RX), n);
+    unsigned cqs = 0;
+    for (int i = 0; i < EM_QUEUES; i++)
+        cqs += m.cq[i].used;
+    CHECK_EQ(cqs, 2 * n);
+    uint32_t seen = 0;
+    for (unsigned q = 0; q < n; q++) {
+        struct em_sq *tx = &m.sq[p->qp[q]->tx_sq.idx], *rx = &m.sq[p->qp[q]->rx_sq.idx];
+        CHECK(tx->used && tx->dir == ENA_SQ_DIR_TX && rx->used && rx->dir == ENA_SQ_DIR_RX);
+        uint32_t vt = m.cq[tx->cq].msix, vr = m.cq[rx->cq].msix;
+        CHECK_EQ(vt, ENA_MSIX_IO + q);
+        CHECK_EQ(vr, vt);
+        CHECK(vt != ENA_MSIX_ADMIN && vt < 32 && !(seen & (1u << vt)));
+        seen |= 1u << vt;
+        CHECK(m.cq[rx->cq].unmasks >= 1);
+        CHECK_EQ(m.sq[p->qp[q]->rx_sq.idx].db, p->depth - 1); /* every pair's buffers posted */
+    }
+}
+
+static void test_multiqueue(void)
+{
+    /* 4 CPUs, 9 MSI-X entries, memory for 8 pairs, a device with 8
+     * queues each way: 4 pairs, one per CPU. */
+    qp_mem = 8;
+    cpus = 4;
+    msix_entries = 9;
+    model_init();
+    CHECK_EQ(port_init(), 0);
+    check_pairs(4);
+    CHECK_EQ(m.sq_refused_over_max, 0);
+    for (unsigned q = 0; q < 4; q++)
+        traffic_q(q, DEPTH + 3); /* a lap and more on every ring */
+    /* Interleaved: frames waiting on every receive queue at once, each
+     * poll takes only its own. */
+    uint8_t f[200];
+    for (unsigned q = 0; q < 4; q++) {
+        make_frame(f, sizeof(f), q);
+        CHECK(em_rx_frame_q(&m, q, f, sizeof(f), 0));
+        CHECK(em_rx_frame_q(&m, q, f, sizeof(f), 0));
+    }
+    for (unsigned q = 0; q < 4; q++) {
+        got_n = 0;
+        CHECK_EQ(ena_port_rx_poll(p, q, on_rx, NULL), 2);
+        make_frame(f, sizeof(f), q);
+        CHECK(memcmp(got, f, sizeof(f)) == 0);
+    }
+    CHECK_EQ(m.protocol_errors, 0);
+    /* The watchdog's reset rebuilds every pair, and every pair carries. */
+    m.clock_ns += 7000000000ull;
+    struct ena_aenq_events ev;
+    CHECK(ena_port_service(p, &ev));
+    CHECK_EQ(p->com.reset_reason, ENA_RESET_KEEP_ALIVE_TO);
+    CHECK_EQ(ena_port_up(p, p->com.reset_reason), 0);
+    CHECK_EQ(m.last_reset_reason, ENA_RESET_KEEP_ALIVE_TO);
+    check_pairs(4);
+    for (unsigned q = 0; q < 4; q++)
+        traffic_q(q, 5);
+    /* A stall on one pair only (pair 2's queue no longer consumed) is
+     * found and resets the whole device. */
+    m.sq[p->qp[2]->tx_sq.idx].used = false;
+    CHECK_EQ(ena_port_xmit(p, 2, f, 100), 0);
+    traffic_q(1, 2);
+    m.clock_ns += 6000000000ull;
+    em_aenq_post(&m, ENA_AENQ_KEEP_ALIVE, 0, false);
+    CHECK(ena_port_service(p, &ev));
+    CHECK_EQ(p->com.reset_reason, ENA_RESET_MISS_TX_CMPL);
+    CHECK_EQ(ena_port_up(p, p->com.reset_reason), 0);
+    CHECK(p->tx_lost >= 1);
+    check_pairs(4);
+    traffic_q(2, 3);
+    /* A transmit completion on pair 1 naming an id in flight only on pair
+     * 0: pairs do not share ids; a reset. */
+    CHECK_EQ(ena_port_xmit(p, 0, f, 100), 0); /* completed by the model at once */
+    m.sq[p->qp[0]->tx_sq.idx].used = false;   /* the next stays in flight */
+    int id = ena_tx_reserve(&p->qp[0]->tx);
+    CHECK_EQ(ena_port_xmit(p, 0, f, 100), 0);
+    CHECK(id >= 0 && p->qp[0]->tx.busy[id]);
+    m.sq[p->qp[0]->tx_sq.idx].used = true;
+    CHECK_EQ(em_find_sq_n(&m, ENA_SQ_DIR_TX, 1), p->qp[1]->tx_sq.idx);
+    em_tx_raw_q(&m, 1, (uint16_t)id, false);
+    CHECK_EQ(ena_port_tx_reclaim(p, 1), 0);
+    CHECK_EQ(p->qp[1]->tx.bad, 1);
+    CHECK(p->com.reset_wanted);
+    CHECK_EQ(p->com.reset_reason, ENA_RESET_INV_TX_REQ_ID);
+    CHECK_EQ(ena_port_up(p, p->com.reset_reason), 0);
+    check_pairs(4);
+
+    /* More CPUs than the device has queues: the device's count. */
+    cpus = 16;
+    model_init();
+    m.max_queues = 3;
+    CHECK_EQ(port_init(), 0);
+    check_pairs(3);
+    CHECK_EQ(m.sq_refused_over_max, 0);
+    for (unsigned q = 0; q < 3; q++)
+        traffic_q(q, 3);
+    /* ...and the cap, however many the device offers. */
+    model_init();
+    m.max_queues = 0xffffffffu;
+    CHECK_EQ(port_init(), 0);
+    check_pairs(ENA_QP_MAX);
+    traffic_q(ENA_QP_MAX - 1, 3);
+    /* A device offering none at all is not used. */
+    model_init();
+    m.max_queues = 0;
+    CHECK_EQ(port_init(), -EIO);
+    CHECK_EQ(em_count_sq(&m, ENA_SQ_DIR_TX), 0);
+    /* A device that offers 8 but refuses the third pair: bring-up fails
+     * (the kernel driver resets and tries again), no pair is used. */
+    cpus = 4;
+    model_init();
+    CHECK_EQ(port_init(), 0);
+    check_pairs(4);
+    m.sq_limit = 2;
+    CHECK_EQ(ena_port_up(p, ENA_RESET_NORMAL), -EIO);
+    CHECK_EQ(p->nqp, 0);
+    CHECK(!p->up);
+    CHECK_EQ(ena_port_xmit(p, 0, f, 100), -EBUSY);
+    CHECK_EQ(ena_port_rx_poll(p, 0, on_rx, NULL), 0);
+    m.sq_limit = 0;
+    CHECK_EQ(ena_port_up(p, ENA_RESET_NORMAL), 0); /* and back once it behaves */
+    check_pairs(4);
+    traffic_q(3, 2);
+
+    /* LLQ with fewer device-placed queues than CPUs: pairs are held to
+     * them, every transmit ring in device memory. */
+    cpus = 4;
+    model_init();
+    m.llq = true;
+    m.llq_offer.max_llq_num = 2;
+    CHECK_EQ(port_init(), 0);
+    check_pairs(2);
+    CHECK(m.sq[p->qp[0]->tx_sq.idx].llq && m.sq[p->qp[1]->tx_sq.idx].llq);
+    unsigned before = m.llq_frames;
+    traffic_q(0, DEPTH + 1);
+    traffic_q(1, DEPTH + 1);
+    CHECK_EQ(m.llq_frames - before, 2 * (DEPTH + 1));
+    CHECK_EQ(m.protocol_errors, 0);
+    qp_mem = 1;
+    cpus = 1;
+    msix_entries = 2;
+}
+
+static void test_fewer_vectors(void)
+{
+    /* The rule itself. */
+    CHECK_EQ(ena_port_pairs(4, 8, 0, 8, 9), 4);
+    CHECK_EQ(ena_port_pairs(4, 8, 0, 8, 3), 2);  /* admin + 2 */
+    CHECK_EQ(ena_port_pairs(4, 8, 0, 8, 2), 1);
+    CHECK_EQ(ena_port_pairs(4, 8, 0, 8, 1), 1);  /* admin only: one pair, polled */
+    CHECK_EQ(ena_port_pairs(4, 8, 0, 8, 0), 1);  /* no MSI-X */
+    CHECK_EQ(ena_port_pairs(0, 8, 0, 8, 9), 1);  /* CPU count unknown */
+    CHECK_EQ(ena_port_pairs(64, 128, 0, 64, 2048), ENA_QP_MAX);
+    CHECK_EQ(ena_port_pairs(4, 8, 3, 8, 9), 3);  /* LLQ queues */
+    CHECK_EQ(ena_port_pairs(4, 8, 0, 2, 9), 2);  /* memory */
+    CHECK_EQ(ena_port_pairs(4, 0, 0, 8, 9), 0);
+    CHECK_EQ(ena_port_pairs(4, 8, 0, 0, 9), 0);
+    /* A device with 8 queues, 4 CPUs, but only 3 MSI-X entries: 2 pairs,
+     * on entries 1 and 2. */
+    qp_mem = 4;
+    cpus = 4;
+    msix_entries = 3;
+    model_init();
+    CHECK_EQ(port_init(), 0);
+    check_pairs(2);
+    traffic_q(0, 3);
+    traffic_q(1, 3);
+    /* Pairs the port has memory for but did not create: whatever the
+     * device writes there (valid-looking completions in the right phase)
+     * is never read, and the calls for them do nothing. */
+    struct ena_qp *ghost = p->qp[3];
+    volatile struct ena_rx_cdesc *rc = &ghost->rx.cq[0];
+    rc->status = ENA_RXC_PHASE | ENA_RXC_FIRST | ENA_RXC_LAST;
+    rc->length = 100;
+    rc->req_id = 0;
+    ghost->tx.cq[0].flags = 1;
+    ghost->tx.cq[0].req_id = 0;
+    unsigned unmasks = 0;
+    for (int i = 0; i < EM_QUEUES; i++)
+        unmasks += m.cq[i].unmasks;
+    got_n = 0;
+    CHECK_EQ(ena_port_rx_poll(p, 3, on_rx, NULL), 0);
+    CHECK_EQ(ena_port_rx_poll(p, 2, on_rx, NULL), 0);
+    CHECK_EQ(ena_port_rx_poll(p, 1000, on_rx, NULL), 0);
+    CHECK_EQ(ena_port_tx_reclaim(p, 3), 0);
+    CHECK_EQ(ena_port_tx_reclaim(p, 1000), 0);
+    uint8_t f[100];
+    make_frame(f, sizeof(f), 1);
+    CHECK_EQ(ena_port_xmit(p, 3, f, sizeof(f)), -EBUSY);
+    CHECK_EQ(ena_port_xmit(p, 2, f, sizeof(f)), -EBUSY);
+    ena_port_unmask(p, 3);
+    unsigned unmasks_after = 0;
+    for (int i = 0; i < EM_QUEUES; i++)
+        unmasks_after += m.cq[i].unmasks;
+    CHECK_EQ(unmasks_after, unmasks);
+    CHECK_EQ(got_n, 0);
+    CHECK_EQ(ghost->rx.cq_head + ghost->tx.cq_head + ghost->rx.bad + ghost->tx.bad, 0);
+    CHECK(!p->com.reset_wanted);
+    CHECK_EQ(m.protocol_errors, 0);
+    /* Admin entry only, or no MSI-X: one pair. */
+    msix_entries = 1;
+    model_init();
+    CHECK_EQ(port_init(), 0);
+    check_pairs(1);
+    traffic_q(0, 3);
+    msix_entries = 0;
+    model_init();
+    CHECK_EQ(port_init(), 0);
+    check_pairs(1);
+    /* No memory for any pair: refused before the device is touched. */
+    qp_mem = 0;
+    msix_entries = 9;
+    model_init();
+    CHECK_EQ(port_init(), -EINVAL);
+    CHECK_EQ(m.resets, 0);
+    qp_mem = 1;
+    cpus = 1;
+    msix_entries = 2;
+}
+
+/* One frame into pair 0 with these status bits; whether it reached the
+ * stack. */
+static bool rx_with(uint32_t status_bits)
+{
+    uint8_t f[300];
+    make_frame(f, sizeof(f), status_bits);
+    got_n = 0;
+    CHECK(em_rx_frame_q(&m, 0, f, sizeof(f), status_bits));
+    unsigned n = ena_port_rx_poll(p, 0, on_rx, NULL);
+    CHECK_EQ(n, got_n);
+    return got_n == 1;
+}
+
+#define IPV4 ENA_L3_PROTO_IPV4
+#define IPV6 ((uint32_t)ENA_L3_PROTO_IPV6)
+#define TCP ((uint32_t)ENA_L4_PROTO_TCP << 8)
+#define UDP ((uint32_t)ENA_L4_PROTO_UDP << 8)
+#define L3E ENA_RXC_L3_CSUM_ERR
+#define L4E ENA_RXC_L4_CSUM_ERR
+#define L4C ENA_RXC_L4_CSUM_CHECKED
+
+/* Receive checksum offload: the device's verdicts are honoured for the
+ * checks it offered; frames it found bad are dropped and counted, and
+ * their buffers come back. Transmit offloads are recorded, never used. */
 static void test_offloads(void)
 {
+    uint32_t all = ENA_OFFLOAD_RX_L3_IPV4 | ENA_OFFLOAD_RX_L4_IPV4 | ENA_OFFLOAD_RX_L4_IPV6;
+    /* The rule. */
+    CHECK(ena_rx_csum_bad(all, IPV4 | L3E));
+    CHECK(!ena_rx_csum_bad(all, IPV6 | L3E));          /* IPv6 has no header sum */
+    CHECK(!ena_rx_csum_bad(all, L3E));                 /* not said to be IPv4 */
+    CHECK(ena_rx_csum_bad(all, IPV4 | TCP | L4E | L4C));
+    CHECK(ena_rx_csum_bad(all, IPV6 | UDP | L4E | L4C));
+    CHECK(!ena_rx_csum_bad(all, IPV4 | TCP | L4E));    /* not checked */
+    CHECK(!ena_rx_csum_bad(all, IPV4 | UDP | L4E | L4C | ENA_RXC_IPV4_FRAG));
+    CHECK(!ena_rx_csum_bad(all, IPV4 | (3u << 8) | L4E | L4C)); /* neither TCP nor UDP */
+    CHECK(!ena_rx_csum_bad(all, IPV4 | TCP | L4C));
+    CHECK(!ena_rx_csum_bad(ENA_OFFLOAD_RX_L3_IPV4, IPV4 | TCP | L4E | L4C));
+    CHECK(!ena_rx_csum_bad(ENA_OFFLOAD_RX_L4_IPV4, IPV6 | TCP | L4E | L4C));
+    CHECK(!ena_rx_csum_bad(ENA_OFFLOAD_RX_L4_IPV6, IPV4 | L3E | TCP | L4E | L4C));
+    CHECK(!ena_rx_csum_bad(0, IPV4 | L3E | TCP | L4E | L4C));
+
+    /* A device offering nothing: its checksum bits mean nothing, every
+     * frame reaches the stack (which checks them itself). */
     model_init();
     CHECK_EQ(port_init(), 0);
     CHECK_EQ(p->com.offload_tx, 0);
     CHECK_EQ(p->com.offload_rx, 0);
+    CHECK(rx_with(IPV4 | L3E));
+    CHECK(rx_with(IPV4 | TCP | L4E | L4C));
+    CHECK_EQ(p->qp[0]->rx_csum_bad, 0);
+
     model_init();
     m.offload.tx = ENA_OFFLOAD_TX_L3_IPV4 | ENA_OFFLOAD_TX_L4_IPV4_PART | ENA_OFFLOAD_TX_L4_IPV6_PART;
-    m.offload.rx_supported = ENA_OFFLOAD_RX_L3_IPV4 | ENA_OFFLOAD_RX_L4_IPV4 | ENA_OFFLOAD_RX_L4_IPV6;
+    m.offload.rx_supported = all;
     CHECK_EQ(port_init(), 0);
     CHECK_EQ(p->com.offload_tx, m.offload.tx);
     CHECK_EQ(p->com.offload_rx, m.offload.rx_supported);
-    int rx = em_find_sq(&m, ENA_SQ_DIR_RX);
-    uint16_t id = p->rx.sq[m.sq[rx].taken & (DEPTH - 1)].req_id;
-    em_rx_raw(&m, id, 100, ENA_RXC_FIRST | ENA_RXC_LAST | ENA_RXC_L4_CSUM_CHECKED | ENA_RXC_L4_CSUM_ERR |
-              ENA_RXC_L3_CSUM_ERR, false);
-    m.sq[rx].taken++;
-    m.sq[rx].head++;
-    got_n = 0;
-    CHECK_EQ(ena_port_rx_poll(p, on_rx, NULL), 1);
-    CHECK_EQ(got_len, 100);
-    traffic(4);
+    unsigned nfree = p->qp[0]->rx.nfree;
+    CHECK(!rx_with(IPV4 | TCP | L3E));
+    CHECK(!rx_with(IPV4 | TCP | L4E | L4C));
+    CHECK(!rx_with(IPV6 | UDP | L4E | L4C));
+    CHECK_EQ(p->qp[0]->rx_csum_bad, 3);
+    CHECK_EQ(p->qp[0]->rx_dropped, 3);
+    CHECK_EQ(p->qp[0]->rx.nfree, nfree + 3); /* dropped frames' buffers are free again */
+    CHECK(rx_with(IPV4 | TCP | L4C));            /* checked and good */
+    CHECK(rx_with(IPV4 | TCP | L4E));            /* an error not marked checked */
+    CHECK(rx_with(IPV4 | UDP | L4E | L4C | ENA_RXC_IPV4_FRAG));
+    CHECK(rx_with(IPV6 | L3E));
+    CHECK_EQ(p->qp[0]->rx_csum_bad, 3);
+    CHECK_EQ(got_len, 300);
+    /* A frame over two buffers with the error: dropped whole. */
+    {
+        uint8_t f[3000];
+        make_frame(f, sizeof(f), 4);
+        got_n = 0;
+        CHECK(em_rx_frame_q(&m, 0, f, sizeof(f), IPV4 | UDP | L4E | L4C));
+        CHECK_EQ(ena_port_rx_poll(p, 0, on_rx, NULL), 0);
+        CHECK_EQ(got_n, 0);
+        CHECK_EQ(p->qp[0]->rx_csum_bad, 4);
+        /* and the next good frame over two buffers is whole */
+        CHECK(em_rx_frame_q(&m, 0, f, sizeof(f), IPV4 | UDP | L4C));
+        CHECK_EQ(ena_port_rx_poll(p, 0, on_rx, NULL), 1);
+        CHECK_EQ(got_len, sizeof(f));
+        CHECK(memcmp(got, f, sizeof(f)) == 0);
+    }
+    /* Only the L3 check offered: L4 verdicts ignored. */
+    model_init();
+    m.offload.rx_supported = ENA_OFFLOAD_RX_L3_IPV4;
+    CHECK_EQ(port_init(), 0);
+    CHECK(rx_with(IPV4 | TCP | L4E | L4C));
+    CHECK(!rx_with(IPV4 | L3E));
+    CHECK_EQ(p->qp[0]->rx_csum_bad, 1);
+    /* Per pair: a bad frame on pair 1 is counted there. */
+    qp_mem = 2;
+    cpus = 2;
+    msix_entries = 3;
+    model_init();
+    m.offload.rx_supported = all;
+    CHECK_EQ(port_init(), 0);
+    {
+        uint8_t f[100];
+        make_frame(f, sizeof(f), 2);
+        CHECK(em_rx_frame_q(&m, 1, f, sizeof(f), IPV4 | L3E));
+        got_n = 0;
+        CHECK_EQ(ena_port_rx_poll(p, 1, on_rx, NULL), 0);
+        CHECK_EQ(p->qp[1]->rx_csum_bad, 1);
+        CHECK_EQ(p->qp[0]->rx_csum_bad, 0);
+    }
+    traffic_q(1, 4);
     CHECK_EQ(m.protocol_errors, 0);
+    qp_mem = 1;
+    cpus = 1;
+    msix_entries = 2;
 }
 
 int main(void)
@@ -751,5 +1122,7 @@ int main(void)
     test_hostile_rx();
     test_llq();
     test_offloads();
+    test_multiqueue();
+    test_fewer_vectors();
     return check_report("test_ena");
 }

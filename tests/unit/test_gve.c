@@ -4,7 +4,9 @@
  * laps of the rings, and a hostile device: wrong sequence numbers, lengths
  * past the buffer, error flags, error statuses, a command that never
  * completes (timeout, then reset), absurd descriptors and options, indices
- * out of range, completion counters past what was posted. */
+ * out of range, completion counters past what was posted. Several queue
+ * pairs: planned from CPUs, queue counts, vectors and the page limit, each
+ * queue on its own block and page list, traffic kept to its pair. */
 #include <string.h>
 #include "check.h"
 #include "errno.h"
@@ -76,22 +78,22 @@ static void test_bring_up(unsigned revision)
     CHECK_EQ(dev.info.mac[5], 0x02);
     CHECK_EQ(model.format, GVE_FMT_GQI_QPL);
     CHECK_EQ(model.ncounters, 64);
-    CHECK_EQ(model.nblocks, GVE_NTFY_BLOCKS);
+    CHECK_EQ(model.nblocks, 2);
     CHECK_EQ(model.stride, GVE_IRQ_DB_STRIDE);
     /* Page lists: tx 64 pages as id 0, rx one page per descriptor as id 1. */
     CHECK_EQ(model.qpl[0].id, 0);
     CHECK_EQ(model.qpl[0].npages, 64);
-    CHECK_EQ(model.qpl[0].page[1], (uint64_t)(uintptr_t)dev.tx_qpl + GVE_PAGE);
+    CHECK_EQ(model.qpl[0].page[1], (uint64_t)(uintptr_t)dev.txm[0].qpl + GVE_PAGE);
     CHECK_EQ(model.qpl[1].id, 1);
     CHECK_EQ(model.qpl[1].npages, 128);
-    CHECK_EQ(model.tx_size, 256);
-    CHECK_EQ(model.rx_size, 128);
-    CHECK_EQ(model.rx_buf_size, GVE_BUF_SIZE);
+    CHECK_EQ(model.txq[0].size, 256);
+    CHECK_EQ(model.rxq[0].size, 128);
+    CHECK_EQ(model.rxq[0].buf_size, GVE_BUF_SIZE);
     /* Doorbells from the queue resources; receive buffers all handed out;
      * both notification blocks unmasked (0); mask and ack as the reference writes them. */
-    CHECK_EQ(dev.tx_db, 1);
-    CHECK_EQ(dev.rx_db, 2);
-    CHECK_EQ(dev.rx_counter, 1);
+    CHECK_EQ(dev.tx_db[0], 1);
+    CHECK_EQ(dev.rx_db[0], 2);
+    CHECK_EQ(dev.rx_counter[0], 1);
     CHECK_EQ(model.db[2], 128);
     CHECK_EQ(model.db[16], 0);
     CHECK_EQ(model.db[17], 0);
@@ -115,7 +117,7 @@ static void test_transmit(void)
     for (unsigned i = 0; i < 600; i++) {
         size_t len = 60 + (i * 37) % 1414;
         make_frame(f, len, i);
-        CHECK_EQ(gve_dev_transmit(&dev, f, len), 0);
+        CHECK_EQ(gve_dev_transmit(&dev, 0, f, len), 0);
         sent++;
         if (i % 50 == 49) {
             model.nframes = 0;
@@ -132,25 +134,25 @@ static void test_transmit(void)
     }
     CHECK_EQ(checked, sent);
     CHECK_EQ(model.tx_bad, 0);
-    CHECK_EQ(gve_dev_tx_reap(&dev), 50); /* the last pull's: earlier ones were reaped by transmit */
-    CHECK_EQ(dev.tx.done, 600);
+    CHECK_EQ(gve_dev_tx_reap(&dev, 0), 50); /* the last pull's: earlier ones were reaped by transmit */
+    CHECK_EQ(dev.tx[0].done, 600);
     /* Full: the device takes nothing; 128 slots (64 pages x 2) bound it, not the 256 descriptors. */
     unsigned ok = 0;
     int r = 0;
-    while ((r = gve_dev_transmit(&dev, f, 100)) == 0)
+    while ((r = gve_dev_transmit(&dev, 0, f, 100)) == 0)
         ok++;
     CHECK_EQ(r, -EBUSY);
     CHECK_EQ(ok, 128);
     CHECK_EQ(gvm_tx_pull(&model), 128);
-    CHECK_EQ(gve_dev_transmit(&dev, f, 100), 0);
+    CHECK_EQ(gve_dev_transmit(&dev, 0, f, 100), 0);
     /* Lengths: too short, longer than the MTU. */
-    CHECK_EQ(gve_dev_transmit(&dev, f, 10), -EINVAL);
-    CHECK_EQ(gve_dev_transmit(&dev, f, 1475), -EINVAL);
+    CHECK_EQ(gve_dev_transmit(&dev, 0, f, 10), -EINVAL);
+    CHECK_EQ(gve_dev_transmit(&dev, 0, f, 1475), -EINVAL);
     /* A completion counter past what was posted is refused, not believed. */
-    gve_put32(model.counters, dev.tx.req + 5);
-    CHECK_EQ(gve_dev_tx_reap(&dev), -EIO);
-    CHECK_EQ(dev.tx.bad, 1);
-    CHECK_EQ(dev.tx.done, 728); /* unchanged by the lie */
+    gve_put32(model.counters, dev.tx[0].req + 5);
+    CHECK_EQ(gve_dev_tx_reap(&dev, 0), -EIO);
+    CHECK_EQ(dev.tx[0].bad, 1);
+    CHECK_EQ(dev.tx[0].done, 728); /* unchanged by the lie */
 }
 
 static void test_receive(void)
@@ -167,24 +169,24 @@ static void test_receive(void)
             CHECK(gvm_rx_push(&model, f, 64 + (i + k) % 1400, 0, 0, 0));
         }
         ngot = 0;
-        CHECK_EQ(gve_dev_rx_poll(&dev, on_rx, NULL), 5);
+        CHECK_EQ(gve_dev_rx_poll(&dev, 0, on_rx, NULL), 5);
         for (unsigned k = 0; k < 5 && k < ngot; k++) {
             size_t l = 64 + (i + k) % 1400;
             make_frame(f, l, i + k);
             if (got_len[k] == l && memcmp(got[k], f, l) == 0)
                 good++;
         }
-        CHECK_EQ(model.db[2], dev.rx.cnt + 128);
+        CHECK_EQ(model.db[2], dev.rx[0].cnt + 128);
     }
     CHECK_EQ(good, 1000);
-    CHECK_EQ(gve_dev_rx_poll(&dev, on_rx, NULL), 0);
+    CHECK_EQ(gve_dev_rx_poll(&dev, 0, on_rx, NULL), 0);
     /* The driver hands out no more than it has: 128 pushes, then refusal. */
     unsigned pushed = 0;
     while (gvm_rx_push(&model, f, 100, 0, 0, 0))
         pushed++;
     CHECK_EQ(pushed, 128);
     ngot = 0;
-    CHECK_EQ(gve_dev_rx_poll(&dev, on_rx, NULL), 128);
+    CHECK_EQ(gve_dev_rx_poll(&dev, 0, on_rx, NULL), 128);
 }
 
 static void test_receive_hostile(void)
@@ -202,18 +204,18 @@ static void test_receive_hostile(void)
     CHECK(gvm_rx_push(&model, f, 100, 0, 0, 0)); /* the end of that multi-buffer frame: dropped too */
     CHECK(gvm_rx_push(&model, f, 200, 0, 0, 0));
     ngot = 0;
-    CHECK_EQ(gve_dev_rx_poll(&dev, on_rx, NULL), 1);
+    CHECK_EQ(gve_dev_rx_poll(&dev, 0, on_rx, NULL), 1);
     CHECK_EQ(ngot, 1);
     CHECK_EQ(got_len[0], 200);
-    CHECK_EQ(dev.rx.dropped, 5);
+    CHECK_EQ(dev.rx[0].dropped, 5);
     CHECK_EQ(model.db[2], 6 + 128); /* dropped buffers go back too */
     /* A sequence number out of order: nothing delivered, nothing consumed,
      * the ring reported broken. */
     CHECK(gvm_rx_push(&model, f, 100, 0, 5, 0));
     ngot = 0;
-    CHECK_EQ(gve_dev_rx_poll(&dev, on_rx, NULL), -EIO);
+    CHECK_EQ(gve_dev_rx_poll(&dev, 0, on_rx, NULL), -EIO);
     CHECK_EQ(ngot, 0);
-    CHECK_EQ(dev.rx.cnt, 6);
+    CHECK_EQ(dev.rx[0].cnt, 6);
     CHECK(dev.why && strstr(dev.why, "sequence"));
     /* The reset brings the queues back, and frames flow again. */
     CHECK_EQ(gve_dev_reset(&dev), 0);
@@ -221,23 +223,23 @@ static void test_receive_hostile(void)
     CHECK_EQ(bring_up(), 0);
     CHECK(gvm_rx_push(&model, f, 300, 0, 0, 0));
     ngot = 0;
-    CHECK_EQ(gve_dev_rx_poll(&dev, on_rx, NULL), 1);
+    CHECK_EQ(gve_dev_rx_poll(&dev, 0, on_rx, NULL), 1);
     CHECK_EQ(got_len[0], 300);
 
     /* A stale number (the zeroed ring) is "nothing yet", not an error;
      * after a lap the previous lap's number is stale too. */
     setup(0);
     CHECK_EQ(bring_up(), 0);
-    CHECK_EQ(gve_dev_rx_poll(&dev, on_rx, NULL), 0);
+    CHECK_EQ(gve_dev_rx_poll(&dev, 0, on_rx, NULL), 0);
     for (unsigned i = 0; i < 128; i++)
         CHECK(gvm_rx_push(&model, f, 80, 0, 0, 0));
-    CHECK_EQ(gve_dev_rx_poll(&dev, on_rx, NULL), 128);
-    CHECK_EQ(gve_dev_rx_poll(&dev, on_rx, NULL), 0);
-    CHECK_EQ(dev.rx.bad, 0);
+    CHECK_EQ(gve_dev_rx_poll(&dev, 0, on_rx, NULL), 128);
+    CHECK_EQ(gve_dev_rx_poll(&dev, 0, on_rx, NULL), 0);
+    CHECK_EQ(dev.rx[0].bad, 0);
     /* Sequence 0 after the first lap is neither expected nor stale. */
     CHECK(gvm_rx_push(&model, f, 80, 0, 0, 0));
-    gve_put16(model.rx_desc + 62, 0);
-    CHECK_EQ(gve_dev_rx_poll(&dev, on_rx, NULL), -EIO);
+    gve_put16(model.rxq[0].desc + 62, 0);
+    CHECK_EQ(gve_dev_rx_poll(&dev, 0, on_rx, NULL), -EIO);
 }
 
 static void test_admin_errors(void)
@@ -443,16 +445,16 @@ static void test_transmit_ring_bound(void)
     setup(1);
     gvm_describe(&model, 256, 128, 1460, 64, 256, 128, 1024, NULL, 0, 0);
     CHECK_EQ(bring_up(), 0);
-    CHECK_EQ(dev.tx.slots, 512);
+    CHECK_EQ(dev.tx[0].slots, 512);
     uint8_t f[64];
     make_frame(f, sizeof(f), 9);
     unsigned ok = 0;
-    while (gve_dev_transmit(&dev, f, sizeof(f)) == 0)
+    while (gve_dev_transmit(&dev, 0, f, sizeof(f)) == 0)
         ok++;
     CHECK_EQ(ok, 256);
     CHECK_EQ(gvm_tx_pull(&model), 256);
     CHECK_EQ(model.tx_bad, 0);
-    CHECK_EQ(gve_dev_transmit(&dev, f, sizeof(f)), 0);
+    CHECK_EQ(gve_dev_transmit(&dev, 0, f, sizeof(f)), 0);
 }
 
 static void test_qpl_helpers(void)
@@ -474,6 +476,184 @@ static void test_qpl_helpers(void)
     CHECK_EQ(gve_queue_resources(res, 11, 3, &db, &ctr), -EIO);
 }
 
+
+/* A device with queues for many CPUs: 8 queues each way, no default count,
+ * room for 5 pairs of pages. */
+static void setup_multi(unsigned cpus, unsigned vectors)
+{
+    setup(1);
+    model.max_tx = model.max_rx = 8;
+    gve_put16(model.descriptor + 14, 0); /* no default queue count */
+    dev.ncpus = cpus;
+    dev.msix_vectors = vectors;
+}
+
+/* n pairs as the device holds them: transmit q on block q, receive q on
+ * block n + q, each queue its own page list (transmit q id q, receive q id
+ * n + q) and doorbell, every block unmasked, none past them written. */
+static void check_gve_pairs(unsigned n)
+{
+    CHECK_EQ(dev.nq, n);
+    CHECK_EQ(dev.plan.nq, n);
+    CHECK_EQ(model.nblocks, 2 * n);
+    CHECK_EQ(model.tx_created, n);
+    CHECK_EQ(model.rx_created, n);
+    CHECK_EQ(model.refused, 0);
+    for (unsigned q = 0; q < n; q++) {
+        CHECK(model.txq[q].created && model.rxq[q].created);
+        CHECK_EQ(model.txq[q].block, q);
+        CHECK_EQ(model.rxq[q].block, n + q);
+        CHECK_EQ(model.txq[q].qpl, q);
+        CHECK_EQ(model.rxq[q].qpl, n + q);
+        CHECK_EQ(dev.tx_db[q], GVM_TX_DB(q));
+        CHECK_EQ(dev.rx_db[q], GVM_RX_DB(q));
+        CHECK_EQ(model.db[GVM_RX_DB(q)], 128); /* every receive buffer handed out */
+    }
+    for (unsigned b = 0; b < 2 * n; b++)
+        CHECK_EQ(model.db[16 + b], 0);
+    CHECK_EQ(model.db[16 + 2 * n], GVM_DB_UNWRITTEN);
+}
+
+/* Frames each way on pair q only: out by q's transmit queue (only its
+ * count moves), in by q's receive queue (the others' polls see nothing). */
+static void gve_traffic_q(unsigned q, unsigned n)
+{
+    uint8_t f[1514];
+    for (unsigned i = 0; i < n; i++) {
+        size_t len = 60 + (i * 53 + q * 7) % 1400;
+        make_frame(f, len, i + 10 * q);
+        unsigned before[GVE_QMAX];
+        for (unsigned o = 0; o < dev.nq; o++)
+            before[o] = model.txq[o].frames;
+        CHECK_EQ(gve_dev_transmit(&dev, q, f, len), 0);
+        model.nframes = 0;
+        CHECK_EQ(gvm_tx_pull(&model), 1);
+        for (unsigned o = 0; o < dev.nq; o++)
+            CHECK_EQ(model.txq[o].frames, before[o] + (o == q));
+        CHECK_EQ(model.frame_len[0], len);
+        CHECK(memcmp(model.frames[0], f, len) == 0);
+        CHECK_EQ(gve_dev_tx_reap(&dev, q), 1);
+        make_frame(f, len, i + 10 * q + 500);
+        CHECK(gvm_rx_push_q(&model, q, f, len, 0, 0, 0));
+        ngot = 0;
+        for (unsigned o = 0; o < dev.nq; o++)
+            if (o != q)
+                CHECK_EQ(gve_dev_rx_poll(&dev, o, on_rx, NULL), 0);
+        CHECK_EQ(ngot, 0);
+        CHECK_EQ(gve_dev_rx_poll(&dev, q, on_rx, NULL), 1);
+        CHECK_EQ(ngot, 1);
+        CHECK_EQ(got_len[0], len);
+        CHECK(memcmp(got[0], f, len) == 0);
+    }
+}
+
+static void test_multiqueue(void)
+{
+    /* 4 CPUs, 9 vectors: 4 pairs on 8 blocks. */
+    setup_multi(4, 9);
+    CHECK_EQ(bring_up(), 0);
+    check_gve_pairs(4);
+    /* Describe, configure, 4 + 4 page lists, 4 transmit, 4 receive queues. */
+    CHECK_EQ(model.ncmds, 2 + 8 + 8);
+    for (unsigned q = 0; q < 4; q++)
+        gve_traffic_q(q, 130); /* past a lap of the 128-entry receive ring */
+    CHECK_EQ(model.tx_bad, 0);
+    /* A reset brings every pair back, and every pair carries. */
+    CHECK_EQ(gve_dev_reset(&dev), 0);
+    CHECK_EQ(dev.nq, 0);
+    uint8_t f[100];
+    make_frame(f, sizeof(f), 1);
+    CHECK_EQ(gve_dev_transmit(&dev, 0, f, sizeof(f)), -EBUSY); /* down */
+    CHECK_EQ(bring_up(), 0);
+    check_gve_pairs(4);
+    for (unsigned q = 0; q < 4; q++)
+        gve_traffic_q(q, 3);
+    /* A device that comes back from a reset with fewer queues changed its
+     * sizes: refused, not half-used. */
+    CHECK_EQ(gve_dev_reset(&dev), 0);
+    model.max_tx = 2;
+    CHECK(bring_up() < 0);
+    CHECK_EQ(dev.nq, 0);
+
+    /* The device's default count, when it gives one, is taken. */
+    setup_multi(4, 9);
+    gve_put16(model.descriptor + 14, 2);
+    CHECK_EQ(bring_up(), 0);
+    check_gve_pairs(2);
+    /* Fewer transmit queues than receive, or CPUs than queues. */
+    setup_multi(4, 9);
+    model.max_tx = 3;
+    CHECK_EQ(bring_up(), 0);
+    check_gve_pairs(3);
+    setup_multi(2, 9);
+    CHECK_EQ(bring_up(), 0);
+    check_gve_pairs(2);
+    gve_traffic_q(1, 2);
+    /* The registered-page limit: 400 pages hold 2 pairs of 64 + 128. */
+    setup_multi(4, 9);
+    gvm_describe(&model, 256, 128, 1460, 64, 64, 128, 400, NULL, 0, 0);
+    gve_put16(model.descriptor + 14, 0);
+    CHECK_EQ(bring_up(), 0);
+    check_gve_pairs(2);
+    /* Many CPUs and queues: the cap. */
+    setup_multi(64, 2048);
+    model.max_tx = model.max_rx = 1000;
+    gvm_describe(&model, 256, 128, 1460, 64, 64, 128, 4096, NULL, 0, 0);
+    gve_put16(model.descriptor + 14, 0);
+    CHECK_EQ(bring_up(), 0);
+    check_gve_pairs(GVE_QMAX);
+    gve_traffic_q(GVE_QMAX - 1, 2);
+    /* Queue counts of 0 or past any device: refused. */
+    setup_multi(4, 9);
+    model.max_rx = 0;
+    CHECK_EQ(bring_up(), -EINVAL);
+    setup_multi(4, 9);
+    model.max_tx = 5000;
+    CHECK_EQ(bring_up(), -EINVAL);
+}
+
+static void test_fewer_vectors(void)
+{
+    /* 4 CPUs, 8 queues, but the MSI-X table is short: two blocks a pair
+     * and the management vector decide. */
+    static const struct { unsigned vectors, pairs; } cases[] = { { 8, 3 }, { 6, 2 }, { 5, 2 }, { 4, 1 }, { 3, 1 } };
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        setup_multi(4, cases[i].vectors);
+        CHECK_EQ(bring_up(), 0);
+        check_gve_pairs(cases[i].pairs);
+        CHECK(2 * dev.plan.nq + 1 <= cases[i].vectors);
+    }
+    setup_multi(4, 2);
+    CHECK_EQ(bring_up(), -ENODEV);
+    /* Queues the device does not hold (2 pairs; 3 and past asked for):
+     * nothing is read or written for them. */
+    setup_multi(4, 5);
+    CHECK_EQ(bring_up(), 0);
+    check_gve_pairs(2);
+    uint8_t f[100];
+    make_frame(f, sizeof(f), 2);
+    ngot = 0;
+    CHECK_EQ(gve_dev_transmit(&dev, 2, f, sizeof(f)), -EBUSY);
+    CHECK_EQ(gve_dev_transmit(&dev, 1000, f, sizeof(f)), -EBUSY);
+    CHECK_EQ(gve_dev_tx_reap(&dev, 3), 0);
+    CHECK_EQ(gve_dev_rx_poll(&dev, 2, on_rx, NULL), 0);
+    CHECK_EQ(gve_dev_rx_poll(&dev, 1000, on_rx, NULL), 0);
+    CHECK_EQ(ngot, 0);
+    /* Blocks past the planned ones are never rung. */
+    gve_dev_irq_mask(&dev, 4);
+    gve_dev_irq_ack(&dev, 9);
+    CHECK_EQ(model.db[16 + 4], GVM_DB_UNWRITTEN);
+    CHECK_EQ(model.db[16 + 9], GVM_DB_UNWRITTEN);
+    /* The device writing a receive descriptor in the model's queue 2 (it
+     * was never created) delivers nothing anywhere. */
+    CHECK(!gvm_rx_push_q(&model, 2, f, sizeof(f), 0, 0, 0));
+    CHECK_EQ(gve_dev_rx_poll(&dev, 0, on_rx, NULL), 0);
+    CHECK_EQ(gve_dev_rx_poll(&dev, 1, on_rx, NULL), 0);
+    CHECK_EQ(ngot, 0);
+    gve_traffic_q(0, 2);
+    gve_traffic_q(1, 2);
+}
+
 int main(void)
 {
     test_bring_up(1);
@@ -486,6 +666,8 @@ int main(void)
     test_admin_wrap();
     test_transmit_ring_bound();
     test_qpl_helpers();
+    test_multiqueue();
+    test_fewer_vectors();
     gvm_free(&model);
     return check_report("test_gve");
 }
