@@ -577,6 +577,39 @@ static long mkdir_at(int dirfd, const char *upath, uint32_t mode)
 long sys_mkdir(const struct sysargs *s) { return mkdir_at(LX_AT_FDCWD, (const char *)s->a[0], (uint32_t)s->a[1]); }
 long sys_mkdirat(const struct sysargs *s) { return mkdir_at((int)s->a[0], (const char *)s->a[1], (uint32_t)s->a[2]); }
 
+#define LX_S_IFBLK 0060000
+
+/* mknod(2) in Linux's order: the type first (-EINVAL), then the path
+ * (-EFAULT, -ENOENT, -EEXIST...). Regular files (type 0 too), FIFOs and
+ * sockets are made where the file system allows; devices are -EPERM, what
+ * Linux gives a process without CAP_MKNOD: a Kestrel program's devices are
+ * /dev's (linux/proc_files.c), a device number would name nothing. */
+static long mknod_at(int dirfd, const char *upath, uint32_t mode)
+{
+    uint32_t type = mode & VFS_S_IFMT;
+    if (type == 0)
+        type = VFS_S_IFREG;
+    if (type != VFS_S_IFREG && type != VFS_S_IFIFO && type != VFS_S_IFSOCK && type != VFS_S_IFCHR &&
+        type != LX_S_IFBLK)
+        return -EINVAL;
+    struct upath *u = upath_alloc();
+    if (!u)
+        return -ENOMEM;
+    long rc = at_path(u, dirfd, upath, false, NULL);
+    if (rc == 0 && (type == VFS_S_IFCHR || type == LX_S_IFBLK)) {
+        struct vfs_stat st; /* a name that exists is -EEXIST first (a missing parent: -EPERM, not -ENOENT) */
+        rc = vfs_lstat(u->abs, &st);
+        rc = rc == 0 ? -EEXIST : rc == -ENOENT ? -EPERM : rc;
+    }
+    if (rc == 0)
+        rc = vfs_make_node(u->abs, type | (mode & ~lproc_current()->umask & 07777), NULL);
+    free(u);
+    return rc;
+}
+
+long sys_mknod(const struct sysargs *s) { return mknod_at(LX_AT_FDCWD, (const char *)s->a[0], (uint32_t)s->a[1]); }
+long sys_mknodat(const struct sysargs *s) { return mknod_at((int)s->a[0], (const char *)s->a[1], (uint32_t)s->a[2]); }
+
 static long symlink_at(const char *utarget, int dirfd, const char *upath)
 {
     struct upath *u = upath_alloc();
