@@ -85,7 +85,8 @@ struct lfile *fd_get(int fd)
 
 static int install_locked(struct fdtable *t, struct lfile *f, int min, bool cloexec)
 {
-    for (int fd = min; fd < LINUX_NOFILE; fd++) {
+    int end = (int)lproc_nofile();
+    for (int fd = min; fd < end; fd++) {
         if (!t->files[fd]) {
             t->files[fd] = f;
             t->cloexec[fd] = cloexec;
@@ -98,7 +99,7 @@ static int install_locked(struct fdtable *t, struct lfile *f, int min, bool cloe
 int fd_install(struct lfile *f, int min, bool cloexec)
 {
     struct fdtable *t = table();
-    if (min < 0 || min >= LINUX_NOFILE) {
+    if (min < 0 || min >= (int)lproc_nofile()) {
         lfile_put(f);
         return -EINVAL;
     }
@@ -113,7 +114,7 @@ int fd_install(struct lfile *f, int min, bool cloexec)
 int fd_install_at(struct lfile *f, int newfd, bool cloexec)
 {
     struct fdtable *t = table();
-    if (!fd_valid(newfd)) {
+    if (newfd < 0 || newfd >= (int)lproc_nofile()) { /* dup2 past the soft limit: Linux's -EBADF */
         lfile_put(f);
         return -EBADF;
     }

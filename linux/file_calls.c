@@ -1115,7 +1115,7 @@ static long dup_to(int oldfd, int newfd, bool cloexec)
     struct lfile *f = fd_get(oldfd);
     if (!f)
         return -EBADF;
-    if (newfd < 0 || newfd >= LINUX_NOFILE) {
+    if (newfd < 0 || newfd >= (int)lproc_nofile()) {
         lfile_put(f);
         return -EBADF;
     }
@@ -1181,7 +1181,7 @@ long sys_fcntl(const struct sysargs *s)
     switch (cmd) {
     case LX_F_DUPFD:
     case LX_F_DUPFD_CLOEXEC:
-        if (arg >= LINUX_NOFILE)
+        if (arg >= lproc_nofile())
             rc = -EINVAL;
         else {
             lfile_get(f);
