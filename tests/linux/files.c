@@ -223,6 +223,51 @@ static void nodes_and_fifos(void)
         printf("unlink %s: %s\n", names[i], err(unlink(names[i])));
 }
 
+/* NAME_MAX: a 255-byte name works for every kind of node, 256 bytes is
+ * ENAMETOOLONG; a 100-byte component deep in a path is fine. */
+static void long_names(void)
+{
+    char name[300], path[400];
+    memset(name, 'n', sizeof(name));
+    name[255] = 0;
+    snprintf(path, sizeof(path), "scratch/%s", name);
+    printf("mkdir 255: %s\n", err(mkdir(path, 0755)));
+    struct stat st;
+    printf("stat 255: %s\n", err(stat(path, &st)));
+    printf("rmdir 255: %s\n", err(rmdir(path)));
+    int fd = open(path, O_CREAT | O_WRONLY | O_EXCL, 0644);
+    printf("create 255: %s\n", err(fd < 0 ? -1 : 0));
+    close(fd);
+    list_dir("scratch");
+    printf("unlink 255: %s\n", err(unlink(path)));
+    printf("mknod fifo 255: %s\n", err(mknod(path, S_IFIFO | 0600, 0)));
+    printf("symlink 255: %s\n", err(symlink("target", "scratch/l") == 0 ? rename("scratch/l", path) : -1));
+    printf("unlink 255: %s\n", err(unlink(path)));
+    name[255] = 'n';
+    name[256] = 0;
+    snprintf(path, sizeof(path), "scratch/%s", name);
+    printf("mkdir 256: %s\n", err(mkdir(path, 0755)));
+    printf("create 256: %s\n", err(open(path, O_CREAT | O_WRONLY, 0644)));
+    printf("stat 256: %s\n", err(stat(path, &st)));
+    printf("mknod 256: %s\n", err(mknod(path, S_IFIFO | 0600, 0)));
+    printf("rename to 256: %s\n", err(rename("scratch", path)));
+    char deep[700] = "scratch";
+    memset(name, 'd', 100);
+    name[100] = 0;
+    int ok = 0;
+    for (int i = 0; i < 5; i++) {
+        strcat(deep, "/");
+        strcat(deep, name);
+        ok += mkdir(deep, 0755) == 0;
+    }
+    printf("5 levels of 100-byte names: %d made\n", ok);
+    for (int i = 0; i < 5; i++) {
+        ok -= rmdir(deep) == 0;
+        *strrchr(deep, '/') = 0;
+    }
+    printf("and removed: %d left\n", ok);
+}
+
 static void devices_and_errors(void)
 {
     int n = open("/dev/null", O_WRONLY);
@@ -268,6 +313,7 @@ int main(int argc, char **argv)
     scratch_file();
     descriptors();
     nodes_and_fifos();
+    long_names();
     devices_and_errors();
     char cwd[4096];
     printf("chdir data: %s\n", err(chdir("data")));
