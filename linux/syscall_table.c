@@ -61,6 +61,7 @@ SYSCALL_DECL(pipe);
 SYSCALL_DECL(dup);
 SYSCALL_DECL(dup2);
 SYSCALL_DECL(sendfile);
+SYSCALL_DECL(copy_file_range);
 SYSCALL_DECL(fcntl);
 SYSCALL_DECL(flock);
 SYSCALL_DECL(fsync);
@@ -255,6 +256,7 @@ static const syscall_fn table[] = {
     [__NR_dup2] = sys_dup2,
     [__NR_nanosleep] = sys_nanosleep,
     [__NR_sendfile] = sys_sendfile,
+    [__NR_copy_file_range] = sys_copy_file_range,
     [__NR_uname] = sys_uname,
     [__NR_fcntl] = sys_fcntl,
     [__NR_flock] = sys_flock,

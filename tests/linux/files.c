@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -268,6 +269,65 @@ static void long_names(void)
     printf("and removed: %d left\n", ok);
 }
 
+static long cfr(int in, long long *oin, int out, long long *oout, size_t len, unsigned flags)
+{
+    return syscall(SYS_copy_file_range, in, oin, out, oout, len, flags);
+}
+
+/* copy_file_range between files of the tree: with and without offsets,
+ * past the end, within one file, and every refusal. */
+static void copy_ranges(void)
+{
+    int in = open("data/big", O_RDONLY);
+    int out = open("scratch/copy", O_CREAT | O_TRUNC | O_RDWR, 0644);
+    long long oin = 1000, oout = 0;
+    printf("cfr offsets: %s", err(cfr(in, &oin, out, &oout, 5000, 0)));
+    printf(" now %lld %lld, in's own %s\n", oin, oout, err(lseek(in, 0, SEEK_CUR)));
+    lseek(out, 5000, SEEK_SET);
+    printf("cfr own offsets: %s", err(cfr(in, NULL, out, NULL, 70000, 0)));
+    printf(" in at %s", err(lseek(in, 0, SEEK_CUR)));
+    printf(" out at %s\n", err(lseek(out, 0, SEEK_CUR)));
+    printf("cfr more than is left: %s\n", err(cfr(in, NULL, out, NULL, 70000, 0)));
+    oin = 200000;
+    printf("cfr past the end: %s\n", err(cfr(in, &oin, out, NULL, 10, 0)));
+    printf("cfr zero: %s\n", err(cfr(in, NULL, out, NULL, 0, 0)));
+    struct stat st;
+    long rc = fstat(out, &st);
+    static unsigned char a[100000], b[110000];
+    long ra = pread(in, a, sizeof(a), 0), rb = pread(out, b, sizeof(b), 0);
+    printf("copy: %s size %lld, same bytes %d\n", err(rc), (long long)st.st_size,
+           ra == 100000 && rb == 105000 && memcmp(a + 1000, b, 5000) == 0 && memcmp(a, b + 5000, 100000) == 0);
+    oin = 0, oout = 10;
+    printf("cfr overlap: %s\n", err(cfr(out, &oin, out, &oout, 100, 0)));
+    oin = 0, oout = 80000;
+    printf("cfr same file apart: %s\n", err(cfr(out, &oin, out, &oout, 100, 0)));
+    oin = -1, oout = 0;
+    printf("cfr negative offset: %s\n", err(cfr(in, &oin, out, &oout, 10, 0)));
+    oin = 0x7fffffffffffff00LL;
+    printf("cfr offset wraps: %s\n", err(cfr(in, &oin, out, &oout, 0x1000, 0)));
+    printf("cfr flags: %s\n", err(cfr(in, NULL, out, NULL, 10, 1)));
+    printf("cfr to itself read-only: %s\n", err(cfr(in, NULL, in, NULL, 10, 0)));
+    int ap = open("scratch/copy", O_WRONLY | O_APPEND);
+    printf("cfr to O_APPEND: %s\n", err(cfr(in, NULL, ap, NULL, 10, 0)));
+    int wo = open("scratch/copy", O_WRONLY);
+    printf("cfr from write-only: %s\n", err(cfr(wo, NULL, out, NULL, 10, 0)));
+    int dir = open("data", O_RDONLY | O_DIRECTORY);
+    printf("cfr from a directory: %s\n", err(cfr(dir, NULL, out, NULL, 10, 0)));
+    int p[2];
+    if (pipe(p) == 0) {
+        printf("cfr to a pipe: %s\n", err(cfr(in, NULL, p[1], NULL, 10, 0)));
+        close(p[0]);
+        close(p[1]);
+    }
+    printf("cfr bad fd: %s\n", err(cfr(999, NULL, out, NULL, 10, 0)));
+    close(dir);
+    close(wo);
+    close(ap);
+    close(in);
+    close(out);
+    printf("unlink copy: %s\n", err(unlink("scratch/copy")));
+}
+
 static void devices_and_errors(void)
 {
     int n = open("/dev/null", O_WRONLY);
@@ -314,6 +374,7 @@ int main(int argc, char **argv)
     descriptors();
     nodes_and_fifos();
     long_names();
+    copy_ranges();
     devices_and_errors();
     char cwd[4096];
     printf("chdir data: %s\n", err(chdir("data")));

@@ -103,6 +103,8 @@ static void badptr(void)
         TRY("mknodat", syscall(SYS_mknodat, AT_FDCWD, b, S_IFIFO | 0600, 0));
         TRY("mknodat bad type", syscall(SYS_mknodat, AT_FDCWD, b, 0170000 | 0600, 0));
         TRY("mknodat device", syscall(SYS_mknodat, AT_FDCWD, b, S_IFCHR | 0600, 0));
+        TRY("copy_file_range off_in", syscall(SYS_copy_file_range, fd, b, fd, NULL, 16, 0));
+        TRY("copy_file_range off_out", syscall(SYS_copy_file_range, fd, NULL, fd, b, 16, 0));
 #undef TRY
     }
     printf("badptr done\n");
