@@ -279,6 +279,10 @@ static uint8_t dtype(uint32_t mode)
         return VFS_DT_REG;
     case VFS_S_IFLNK:
         return VFS_DT_LNK;
+    case VFS_S_IFIFO:
+        return VFS_DT_FIFO;
+    case VFS_S_IFSOCK:
+        return VFS_DT_SOCK;
     default:
         return VFS_DT_UNKNOWN;
     }

@@ -25,6 +25,7 @@
 #define VFS_S_IFLNK 0120000
 #define VFS_S_IFCHR 0020000
 #define VFS_S_IFIFO 0010000
+#define VFS_S_IFSOCK 0140000
 #define VFS_S_ISUID 04000
 #define VFS_S_ISGID 02000
 
@@ -52,6 +53,7 @@
 #define VFS_DT_LNK 10
 #define VFS_DT_CHR 2
 #define VFS_DT_FIFO 1
+#define VFS_DT_SOCK 12
 
 struct vfs_stat {
     uint64_t dev;
@@ -253,7 +255,8 @@ int vfs_vn_chown(struct vnode *vn, uint32_t uid, uint32_t gid); /* -1: unchanged
 int vfs_vn_utimes(struct vnode *vn, const struct vfs_timespec ts[2]);
 void vfs_vn_put(struct vnode *vn);
 void vfs_vn_get(struct vnode *vn);
-/* Creates a directory (VFS_S_IFDIR in mode) or symlink (target) at path. */
+/* Creates a directory (VFS_S_IFDIR in mode), a symlink (target), or an
+ * empty node of another type (regular file, FIFO, socket) at path. */
 int vfs_make_node(const char *path, uint32_t mode, const char *target);
 
 /* Vnode references, for file systems. */

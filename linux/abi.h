@@ -102,7 +102,13 @@ long lfile_open_path(const char *path, int flags, uint32_t mode, struct lfile **
 /* The console (stdin reads end of file, stdout/stderr print). */
 struct lfile *lfile_console(unsigned status_flags);
 
-#define LINUX_NOFILE 1024 /* RLIMIT_NOFILE: descriptors 0 .. 1023 */
+/* The descriptor table's size: RLIMIT_NOFILE's hard limit, Linux's default
+ * (INR_OPEN_MAX); the soft limit starts at 1024 (INR_OPEN_CUR), and Go's
+ * runtime, like many servers, raises it to the hard one. */
+#define LINUX_NOFILE 4096
+#define LINUX_NOFILE_SOFT 1024
+/* RLIMIT_NOFILE's soft limit now: new descriptors are below it. */
+unsigned lproc_nofile(void);
 struct fdtable;
 struct fdtable *fdtable_create(void);
 /* stdin, stdout and stderr on the console. */

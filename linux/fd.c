@@ -85,7 +85,8 @@ struct lfile *fd_get(int fd)
 
 static int install_locked(struct fdtable *t, struct lfile *f, int min, bool cloexec)
 {
-    for (int fd = min; fd < LINUX_NOFILE; fd++) {
+    int end = (int)lproc_nofile();
+    for (int fd = min; fd < end; fd++) {
         if (!t->files[fd]) {
             t->files[fd] = f;
             t->cloexec[fd] = cloexec;
@@ -98,7 +99,7 @@ static int install_locked(struct fdtable *t, struct lfile *f, int min, bool cloe
 int fd_install(struct lfile *f, int min, bool cloexec)
 {
     struct fdtable *t = table();
-    if (min < 0 || min >= LINUX_NOFILE) {
+    if (min < 0 || min >= (int)lproc_nofile()) {
         lfile_put(f);
         return -EINVAL;
     }
@@ -113,7 +114,7 @@ int fd_install(struct lfile *f, int min, bool cloexec)
 int fd_install_at(struct lfile *f, int newfd, bool cloexec)
 {
     struct fdtable *t = table();
-    if (!fd_valid(newfd)) {
+    if (newfd < 0 || newfd >= (int)lproc_nofile()) { /* dup2 past the soft limit: Linux's -EBADF */
         lfile_put(f);
         return -EBADF;
     }
@@ -492,13 +493,20 @@ long lfile_open_path(const char *path, int flags, uint32_t mode, struct lfile **
         vfs_vn_put(vn);
         return rc;
     }
-    void *priv = NULL;
-    const struct lfile_ops *ops = ops_for(vn, flags, &priv);
-    rc = !ops ? ((vn->mode & VFS_S_IFMT) == VFS_S_IFCHR ? -ENXIO : -ENOMEM) : 0;
     unsigned keep = flags & (LX_O_ACCMODE | LX_O_APPEND | LX_O_NONBLOCK | LX_O_PATH | LX_O_DIRECTORY |
                              LX_O_NOFOLLOW | LX_O_LARGEFILE | LX_O_SYNC | LX_O_DSYNC | LX_O_NOATIME |
                              LX_O_DIRECT);
-    struct lfile *f = rc == 0 ? lfile_new(ops, keep | LX_O_LARGEFILE, priv) : NULL;
+    void *priv = NULL;
+    struct lfile *f = NULL;
+    uint32_t type = vn->mode & VFS_S_IFMT;
+    if (type == VFS_S_IFIFO && !(flags & LX_O_PATH)) {
+        rc = (int)fifo_open(vn, keep | LX_O_LARGEFILE, &f); /* may wait for the other side */
+    } else {
+        const struct lfile_ops *ops = ops_for(vn, flags, &priv);
+        /* A device without a driver, or a socket's name: Linux's -ENXIO. */
+        rc = !ops ? (type == VFS_S_IFCHR || type == VFS_S_IFSOCK ? -ENXIO : -ENOMEM) : 0;
+        f = rc == 0 ? lfile_new(ops, keep | LX_O_LARGEFILE, priv) : NULL;
+    }
     if (!f) {
         free(priv);
         free(canon);

@@ -374,6 +374,112 @@ long sys_sendfile(const struct sysargs *s)
     return rc;
 }
 
+/* copy_file_range's checks, in Linux 6.1's order once the descriptors and
+ * offsets are read: flags, kinds (-EISDIR, -EINVAL for anything but regular
+ * files), modes (-EBADF: in not readable, out not writable or O_APPEND),
+ * another file system (-EXDEV: Linux copies across only with the file
+ * system's help), offsets that wrap as unsigned (-EOVERFLOW); *count is cut to in's
+ * end; overlapping ranges of one file -EINVAL, negative offsets -EINVAL. */
+static long copy_range_checks(struct lfile *in, int64_t pin, struct lfile *out, int64_t pout, uint64_t flags,
+                              uint64_t *count)
+{
+    if (flags)
+        return -EINVAL;
+    uint32_t tin = in->vn ? in->vn->mode & VFS_S_IFMT : 0, tout = out->vn ? out->vn->mode & VFS_S_IFMT : 0;
+    if (tin == VFS_S_IFDIR || tout == VFS_S_IFDIR)
+        return -EISDIR;
+    if (tin != VFS_S_IFREG || tout != VFS_S_IFREG)
+        return -EINVAL;
+    if (!can_read(in) || !can_write(out) || (out->status_flags & LX_O_APPEND))
+        return -EBADF;
+    if (in->vn->mnt != out->vn->mnt)
+        return -EXDEV;
+    uint64_t n = *count;
+    if ((uint64_t)pin + n < (uint64_t)pin || (uint64_t)pout + n < (uint64_t)pout)
+        return -EOVERFLOW; /* unsigned, as Linux adds them: a negative offset wraps */
+    struct vfs_stat st;
+    vfs_vn_stat(in->vn, &st);
+    n = pin >= 0 && (uint64_t)pin >= st.size ? 0 : n < st.size - (uint64_t)pin ? n : st.size - (uint64_t)pin;
+    if (in->vn == out->vn && pout + (int64_t)n > pin && pout < pin + (int64_t)n)
+        return -EINVAL;
+    if (pin < 0 || pout < 0)
+        return -EINVAL;
+    *count = n < LX_MAX_RW_COUNT ? n : LX_MAX_RW_COUNT;
+    return 0;
+}
+
+/* copy_file_range(in, off_in, out, off_out, len, flags): between regular
+ * files of one file system, through a bounce buffer; a NULL offset means
+ * the file's own, which moves. */
+long sys_copy_file_range(const struct sysargs *s)
+{
+    int64_t *uoff_in = (int64_t *)s->a[1], *uoff_out = (int64_t *)s->a[3];
+    struct lfile *in = fd_get((int)s->a[0]);
+    struct lfile *out = in ? fd_get((int)s->a[2]) : NULL;
+    long rc = !in || !out ? -EBADF : 0;
+    int64_t off_in = 0, off_out = 0;
+    if (rc == 0 && uoff_in && copy_from_user(&off_in, uoff_in, sizeof(off_in)) < 0)
+        rc = -EFAULT;
+    if (rc == 0 && uoff_out && copy_from_user(&off_out, uoff_out, sizeof(off_out)) < 0)
+        rc = -EFAULT;
+    bool lock_in = rc == 0 && !uoff_in, lock_out = rc == 0 && !uoff_out && out != in;
+    if (lock_in)
+        mutex_lock(&in->pos_lock);
+    if (lock_out)
+        mutex_lock(&out->pos_lock);
+    uint64_t pin = uoff_in ? (uint64_t)off_in : rc == 0 ? in->pos : 0;
+    uint64_t pout = uoff_out ? (uint64_t)off_out : rc == 0 ? out->pos : 0;
+    uint64_t count = s->a[4];
+    if (rc == 0)
+        rc = copy_range_checks(in, (int64_t)pin, out, (int64_t)pout, s->a[5], &count);
+    size_t chunk = count < 65536 ? (size_t)count : 65536;
+    uint8_t *buf = rc == 0 && chunk ? malloc(chunk) : NULL;
+    if (rc == 0 && chunk && !buf)
+        rc = -ENOMEM;
+    long done = 0;
+    while (rc == 0 && (uint64_t)done < count) {
+        size_t want = count - (uint64_t)done < chunk ? (size_t)(count - (uint64_t)done) : chunk;
+        uint64_t at = pin;
+        long r = in->ops->read(in, buf, want, &at);
+        if (r <= 0) {
+            if (r < 0 && !done)
+                rc = r;
+            break;
+        }
+        uint64_t wat = pout;
+        long w = out->ops->write(out, buf, (size_t)r, &wat);
+        if (w <= 0) {
+            if (!done)
+                rc = w < 0 ? w : -EIO;
+            break;
+        }
+        pin += (uint64_t)w;
+        pout += (uint64_t)w;
+        done += w;
+        if (w < r)
+            break;
+    }
+    free(buf);
+    if (rc == 0) {
+        if (!uoff_in)
+            in->pos = pin;
+        if (!uoff_out)
+            out->pos = pout;
+    }
+    if (lock_out)
+        mutex_unlock(&out->pos_lock);
+    if (lock_in)
+        mutex_unlock(&in->pos_lock);
+    off_in = (int64_t)pin;
+    off_out = (int64_t)pout;
+    if (rc == 0 && ((uoff_in && copy_to_user(uoff_in, &off_in, sizeof(off_in)) < 0) ||
+                    (uoff_out && copy_to_user(uoff_out, &off_out, sizeof(off_out)) < 0)))
+        rc = -EFAULT;
+    lfile_put(out);
+    lfile_put(in);
+    return rc < 0 ? rc : done;
+}
+
 /* ---- stat ---- */
 
 static int stat_out(const struct vfs_stat *v, void *ubuf)
@@ -576,6 +682,39 @@ static long mkdir_at(int dirfd, const char *upath, uint32_t mode)
 
 long sys_mkdir(const struct sysargs *s) { return mkdir_at(LX_AT_FDCWD, (const char *)s->a[0], (uint32_t)s->a[1]); }
 long sys_mkdirat(const struct sysargs *s) { return mkdir_at((int)s->a[0], (const char *)s->a[1], (uint32_t)s->a[2]); }
+
+#define LX_S_IFBLK 0060000
+
+/* mknod(2) in Linux's order: the type first (-EINVAL), then the path
+ * (-EFAULT, -ENOENT, -EEXIST...). Regular files (type 0 too), FIFOs and
+ * sockets are made where the file system allows; devices are -EPERM, what
+ * Linux gives a process without CAP_MKNOD: a Kestrel program's devices are
+ * /dev's (linux/proc_files.c), a device number would name nothing. */
+static long mknod_at(int dirfd, const char *upath, uint32_t mode)
+{
+    uint32_t type = mode & VFS_S_IFMT;
+    if (type == 0)
+        type = VFS_S_IFREG;
+    if (type != VFS_S_IFREG && type != VFS_S_IFIFO && type != VFS_S_IFSOCK && type != VFS_S_IFCHR &&
+        type != LX_S_IFBLK)
+        return -EINVAL;
+    struct upath *u = upath_alloc();
+    if (!u)
+        return -ENOMEM;
+    long rc = at_path(u, dirfd, upath, false, NULL);
+    if (rc == 0 && (type == VFS_S_IFCHR || type == LX_S_IFBLK)) {
+        struct vfs_stat st; /* a name that exists is -EEXIST first (a missing parent: -EPERM, not -ENOENT) */
+        rc = vfs_lstat(u->abs, &st);
+        rc = rc == 0 ? -EEXIST : rc == -ENOENT ? -EPERM : rc;
+    }
+    if (rc == 0)
+        rc = vfs_make_node(u->abs, type | (mode & ~lproc_current()->umask & 07777), NULL);
+    free(u);
+    return rc;
+}
+
+long sys_mknod(const struct sysargs *s) { return mknod_at(LX_AT_FDCWD, (const char *)s->a[0], (uint32_t)s->a[1]); }
+long sys_mknodat(const struct sysargs *s) { return mknod_at((int)s->a[0], (const char *)s->a[1], (uint32_t)s->a[2]); }
 
 static long symlink_at(const char *utarget, int dirfd, const char *upath)
 {
@@ -1082,7 +1221,7 @@ static long dup_to(int oldfd, int newfd, bool cloexec)
     struct lfile *f = fd_get(oldfd);
     if (!f)
         return -EBADF;
-    if (newfd < 0 || newfd >= LINUX_NOFILE) {
+    if (newfd < 0 || newfd >= (int)lproc_nofile()) {
         lfile_put(f);
         return -EBADF;
     }
@@ -1148,7 +1287,7 @@ long sys_fcntl(const struct sysargs *s)
     switch (cmd) {
     case LX_F_DUPFD:
     case LX_F_DUPFD_CLOEXEC:
-        if (arg >= LINUX_NOFILE)
+        if (arg >= lproc_nofile())
             rc = -EINVAL;
         else {
             lfile_get(f);

@@ -14,6 +14,10 @@ void lfile_dir_unread(struct lfile *f, const struct vfs_dirent *e);
 /* pipe.c: a pipe's two ends (flags: O_NONBLOCK). */
 int pipe_create(unsigned flags, struct lfile **rd, struct lfile **wr);
 bool lfile_is_pipe(const struct lfile *f);
+/* Opens the named FIFO vn (flags: the file's status flags): waits for the
+ * other side as Linux does; -ENXIO for O_WRONLY|O_NONBLOCK with no reader,
+ * -ERESTARTSYS when a signal cuts the wait. *out does not hold vn yet. */
+long fifo_open(struct vnode *vn, unsigned flags, struct lfile **out);
 /* "pipe:[N]" for /proc/self/fd. */
 int pipe_name(const struct lfile *f, char *buf, size_t cap);
 

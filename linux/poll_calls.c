@@ -122,7 +122,7 @@ static void write_left(void *ut, uint64_t deadline, bool usec)
 /* poll and ppoll: the entries in, the revents out. */
 static long do_poll(void *ufds, unsigned long nfds, uint64_t deadline, bool immediate)
 {
-    if (nfds > LINUX_NOFILE)
+    if (nfds > lproc_nofile()) /* Linux: past RLIMIT_NOFILE's soft limit */
         return -EINVAL;
     size_t bytes = nfds * sizeof(struct lx_pollfd);
     struct lx_pollfd *p = malloc(bytes ? bytes : 1);

@@ -13,7 +13,9 @@ struct lx_pollfd {
     int16_t revents;
 };
 
-#define LX_FD_SETSIZE 1024
+/* The most descriptors select looks at: the descriptor table's size
+ * (LINUX_NOFILE), which a program's larger fd_set may reach. */
+#define LX_FD_SETSIZE 4096
 #define LX_FDSET_WORDS(nfds) (((unsigned)(nfds) + 63u) / 64u)
 
 /* The events to report for an entry asking for events on a file whose

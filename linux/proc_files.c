@@ -85,6 +85,10 @@ static long t_hostname(char *b, size_t cap, long arg) { return snprintf(b, cap, 
 static long t_osrelease(char *b, size_t cap, long arg) { return snprintf(b, cap, "%s\n", LINUX_RELEASE); }
 static long t_ostype(char *b, size_t cap, long arg) { return snprintf(b, cap, "Linux\n"); }
 static long t_zero_line(char *b, size_t cap, long arg) { return snprintf(b, cap, "0\n"); }
+/* The largest pipe F_SETPIPE_SZ grants: the fixed 64 KiB ring (linux/pipe.c),
+ * so that a program reading it asks for no more (more is EPERM, as Linux
+ * answers past this limit). */
+static long t_pipe_max_size(char *b, size_t cap, long arg) { return snprintf(b, cap, "65536\n"); }
 
 static long t_version(char *b, size_t cap, long arg)
 {
@@ -302,7 +306,12 @@ static const struct pseudo_node proc_sys_vm[] = {
     { "overcommit_memory", VFS_S_IFREG | 0644, 0, t_zero_line, NULL, NULL, NULL },
     { NULL, 0, 0, NULL, NULL, NULL, NULL },
 };
+static const struct pseudo_node proc_sys_fs[] = {
+    { "pipe-max-size", VFS_S_IFREG | 0644, 0, t_pipe_max_size, NULL, NULL, NULL },
+    { NULL, 0, 0, NULL, NULL, NULL, NULL },
+};
 static const struct pseudo_node proc_sys[] = {
+    { "fs", DIR_MODE, 0, NULL, proc_sys_fs, NULL, NULL },
     { "kernel", DIR_MODE, 0, NULL, proc_sys_kernel, NULL, NULL },
     { "vm", DIR_MODE, 0, NULL, proc_sys_vm, NULL, NULL },
     { NULL, 0, 0, NULL, NULL, NULL, NULL },

@@ -31,7 +31,6 @@
 #define RLIMIT_AS 9
 #define RLIM_NLIMITS 16
 #define RLIM_INFINITY (~0ull)
-#define LINUX_NOFILE 1024
 
 struct linux_rlimit {
     uint64_t cur, max;
@@ -179,6 +178,12 @@ SYSCALL_DECL(geteuid) { return 0; }
 SYSCALL_DECL(getgid) { return 0; }
 SYSCALL_DECL(getegid) { return 0; }
 
+/* The supplementary groups: none, as for Linux's first process (init's
+ * empty group list, which a container's root keeps too): only a negative
+ * size is an error (-EINVAL); the list is never written, so no pointer is
+ * looked at, as on Linux when there is nothing to copy. */
+SYSCALL_DECL(getgroups) { return (int)s->a[0] < 0 ? -EINVAL : 0; }
+
 SYSCALL_DECL(arch_prctl)
 {
     uint64_t code = s->a[0], arg = s->a[1];
@@ -299,7 +304,7 @@ static void limits_init(void)
     for (unsigned i = 0; i < RLIM_NLIMITS; i++)
         limits[i] = (struct linux_rlimit){ RLIM_INFINITY, RLIM_INFINITY };
     limits[RLIMIT_STACK] = (struct linux_rlimit){ LINUX_STACK_SIZE, RLIM_INFINITY };
-    limits[RLIMIT_NOFILE] = (struct linux_rlimit){ LINUX_NOFILE, LINUX_NOFILE };
+    limits[RLIMIT_NOFILE] = (struct linux_rlimit){ LINUX_NOFILE_SOFT, LINUX_NOFILE };
     limits[RLIMIT_CORE] = (struct linux_rlimit){ 0, RLIM_INFINITY };
     limits_ready = true;
 }
@@ -317,10 +322,18 @@ static long do_prlimit(unsigned res, const struct linux_rlimit *nw, struct linux
         return -EINVAL;
     if (nw->max > limits[res].max)
         return -EPERM;
-    /* The stack and descriptor table are sized already; lowering is kept
-     * for getrlimit to report. */
+    /* The stack is sized already (a new limit is kept for getrlimit to
+     * report); RLIMIT_NOFILE's soft limit bounds new descriptors
+     * (lproc_nofile), its hard one the table's size. */
     limits[res] = *nw;
     return 0;
+}
+
+unsigned lproc_nofile(void)
+{
+    limits_init();
+    uint64_t cur = __atomic_load_n(&limits[RLIMIT_NOFILE].cur, __ATOMIC_RELAXED);
+    return cur < LINUX_NOFILE ? (unsigned)cur : LINUX_NOFILE;
 }
 
 SYSCALL_DECL(prlimit64)

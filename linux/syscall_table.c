@@ -24,6 +24,7 @@ SYSCALL_DECL(getuid);
 SYSCALL_DECL(geteuid);
 SYSCALL_DECL(getgid);
 SYSCALL_DECL(getegid);
+SYSCALL_DECL(getgroups);
 SYSCALL_DECL(arch_prctl);
 SYSCALL_DECL(set_tid_address);
 SYSCALL_DECL(set_robust_list);
@@ -60,6 +61,7 @@ SYSCALL_DECL(pipe);
 SYSCALL_DECL(dup);
 SYSCALL_DECL(dup2);
 SYSCALL_DECL(sendfile);
+SYSCALL_DECL(copy_file_range);
 SYSCALL_DECL(fcntl);
 SYSCALL_DECL(flock);
 SYSCALL_DECL(fsync);
@@ -78,6 +80,8 @@ SYSCALL_DECL(getdents64);
 SYSCALL_DECL(fadvise64);
 SYSCALL_DECL(openat);
 SYSCALL_DECL(mkdirat);
+SYSCALL_DECL(mknod);
+SYSCALL_DECL(mknodat);
 SYSCALL_DECL(newfstatat);
 SYSCALL_DECL(symlinkat);
 SYSCALL_DECL(readlinkat);
@@ -214,6 +218,7 @@ static const syscall_fn table[] = {
     [__NR_geteuid] = sys_geteuid,
     [__NR_getgid] = sys_getgid,
     [__NR_getegid] = sys_getegid,
+    [__NR_getgroups] = sys_getgroups,
     [__NR_arch_prctl] = sys_arch_prctl,
     [__NR_set_tid_address] = sys_set_tid_address,
     [__NR_set_robust_list] = sys_set_robust_list,
@@ -251,6 +256,7 @@ static const syscall_fn table[] = {
     [__NR_dup2] = sys_dup2,
     [__NR_nanosleep] = sys_nanosleep,
     [__NR_sendfile] = sys_sendfile,
+    [__NR_copy_file_range] = sys_copy_file_range,
     [__NR_uname] = sys_uname,
     [__NR_fcntl] = sys_fcntl,
     [__NR_flock] = sys_flock,
@@ -288,6 +294,8 @@ static const syscall_fn table[] = {
     [__NR_clock_nanosleep] = sys_clock_nanosleep,
     [__NR_openat] = sys_openat,
     [__NR_mkdirat] = sys_mkdirat,
+    [__NR_mknod] = sys_mknod,
+    [__NR_mknodat] = sys_mknodat,
     [__NR_fchownat] = sys_fchownat,
     [__NR_newfstatat] = sys_newfstatat,
     [__NR_unlinkat] = sys_unlinkat,

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -95,6 +96,15 @@ static void badptr(void)
         TRY("futex", syscall(SYS_futex, b, 0 /* FUTEX_WAIT */, 0, NULL));
         TRY("prctl PR_SET_NAME", syscall(SYS_prctl, 15, b));
         TRY("arch_prctl GET_FS", syscall(SYS_arch_prctl, 0x1003, b));
+        TRY("getgroups", syscall(SYS_getgroups, 1, b));
+        TRY("getgroups count", syscall(SYS_getgroups, 0, b)); /* only counts: no fault */
+        TRY("getgroups negative", syscall(SYS_getgroups, -1, b));
+        TRY("mknod", syscall(SYS_mknod, b, S_IFIFO | 0600, 0));
+        TRY("mknodat", syscall(SYS_mknodat, AT_FDCWD, b, S_IFIFO | 0600, 0));
+        TRY("mknodat bad type", syscall(SYS_mknodat, AT_FDCWD, b, 0170000 | 0600, 0));
+        TRY("mknodat device", syscall(SYS_mknodat, AT_FDCWD, b, S_IFCHR | 0600, 0));
+        TRY("copy_file_range off_in", syscall(SYS_copy_file_range, fd, b, fd, NULL, 16, 0));
+        TRY("copy_file_range off_out", syscall(SYS_copy_file_range, fd, NULL, fd, b, 16, 0));
 #undef TRY
     }
     printf("badptr done\n");

@@ -24,12 +24,13 @@ int main(void)
     CHECK_EQ(poll_revents(true, LX_EPOLLIN, LX_POLLNVAL), 0);
 
     /* bitmaps to entries: in order, each fd once with what it is in */
-    uint64_t in[16] = { 0 }, out[16] = { 0 }, ex[16] = { 0 };
+    uint64_t in[LX_FD_SETSIZE / 64] = { 0 }, out[LX_FD_SETSIZE / 64] = { 0 }, ex[LX_FD_SETSIZE / 64] = { 0 };
     in[0] = 1ull << 3 | 1ull << 63;
     out[0] = 1ull << 3;
     ex[1] = 1ull << 0; /* fd 64 */
     in[15] = 1ull << 63; /* fd 1023 */
-    struct lx_pollfd p[1024];
+    in[LX_FD_SETSIZE / 64 - 1] = 1ull << 63; /* fd 4095: the table's last */
+    struct lx_pollfd p[LX_FD_SETSIZE];
     CHECK_EQ(fdsets_to_pollfds(65, in, out, ex, p), 3);
     CHECK(p[0].fd == 3 && p[0].events == (LX_EPOLLIN | LX_EPOLLOUT));
     CHECK(p[1].fd == 63 && p[1].events == LX_EPOLLIN);
@@ -38,7 +39,10 @@ int main(void)
     CHECK_EQ(fdsets_to_pollfds(0, in, out, ex, p), 0);
     CHECK_EQ(fdsets_to_pollfds(1024, in, NULL, NULL, p), 3);
     CHECK_EQ(p[2].fd, 1023);
-    CHECK_EQ(fdsets_to_pollfds(5000, in, NULL, NULL, p), 3); /* clipped to FD_SETSIZE */
+    CHECK_EQ(fdsets_to_pollfds(LX_FD_SETSIZE, in, NULL, NULL, p), 4);
+    CHECK_EQ(p[3].fd, LX_FD_SETSIZE - 1);
+    CHECK_EQ(fdsets_to_pollfds(5000, in, NULL, NULL, p), 4); /* clipped to LX_FD_SETSIZE */
+    in[LX_FD_SETSIZE / 64 - 1] = 0;
 
     /* entries back: sets cleared first, count of bits */
     p[0] = (struct lx_pollfd){ 3, LX_EPOLLIN | LX_EPOLLOUT, LX_EPOLLOUT };
