@@ -158,8 +158,10 @@ def test_memory_reported_matches_machine(boot, mem_mib):
 def test_preemption_lets_a_sleeper_run(boot):
     # One CPU, two threads spinning without yielding: the main thread's
     # 100 ms sleep can only end if the timer slice preempts a spinner. The
-    # slice is 10 ms, so it wakes within a couple of slices.
-    b = boot("ktest preempt", smp=1, expect_status=0, timeout=30)
+    # slice is 10 ms, so it wakes within a couple of slices. Guest time runs
+    # by instructions (-icount shift=0): a host that stalls QEMU's thread
+    # (seen: 184 ms on a loaded machine) cannot stretch it.
+    b = boot("ktest preempt", smp=1, expect_status=0, timeout=60, icount=True)
     m = re.search(r"preempt: woke after (\d+) us with two spinners, spins=(\d+)", b.output)
     assert m, b.output
     assert 100000 <= int(m.group(1)) < 150000

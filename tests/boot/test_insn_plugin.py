@@ -5,6 +5,7 @@ count agree with the marks."""
 
 import os
 import subprocess
+import time
 import sys
 
 from conftest import ROOT, app_kernel
@@ -49,11 +50,18 @@ def test_socket_count_grows_and_stays_below_exit():
     cmd = kq.qemu_command("microvm", app_kernel("ktest"), "ktest clockbench 50000000", extra=c.qemu_args())
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        # A loaded host may take seconds to start QEMU: wait for a first count,
+        # then for it to grow (the guest spins for 50 M clock reads).
+        deadline = time.monotonic() + 60
         first = c.count()
-        import time
-        time.sleep(0.5)
-        second = c.count()
-        assert second > first > 0
+        while first == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            first = c.count()
+        second = first
+        while second <= first and time.monotonic() < deadline:
+            time.sleep(0.2)
+            second = c.count()
+        assert second > first > 0, (first, second)
     finally:
         proc.kill()
         proc.wait()

@@ -76,7 +76,7 @@ def test_python_regrtest(tmp_path):
     files = python_tree.build(str(tmp_path / "root"), TESTS)
     g = boot(tmp_path, ["-m", "test", "-v", "-i", "test_tool"] + TESTS, files)
     try:
-        g.wait_line(r"kestrel: power off", timeout=150)
+        g.wait_line(r"kestrel: power off", timeout=600)  # minutes on a loaded host
     finally:
         stop(g)
     out = g.output()
@@ -115,7 +115,7 @@ def test_python_http_server(tmp_path):
     g = boot(tmp_path, ["-u", "-m", "http.server", "8000", "--bind", "0.0.0.0", "--directory", "/www"], root,
              nics=["user,hostfwd=tcp:127.0.0.1:%d-:8000" % port])
     try:
-        g.wait_line(r"Serving HTTP on 0\.0\.0\.0 port 8000", timeout=40)
+        g.wait_line(r"Serving HTTP on 0\.0\.0\.0 port 8000", timeout=180)  # 29 MiB of stdlib in the initrd, a loaded host
         url = "http://127.0.0.1:%d" % port
         got, errors = {}, []
 
