@@ -204,13 +204,27 @@ static void batch_add(struct free_batch *b, uint64_t frame)
     b->frame[b->n++] = frame;
 }
 
-/* Gives back the page at va (its frame and, for identity frames, the
- * kernel's mapping). */
-static void page_release(uint64_t va, struct free_batch *b)
+/* A run of leaf entries: va's and those after it up to end or the end of
+ * its page table (one table maps 2 MiB, its entries side by side), so a
+ * walk over a large range looks the tables up once per 2 MiB instead of
+ * once per page (madvise of a thread's 8 MiB stack at its exit). *pages
+ * says how many pages the run covers; NULL: va's table is absent (or a
+ * 1 GiB page), and so is every page of the run. */
+#define PT_SPAN (512 * PAGE_SIZE)
+
+static uint64_t *pte_run(uint64_t va, uint64_t end, uint64_t *pages)
 {
-    uint64_t *pte = paging_pte(va, 0);
-    if (!pte)
-        return;
+    uint64_t next = (va & ~(PT_SPAN - 1)) + PT_SPAN;
+    if (next > end || next < va)
+        next = end;
+    *pages = (next - va) / PAGE_SIZE;
+    return paging_pte(va, 0);
+}
+
+/* Gives back the page at va whose entry is pte (its frame and, for
+ * identity frames, the kernel's mapping). */
+static void page_release(uint64_t va, uint64_t *pte, struct free_batch *b)
+{
     uint64_t e = *pte;
     uint64_t frame = e & PTE_ADDR;
     if (e & PTE_SW_USER) {
@@ -255,8 +269,11 @@ static void release_range(uint64_t start, uint64_t end)
 {
     struct free_batch b;
     b.n = 0;
-    for (uint64_t va = start; va < end; va += PAGE_SIZE)
-        page_release(va, &b);
+    for (uint64_t va = start, n; va < end; va += n * PAGE_SIZE) {
+        uint64_t *pte = pte_run(va, end, &n);
+        for (uint64_t k = 0; pte && k < n; k++)
+            page_release(va + k * PAGE_SIZE, pte + k, &b);
+    }
     batch_flush(&b);
 }
 
@@ -357,10 +374,12 @@ int mm_protect(struct lmm *mm, uint64_t start, uint64_t len, unsigned prot)
         if (v->start < start || v->end > end)
             continue;
         v->prot = prot;
-        for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
-            uint64_t *pte = paging_pte(va, 0);
-            if (pte && (*pte & PTE_SW_USER))
-                *pte = user_pte(*pte & PTE_ADDR, prot);
+        for (uint64_t va = v->start, n; va < v->end; va += n * PAGE_SIZE) {
+            uint64_t *pte = pte_run(va, v->end, &n);
+            for (uint64_t k = 0; pte && k < n; k++) {
+                if (pte[k] & PTE_SW_USER)
+                    pte[k] = user_pte(pte[k] & PTE_ADDR, prot);
+            }
         }
     }
     tlb_shootdown();
@@ -379,17 +398,20 @@ int mm_discard(struct lmm *mm, uint64_t start, uint64_t len)
     }
     struct free_batch b;
     b.n = 0;
-    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
-        uint64_t *pte = paging_pte(va, 0);
-        if (!pte || !(*pte & PTE_SW_USER))
-            continue;
-        uint64_t frame = *pte & PTE_ADDR;
-        if (frame == va) {
-            *pte = paging_kernel_pte(va); /* still claimed: zeroed on the next touch */
-            continue;
+    for (uint64_t run = start, n; run < end; run += n * PAGE_SIZE) {
+        uint64_t *pte = pte_run(run, end, &n);
+        for (uint64_t k = 0; pte && k < n; k++) {
+            if (!(pte[k] & PTE_SW_USER))
+                continue;
+            uint64_t va = run + k * PAGE_SIZE;
+            uint64_t frame = pte[k] & PTE_ADDR;
+            if (frame == va) {
+                pte[k] = paging_kernel_pte(va); /* still claimed: zeroed on the next touch */
+                continue;
+            }
+            pte[k] = 0;
+            batch_add(&b, frame);
         }
-        *pte = 0;
-        batch_add(&b, frame);
     }
     batch_flush(&b);
     tlb_shootdown(); /* identity pages went back to their kernel entries */
