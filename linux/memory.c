@@ -236,6 +236,20 @@ static void page_release(uint64_t va, uint64_t *pte, struct free_batch *b)
         batch_add(b, va); /* claimed, never touched */
 }
 
+/* The frame for the page at va whose entry is pte: the page's own when it
+ * has one (*fresh false), else the claimed identity frame (still mapped
+ * for the kernel, not zeroed) or a new zeroed one; 0: no memory left. */
+static uint64_t page_frame(uint64_t va, const uint64_t *pte, bool *fresh)
+{
+    *fresh = !(*pte & PTE_SW_USER);
+    if (!*fresh)
+        return *pte & PTE_ADDR;
+    if (*pte & PTE_P)
+        return va;
+    void *p = user_frame_alloc();
+    return (uint64_t)(uintptr_t)p;
+}
+
 /* Makes the page at va present with prot: the claimed identity frame or a
  * new one, zeroed; src (PAGE_SIZE bytes or NULL) fills it first. */
 static int page_populate(uint64_t va, unsigned prot, const void *src)
@@ -243,18 +257,11 @@ static int page_populate(uint64_t va, unsigned prot, const void *src)
     uint64_t *pte = paging_pte(va, 1);
     if (!pte)
         return -ENOMEM;
-    uint64_t frame;
-    if (*pte & PTE_SW_USER)
-        frame = *pte & PTE_ADDR;
-    else if (*pte & PTE_P)
-        frame = va; /* claimed identity frame, still mapped for the kernel */
-    else {
-        void *p = user_frame_alloc();
-        if (!p)
-            return -ENOMEM;
-        frame = (uint64_t)(uintptr_t)p;
-    }
-    if (!(*pte & PTE_SW_USER)) {
+    bool fresh;
+    uint64_t frame = page_frame(va, pte, &fresh);
+    if (!frame)
+        return -ENOMEM;
+    if (fresh) {
         if (src)
             memcpy((void *)(uintptr_t)frame, src, PAGE_SIZE);
         else if (frame == va)
@@ -293,27 +300,36 @@ static int claim_range(uint64_t start, uint64_t end)
     return 0;
 }
 
-/* Reads the file part of a new region page by page, up to the file's end. */
+/* Reads the file part of a new region page by page, up to the file's end,
+ * straight into each page's frame before the program's entry goes in (an
+ * ELF image's pages cost one pass each, not a bounce buffer's three). */
 static int fill_from_file(uint64_t start, uint64_t len, unsigned prot, mm_read_fn read, void *ctx,
                           uint64_t off, uint64_t bytes)
 {
-    uint8_t *buf = malloc(PAGE_SIZE);
-    if (!buf)
-        return -ENOMEM;
-    int rc = 0;
-    for (uint64_t done = 0; done < bytes && done < len && rc == 0; done += PAGE_SIZE) {
+    for (uint64_t done = 0; done < bytes && done < len; done += PAGE_SIZE) {
         uint64_t n = bytes - done < PAGE_SIZE ? bytes - done : PAGE_SIZE;
-        memset(buf, 0, PAGE_SIZE);
-        long got = read(ctx, buf, n, off + done);
-        if (got == 0)
-            break; /* past the end of the file: zero pages on demand, as bss */
-        if (got < 0)
-            rc = (int)got;
-        else
-            rc = page_populate(start + done, prot, buf);
+        uint64_t va = start + done;
+        uint64_t *pte = paging_pte(va, 1);
+        if (!pte)
+            return -ENOMEM;
+        bool fresh;
+        uint64_t frame = page_frame(va, pte, &fresh);
+        if (!frame)
+            return -ENOMEM;
+        uint8_t *page = (uint8_t *)(uintptr_t)frame;
+        long got = fresh ? read(ctx, page, n, off + done) : (long)n;
+        if (got <= 0) {
+            /* Past the end of the file: zero pages on demand, as bss. */
+            if (frame != va)
+                pages_free(page, 1);
+            return (int)got;
+        }
+        if (fresh)
+            memset(page + got, 0, PAGE_SIZE - (size_t)got);
+        *pte = user_pte(frame, prot);
+        invlpg(va);
     }
-    free(buf);
-    return rc;
+    return 0;
 }
 
 int mm_map(struct lmm *mm, uint64_t start, uint64_t len, unsigned prot, unsigned flags, mm_read_fn read,

@@ -138,7 +138,8 @@ uint64_t *paging_pte(uint64_t va, int create)
             return NULL;
         if ((*e & PTE_PS) && level == 3)
             return NULL; /* 1 GiB pages are never made here */
-        t = next_table(e, level);
+        /* A table already there (the usual case) without the call. */
+        t = (*e & (PTE_P | PTE_PS)) == PTE_P ? (uint64_t *)(uintptr_t)(*e & PTE_ADDR) : next_table(e, level);
         if (create)
             *e |= PTE_U | PTE_W;
     }
