@@ -490,20 +490,24 @@ int mm_prepare(struct lmm *mm, uint64_t addr, uint64_t len, bool write)
     int code;
     uint64_t error = write ? 2 : 0;
     mutex_lock(&mm->lock);
+    int i = -1; /* the region of the last page, looked up again past its end */
     for (uint64_t va = addr & ~(PAGE_SIZE - 1); va < addr + len; va += PAGE_SIZE) {
         uint64_t a = va < addr ? addr : va;
-        uint64_t *pte = paging_pte(va, 0);
-        int i = vma_index(mm, a);
-        if (i < 0 || !allows(mm->v[i].prot, error)) {
-            mutex_unlock(&mm->lock);
-            return -EFAULT;
+        if (i < 0 || a >= mm->v[i].end) {
+            i = vma_index(mm, a);
+            if (i < 0 || !allows(mm->v[i].prot, error)) {
+                mutex_unlock(&mm->lock);
+                return -EFAULT;
+            }
         }
+        uint64_t *pte = paging_pte(va, 0);
         if (pte && (*pte & PTE_SW_USER))
             continue;
         if (fault_locked(mm, a, error, &code) != 0) {
             mutex_unlock(&mm->lock);
             return -EFAULT;
         }
+        i = -1; /* a fault may have changed the regions */
     }
     mutex_unlock(&mm->lock);
     return 0;
