@@ -14,6 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../include/insn_mark.h"
+
+/* bench/syscall --insns: marks around each loop, START+2k and START+2k+1 for
+ * the k-th operation in bench/syscall's OPS order. */
+#define MARK_OPS 10
+
 static double now_ns(void)
 {
     struct timespec ts;
@@ -29,8 +35,10 @@ static void report(const char *name, long iters, double t0)
 static void bench_getppid(long n)
 {
     double t0 = now_ns();
+    insn_mark(MARK_OPS + 0);
     for (long i = 0; i < n; i++)
         syscall(SYS_getppid);
+    insn_mark(MARK_OPS + 1);
     report("getppid", n, t0);
 }
 
@@ -38,8 +46,10 @@ static void bench_clock(long n)
 {
     struct timespec ts;
     double t0 = now_ns();
+    insn_mark(MARK_OPS + 2);
     for (long i = 0; i < n; i++)
         clock_gettime(CLOCK_MONOTONIC, &ts);
+    insn_mark(MARK_OPS + 3);
     report("clock_gettime", n, t0);
 }
 
@@ -52,10 +62,12 @@ static int bench_read(const char *path, long n)
         return -1;
     }
     double t0 = now_ns();
+    insn_mark(MARK_OPS + 4);
     for (long i = 0; i < n; i++) {
         if (pread(fd, buf, sizeof(buf), 0) != sizeof(buf))
             return -1;
     }
+    insn_mark(MARK_OPS + 5);
     report("read4k", n, t0);
     close(fd);
     return 0;
@@ -94,10 +106,12 @@ static void bench_futex(long n)
     atomic_store(&word, 0);
     pthread_create(&t, NULL, pong, NULL);
     double t0 = now_ns();
+    insn_mark(MARK_OPS + 6);
     for (long i = 0; i < n; i++) {
         futex_set(1);
         futex_wait(1);
     }
+    insn_mark(MARK_OPS + 7);
     report("futex_pingpong", n, t0);
     pthread_join(t, NULL);
 }
@@ -110,6 +124,7 @@ static void *nothing(void *arg)
 static void bench_threads(long n)
 {
     double t0 = now_ns();
+    insn_mark(MARK_OPS + 8);
     for (long i = 0; i < n; i++) {
         pthread_t t;
         if (pthread_create(&t, NULL, nothing, NULL) != 0 || pthread_join(t, NULL) != 0) {
@@ -117,6 +132,7 @@ static void bench_threads(long n)
             return;
         }
     }
+    insn_mark(MARK_OPS + 9);
     report("thread_create_join", n, t0);
 }
 

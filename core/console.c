@@ -23,6 +23,7 @@ void console_register(const struct console_dev *dev)
 }
 
 void console_set_level(int level) { max_level = level; }
+int console_level(void) { return max_level; }
 void console_panic_mode(void) { panic_mode = 1; }
 
 static void write_all(void *ctx, const char *s, size_t n)

@@ -13,6 +13,9 @@ void console_register(const struct console_dev *dev);
 void console_write(const char *s, size_t n);
 /* Set by --verbose: LOG_DEBUG lines are printed only then. */
 void console_set_level(int max_level);
+/* The highest level klog prints now (LOG_INFO unless --verbose/--quiet):
+ * for a message whose arguments cost time to compute. */
+int console_level(void);
 /* After a panic starts: skip locks so a wedged lock cannot eat the report. */
 void console_panic_mode(void);
 

@@ -204,13 +204,27 @@ static void batch_add(struct free_batch *b, uint64_t frame)
     b->frame[b->n++] = frame;
 }
 
-/* Gives back the page at va (its frame and, for identity frames, the
- * kernel's mapping). */
-static void page_release(uint64_t va, struct free_batch *b)
+/* A run of leaf entries: va's and those after it up to end or the end of
+ * its page table (one table maps 2 MiB, its entries side by side), so a
+ * walk over a large range looks the tables up once per 2 MiB instead of
+ * once per page (madvise of a thread's 8 MiB stack at its exit). *pages
+ * says how many pages the run covers; NULL: va's table is absent (or a
+ * 1 GiB page), and so is every page of the run. */
+#define PT_SPAN (512 * PAGE_SIZE)
+
+static uint64_t *pte_run(uint64_t va, uint64_t end, uint64_t *pages)
 {
-    uint64_t *pte = paging_pte(va, 0);
-    if (!pte)
-        return;
+    uint64_t next = (va & ~(PT_SPAN - 1)) + PT_SPAN;
+    if (next > end || next < va)
+        next = end;
+    *pages = (next - va) / PAGE_SIZE;
+    return paging_pte(va, 0);
+}
+
+/* Gives back the page at va whose entry is pte (its frame and, for
+ * identity frames, the kernel's mapping). */
+static void page_release(uint64_t va, uint64_t *pte, struct free_batch *b)
+{
     uint64_t e = *pte;
     uint64_t frame = e & PTE_ADDR;
     if (e & PTE_SW_USER) {
@@ -222,6 +236,20 @@ static void page_release(uint64_t va, struct free_batch *b)
         batch_add(b, va); /* claimed, never touched */
 }
 
+/* The frame for the page at va whose entry is pte: the page's own when it
+ * has one (*fresh false), else the claimed identity frame (still mapped
+ * for the kernel, not zeroed) or a new zeroed one; 0: no memory left. */
+static uint64_t page_frame(uint64_t va, const uint64_t *pte, bool *fresh)
+{
+    *fresh = !(*pte & PTE_SW_USER);
+    if (!*fresh)
+        return *pte & PTE_ADDR;
+    if (*pte & PTE_P)
+        return va;
+    void *p = user_frame_alloc();
+    return (uint64_t)(uintptr_t)p;
+}
+
 /* Makes the page at va present with prot: the claimed identity frame or a
  * new one, zeroed; src (PAGE_SIZE bytes or NULL) fills it first. */
 static int page_populate(uint64_t va, unsigned prot, const void *src)
@@ -229,18 +257,11 @@ static int page_populate(uint64_t va, unsigned prot, const void *src)
     uint64_t *pte = paging_pte(va, 1);
     if (!pte)
         return -ENOMEM;
-    uint64_t frame;
-    if (*pte & PTE_SW_USER)
-        frame = *pte & PTE_ADDR;
-    else if (*pte & PTE_P)
-        frame = va; /* claimed identity frame, still mapped for the kernel */
-    else {
-        void *p = user_frame_alloc();
-        if (!p)
-            return -ENOMEM;
-        frame = (uint64_t)(uintptr_t)p;
-    }
-    if (!(*pte & PTE_SW_USER)) {
+    bool fresh;
+    uint64_t frame = page_frame(va, pte, &fresh);
+    if (!frame)
+        return -ENOMEM;
+    if (fresh) {
         if (src)
             memcpy((void *)(uintptr_t)frame, src, PAGE_SIZE);
         else if (frame == va)
@@ -255,8 +276,11 @@ static void release_range(uint64_t start, uint64_t end)
 {
     struct free_batch b;
     b.n = 0;
-    for (uint64_t va = start; va < end; va += PAGE_SIZE)
-        page_release(va, &b);
+    for (uint64_t va = start, n; va < end; va += n * PAGE_SIZE) {
+        uint64_t *pte = pte_run(va, end, &n);
+        for (uint64_t k = 0; pte && k < n; k++)
+            page_release(va + k * PAGE_SIZE, pte + k, &b);
+    }
     batch_flush(&b);
 }
 
@@ -276,27 +300,36 @@ static int claim_range(uint64_t start, uint64_t end)
     return 0;
 }
 
-/* Reads the file part of a new region page by page, up to the file's end. */
+/* Reads the file part of a new region page by page, up to the file's end,
+ * straight into each page's frame before the program's entry goes in (an
+ * ELF image's pages cost one pass each, not a bounce buffer's three). */
 static int fill_from_file(uint64_t start, uint64_t len, unsigned prot, mm_read_fn read, void *ctx,
                           uint64_t off, uint64_t bytes)
 {
-    uint8_t *buf = malloc(PAGE_SIZE);
-    if (!buf)
-        return -ENOMEM;
-    int rc = 0;
-    for (uint64_t done = 0; done < bytes && done < len && rc == 0; done += PAGE_SIZE) {
+    for (uint64_t done = 0; done < bytes && done < len; done += PAGE_SIZE) {
         uint64_t n = bytes - done < PAGE_SIZE ? bytes - done : PAGE_SIZE;
-        memset(buf, 0, PAGE_SIZE);
-        long got = read(ctx, buf, n, off + done);
-        if (got == 0)
-            break; /* past the end of the file: zero pages on demand, as bss */
-        if (got < 0)
-            rc = (int)got;
-        else
-            rc = page_populate(start + done, prot, buf);
+        uint64_t va = start + done;
+        uint64_t *pte = paging_pte(va, 1);
+        if (!pte)
+            return -ENOMEM;
+        bool fresh;
+        uint64_t frame = page_frame(va, pte, &fresh);
+        if (!frame)
+            return -ENOMEM;
+        uint8_t *page = (uint8_t *)(uintptr_t)frame;
+        long got = fresh ? read(ctx, page, n, off + done) : (long)n;
+        if (got <= 0) {
+            /* Past the end of the file: zero pages on demand, as bss. */
+            if (frame != va)
+                pages_free(page, 1);
+            return (int)got;
+        }
+        if (fresh)
+            memset(page + got, 0, PAGE_SIZE - (size_t)got);
+        *pte = user_pte(frame, prot);
+        invlpg(va);
     }
-    free(buf);
-    return rc;
+    return 0;
 }
 
 int mm_map(struct lmm *mm, uint64_t start, uint64_t len, unsigned prot, unsigned flags, mm_read_fn read,
@@ -357,10 +390,12 @@ int mm_protect(struct lmm *mm, uint64_t start, uint64_t len, unsigned prot)
         if (v->start < start || v->end > end)
             continue;
         v->prot = prot;
-        for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
-            uint64_t *pte = paging_pte(va, 0);
-            if (pte && (*pte & PTE_SW_USER))
-                *pte = user_pte(*pte & PTE_ADDR, prot);
+        for (uint64_t va = v->start, n; va < v->end; va += n * PAGE_SIZE) {
+            uint64_t *pte = pte_run(va, v->end, &n);
+            for (uint64_t k = 0; pte && k < n; k++) {
+                if (pte[k] & PTE_SW_USER)
+                    pte[k] = user_pte(pte[k] & PTE_ADDR, prot);
+            }
         }
     }
     tlb_shootdown();
@@ -379,17 +414,20 @@ int mm_discard(struct lmm *mm, uint64_t start, uint64_t len)
     }
     struct free_batch b;
     b.n = 0;
-    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
-        uint64_t *pte = paging_pte(va, 0);
-        if (!pte || !(*pte & PTE_SW_USER))
-            continue;
-        uint64_t frame = *pte & PTE_ADDR;
-        if (frame == va) {
-            *pte = paging_kernel_pte(va); /* still claimed: zeroed on the next touch */
-            continue;
+    for (uint64_t run = start, n; run < end; run += n * PAGE_SIZE) {
+        uint64_t *pte = pte_run(run, end, &n);
+        for (uint64_t k = 0; pte && k < n; k++) {
+            if (!(pte[k] & PTE_SW_USER))
+                continue;
+            uint64_t va = run + k * PAGE_SIZE;
+            uint64_t frame = pte[k] & PTE_ADDR;
+            if (frame == va) {
+                pte[k] = paging_kernel_pte(va); /* still claimed: zeroed on the next touch */
+                continue;
+            }
+            pte[k] = 0;
+            batch_add(&b, frame);
         }
-        *pte = 0;
-        batch_add(&b, frame);
     }
     batch_flush(&b);
     tlb_shootdown(); /* identity pages went back to their kernel entries */
@@ -452,20 +490,24 @@ int mm_prepare(struct lmm *mm, uint64_t addr, uint64_t len, bool write)
     int code;
     uint64_t error = write ? 2 : 0;
     mutex_lock(&mm->lock);
+    int i = -1; /* the region of the last page, looked up again past its end */
     for (uint64_t va = addr & ~(PAGE_SIZE - 1); va < addr + len; va += PAGE_SIZE) {
         uint64_t a = va < addr ? addr : va;
-        uint64_t *pte = paging_pte(va, 0);
-        int i = vma_index(mm, a);
-        if (i < 0 || !allows(mm->v[i].prot, error)) {
-            mutex_unlock(&mm->lock);
-            return -EFAULT;
+        if (i < 0 || a >= mm->v[i].end) {
+            i = vma_index(mm, a);
+            if (i < 0 || !allows(mm->v[i].prot, error)) {
+                mutex_unlock(&mm->lock);
+                return -EFAULT;
+            }
         }
+        uint64_t *pte = paging_pte(va, 0);
         if (pte && (*pte & PTE_SW_USER))
             continue;
         if (fault_locked(mm, a, error, &code) != 0) {
             mutex_unlock(&mm->lock);
             return -EFAULT;
         }
+        i = -1; /* a fault may have changed the regions */
     }
     mutex_unlock(&mm->lock);
     return 0;

@@ -26,20 +26,25 @@ int user_buffer_prepare(const void *ubuf, size_t len, bool write)
     return mm_prepare(&p->mm, (uint64_t)(uintptr_t)ubuf, len, write);
 }
 
-/* memcpy that gives 0, or -EFAULT when a page fault hit it. */
+/* memcpy that gives 0, or -EFAULT when a page fault hit it: words, then
+ * the tail bytes (as lib/string.c's memcpy), both under the table. */
 static int copy_checked(void *dst, const void *src, size_t len)
 {
     int ok = 1;
-    __asm__ volatile("1: rep movsb\n"
+    size_t words = len / 8, tail = len % 8;
+    __asm__ volatile("1: rep movsq\n"
+                     "   movq %[tail], %%rcx\n"
+                     "4: rep movsb\n"
                      "   jmp 2f\n"
                      "3: xorl %[ok], %[ok]\n"
                      "2:\n"
                      ".pushsection .kestrel.extable, \"a\"\n"
                      ".balign 8\n"
                      ".quad 1b, 3b\n"
+                     ".quad 4b, 3b\n"
                      ".popsection\n"
-                     : "+D"(dst), "+S"(src), "+c"(len), [ok] "+r"(ok)
-                     :
+                     : "+D"(dst), "+S"(src), "+c"(words), [ok] "+r"(ok)
+                     : [tail] "r"(tail)
                      : "memory");
     return ok ? 0 : -EFAULT;
 }

@@ -129,7 +129,22 @@ int64_t paging_translate(uint64_t va)
     return (int64_t)((*e & PTE_ADDR & ~mask) | (va & mask));
 }
 
-uint64_t *paging_pte(uint64_t va, int create)
+/* The lookup alone, when every level holds a table: no side effect. */
+static uint64_t *pte_lookup(uint64_t va)
+{
+    uint64_t e = pml4[(va >> 39) & 511];
+    if ((e & (PTE_P | PTE_PS)) != PTE_P)
+        return NULL;
+    e = ((const uint64_t *)(uintptr_t)(e & PTE_ADDR))[(va >> 30) & 511];
+    if ((e & (PTE_P | PTE_PS)) != PTE_P)
+        return NULL;
+    e = ((const uint64_t *)(uintptr_t)(e & PTE_ADDR))[(va >> 21) & 511];
+    if ((e & (PTE_P | PTE_PS)) != PTE_P)
+        return NULL;
+    return &((uint64_t *)(uintptr_t)(e & PTE_ADDR))[(va >> 12) & 511];
+}
+
+static __attribute__((noinline)) uint64_t *pte_walk(uint64_t va, int create)
 {
     uint64_t *t = pml4;
     for (int level = 4; level > 1; level--) {
@@ -138,11 +153,20 @@ uint64_t *paging_pte(uint64_t va, int create)
             return NULL;
         if ((*e & PTE_PS) && level == 3)
             return NULL; /* 1 GiB pages are never made here */
-        t = next_table(e, level);
+        /* A table already there (the usual case) without the call. */
+        t = (*e & (PTE_P | PTE_PS)) == PTE_P ? (uint64_t *)(uintptr_t)(*e & PTE_ADDR) : next_table(e, level);
         if (create)
             *e |= PTE_U | PTE_W;
     }
     return &t[(va >> 12) & 511];
+}
+
+uint64_t *paging_pte(uint64_t va, int create)
+{
+    /* The common case (a system call checking a buffer's pages) without the
+     * general walk; absent levels and huge pages take the walk. */
+    uint64_t *pte = create ? NULL : pte_lookup(va);
+    return pte ? pte : pte_walk(va, create);
 }
 
 uint64_t paging_kernel_pte(uint64_t pa) { return pa | leaf_flags(MAP_WRITE); }

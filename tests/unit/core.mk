@@ -10,3 +10,7 @@ test_chacha20_SRCS := tests/unit/test_chacha20.c lib/chacha20.c
 # Where device interrupts go on machines with APIC ids above 254.
 UNIT_TESTS += test_irq_target
 test_irq_target_SRCS := tests/unit/test_irq_target.c arch/x86_64/irq_target.c
+# lib/string.c's word-loop memcpy and memset at every alignment.
+UNIT_TESTS += test_string
+test_string_SRCS := tests/unit/test_string.c
+$(BUILD)/host/unit/test_string: lib/string.c
