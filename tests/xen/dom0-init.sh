@@ -133,12 +133,15 @@ create() { # name -> DOMID, 0 on success
   [ -n "$out" ] && echo "$out" | sed "s/^/[xl create $name] /"
   # libxl gives dom0's hotplug scripts 40 s; a dom0 slowed down by a busy host can miss that before the
   # guest ever ran. That is the toolstack's failure, not the guest's: clean up and create it once more.
-  if [ $rc != 0 ] && grep -q 'async_exec_timeout' <<<"$out"; then
-    say "xl create $name: a hotplug script timed out in dom0 (before the guest ran); creating it once more"
+  local try=1
+  while [ $rc != 0 ] && [ $try -lt 3 ] && grep -q 'async_exec_timeout' <<<"$out"; do
+    try=$((try + 1))
+    say "xl create $name: a hotplug script timed out in dom0 (before the guest ran); creating it again (try $try of 3)"
     xl destroy $name >/dev/null 2>&1
+    sleep 5
     out=$(xl create /tmp/$name.cfg 2>&1); rc=$?
-    [ -n "$out" ] && echo "$out" | sed "s/^/[xl create $name, 2nd] /"
-  fi
+    [ -n "$out" ] && echo "$out" | sed "s/^/[xl create $name, try $try] /"
+  done
   if [ $rc != 0 ]; then
     kill $wd 2>/dev/null
     say "xl create $name failed"; tail -n 30 /var/log/xen/xen-hotplug.log /var/log/xen/qemu-dm-$name.log 2>/dev/null
