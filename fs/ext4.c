@@ -72,9 +72,16 @@ int ext4_read_blocks(struct ext4_fs *fs, uint64_t blk, uint32_t count, void *buf
         return 0;
     }
     int rc = fs->io.read(fs->io.ctx, blk, count, buf);
-    if (rc < 0)
+    if (rc < 0) {
         pr_err("ext4: %s: read error %d at block %llu\n", fs->name, rc, (unsigned long long)blk);
-    return rc < 0 ? -EIO : 0;
+        return -EIO;
+    }
+    /* Blocks changed in memory or logged and not yet home: those copies. */
+    for (uint32_t i = 0; count > 1 && fs->n_mbufs && i < count; i++) {
+        if ((m = ext4_mbuf_find(fs, blk + i)))
+            memcpy((uint8_t *)buf + (size_t)i * fs->block_size, m->data, fs->block_size);
+    }
+    return 0;
 }
 
 int ext4_probe_superblock(const uint8_t *sb) { return le16(sb + 0x38) == SB_MAGIC; }
@@ -159,7 +166,12 @@ static int read_sb(struct ext4_fs *fs, uint8_t *sb)
 
 void ext4_unmount(struct ext4_fs *fs)
 {
+    if (fs->rw && fs->jinode && (fs->n_logged || fs->j_tail)) /* the log emptied: a clean file system */
+        ext4_journal_checkpoint(fs);
     ext4_mbuf_drop_all(fs);
+    free(fs->j_revoke);
+    fs->j_revoke = NULL;
+    fs->n_revoke = fs->cap_revoke = 0;
     free(fs->jinode);
     fs->jinode = NULL;
     for (int i = 0; i <= EXT4_MAX_DEPTH; i++) {

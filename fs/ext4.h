@@ -20,12 +20,15 @@ struct ext4_io {
     void *ctx;
 };
 
-/* A metadata block changed in the running transaction (the copy readers
- * see until the commit writes it home). */
+/* A metadata block changed in the running transaction, or committed to
+ * the log and not yet written home (the copy readers see until then). */
 struct ext4_mbuf {
     struct ext4_mbuf *next;
     uint64_t blk;
-    int dirty; /* 0: a clean copy kept for reading */
+    int dirty;     /* 0: a clean copy kept for reading */
+    int logged;    /* committed to the log, not yet home (pinned) */
+    uint32_t jpos; /* when logged: its copy's place in the log */
+    int escaped;   /* that copy's first word was jbd2's magic, zeroed */
     uint8_t data[];
 };
 #define EXT4_MBUF_BUCKETS 256
@@ -73,10 +76,17 @@ struct ext4_fs {
     uint32_t journal_ino;
     struct ext4_inode *jinode;
     uint32_t j_first, j_maxlen, j_seq;
+    uint32_t j_head;      /* where the next transaction goes in the log */
+    uint32_t j_tail;      /* the oldest live transaction's start; 0: the log is empty */
+    uint32_t j_used;      /* log blocks from j_tail to j_head */
+    unsigned n_logged;    /* mbufs logged but not home */
+    uint64_t *j_revoke;   /* blocks the running transaction revokes */
+    unsigned n_revoke, cap_revoke;
     uint32_t j_incompat;
     uint32_t j_csum_seed;
     uint8_t j_uuid[16];
     uint64_t commits;     /* transactions committed so far */
+    uint64_t checkpoints; /* times the log was written home and emptied */
 };
 
 struct ext4_inode {
@@ -154,6 +164,9 @@ int ext4_orphan_del(struct ext4_fs *fs, struct ext4_inode *in);
 int ext4_orphans_process(struct ext4_fs *fs);
 /* Makes the running transaction durable. 0 or -EIO. */
 int ext4_commit(struct ext4_fs *fs);
+/* A commit, then every logged block home and the log emptied (sync(2),
+ * the commit interval, power-off, unmount). 0 or -EIO. */
+int ext4_sync(struct ext4_fs *fs);
 /* Whether the running transaction should be committed before more work
  * (the journal is a quarter full). */
 int ext4_should_commit(const struct ext4_fs *fs);
@@ -162,8 +175,15 @@ int ext4_should_commit(const struct ext4_fs *fs);
 /* Replays committed transactions left by an unfinished run; 0, or -EIO
  * (the mount then stays read-only). Called by ext4_mount on rw mounts. */
 int ext4_journal_replay(struct ext4_fs *fs);
-/* Writes the running transaction to the log, then home. */
+/* Appends the running transaction to the log (its blocks are written
+ * home later, at a checkpoint). */
 int ext4_journal_commit(struct ext4_fs *fs);
+/* Writes every logged block home and empties the log. */
+int ext4_journal_checkpoint(struct ext4_fs *fs);
+/* blk, logged by a live transaction, is about to hold file data: the
+ * running transaction revokes it (no replay writes the old copy over the
+ * data). 0 or -ENOMEM. */
+int ext4_journal_revoke(struct ext4_fs *fs, uint64_t blk);
 
 /* crc32c without pre- or post-inversion (ext4's and jbd2's checksums). */
 uint32_t ext4_crc32c(uint32_t crc, const void *buf, size_t len);

@@ -1,18 +1,25 @@
-/* The ext4 journal (jbd2, inside the journal inode): commit and replay.
- * A commit logs every metadata block of the running transaction
- * (descriptor blocks with tags, the copies, a commit block; checksums v3
- * when the file system has metadata_csum), then writes them home and
- * empties the log, so at most one transaction is ever live in it. Order of
- * a commit, each step flushed before the next:
- *   1. the journal superblock names this transaction; the superblock on
- *      disk gets needs_recovery;
- *   2. data already written (ordered mode) and the log blocks;
- *   3. the commit block;
- *   4. the blocks at home (the superblock's copy without needs_recovery),
- *      then the log is marked empty.
+/* The ext4 journal (jbd2, inside the journal inode): commit, checkpoint
+ * and replay. The log is circular (blocks s_first..s_maxlen-1): each commit
+ * appends the running transaction at the head (descriptor blocks with tags,
+ * the copies, revoke records, a commit block; checksums v3 when the file
+ * system has metadata_csum), wrapping at the end:
+ *   1. (first transaction of an empty log only) the journal superblock
+ *      names its start and sequence, the superblock gets needs_recovery;
+ *   2. the log blocks; a flush (file data written before it goes with it:
+ *      ordered mode);
+ *   3. the commit block; a flush.
+ * The blocks stay in memory (pinned mbufs, which readers see) and go home
+ * later, at a checkpoint: when the log is three quarters full, when they
+ * hold too much memory, before a transaction that does not fit, and on
+ * sync, the commit interval, power-off and unmount. A checkpoint writes
+ * them home, flushes, then marks the log empty (s_start 0, needs_recovery
+ * cleared) and flushes, so the journal superblock is written only when the
+ * log starts and when it empties. A block the live log holds that becomes
+ * file data gets a revoke record, so no replay or checkpoint writes the
+ * old copy over it.
  * Replay (at an rw mount) takes every complete transaction from the log
- * start, honours revoke records, checks the checksums and writes the blocks
- * home. Pure logic over fs->io. */
+ * start, wrapping, honours the revoke records of complete transactions,
+ * checks the checksums and writes the blocks home. Pure logic over fs->io. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,8 +215,10 @@ static unsigned parse_tag(const struct ext4_fs *fs, const uint8_t *t, unsigned r
     return n <= room ? n : 0;
 }
 
-/* Walks the log from s_start. pass 0: finds the end and the revoke
- * records; pass 1: writes the blocks of complete transactions home. */
+/* Walks the log from s_start (wrapping at the end of the log). pass 0:
+ * finds the end (the first transaction without a valid commit block);
+ * pass 1: the revoke records of the complete transactions; pass 2: writes
+ * their blocks home. */
 static int walk_log(struct ext4_fs *fs, uint32_t start, uint32_t seq, int pass, struct scan *s, unsigned *replayed)
 {
     uint8_t *b = malloc(fs->block_size), *data = malloc(fs->block_size);
@@ -217,7 +226,7 @@ static int walk_log(struct ext4_fs *fs, uint32_t start, uint32_t seq, int pass, 
     uint32_t pos = start;
     unsigned tail = csum_v23(fs) ? 4 : 0;
     for (uint32_t steps = 0; rc == 0 && steps < fs->j_maxlen; steps++) {
-        if (pass == 1 && (int32_t)(seq - s->end_seq) >= 0)
+        if (pass > 0 && (int32_t)(seq - s->end_seq) >= 0)
             break;
         if ((rc = jread(fs, pos, b)) < 0)
             break;
@@ -237,7 +246,7 @@ static int walk_log(struct ext4_fs *fs, uint32_t start, uint32_t seq, int pass, 
                 if (!n)
                     break;
                 off += n;
-                if (pass == 1 && !revoked(s, blk, seq)) {
+                if (pass == 2 && !revoked(s, blk, seq)) {
                     if ((rc = jread(fs, dpos, data)) < 0)
                         break;
                     int ok = 1;
@@ -280,7 +289,7 @@ static int walk_log(struct ext4_fs *fs, uint32_t start, uint32_t seq, int pass, 
             unsigned rsize = (fs->j_incompat & JBD2_INCOMPAT_64BIT) ? 8 : 4;
             if (count < 16 || count > fs->block_size - tail)
                 break;
-            for (unsigned off = 16; pass == 0 && off + rsize <= count && rc == 0; off += rsize) {
+            for (unsigned off = 16; pass == 1 && off + rsize <= count && rc == 0; off += rsize) {
                 uint64_t blk = rsize == 8 ? (uint64_t)ext4_be32(b + off) << 32 | ext4_be32(b + off + 4)
                                           : ext4_be32(b + off);
                 rc = revoke_add(s, blk, seq);
@@ -303,13 +312,17 @@ static int journal_replay(struct ext4_fs *fs, uint32_t start, uint32_t seq)
     int rc = walk_log(fs, start, seq, 0, &s, &replayed);
     if (rc == 0 && s.end_seq != seq)
         rc = walk_log(fs, start, seq, 1, &s, &replayed);
+    if (rc == 0 && s.end_seq != seq)
+        rc = walk_log(fs, start, seq, 2, &s, &replayed);
     free(s.rv);
     if (rc == 0)
         rc = dev_flush(fs);
     if (rc < 0)
         return rc;
     pr_info("ext4: %s: journal replayed: %u transactions, %u blocks\n", fs->name, s.end_seq - seq, replayed);
-    fs->j_seq = s.end_seq;
+    /* One past the end (as jbd2 does): blocks of the unfinished transaction
+     * may still carry end_seq. */
+    fs->j_seq = s.end_seq + 1;
     return 0;
 }
 
@@ -373,6 +386,8 @@ int ext4_journal_open(struct ext4_fs *fs)
     rc = ext4_journal_replay(fs);
     if (rc < 0)
         return rc;
+    fs->j_head = fs->j_first; /* the log is empty */
+    fs->j_tail = fs->j_used = 0;
     /* As Linux does on a metadata_csum file system: checksums v3, and
      * 64-bit block numbers when the file system has them. */
     uint32_t want = fs->j_incompat | JBD2_INCOMPAT_REVOKE;
@@ -482,14 +497,53 @@ static void put_tag(const struct ext4_fs *fs, uint8_t *t, uint64_t blk, uint32_t
     }
 }
 
-/* Steps 1-3: the transaction in the log, committed. */
-static int write_log(struct ext4_fs *fs, struct ext4_mbuf **v, unsigned n, uint32_t seq)
+static unsigned revoke_size(const struct ext4_fs *fs) { return (fs->j_incompat & JBD2_INCOMPAT_64BIT) ? 8 : 4; }
+
+static uint32_t revokes_per_block(const struct ext4_fs *fs)
+{
+    return (fs->block_size - 16 - (csum_v23(fs) ? 4 : 0)) / revoke_size(fs);
+}
+
+/* The running transaction's revoke records, from *pos on. */
+static int write_revokes(struct ext4_fs *fs, struct batch *batch, uint8_t *b, uint32_t seq, uint32_t *pos)
+{
+    uint32_t bs = fs->block_size, per = revokes_per_block(fs);
+    unsigned rsize = revoke_size(fs);
+    int rc = 0;
+    for (unsigned i = 0; i < fs->n_revoke && rc == 0;) {
+        memset(b, 0, bs);
+        header(b, JBD2_REVOKE, seq);
+        uint32_t off = 16;
+        for (uint32_t k = 0; k < per && i < fs->n_revoke; k++, i++, off += rsize) {
+            if (rsize == 8) {
+                ext4_putbe32(b + off, (uint32_t)(fs->j_revoke[i] >> 32));
+                ext4_putbe32(b + off + 4, (uint32_t)fs->j_revoke[i]);
+            } else {
+                ext4_putbe32(b + off, (uint32_t)fs->j_revoke[i]);
+            }
+        }
+        ext4_putbe32(b + 12, off); /* bytes used, the header's 16 included */
+        if (csum_v23(fs))
+            ext4_putbe32(b + bs - 4, ext4_crc32c(fs->j_csum_seed, b, bs));
+        uint64_t p = 0;
+        if ((rc = jmap(fs, *pos, &p)) == 0)
+            rc = batch_add(fs, batch, p, b);
+        *pos = jnext(fs, *pos);
+    }
+    return rc;
+}
+
+/* The transaction appended to the log at j_head: descriptors with the
+ * blocks they tag and the revoke records, one flush (with the file data
+ * written before, as ordered mode wants), the commit block, a flush.
+ * *end: the position after the commit block. */
+static int write_log(struct ext4_fs *fs, struct ext4_mbuf **v, unsigned n, uint32_t seq, uint32_t *end)
 {
     uint32_t bs = fs->block_size, tail = csum_v23(fs) ? 4 : 0, tb = tag_bytes(fs);
     uint8_t *desc = malloc(bs), *copy = malloc(bs);
     struct batch batch = { 0, 0, malloc((size_t)BATCH * bs) };
     int rc = desc && copy && batch.buf ? 0 : -ENOMEM;
-    uint32_t pos = fs->j_first;
+    uint32_t pos = fs->j_head;
     for (unsigned i = 0; i < n && rc == 0;) {
         /* One descriptor and the blocks its tags name. */
         header(desc, JBD2_DESCRIPTOR, seq);
@@ -501,9 +555,11 @@ static int write_log(struct ext4_fs *fs, struct ext4_mbuf **v, unsigned n, uint3
         while (i < n && off + tb + (i == first ? 16 : 0) <= bs - tail) {
             memcpy(copy, v[i]->data, bs);
             uint32_t flags = i == first ? 0 : TAG_SAME_UUID;
+            v[i]->escaped = 0;
             if (ext4_be32(copy) == JBD2_MAGIC) {
                 ext4_putbe32(copy, 0);
                 flags |= TAG_ESCAPE;
+                v[i]->escaped = 1;
             }
             uint32_t csum = 0;
             if (fs->j_incompat & JBD2_INCOMPAT_CSUM_V3) {
@@ -521,6 +577,7 @@ static int write_log(struct ext4_fs *fs, struct ext4_mbuf **v, unsigned n, uint3
             uint64_t p = 0;
             if ((rc = jmap(fs, pos, &p)) < 0 || (rc = batch_add(fs, &batch, p, copy)) < 0)
                 break;
+            v[i]->jpos = pos;
             pos = jnext(fs, pos);
             i++;
         }
@@ -539,6 +596,8 @@ static int write_log(struct ext4_fs *fs, struct ext4_mbuf **v, unsigned n, uint3
         rc = jwrite(fs, dpos, desc);
     }
     if (rc == 0)
+        rc = write_revokes(fs, &batch, desc, seq, &pos);
+    if (rc == 0)
         rc = batch_flush(fs, &batch);
     if (rc == 0)
         rc = dev_flush(fs);
@@ -551,48 +610,161 @@ static int write_log(struct ext4_fs *fs, struct ext4_mbuf **v, unsigned n, uint3
     }
     if (rc == 0)
         rc = dev_flush(fs);
+    *end = jnext(fs, pos);
     free(desc);
     free(copy);
     free(batch.buf);
     return rc;
 }
 
-/* Log blocks the transaction needs: its blocks, descriptors, a commit. */
+/* Log blocks the transaction needs: its blocks, descriptors, revoke
+ * blocks, a commit (an upper bound). */
 static uint32_t log_blocks(const struct ext4_fs *fs, unsigned n)
 {
-    uint32_t per = (fs->block_size - 12 - 4 - 16) / tag_bytes(fs);
-    return n + (n + per - 1) / per + 1;
+    uint32_t per = (fs->block_size - 12 - 4 - 16) / tag_bytes(fs), rper = revokes_per_block(fs);
+    return n + (n + per - 1) / per + (fs->n_revoke + rper - 1) / rper + 1;
 }
+
+int ext4_journal_revoke(struct ext4_fs *fs, uint64_t blk)
+{
+    for (unsigned i = 0; i < fs->n_revoke; i++) {
+        if (fs->j_revoke[i] == blk)
+            return 0;
+    }
+    if (fs->n_revoke == fs->cap_revoke) {
+        unsigned cap = fs->cap_revoke ? fs->cap_revoke * 2 : 64;
+        uint64_t *r = realloc(fs->j_revoke, cap * sizeof(*r));
+        if (!r)
+            return -ENOMEM;
+        fs->j_revoke = r;
+        fs->cap_revoke = cap;
+    }
+    fs->j_revoke[fs->n_revoke++] = blk;
+    return 0;
+}
+
+/* A block the transaction logs again needs no revoke: its new copy is
+ * replayed after the old one. */
+static void drop_relogged_revokes(struct ext4_fs *fs)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < fs->n_revoke; i++) {
+        struct ext4_mbuf *m = ext4_mbuf_find(fs, fs->j_revoke[i]);
+        if (!m || !m->dirty)
+            fs->j_revoke[k++] = fs->j_revoke[i];
+    }
+    fs->n_revoke = k;
+}
+
+/* Logged blocks, in block order. */
+static struct ext4_mbuf **logged_list(struct ext4_fs *fs, unsigned *n)
+{
+    struct ext4_mbuf **v = malloc((fs->n_logged + 1) * sizeof(*v));
+    if (!v)
+        return NULL;
+    *n = 0;
+    for (unsigned i = 0; i < EXT4_MBUF_BUCKETS; i++) {
+        for (struct ext4_mbuf *m = fs->mbufs[i]; m; m = m->next) {
+            if (m->logged && *n < fs->n_logged)
+                v[(*n)++] = m;
+        }
+    }
+    sort_blocks(v, *n);
+    return v;
+}
+
+/* The checkpoint: every logged block home (its committed copy: the log's
+ * when the running transaction has changed it since), a flush, then the
+ * superblocks say the log is empty, a flush (before any of those blocks
+ * can be reused as data, which no revoke would then cover). */
+int ext4_journal_checkpoint(struct ext4_fs *fs)
+{
+    if (!fs->jinode || (!fs->n_logged && !fs->j_tail))
+        return 0;
+    unsigned n = 0;
+    struct ext4_mbuf **v = logged_list(fs, &n);
+    struct batch b = { 0, 0, malloc((size_t)BATCH * fs->block_size) };
+    uint8_t *copy = malloc(fs->block_size);
+    int rc = v && b.buf && copy ? 0 : -ENOMEM;
+    for (unsigned i = 0; i < n && rc == 0; i++) {
+        const uint8_t *data = v[i]->data;
+        if (v[i]->dirty) {
+            if ((rc = jread(fs, v[i]->jpos, copy)) < 0)
+                break;
+            if (v[i]->escaped)
+                ext4_putbe32(copy, JBD2_MAGIC);
+            data = copy;
+        }
+        rc = batch_add(fs, &b, v[i]->blk, data);
+    }
+    if (rc == 0)
+        rc = batch_flush(fs, &b);
+    if (rc == 0)
+        rc = dev_flush(fs);
+    if (rc == 0)
+        rc = sb_recover_flag(fs, 0);
+    if (rc == 0)
+        rc = jsb_write(fs, fs->j_seq, 0);
+    if (rc == 0)
+        rc = dev_flush(fs);
+    free(v);
+    free(b.buf);
+    free(copy);
+    if (rc < 0) {
+        pr_err("ext4: %s: checkpoint failed (%d): the file system is now read-only\n", fs->name, rc);
+        fs->rw = 0;
+        return rc;
+    }
+    ext4_mbuf_checkpointed(fs);
+    fs->j_tail = 0;
+    fs->j_used = 0;
+    fs->n_revoke = 0; /* nothing left in the log to revoke */
+    fs->checkpoints++;
+    return 0;
+}
+
+/* Logged blocks pinned in memory before a checkpoint is due. */
+#define PIN_BYTES (4u << 20)
 
 int ext4_journal_commit(struct ext4_fs *fs)
 {
-    int rc = ext4_sb_dirty(fs); /* every commit writes the superblock home: it clears needs_recovery */
+    int rc = ext4_sb_dirty(fs); /* every commit logs the superblock */
     if (rc < 0)
         return rc;
+    drop_relogged_revokes(fs);
     unsigned n;
     struct ext4_mbuf **v = dirty_list(fs, &n);
     if (!v)
         return -ENOMEM;
-    int journaled = fs->jinode && log_blocks(fs, n) <= fs->j_maxlen - fs->j_first;
+    uint32_t room = fs->jinode ? fs->j_maxlen - fs->j_first : 0, need = fs->jinode ? log_blocks(fs, n) : 0;
+    int journaled = fs->jinode && need < room;
     if (fs->jinode && !journaled)
         pr_err("ext4: %s: transaction of %u blocks exceeds the journal: written without it\n", fs->name, n);
     uint32_t seq = fs->j_seq;
-    if (journaled) {
-        rc = jsb_write(fs, seq, fs->j_first);
-        if (rc == 0)
-            rc = sb_recover_flag(fs, 1);
-        if (rc == 0)
-            rc = dev_flush(fs);
-        if (rc == 0)
-            rc = write_log(fs, v, n, seq);
-    } else {
-        rc = dev_flush(fs); /* ordered: data before the metadata naming it */
-    }
-    if (rc == 0)
-        rc = write_home(fs, v, n);
+    /* Room in the log, or a log emptied first (also before a transaction
+     * goes home without it: no older copy may be replayed over it). */
+    if (!journaled || fs->j_used + need >= room)
+        rc = ext4_journal_checkpoint(fs);
     if (rc == 0 && journaled) {
-        fs->j_seq = seq + 1;
-        rc = jsb_write(fs, fs->j_seq, 0);
+        uint32_t end = 0;
+        if (!fs->j_tail) { /* the first transaction of an empty log: flushed with it */
+            rc = jsb_write(fs, seq, fs->j_head);
+            if (rc == 0)
+                rc = sb_recover_flag(fs, 1);
+        }
+        if (rc == 0)
+            rc = write_log(fs, v, n, seq, &end);
+        if (rc == 0) {
+            if (!fs->j_tail)
+                fs->j_tail = fs->j_head;
+            fs->j_used += end >= fs->j_head ? end - fs->j_head : end + room - fs->j_head;
+            fs->j_head = end;
+            fs->j_seq = seq + 1;
+        }
+    } else if (rc == 0) {
+        rc = dev_flush(fs); /* ordered: data before the metadata naming it */
+        if (rc == 0)
+            rc = write_home(fs, v, n);
     }
     free(v);
     if (rc < 0) {
@@ -600,7 +772,16 @@ int ext4_journal_commit(struct ext4_fs *fs)
         fs->rw = 0;
         return rc;
     }
-    ext4_mbuf_drop_all(fs);
+    fs->n_revoke = 0;
     fs->commits++;
+    if (!journaled) {
+        ext4_mbuf_drop_all(fs);
+        return 0;
+    }
+    ext4_mbuf_committed(fs);
+    /* The lazy checkpoint: once the log is three quarters full, or the
+     * pinned blocks take too much memory. */
+    if (fs->j_used > room / 4 * 3 || (uint64_t)fs->n_logged * fs->block_size > PIN_BYTES)
+        return ext4_journal_checkpoint(fs);
     return 0;
 }

@@ -90,6 +90,11 @@ const uint8_t *ext4_mbuf_read(struct ext4_fs *fs, uint64_t blk, int *rc);
 uint8_t *ext4_mbuf_new(struct ext4_fs *fs, uint64_t blk, int *rc);
 struct ext4_mbuf *ext4_mbuf_find(const struct ext4_fs *fs, uint64_t blk);
 void ext4_mbuf_drop_all(struct ext4_fs *fs);
+/* After a commit: the running transaction's blocks stay, logged (pinned
+ * until the checkpoint), clean copies go. */
+void ext4_mbuf_committed(struct ext4_fs *fs);
+/* After a checkpoint: logged blocks are home and go (dirty ones stay). */
+void ext4_mbuf_checkpointed(struct ext4_fs *fs);
 
 /* Returns blocks freed in the running transaction to the bitmaps (the
  * commit does it first). */

@@ -311,6 +311,10 @@ static int e_fsync(struct vnode *vn, int datasync)
 {
     struct ext4_vnode *v = vn->priv;
     (void)datasync; /* a commit is the unit either way */
+    /* The root's fsync is how the VFS syncs (sync(2), the commit interval,
+     * power-off): the log is emptied too, leaving a clean file system. */
+    if (v->in.ino == EXT4_ROOT_INO)
+        return ext4_sync(&v->m->fs);
     return ext4_commit(&v->m->fs);
 }
 

@@ -174,7 +174,8 @@ static struct ext4_mbuf *mbuf_load(struct ext4_fs *fs, uint64_t blk, int fill, i
         memset(m->data, 0, fs->block_size);
     }
     m->blk = blk;
-    m->dirty = 0;
+    m->dirty = m->logged = m->escaped = 0;
+    m->jpos = 0;
     m->next = fs->mbufs[mb_bucket(blk)];
     fs->mbufs[mb_bucket(blk)] = m;
     fs->n_mbufs++;
@@ -218,9 +219,54 @@ void ext4_mbuf_drop_all(struct ext4_fs *fs)
         }
         fs->mbufs[i] = NULL;
     }
-    fs->n_mbufs = fs->n_dirty = 0;
+    fs->n_mbufs = fs->n_dirty = fs->n_logged = 0;
     fs->dir_ino = 0;
 }
+
+/* Frees the mbufs keep() rejects. */
+static void mbuf_sweep(struct ext4_fs *fs, int (*keep)(struct ext4_fs *, struct ext4_mbuf *))
+{
+    for (unsigned i = 0; i < EXT4_MBUF_BUCKETS; i++) {
+        struct ext4_mbuf **pp = &fs->mbufs[i];
+        while (*pp) {
+            struct ext4_mbuf *m = *pp;
+            if (keep(fs, m)) {
+                pp = &m->next;
+                continue;
+            }
+            *pp = m->next;
+            fs->n_mbufs--;
+            free(m);
+        }
+    }
+    fs->dir_ino = 0;
+}
+
+static int keep_committed(struct ext4_fs *fs, struct ext4_mbuf *m)
+{
+    if (m->dirty) {
+        m->dirty = 0;
+        fs->n_dirty--;
+        if (!m->logged) {
+            m->logged = 1;
+            fs->n_logged++;
+        }
+    }
+    return m->logged;
+}
+
+void ext4_mbuf_committed(struct ext4_fs *fs) { mbuf_sweep(fs, keep_committed); }
+
+static int keep_unhomed(struct ext4_fs *fs, struct ext4_mbuf *m)
+{
+    if (m->logged) {
+        m->logged = 0;
+        fs->n_logged--;
+    }
+    return m->dirty;
+}
+
+void ext4_mbuf_checkpointed(struct ext4_fs *fs) { mbuf_sweep(fs, keep_unhomed); }
 
 int ext4_sb_dirty(struct ext4_fs *fs)
 {
@@ -240,7 +286,8 @@ int ext4_sb_dirty(struct ext4_fs *fs)
             return -EIO;
         }
         m->blk = 0;
-        m->dirty = 0;
+        m->dirty = m->logged = m->escaped = 0;
+        m->jpos = 0;
         m->next = fs->mbufs[mb_bucket(0)];
         fs->mbufs[mb_bucket(0)] = m;
         fs->n_mbufs++;
@@ -998,9 +1045,39 @@ static int ext_cut(struct ext4_fs *fs, struct ext4_inode *in, struct extlist *l,
 
 /* ---- file data ---- */
 
+/* A block about to take file data may still be metadata in the live log
+ * (freed since, reused now): revoked, so that neither a replay nor the
+ * checkpoint writes the old copy over the data, and no longer cached. */
+static int forget_metadata(struct ext4_fs *fs, uint64_t pblk, uint32_t count)
+{
+    for (uint32_t i = 0; i < count && fs->n_logged; i++) {
+        struct ext4_mbuf *m = ext4_mbuf_find(fs, pblk + i);
+        if (!m || !m->logged)
+            continue;
+        int rc = ext4_journal_revoke(fs, m->blk);
+        if (rc < 0)
+            return rc;
+        m->logged = 0;
+        fs->n_logged--;
+        if (!m->dirty) {
+            struct ext4_mbuf **pp = &fs->mbufs[mb_bucket(m->blk)];
+            while (*pp != m)
+                pp = &(*pp)->next;
+            *pp = m->next;
+            fs->n_mbufs--;
+            free(m);
+        }
+        fs->dir_ino = 0;
+    }
+    return 0;
+}
+
 static int write_data(struct ext4_fs *fs, uint64_t pblk, uint32_t count, const void *buf)
 {
-    int rc = fs->io.write(fs->io.ctx, pblk, count, buf);
+    int rc = forget_metadata(fs, pblk, count);
+    if (rc < 0)
+        return rc;
+    rc = fs->io.write(fs->io.ctx, pblk, count, buf);
     return rc < 0 ? -EIO : 0;
 }
 
@@ -2082,17 +2159,25 @@ int ext4_should_commit(const struct ext4_fs *fs)
 {
     uint32_t room = fs->j_maxlen > fs->j_first ? fs->j_maxlen - fs->j_first : 4096;
     return fs->n_dirty > room / 4 || fs->n_pending > EXT4_MAX_PENDING_FREES / 2 ||
-           (uint64_t)fs->n_mbufs * fs->block_size > (8u << 20); /* memory held */
+           (uint64_t)(fs->n_mbufs - fs->n_logged) * fs->block_size > (8u << 20); /* memory held */
 }
 
 int ext4_commit(struct ext4_fs *fs)
 {
-    if (!fs->rw || (!fs->n_dirty && !fs->n_pending))
+    if (!fs->rw || (!fs->n_dirty && !fs->n_pending && !fs->n_revoke))
         return 0;
     int rc = ext4_apply_frees(fs);
     if (rc < 0)
         return rc;
     return ext4_journal_commit(fs);
+}
+
+int ext4_sync(struct ext4_fs *fs)
+{
+    int rc = ext4_commit(fs);
+    if (rc == 0 && fs->rw)
+        rc = ext4_journal_checkpoint(fs);
+    return rc;
 }
 
 /* ---- the orphan list: inodes with no name that are still open ----

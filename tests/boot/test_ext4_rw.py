@@ -330,9 +330,10 @@ def test_commit_interval(tmp_path, interval):
 @pytest.mark.parametrize("where", ["log", "home"])
 def test_write_errors(tmp_path, where):
     """QEMU blkdebug fails every write to one block: in the journal's log,
-    or at the home of the root's inode table block. The commit that meets
-    it fails, the file system turns read-only with a log line, and the next
-    boot (our replay when the log was complete) leaves e2fsck -fn clean."""
+    or at the home of the root's inode table block. The commit (log) or the
+    checkpoint (home: blocks go home lazily) that meets it fails, the file
+    system turns read-only with a log line, and the next boot (our replay
+    of the complete transactions) leaves e2fsck -fn clean."""
     kernel = app_kernel("fstest")
     img = mkfs(str(tmp_path / "err.img"))
     r = subprocess.run([DEBUGFS, "-R", "stat <8>", img], capture_output=True, text=True).stdout
@@ -346,7 +347,8 @@ def test_write_errors(tmp_path, where):
              "-device", "virtio-blk-device,drive=d0"]
     b = kq.boot(kq.qemu_command("microvm", kernel, "--rootfs=ramfs --mount=vblk0:/mnt fstest rw /mnt 5 300 100000",
                                 memory="128M", extra=extra), timeout=120)
-    assert re.search(r"ext4: vblk0: commit failed \(-5\): the file system is now read-only", b.output), b.output[-2000:]
+    what = "commit" if where == "log" else "checkpoint"
+    assert re.search(r"ext4: vblk0: %s failed \(-5\): the file system is now read-only" % what, b.output), b.output[-2000:]
     check = kq.boot(kq.qemu_command("microvm", kernel, "--rootfs=ramfs --mount=vblk0:/mnt fstest tree /mnt",
                                     memory="128M", **drive("microvm", img)), timeout=120)
     assert check.status == 0, check.output[-2000:]

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "../../fs/ext4.h"
@@ -23,6 +24,7 @@
 #define DIR_ "build/host/ext4-rw"
 
 static uint32_t ext4_le32_test(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint32_t ext4_be32_test(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 
 void mutex_lock(struct mutex *m) { (void)m; }
 void mutex_unlock(struct mutex *m) { (void)m; }
@@ -364,6 +366,178 @@ static void check_crash(const char *name, const char *mkfs_opts, uint64_t seed, 
     for (unsigned i = 0; i < n_sy; i++) /* sy is reused by the next file system's run */
         free(sy[i].data);
     printf("%s: %u of %u crash points had a journal to replay\n", name, replays, kills);
+}
+
+/* Revoke blocks (jbd2 magic, type 5) among the recorded writes. */
+static unsigned count_revoke_blocks(const struct dev *d, uint32_t bs)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < d->n_log; i++) {
+        const struct wrec *w = &d->log[i];
+        for (size_t off = 0; w->data && off + bs <= w->len; off += bs)
+            n += (unsigned)(ext4_be32_test(w->data + off) == 0xc03b3998u && ext4_be32_test(w->data + off + 4) == 5);
+    }
+    return n;
+}
+
+/* The circular log: a 1024-block journal of 1 KiB blocks, rounds of a
+ * directory made (a block logged), emptied and removed (freed while still
+ * in the log) and a file written (the freed block reused as data: a
+ * revoke), each step fsynced, with no sync between, so the log wraps and
+ * holds many transactions between checkpoints. Then a crash at every
+ * step: at each flush with a random half of the writes since the last one
+ * done, and just after it. Our replay must give back every synced file
+ * and leave e2fsck clean (on every 8th); Linux's (e2fsck -fy, then -fn
+ * clean) too, with every synced file read back (every 16th). */
+static void check_circular(uint64_t seed)
+{
+    const char *img = DIR_ "/circ.img";
+    printf("test_ext4_rw: circular log seed %llu\n", (unsigned long long)seed);
+    CHECK_EQ(system("/usr/sbin/mkfs.ext4 -q -F -b 1024 -J size=1 " DIR_ "/circ.img 8M"), 0);
+    struct dev *base = dev_load(img), *d = dev_load(img);
+    d->cap_log = 1024;
+    d->log = malloc(d->cap_log * sizeof(*d->log));
+    CHECK_EQ(vfs_mkdir("/circ", 0755), 0);
+    CHECK_EQ(vfs_mount("ext4test", "circ", "/circ", d), 0);
+    CHECK_EQ(vfs_mkdir("/circ/c", 0755), 0);
+    enum { ROUNDS = 70 };
+    static struct synced sy[ROUNDS];
+    uint64_t st = seed | 1;
+    unsigned wraps = 0, most_live = 0;
+    uint64_t live_from = 0, ckpts = d->fs->checkpoints;
+    uint32_t head = d->fs->j_head;
+    char p[80], q[80];
+    for (unsigned i = 0; i < ROUNDS; i++) {
+        for (int step = 0; step < 3; step++) {
+            int fd;
+            snprintf(p, sizeof(p), "/circ/c/d%u", i);
+            snprintf(q, sizeof(q), "/circ/c/d%u/x", i);
+            if (step == 0) {
+                CHECK_EQ(vfs_mkdir(p, 0755), 0);
+                fd = vfs_open(q, VFS_O_WRONLY | VFS_O_CREAT, 0644);
+            } else if (step == 1) {
+                CHECK_EQ(vfs_unlink(q), 0);
+                CHECK_EQ(vfs_rmdir(p), 0);
+                fd = vfs_open("/circ/c", VFS_O_RDONLY, 0);
+            } else {
+                struct synced *s = &sy[i];
+                snprintf(s->path, sizeof(s->path), "/c/f%u", i);
+                s->len = 1 + (size_t)(st % 3000);
+                s->data = malloc(s->len);
+                for (size_t j = 0; j < s->len; j++) {
+                    st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+                    s->data[j] = (uint8_t)st;
+                }
+                snprintf(q, sizeof(q), "/circ%s", s->path);
+                fd = vfs_open(q, VFS_O_WRONLY | VFS_O_CREAT, 0644);
+                CHECK(fd >= 0);
+                CHECK_EQ(vfs_write(fd, s->data, s->len), (long)s->len);
+            }
+            CHECK(fd >= 0);
+            CHECK_EQ(vfs_fsync(fd), 0);
+            vfs_close(fd);
+            if (step == 2)
+                sy[i].log_pos = d->n_log;
+            if (d->fs->checkpoints != ckpts) {
+                ckpts = d->fs->checkpoints;
+                live_from = d->fs->commits - 1; /* the last commit may have come after it */
+            }
+            if (d->fs->commits - live_from > most_live)
+                most_live = (unsigned)(d->fs->commits - live_from);
+            wraps += d->fs->j_head < head;
+            head = d->fs->j_head;
+        }
+    }
+    unsigned revokes = count_revoke_blocks(d, 1024);
+    printf("circ: %llu commits, %llu checkpoints, %u wraps, up to %u transactions live, %u revoke blocks, %zu writes "
+           "and flushes\n", (unsigned long long)d->fs->commits, (unsigned long long)d->fs->checkpoints, wraps, most_live,
+           revokes, d->n_log);
+    CHECK(wraps >= 1);
+    CHECK(d->fs->checkpoints >= 2);
+    CHECK(most_live >= 20);
+    CHECK(revokes >= 1);
+    uint8_t *buf = malloc(4096);
+    unsigned cuts = 0, replays = 0, linux_checked = 0;
+    for (size_t at = 0; at < d->n_log; at++) {
+        if (d->log[at].data)
+            continue; /* a flush: the step ends here */
+        for (size_t cut = at; cut <= at + 1; cut++) {
+            struct dev *c = crashed(base, d, cut, &st);
+            cuts++;
+            if (cuts % 16 == 0) {
+                char cmd[512];
+                dev_save(c, DIR_ "/circ-linux.img");
+                snprintf(cmd, sizeof(cmd), "e2fsck -fy %s > %s.fsck 2>&1; e2fsck -fn %s > %s.fsck2 2>&1",
+                         DIR_ "/circ-linux.img", DIR_ "/circ-linux.img", DIR_ "/circ-linux.img", DIR_ "/circ-linux.img");
+                int lrc = system(cmd);
+                if (lrc != 0) {
+                    fprintf(stderr, "circ: cut %zu: Linux's replay left errors\n", cut);
+                    system("cat " DIR_ "/circ-linux.img.fsck " DIR_ "/circ-linux.img.fsck2 >&2");
+                }
+                CHECK_EQ(lrc, 0);
+                linux_checked++;
+                /* What e2fsck replayed holds every synced file too. */
+                struct dev *l = dev_load(DIR_ "/circ-linux.img");
+                struct ext4_fs *lfs = calloc(1, sizeof(*lfs));
+                l->fs = lfs;
+                struct ext4_io lio = { .read = dev_read, .write = dev_write, .flush = dev_flush, .ctx = l };
+                CHECK_EQ(ext4_mount(lfs, &lio, l->len, "circ-linux"), 0);
+                for (unsigned i = 0; i < ROUNDS; i++) {
+                    if (sy[i].log_pos > cut)
+                        continue;
+                    long n = fs_cat(lfs, sy[i].path, buf, 4096);
+                    if (n != (long)sy[i].len || memcmp(buf, sy[i].data, sy[i].len) != 0)
+                        fprintf(stderr, "circ: cut %zu: %s not as synced after e2fsck's replay\n", cut, sy[i].path);
+                    CHECK_EQ(n, (long)sy[i].len);
+                    CHECK(n < 0 || memcmp(buf, sy[i].data, sy[i].len) == 0);
+                }
+                ext4_unmount(lfs);
+                free(lfs);
+                free(l->data);
+                free(l);
+            }
+            struct ext4_fs *fs = calloc(1, sizeof(*fs));
+            c->fs = fs;
+            struct ext4_io io = { .read = dev_read, .write = dev_write, .flush = dev_flush, .ctx = c };
+            unsigned before = c->writes;
+            int rc = ext4_mount(fs, &io, c->len, "circ-crash");
+            replays += c->writes != before;
+            CHECK_EQ(rc, 0);
+            for (unsigned i = 0; rc == 0 && i < ROUNDS; i++) {
+                if (sy[i].log_pos > cut)
+                    continue;
+                long n = fs_cat(fs, sy[i].path, buf, 4096);
+                if (n != (long)sy[i].len || memcmp(buf, sy[i].data, sy[i].len) != 0)
+                    fprintf(stderr, "circ: cut %zu: %s not as synced (%ld bytes, want %zu)\n", cut, sy[i].path, n,
+                            sy[i].len);
+                CHECK_EQ(n, (long)sy[i].len);
+                CHECK(n < 0 || memcmp(buf, sy[i].data, sy[i].len) == 0);
+            }
+            if (rc == 0)
+                ext4_unmount(fs);
+            if (cuts % 8 == 0) {
+                dev_save(c, DIR_ "/circ-ours.img");
+                int orc = e2fsck_clean(DIR_ "/circ-ours.img");
+                if (orc != 0)
+                    fprintf(stderr, "circ: cut %zu: e2fsck after our replay failed\n", cut);
+                CHECK_EQ(orc, 0);
+            }
+            free(c->data);
+            free(c);
+            free(fs);
+        }
+    }
+    printf("circ: %u crash points (%u replayed by us, %u also by e2fsck)\n", cuts, replays, linux_checked);
+    free(buf);
+    for (unsigned i = 0; i < ROUNDS; i++)
+        free(sy[i].data);
+    for (size_t i = 0; i < d->n_log; i++)
+        free(d->log[i].data);
+    free(d->log);
+    d->log = NULL;
+    d->n_log = d->cap_log = 0; /* still mounted: later syncs are not recorded */
+    free(base->data);
+    free(base);
 }
 
 /* An htree directory mkfs.ext4 -d and e2fsck -D made: names added (leaves
@@ -876,6 +1050,10 @@ int main(int argc, char **argv)
         check_big();
         return check_report("test_ext4_rw");
     }
+    if (only && strcmp(only, "circ") == 0) {
+        check_circular(seed);
+        return check_report("test_ext4_rw");
+    }
     if (only && strcmp(only, "ext3") == 0) {
         run_ext3(seed, steps);
         return check_report("test_ext4_rw");
@@ -888,6 +1066,16 @@ int main(int argc, char **argv)
     check_full();
     check_linux_journal();
     check_crash("crash", "", seed + 3, argc > 3 ? (unsigned)atoi(argv[3]) : 20);
+    /* In a child: its mount would pass the VFS's mount table's size. */
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        check_circular(seed + 6);
+        _exit(check_report("test_ext4_rw circ"));
+    }
+    int status = -1;
+    CHECK(child > 0 && waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     run_ext3(seed + 4, steps);
     run_image("plain", "-b 4096 -O ^has_journal,^metadata_csum", "32M", 2000, seed + 2, steps);
     return check_report("test_ext4_rw");
