@@ -29,19 +29,31 @@ int pit_measure(uint64_t us, uint64_t *tsc_delta, uint64_t *lapic_delta, uint64_
         if (++same > 1000000)
             return -1;
     }
-    prev = pit_read();
-    uint64_t t0 = rdtsc();
-    uint32_t l0 = lapic_timer_count();
-    uint64_t elapsed = 0;
-    while (elapsed < target) {
-        uint16_t cur = pit_read();
-        elapsed += (uint16_t)(prev - cur);
-        prev = cur;
+    /* A stall of the vCPU longer than a PIT period (seen under TCG on a
+     * loaded host: a TSC rate 4.9 times too high, the clock as many times
+     * slow) shows as one gap between polls: measure again, a few times. */
+    for (int attempt = 0;; attempt++) {
+        /* The TSC is read just before each latch, at both ends alike, so
+         * that a slow port access (a busy host) delays both counts. */
+        uint64_t t0 = rdtsc(), last = t0, max_gap = 0;
+        prev = pit_read();
+        uint32_t l0 = lapic_timer_count();
+        uint64_t elapsed = 0;
+        while (elapsed < target) {
+            uint64_t now = rdtsc();
+            uint16_t cur = pit_read();
+            if (now - last > max_gap)
+                max_gap = now - last;
+            last = now;
+            elapsed += (uint16_t)(prev - cur);
+            prev = cur;
+        }
+        *tsc_delta = last - t0;
+        *lapic_delta = l0 - lapic_timer_count();
+        *pit_ticks = elapsed;
+        if (!pit_calibration_stalled(max_gap, *tsc_delta) || attempt == 4)
+            return 0;
     }
-    *tsc_delta = rdtsc() - t0;
-    *lapic_delta = l0 - lapic_timer_count();
-    *pit_ticks = elapsed;
-    return 0;
 }
 
 /* The PIT as a clock source of last resort: channel 0 counts down from

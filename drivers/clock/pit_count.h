@@ -12,4 +12,13 @@
  * so periods the reference says were missed are added back. */
 uint64_t pit_elapsed_ticks(uint16_t prev, uint16_t cur, uint64_t expected);
 
+/* Whether a calibration against the PIT (pit_measure) must be done again:
+ * a vCPU stalled for a PIT period (55 ms, a busy host) between two polls
+ * loses whole periods that the measured counter (the TSC) still counts, and
+ * there is no reference yet to count them back. Such a stall is the largest
+ * gap between two polls making up more than half of the whole measurement
+ * (max_gap and total in the measured counter's ticks); shorter stalls are
+ * harmless, as the PIT counts them too. */
+int pit_calibration_stalled(uint64_t max_gap, uint64_t total);
+
 #endif

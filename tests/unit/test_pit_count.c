@@ -25,5 +25,12 @@ int main(void)
     /* A huge reference (a day) cannot overflow the arithmetic. */
     uint64_t day = 86400ull * 1193182u;
     CHECK_EQ(pit_elapsed_ticks(0, (uint16_t)(0 - day % PIT_PERIOD), day), day);
+    /* Calibration: 2 ms at 2 GHz in polls of ~2 us is clean; a gap of a
+     * PIT period (55 ms) among them is a stall to measure again, even
+     * though the PIT saw only 2 ms (the lost period is not in any count). */
+    CHECK_EQ(pit_calibration_stalled(4000, 4000000), 0);
+    CHECK_EQ(pit_calibration_stalled(1000000, 4000000), 0); /* a 0.5 ms preemption: the PIT counts it */
+    CHECK_EQ(pit_calibration_stalled(110000000, 114000000), 1);
+    CHECK_EQ(pit_calibration_stalled(0, 0), 0);
     return check_report("test_pit_count");
 }
