@@ -29,31 +29,44 @@ int pit_measure(uint64_t us, uint64_t *tsc_delta, uint64_t *lapic_delta, uint64_
         if (++same > 1000000)
             return -1;
     }
-    /* A stall of the vCPU longer than a PIT period (seen under TCG on a
-     * loaded host: a TSC rate 4.9 times too high, the clock as many times
-     * slow) shows as one gap between polls: measure again, a few times. */
-    for (int attempt = 0;; attempt++) {
-        /* The TSC is read just before each latch, at both ends alike, so
-         * that a slow port access (a busy host) delays both counts. */
-        uint64_t t0 = rdtsc(), last = t0, max_gap = 0;
+    /* A stall of the vCPU (seen under TCG on a loaded host: a TSC rate 4.9
+     * times too high, or half too low, the clock as far off) is found by
+     * pit_calibration_ok: measure again, a few times, and keep the attempt
+     * with the tightest ends if none is clean. */
+    uint64_t best_bracket = UINT64_MAX;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        uint64_t b0 = rdtsc();
         prev = pit_read();
+        uint64_t a0 = rdtsc(), last = a0, max_gap = 0, bn = b0, an = a0;
         uint32_t l0 = lapic_timer_count();
         uint64_t elapsed = 0;
         while (elapsed < target) {
-            uint64_t now = rdtsc();
+            bn = rdtsc();
             uint16_t cur = pit_read();
-            if (now - last > max_gap)
-                max_gap = now - last;
-            last = now;
+            an = rdtsc();
+            if (an - last > max_gap)
+                max_gap = an - last;
+            last = an;
             elapsed += (uint16_t)(prev - cur);
             prev = cur;
         }
-        *tsc_delta = last - t0;
-        *lapic_delta = l0 - lapic_timer_count();
-        *pit_ticks = elapsed;
-        if (!pit_calibration_stalled(max_gap, *tsc_delta) || attempt == 4)
-            return 0;
+        uint32_t ln = lapic_timer_count();
+        /* From the middle of the first latch's bracket to the last's. */
+        uint64_t total = (bn + an) / 2 - (b0 + a0) / 2;
+        uint64_t bracket = (a0 - b0) + (an - bn);
+        int ok = pit_calibration_ok(max_gap, total, bracket);
+        /* Every attempt stalled for a PIT period: the last is still a rate. */
+        int last_chance = attempt == 4 && best_bracket == UINT64_MAX;
+        if (ok || last_chance || (max_gap <= total / 2 && bracket < best_bracket)) {
+            best_bracket = bracket;
+            *tsc_delta = total;
+            *lapic_delta = l0 - ln;
+            *pit_ticks = elapsed;
+        }
+        if (ok)
+            break;
     }
+    return 0;
 }
 
 /* The PIT as a clock source of last resort: channel 0 counts down from

@@ -12,7 +12,7 @@ uint64_t pit_elapsed_ticks(uint16_t prev, uint16_t cur, uint64_t expected)
     return ticks;
 }
 
-int pit_calibration_stalled(uint64_t max_gap, uint64_t total)
+int pit_calibration_ok(uint64_t max_gap, uint64_t total, uint64_t bracket)
 {
-    return max_gap > total / 2;
+    return total > 0 && max_gap <= total / 2 && bracket <= total / 128;
 }
