@@ -57,6 +57,19 @@ def linux_guest_for(preset, name, source, boot_bench, defines=()):
     return boot_bench.linux_kernel(), linux_initramfs(name, source, defines)
 
 
+def copy_modules(dest, linux_dir="linux"):
+    """Copies the MODULES the kernel package of build/bench/LINUX_DIR has
+    into dest (linux_modules.h loads them); returns those it has."""
+    os.makedirs(dest, exist_ok=True)
+    kdir = [p for p in os.listdir(os.path.join(WORK, linux_dir, "x", "lib", "modules"))][0]
+    kroot = os.path.join(WORK, linux_dir, "x", "lib", "modules", kdir, "kernel")
+    for m in MODULES:
+        for dirpath, _, files in os.walk(kroot):
+            if m + ".ko" in files:
+                shutil.copy(os.path.join(dirpath, m + ".ko"), dest)
+    return [m for m in MODULES if os.path.exists(os.path.join(dest, m + ".ko"))]
+
+
 def linux_initramfs(name, source, defines=(), linux_dir="linux", cflags=()):
     """A static init from bench/SOURCE plus the modules of the kernel package."""
     d = os.path.join(WORK, name)
@@ -66,13 +79,7 @@ def linux_initramfs(name, source, defines=(), linux_dir="linux", cflags=()):
         os.makedirs(os.path.join(root, sub))
     subprocess.run(["gcc", "-static", "-O2"] + ["-D" + x for x in defines] + list(cflags) +
                    ["-o", os.path.join(root, "init"), os.path.join(ROOT, "bench", source)], check=True)
-    kdir = [p for p in os.listdir(os.path.join(WORK, linux_dir, "x", "lib", "modules"))][0]
-    kroot = os.path.join(WORK, linux_dir, "x", "lib", "modules", kdir, "kernel")
-    for m in MODULES:
-        for dirpath, _, files in os.walk(kroot):
-            if m + ".ko" in files:
-                shutil.copy(os.path.join(dirpath, m + ".ko"), os.path.join(root, "modules"))
-    present = [m for m in MODULES if os.path.exists(os.path.join(root, "modules", m + ".ko"))]
+    present = copy_modules(os.path.join(root, "modules"), linux_dir)
     names = "\n".join(["init", "dev", "proc", "sys", "modules"] + ["modules/%s.ko" % m for m in present]) + "\n"
     out = os.path.join(d, "initramfs.cpio")
     cpio = subprocess.run(["cpio", "-o", "-H", "newc"], input=names.encode(), cwd=root, capture_output=True,

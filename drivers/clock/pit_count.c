@@ -11,3 +11,8 @@ uint64_t pit_elapsed_ticks(uint16_t prev, uint16_t cur, uint64_t expected)
         ticks += (expected - ticks + PIT_PERIOD / 2) / PIT_PERIOD * PIT_PERIOD;
     return ticks;
 }
+
+int pit_calibration_ok(uint64_t max_gap, uint64_t total, uint64_t bracket)
+{
+    return total > 0 && max_gap <= total / 2 && bracket <= total / 128;
+}
