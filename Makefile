@@ -230,7 +230,7 @@ linux-programs:
 
 # ---- boot tests under QEMU ----
 check-boot: apps linux-programs
-	$(PYTHON) -m pytest -q tests/boot
+	$(PYTHON) -m pytest -q --durations=25 tests/boot
 
 check-quick: deps kernel check-unit check-boot
 
