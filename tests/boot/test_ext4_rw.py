@@ -15,7 +15,6 @@ model of what the guest wrote:
 - Read-only media and :ro mounts stay read-only.
 """
 
-import hashlib
 import os
 import random
 import re
@@ -26,6 +25,7 @@ import time
 import pytest
 
 import fs_images as fi
+from ext4_workload import replay
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -34,7 +34,6 @@ from conftest import app_kernel  # noqa: E402
 
 E2FSCK = fi.E2FSCK
 DEBUGFS = fi.DEBUGFS
-M64 = (1 << 64) - 1
 
 
 def drive(preset, image, kind="virtio-blk", readonly=False):
@@ -62,92 +61,6 @@ def fsck_clean(image):
     r = subprocess.run([E2FSCK, "-fn", image], capture_output=True, text=True)
     assert r.returncode == 0, "e2fsck -fn found errors:\n" + r.stdout + r.stderr
     return r.stdout
-
-
-# ---- the host's replay of fstest's random workload ----
-
-class Rng:
-    def __init__(self, seed):
-        self.s = (seed | 1) & M64
-
-    def __call__(self, n):
-        s = self.s
-        s ^= (s << 13) & M64
-        s ^= s >> 7
-        s ^= (s << 17) & M64
-        self.s = s
-        return s % n
-
-
-def _res(fn):
-    try:
-        r = fn()
-        return 0 if r is None else r
-    except OSError as e:
-        return -e.errno
-
-
-def _path(rng, base):
-    depth = 1 + rng(3)
-    p = base + "/z" + "".join("/" + "abcd"[rng(4)] for _ in range(depth))
-    if rng(16) == 0:
-        p += "/"
-    return p
-
-
-def _write(path, flags, data, off=None):
-    fd = os.open(path, flags, 0o644)
-    try:
-        return os.pwrite(fd, data, off) if off is not None else os.write(fd, data)
-    finally:
-        os.close(fd)
-
-
-def _fsync(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def replay(base, seed, steps, span):
-    """fstest rw's operations on base; returns the results' hash."""
-    rng = Rng(seed)
-    pattern = bytes(ord("a") + rng(26) for _ in range(1 << 17))
-    os.makedirs(base + "/z", exist_ok=True)
-    h = 0
-    old = os.umask(0o022)
-    try:
-        for _ in range(steps):
-            p, q = _path(rng, base), _path(rng, base)
-            op = rng(11)
-            size = rng(span * 3 // 2) if rng(3) else -1
-            off, n = rng(span), 1 + rng(65536 if span >= 100000 else 256)
-            start = rng(65536)
-            data = pattern[start:start + n]
-            if op == 0:
-                r = _res(lambda: _write(p, os.O_WRONLY | os.O_CREAT, data, off))
-            elif op == 1:
-                r = _res(lambda: os.truncate(p, size)) if size >= 0 else -22
-            elif op == 2:
-                r = _res(lambda: os.unlink(p))
-            elif op == 3:
-                r = _res(lambda: os.rmdir(p))
-            elif op in (4, 5):
-                r = _res(lambda: os.mkdir(p, 0o755))
-            elif op in (6, 7):
-                r = _res(lambda: os.rename(p, q))
-            elif op == 8:
-                r = _res(lambda: os.link(p, q, follow_symlinks=False))
-            elif op == 9:
-                r = _res(lambda: _write(p, os.O_WRONLY | os.O_APPEND, data))
-            else:
-                r = _res(lambda: _fsync(p))
-            h = (h * 1000003 + (r & M64)) & M64
-    finally:
-        os.umask(old)
-    return h
 
 
 def dump(image, path, out):

@@ -260,6 +260,47 @@ http_test() {
   rm -f $img
 }
 
+# tree_digest DIR: one digest of every path's type and size and every file's bytes under DIR (the same
+# pipeline tests/xen/run runs on the host's replay of the workload).
+tree_digest() {
+  (cd "$1" && { find . -mindepth 1 -printf '%y %p %s\n' | LC_ALL=C sort
+    find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum; }) | sha256sum | cut -c1-16
+}
+
+# ext4_test test mem nn: ext4 written through blkfront. A Kestrel guest (fstest) runs the seeded random
+# workload of tests/boot/test_ext4_rw.py on an empty ext4 disk dom0 made, and powers off; the results'
+# hash must equal the host's replay (EXT4_HASH), e2fsck -fn of the image must be clean, and the tree
+# Linux (dom0) mounts from it must equal the host's replay byte for byte (EXT4_TREE).
+ext4_test() {
+  local t=$1 mem=$2 nn=$3 name=$1-ext4 img=/var/tmp/disk-$1.img rc got fsck tree   # the path write_cfg gives xvda
+  if [ -z "${EXT4_HASH:-}" ]; then result $t ext4 FAIL "no EXT4_HASH in the params (tests/xen/run's replay)"; return; fi
+  if ! mkfs.ext4 -q -F -b 4096 $img 64M; then result $t ext4 FAIL "mkfs.ext4 failed in dom0"; return; fi
+  write_cfg $t $name pvh $mem "--nonet --rootfs=ramfs --mount=xvda:/mnt fstest rw /mnt $EXT4_SEED $EXT4_STEPS $EXT4_SPAN" 1 ext4 $nn
+  sed -i 's|/xenrig/guest/kestrel.elf|/xenrig/guest/fstest.elf|; s|^vif = .*||' /tmp/$name.cfg
+  if ! create $name; then result $t ext4 FAIL "$CREATE_ERR"; rm -f $img; return; fi
+  local d=$DOMID
+  wait_for $name $d 'kestrel: power off, status' $GUEST_TIMEOUT; rc=$?
+  got=$(glog $name $d | grep -a -m1 -o 'fstest: rw seed=[0-9]* steps=[0-9]* hash=[0-9a-f]* odd-errors=[0-9]*')
+  dump_guest $name $d
+  local i=0; while [ -n "$(dstate $name)" ] && [ $i -lt 30 ]; do sleep 1; i=$((i+1)); done
+  [ -n "$(dstate $name)" ] && xl destroy $name 2>/dev/null
+  if [ $rc != 0 ]; then result $t ext4 FAIL "no power-off line: $(why $rc $GUEST_TIMEOUT $d)${got:+; printed $got}"
+  elif [[ $MATCH != *"status 0"* ]]; then result $t ext4 FAIL "$MATCH${got:+; printed $got}"
+  elif [[ $got != *"hash=$EXT4_HASH odd-errors=0" ]]; then result $t ext4 FAIL "guest '${got:-nothing}', host replay hash=$EXT4_HASH"
+  elif ! fsck=$(e2fsck -fn $img 2>&1); then result $t ext4 FAIL "e2fsck -fn: $(tail -n 3 <<<"$fsck" | tr '\n' ' ')"
+  else
+    mkdir -p /mnt/ext4-$t
+    if ! mount -o loop,ro -t ext4 $img /mnt/ext4-$t; then result $t ext4 FAIL "dom0 cannot mount what the guest wrote"
+    else
+      tree=$(tree_digest /mnt/ext4-$t/z); umount /mnt/ext4-$t
+      if [ "$tree" = "$EXT4_TREE" ]; then
+        result $t ext4 PASS "$EXT4_STEPS operations (seed $EXT4_SEED) on xvda: results as the host's replay, e2fsck -fn clean, dom0 reads the host's tree ($tree)"
+      else result $t ext4 FAIL "dom0 reads tree $tree from the image, the host's replay is $EXT4_TREE"; fi
+    fi
+  fi
+  rm -f $img
+}
+
 run_test() {
   local t=$1 type=${1%%-*} linux=0 nn extra mem T0=$(date +%s)
   [[ $t == *-linux ]] && linux=1
@@ -405,6 +446,7 @@ run_test() {
 
   crash_test $t $type $mem "$extra" $nn $linux panic
   [ $linux = 0 ] && http_test $t $type $mem $nn
+  [ $linux = 0 ] && [ $type = pvh ] && ext4_test $t $mem $nn
   say "==== test $t done in $(( $(date +%s) - T0 )) s ===="
 }
 
@@ -436,7 +478,7 @@ exec_only() {
   [ -n "$(dstate $t)" ] && xl destroy $t 2>/dev/null
 }
 for t in ${TESTS//[+,]/ }; do
-  case $t in *-panic) panic_only $t;; pvh-exec) exec_only $t;; *) run_test $t;; esac
+  case $t in *-panic) panic_only $t;; pvh-exec) exec_only $t;; pvh-ext4) ext4_test $t $GUEST_MEM 22;; *) run_test $t;; esac
 done
 # all results once more, in case Xen's own messages cut into a line on the serial port
 say "results again:"; cat /tmp/results 2>/dev/null
