@@ -10,3 +10,6 @@ test_chacha20_SRCS := tests/unit/test_chacha20.c lib/chacha20.c
 # Where device interrupts go on machines with APIC ids above 254.
 UNIT_TESTS += test_irq_target
 test_irq_target_SRCS := tests/unit/test_irq_target.c arch/x86_64/irq_target.c
+# The XCR0 and XSAVE area size from CPUID leaf 0xD (values as QEMU, KVM and Xen report them).
+UNIT_TESTS += test_xsave_choice
+test_xsave_choice_SRCS := tests/unit/test_xsave_choice.c arch/x86_64/xsave_choice.c
