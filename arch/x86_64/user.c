@@ -167,6 +167,17 @@ static void fpu_load(struct user_ctx *u)
         __asm__ volatile("fxrstor64 (%0)" ::"r"(u->xsave) : "memory");
 }
 
+/* Until its uctx is set a thread has no state of its own in the registers
+ * (the last program thread's are there); once set, a switch away saves
+ * the registers into it. So they are made u's before anything can switch. */
+void user_ctx_attach(struct user_ctx *u)
+{
+    uint64_t flags = irq_save();
+    thread_current()->uctx = u;
+    fpu_load(u);
+    irq_restore(flags);
+}
+
 void user_fpu_copy_current(struct user_ctx *dst)
 {
     uint64_t flags = irq_save(); /* not switched away in the middle */
