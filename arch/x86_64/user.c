@@ -34,6 +34,10 @@ void user_enter_frame(const struct int_frame *f) __attribute__((noreturn));
 static size_t xsave_bytes = 512;
 static bool xsave_ok;
 static uint64_t xcr0;
+/* A leaf 0xD the boot CPU did not believe (distrusted_xcr0 != 0). */
+static uint32_t distrusted_size;
+static uint64_t distrusted_xcr0;
+static size_t distrusted_need;
 static struct spinlock tlb_lock = SPINLOCK_INIT;
 static volatile unsigned tlb_acks;
 
@@ -69,8 +73,10 @@ static void xsave_setup_bsp(uint64_t *cr4)
     xsetbv(0, v);
     uint32_t size = cpuid(0xd, 0).ebx; /* the area's size for the features XCR0 enables now */
     if (!xsave_size_ok(&c, v, size)) {
-        pr_warn("cpu: CPUID 0xD says %u bytes of XSAVE area for XCR0 %#llx (needs %zu): using FXSAVE\n", size,
-                (unsigned long long)v, xsave_needed_bytes(&c, v));
+        /* No console yet: said when the first program starts (user_ctx_create). */
+        distrusted_size = size;
+        distrusted_xcr0 = v;
+        distrusted_need = xsave_needed_bytes(&c, v);
         xsetbv(0, XCR0_X87 | XCR0_SSE);
         write_cr4(*cr4);
         return;
@@ -122,6 +128,10 @@ bool user_has_xsave(void) { return xsave_ok; }
 
 struct user_ctx *user_ctx_create(void)
 {
+    static bool said;
+    if (distrusted_xcr0 && !__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+        pr_warn("cpu: CPUID 0xD says %u bytes of XSAVE area for XCR0 %#llx (needs %zu): programs use FXSAVE\n",
+                distrusted_size, (unsigned long long)distrusted_xcr0, distrusted_need);
     struct user_ctx *u = calloc(1, sizeof(*u));
     if (!u)
         return NULL;
