@@ -38,6 +38,11 @@ bool user_has_xsave(void);
 struct user_ctx *user_ctx_create(void);
 void user_ctx_destroy(struct user_ctx *u);
 
+/* Gives the running thread (which has none yet) the user context u, its
+ * FPU/SIMD state loaded at once: a switch right after must save u's state,
+ * not what the registers held for the previous program thread. */
+void user_ctx_attach(struct user_ctx *u);
+
 /* Copies the running thread's live FPU/SIMD state into dst (clone: the
  * child starts with the parent's). */
 void user_fpu_copy_current(struct user_ctx *dst);

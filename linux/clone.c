@@ -116,8 +116,8 @@ static void *child_main(void *arg)
     struct child_start *cs = arg;
     struct thread *me = thread_current();
     struct int_frame f = cs->frame;
+    user_ctx_attach(cs->uctx); /* the parent's FPU state, copied at clone */
     uint64_t flags = sched_lock();
-    me->uctx = cs->uctx;
     cs->lt->thread = me;
     sched_unlock(flags);
     free(cs);

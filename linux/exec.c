@@ -258,8 +258,10 @@ int linux_exec_main(const struct kernel_options *o)
                 (unsigned long long)proc.mm.brk, user_has_xsave() ? "xsave" : "fxsave", user_xsave_size());
     struct thread *t = thread_current();
     if (rc == 0) {
-        t->uctx = user_ctx_create();
-        if (!t->uctx)
+        struct user_ctx *u = user_ctx_create();
+        if (u)
+            user_ctx_attach(u);
+        else
             rc = -ENOMEM;
     }
     if (rc < 0) {

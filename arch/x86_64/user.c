@@ -10,7 +10,10 @@
 #include "irq.h"
 #include "sched.h"
 #include "spinlock.h"
+#include "log.h"
+#include "panic.h"
 #include "user.h"
+#include "xsave_choice.h"
 
 #define CR0_MP (1ull << 1)
 #define CR0_EM (1ull << 2)
@@ -19,9 +22,6 @@
 #define CR4_OSXMMEXCPT (1ull << 10)
 #define CR4_OSXSAVE (1ull << 18)
 #define CR4_SMEP (1ull << 20)
-#define XCR0_X87_SSE 0x3ull
-#define XCR0_AVX 0x4ull
-#define XCR0_AVX512 0xe0ull
 /* RFLAGS bits the SYSCALL entry clears: TF, IF, DF, IOPL, NT, AC. */
 #define FMASK_BITS 0x47700ull
 /* RFLAGS bits a program may hold: CF PF AF ZF SF TF DF OF AC ID (and IF, forced). */
@@ -34,6 +34,10 @@ void user_enter_frame(const struct int_frame *f) __attribute__((noreturn));
 static size_t xsave_bytes = 512;
 static bool xsave_ok;
 static uint64_t xcr0;
+/* A leaf 0xD the boot CPU did not believe (distrusted_xcr0 != 0). */
+static uint32_t distrusted_size;
+static uint64_t distrusted_xcr0;
+static size_t distrusted_need;
 static struct spinlock tlb_lock = SPINLOCK_INIT;
 static volatile unsigned tlb_acks;
 
@@ -45,16 +49,55 @@ static void tlb_ipi(struct int_frame *f, void *arg)
     __atomic_add_fetch(&tlb_acks, 1, __ATOMIC_RELEASE);
 }
 
-static uint64_t pick_xcr0(void)
+static void read_xsave_cpuid(struct xsave_cpuid *c)
+{
+    struct cpuid_regs d = cpuid(0xd, 0);
+    c->supported_lo = d.eax;
+    c->supported_hi = d.edx;
+    for (unsigned i = 2; i < 8; i++) {
+        struct cpuid_regs r = cpuid(0xd, i);
+        c->size[i] = r.eax;
+        c->offset[i] = r.ebx;
+    }
+}
+
+/* The boot CPU decides (xsave_choice.c) and the others follow it (below):
+ * one XCR0 and one area size for every thread wherever it runs. A leaf 0xD
+ * whose size cannot hold what it enables is not believed: FXSAVE then. */
+static void xsave_setup_bsp(uint64_t *cr4)
+{
+    struct xsave_cpuid c;
+    read_xsave_cpuid(&c);
+    uint64_t v = xsave_pick_xcr0(&c);
+    write_cr4(*cr4 | CR4_OSXSAVE); /* before XSETBV, which is #UD without it */
+    xsetbv(0, v);
+    uint32_t size = cpuid(0xd, 0).ebx; /* the area's size for the features XCR0 enables now */
+    if (!xsave_size_ok(&c, v, size)) {
+        /* No console yet: said when the first program starts (user_ctx_create). */
+        distrusted_size = size;
+        distrusted_xcr0 = v;
+        distrusted_need = xsave_needed_bytes(&c, v);
+        xsetbv(0, XCR0_X87 | XCR0_SSE);
+        write_cr4(*cr4);
+        return;
+    }
+    *cr4 |= CR4_OSXSAVE;
+    xcr0 = v;
+    xsave_bytes = size;
+    xsave_ok = true;
+}
+
+/* A second CPU without the boot CPU's features would fault in XRSTOR at the
+ * first switch to a program thread: say so at once instead. */
+static void xsave_setup_ap(uint64_t *cr4)
 {
     struct cpuid_regs d = cpuid(0xd, 0);
     uint64_t supported = d.eax | ((uint64_t)d.edx << 32);
-    uint64_t v = XCR0_X87_SSE;
-    if (supported & XCR0_AVX)
-        v |= XCR0_AVX;
-    if ((v & XCR0_AVX) && (supported & XCR0_AVX512) == XCR0_AVX512)
-        v |= XCR0_AVX512;
-    return v;
+    if (!(cpuid(1, 0).ecx & (1u << 26)) || (supported & xcr0) != xcr0)
+        panic("cpu %u: no XSAVE for XCR0 %#llx, which the boot CPU uses", this_cpu()->id, (unsigned long long)xcr0);
+    *cr4 |= CR4_OSXSAVE;
+    write_cr4(*cr4);
+    xsetbv(0, xcr0);
 }
 
 void user_cpu_init(void)
@@ -64,20 +107,12 @@ void user_cpu_init(void)
     struct cpuid_regs r1 = cpuid(1, 0);
     if (cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ebx & (1u << 7)))
         cr4 |= CR4_SMEP; /* the kernel never runs the program's pages */
-    bool xs = (r1.ecx & (1u << 26)) != 0;
-    if (xs)
-        cr4 |= CR4_OSXSAVE;
     write_cr4(cr4);
-    if (xs) {
-        uint64_t v = pick_xcr0();
-        xsetbv(0, v);
-        /* EBX: the area's size for the features XCR0 enables now. */
-        size_t size = cpuid(0xd, 0).ebx;
-        if (this_cpu()->id == 0) {
-            xcr0 = v;
-            xsave_bytes = size;
-            xsave_ok = true;
-        }
+    if (this_cpu()->id != 0) {
+        if (xsave_ok)
+            xsave_setup_ap(&cr4);
+    } else if ((r1.ecx & (1u << 26)) && cpuid(0, 0).eax >= 0xd) {
+        xsave_setup_bsp(&cr4);
     }
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | 1); /* SCE */
     wrmsr(MSR_STAR, (0x08ull << 32) | (0x2bull << 48));
@@ -93,6 +128,10 @@ bool user_has_xsave(void) { return xsave_ok; }
 
 struct user_ctx *user_ctx_create(void)
 {
+    static bool said;
+    if (distrusted_xcr0 && !__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+        pr_warn("cpu: CPUID 0xD says %u bytes of XSAVE area for XCR0 %#llx (needs %zu): programs use FXSAVE\n",
+                distrusted_size, (unsigned long long)distrusted_xcr0, distrusted_need);
     struct user_ctx *u = calloc(1, sizeof(*u));
     if (!u)
         return NULL;
@@ -136,6 +175,17 @@ static void fpu_load(struct user_ctx *u)
                          : "memory");
     else
         __asm__ volatile("fxrstor64 (%0)" ::"r"(u->xsave) : "memory");
+}
+
+/* Until its uctx is set a thread has no state of its own in the registers
+ * (the last program thread's are there); once set, a switch away saves
+ * the registers into it. So they are made u's before anything can switch. */
+void user_ctx_attach(struct user_ctx *u)
+{
+    uint64_t flags = irq_save();
+    thread_current()->uctx = u;
+    fpu_load(u);
+    irq_restore(flags);
 }
 
 void user_fpu_copy_current(struct user_ctx *dst)

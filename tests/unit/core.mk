@@ -14,3 +14,6 @@ test_irq_target_SRCS := tests/unit/test_irq_target.c arch/x86_64/irq_target.c
 UNIT_TESTS += test_string
 test_string_SRCS := tests/unit/test_string.c
 $(BUILD)/host/unit/test_string: lib/string.c
+# The XCR0 and XSAVE area size from CPUID leaf 0xD (values as QEMU, KVM and Xen report them).
+UNIT_TESTS += test_xsave_choice
+test_xsave_choice_SRCS := tests/unit/test_xsave_choice.c arch/x86_64/xsave_choice.c

@@ -24,7 +24,7 @@ say "init started; cmdline: $(cat /proc/cmdline)"
 
 # defaults, overridden by the params file that tests/xen/run writes
 TESTS=pvh+hvm GUEST_TIMEOUT=300 GUEST_MEM=32 LINUX_MEM=192 LINUX_VCPUS=1 VCPUS=2 HVM_BOOT=iso NFRAMES=32
-SECTORS=8192 WSTART=4096 WCOUNT=8 CRASH_REPEAT=1 CRASH_TIMEOUT_PVH=60 CRASH_TIMEOUT_HVM=240 STEP_TIMEOUT=120
+SECTORS=8192 WSTART=4096 WCOUNT=8 CRASH_REPEAT=1 EXEC_REPEAT=1 CRASH_TIMEOUT_PVH=60 CRASH_TIMEOUT_HVM=240 STEP_TIMEOUT=120
 . /xenrig/params
 say "params: $(tr '\n' ' ' < /xenrig/params)"
 
@@ -458,22 +458,40 @@ panic_only() {
 }
 # pvh-exec: Kestrel runs a static Linux program (EXEC_PROG, at its host path in exec.cpio) as a PVH
 # guest; the program's own check line and exit status 0 are the result (tests/linux/threads.c by default).
+# EXEC_REPEAT guests one after the other (results "run" for the first, "run-2", ... for the others).
 exec_only() {
-  local t=$1 T0=$(date +%s)
-  say "==== test $t: $EXEC_PROG ===="
+  local i
+  for i in $(seq 1 $EXEC_REPEAT); do exec_once $1 $i; done
+}
+exec_once() {
+  local t=$1 T0=$(date +%s) r=run
+  [ $2 = 1 ] || r=run-$2
+  say "==== test $t ($r): $EXEC_PROG ===="
   { echo "name = \"$t\""; echo 'type = "pvh"'; echo "memory = 128"; echo "vcpus = $VCPUS"
     echo 'kernel = "/xenrig/guest/kestrel.elf"'; echo 'ramdisk = "/xenrig/guest/exec.cpio"'
     echo "extra = \"-- $EXEC_PROG\""
     echo 'on_poweroff = "destroy"'; echo 'on_reboot = "destroy"'; echo 'on_crash = "preserve"'; } > /tmp/$t.cfg
-  if ! create $t; then result $t run FAIL "$CREATE_ERR"; return; fi
+  if ! create $t; then result $t $r FAIL "$CREATE_ERR"; return; fi
   local d=$DOMID rc
   wait_for $t $d 'kestrel: power off, status' $GUEST_TIMEOUT; rc=$?
-  local out=$(glog $t $d | grep -a -m1 '^threads=')
-  if [ $rc != 0 ]; then result $t run FAIL "no power-off line: $(why $rc $GUEST_TIMEOUT $d)${out:+; printed $out}"
-  elif [[ $MATCH != *"status 0"* ]]; then result $t run FAIL "$MATCH${out:+; printed $out}"
+  # The program's line from the PV console too (xenconsoled stamps it "[date time] "): the power-off line
+  # may be read there before the drain loop has copied the 0xe9 copy of the program's line.
+  sleep 2
+  local out=$(glog $t $d | sed 's/^\[[0-9: -]*\] //' | grep -a -m1 '^threads=')
+  if [ $rc != 0 ]; then result $t $r FAIL "no power-off line: $(why $rc $GUEST_TIMEOUT $d)${out:+; printed $out}"
+  elif [[ $MATCH != *"status 0"* ]]; then result $t $r FAIL "$MATCH${out:+; printed $out}"
   elif [[ $out != "threads=8 counter=72000 tls_ok=8 ring=1/400"* ]] && [[ $EXEC_PROG == */threads-* ]]; then
-    result $t run FAIL "exit 0 but the program printed '${out:-nothing}'"
-  else result $t run PASS "$EXEC_PROG: ${out:-exit} ($MATCH) after $(( $(date +%s) - T0 )) s"; fi
+    result $t $r FAIL "exit 0 but the program printed '${out:-nothing}'"
+  else result $t $r PASS "$EXEC_PROG: ${out:-exit} ($MATCH) after $(( $(date +%s) - T0 )) s"; fi
+  if [ $rc != 0 ]; then   # what Xen said about the guest's end (a triple fault's register dump), for the report
+    sleep 2   # let the drain loop copy Xen's report
+    TRIPLE=$(triple_rip $d)
+    [ -n "$TRIPLE" ] && say "XENRIG-TRIPLE-FAULT $TRIPLE"
+    say "---- what Xen said about d$d ----"
+    lines $HVLOG | grep -a -v "(d$d) " | grep -a -E "d${d}v[0-9]+|d$d[: ]|dom(ain)? ?$d[^0-9]" | tail -n 20
+    lines $HVLOG | grep -a -A40 -E "d${d}v[0-9]+ Triple fault" | head -60
+    [ -n "$(dstate $t)" ] && { say "---- xl list / vcpu-list of $t ----"; xl list $t; xl vcpu-list $t; }
+  fi
   dump_guest $t $d
   [ -n "$(dstate $t)" ] && xl destroy $t 2>/dev/null
 }
