@@ -244,9 +244,9 @@ check-crash: apps $(BUILD)/host/unit/test_ext4_rw
 # The real Xen 4.17 hypervisor with a Debian dom0 under QEMU TCG, running
 # Kestrel as PVH and HVM guests (tests/xen/README.md). About 6 minutes, plus
 # about 3 the first time while it builds its images into build/xen.
-check-xen: deps apps
+check-xen: deps apps linux-programs
 	$(PYTHON) -m pytest -q tests/xen
-	tests/xen/run --tests pvh+hvm
+	tests/xen/run --tests pvh+hvm+pvh-exec
 
 # ---- bench/insn: the QEMU plugin counting guest instructions ----
 # Built against qemu-plugin.h from Debian's source package of the installed

@@ -459,30 +459,43 @@ panic_only() {
 # pvh-exec: Kestrel runs a static Linux program (EXEC_PROG, at its host path in exec.cpio) as a PVH
 # guest; the program's own check line and exit status 0 are the result (tests/linux/threads.c by default).
 # EXEC_REPEAT guests one after the other (results "run" for the first, "run-2", ... for the others).
+# A guest that Xen reports triple-faulted is tried once more, both attempts in the detail: on this rig a
+# triple fault is the nested emulation's known flake (the Debian kernel shows it too; see crash_test), and
+# the 11 runs after the one seen (issue 20) all passed. Any other failure fails at once.
 exec_only() {
-  local i
-  for i in $(seq 1 $EXEC_REPEAT); do exec_once $1 $i; done
+  local i r first
+  for i in $(seq 1 $EXEC_REPEAT); do
+    r=run; [ $i = 1 ] || r=run-$i
+    exec_once $1 $r
+    if [ $EXEC_OK = FAIL ] && [ -n "$TRIPLE" ]; then
+      first="attempt 1: triple fault ($TRIPLE): $EXEC_DETAIL"
+      say "$1 $r: attempt 1 ended in a triple fault ($TRIPLE); trying once more"
+      exec_once $1 $r
+      EXEC_DETAIL="$first; attempt 2: $EXEC_DETAIL"
+    fi
+    result $1 $r $EXEC_OK "$EXEC_DETAIL"
+  done
 }
-exec_once() {
-  local t=$1 T0=$(date +%s) r=run
-  [ $2 = 1 ] || r=run-$2
+exec_once() {   # test result-name -> EXEC_OK (PASS|FAIL), EXEC_DETAIL, TRIPLE
+  local t=$1 T0=$(date +%s) r=$2
+  EXEC_OK=FAIL EXEC_DETAIL="" TRIPLE=""
   say "==== test $t ($r): $EXEC_PROG ===="
   { echo "name = \"$t\""; echo 'type = "pvh"'; echo "memory = 128"; echo "vcpus = $VCPUS"
     echo 'kernel = "/xenrig/guest/kestrel.elf"'; echo 'ramdisk = "/xenrig/guest/exec.cpio"'
     echo "extra = \"-- $EXEC_PROG\""
     echo 'on_poweroff = "destroy"'; echo 'on_reboot = "destroy"'; echo 'on_crash = "preserve"'; } > /tmp/$t.cfg
-  if ! create $t; then result $t $r FAIL "$CREATE_ERR"; return; fi
+  if ! create $t; then EXEC_DETAIL="$CREATE_ERR"; return; fi
   local d=$DOMID rc
   wait_for $t $d 'kestrel: power off, status' $GUEST_TIMEOUT; rc=$?
   # The program's line from the PV console too (xenconsoled stamps it "[date time] "): the power-off line
   # may be read there before the drain loop has copied the 0xe9 copy of the program's line.
   sleep 2
   local out=$(glog $t $d | sed 's/^\[[0-9: -]*\] //' | grep -a -m1 '^threads=')
-  if [ $rc != 0 ]; then result $t $r FAIL "no power-off line: $(why $rc $GUEST_TIMEOUT $d)${out:+; printed $out}"
-  elif [[ $MATCH != *"status 0"* ]]; then result $t $r FAIL "$MATCH${out:+; printed $out}"
+  if [ $rc != 0 ]; then EXEC_DETAIL="no power-off line: $(why $rc $GUEST_TIMEOUT $d)${out:+; printed $out}"
+  elif [[ $MATCH != *"status 0"* ]]; then EXEC_DETAIL="$MATCH${out:+; printed $out}"
   elif [[ $out != "threads=8 counter=72000 tls_ok=8 ring=1/400"* ]] && [[ $EXEC_PROG == */threads-* ]]; then
-    result $t $r FAIL "exit 0 but the program printed '${out:-nothing}'"
-  else result $t $r PASS "$EXEC_PROG: ${out:-exit} ($MATCH) after $(( $(date +%s) - T0 )) s"; fi
+    EXEC_DETAIL="exit 0 but the program printed '${out:-nothing}'"
+  else EXEC_OK=PASS EXEC_DETAIL="$EXEC_PROG: ${out:-exit} ($MATCH) after $(( $(date +%s) - T0 )) s"; fi
   if [ $rc != 0 ]; then   # what Xen said about the guest's end (a triple fault's register dump), for the report
     sleep 2   # let the drain loop copy Xen's report
     TRIPLE=$(triple_rip $d)
