@@ -238,10 +238,20 @@ http_test() {
   write_cfg $t $name $type $mem "--ip=eth0,$ip,255.255.255.0 httpd" 1 http $nn
   sed -i 's|/xenrig/guest/kestrel.elf|/xenrig/guest/httpd.elf|' /tmp/$name.cfg
   if ! create $name; then result $t http FAIL "$CREATE_ERR"; return; fi
-  local d=$DOMID
+  local d=$DOMID first=""
   wait_for $name $d 'httpd: listening' $GUEST_TIMEOUT; rc=$?
+  # A triple fault Xen reports (seen in SeaBIOS, before the kernel ran) is the nested emulation's known
+  # flake (see crash_test): the guest is made once more and both attempts are in the detail.
+  if [ $rc = 2 ] && sleep 2 && TRIPLE=$(triple_rip $d) && [ -n "$TRIPLE" ]; then
+    first="attempt 1: triple fault ($TRIPLE); "
+    say "$name: attempt 1 ended in a triple fault ($TRIPLE); creating it once more"
+    dump_guest $name $d; xl destroy $name 2>/dev/null
+    if ! create $name; then result $t http FAIL "$first attempt 2: $CREATE_ERR"; return; fi
+    d=$DOMID
+    wait_for $name $d 'httpd: listening' $GUEST_TIMEOUT; rc=$?
+  fi
   if [ $rc != 0 ]; then
-    result $t http FAIL "no 'httpd: listening' from the guest: $(why $rc $GUEST_TIMEOUT $d)"
+    result $t http FAIL "${first}no 'httpd: listening' from the guest: $(why $rc $GUEST_TIMEOUT $d)"
   else
     local detail="" i
     for f in index.html big.bin; do
@@ -252,8 +262,8 @@ http_test() {
         break
       fi
     done
-    if [ -z "$detail" ]; then result $t http PASS "index.html and big.bin (1048583 bytes) from ext4 on xvda, through netfront and lwIP at $ip, byte for byte"
-    else result $t http FAIL "$detail"; fi
+    if [ -z "$detail" ]; then result $t http PASS "${first}index.html and big.bin (1048583 bytes) from ext4 on xvda, through netfront and lwIP at $ip, byte for byte"
+    else result $t http FAIL "$first$detail"; fi
   fi
   dump_guest $name $d
   xl destroy $name 2>/dev/null
