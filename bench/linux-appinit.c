@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "linux_modules.h"
+#include "linux_netup.h"
 
 static void fail(const char *why)
 {
@@ -26,33 +27,6 @@ static void fail(const char *why)
     _exit(1);
 }
 
-static void set_addr(int s, const char *ifname, unsigned long req, const char *addr)
-{
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof(ifr));
-    strcpy(ifr.ifr_name, ifname);
-    struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
-    sin->sin_family = AF_INET;
-    inet_pton(AF_INET, addr, &sin->sin_addr);
-    if (ioctl(s, req, &ifr) != 0)
-        fail("cannot set an address");
-}
-
-static void iface_up(int s, const char *ifname)
-{
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof(ifr));
-    strcpy(ifr.ifr_name, ifname);
-    /* virtio_net registers eth0 a little after its module loads. */
-    for (int i = 0; i < 500 && ioctl(s, SIOCGIFFLAGS, &ifr) != 0; i++)
-        usleep(10000);
-    if (ioctl(s, SIOCGIFFLAGS, &ifr) != 0)
-        fail("no interface");
-    ifr.ifr_flags |= IFF_UP;
-    if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0)
-        fail("SIOCSIFFLAGS");
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -60,12 +34,9 @@ int main(int argc, char **argv)
     mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
     mount("proc", "/proc", "proc", 0, NULL);
     load_modules();
-    int s = socket(AF_INET, SOCK_DGRAM, 0);
-    iface_up(s, "lo");
-    iface_up(s, "eth0");
-    set_addr(s, "eth0", SIOCSIFADDR, "10.0.2.15");
-    set_addr(s, "eth0", SIOCSIFNETMASK, "255.255.255.0");
-    close(s);
+    const char *why = linux_net_up();
+    if (why)
+        fail(why);
     printf("linux-appinit: exec %s\n", argv[1]);
     fflush(stdout);
     execv(argv[1], argv + 1);

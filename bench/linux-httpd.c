@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "linux_modules.h"
+#include "linux_netup.h"
 
 #define main httpd_main
 #include "../apps/httpd/main.c"
@@ -31,32 +32,6 @@ static void fail(const char *why)
     printf("linux-httpd: %s\n", why);
     fflush(stdout);
     reboot(RB_POWER_OFF);
-}
-
-static void set_addr(int s, const char *ifname, unsigned long req, const char *addr)
-{
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof(ifr));
-    strcpy(ifr.ifr_name, ifname);
-    struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
-    sin->sin_family = AF_INET;
-    inet_pton(AF_INET, addr, &sin->sin_addr);
-    if (ioctl(s, req, &ifr) != 0)
-        fail("cannot set an address");
-}
-
-static void iface_up(int s, const char *ifname)
-{
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof(ifr));
-    strcpy(ifr.ifr_name, ifname);
-    for (int i = 0; i < 500 && ioctl(s, SIOCGIFFLAGS, &ifr) != 0; i++)
-        usleep(10000);
-    if (ioctl(s, SIOCGIFFLAGS, &ifr) != 0)
-        fail("no interface");
-    ifr.ifr_flags |= IFF_UP;
-    if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0)
-        fail("SIOCSIFFLAGS");
 }
 
 int main(void)
@@ -77,12 +52,9 @@ int main(void)
     }
     if (rc < 0)
         fail("cannot mount /dev/vda on /srv");
-    int s = socket(AF_INET, SOCK_DGRAM, 0);
-    iface_up(s, "lo");
-    iface_up(s, "eth0");
-    set_addr(s, "eth0", SIOCSIFADDR, "10.0.2.15");
-    set_addr(s, "eth0", SIOCSIFNETMASK, "255.255.255.0");
-    close(s);
+    const char *why = linux_net_up();
+    if (why)
+        fail(why);
     setvbuf(stdout, NULL, _IONBF, 0);
     char *argv[] = { "httpd", "--port", "80", "--root", "/srv", NULL };
     httpd_main(5, argv);
