@@ -401,6 +401,23 @@ static int pkg(const uint8_t *p, const uint8_t *end, const uint8_t **body, const
 
 /* One named-object term in a definition block; advances *pp. Terms the
  * loader cannot size stop the list (-EINVAL), the rest is skipped. */
+/* A Create*Field met while loading: its source and index are evaluated now,
+ * in a frame of the enclosing scope; a failure ends the list. */
+static int load_create_field(struct aml_vm *vm, unsigned scope, uint8_t op, const uint8_t **pp, const uint8_t *p,
+                             const uint8_t *end)
+{
+    struct aml_frame *saved = vm->frame, *f = frame_push(vm, scope);
+    if (!f)
+        return -ELOOP;
+    vm->frame = f;
+    int r = create_field(vm, op, &p, end);
+    frame_pop(vm, saved);
+    if (r < 0)
+        return r;
+    *pp = p;
+    return 0;
+}
+
 static int load_term(struct aml_vm *vm, unsigned scope, const uint8_t **pp, const uint8_t *end, unsigned depth)
 {
     const uint8_t *p = *pp, *body, *pend;
@@ -497,18 +514,8 @@ static int load_term(struct aml_vm *vm, unsigned scope, const uint8_t **pp, cons
             *pp = pend;
             return 0;
         }
-        case EXT_CREATEFIELD: {
-            struct aml_frame *saved = vm->frame, *f = frame_push(vm, scope);
-            if (!f)
-                return -ELOOP;
-            vm->frame = f;
-            int r = create_field(vm, op, &p, end);
-            frame_pop(vm, saved);
-            if (r < 0)
-                return r;
-            *pp = p;
-            return 0;
-        }
+        case EXT_CREATEFIELD:
+            return load_create_field(vm, scope, op, pp, p, end);
         case EXT_MUTEX:
             if (parse_name(&p, end, &n) < 0 || p >= end)
                 return -EINVAL;
@@ -577,18 +584,8 @@ static int load_term(struct aml_vm *vm, unsigned scope, const uint8_t **pp, cons
     case OP_CREATEBIT:
     case OP_CREATEQWORD: {
         /* A buffer field over a named buffer, at namespace level (Xen's
-         * link devices set their _CRS's IRQ mask through one). Its source
-         * and index are evaluated now; a failure ends the list. */
-        struct aml_frame *saved = vm->frame, *f = frame_push(vm, scope);
-        if (!f)
-            return -ELOOP;
-        vm->frame = f;
-        int r = create_field(vm, op, &p, end);
-        frame_pop(vm, saved);
-        if (r < 0)
-            return r;
-        *pp = p;
-        return 0;
+         * link devices set their _CRS's IRQ mask through one). */
+        return load_create_field(vm, scope, op, pp, p, end);
     }
     case OP_IF:
     case OP_ELSE:
