@@ -32,6 +32,7 @@ import urllib.request
 import pytest
 
 from conftest import ROOT, app_kernel, kq
+from http_served import check_served
 from test_linux_sockets import Guest, free_port
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -113,32 +114,7 @@ def test_nginx(tmp_path):
     try:
         g.wait_line(r"using the \"epoll\" event method", timeout=25)
         url = "http://127.0.0.1:%d" % port
-        got, errors = {}, []
-
-        def fetch(name):
-            for attempt in range(50):
-                try:
-                    got[name] = urllib.request.urlopen(url + name, timeout=30).read()
-                    return
-                except (ConnectionError, urllib.error.URLError) as e:
-                    # hostfwd accepts before nginx listens; retry briefly.
-                    if attempt == 49 or isinstance(e, urllib.error.HTTPError):
-                        errors.append((name, e))
-                        return
-                    time.sleep(0.2)
-        fetch("/index.html")
-        threads = [threading.Thread(target=fetch, args=(n,)) for n in want if n != "/index.html"]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not errors, errors
-        for name, data in want.items():
-            assert got[name] == data, "GET %s: %d bytes back, %d expected" % (name, len(got[name]), len(data))
-        with pytest.raises(urllib.error.HTTPError) as e:
-            urllib.request.urlopen(url + "/missing.html", timeout=30)
-        assert e.value.code == 404
-        assert b"404 Not Found" in e.value.read()
+        assert b"404 Not Found" in check_served(url, want)
         g.wait_line(r'open\(\) "/www/missing.html" failed \(2: No such file or directory\)', timeout=10)
         qmp_command(qmp, "system_powerdown")
         g.wait_line(r"kestrel: power off", timeout=20)

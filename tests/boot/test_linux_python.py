@@ -16,14 +16,11 @@ import os
 import re
 import subprocess
 import sys
-import threading
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 
 from conftest import ROOT, app_kernel, kq
+from http_served import check_served
 from test_linux_sockets import Guest, free_port
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -117,30 +114,7 @@ def test_python_http_server(tmp_path):
     try:
         g.wait_line(r"Serving HTTP on 0\.0\.0\.0 port 8000", timeout=180)  # 29 MiB of stdlib in the initrd, a loaded host
         url = "http://127.0.0.1:%d" % port
-        got, errors = {}, []
-
-        def fetch(name):
-            for attempt in range(50):
-                try:
-                    got[name] = urllib.request.urlopen(url + name, timeout=30).read()
-                    return
-                except (ConnectionError, urllib.error.URLError) as e:
-                    if attempt == 49 or isinstance(e, urllib.error.HTTPError):
-                        errors.append((name, e))
-                        return
-                    time.sleep(0.2)
-        fetch("/index.html")
-        threads = [threading.Thread(target=fetch, args=(n,)) for n in want if n != "/index.html"]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not errors, errors
-        for name, data in want.items():
-            assert got[name] == data, "GET %s: %d bytes back, %d expected" % (name, len(got[name]), len(data))
-        with pytest.raises(urllib.error.HTTPError) as e:
-            urllib.request.urlopen(url + "/missing.html", timeout=30)
-        assert e.value.code == 404
+        check_served(url, want)
         # The server's log (stderr): one line per request, with its status.
         g.wait_line(r'"GET /big\.bin HTTP/1\.1" 200', timeout=10)
         g.wait_line(r'"GET /missing\.html HTTP/1\.1" 404', timeout=10)
