@@ -334,11 +334,20 @@ run_test() {
   if ! create $t; then
     for c in $checks; do result $t $c FAIL "$CREATE_ERR"; done
   else
-    local d=$DOMID
+    local d=$DOMID first=""
     wait_for $t $d 'KESTREL-XEN-READY' $GUEST_TIMEOUT; local rc=$?
+    # A Xen-reported triple fault before READY (seen once: a PVH guest at an intercepted rdtsc, the
+    # host at load 8 with two make checks) is tried once more, as the crash check does; the disk is
+    # written only after READY, so the same image serves. Both attempts are in the ready detail.
+    if [ $linux = 0 ] && [ $rc = 2 ] && sleep 2 && TRIPLE=$(triple_rip $d) && [ -n "$TRIPLE" ]; then
+      first="attempt 1: triple fault ($TRIPLE); attempt 2: "
+      say "$t: attempt 1 ended in a triple fault ($TRIPLE) before READY; creating it once more"
+      dump_guest $t $d; xl destroy $t 2>/dev/null
+      if create $t; then d=$DOMID; wait_for $t $d 'KESTREL-XEN-READY' $GUEST_TIMEOUT; rc=$?; fi
+    fi
     if [ $rc = 0 ]; then
       ok=1
-      result $t ready PASS "after $(( $(date +%s) - T0 )) s: ${MATCH#*KESTREL-XEN-READY }"
+      result $t ready PASS "${first}after $(( $(date +%s) - T0 )) s: ${MATCH#*KESTREL-XEN-READY }"
       local p c g
       p=$(sed -n 's/.*platform=\([^ ]*\).*/\1/p' <<<"$MATCH"); c=$(sed -n 's/.*clock=\([^ ]*\).*/\1/p' <<<"$MATCH")
       g=$(sed -n 's/.*domid=\([^ ]*\).*/\1/p' <<<"$MATCH")
@@ -372,7 +381,7 @@ run_test() {
     else
       say "no KESTREL-XEN-READY from $t:"; xl list; xl vcpu-list $t 2>/dev/null
       local st=$(xl list $t 2>/dev/null | awk 'NR==2{print "state " $5 ", " $6 " s of cpu"}')
-      for c in ready platform clock domid; do result $t $c FAIL "no KESTREL-XEN-READY: $(why $rc $GUEST_TIMEOUT $d)${st:+ ($st)}"; done
+      for c in ready platform clock domid; do result $t $c FAIL "${first}no KESTREL-XEN-READY: $(why $rc $GUEST_TIMEOUT $d)${st:+ ($st)}"; done
       for c in $checks; do case $c in realtime|pvconsole|unplug) result $t $c FAIL "no KESTREL-XEN-READY";; esac; done
     fi
     local noready="skipped: guest never printed KESTREL-XEN-READY"
