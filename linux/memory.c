@@ -236,11 +236,15 @@ static void page_release(uint64_t va, uint64_t *pte, struct free_batch *b)
         batch_add(b, va); /* claimed, never touched */
 }
 
-/* The frame for the page at va whose entry is pte: the page's own when it
- * has one (*fresh false), else the claimed identity frame (still mapped
- * for the kernel, not zeroed) or a new zeroed one; 0: no memory left. */
-static uint64_t page_frame(uint64_t va, const uint64_t *pte, bool *fresh)
+/* The frame for the page at va, and its entry (*ptep, made if missing): the
+ * page's own when it has one (*fresh false), else the claimed identity
+ * frame (still mapped for the kernel, not zeroed) or a new zeroed one;
+ * 0: no memory left. */
+static uint64_t page_frame(uint64_t va, uint64_t **ptep, bool *fresh)
 {
+    uint64_t *pte = *ptep = paging_pte(va, 1);
+    if (!pte)
+        return 0;
     *fresh = !(*pte & PTE_SW_USER);
     if (!*fresh)
         return *pte & PTE_ADDR;
@@ -254,11 +258,9 @@ static uint64_t page_frame(uint64_t va, const uint64_t *pte, bool *fresh)
  * new one, zeroed; src (PAGE_SIZE bytes or NULL) fills it first. */
 static int page_populate(uint64_t va, unsigned prot, const void *src)
 {
-    uint64_t *pte = paging_pte(va, 1);
-    if (!pte)
-        return -ENOMEM;
+    uint64_t *pte;
     bool fresh;
-    uint64_t frame = page_frame(va, pte, &fresh);
+    uint64_t frame = page_frame(va, &pte, &fresh);
     if (!frame)
         return -ENOMEM;
     if (fresh) {
@@ -309,11 +311,9 @@ static int fill_from_file(uint64_t start, uint64_t len, unsigned prot, mm_read_f
     for (uint64_t done = 0; done < bytes && done < len; done += PAGE_SIZE) {
         uint64_t n = bytes - done < PAGE_SIZE ? bytes - done : PAGE_SIZE;
         uint64_t va = start + done;
-        uint64_t *pte = paging_pte(va, 1);
-        if (!pte)
-            return -ENOMEM;
+        uint64_t *pte;
         bool fresh;
-        uint64_t frame = page_frame(va, pte, &fresh);
+        uint64_t frame = page_frame(va, &pte, &fresh);
         if (!frame)
             return -ENOMEM;
         uint8_t *page = (uint8_t *)(uintptr_t)frame;
