@@ -311,6 +311,43 @@ long sys_lseek(const struct sysargs *s)
     return rc;
 }
 
+/* Copies up to count bytes from in at *in_at to out at *out_at through a
+ * bounce buffer, both positions moved by what was written (what was read
+ * but not written stays unread). Returns the bytes copied, or, when none
+ * were, the error of the read or the write (a write of 0 bytes gives
+ * zero_write). */
+static long copy_through(struct lfile *in, uint64_t *in_at, struct lfile *out, uint64_t *out_at, uint64_t count,
+                         long zero_write)
+{
+    size_t chunk = count < 65536 ? (size_t)count : 65536;
+    uint8_t *buf = chunk ? malloc(chunk) : NULL;
+    if (chunk && !buf)
+        return -ENOMEM;
+    long done = 0;
+    while ((uint64_t)done < count) {
+        size_t want = count - (uint64_t)done < chunk ? (size_t)(count - (uint64_t)done) : chunk;
+        uint64_t at = *in_at;
+        long r = in->ops->read(in, buf, want, &at);
+        if (r <= 0) {
+            if (r < 0 && !done)
+                done = r;
+            break;
+        }
+        long w = out->ops->write ? out->ops->write(out, buf, (size_t)r, out_at) : -EINVAL;
+        if (w <= 0) {
+            if (!done)
+                done = w < 0 ? w : zero_write;
+            break;
+        }
+        *in_at += (uint64_t)w;
+        done += w;
+        if (w < r)
+            break;
+    }
+    free(buf);
+    return done;
+}
+
 /* sendfile(out, in, offset, count): through a bounce buffer; in is a file
  * with an offset, out anything writable but an O_APPEND file. */
 long sys_sendfile(const struct sysargs *s)
@@ -327,40 +364,15 @@ long sys_sendfile(const struct sysargs *s)
         rc = -EFAULT;
     if (rc == 0 && off < 0)
         rc = -EINVAL;
-    size_t chunk = count < 65536 ? count : 65536;
-    uint8_t *buf = rc == 0 && chunk ? malloc(chunk) : NULL;
-    if (rc == 0 && chunk && !buf)
-        rc = -ENOMEM;
-    long done = 0;
     if (rc == 0) {
         uint64_t pos = uoff ? (uint64_t)off : 0;
         if (!uoff)
             mutex_lock(&in->pos_lock);
-        uint64_t *at = uoff ? &pos : &in->pos;
-        while ((size_t)done < count) {
-            size_t want = count - (size_t)done < chunk ? count - (size_t)done : chunk;
-            uint64_t before = *at;
-            long r = in->ops->read(in, buf, want, at);
-            if (r <= 0) {
-                if (r < 0 && !done)
-                    done = r;
-                break;
-            }
-            uint64_t opos = out->pos;
-            long w = out->ops->write ? out->ops->write(out, buf, (size_t)r, &opos) : -EINVAL;
-            if (out->ops->lseek)
-                out->pos = opos;
-            if (w < r)
-                *at = before + (uint64_t)(w > 0 ? w : 0); /* what was not written stays unread */
-            if (w <= 0) {
-                if (!done)
-                    done = w;
-                break;
-            }
-            done += w;
-            if (w < r)
-                break;
-        }
+        /* out's own position, kept only where it has one (not a pipe or socket). */
+        uint64_t opos = out->pos;
+        long done = copy_through(in, uoff ? &pos : &in->pos, out, &opos, count, 0);
+        if (out->ops->lseek)
+            out->pos = opos;
         if (!uoff)
             mutex_unlock(&in->pos_lock);
         off = (int64_t)pos;
@@ -368,7 +380,6 @@ long sys_sendfile(const struct sysargs *s)
             done = -EFAULT;
         rc = done;
     }
-    free(buf);
     lfile_put(out);
     lfile_put(in);
     return rc;
@@ -432,34 +443,12 @@ long sys_copy_file_range(const struct sysargs *s)
     uint64_t count = s->a[4];
     if (rc == 0)
         rc = copy_range_checks(in, (int64_t)pin, out, (int64_t)pout, s->a[5], &count);
-    size_t chunk = count < 65536 ? (size_t)count : 65536;
-    uint8_t *buf = rc == 0 && chunk ? malloc(chunk) : NULL;
-    if (rc == 0 && chunk && !buf)
-        rc = -ENOMEM;
     long done = 0;
-    while (rc == 0 && (uint64_t)done < count) {
-        size_t want = count - (uint64_t)done < chunk ? (size_t)(count - (uint64_t)done) : chunk;
-        uint64_t at = pin;
-        long r = in->ops->read(in, buf, want, &at);
-        if (r <= 0) {
-            if (r < 0 && !done)
-                rc = r;
-            break;
-        }
-        uint64_t wat = pout;
-        long w = out->ops->write(out, buf, (size_t)r, &wat);
-        if (w <= 0) {
-            if (!done)
-                rc = w < 0 ? w : -EIO;
-            break;
-        }
-        pin += (uint64_t)w;
-        pout += (uint64_t)w;
-        done += w;
-        if (w < r)
-            break;
+    if (rc == 0) {
+        done = copy_through(in, &pin, out, &pout, count, -EIO);
+        if (done < 0)
+            rc = done;
     }
-    free(buf);
     if (rc == 0) {
         if (!uoff_in)
             in->pos = pin;
