@@ -282,9 +282,19 @@ check-bench: apps $(INSN_PLUGIN)
 # little CPU) are built in the background while the host tests, the fuzz
 # targets and the boot tests run; the rig itself and the benches run last,
 # alone on the machine.
-check: deps kernel apps
+# The builds run in parallel first (one compiler per core); the tests then
+# run one step at a time, with the Linux test programs (tests/linux/build,
+# mostly Go's single-threaded compiles) and the Xen rig's images made in the
+# background while the host unit tests use one core.
+CHECK_JOBS ?= $(shell nproc)
+check: deps
+	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) kernel apps $(UNIT_BINS) $(FUZZ_BINS) $(INSN_PLUGIN)
 	@mkdir -p $(BUILD); tests/xen/run --build-only > $(BUILD)/xen-build.log 2>&1 & xb=$$!; \
-	rc=0; $(MAKE) --no-print-directory check-unit check-fuzz check-boot || rc=$$?; \
+	tests/linux/build > $(BUILD)/linux-programs.log 2>&1 & lp=$$!; \
+	rc=0; $(MAKE) --no-print-directory check-unit check-fuzz || rc=$$?; \
+	if ! wait $$lp; then echo "tests/linux/build failed (log $(BUILD)/linux-programs.log):"; \
+		tail -30 $(BUILD)/linux-programs.log; [ $$rc != 0 ] || rc=1; fi; \
+	[ $$rc != 0 ] || $(MAKE) --no-print-directory check-boot || rc=$$?; \
 	if ! wait $$xb; then echo "the Xen rig's build failed (log $(BUILD)/xen-build.log):"; \
 		tail -30 $(BUILD)/xen-build.log; [ $$rc != 0 ] || rc=1; fi; \
 	[ $$rc = 0 ] || exit $$rc; \
