@@ -21,7 +21,7 @@ import pytest
 
 from conftest import ROOT, app_kernel, kq
 from http_served import check_served
-from test_linux_sockets import Guest, free_port
+from test_linux_sockets import SERVER_PRESETS, Guest, free_port
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import kestrel_initrd as ki  # noqa: E402
@@ -49,10 +49,10 @@ def kernel():
     subprocess.run(["make", "-s", "-C", ROOT, "kernel"], check=True)
 
 
-def boot(tmp_path, args, files, nics=()):
+def boot(tmp_path, args, files, nics=(), preset="microvm"):
     archive = ki.write_initrd(str(tmp_path / "initrd.cpio"), PYTHON, str(files))
     cmdline = ki.exec_cmdline([GUEST_IP] if nics else [], PYTHON, args)
-    cmd = kq.qemu_command("microvm", app_kernel("hello"), cmdline, memory="384M", nics=list(nics),
+    cmd = kq.qemu_command(preset, app_kernel("hello"), cmdline, memory="384M", nics=list(nics),
                           extra=["-initrd", archive])
     return Guest(cmd)
 
@@ -94,7 +94,8 @@ def test_python_regrtest(tmp_path):
     assert "kestrel: power off, status 0" in out, out
 
 
-def test_python_http_server(tmp_path):
+@pytest.mark.parametrize("preset", SERVER_PRESETS)
+def test_python_http_server(tmp_path, preset):
     need_python()
     root = tmp_path / "root"
     python_tree.build(str(root))
@@ -110,7 +111,7 @@ def test_python_http_server(tmp_path):
         (www / name.lstrip("/")).write_bytes(data)
     port = free_port()
     g = boot(tmp_path, ["-u", "-m", "http.server", "8000", "--bind", "0.0.0.0", "--directory", "/www"], root,
-             nics=["user,hostfwd=tcp:127.0.0.1:%d-:8000" % port])
+             nics=["user,hostfwd=tcp:127.0.0.1:%d-:8000" % port], preset=preset)
     try:
         g.wait_line(r"Serving HTTP on 0\.0\.0\.0 port 8000", timeout=180)  # 29 MiB of stdlib in the initrd, a loaded host
         url = "http://127.0.0.1:%d" % port

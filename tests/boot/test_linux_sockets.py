@@ -240,13 +240,18 @@ def go_program(name):
     return exe
 
 
-def test_go_net_http(tmp_path):
+# The presets the servers are proven on (tests/boot/test_linux_apps.py).
+SERVER_PRESETS = ["microvm", "q35", "vmware", "virtualbox"]
+
+
+@pytest.mark.parametrize("preset", SERVER_PRESETS)
+def test_go_net_http(tmp_path, preset):
     """A Go net/http server (static, Debian's Go): its netpoller runs on
     epoll over our sockets. Fetches checked byte for byte, several at once,
     POST bodies hashed on both sides; /quit ends it cleanly."""
     archive = initrd(tmp_path, {"/bin/gohttp": go_program("gohttp")})
     port = free_port()
-    cmd = kq.qemu_command("microvm", app_kernel("hello"), "--ip=eth0,10.0.2.15,255.255.255.0 -- /bin/gohttp",
+    cmd = kq.qemu_command(preset, app_kernel("hello"), "--ip=eth0,10.0.2.15,255.255.255.0 -- /bin/gohttp",
                           memory="256M", nics=["user,hostfwd=tcp:127.0.0.1:%d-:8080" % port],
                           extra=["-initrd", archive])
     g = Guest(cmd)
