@@ -68,6 +68,7 @@ extern unsigned char *net_lwip_heap;
 #define LWIP_IPV6_NUM_ADDRESSES 3 /* link-local, one SLAAC prefix, one spare */
 #define LWIP_IPV6_FRAG 1
 #define LWIP_IPV6_REASS 1
+#define IPV6_FRAG_COPYHEADER 1 /* 64-bit pointers: the reassembly helper does not fit in the 8-byte fragment header */
 #define LWIP_ND6_NUM_NEIGHBORS 16
 #define LWIP_ND6_NUM_DESTINATIONS 16
 #define LWIP_ND6_QUEUEING 1
