@@ -204,8 +204,8 @@ def test_linux_sockets(tmp_path, flavour):
     srv6 = host_echo6(hostport6, seen6)
     payloads = [b"hello kestrel\n", bytes(range(256)) * 64, os.urandom(1 << 20)]
     nic = "user,hostfwd=tcp:127.0.0.1:%d-:%d,hostfwd=udp:127.0.0.1:%d-:%d" % (tcp, GUEST_PORT, udp, GUEST_UDP)
-    # The exchange across the NIC waits (2 s or so) for the guest's SLAAC
-    # address: once is enough, in the glibc run.
+    # The exchange across the NIC waits for the guest's SLAAC address (4 s
+    # or so after boot, beside the rest): once is enough, in the glibc run.
     cmdline = "--ip=eth0,10.0.2.15,255.255.255.0 --defaultgw=10.0.2.2 -- /bin/sockets %d %d %d %d %s" % (
         GUEST_PORT, GUEST_UDP, hostport, len(payloads), hostport6 if flavour == "glibc" else "")
     cmd = kq.qemu_command("microvm", app_kernel("hello"), cmdline, memory="128M", nics=[nic],

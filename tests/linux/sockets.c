@@ -714,12 +714,13 @@ static void test_ipv6(int port)
     printf("sockets: ipv6 loopback done\n");
 }
 
-/* Across the NIC: the host's ::1 is fec0::2 through slirp. Until the
+/* Across the NIC (a thread started first): the host's ::1 is fec0::2 through slirp. Until the
  * router's advertisement has given the SLAAC address (and its duplicate
  * detection ended), the stack reaches fec0::2 from the link-local
  * address: connections from there are dropped unused until then. */
-static void ipv6_client(int hostport6)
+static void *ipv6_client(void *arg)
 {
+    int hostport6 = *(int *)arg;
     struct sockaddr_in6 host = sin6_of(&in6addr_any, hostport6), me = { 0 };
     inet_pton(AF_INET6, "fec0::2", &host.sin6_addr);
     socklen_t len;
@@ -739,19 +740,20 @@ static void ipv6_client(int hostport6)
     printf("sockets: ipv6 source ready after %ld ms (%d tries)\n", ms_since(&t0), tries);
     CHECK(c >= 0, "connect [fec0::2]:%d from a SLAAC address", hostport6);
     if (c < 0)
-        return;
+        return NULL;
     char a[INET6_ADDRSTRLEN] = "?";
     inet_ntop(AF_INET6, &me.sin6_addr, a, sizeof(a));
     static char msg[3000];
     for (size_t i = 0; i < sizeof(msg); i++)
         msg[i] = (char)('a' + i % 26);
-    CHECK(send(c, msg, sizeof(msg), 0) == (ssize_t)sizeof(msg), "v6 send to the host");
+    CHECK(send(c, msg, sizeof(msg), MSG_NOSIGNAL) == (ssize_t)sizeof(msg), "v6 send to the host");
     shutdown(c, SHUT_WR);
     static char got[4000];
     size_t n = read_full(c, got, sizeof(got));
     CHECK(n == sizeof(msg) && memcmp(got, msg, n) == 0, "v6 echo from the host: %zu bytes", n);
     printf("sockets: ipv6 host exchange from %s: %zu bytes back\n", a, n);
     close(c);
+    return NULL;
 }
 
 static long mem_free_kib(void)
@@ -1071,6 +1073,12 @@ int main(int argc, char **argv)
         return 2;
     }
     int port = local ? 5000 : atoi(argv[1]);
+    /* The exchange with the host over IPv6 waits for the SLAAC address
+     * (seconds after boot): beside everything else, in its own thread. */
+    pthread_t v6;
+    int hostport6 = argc >= 6 ? atoi(argv[5]) : 0;
+    if (hostport6)
+        pthread_create(&v6, NULL, ipv6_client, &hostport6);
     test_socketpair();
     test_errors();
     test_unix_names();
@@ -1091,8 +1099,8 @@ int main(int argc, char **argv)
     close(s);
     udp_echo(udpport, 3);
     client(hostport);
-    if (argc >= 6)
-        ipv6_client(atoi(argv[5]));
+    if (hostport6)
+        pthread_join(v6, NULL);
     printf("sockets: %d failures\n", failures);
     return failures ? 1 : 0;
 }
