@@ -647,7 +647,45 @@ static void test_ipv6(int port)
     CHECK(send(a, "back4", 5, 0) == 5 && read_full(c, d, 5) == 5 && memcmp(d, "back4", 5) == 0, "v4-mapped reply");
     close(a);
     close(c);
+    /* a dual-stack client connecting to ::ffff:127.0.0.1 reaches the IPv4 side */
+    c = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 m6 = sin6_of(&in6addr_any, port + 3);
+    inet_pton(AF_INET6, "::ffff:127.0.0.1", &m6.sin6_addr);
+    CHECK(connect(c, (struct sockaddr *)&m6, sizeof(m6)) == 0, "connect ::ffff:127.0.0.1");
+    len = sizeof(peer);
+    CHECK(getpeername(c, (struct sockaddr *)&peer, &len) == 0 && len == sizeof(peer) && is_v4mapped_loopback(&peer) &&
+              peer.sin6_port == htons(port + 3),
+          "v4-mapped peer name");
+    a = accept(l, NULL, NULL);
+    CHECK(a >= 0 && send(c, "m", 1, 0) == 1 && read_full(a, d, 1) == 1 && d[0] == 'm', "v4-mapped client bytes");
+    close(a);
+    close(c);
     close(l);
+    /* an unbound AF_INET6 socket's name: [::]:0, 28 bytes */
+    c = socket(AF_INET6, SOCK_DGRAM, 0);
+    memset(&me, 0xff, sizeof(me));
+    len = sizeof(me);
+    CHECK(getsockname(c, (struct sockaddr *)&me, &len) == 0 && len == sizeof(me) && me.sin6_family == AF_INET6 &&
+              IN6_IS_ADDR_UNSPECIFIED(&me.sin6_addr) && me.sin6_port == 0,
+          "unbound name");
+    close(c);
+    /* 0.0.0.0:P and an IPv6-only [::]:P side by side (Redis's two
+     * listeners); a dual-stack [::]:P beside 0.0.0.0:P is EADDRINUSE */
+    int l4 = socket(AF_INET, SOCK_STREAM, 0);
+    sin.sin_port = htons(port + 5);
+    sin.sin_addr.s_addr = htonl(INADDR_ANY);
+    CHECK(bind(l4, (struct sockaddr *)&sin, sizeof(sin)) == 0 && listen(l4, 2) == 0, "0.0.0.0 listener");
+    l = socket(AF_INET6, SOCK_STREAM, 0);
+    s6 = sin6_of(&in6addr_any, port + 5);
+    CHECK(bind(l, (struct sockaddr *)&s6, sizeof(s6)) == -1 && errno == EADDRINUSE, "dual-stack [::] beside 0.0.0.0");
+    close(l);
+    l = socket(AF_INET6, SOCK_STREAM, 0);
+    CHECK(setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == 0 &&
+              bind(l, (struct sockaddr *)&s6, sizeof(s6)) == 0 && listen(l, 2) == 0,
+          "IPv6-only [::] beside 0.0.0.0");
+    close(l);
+    close(l4);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
     /* IPV6_V6ONLY: the IPv4 client is refused, an IPv6 one accepted */
     l = socket(AF_INET6, SOCK_STREAM, 0);
