@@ -59,7 +59,8 @@ extern unsigned char *net_lwip_heap;
  * autoconfigure). No MLD: its timer would wake the stack every 100 ms
  * for reports nobody on a virtual link needs; without it lwIP still takes
  * the all-nodes and its own solicited-node groups (neighbour discovery
- * works), NICs here pass multicast to us (virtio-net starts promiscuous). */
+ * works) as long as the NIC passes multicast frames: virtio-net starts
+ * promiscuous, vmxnet3 and e1000 are set to take all multicast. */
 #define LWIP_IPV6_MLD 0
 #define LWIP_IPV6_DHCP6 0
 #define LWIP_IPV6_AUTOCONFIG 1
