@@ -94,7 +94,7 @@ $(BUILD)/vdso/vdso.so: linux/vdso/vdso.c linux/vdso/vdso.lds linux/vdso/vdso.map
 $(BUILD)/obj/linux/vdso_image.o: $(BUILD)/vdso/vdso.so
 $(BUILD)/obj/linux/vdso_image.o: KASFLAGS += -DVDSO_SO='"$(BUILD)/vdso/vdso.so"'
 
-# TCP/IP: lwIP from Debian's source package, unpacked into $(BUILD)/lwip by
+# TCP/IP (IPv4 and IPv6): lwIP from Debian's source package, unpacked into $(BUILD)/lwip by
 # scripts/fetch-lwip, plus our port and glue in net/ (docs/net.md).
 .DEFAULT_GOAL := all
 LWIP_DIR := $(BUILD)/lwip
@@ -102,7 +102,8 @@ LWIP_STAMP := $(LWIP_DIR)/src/include/lwip/init.h
 LWIP_FILES := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c core/mem.c core/memp.c \
 	core/netif.c core/pbuf.c core/raw.c core/stats.c core/sys.c core/tcp.c core/tcp_in.c core/tcp_out.c \
 	core/timeouts.c core/udp.c core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c \
-	core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c api/api_lib.c api/api_msg.c api/err.c api/netbuf.c \
+	core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c core/ipv6/ethip6.c core/ipv6/icmp6.c core/ipv6/inet6.c \
+	core/ipv6/ip6.c core/ipv6/ip6_addr.c core/ipv6/ip6_frag.c core/ipv6/nd6.c api/api_lib.c api/api_msg.c api/err.c api/netbuf.c \
 	api/netdb.c api/sockets.c api/tcpip.c netif/ethernet.c
 LWIP_OBJS := $(patsubst %.c,$(BUILD)/obj/lwip/%.o,$(LWIP_FILES))
 NET_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard net/*.c))

@@ -33,6 +33,44 @@ int lx_sockaddr_in_parse(const void *buf, uint32_t len, bool unspec_ok, struct l
     return 0;
 }
 
+int lx_sockaddr_in6_parse(const void *buf, uint32_t len, struct lx_in6addr *out)
+{
+    const uint8_t *b = buf;
+    memset(out, 0, sizeof(*out));
+    if (len < LX_SIN6_LEN_RFC2133 || len > LX_SOCKADDR_STORAGE)
+        return -EINVAL;
+    if (u16_at(b) != LX_AF_INET6)
+        return -EAFNOSUPPORT;
+    memcpy(&out->port, b + 2, 2);
+    memcpy(&out->flowinfo, b + 4, 4);
+    memcpy(out->addr, b + 8, 16);
+    if (len >= LX_SOCKADDR_IN6_LEN)
+        memcpy(&out->scope_id, b + 24, 4);
+    return 0;
+}
+
+uint32_t lx_sockaddr_in6_make(const struct lx_in6addr *a, void *out)
+{
+    uint8_t *b = out;
+    memset(b, 0, LX_SOCKADDR_IN6_LEN);
+    b[0] = LX_AF_INET6;
+    memcpy(b + 2, &a->port, 2);
+    memcpy(b + 4, &a->flowinfo, 4);
+    memcpy(b + 8, a->addr, 16);
+    memcpy(b + 24, &a->scope_id, 4);
+    return LX_SOCKADDR_IN6_LEN;
+}
+
+static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+bool lx_in6_is_v4mapped(const uint8_t addr[16]) { return memcmp(addr, v4mapped_prefix, 12) == 0; }
+
+void lx_in6_map_v4(uint32_t addr, uint8_t out[16])
+{
+    memcpy(out, v4mapped_prefix, 12);
+    memcpy(out + 12, &addr, 4);
+}
+
 int lx_sockaddr_un_parse(const void *buf, uint32_t len, struct lx_unixname *out)
 {
     const uint8_t *b = buf;

@@ -64,7 +64,21 @@
 #define LX_TCP_QUICKACK 12
 #define LX_TCP_FASTOPEN 23
 #define LX_IP_TOS 1
+#define LX_IP_TTL 2
+
+/* IPPROTO_IPV6 options (include/uapi/linux/in6.h). */
+#define LX_IPV6_ADDRFORM 1
+#define LX_IPV6_UNICAST_HOPS 16
+#define LX_IPV6_MULTICAST_IF 17
+#define LX_IPV6_MULTICAST_HOPS 18
+#define LX_IPV6_MULTICAST_LOOP 19
+#define LX_IPV6_JOIN_GROUP 20
+#define LX_IPV6_LEAVE_GROUP 21
+#define LX_IPV6_MTU_DISCOVER 23
+#define LX_IPV6_MTU 24
 #define LX_IPV6_V6ONLY 26
+#define LX_IPV6_RECVPKTINFO 49
+#define LX_IPV6_TCLASS 67
 
 #define LX_MSG_OOB 0x1
 #define LX_MSG_PEEK 0x2
@@ -85,6 +99,8 @@
 
 #define LX_SOCKADDR_STORAGE 128 /* sizeof(struct sockaddr_storage): the most a call copies in */
 #define LX_SOCKADDR_IN_LEN 16
+#define LX_SOCKADDR_IN6_LEN 28
+#define LX_SIN6_LEN_RFC2133 24 /* the shortest sockaddr_in6 Linux takes (no sin6_scope_id) */
 #define LX_SOCKADDR_UN_LEN 110
 
 /* struct msghdr (56 bytes) and struct mmsghdr (64) on x86-64. */
@@ -115,6 +131,15 @@ struct lx_inaddr {
     bool unspec; /* AF_UNSPEC: connect's "dissolve the association" */
 };
 
+/* An IPv6 endpoint: address bytes as on the wire, port in network order,
+ * scope (the interface index of a link-local address; 0: none). */
+struct lx_in6addr {
+    uint8_t addr[16];
+    uint16_t port;
+    uint32_t flowinfo;
+    uint32_t scope_id;
+};
+
 /* What an address argument of addrlen bytes may be before it is copied in
  * (Linux's move_addr_to_kernel): 0, or -EINVAL for a length above
  * sockaddr_storage. Callers treat the length as the int it is. */
@@ -125,6 +150,17 @@ int lx_sockaddr_len_ok(int32_t addrlen);
  * socket, and bind of INADDR_ANY as Linux allows). 0, -EINVAL (too short),
  * -EAFNOSUPPORT (another family). */
 int lx_sockaddr_in_parse(const void *buf, uint32_t len, bool unspec_ok, struct lx_inaddr *out);
+
+/* Parses an AF_INET6 address (Linux's inet6_bind, tcp_v6_connect): shorter
+ * than 24 bytes -EINVAL, another family -EAFNOSUPPORT; sin6_scope_id is read
+ * only when the 28 bytes are there (RFC 2133's shorter struct had none). */
+int lx_sockaddr_in6_parse(const void *buf, uint32_t len, struct lx_in6addr *out);
+/* Writes a struct sockaddr_in6 (28 bytes) to out: its length. */
+uint32_t lx_sockaddr_in6_make(const struct lx_in6addr *a, void *out);
+/* ::ffff:a.b.c.d (an IPv4 peer seen through a dual-stack AF_INET6 socket). */
+bool lx_in6_is_v4mapped(const uint8_t addr[16]);
+/* addr (network order) as ::ffff:a.b.c.d into out. */
+void lx_in6_map_v4(uint32_t addr, uint8_t out[16]);
 
 /* An AF_UNIX name: a path (NUL-terminated in name, len its length) or an
  * abstract name (abstract: name holds len arbitrary bytes, the leading NUL

@@ -75,7 +75,7 @@ static inline long lsock_interrupted(int rc) { return rc == -EINTR ? -ERESTARTSY
 long lsock_epipe(int flags);
 
 /* The families. */
-long inet_socket_create(int type, int protocol, bool nonblock, struct lfile **out);
+long inet_socket_create(int domain, int type, int protocol, bool nonblock, struct lfile **out);
 long unix_socket_create(int type, bool nonblock, struct lfile **out);
 long unix_socketpair_create(int type, bool nonblock, struct lfile **a, struct lfile **b);
 

@@ -191,13 +191,14 @@ long sys_socket(const struct sysargs *a)
     struct lfile *f = NULL;
     switch (domain) {
     case LX_AF_INET:
-        rc = inet_socket_create(type, protocol, nonblock, &f);
+    case LX_AF_INET6:
+        rc = inet_socket_create(domain, type, protocol, nonblock, &f);
         break;
     case LX_AF_UNIX:
         rc = protocol ? -EPROTONOSUPPORT : unix_socket_create(type, nonblock, &f);
         break;
     default:
-        rc = -EAFNOSUPPORT; /* AF_INET6: lwIP is built without IPv6 (net/port/lwipopts.h) */
+        rc = -EAFNOSUPPORT; /* AF_NETLINK, AF_PACKET, ...: not carried */
     }
     if (rc < 0)
         return rc;
@@ -213,7 +214,7 @@ long sys_socketpair(const struct sysargs *a)
     if (rc < 0)
         return rc;
     if (domain != LX_AF_UNIX)
-        return domain == LX_AF_INET ? -EOPNOTSUPP : -EAFNOSUPPORT;
+        return domain == LX_AF_INET || domain == LX_AF_INET6 ? -EOPNOTSUPP : -EAFNOSUPPORT;
     if (protocol != 0)
         return -EPROTONOSUPPORT;
     if (!user_range_ok((uintptr_t)usv, 2 * sizeof(int)))

@@ -1,4 +1,4 @@
-/* AF_INET sockets for Linux programs, over lwIP's socket layer.
+/* AF_INET and AF_INET6 sockets for Linux programs, over lwIP's socket layer.
  *
  * Why lwIP's sockets and not raw netconns: sockets.c already keeps what a
  * socket needs beyond a netconn (the rest of a partly read segment, the
@@ -15,10 +15,16 @@
  *    lfile_notify. Nothing polls on a timer.
  * Linux's sockaddr (a 16-bit family) differs from lwIP's (a length byte,
  * then an 8-bit family), as do option and MSG_* numbers: all translated
- * here; the program's bytes were checked before (socket_calls.c). */
+ * here; the program's bytes were checked before (socket_calls.c).
+ * AF_INET6 sockets are lwIP's dual-stack ones: not IPV6_V6ONLY, a socket
+ * bound to [::] also takes IPv4 connections and datagrams. lwIP hands
+ * some IPv4 peers back as sockaddr_in (accept's); every address a program
+ * gets from an AF_INET6 socket is made sockaddr_in6 here, an IPv4 one as
+ * ::ffff:a.b.c.d, as Linux. */
 #include <stdlib.h>
 #include <string.h>
 #include "lwip/api.h"
+#include "lwip/netif.h"
 #include "lwip/priv/sockets_priv.h"
 #include "lwip/sockets.h"
 #include "lwip/tcp.h"
@@ -32,6 +38,8 @@ struct inet_sock {
     struct lsock base;
     int fd;            /* lwIP's descriptor */
     bool tcp;
+    bool v6;           /* AF_INET6 */
+    bool v6only;       /* IPV6_V6ONLY as set */
     bool listening;
     bool connecting;   /* a connect in flight (non-blocking, or interrupted) */
     bool connected;    /* a stream that was connected at some point */
@@ -130,25 +138,147 @@ static long wait_more(struct inet_sock *is, unsigned gen, bool nb, uint64_t dead
     return rc == -ETIMEDOUT ? -EAGAIN : 0;
 }
 
-static void to_lwip_addr(const struct lx_inaddr *a, struct sockaddr_in *out)
+/* ---- addresses: Linux's to lwIP's and back ---- */
+
+/* An address as lwIP's calls take it (its sockaddr of either family). */
+struct lw_addr {
+    struct sockaddr_storage ss;
+    socklen_t len;
+};
+
+static void lw_v4(uint32_t addr, uint16_t port, struct lw_addr *out)
 {
     memset(out, 0, sizeof(*out));
-    out->sin_len = sizeof(*out);
-    out->sin_family = AF_INET;
-    out->sin_port = a->port;
-    out->sin_addr.s_addr = a->addr;
+    struct sockaddr_in *sin = (struct sockaddr_in *)&out->ss;
+    sin->sin_len = sizeof(*sin);
+    sin->sin_family = AF_INET;
+    sin->sin_port = port;
+    sin->sin_addr.s_addr = addr;
+    out->len = sizeof(*sin);
 }
 
-static uint32_t from_lwip_addr(const struct sockaddr_in *in, uint8_t *out)
+static void lw_v6(const struct lx_in6addr *a, struct lw_addr *out)
 {
-    return lx_sockaddr_in_make(in->sin_addr.s_addr, in->sin_port, out);
+    memset(out, 0, sizeof(*out));
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&out->ss;
+    s6->sin6_len = sizeof(*s6);
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = a->port;
+    s6->sin6_flowinfo = a->flowinfo;
+    memcpy(&s6->sin6_addr, a->addr, 16);
+    s6->sin6_scope_id = a->scope_id;
+    out->len = sizeof(*s6);
+}
+
+/* The port (network order) of an address lwIP returned; both families keep it at the same place. */
+static uint16_t lw_port(const struct sockaddr_storage *ss)
+{
+    return ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
+                                     : ((const struct sockaddr_in *)ss)->sin_port;
+}
+
+static bool link_local(const uint8_t a[16]) { return a[0] == 0xfe && (a[1] & 0xc0) == 0x80; }
+
+/* What an address is for: each use has Linux's own answers. */
+enum addr_use { FOR_BIND, FOR_CONNECT, FOR_SEND };
+
+/* The program's address (len bytes, in kernel memory) for lwIP, as Linux
+ * checks it for this socket and use: 0 (*unspec: AF_UNSPEC where that
+ * means "none"), or the error. */
+static long addr_from_program(struct inet_sock *is, const uint8_t *addr, uint32_t len, enum addr_use use,
+                              struct lw_addr *out, bool *unspec)
+{
+    *unspec = false;
+    if (!is->v6) {
+        struct lx_inaddr a;
+        long rc = lx_sockaddr_in_parse(addr, len, use == FOR_BIND || (use == FOR_CONNECT && !is->tcp), &a);
+        if (rc < 0)
+            return rc;
+        if (a.unspec && use == FOR_BIND && a.addr != 0)
+            return -EAFNOSUPPORT; /* AF_UNSPEC binds only INADDR_ANY */
+        *unspec = a.unspec && use == FOR_CONNECT;
+        lw_v4(a.addr, a.port, out);
+        return 0;
+    }
+    uint16_t family = len >= 2 ? (uint16_t)(addr[0] | addr[1] << 8) : 0xffff;
+    /* A datagram socket's connect(AF_UNSPEC) dissolves its association
+     * (Linux's inet_dgram_connect, for both families). */
+    if (use == FOR_CONNECT && !is->tcp && family == LX_AF_UNSPEC) {
+        *unspec = true;
+        return 0;
+    }
+    /* Linux's UDPv6 takes a sockaddr_in for connect and sendto: the IPv4
+     * peer, unless the socket is IPv6 only. */
+    if (!is->tcp && use != FOR_BIND && family == LX_AF_INET) {
+        struct lx_inaddr a;
+        long rc = lx_sockaddr_in_parse(addr, len, false, &a);
+        if (rc < 0)
+            return rc;
+        if (is->v6only)
+            return use == FOR_SEND ? -ENETUNREACH : -EAFNOSUPPORT;
+        struct lx_in6addr m = { .port = a.port };
+        lx_in6_map_v4(a.addr, m.addr);
+        lw_v6(&m, out);
+        return 0;
+    }
+    struct lx_in6addr a;
+    long rc = lx_sockaddr_in6_parse(addr, len, &a);
+    if (rc < 0)
+        return rc;
+    if (lx_in6_is_v4mapped(a.addr) && is->v6only)
+        return use == FOR_BIND ? -EINVAL : -ENETUNREACH;
+    if (!link_local(a.addr)) {
+        a.scope_id = 0; /* Linux reads the scope of link-local addresses only */
+    } else if (a.scope_id) {
+        /* lwIP's zones are its interface indices (1: loopback, 2: eth0,
+         * as Linux's usual numbering); another one names no interface. */
+        LOCK_TCPIP_CORE();
+        bool known = a.scope_id <= 255 && netif_get_by_index((u8_t)a.scope_id) != NULL;
+        UNLOCK_TCPIP_CORE();
+        if (!known)
+            return -ENODEV;
+    } else if (use == FOR_BIND) {
+        return -EINVAL; /* a link-local address needs its interface */
+    }
+    static const uint8_t any[16];
+    if (use == FOR_CONNECT && is->tcp && memcmp(a.addr, any, 16) == 0)
+        a.addr[15] = 1; /* Linux: connecting to :: reaches ::1 */
+    lw_v6(&a, out);
+    return 0;
+}
+
+/* An address lwIP returned, as the program gets it (len bytes to out, at
+ * most LX_SOCKADDR_IN6_LEN): of the socket's family, an IPv4 one on an
+ * AF_INET6 socket v4-mapped. Anything else (nothing: an unbound socket)
+ * is the family's any address, port 0. */
+static uint32_t addr_to_program(const struct inet_sock *is, const struct sockaddr_storage *ss, uint8_t *out)
+{
+    uint32_t v4 = 0;
+    uint16_t port = 0;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+        v4 = sin->sin_addr.s_addr;
+        port = sin->sin_port;
+    }
+    if (!is->v6)
+        return lx_sockaddr_in_make(v4, port, out);
+    struct lx_in6addr a = { .port = port };
+    if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+        a.port = s6->sin6_port;
+        memcpy(a.addr, &s6->sin6_addr, 16);
+        a.scope_id = link_local(a.addr) ? s6->sin6_scope_id : 0;
+    } else if (ss->ss_family == AF_INET) {
+        lx_in6_map_v4(v4, a.addr);
+    }
+    return lx_sockaddr_in6_make(&a, out);
 }
 
 /* ---- creation and the end ---- */
 
 static const struct lsock_ops inet_ops;
 
-static long attach(int fd, bool tcp, bool nonblock, struct lfile **out)
+static long attach(int fd, bool tcp, bool v6, bool nonblock, struct lfile **out)
 {
     struct inet_sock *is = calloc(1, sizeof(*is));
     if (!is) {
@@ -157,10 +287,11 @@ static long attach(int fd, bool tcp, bool nonblock, struct lfile **out)
     }
     is->fd = fd;
     is->tcp = tcp;
+    is->v6 = v6;
     mutex_init(&is->rx_lock);
     mutex_init(&is->tx_lock);
     is->base.ops = &inet_ops;
-    is->base.domain = LX_AF_INET;
+    is->base.domain = v6 ? LX_AF_INET6 : LX_AF_INET;
     is->base.type = tcp ? LX_SOCK_STREAM : LX_SOCK_DGRAM;
     is->base.protocol = tcp ? LX_IPPROTO_TCP : LX_IPPROTO_UDP;
     is->base.sndbuf = tcp ? 16384 : 212992; /* Linux's defaults (tcp_wmem, wmem_default) */
@@ -188,8 +319,9 @@ static long attach(int fd, bool tcp, bool nonblock, struct lfile **out)
     return 0;
 }
 
-long inet_socket_create(int type, int protocol, bool nonblock, struct lfile **out)
+long inet_socket_create(int domain, int type, int protocol, bool nonblock, struct lfile **out)
 {
+    bool v6 = domain == LX_AF_INET6;
     bool tcp;
     if (type == LX_SOCK_STREAM) {
         if (protocol && protocol != LX_IPPROTO_TCP)
@@ -208,14 +340,14 @@ long inet_socket_create(int type, int protocol, bool nonblock, struct lfile **ou
      * now with its loopback interface alone. */
     if (!stack_up() && net_start_loopback() < 0)
         return -ENOBUFS;
-    int fd = lwip_socket(AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+    int fd = lwip_socket(v6 ? AF_INET6 : AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
     if (fd < 0)
         return errno == ENOBUFS || errno == ENOMEM ? -ENOBUFS : -ENFILE;
     if (fd - LWIP_SOCKET_OFFSET < 0 || fd - LWIP_SOCKET_OFFSET >= NSOCK) {
         lwip_close(fd);
         return -ENFILE;
     }
-    return attach(fd, tcp, nonblock, out);
+    return attach(fd, tcp, v6, nonblock, out);
 }
 
 static void inet_release(struct lsock *s)
@@ -246,15 +378,12 @@ static void inet_release(struct lsock *s)
 
 static long inet_bind(struct lsock *s, const uint8_t *addr, uint32_t len)
 {
-    struct lx_inaddr a;
-    long rc = lx_sockaddr_in_parse(addr, len, true, &a);
+    struct lw_addr la;
+    bool unspec;
+    long rc = addr_from_program(inet(s), addr, len, FOR_BIND, &la, &unspec);
     if (rc < 0)
         return rc;
-    if (a.unspec && a.addr != 0)
-        return -EAFNOSUPPORT; /* AF_UNSPEC binds only INADDR_ANY */
-    struct sockaddr_in la;
-    to_lwip_addr(&a, &la);
-    if (lwip_bind(inet(s)->fd, (struct sockaddr *)&la, sizeof(la)) < 0) {
+    if (lwip_bind(inet(s)->fd, (struct sockaddr *)&la.ss, la.len) < 0) {
         rc = lwip_error();
         return rc == -EINVAL ? -EINVAL : rc == -EADDRINUSE ? rc : rc == -EIO ? -EADDRNOTAVAIL : rc;
     }
@@ -269,11 +398,16 @@ static long inet_listen(struct lsock *s, int backlog)
     if (is->connected || is->connecting)
         return -EINVAL;
     /* Unbound: Linux picks an ephemeral port; lwIP would listen on port 0. */
-    struct sockaddr_in la;
-    socklen_t ll = sizeof(la);
-    if (lwip_getsockname(is->fd, (struct sockaddr *)&la, &ll) == 0 && la.sin_port == 0 && !is->listening) {
-        struct sockaddr_in any = { .sin_len = sizeof(any), .sin_family = AF_INET };
-        if (lwip_bind(is->fd, (struct sockaddr *)&any, sizeof(any)) < 0)
+    struct sockaddr_storage ss;
+    socklen_t ll = sizeof(ss);
+    if (lwip_getsockname(is->fd, (struct sockaddr *)&ss, &ll) == 0 && lw_port(&ss) == 0 && !is->listening) {
+        struct lw_addr any;
+        struct lx_in6addr any6 = { 0 };
+        if (is->v6)
+            lw_v6(&any6, &any); /* [::]: both families unless IPV6_V6ONLY */
+        else
+            lw_v4(0, 0, &any);
+        if (lwip_bind(is->fd, (struct sockaddr *)&any.ss, any.len) < 0)
             return lwip_error();
     }
     if (lwip_listen(is->fd, backlog) < 0)
@@ -293,22 +427,24 @@ static long inet_accept(struct lsock *s, struct lfile **out, uint8_t *addr, uint
     uint64_t deadline = lsock_deadline(s->rcvtimeo_ns);
     for (;;) {
         unsigned gen = lsock_gen(s);
-        struct sockaddr_in la;
+        struct sockaddr_storage la;
         socklen_t ll = sizeof(la);
+        memset(&la, 0, sizeof(la));
         int nfd = lwip_accept(is->fd, (struct sockaddr *)&la, &ll);
         if (nfd >= 0) {
             if (nfd - LWIP_SOCKET_OFFSET >= NSOCK) {
                 lwip_close(nfd);
                 return -ENFILE;
             }
-            long rc = attach(nfd, true, nonblock, out);
+            long rc = attach(nfd, true, is->v6, nonblock, out);
             if (rc < 0)
                 return rc;
             struct inet_sock *ns = inet(lsock_of(*out));
             ns->connected = true;
             ns->base.sndbuf = s->sndbuf;
             ns->base.rcvbuf = s->rcvbuf;
-            *addrlen = from_lwip_addr(&la, addr);
+            ns->v6only = is->v6only;
+            *addrlen = addr_to_program(is, &la, addr);
             return 0;
         }
         long rc = lwip_error();
@@ -394,20 +530,19 @@ static long stream_ready(struct inet_sock *is, bool nb, uint64_t deadline)
 static long inet_connect(struct lsock *s, const uint8_t *addr, uint32_t len)
 {
     struct inet_sock *is = inet(s);
-    struct lx_inaddr a;
-    long rc = lx_sockaddr_in_parse(addr, len, !is->tcp, &a);
+    struct lw_addr la;
+    bool unspec;
+    long rc = addr_from_program(is, addr, len, FOR_CONNECT, &la, &unspec);
     if (rc < 0)
         return rc;
     if (!is->tcp) {
-        if (a.unspec) {
-            struct sockaddr_in la = { .sin_len = sizeof(la), .sin_family = AF_UNSPEC };
-            lwip_connect(is->fd, (struct sockaddr *)&la, sizeof(la));
+        if (unspec) {
+            struct sockaddr_in none = { .sin_len = sizeof(none), .sin_family = AF_UNSPEC };
+            lwip_connect(is->fd, (struct sockaddr *)&none, sizeof(none));
             is->udp_peer = false;
             return 0;
         }
-        struct sockaddr_in la;
-        to_lwip_addr(&a, &la);
-        if (lwip_connect(is->fd, (struct sockaddr *)&la, sizeof(la)) < 0)
+        if (lwip_connect(is->fd, (struct sockaddr *)&la.ss, la.len) < 0)
             return lwip_error();
         is->udp_peer = true;
         return 0;
@@ -420,9 +555,7 @@ static long inet_connect(struct lsock *s, const uint8_t *addr, uint32_t len)
         return -take_error(is);
     bool nb = nonblocking(s, 0);
     if (!is->connecting) {
-        struct sockaddr_in la;
-        to_lwip_addr(&a, &la);
-        if (lwip_connect(is->fd, (struct sockaddr *)&la, sizeof(la)) == 0) {
+        if (lwip_connect(is->fd, (struct sockaddr *)&la.ss, la.len) == 0) {
             is->connected = true;
             return 0;
         }
@@ -488,8 +621,9 @@ static long inet_shutdown(struct lsock *s, int how)
 static long inet_name(struct lsock *s, bool peer, uint8_t *addr, uint32_t *addrlen)
 {
     struct inet_sock *is = inet(s);
-    struct sockaddr_in la;
+    struct sockaddr_storage la;
     socklen_t ll = sizeof(la);
+    memset(&la, 0, sizeof(la));
     if (peer && (is->tcp ? !is->connected : !is->udp_peer))
         return -ENOTCONN;
     int r = peer ? lwip_getpeername(is->fd, (struct sockaddr *)&la, &ll)
@@ -497,9 +631,9 @@ static long inet_name(struct lsock *s, bool peer, uint8_t *addr, uint32_t *addrl
     if (r < 0) {
         if (peer)
             return -ENOTCONN;
-        memset(&la, 0, sizeof(la)); /* unbound: 0.0.0.0:0, as Linux */
+        memset(&la, 0, sizeof(la)); /* unbound: 0.0.0.0:0 or [::]:0, as Linux */
     }
-    *addrlen = from_lwip_addr(&la, addr);
+    *addrlen = addr_to_program(is, &la, addr);
     return 0;
 }
 
@@ -526,14 +660,12 @@ static int iov_from(const struct lsock_msg *m, size_t done, struct iovec *out)
 static long inet_send(struct lsock *s, struct lsock_msg *m)
 {
     struct inet_sock *is = inet(s);
-    struct sockaddr_in to;
-    bool has_to = false;
+    struct lw_addr to;
+    bool has_to = false, unspec;
     if (m->addrlen && !is->tcp) {
-        struct lx_inaddr a;
-        long rc = lx_sockaddr_in_parse(m->addr, m->addrlen, false, &a);
+        long rc = addr_from_program(is, m->addr, m->addrlen, FOR_SEND, &to, &unspec);
         if (rc < 0)
             return rc;
-        to_lwip_addr(&a, &to);
         has_to = true;
     }
     if (is->tcp) {
@@ -548,7 +680,7 @@ static long inet_send(struct lsock *s, struct lsock_msg *m)
             return 0;
     } else if (!has_to && !is->udp_peer) {
         return -EDESTADDRREQ;
-    } else if (m->total > 65507) {
+    } else if (m->total > (is->v6 ? 65527u : 65507u)) { /* the most one IP datagram carries */
         return -EMSGSIZE;
     }
     struct iovec *v = malloc((m->niov ? m->niov : 1) * sizeof(*v));
@@ -570,8 +702,8 @@ static long inet_send(struct lsock *s, struct lsock_msg *m)
             mh.msg_iovlen = 1;
         }
         if (has_to) {
-            mh.msg_name = &to;
-            mh.msg_namelen = sizeof(to);
+            mh.msg_name = &to.ss;
+            mh.msg_namelen = to.len;
         }
         mutex_lock(&is->tx_lock);
         ssize_t r = lwip_sendmsg(is->fd, &mh, lwflags);
@@ -624,7 +756,7 @@ static long inet_recv(struct lsock *s, struct lsock_msg *m)
     long rc;
     for (;;) {
         unsigned gen = lsock_gen(s);
-        struct sockaddr_in from;
+        struct sockaddr_storage from;
         struct msghdr mh = { 0 };
         mh.msg_iov = v;
         mh.msg_iovlen = iov_from(m, done, v);
@@ -645,7 +777,7 @@ static long inet_recv(struct lsock *s, struct lsock_msg *m)
         if (r > 0 || (r == 0 && (!is->tcp || done == 0))) {
             done += (size_t)r;
             if (!is->tcp) {
-                m->addrlen = from_lwip_addr(&from, m->addr);
+                m->addrlen = addr_to_program(is, &from, m->addr);
                 if (mh.msg_flags & MSG_TRUNC)
                     m->flags |= LX_MSG_TRUNC;
             }
@@ -773,6 +905,74 @@ static bool tcp_hint(int level, int name)
                                        name == LX_TCP_QUICKACK || name == LX_TCP_FASTOPEN || name == LX_TCP_MAXSEG);
 }
 
+/* IPPROTO_IPV6 on an AF_INET6 socket: the options programs commonly set.
+ * Hop limit and traffic class are lwIP's TTL and TOS fields (its IPv6
+ * output takes them from the same pcb fields); multicast ones are hints
+ * with no effect (lwIP is built without MLD: no group joins, see
+ * net/port/lwipopts.h); ancillary-data ones (IPV6_RECVPKTINFO...) are
+ * refused, since recvmsg carries no control messages. */
+static long ipv6_setopt(struct inet_sock *is, int name, int v)
+{
+    int lv;
+    switch (name) {
+    case LX_IPV6_V6ONLY: {
+        /* Linux: only before the socket has a port (bind, listen, connect or a send gave it one). */
+        struct sockaddr_storage ss;
+        socklen_t l = sizeof(ss);
+        if (lwip_getsockname(is->fd, (struct sockaddr *)&ss, &l) == 0 && lw_port(&ss) != 0)
+            return -EINVAL;
+        lv = v != 0;
+        if (lwip_setsockopt(is->fd, IPPROTO_IPV6, IPV6_V6ONLY, &lv, sizeof(lv)) < 0)
+            return lwip_error();
+        is->v6only = lv;
+        return 0;
+    }
+    case LX_IPV6_UNICAST_HOPS:
+    case LX_IPV6_TCLASS:
+        if (v < -1 || v > 255)
+            return -EINVAL;
+        if (name == LX_IPV6_UNICAST_HOPS)
+            lv = v == -1 ? IP_DEFAULT_TTL : v; /* -1: the default */
+        else
+            lv = v == -1 ? 0 : v;
+        if (lwip_setsockopt(is->fd, IPPROTO_IP, name == LX_IPV6_TCLASS ? IP_TOS : IP_TTL, &lv, sizeof(lv)) < 0)
+            return lwip_error();
+        return 0;
+    case LX_IPV6_MULTICAST_HOPS:
+        return v < -1 || v > 255 ? -EINVAL : 0;
+    case LX_IPV6_MULTICAST_LOOP:
+        return v < 0 || v > 1 ? -EINVAL : 0;
+    case LX_IPV6_MTU_DISCOVER:
+        return v < 0 || v > 5 ? -EINVAL : 0; /* IPV6_PMTUDISC_DONT .. OMIT; lwIP fragments as needed */
+    default:
+        return -ENOPROTOOPT;
+    }
+}
+
+static long ipv6_getopt(struct inet_sock *is, int name, int *v)
+{
+    socklen_t l = sizeof(*v);
+    switch (name) {
+    case LX_IPV6_V6ONLY:
+        *v = is->v6only;
+        return 0;
+    case LX_IPV6_UNICAST_HOPS:
+    case LX_IPV6_TCLASS:
+        if (lwip_getsockopt(is->fd, IPPROTO_IP, name == LX_IPV6_TCLASS ? IP_TOS : IP_TTL, v, &l) < 0)
+            return lwip_error();
+        return 0;
+    case LX_IPV6_MULTICAST_HOPS:
+    case LX_IPV6_MULTICAST_LOOP:
+        *v = 1; /* Linux's defaults */
+        return 0;
+    case LX_IPV6_MTU_DISCOVER:
+        *v = 1; /* IPV6_PMTUDISC_WANT, Linux's default */
+        return 0;
+    default:
+        return -ENOPROTOOPT;
+    }
+}
+
 static long inet_setopt(struct lsock *s, int level, int name, const void *val, uint32_t len)
 {
     struct inet_sock *is = inet(s);
@@ -780,6 +980,8 @@ static long inet_setopt(struct lsock *s, int level, int name, const void *val, u
     long rc = lx_sockopt_int(val, len, &v);
     if (rc < 0)
         return rc;
+    if (level == LX_IPPROTO_IPV6 && is->v6)
+        return ipv6_setopt(is, name, v);
     if (lwip_option(is->tcp, level, name, &llevel, &lname)) {
         if (lname == TCP_KEEPIDLE || lname == TCP_KEEPINTVL || lname == TCP_KEEPCNT) {
             if (v < 1 || v > 32767)
@@ -812,6 +1014,10 @@ static long inet_getopt(struct lsock *s, int level, int name, void *val, uint32_
         }
     } else if (level == LX_SOL_SOCKET && name == LX_SO_ACCEPTCONN) {
         v = is->listening;
+    } else if (level == LX_IPPROTO_IPV6 && is->v6) {
+        long rc = ipv6_getopt(is, name, &v);
+        if (rc < 0)
+            return rc;
     } else if (lwip_option(is->tcp, level, name, &llevel, &lname)) {
         socklen_t l = sizeof(v);
         if (lwip_getsockopt(is->fd, llevel, lname, &v, &l) < 0)

@@ -51,10 +51,9 @@ static void status_changed(struct netif *netif)
         return;
     nif->reported = true;
     if (static_dns && !nif->is_static) {
-        ip_addr_t ns;
-        uint32_t v;
+        uint32_t v = 0;
         net_parse_ipv4(kernel_options()->nameserver, &v);
-        ip_addr_set_ip4_u32(&ns, lwip_htonl(v));
+        ip_addr_t ns = IPADDR4_INIT(lwip_htonl(v));
         dns_setserver(0, &ns); /* the command line wins over DHCP's server */
     }
     char a[16], m[16], g[16], d[16];
@@ -120,8 +119,7 @@ static void check_options(void)
     if (o->nameserver && net_parse_ipv4(o->nameserver, &v) < 0)
         pr_err("net: --nameserver=%s is not an IPv4 address: ignored\n", o->nameserver);
     else if (o->nameserver) {
-        ip_addr_t ns;
-        ip_addr_set_ip4_u32(&ns, lwip_htonl(v));
+        ip_addr_t ns = IPADDR4_INIT(lwip_htonl(v));
         dns_setserver(0, &ns);
         static_dns = true;
     }

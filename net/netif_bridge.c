@@ -5,6 +5,7 @@
 #include <string.h>
 #include "log.h"
 #include "lwip/etharp.h"
+#include "lwip/ethip6.h"
 #include "lwip/pbuf.h"
 #include "lwip/tcpip.h"
 #include "net_internal.h"
@@ -83,6 +84,7 @@ static err_t netif_setup(struct netif *netif)
     netif->mtu = dev->mtu;
     netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
     netif->output = etharp_output;
+    netif->output_ip6 = ethip6_output;
     netif->linkoutput = link_output;
     netif->hostname = "kestrel";
     /* The NIC checks what it receives: do not sum it all again. Transmit
@@ -104,6 +106,11 @@ int net_if_add(struct net_if *nif, netif_status_callback_fn status)
     if (!netif_add(&nif->netif, &zero, &zero, &zero, nif, netif_setup, tcpip_input))
         return -1;
     netif_set_status_callback(&nif->netif, status);
+    /* IPv6: the link-local address from the MAC (EUI-64), and SLAAC from
+     * a router's advertisement; both go through duplicate detection once
+     * the link is up (lwIP's nd6 timer, once a second). */
+    netif_create_ip6_linklocal_address(&nif->netif, 1);
+    netif_set_ip6_autoconfig_enabled(&nif->netif, 1);
     netif_set_up(&nif->netif);
     /* lwIP routes nothing through a netif whose link is down and starts
      * DHCP only once it comes up: no frame is sent into a link that drops

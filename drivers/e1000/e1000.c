@@ -47,6 +47,7 @@
 #define CTRL_RST (1u << 26)
 #define STATUS_LU (1u << 1)
 #define RCTL_EN (1u << 1)
+#define RCTL_MPE (1u << 4) /* all multicast: IPv6 neighbour discovery (lwIP filters the groups itself) */
 #define RCTL_BAM (1u << 15)
 #define RCTL_SECRC (1u << 26)
 #define RCTL_BSIZE_SHIFT 16 /* 00: 2048, 01: 1024, 10: 512, 11: 256 bytes */
@@ -280,7 +281,7 @@ static int rings_setup(struct e1000 *e)
     unsigned bsize = 0;
     while (((unsigned)BUF_SIZE >> bsize) > e->rx_buf_size)
         bsize++;
-    wr(e, REG_RCTL, RCTL_EN | RCTL_BAM | RCTL_SECRC | bsize << RCTL_BSIZE_SHIFT);
+    wr(e, REG_RCTL, RCTL_EN | RCTL_BAM | RCTL_MPE | RCTL_SECRC | bsize << RCTL_BSIZE_SHIFT);
     return 0;
 }
 

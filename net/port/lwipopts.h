@@ -47,9 +47,33 @@ extern unsigned char *net_lwip_heap;
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
 #define PBUF_POOL_SIZE 256 /* 256 x 1.6 KiB: a full receive window for several connections */
 
-/* Protocols: IPv4 with ARP, ICMP, UDP, TCP, DHCP and DNS. */
+/* Protocols: IPv4 with ARP, ICMP, UDP, TCP, DHCP and DNS; IPv6 beside it
+ * (dual stack: an AF_INET6 socket not IPV6_V6ONLY also talks to IPv4 peers
+ * as ::ffff:a.b.c.d, what servers listening on [::] expect). */
 #define LWIP_IPV4 1
-#define LWIP_IPV6 0
+#define LWIP_IPV6 1
+/* IPv6: ::1 on the loopback interface; on each NIC a link-local address
+ * from its MAC and, where a router advertises a prefix (QEMU's user
+ * network: fec0::/64), a SLAAC address. Duplicate detection sends one
+ * probe (RFC 4862's default). No DHCPv6 (the virtual networks we boot on
+ * autoconfigure). No MLD: its timer would wake the stack every 100 ms
+ * for reports nobody on a virtual link needs; without it lwIP still takes
+ * the all-nodes and its own solicited-node groups (neighbour discovery
+ * works) as long as the NIC passes multicast frames: virtio-net starts
+ * promiscuous, vmxnet3 and e1000 are set to take all multicast. */
+#define LWIP_IPV6_MLD 0
+#define LWIP_IPV6_DHCP6 0
+#define LWIP_IPV6_AUTOCONFIG 1
+#define LWIP_IPV6_SEND_ROUTER_SOLICIT 1
+#define LWIP_IPV6_DUP_DETECT_ATTEMPTS 1
+#define LWIP_IPV6_NUM_ADDRESSES 3 /* link-local, one SLAAC prefix, one spare */
+#define LWIP_IPV6_FRAG 1
+#define LWIP_IPV6_REASS 1
+#define IPV6_FRAG_COPYHEADER 1 /* 64-bit pointers: the reassembly helper does not fit in the 8-byte fragment header */
+#define LWIP_ND6_NUM_NEIGHBORS 16
+#define LWIP_ND6_NUM_DESTINATIONS 16
+#define LWIP_ND6_QUEUEING 1
+#define MEMP_NUM_ND6_QUEUE 16
 #define LWIP_ARP 1
 #define ARP_TABLE_SIZE 32
 #define ARP_QUEUEING 1

@@ -6,9 +6,14 @@ the host reaches through hostfwd (several connections, one of 1 MiB, the
 bytes compared both ways and the guest's hash of what it received against
 the host's), a UDP echo, the guest's connect() to a server on the host,
 plus what the program checks from inside (socketpair round trips, EPIPE,
-EINTR, ECONNREFUSED, EADDRINUSE, EBADF, ENOTSOCK ...)."""
+EINTR, ECONNREFUSED, EADDRINUSE, EBADF, ENOTSOCK ...), and IPv6: echo over
+::1, v4-mapped peers on a [::] listener, IPV6_V6ONLY, and a TCP exchange
+from the guest's SLAAC address to the host across slirp (fec0::2 is the
+host's ::1; QEMU 7.2's hostfwd forwards IPv4 host addresses only, so the
+guest is the client)."""
 
 import hashlib
+import ipaddress
 import os
 import re
 import socket
@@ -150,17 +155,59 @@ def host_server(port, done):
     return srv
 
 
+def host_echo6(port, done):
+    """An IPv6 server on the host's ::1 (slirp's fec0::2 for the guest):
+    reads to the end, records what came and from where, sends it back."""
+    srv = socket.socket(socket.AF_INET6)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("::1", port))
+    srv.listen(2)
+    srv.settimeout(120)
+
+    def loop():
+        while True:  # the guest's tries before its SLAAC address is up carry nothing
+            try:
+                c, peer = srv.accept()
+            except OSError:
+                return
+            c.settimeout(30)
+            data = b""
+            try:
+                while True:
+                    b = c.recv(65536)
+                    if not b:
+                        break
+                    data += b
+                c.sendall(data)
+            except OSError:
+                pass
+            if data:
+                done.append((peer[0], data))
+            c.close()
+    threading.Thread(target=loop, daemon=True).start()
+    return srv
+
+
+# The guest's SLAAC address in slirp's fec0::/64: EUI-64 of QEMU's first
+# default MAC, 52:54:00:12:34:56.
+GUEST_SLAAC = ipaddress.IPv6Address("fec0::5054:ff:fe12:3456")
+
+
 @pytest.mark.parametrize("flavour", ["glibc", "musl"])
 def test_linux_sockets(tmp_path, flavour):
     exe = build("sockets.c", flavour, extra=["-pthread"])
     archive = initrd(tmp_path, {"/bin/sockets": exe})
     tcp, udp, hostport = free_port(), free_port(socket.SOCK_DGRAM), free_port()
-    seen = []
+    seen, seen6 = [], []
     srv = host_server(hostport, seen)
+    hostport6 = free_port()
+    srv6 = host_echo6(hostport6, seen6)
     payloads = [b"hello kestrel\n", bytes(range(256)) * 64, os.urandom(1 << 20)]
     nic = "user,hostfwd=tcp:127.0.0.1:%d-:%d,hostfwd=udp:127.0.0.1:%d-:%d" % (tcp, GUEST_PORT, udp, GUEST_UDP)
-    cmdline = "--ip=eth0,10.0.2.15,255.255.255.0 --defaultgw=10.0.2.2 -- /bin/sockets %d %d %d %d" % (
-        GUEST_PORT, GUEST_UDP, hostport, len(payloads))
+    # The exchange across the NIC waits for the guest's SLAAC address (4 s
+    # or so after boot, beside the rest): once is enough, in the glibc run.
+    cmdline = "--ip=eth0,10.0.2.15,255.255.255.0 --defaultgw=10.0.2.2 -- /bin/sockets %d %d %d %d %s" % (
+        GUEST_PORT, GUEST_UDP, hostport, len(payloads), hostport6 if flavour == "glibc" else "")
     cmd = kq.qemu_command("microvm", app_kernel("hello"), cmdline, memory="128M", nics=[nic],
                           extra=["-initrd", archive])
     g = Guest(cmd)
@@ -201,6 +248,7 @@ def test_linux_sockets(tmp_path, flavour):
     finally:
         g.close()
         srv.close()
+        srv6.close()
     out = g.output()
     assert "sockets: socketpair done" in out and "sockets: errors done" in out, out
     assert "sockets: loopback done" in out and "sockets: unix names done" in out, out
@@ -208,6 +256,13 @@ def test_linux_sockets(tmp_path, flavour):
     assert "sockets: readiness done" in out, out  # epoll and poll over sockets (linux/epoll.c)
     assert "sockets: host said [host got hello from the guest]" in out, out
     assert b"hello from the guest" in seen, seen
+    assert "sockets: ipv6 loopback done" in out, out
+    if flavour == "glibc":
+        # across the NIC: the bytes the host got, and the guest's source address
+        msg = bytes(ord("a") + i % 26 for i in range(3000))
+        assert seen6 and seen6[0][1] == msg, seen6
+        m = re.search(r"sockets: ipv6 host exchange from (\S+): (\d+) bytes back", out)
+        assert m and ipaddress.IPv6Address(m.group(1)) == GUEST_SLAAC and int(m.group(2)) == len(msg), out
     assert "FAIL" not in out, out
     assert "sockets: 0 failures" in out and "kestrel: power off, status 0" in out, out
 
@@ -223,6 +278,7 @@ def test_linux_sockets_without_nic(boot, tmp_path):
     assert "sockets: loopback done" in out and "sockets: unix names done" in out, out
     assert re.search(r"sockets: served \d+ of 200 dropped connections", out), out
     assert "sockets: readiness done" in out, out
+    assert "sockets: ipv6 loopback done" in out, out  # ::1 on the loopback interface alone
     assert "FAIL" not in out and "sockets: 0 failures" in out, out
     assert "kestrel: power off, status 0" in out, out
 

@@ -1,6 +1,6 @@
 /* The socket calls from inside a Linux program (tests/boot/test_linux_sockets.py):
- *   sockets PORT UDPPORT HOSTPORT NCONN     (with QEMU's user network)
- *   sockets local                          (no NIC: steps 1 and 5 only)
+ *   sockets PORT UDPPORT HOSTPORT NCONN [HOSTPORT6]   (with QEMU's user network)
+ *   sockets local                          (no NIC: steps 1, 5 and 6 only)
  * 1. socketpair round trips (stream, datagram), EPIPE/SIGPIPE, EINTR from a
  *    signal during a blocked recv, SO_RCVTIMEO, error cases (EBADF,
  *    ENOTSOCK, EAFNOSUPPORT, EINVAL on short addresses, EFAULT);
@@ -11,7 +11,12 @@
  * 4. a client connect() to the host (10.0.2.2:HOSTPORT), an exchange, and
  *    ECONNREFUSED from a closed port; EADDRINUSE on a second bind;
  * 5. (first, in fact) 127.0.0.1 inside the guest: bulk data, resets,
- *    restarts, readiness through epoll and poll, 200 hostile connections.
+ *    restarts, readiness through epoll and poll, 200 hostile connections;
+ * 6. IPv6: TCP and UDP echo over ::1 (bytes and addresses checked), a
+ *    [::] listener taking 127.0.0.1 as ::ffff:127.0.0.1, IPV6_V6ONLY
+ *    refusing it, sockaddr_in6 length checks; with HOSTPORT6, a TCP
+ *    exchange with the host across the NIC (slirp's fec0::2 is the host's
+ *    ::1) from the SLAAC address, printed for the harness to check.
  * Every failed check prints "sockets: FAIL ..." and the exit status counts
  * them. */
 #define _GNU_SOURCE
@@ -217,7 +222,7 @@ static void test_errors(void)
     CHECK(bind(p[0], (struct sockaddr *)&sin, sizeof(sin)) == -1 && errno == ENOTSOCK, "ENOTSOCK bind");
     close(p[0]);
     close(p[1]);
-    CHECK(socket(AF_INET6, SOCK_STREAM, 0) == -1 && errno == EAFNOSUPPORT, "no IPv6");
+    CHECK(socket(AF_NETLINK, SOCK_RAW, 0) == -1 && errno == EAFNOSUPPORT, "no netlink");
     CHECK(socket(AF_INET, 77, 0) == -1 && errno == EINVAL, "bad type");
     int s = socket(AF_INET, SOCK_STREAM, 0);
     CHECK(s >= 0, "socket");
@@ -506,6 +511,287 @@ static void loopback(int port)
     close(a);
     close(b);
     printf("sockets: loopback done\n");
+}
+
+/* ---- IPv6 ---- */
+
+static long ms_since(const struct timespec *t0);
+
+static struct sockaddr_in6 sin6_of(const struct in6_addr *a, int port)
+{
+    struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = *a };
+    return s6;
+}
+
+static bool is_v4mapped_loopback(const struct sockaddr_in6 *s6)
+{
+    return IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) && s6->sin6_addr.s6_addr[12] == 127 &&
+           s6->sin6_addr.s6_addr[13] == 0 && s6->sin6_addr.s6_addr[14] == 0 && s6->sin6_addr.s6_addr[15] == 1;
+}
+
+/* Reads exactly n bytes (or fewer at the end of the stream). */
+static size_t read_full(int fd, void *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = recv(fd, (char *)buf + got, n - got, 0);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    return got;
+}
+
+static void test_ipv6(int port)
+{
+    static char out[20000], back[20000];
+    for (size_t i = 0; i < sizeof(out); i++)
+        out[i] = (char)(i * 13 + (i >> 8));
+
+    /* TCP over ::1: connect, accept (the peer's address checked), echo */
+    int l = socket(AF_INET6, SOCK_STREAM, 0);
+    CHECK(l >= 0, "AF_INET6 socket");
+    int v = -1;
+    socklen_t len = sizeof(v);
+    CHECK(getsockopt(l, SOL_SOCKET, SO_DOMAIN, &v, &len) == 0 && v == AF_INET6, "SO_DOMAIN %d", v);
+    struct sockaddr_in6 s6 = sin6_of(&in6addr_loopback, port);
+    CHECK(bind(l, (struct sockaddr *)&s6, sizeof(s6)) == 0 && listen(l, 4) == 0, "bind [::1]:%d", port);
+    int c = socket(AF_INET6, SOCK_STREAM, 0);
+    CHECK(connect(c, (struct sockaddr *)&s6, sizeof(s6)) == 0, "connect [::1]");
+    struct sockaddr_in6 me = { 0 }, peer = { 0 };
+    len = sizeof(me);
+    CHECK(getsockname(c, (struct sockaddr *)&me, &len) == 0 && len == sizeof(me) && me.sin6_family == AF_INET6 &&
+              IN6_IS_ADDR_LOOPBACK(&me.sin6_addr) && ntohs(me.sin6_port) != 0,
+          "client name len %u", (unsigned)len);
+    len = sizeof(peer);
+    int a = accept(l, (struct sockaddr *)&peer, &len);
+    CHECK(a >= 0 && len == sizeof(peer) && peer.sin6_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&peer.sin6_addr) &&
+              peer.sin6_port == me.sin6_port,
+          "accept [::1] len %u port %d/%d", (unsigned)len, ntohs(peer.sin6_port), ntohs(me.sin6_port));
+    CHECK(send(c, out, sizeof(out), 0) == (ssize_t)sizeof(out), "v6 send");
+    CHECK(read_full(a, back, sizeof(back)) == sizeof(back) && memcmp(back, out, sizeof(out)) == 0, "v6 server bytes");
+    CHECK(send(a, back, sizeof(back), 0) == (ssize_t)sizeof(back), "v6 echo");
+    memset(back, 0, sizeof(back));
+    CHECK(read_full(c, back, sizeof(back)) == sizeof(back) && memcmp(back, out, sizeof(out)) == 0, "v6 echoed bytes");
+    /* a short room: truncated, the full length reported */
+    char small[8];
+    len = sizeof(small);
+    CHECK(getpeername(a, (struct sockaddr *)small, &len) == 0 && len == sizeof(struct sockaddr_in6) &&
+              small[0] == AF_INET6,
+          "getpeername truncated %u", (unsigned)len);
+    close(a);
+    close(c);
+    close(l);
+
+    /* UDP over ::1, the source address checked, and a reply */
+    int u = socket(AF_INET6, SOCK_DGRAM, 0), w = socket(AF_INET6, SOCK_DGRAM, 0);
+    s6 = sin6_of(&in6addr_loopback, port + 1);
+    CHECK(bind(u, (struct sockaddr *)&s6, sizeof(s6)) == 0, "udp6 bind");
+    CHECK(sendto(w, out, 1200, 0, (struct sockaddr *)&s6, sizeof(s6)) == 1200, "udp6 sendto");
+    struct sockaddr_in6 from = { 0 };
+    len = sizeof(from);
+    CHECK(recvfrom(u, back, sizeof(back), 0, (struct sockaddr *)&from, &len) == 1200 && memcmp(back, out, 1200) == 0 &&
+              len == sizeof(from) && from.sin6_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&from.sin6_addr),
+          "udp6 recvfrom len %u", (unsigned)len);
+    CHECK(sendto(u, "pong6", 5, 0, (struct sockaddr *)&from, len) == 5, "udp6 reply");
+    char d[16] = { 0 };
+    CHECK(recv(w, d, sizeof(d), 0) == 5 && memcmp(d, "pong6", 5) == 0, "udp6 reply received");
+    /* a dual-stack UDP socket sends to an IPv4 address given as sockaddr_in */
+    int u4 = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port + 2) };
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(bind(u4, (struct sockaddr *)&sin, sizeof(sin)) == 0, "udp4 bind");
+    CHECK(sendto(w, "to4", 3, 0, (struct sockaddr *)&sin, sizeof(sin)) == 3, "udp6 to a sockaddr_in");
+    struct sockaddr_in from4 = { 0 };
+    len = sizeof(from4);
+    CHECK(recvfrom(u4, d, sizeof(d), 0, (struct sockaddr *)&from4, &len) == 3 && memcmp(d, "to4", 3) == 0 &&
+              from4.sin_family == AF_INET && from4.sin_addr.s_addr == htonl(INADDR_LOOPBACK),
+          "udp4 got it from 127.0.0.1");
+    /* and its answer comes back v4-mapped */
+    CHECK(sendto(u4, "back", 4, 0, (struct sockaddr *)&from4, len) == 4, "udp4 reply");
+    len = sizeof(from);
+    CHECK(recvfrom(w, d, sizeof(d), 0, (struct sockaddr *)&from, &len) == 4 && len == sizeof(from) &&
+              from.sin6_family == AF_INET6 && is_v4mapped_loopback(&from) && from.sin6_port == htons(port + 2),
+          "udp6 from ::ffff:127.0.0.1");
+    close(u4);
+    close(u);
+    close(w);
+
+    /* [::] without IPV6_V6ONLY takes an IPv4 client, seen as ::ffff:127.0.0.1 */
+    l = socket(AF_INET6, SOCK_STREAM, 0);
+    v = -1;
+    len = sizeof(v);
+    CHECK(getsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &v, &len) == 0 && v == 0, "V6ONLY off by default");
+    s6 = sin6_of(&in6addr_any, port + 3);
+    CHECK(bind(l, (struct sockaddr *)&s6, sizeof(s6)) == 0 && listen(l, 4) == 0, "bind [::]");
+    int on = 1;
+    CHECK(setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1 && errno == EINVAL, "V6ONLY after bind");
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    sin.sin_port = htons(port + 3);
+    CHECK(connect(c, (struct sockaddr *)&sin, sizeof(sin)) == 0, "127.0.0.1 to [::]");
+    struct sockaddr_in me4 = { 0 };
+    len = sizeof(me4);
+    getsockname(c, (struct sockaddr *)&me4, &len);
+    len = sizeof(peer);
+    memset(&peer, 0, sizeof(peer));
+    a = accept(l, (struct sockaddr *)&peer, &len);
+    CHECK(a >= 0 && len == sizeof(peer) && peer.sin6_family == AF_INET6 && is_v4mapped_loopback(&peer) &&
+              peer.sin6_port == me4.sin_port,
+          "v4-mapped peer (len %u, family %d, port %d/%d)", (unsigned)len, peer.sin6_family, ntohs(peer.sin6_port),
+          ntohs(me4.sin_port));
+    len = sizeof(me);
+    CHECK(getsockname(a, (struct sockaddr *)&me, &len) == 0 && is_v4mapped_loopback(&me) &&
+              me.sin6_port == htons(port + 3),
+          "v4-mapped local name");
+    CHECK(send(c, "mapped", 6, 0) == 6 && read_full(a, d, 6) == 6 && memcmp(d, "mapped", 6) == 0, "v4-mapped bytes");
+    CHECK(send(a, "back4", 5, 0) == 5 && read_full(c, d, 5) == 5 && memcmp(d, "back4", 5) == 0, "v4-mapped reply");
+    close(a);
+    close(c);
+    /* a dual-stack client connecting to ::ffff:127.0.0.1 reaches the IPv4 side */
+    c = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 m6 = sin6_of(&in6addr_any, port + 3);
+    inet_pton(AF_INET6, "::ffff:127.0.0.1", &m6.sin6_addr);
+    CHECK(connect(c, (struct sockaddr *)&m6, sizeof(m6)) == 0, "connect ::ffff:127.0.0.1");
+    len = sizeof(peer);
+    CHECK(getpeername(c, (struct sockaddr *)&peer, &len) == 0 && len == sizeof(peer) && is_v4mapped_loopback(&peer) &&
+              peer.sin6_port == htons(port + 3),
+          "v4-mapped peer name");
+    a = accept(l, NULL, NULL);
+    CHECK(a >= 0 && send(c, "m", 1, 0) == 1 && read_full(a, d, 1) == 1 && d[0] == 'm', "v4-mapped client bytes");
+    close(a);
+    close(c);
+    close(l);
+    /* an unbound AF_INET6 socket's name: [::]:0, 28 bytes */
+    c = socket(AF_INET6, SOCK_DGRAM, 0);
+    memset(&me, 0xff, sizeof(me));
+    len = sizeof(me);
+    CHECK(getsockname(c, (struct sockaddr *)&me, &len) == 0 && len == sizeof(me) && me.sin6_family == AF_INET6 &&
+              IN6_IS_ADDR_UNSPECIFIED(&me.sin6_addr) && me.sin6_port == 0,
+          "unbound name");
+    close(c);
+    /* 0.0.0.0:P and an IPv6-only [::]:P side by side (Redis's two
+     * listeners); a dual-stack [::]:P beside 0.0.0.0:P is EADDRINUSE */
+    int l4 = socket(AF_INET, SOCK_STREAM, 0);
+    sin.sin_port = htons(port + 5);
+    sin.sin_addr.s_addr = htonl(INADDR_ANY);
+    CHECK(bind(l4, (struct sockaddr *)&sin, sizeof(sin)) == 0 && listen(l4, 2) == 0, "0.0.0.0 listener");
+    l = socket(AF_INET6, SOCK_STREAM, 0);
+    s6 = sin6_of(&in6addr_any, port + 5);
+    CHECK(bind(l, (struct sockaddr *)&s6, sizeof(s6)) == -1 && errno == EADDRINUSE, "dual-stack [::] beside 0.0.0.0");
+    close(l);
+    l = socket(AF_INET6, SOCK_STREAM, 0);
+    CHECK(setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == 0 &&
+              bind(l, (struct sockaddr *)&s6, sizeof(s6)) == 0 && listen(l, 2) == 0,
+          "IPv6-only [::] beside 0.0.0.0");
+    close(l);
+    close(l4);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+    /* IPV6_V6ONLY: the IPv4 client is refused, an IPv6 one accepted */
+    l = socket(AF_INET6, SOCK_STREAM, 0);
+    CHECK(setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == 0, "V6ONLY");
+    v = 0;
+    len = sizeof(v);
+    CHECK(getsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &v, &len) == 0 && v == 1 && len == sizeof(int), "V6ONLY read");
+    s6 = sin6_of(&in6addr_any, port + 4);
+    CHECK(bind(l, (struct sockaddr *)&s6, sizeof(s6)) == 0 && listen(l, 4) == 0, "bind [::] v6only");
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    sin.sin_port = htons(port + 4);
+    errno = 0;
+    CHECK(connect(c, (struct sockaddr *)&sin, sizeof(sin)) == -1 && errno == ECONNREFUSED, "V6ONLY refuses IPv4");
+    close(c);
+    c = socket(AF_INET6, SOCK_STREAM, 0);
+    s6 = sin6_of(&in6addr_loopback, port + 4);
+    CHECK(connect(c, (struct sockaddr *)&s6, sizeof(s6)) == 0, "V6ONLY takes IPv6");
+    a = accept(l, NULL, NULL);
+    CHECK(a >= 0, "V6ONLY accept");
+    close(a);
+    close(c);
+    /* a v4-mapped address on an IPv6-only socket: EINVAL to bind */
+    c = socket(AF_INET6, SOCK_DGRAM, 0);
+    setsockopt(c, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+    inet_pton(AF_INET6, "::ffff:127.0.0.1", &s6.sin6_addr);
+    CHECK(bind(c, (struct sockaddr *)&s6, sizeof(s6)) == -1 && errno == EINVAL, "v4-mapped bind on V6ONLY");
+    close(c);
+    close(l);
+
+    /* sockaddr_in6 as Linux checks it */
+    c = socket(AF_INET6, SOCK_STREAM, 0);
+    s6 = sin6_of(&in6addr_loopback, 0);
+    CHECK(bind(c, (struct sockaddr *)&s6, 23) == -1 && errno == EINVAL, "23-byte sockaddr_in6");
+    CHECK(bind(c, (struct sockaddr *)&s6, sizeof(struct sockaddr_in)) == -1 && errno == EINVAL, "16 bytes");
+    CHECK(bind(c, (struct sockaddr *)&s6, 129) == -1 && errno == EINVAL, "129 bytes");
+    CHECK(bind(c, (struct sockaddr *)&s6, -1) == -1 && errno == EINVAL, "negative length");
+    CHECK(bind(c, (struct sockaddr *)8, sizeof(s6)) == -1 && errno == EFAULT, "EFAULT");
+    struct sockaddr_in6 bad = s6;
+    bad.sin6_family = AF_INET;
+    CHECK(bind(c, (struct sockaddr *)&bad, sizeof(bad)) == -1 && errno == EAFNOSUPPORT, "AF_INET on AF_INET6");
+    inet_pton(AF_INET6, "fe80::1", &bad.sin6_addr);
+    bad.sin6_family = AF_INET6;
+    CHECK(bind(c, (struct sockaddr *)&bad, sizeof(bad)) == -1 && errno == EINVAL, "link-local without scope");
+    bad.sin6_scope_id = 200;
+    CHECK(bind(c, (struct sockaddr *)&bad, sizeof(bad)) == -1 && errno == ENODEV, "scope of no interface");
+    close(c); /* (Linux keeps a failed bind's scope on the socket: a fresh one) */
+    c = socket(AF_INET6, SOCK_STREAM, 0);
+    CHECK(bind(c, (struct sockaddr *)&s6, 24) == 0, "24-byte sockaddr_in6 (RFC 2133)");
+    int hops = 0;
+    len = sizeof(hops);
+    v = 33;
+    CHECK(setsockopt(c, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &v, sizeof(v)) == 0 &&
+              getsockopt(c, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, &len) == 0 && hops == 33,
+          "IPV6_UNICAST_HOPS %d", hops);
+    v = 256;
+    CHECK(setsockopt(c, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &v, sizeof(v)) == -1 && errno == EINVAL, "hops 256");
+    v = 0x20;
+    CHECK(setsockopt(c, IPPROTO_IPV6, IPV6_TCLASS, &v, sizeof(v)) == 0, "IPV6_TCLASS");
+    close(c);
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(setsockopt(c, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1 && errno == ENOPROTOOPT,
+          "no IPv6 options on AF_INET");
+    close(c);
+    printf("sockets: ipv6 loopback done\n");
+}
+
+/* Across the NIC (a thread started first): the host's ::1 is fec0::2 through slirp. Until the
+ * router's advertisement has given the SLAAC address (and its duplicate
+ * detection ended), the stack reaches fec0::2 from the link-local
+ * address: connections from there are dropped unused until then. */
+static void *ipv6_client(void *arg)
+{
+    int hostport6 = *(int *)arg;
+    struct sockaddr_in6 host = sin6_of(&in6addr_any, hostport6), me = { 0 };
+    inet_pton(AF_INET6, "fec0::2", &host.sin6_addr);
+    socklen_t len;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int c = -1, tries = 0;
+    for (; tries < 50; tries++) {
+        c = socket(AF_INET6, SOCK_STREAM, 0);
+        len = sizeof(me);
+        if (connect(c, (struct sockaddr *)&host, sizeof(host)) == 0 &&
+            getsockname(c, (struct sockaddr *)&me, &len) == 0 && !IN6_IS_ADDR_LINKLOCAL(&me.sin6_addr))
+            break;
+        close(c);
+        c = -1;
+        usleep(200000);
+    }
+    printf("sockets: ipv6 source ready after %ld ms (%d tries)\n", ms_since(&t0), tries);
+    CHECK(c >= 0, "connect [fec0::2]:%d from a SLAAC address", hostport6);
+    if (c < 0)
+        return NULL;
+    char a[INET6_ADDRSTRLEN] = "?";
+    inet_ntop(AF_INET6, &me.sin6_addr, a, sizeof(a));
+    static char msg[3000];
+    for (size_t i = 0; i < sizeof(msg); i++)
+        msg[i] = (char)('a' + i % 26);
+    CHECK(send(c, msg, sizeof(msg), MSG_NOSIGNAL) == (ssize_t)sizeof(msg), "v6 send to the host");
+    shutdown(c, SHUT_WR);
+    static char got[4000];
+    size_t n = read_full(c, got, sizeof(got));
+    CHECK(n == sizeof(msg) && memcmp(got, msg, n) == 0, "v6 echo from the host: %zu bytes", n);
+    printf("sockets: ipv6 host exchange from %s: %zu bytes back\n", a, n);
+    close(c);
+    return NULL;
 }
 
 static long mem_free_kib(void)
@@ -825,12 +1111,19 @@ int main(int argc, char **argv)
         return 2;
     }
     int port = local ? 5000 : atoi(argv[1]);
+    /* The exchange with the host over IPv6 waits for the SLAAC address
+     * (seconds after boot): beside everything else, in its own thread. */
+    pthread_t v6;
+    int hostport6 = argc >= 6 ? atoi(argv[5]) : 0;
+    if (hostport6)
+        pthread_create(&v6, NULL, ipv6_client, &hostport6);
     test_socketpair();
     test_errors();
     test_unix_names();
     loopback(port + 10);
     test_readiness(port + 11);
     drop_server(port + 12);
+    test_ipv6(port + 20);
     if (local) { /* a machine without a NIC: what needs no network */
         printf("sockets: %d failures\n", failures);
         return failures ? 1 : 0;
@@ -844,6 +1137,8 @@ int main(int argc, char **argv)
     close(s);
     udp_echo(udpport, 3);
     client(hostport);
+    if (hostport6)
+        pthread_join(v6, NULL);
     printf("sockets: %d failures\n", failures);
     return failures ? 1 : 0;
 }

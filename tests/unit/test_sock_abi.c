@@ -164,9 +164,74 @@ static void test_options(void)
     CHECK_EQ(LX_SO_ACCEPTCONN, SO_ACCEPTCONN);
 }
 
+/* AF_INET6: Linux's lengths (24 is the least, RFC 2133's struct without
+ * the scope), the family after the length, the layout of the host's own
+ * struct sockaddr_in6, and v4-mapped addresses. */
+static void test_sockaddr_in6(void)
+{
+    struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(8080), .sin6_flowinfo = htonl(7),
+                               .sin6_scope_id = 2 };
+    s6.sin6_addr.s6_addr[0] = 0xfe;
+    s6.sin6_addr.s6_addr[1] = 0x80;
+    s6.sin6_addr.s6_addr[15] = 9;
+    struct lx_in6addr a;
+    CHECK_EQ(sizeof(s6), LX_SOCKADDR_IN6_LEN);
+    CHECK_EQ(lx_sockaddr_in6_parse(&s6, sizeof(s6), &a), 0);
+    CHECK_EQ(a.port, htons(8080));
+    CHECK_EQ(a.flowinfo, htonl(7));
+    CHECK_EQ(a.scope_id, 2u);
+    CHECK(memcmp(a.addr, s6.sin6_addr.s6_addr, 16) == 0);
+    /* 24 bytes: accepted, the scope not read */
+    CHECK_EQ(lx_sockaddr_in6_parse(&s6, 24, &a), 0);
+    CHECK_EQ(a.scope_id, 0u);
+    CHECK(memcmp(a.addr, s6.sin6_addr.s6_addr, 16) == 0);
+    /* shorter: EINVAL whatever the family; too long: EINVAL */
+    CHECK_EQ(lx_sockaddr_in6_parse(&s6, 23, &a), -EINVAL);
+    CHECK_EQ(lx_sockaddr_in6_parse(&s6, 16, &a), -EINVAL);
+    CHECK_EQ(lx_sockaddr_in6_parse(&s6, 0, &a), -EINVAL);
+    CHECK_EQ(lx_sockaddr_in6_parse(&s6, 129, &a), -EINVAL);
+    uint8_t big[128] = { 0 };
+    memcpy(big, &s6, sizeof(s6));
+    CHECK_EQ(lx_sockaddr_in6_parse(big, sizeof(big), &a), 0);
+    /* the wrong family, long enough: EAFNOSUPPORT */
+    struct sockaddr_in sin = { .sin_family = AF_INET };
+    memset(big, 0, sizeof(big));
+    memcpy(big, &sin, sizeof(sin));
+    CHECK_EQ(lx_sockaddr_in6_parse(big, 28, &a), -EAFNOSUPPORT);
+    CHECK_EQ(lx_sockaddr_in6_parse(&sin, 16, &a), -EINVAL); /* a sockaddr_in is too short */
+    /* made back: the host's struct reads it */
+    uint8_t out[28];
+    struct lx_in6addr m = { .port = htons(443), .scope_id = 1 };
+    m.addr[15] = 1;
+    CHECK_EQ(lx_sockaddr_in6_make(&m, out), 28);
+    struct sockaddr_in6 back;
+    memcpy(&back, out, sizeof(back));
+    CHECK_EQ(back.sin6_family, AF_INET6);
+    CHECK_EQ(back.sin6_port, htons(443));
+    CHECK(IN6_IS_ADDR_LOOPBACK(&back.sin6_addr));
+    CHECK_EQ(back.sin6_scope_id, 1u);
+    CHECK_EQ(back.sin6_flowinfo, 0u);
+    /* v4-mapped */
+    uint8_t v[16];
+    lx_in6_map_v4(htonl(0x7f000001), v);
+    CHECK(lx_in6_is_v4mapped(v));
+    CHECK(IN6_IS_ADDR_V4MAPPED((struct in6_addr *)v));
+    CHECK(v[12] == 127 && v[15] == 1);
+    CHECK(!lx_in6_is_v4mapped(back.sin6_addr.s6_addr));
+    CHECK_EQ(LX_IPV6_V6ONLY, IPV6_V6ONLY);
+    CHECK_EQ(LX_IPV6_UNICAST_HOPS, IPV6_UNICAST_HOPS);
+    CHECK_EQ(LX_IPV6_TCLASS, IPV6_TCLASS);
+    CHECK_EQ(LX_IPV6_MTU_DISCOVER, IPV6_MTU_DISCOVER);
+    CHECK_EQ(LX_IPV6_JOIN_GROUP, IPV6_JOIN_GROUP);
+    CHECK_EQ(LX_IPV6_RECVPKTINFO, IPV6_RECVPKTINFO);
+    CHECK_EQ(LX_IPPROTO_IPV6, IPPROTO_IPV6);
+    CHECK_EQ(LX_AF_INET6, AF_INET6);
+}
+
 int main(void)
 {
     test_sockaddr_in();
+    test_sockaddr_in6();
     test_sockaddr_un();
     test_msghdr();
     test_options();
