@@ -220,6 +220,9 @@ def test_redis(tmp_path, preset):
         except redis.exceptions.ConnectionError:
             pass  # the server closes the connection as it exits
         g.wait_line(r"kestrel: power off", timeout=20)
+    except Exception:
+        print("GUEST OUTPUT:\n" + g.output()[-4000:])
+        raise
     finally:
         stop(g)
     out = g.output()
