@@ -5,7 +5,7 @@
 #include "sched.h"
 
 struct mutex {
-    struct thread *owner;
+    uintptr_t state; /* core/sync.c: the owner, and a bit for waiters */
     struct waitq wq;
 };
 #define MUTEX_INIT { 0, WAITQ_INIT }

@@ -221,6 +221,28 @@ static uint64_t *pte_run(uint64_t va, uint64_t end, uint64_t *pages)
     return paging_pte(va, 0);
 }
 
+/* Are all pages of the range the program's, present, and writable when
+ * write? Then there is nothing to fault in, and no region to look up: a
+ * page's entry says no more than its region does (user_pte). Without
+ * mm->lock, as the access after mm_prepare is: a page unmapped meanwhile is
+ * the same race either way. */
+static bool pages_ready(uint64_t addr, uint64_t len, bool write)
+{
+    uint64_t need = PTE_P | PTE_U | PTE_SW_USER | (write ? PTE_W : 0);
+    uint64_t va = addr & ~(PAGE_SIZE - 1), end = align_up(addr + len); /* user_range_ok: no overflow */
+    while (va < end) {
+        uint64_t n;
+        const uint64_t *pte = pte_run(va, end, &n);
+        if (!pte)
+            return false;
+        for (uint64_t k = 0; k < n; k++, va += PAGE_SIZE) {
+            if ((pte[k] & need) != need)
+                return false;
+        }
+    }
+    return true;
+}
+
 /* Gives back the page at va whose entry is pte (its frame and, for
  * identity frames, the kernel's mapping). */
 static void page_release(uint64_t va, uint64_t *pte, struct free_batch *b)
@@ -487,6 +509,8 @@ int mm_prepare(struct lmm *mm, uint64_t addr, uint64_t len, bool write)
         return 0;
     if (!user_range_ok(addr, len))
         return -EFAULT;
+    if (pages_ready(addr, len, write))
+        return 0;
     int code;
     uint64_t error = write ? 2 : 0;
     mutex_lock(&mm->lock);

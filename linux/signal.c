@@ -286,11 +286,8 @@ static bool is_restart(long ret)
     return ret == -ERESTARTSYS || ret == -ERESTARTNOHAND;
 }
 
-void signal_deliver(struct int_frame *f)
+static __attribute__((noinline)) void deliver(struct int_frame *f, struct lthread *t)
 {
-    struct lthread *t = lthread_current();
-    if (!t)
-        return;
     bool from_syscall = f->vector == SYSCALL_VECTOR;
     long ret = (long)f->rax;
     for (;;) {
@@ -338,6 +335,22 @@ void signal_deliver(struct int_frame *f)
         t->has_saved_blocked = false;
         sched_unlock(flags);
     }
+}
+
+void signal_deliver(struct int_frame *f)
+{
+    struct lthread *t = lthread_current();
+    if (!t)
+        return;
+    /* The common return, nothing to do, without the scheduler lock: aligned
+     * loads of words only a locked sender changes. A signal sent just after
+     * this look is as one sent just after deliver's locked look: acted on at
+     * the next entry (a sender interrupts a thread it must wake). */
+    if (__atomic_load_n(&t->exiting, __ATOMIC_RELAXED) || t->has_saved_blocked ||
+        (f->vector == SYSCALL_VECTOR && is_restart((long)f->rax)) ||
+        ((__atomic_load_n(&t->pending, __ATOMIC_RELAXED) | __atomic_load_n(&shared_pending, __ATOMIC_RELAXED)) &
+         ~t->blocked))
+        deliver(f, t);
 }
 
 /* ---- system calls ---- */
