@@ -40,6 +40,11 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import kestrel_initrd as ki  # noqa: E402
 
 NGINX, REDIS = "/usr/sbin/nginx", "/usr/bin/redis-server"
+# The guest memory the plain tests give each server, what they are proven
+# to run in (issue 21's budgets: Redis <= 64 MiB, met; nginx <= 32 MiB, not
+# met: its initrd holds 9.5 MB of binary and libraries that mmap copies,
+# not shares, and 32 MiB fails to map libc; docs/linux-abi.md).
+REDIS_MEMORY, NGINX_MEMORY = "64M", "40M"
 GUEST_IP = "--ip=eth0,10.0.2.15,255.255.255.0"
 
 
@@ -53,14 +58,14 @@ def need(path):
 # under OVMF below (test_nginx_from_image).
 
 
-def boot(tmp_path, program, args, files, port, guest_port, qmp=None, preset="microvm"):
+def boot(tmp_path, program, args, files, port, guest_port, qmp=None, preset="microvm", memory="256M"):
     archive = str(tmp_path / "initrd.cpio")
     ki.write_initrd(archive, program, str(files))
     cmdline = ki.exec_cmdline([GUEST_IP], program, args)
     extra = ["-initrd", archive]
     if qmp:
         extra += ["-qmp", "unix:%s,server=on,wait=off" % qmp]
-    cmd = kq.qemu_command(preset, app_kernel("hello"), cmdline, memory="256M",
+    cmd = kq.qemu_command(preset, app_kernel("hello"), cmdline, memory=memory,
                           nics=["user,hostfwd=tcp:127.0.0.1:%d-:%d" % (port, guest_port)], extra=extra)
     return Guest(cmd)
 
@@ -127,7 +132,7 @@ def test_nginx(tmp_path, preset):
     files, want = nginx_tree(tmp_path)
     port = free_port()
     qmp = str(tmp_path / "qmp.sock")
-    g = boot(tmp_path, NGINX, NGINX_ARGS, files, port, 8080, qmp, preset=preset)
+    g = boot(tmp_path, NGINX, NGINX_ARGS, files, port, 8080, qmp, preset=preset, memory=NGINX_MEMORY)
     try:
         g.wait_line(r"using the \"epoll\" event method", timeout=25)
         url = "http://127.0.0.1:%d" % port
@@ -186,7 +191,8 @@ def test_redis(tmp_path, preset):
     (files / "tmp").mkdir(parents=True)
     port = free_port()
     g = boot(tmp_path, REDIS, ["--port", "6379", "--daemonize", "no", "--save", "", "--appendonly", "no",
-                               "--protected-mode", "no", "--dir", "/tmp"], files, port, 6379, preset=preset)
+                               "--protected-mode", "no", "--dir", "/tmp"], files, port, 6379,
+             preset=preset, memory=REDIS_MEMORY)
     try:
         g.wait_line(r"Ready to accept connections", timeout=25)
         r = redis.Redis(port=port, socket_timeout=30)
