@@ -1,5 +1,6 @@
 /* cpio newc: a 110-byte ASCII header ("070701" or "070702" and thirteen
- * 8-digit hex fields), the name padded to 4 bytes, the data padded to 4. */
+ * 8-digit hex fields), the name (namesize bytes, NUL included, which may
+ * hold more NULs) padded to 4 bytes, the data padded to 4. */
 #include <errno.h>
 #include <string.h>
 #include "cpio.h"
@@ -62,8 +63,11 @@ long cpio_walk(const uint8_t *buf, size_t len, int (*fn)(void *ctx, const struct
         size_t data_off = pad4(off + HDR_LEN + name_len);
         if (data_off > len || f[6] > len - data_off)
             return bad("file data past the end", off);
+        /* The name ends at its first NUL: writers may pad the field with
+         * more (scripts/kestrel_initrd.py, to page-align the data). */
+        size_t used = (size_t)((const char *)memchr(name, 0, name_len) - name);
         struct cpio_entry e = {
-            .name = name, .name_len = name_len - 1, .mode = f[1], .ino = f[0], .nlink = f[4], .mtime = f[5],
+            .name = name, .name_len = used, .mode = f[1], .ino = f[0], .nlink = f[4], .mtime = f[5],
             .data = buf + data_off, .size = f[6],
         };
         if (e.name_len == sizeof(TRAILER) - 1 && memcmp(name, TRAILER, e.name_len) == 0)

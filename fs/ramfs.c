@@ -13,7 +13,10 @@
 
 struct ram_fs {
     struct ram_node *all; /* every node not yet released, for ramfs_free */
+    const uint8_t *img, *img_end; /* the archive files' data may point into */
 };
+
+#define RAM_PAGE 4096u
 
 struct ram_dirent {
     struct ram_dirent *next;
@@ -211,6 +214,8 @@ static int reserve(struct ram_node *n, uint64_t size)
 {
     if (size <= n->cap)
         return 0;
+    if (size < n->vn.size)
+        size = n->vn.size; /* the first write inside a file still in the initrd: all of it moves */
     if (size > (1ull << 40))
         return -EFBIG;
     size_t cap = n->cap ? n->cap : 256;
@@ -245,6 +250,26 @@ static long r_write(struct vnode *vn, uint64_t off, const void *buf, size_t len)
     set_size(n, off + len > vn->size ? off + len : vn->size);
     touch(vn, 1);
     return (long)len;
+}
+
+/* The archive's own page for a file never written whose data the archive
+ * holds page aligned (scripts/kestrel_initrd.py places it so), when what
+ * follows the file's end in that page is zero and inside the archive; the
+ * archive is never written, so mappings may share its frames. */
+static uint64_t r_page(struct vnode *vn, uint64_t off)
+{
+    struct ram_node *n = vn->priv;
+    const struct ram_fs *fs = n->fs;
+    if (n->cap || !n->data || off >= vn->size || off % RAM_PAGE)
+        return 0;
+    const uint8_t *p = n->data + off;
+    if ((uintptr_t)p % RAM_PAGE || p < fs->img || p > fs->img_end || (size_t)(fs->img_end - p) < RAM_PAGE)
+        return 0;
+    for (uint64_t i = vn->size - off; i < RAM_PAGE; i++) {
+        if (p[i])
+            return 0;
+    }
+    return (uint64_t)(uintptr_t)p;
 }
 
 static int r_truncate(struct vnode *vn, uint64_t size)
@@ -389,7 +414,7 @@ static void r_release(struct vnode *vn) { node_free(vn->priv); }
 static const struct fs_ops ram_ops = {
     .lookup = r_lookup, .read = r_read, .write = r_write, .truncate = r_truncate, .readlink = r_readlink,
     .readdir = r_readdir, .create = r_create, .unlink = r_unlink, .rename = r_rename, .link = r_link,
-    .setattr = r_setattr, .release = r_release,
+    .setattr = r_setattr, .release = r_release, .page = r_page,
 };
 
 int ramfs_new(struct vnode **root)
@@ -511,6 +536,9 @@ static int add_entry(void *ctx, const struct cpio_entry *e)
 long ramfs_load_cpio(struct vnode *root, const uint8_t *buf, size_t len)
 {
     struct load ld = { root, 0 };
+    struct ram_fs *fs = ((struct ram_node *)root->priv)->fs;
+    fs->img = buf;
+    fs->img_end = buf + len;
     return cpio_walk(buf, len, add_entry, &ld);
 }
 

@@ -480,6 +480,22 @@ long vfs_pread(int fd, void *buf, size_t len, uint64_t off)
     return rc;
 }
 
+static uint64_t page_locked(struct vnode *vn, uint64_t off)
+{
+    if ((vn->mode & VFS_S_IFMT) != VFS_S_IFREG || !vn->ops->page || off >= vn->size || (off & 4095))
+        return 0;
+    return vn->ops->page(vn, off);
+}
+
+uint64_t vfs_page(int fd, uint64_t off)
+{
+    mutex_lock(&vfs_lock);
+    struct file *f = file_get(fd);
+    uint64_t pa = f && (f->flags & VFS_O_ACCMODE) != VFS_O_WRONLY ? page_locked(f->vn, off) : 0;
+    mutex_unlock(&vfs_lock);
+    return pa;
+}
+
 long vfs_read(int fd, void *buf, size_t len)
 {
     mutex_lock(&vfs_lock);
@@ -1109,6 +1125,14 @@ long vfs_vn_read(struct vnode *vn, void *buf, size_t len, uint64_t off)
     }
     mutex_unlock(&vfs_lock);
     return rc;
+}
+
+uint64_t vfs_vn_page(struct vnode *vn, uint64_t off)
+{
+    mutex_lock(&vfs_lock);
+    uint64_t pa = page_locked(vn, off);
+    mutex_unlock(&vfs_lock);
+    return pa;
 }
 
 long vfs_vn_write(struct vnode *vn, const void *buf, size_t len, uint64_t off)

@@ -138,6 +138,12 @@ struct fs_ops {
     int (*fsync)(struct vnode *vn, int datasync);
     /* The last reference went away. */
     void (*release)(struct vnode *vn);
+    /* For read-only mappings that share the file's memory: the address
+     * (kernel addresses are physical ones: the identity map) of a page
+     * holding the file's bytes [off, off + 4096) (off page aligned), bytes
+     * past the file's end zero, which stays unchanged for good (later writes
+     * to the file go elsewhere); 0 when there is none. NULL: never. */
+    uint64_t (*page)(struct vnode *vn, uint64_t off);
 };
 
 struct vnode {
@@ -245,6 +251,10 @@ int vfs_resolve(const char *path, int how, struct vnode **out, char *canon);
 int vfs_open_vn(const char *path, int flags, uint32_t mode, struct vnode **out, char *canon);
 long vfs_vn_read(struct vnode *vn, void *buf, size_t len, uint64_t off);
 long vfs_vn_write(struct vnode *vn, const void *buf, size_t len, uint64_t off);
+/* fs_ops.page for a regular file (0: none); vfs_page for descriptor fd
+ * (open for reading). */
+uint64_t vfs_vn_page(struct vnode *vn, uint64_t off);
+uint64_t vfs_page(int fd, uint64_t off);
 int vfs_vn_truncate(struct vnode *vn, uint64_t size);
 void vfs_vn_stat(struct vnode *vn, struct vfs_stat *st);
 long vfs_vn_readlink(struct vnode *vn, char *buf, size_t len);

@@ -231,14 +231,52 @@ def _pad(n):
     return b"\0" * (-n % 4)
 
 
+PAGE = 4096
+# Linux's initramfs unpacker refuses a name field (NUL included) longer than
+# PATH_MAX.
+NAME_FIELD_MAX = 4096
+
+
+def page_aligned(data):
+    """Whether an entry's data goes at a page-aligned offset of the archive:
+    ELF files (what programs map: the kernel then maps the initrd's own
+    frames, linux/memory.c) and any file of 64 KiB or more. Small other
+    files stay packed (a tree of thousands of them would grow by 2 KiB each)."""
+    return data[:4] == b"\x7fELF" or len(data) >= 64 * 1024
+
+
 class NewcWriter:
     """cpio newc, entries owned by root, mtime 0 (the same inputs give the
-    same bytes)."""
+    same bytes). A file's data that page_aligned picks starts at a multiple
+    of 4096 bytes from the archive's start: its name field is padded with
+    NULs (newc's namesize counts them; readers use the name up to its first
+    NUL), and when that would make the field longer than Linux takes, a "."
+    entry with a padded name goes first (every unpacker takes "." as the
+    directory it unpacks into)."""
 
     def __init__(self, out):
         self.out = out
         self.ino = 0
         self.names = set()
+        self.off = 0
+
+    def _write(self, b):
+        self.out.write(b)
+        self.off += len(b)
+
+    def _entry(self, ino, mode, nlink, raw, data, name_field):
+        head = _header(ino, mode, len(data), nlink, b"\0" * (name_field - 1)) + raw
+        head += b"\0" * (name_field - len(raw))
+        self._write(head + _pad(len(head)))
+        self._write(data + _pad(len(data)))
+
+    def _name_field(self, raw, data):
+        """The name field's length (NUL padding included) for data at self.off."""
+        need = len(raw) + 1
+        if not page_aligned(data):
+            return need
+        start = self.off + 110 + need
+        return need + (-start % PAGE)
 
     def entry(self, name, mode, data=b""):
         if name in self.names:
@@ -247,9 +285,19 @@ class NewcWriter:
         self.ino += 1
         raw = name.encode()
         nlink = 2 if stat.S_ISDIR(mode) else 1
-        head = _header(self.ino, mode, len(data), nlink, raw) + raw + b"\0"
-        self.out.write(head + _pad(len(head)))
-        self.out.write(data + _pad(len(data)))
+        field = self._name_field(raw, data)
+        if field > NAME_FIELD_MAX:
+            # A "." first, its name field as long as puts this entry's
+            # header where its own field needs little padding.
+            need = len(raw) + 1
+            for dot in range(2, NAME_FIELD_MAX + 1):
+                after = self.off + 110 + dot
+                after += -after % 4
+                if need + (-(after + 110 + need) % PAGE) <= NAME_FIELD_MAX:
+                    break
+            self._entry(0, stat.S_IFDIR | 0o755, 2, b".", b"", dot)
+            field = self._name_field(raw, data)
+        self._entry(self.ino, mode, nlink, raw, data, field)
 
     def dirs_of(self, name):
         parts = name.split("/")[:-1]
@@ -258,7 +306,7 @@ class NewcWriter:
 
     def trailer(self):
         head = _header(0, 0, 0, 1, b"TRAILER!!!") + b"TRAILER!!!\0"
-        self.out.write(head + _pad(len(head)))
+        self._write(head + _pad(len(head)))
 
 
 def _content(src):
