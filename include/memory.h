@@ -49,6 +49,9 @@ int pages_claim(uint64_t pa, size_t npages);
 #define PTE_PS 0x80ull
 #define PTE_G 0x100ull
 #define PTE_SW_USER 0x200ull /* software bit: a program's page (frame in the address bits) */
+/* Software bit, with PTE_SW_USER: the frame is a file's own (the initrd's),
+ * shared read-only by mappings: never written (a write copies it), never freed. */
+#define PTE_SW_SHARED 0x400ull
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 

@@ -130,6 +130,7 @@ int fd_next_open(int from);
  * fd into a kernel buffer, for file mappings (linux/memory.c). Weak default
  * in linux/console_io.c answers -EBADF. */
 long lfile_pread_fd(int fd, void *buf, size_t len, uint64_t off);
+uint64_t lfile_page_fd(int fd, uint64_t off);
 
 /* ---- memory: linux/memory.c ---- */
 #define LINUX_PROT_READ 0x1
@@ -163,13 +164,18 @@ struct lmm {
 
 /* Reads file bytes for a mapping: like pread into a kernel buffer. */
 typedef long (*mm_read_fn)(void *ctx, void *buf, size_t len, uint64_t off);
+/* The file's own frame holding bytes [off, off + PAGE_SIZE) to share
+ * read-only (fs_ops.page), or 0: read them instead. */
+typedef uint64_t (*mm_page_fn)(void *ctx, uint64_t off);
 
 void mm_init(struct lmm *mm);
 /* Maps [start, start+len) (page aligned, free) with prot; the first
- * file_bytes bytes come from read(ctx, ..., file_off) (read==NULL: none).
+ * file_bytes bytes come from read(ctx, ..., file_off) (read==NULL: none),
+ * or whole pages of them from page(ctx, ...)'s shared frames when it has
+ * them (page may be NULL).
  * 0, -ENOMEM (a frame the kernel holds, no memory) or -EINVAL. */
 int mm_map(struct lmm *mm, uint64_t start, uint64_t len, unsigned prot, unsigned flags, mm_read_fn read,
-           void *ctx, uint64_t file_off, uint64_t file_bytes);
+           mm_page_fn page, void *ctx, uint64_t file_off, uint64_t file_bytes);
 int mm_unmap(struct lmm *mm, uint64_t start, uint64_t len);
 /* 0 when no region overlaps [start, start+len). */
 int mm_range_free(struct lmm *mm, uint64_t start, uint64_t len);

@@ -49,6 +49,8 @@ static long read_vfs(void *ctx, void *buf, size_t len, uint64_t off)
     return vfs_pread(*(int *)ctx, buf, len, off);
 }
 
+static uint64_t page_vfs(void *ctx, uint64_t off) { return vfs_page(*(int *)ctx, off); }
+
 static unsigned seg_prot(unsigned pf)
 {
     return ((pf & ELF_PF_R) ? LINUX_PROT_READ : 0) | ((pf & ELF_PF_W) ? LINUX_PROT_WRITE : 0) |
@@ -74,8 +76,8 @@ static int load_segments(struct lmm *mm, int fd, const struct elf_info *e, uint6
         if (start < prev_end)
             return -ENOEXEC; /* two segments in one page: not produced by today's linkers */
         uint64_t head = s->vaddr + bias - start;
-        int rc = mm_map(mm, start, end - start, seg_prot(s->flags), 0, read_vfs, &fd, s->offset - head,
-                        s->filesz + head);
+        int rc = mm_map(mm, start, end - start, seg_prot(s->flags), 0, read_vfs, page_vfs, &fd,
+                        s->offset - head, s->filesz + head);
         if (rc < 0)
             return rc;
         prev_end = end;
@@ -134,7 +136,7 @@ static int build_stack(struct lmm *mm, const struct kernel_options *o, const str
     memcpy(a.aux, aux, sizeof(aux));
     uint64_t top = LINUX_USER_STACK_TOP;
     int rc = mm_map(mm, top - LINUX_STACK_SIZE, LINUX_STACK_SIZE, LINUX_PROT_READ | LINUX_PROT_WRITE, VMA_STACK,
-                    NULL, NULL, 0, 0);
+                    NULL, NULL, NULL, 0, 0);
     if (rc < 0)
         return rc;
     uint8_t *buf = malloc(ARGS_BYTES);

@@ -519,6 +519,20 @@ long lfile_open_path(const char *path, int flags, uint32_t mode, struct lfile **
     return 0;
 }
 
+/* For file mappings (linux/memory.c): the file's own page at off to share
+ * read-only (fs_ops.page), 0 when there is none or fd is not readable. */
+uint64_t lfile_page_fd(int fd, uint64_t off)
+{
+    struct lfile *f = fd_get(fd);
+    if (!f)
+        return 0;
+    uint64_t pa = 0;
+    if (f->ops == &vnode_ops && (f->status_flags & LX_O_ACCMODE) != LX_O_WRONLY)
+        pa = vfs_vn_page(f->vn, off);
+    lfile_put(f);
+    return pa;
+}
+
 /* For file mappings (linux/memory.c): a positional read of descriptor fd
  * into a kernel buffer. */
 long lfile_pread_fd(int fd, void *buf, size_t len, uint64_t off)

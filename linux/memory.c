@@ -4,8 +4,11 @@
  * region is made (-ENOMEM when the kernel holds it); other pages get any
  * free frame on first touch. Device and non-RAM identity ranges are
  * refused. Pages are zero-filled on demand; file data is read in when
- * mapped. User entries carry PTE_SW_USER with their frame, present or not
- * (PROT_NONE keeps the frame, not the rights). */
+ * mapped, or, for a file whose data lies page aligned in memory (the
+ * initrd's, fs_ops.page), its frames are mapped read-only as they are
+ * (PTE_SW_SHARED: never freed here; a write fault copies the page). User
+ * entries carry PTE_SW_USER with their frame, present or not (PROT_NONE
+ * keeps the frame, not the rights). */
 #include <stdlib.h>
 #include <string.h>
 #include "abi.h"
@@ -75,6 +78,20 @@ static uint64_t user_pte(uint64_t frame, unsigned prot)
     if (!(prot & LINUX_PROT_EXEC) && paging_nx())
         e |= PTE_NX;
     return e;
+}
+
+/* The entry for a file's shared frame: never writable (a write faults and
+ * copies it, fault_locked). */
+static uint64_t shared_pte(uint64_t frame, unsigned prot)
+{
+    return user_pte(frame, prot & ~(unsigned)LINUX_PROT_WRITE) | PTE_SW_SHARED;
+}
+
+/* A program page's entry e with new rights prot. */
+static uint64_t reprotect(uint64_t e, unsigned prot)
+{
+    uint64_t frame = e & PTE_ADDR;
+    return (e & PTE_SW_SHARED) ? shared_pte(frame, prot) : user_pte(frame, prot);
 }
 
 /* ---- the region list ---- */
@@ -185,16 +202,18 @@ static int page_claim(uint64_t va)
 struct free_batch {
     uint64_t frame[FREE_BATCH];
     unsigned n;
+    bool stale; /* shared frames were unmapped: translations to drop, nothing to free */
 };
 
 static void batch_flush(struct free_batch *b)
 {
-    if (b->n == 0)
+    if (b->n == 0 && !b->stale)
         return;
     tlb_shootdown();
     for (unsigned i = 0; i < b->n; i++)
         pages_free((void *)(uintptr_t)b->frame[i], 1);
     b->n = 0;
+    b->stale = false;
 }
 
 static void batch_add(struct free_batch *b, uint64_t frame)
@@ -249,6 +268,11 @@ static void page_release(uint64_t va, uint64_t *pte, struct free_batch *b)
 {
     uint64_t e = *pte;
     uint64_t frame = e & PTE_ADDR;
+    if ((e & PTE_SW_USER) && (e & PTE_SW_SHARED)) {
+        *pte = 0; /* the file's frame: never at its own address (fill_from_file) */
+        b->stale = true;
+        return;
+    }
     if (e & PTE_SW_USER) {
         *pte = frame == va ? paging_kernel_pte(va) : 0;
         batch_add(b, frame);
@@ -300,6 +324,7 @@ static void release_range(uint64_t start, uint64_t end)
 {
     struct free_batch b;
     b.n = 0;
+    b.stale = false;
     for (uint64_t va = start, n; va < end; va += n * PAGE_SIZE) {
         uint64_t *pte = pte_run(va, end, &n);
         for (uint64_t k = 0; pte && k < n; k++)
@@ -324,15 +349,42 @@ static int claim_range(uint64_t start, uint64_t end)
     return 0;
 }
 
+/* Maps the file's own frame for the page at va when page has one: only for
+ * a whole page of file bytes (a partial one is followed by zeros, not by
+ * what the file holds next) and a page with no frame yet (not a claimed
+ * identity frame). 1 when mapped, 0 when the page must be read, -ENOMEM. */
+static int share_page(uint64_t va, unsigned prot, mm_page_fn page, void *ctx, uint64_t off, uint64_t n)
+{
+    if (!page || n != PAGE_SIZE)
+        return 0;
+    uint64_t *pte = paging_pte(va, 1);
+    if (!pte)
+        return -ENOMEM;
+    if (*pte & (PTE_P | PTE_SW_USER))
+        return 0;
+    uint64_t frame = page(ctx, off);
+    if (!frame || (frame & (PAGE_SIZE - 1)) || frame == va)
+        return 0;
+    *pte = shared_pte(frame, prot);
+    invlpg(va);
+    return 1;
+}
+
 /* Reads the file part of a new region page by page, up to the file's end,
  * straight into each page's frame before the program's entry goes in (an
- * ELF image's pages cost one pass each, not a bounce buffer's three). */
-static int fill_from_file(uint64_t start, uint64_t len, unsigned prot, mm_read_fn read, void *ctx,
-                          uint64_t off, uint64_t bytes)
+ * ELF image's pages cost one pass each, not a bounce buffer's three), or
+ * maps the file's own frames (share_page). */
+static int fill_from_file(uint64_t start, uint64_t len, unsigned prot, mm_read_fn read, mm_page_fn share,
+                          void *ctx, uint64_t off, uint64_t bytes)
 {
     for (uint64_t done = 0; done < bytes && done < len; done += PAGE_SIZE) {
         uint64_t n = bytes - done < PAGE_SIZE ? bytes - done : PAGE_SIZE;
         uint64_t va = start + done;
+        int shared = share_page(va, prot, share, ctx, off + done, n);
+        if (shared < 0)
+            return shared;
+        if (shared)
+            continue;
         uint64_t *pte;
         bool fresh;
         uint64_t frame = page_frame(va, &pte, &fresh);
@@ -355,7 +407,7 @@ static int fill_from_file(uint64_t start, uint64_t len, unsigned prot, mm_read_f
 }
 
 int mm_map(struct lmm *mm, uint64_t start, uint64_t len, unsigned prot, unsigned flags, mm_read_fn read,
-           void *ctx, uint64_t file_off, uint64_t file_bytes)
+           mm_page_fn page, void *ctx, uint64_t file_off, uint64_t file_bytes)
 {
     if ((start | len) & (PAGE_SIZE - 1) || len == 0 || !user_range_ok(start, len) || start < LINUX_MIN_ADDR)
         return -EINVAL;
@@ -369,7 +421,7 @@ int mm_map(struct lmm *mm, uint64_t start, uint64_t len, unsigned prot, unsigned
         return rc;
     }
     if (read)
-        rc = fill_from_file(start, len, prot, read, ctx, file_off, file_bytes);
+        rc = fill_from_file(start, len, prot, read, page, ctx, file_off, file_bytes);
     if (rc < 0)
         mm_unmap(mm, start, len);
     return rc;
@@ -416,7 +468,7 @@ int mm_protect(struct lmm *mm, uint64_t start, uint64_t len, unsigned prot)
             uint64_t *pte = pte_run(va, v->end, &n);
             for (uint64_t k = 0; pte && k < n; k++) {
                 if (pte[k] & PTE_SW_USER)
-                    pte[k] = user_pte(pte[k] & PTE_ADDR, prot);
+                    pte[k] = reprotect(pte[k], prot);
             }
         }
     }
@@ -436,6 +488,7 @@ int mm_discard(struct lmm *mm, uint64_t start, uint64_t len)
     }
     struct free_batch b;
     b.n = 0;
+    b.stale = false;
     for (uint64_t run = start, n; run < end; run += n * PAGE_SIZE) {
         uint64_t *pte = pte_run(run, end, &n);
         for (uint64_t k = 0; pte && k < n; k++) {
@@ -443,6 +496,10 @@ int mm_discard(struct lmm *mm, uint64_t start, uint64_t len)
                 continue;
             uint64_t va = run + k * PAGE_SIZE;
             uint64_t frame = pte[k] & PTE_ADDR;
+            if (pte[k] & PTE_SW_SHARED) {
+                pte[k] = 0; /* the file's frame: not ours to free */
+                continue;
+            }
             if (frame == va) {
                 pte[k] = paging_kernel_pte(va); /* still claimed: zeroed on the next touch */
                 continue;
@@ -465,6 +522,30 @@ static bool allows(unsigned prot, uint64_t error)
     return (prot & LINUX_PROT_MASK) != 0;
 }
 
+/* No memory left for a page but the kernel's reserve: what Linux's OOM
+ * killer does to the only process there is. */
+static int out_of_memory(uint64_t addr, int *code)
+{
+    kprintf("app: out of memory at 0x%lx (%llu KiB free, %llu KiB kept for the kernel): killed\n",
+            (unsigned long)addr, (unsigned long long)(memory_free_bytes() >> 10),
+            (unsigned long long)(kernel_reserve() >> 10));
+    *code = 0;
+    return LINUX_SIGKILL;
+}
+
+/* A write to a file's shared frame (a private mapping made or later
+ * mprotect'ed writable): the page becomes a copy of the program's own. */
+static int copy_shared(uint64_t va, uint64_t *pte, unsigned prot)
+{
+    void *p = user_frame_alloc();
+    if (!p)
+        return -ENOMEM;
+    memcpy(p, (const void *)(uintptr_t)(*pte & PTE_ADDR), PAGE_SIZE);
+    *pte = user_pte((uint64_t)(uintptr_t)p, prot);
+    tlb_shootdown(); /* other CPUs' read-only translations of the shared frame */
+    return 0;
+}
+
 static int fault_locked(struct lmm *mm, uint64_t addr, uint64_t error, int *code)
 {
     int i = vma_index(mm, addr);
@@ -478,20 +559,15 @@ static int fault_locked(struct lmm *mm, uint64_t addr, uint64_t error, int *code
     }
     uint64_t va = addr & ~(PAGE_SIZE - 1);
     uint64_t *pte = paging_pte(va, 0);
+    if (pte && (*pte & PTE_SW_USER) && (*pte & PTE_SW_SHARED) && (error & 2))
+        return copy_shared(va, pte, mm->v[i].prot) < 0 ? out_of_memory(addr, code) : 0;
     if (pte && (*pte & PTE_SW_USER)) {
         /* Present with the rights now: another CPU's stale TLB entry. */
         invlpg(va);
         return 0;
     }
-    if (page_populate(va, mm->v[i].prot, NULL) < 0) {
-        /* No memory left for the page but the kernel's reserve: what
-         * Linux's OOM killer does to the only process there is. */
-        kprintf("app: out of memory at 0x%lx (%llu KiB free, %llu KiB kept for the kernel): killed\n",
-                (unsigned long)addr, (unsigned long long)(memory_free_bytes() >> 10),
-                (unsigned long long)(kernel_reserve() >> 10));
-        *code = 0;
-        return LINUX_SIGKILL;
-    }
+    if (page_populate(va, mm->v[i].prot, NULL) < 0)
+        return out_of_memory(addr, code);
     return 0;
 }
 
@@ -525,7 +601,7 @@ int mm_prepare(struct lmm *mm, uint64_t addr, uint64_t len, bool write)
             }
         }
         uint64_t *pte = paging_pte(va, 0);
-        if (pte && (*pte & PTE_SW_USER))
+        if (pte && (*pte & PTE_SW_USER) && !(write && (*pte & PTE_SW_SHARED)))
             continue;
         if (fault_locked(mm, a, error, &code) != 0) {
             mutex_unlock(&mm->lock);
@@ -584,12 +660,17 @@ static long read_fd(void *ctx, void *buf, size_t len, uint64_t off)
     return lfile_pread_fd(((struct fd_src *)ctx)->fd, buf, len, off);
 }
 
+static uint64_t page_fd(void *ctx, uint64_t off) { return lfile_page_fd(((struct fd_src *)ctx)->fd, off); }
+
 static long do_mmap(struct lmm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags, int fd,
                     uint64_t off)
 {
     bool anon = flags & MAP_ANONYMOUS;
     struct fd_src src = { fd };
     mm_read_fn rd = anon ? NULL : read_fd;
+    /* A shared file mapping is a copy made now (see mmap): the file's own
+     * frames would show later writes to it. */
+    mm_page_fn pg = anon || (flags & MAP_TYPE) != MAP_PRIVATE ? NULL : page_fd;
     uint64_t vflags = anon ? VMA_ANON : (flags & MAP_TYPE) != MAP_PRIVATE ? VMA_SHARED_FILE : 0;
     if (!anon) {
         /* The descriptor first (EBADF, EACCES for one not readable or not
@@ -611,11 +692,11 @@ static long do_mmap(struct lmm *mm, uint64_t addr, uint64_t len, unsigned prot, 
         } else {
             mm_unmap(mm, addr, len);
         }
-        int rc = mm_map(mm, addr, len, prot, (unsigned)vflags, rd, &src, off, len);
+        int rc = mm_map(mm, addr, len, prot, (unsigned)vflags, rd, pg, &src, off, len);
         return rc < 0 ? rc : (long)addr;
     }
     if (addr >= LINUX_MIN_ADDR && user_range_ok(addr, len) && mm_range_free(mm, addr, len) == 0 &&
-        mm_map(mm, addr, len, prot, (unsigned)vflags, rd, &src, off, len) == 0)
+        mm_map(mm, addr, len, prot, (unsigned)vflags, rd, pg, &src, off, len) == 0)
         return (long)addr;
     uint64_t lo = mm->mmap_base, hi = LINUX_MMAP_END;
     if (flags & MAP_32BIT) {
@@ -626,7 +707,7 @@ static long do_mmap(struct lmm *mm, uint64_t addr, uint64_t len, unsigned prot, 
         uint64_t a = find_free(mm, len, lo, hi);
         if (!a)
             return -ENOMEM;
-        int rc = mm_map(mm, a, len, prot, (unsigned)vflags, rd, &src, off, len);
+        int rc = mm_map(mm, a, len, prot, (unsigned)vflags, rd, pg, &src, off, len);
         if (rc != -ENOMEM || a >= LOW_4G)
             return rc < 0 ? rc : (long)a;
         lo = a + len; /* below 4 GiB a frame may be taken: look further */
@@ -787,7 +868,7 @@ static long do_mremap(struct lmm *mm, uint64_t old, uint64_t old_len, uint64_t n
             return (long)old;
         }
         if (user_range_ok(old, new_len) && mm_range_free(mm, old + old_len, new_len - old_len) == 0 &&
-            mm_map(mm, old + old_len, new_len - old_len, v.prot, v.flags | VMA_ANON, NULL, NULL, 0, 0) == 0)
+            mm_map(mm, old + old_len, new_len - old_len, v.prot, v.flags | VMA_ANON, NULL, NULL, NULL, 0, 0) == 0)
             return (long)old;
         if (!(flags & MREMAP_MAYMOVE))
             return -ENOMEM;
@@ -801,7 +882,7 @@ static long do_mremap(struct lmm *mm, uint64_t old, uint64_t old_len, uint64_t n
             return -EINVAL;
         mm_unmap(mm, new_addr, new_len);
     }
-    int rc = mm_map(mm, new_addr, new_len, v.prot, v.flags | VMA_ANON, NULL, NULL, 0, 0);
+    int rc = mm_map(mm, new_addr, new_len, v.prot, v.flags | VMA_ANON, NULL, NULL, NULL, 0, 0);
     if (rc < 0)
         return rc;
     rc = move_pages(mm, old, new_addr, old_len < new_len ? old_len : new_len, v.prot);
@@ -850,8 +931,8 @@ SYSCALL_DECL(brk)
          * the old break, and C libraries fall back to mmap. */
         if (overcommit_check(new_end - old_end, LINUX_PROT_WRITE, false) < 0 ||
             mm_range_free(mm, old_end, new_end - old_end) < 0 ||
-            mm_map(mm, old_end, new_end - old_end, LINUX_PROT_READ | LINUX_PROT_WRITE, VMA_BRK, NULL, NULL, 0, 0) <
-                0) {
+            mm_map(mm, old_end, new_end - old_end, LINUX_PROT_READ | LINUX_PROT_WRITE, VMA_BRK, NULL, NULL, NULL,
+                   0, 0) < 0) {
             mutex_unlock(&mm->lock);
             return (long)cur;
         }

@@ -50,10 +50,10 @@ int vdso_map(struct lmm *mm, uint64_t *ehdr)
     static struct vdso_data d;
     fill_data(&d);
     struct mem_src ds = { &d, sizeof(d) }, is = { vdso_image_start, image };
-    int rc = mm_map(mm, data, PAGE_SIZE, LINUX_PROT_READ, VMA_VVAR, read_mem, &ds, 0, sizeof(d));
+    int rc = mm_map(mm, data, PAGE_SIZE, LINUX_PROT_READ, VMA_VVAR, read_mem, NULL, &ds, 0, sizeof(d));
     if (rc < 0)
         return rc;
-    rc = mm_map(mm, base, image_len, LINUX_PROT_READ | LINUX_PROT_EXEC, VMA_VDSO, read_mem, &is, 0, image);
+    rc = mm_map(mm, base, image_len, LINUX_PROT_READ | LINUX_PROT_EXEC, VMA_VDSO, read_mem, NULL, &is, 0, image);
     if (rc < 0) {
         mm_unmap(mm, data, PAGE_SIZE);
         return rc;

@@ -113,6 +113,78 @@ static void mappings(const char *path)
     free(want);
 }
 
+static long memfree_kib(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[128];
+    long kib = -1;
+    while (f && fgets(line, sizeof(line), f)) {
+        if (sscanf(line, "MemFree: %ld kB", &kib) == 1)
+            break;
+    }
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+/* Mappings of a file the kernel may map from the initrd's own frames: every
+ * page of a read-only one reads the file's bytes, and touching all of it
+ * costs next to no memory ("memfree drop", checked by the boot test for an
+ * initrd); a write to a private writable mapping, or to a read-only one made
+ * writable, changes neither the file nor another mapping of it. */
+static void shared_frames(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        printf("shared frames: cannot open %s (%d)\n", path, errno);
+        return;
+    }
+    size_t size = (size_t)st.st_size, span = (size + PAGE - 1) / PAGE * PAGE;
+    char *want = malloc(size);
+    memset(want, 0, size); /* its pages taken now, not while MemFree is measured */
+    int same = want && pread(fd, want, size, 0) == (ssize_t)size;
+    long before = memfree_kib();
+    char *r = mmap(NULL, span, PROT_READ, MAP_PRIVATE, fd, 0);
+    volatile char sum = 0;
+    for (size_t i = 0; r != MAP_FAILED && i < span; i += PAGE)
+        sum += r[i];
+    long after = memfree_kib();
+    same = same && r != MAP_FAILED && memcmp(r, want, size) == 0;
+    for (size_t i = size; same && i < span; i++)
+        same = r[i] == 0;
+    printf("shared read-only mapping: %s\n", ok(same));
+    printf("memfree drop for %zu KiB mapped: %ld\n", span / 1024, before - after);
+    char *w = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    int kept = w != MAP_FAILED;
+    for (size_t i = 0; kept && i < span; i += PAGE)
+        w[i] ^= 0x5a;
+    char b0 = 0, bl = 0;
+    kept = kept && (unsigned char)w[PAGE] == ((unsigned char)want[PAGE] ^ 0x5a) && memcmp(r, want, size) == 0 &&
+           pread(fd, &b0, 1, 0) == 1 && b0 == want[0] && pread(fd, &bl, 1, (off_t)(span - 2 * PAGE)) == 1 &&
+           bl == want[span - 2 * PAGE];
+    printf("private write leaves the file and other mappings: %s\n", ok(kept));
+    int again = r != MAP_FAILED && mprotect(r, span, PROT_READ | PROT_WRITE) == 0;
+    if (again)
+        r[3 * PAGE + 1] ^= 0x77;
+    char b3 = 0;
+    again = again && (unsigned char)r[3 * PAGE + 1] == ((unsigned char)want[3 * PAGE + 1] ^ 0x77) &&
+            pread(fd, &b3, 1, 3 * PAGE + 1) == 1 && b3 == want[3 * PAGE + 1] && kept &&
+            (unsigned char)w[3 * PAGE + 1] == (unsigned char)want[3 * PAGE + 1];
+    printf("mprotect writable then written: %s\n", ok(again));
+    munmap(r, span);
+    munmap(w, span);
+    int reread = 1;
+    char *z = mmap(NULL, span, PROT_READ, MAP_PRIVATE, fd, 0);
+    reread = z != MAP_FAILED && memcmp(z, want, size) == 0;
+    printf("mapping after munmap: %s\n", ok(reread));
+    if (z != MAP_FAILED)
+        munmap(z, span);
+    (void)sum;
+    close(fd);
+    free(want);
+}
+
 static void files(const char *dir)
 {
     char path[512];
@@ -217,6 +289,7 @@ int main(int argc, char **argv)
         return 2;
     auxv();
     mappings(argv[1]);
+    shared_frames(argv[1]);
     files(argv[2]);
     process();
     databases();
