@@ -120,7 +120,10 @@ class InsnCounter:
 
     _serial = 0
 
-    def __init__(self, name):
+    def __init__(self, name, prof=None):
+        """prof: a path prefix; each count() then also writes the plugin's
+        profile to PREFIX.N (bench/insn/README.md, bench/insn/profile)."""
+        self.prof = prof
         InsnCounter._serial += 1
         tag = "%s-%d-%d" % (name.replace(" ", "_").replace("/", "_"), os.getpid(), InsnCounter._serial)
         self.out = os.path.join(INSN_DIR, tag + ".txt")
@@ -130,7 +133,8 @@ class InsnCounter:
                 os.unlink(p)
 
     def qemu_args(self):
-        return ["-plugin", "%s,out=%s,sock=%s" % (INSN_PLUGIN, self.out, self.sock)]
+        prof = ",prof=%s" % self.prof if self.prof else ""
+        return ["-plugin", "%s,out=%s,sock=%s%s" % (INSN_PLUGIN, self.out, self.sock, prof)]
 
     def count(self, timeout=10):
         """Instructions executed so far, asked over the plugin's socket."""

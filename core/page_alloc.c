@@ -110,6 +110,26 @@ static int64_t alloc_one(struct page_alloc *pa)
     return pfn >= 0 ? pfn : alloc_one_in(pa, pw, words);
 }
 
+/* The highest free page index in [lo, hi), or -1, a word at a time: a
+ * search for a run walks down through used memory (the kernel's and the
+ * programs' pages fill RAM from the top), and page by page that cost
+ * ~190,000 instructions per nginx request (bench/insn/profile). */
+static int64_t highest_free_below(const struct page_alloc *pa, uint64_t lo, uint64_t hi)
+{
+    while (hi > lo) {
+        uint64_t i = hi - 1, w = i / 64;
+        uint64_t free = ~pa->bitmap[w];
+        if (i % 64 != 63)
+            free &= (2ull << (i % 64)) - 1;
+        if (free) {
+            uint64_t f = w * 64 + 63 - (uint64_t)__builtin_clzll(free);
+            return f >= lo ? (int64_t)f : -1;
+        }
+        hi = w * 64;
+    }
+    return -1;
+}
+
 /* Last fit of count pages over aligned starts in [lo, hi) (pfns), highest first. */
 static int64_t alloc_run(struct page_alloc *pa, uint64_t count, uint64_t align, uint64_t lo, uint64_t hi)
 {
@@ -126,11 +146,15 @@ static int64_t alloc_run(struct page_alloc *pa, uint64_t count, uint64_t align, 
             pa->free_pages -= count;
             return (int64_t)start;
         }
-        /* The run must end below the used page that broke it. */
-        uint64_t used = start + run;
-        if (used < lo + count)
+        /* The run must end at or below the highest free page under the
+         * used page that broke it. */
+        int64_t free = highest_free_below(pa, lo - pa->base_pfn, start + run - pa->base_pfn);
+        if (free < 0)
             break;
-        uint64_t next = (used - count) & ~(align - 1);
+        uint64_t top = pa->base_pfn + (uint64_t)free + 1;
+        if (top < lo + count)
+            break;
+        uint64_t next = (top - count) & ~(align - 1);
         if (next >= start)
             break;
         start = next;

@@ -316,10 +316,17 @@ long sys_lseek(const struct sysargs *s)
  * but not written stays unread). Returns the bytes copied, or, when none
  * were, the error of the read or the write (a write of 0 bytes gives
  * zero_write). */
+/* The bounce buffer's size. Not more: a socket takes what its send buffer
+ * has room for, often less than a chunk, and each sendfile call reads (and
+ * malloc zeroes) a whole chunk however little of it is sent: at 64 KiB,
+ * memset was 0.96M of the 8.7M instructions of nginx's GET of a 1 MiB
+ * file (bench/insn/profile; docs/BENCHMARKS.md). */
+#define COPY_CHUNK 16384
+
 static long copy_through(struct lfile *in, uint64_t *in_at, struct lfile *out, uint64_t *out_at, uint64_t count,
                          long zero_write)
 {
-    size_t chunk = count < 65536 ? (size_t)count : 65536;
+    size_t chunk = count < COPY_CHUNK ? (size_t)count : COPY_CHUNK;
     uint8_t *buf = chunk ? malloc(chunk) : NULL;
     if (chunk && !buf)
         return -ENOMEM;

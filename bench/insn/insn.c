@@ -8,7 +8,15 @@
  *              "exit COUNT" when QEMU exits. COUNT: instructions executed
  *              on all vCPUs since QEMU started, up to and including the mark.
  *   sock=PATH  a Unix socket: each connection is answered "count COUNT\n",
- *              so a host harness can take counts around work it drives. */
+ *              so a host harness can take counts around work it drives.
+ *   prof=PREFIX (with sock) a profile: every answer on the socket first
+ *              writes PREFIX.N (N = 1, 2, ...: the answer's number), one
+ *              line per translated block's guest address: "ADDR INSNS HEX",
+ *              INSNS the instructions executed in blocks starting there
+ *              since QEMU started, HEX up to the first 16 bytes of the
+ *              block's code (to find which library a user address is in).
+ *              The difference of two files is where the instructions
+ *              between the two answers went (bench/insn/profile). */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -35,6 +43,24 @@ static struct {
 static int n_vcpus = 1;
 static FILE *out;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The profile: one record per translation of a block (a block translated
+ * again gets a new record; the dump sums them by address). Its execs are
+ * added inline, without atomicity across vCPUs: exact with one vCPU. */
+#define PROF_BYTES 16
+struct prof_tb {
+    uint64_t vaddr;
+    volatile uint64_t execs;
+    uint32_t n_insns;
+    uint8_t n_bytes;
+    uint8_t bytes[PROF_BYTES];
+};
+#define PROF_CHUNK 4096
+static struct prof_tb **prof_chunks;
+static size_t prof_n, prof_cap_chunks;
+static const char *prof_prefix;
+static unsigned prof_dumps;
+static pthread_mutex_t prof_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static uint64_t total(void)
 {
@@ -84,10 +110,99 @@ static int mark_id(struct qemu_plugin_insn *insn)
     return disp >> 16 == MARK_MAGIC ? (int)(disp & 0xffff) : -1;
 }
 
+/* A new record for a block being translated, or NULL (out of memory: the
+ * block goes unprofiled, the counts stay right). */
+static struct prof_tb *prof_new(void)
+{
+    pthread_mutex_lock(&prof_lock);
+    struct prof_tb *r = NULL;
+    if (prof_n / PROF_CHUNK >= prof_cap_chunks) {
+        size_t cap = prof_cap_chunks ? prof_cap_chunks * 2 : 64;
+        struct prof_tb **c = realloc(prof_chunks, cap * sizeof(*c));
+        if (!c)
+            goto out;
+        prof_chunks = c;
+        prof_cap_chunks = cap;
+    }
+    if (prof_n % PROF_CHUNK == 0) {
+        prof_chunks[prof_n / PROF_CHUNK] = calloc(PROF_CHUNK, sizeof(struct prof_tb));
+        if (!prof_chunks[prof_n / PROF_CHUNK])
+            goto out;
+    }
+    r = &prof_chunks[prof_n / PROF_CHUNK][prof_n % PROF_CHUNK];
+    prof_n++;
+out:
+    pthread_mutex_unlock(&prof_lock);
+    return r;
+}
+
+static void prof_tb(struct qemu_plugin_tb *tb, size_t n)
+{
+    struct prof_tb *r = prof_new();
+    if (!r)
+        return;
+    r->vaddr = qemu_plugin_tb_vaddr(tb);
+    r->n_insns = (uint32_t)n;
+    for (size_t i = 0; i < n && r->n_bytes < PROF_BYTES; i++) {
+        struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+        const uint8_t *b = qemu_plugin_insn_data(insn);
+        size_t len = qemu_plugin_insn_size(insn);
+        for (size_t j = 0; j < len && r->n_bytes < PROF_BYTES; j++)
+            r->bytes[r->n_bytes++] = b[j];
+    }
+    qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, (void *)&r->execs, 1);
+}
+
+static int by_vaddr(const void *a, const void *b)
+{
+    const struct prof_tb *x = *(struct prof_tb *const *)a, *y = *(struct prof_tb *const *)b;
+    return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
+}
+
+/* Writes PREFIX.N: the instructions executed so far, summed by block
+ * address. Called from the socket's thread while the guest runs on: a
+ * block executing meanwhile may or may not be in it. */
+static void prof_dump(void)
+{
+    pthread_mutex_lock(&prof_lock);
+    size_t n = prof_n;
+    struct prof_tb **v = malloc((n ? n : 1) * sizeof(*v));
+    if (v)
+        for (size_t i = 0; i < n; i++)
+            v[i] = &prof_chunks[i / PROF_CHUNK][i % PROF_CHUNK];
+    unsigned id = ++prof_dumps;
+    pthread_mutex_unlock(&prof_lock);
+    if (!v)
+        return;
+    qsort(v, n, sizeof(*v), by_vaddr);
+    char path[4096];
+    snprintf(path, sizeof(path), "%s.%u", prof_prefix, id);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        for (size_t i = 0; i < n;) {
+            uint64_t insns = 0;
+            size_t j = i;
+            for (; j < n && v[j]->vaddr == v[i]->vaddr; j++)
+                insns += v[j]->execs * v[j]->n_insns;
+            if (insns) {
+                fprintf(f, "%" PRIx64 " %" PRIu64 " ", v[i]->vaddr, insns);
+                for (unsigned k = 0; k < v[i]->n_bytes; k++)
+                    fprintf(f, "%02x", v[i]->bytes[k]);
+                fputc('\n', f);
+            }
+            i = j;
+        }
+        fclose(f);
+    }
+    free(v);
+}
+
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     (void)id;
     size_t n = qemu_plugin_tb_n_insns(tb);
+    if (prof_prefix)
+        prof_tb(tb, n);
     if (n_vcpus == 1)
         qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, (void *)&counts[0].n, n);
     else
@@ -121,6 +236,8 @@ static void *serve_counts(void *arg)
                 continue;
             return NULL;
         }
+        if (prof_prefix)
+            prof_dump();
         char line[64];
         int len = snprintf(line, sizeof(line), "count %" PRIu64 "\n", total());
         ssize_t w = write(c, line, (size_t)len);
@@ -154,8 +271,10 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             out_path = argv[i] + 4;
         else if (strncmp(argv[i], "sock=", 5) == 0)
             sock_path = argv[i] + 5;
+        else if (strncmp(argv[i], "prof=", 5) == 0)
+            prof_prefix = argv[i] + 5;
         else {
-            fprintf(stderr, "libinsn: unknown argument %s (want out=FILE, sock=PATH)\n", argv[i]);
+            fprintf(stderr, "libinsn: unknown argument %s (want out=FILE, sock=PATH, prof=PREFIX)\n", argv[i]);
             return -1;
         }
     }

@@ -116,6 +116,9 @@ extern unsigned char *net_lwip_heap;
 /* Checksums: computed in software unless the NIC checks them (per netif). */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 #define LWIP_CHECKSUM_ON_COPY 1 /* sum while send() copies, not in a second pass */
+/* Ours, 32 bits a step (net/inet_sum.c): lwIP's sums 16. */
+#include "../inet_sum.h"
+#define LWIP_CHKSUM inet_sum
 
 /* Netif. */
 #define LWIP_NETIF_STATUS_CALLBACK 1

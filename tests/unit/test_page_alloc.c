@@ -67,7 +67,7 @@ int main(void)
     for (int i = 0; i < 10; i++)
         shadow[i] = 1;
     srand(7);
-    int overlap = 0, misaligned = 0;
+    int overlap = 0, misaligned = 0, misfit = 0;
     for (int step = 0; step < 20000; step++) {
         if (nlive && (rand() % 2 || nlive == 4096)) {
             int k = rand() % nlive;
@@ -78,7 +78,21 @@ int main(void)
             continue;
         }
         uint64_t n = 1 + (uint64_t)(rand() % 8), align = 1ull << (rand() % 4);
+        /* A run is the last fit: the highest aligned start with n free
+         * pages (the search skips used words; the shadow checks it). */
+        int64_t want = -1;
+        for (int64_t s = 256 + NPAGES - (int64_t)n; s >= 256 && want < 0; s--) {
+            if (s % (int64_t)align)
+                continue;
+            uint64_t j = 0;
+            while (j < n && !shadow[s - 256 + (int64_t)j])
+                j++;
+            if (j == n)
+                want = s;
+        }
         int64_t pfn = page_alloc_alloc(&pa, n, align);
+        if (n > 1 || align > 1)
+            misfit += pfn != want;
         if (pfn < 0)
             continue;
         misaligned += pfn % (int64_t)align != 0;
@@ -91,6 +105,7 @@ int main(void)
     }
     CHECK_EQ(overlap, 0);
     CHECK_EQ(misaligned, 0);
+    CHECK_EQ(misfit, 0);
     uint64_t used = 0;
     for (int i = 0; i < NPAGES; i++) {
         used += shadow[i];
