@@ -95,23 +95,34 @@ static int fw_aml_io(void *ctx, unsigned space, bool write, uint64_t addr, unsig
     return 0;
 }
 
+/* ACPI without a usable _PRT: the MP table's PCI interrupt entries come
+ * next, before the Interrupt Line register. Only those, and only when a PCI
+ * bus is probed: a machine without one (microvm) never parses the table. */
+static bool routes_from_mptable;
+
+void machine_pci_routes_complete(void)
+{
+    if (!routes_from_mptable)
+        return;
+    routes_from_mptable = false;
+    struct fw_mem mem = { .map = fw_map, .aml_io = fw_aml_io };
+    static struct machine mp;
+    if (mptable_probe(&mp, &mem) == 0 && mp.n_pci_routes) {
+        memcpy(machine.pci_routes, mp.pci_routes, sizeof(mp.pci_routes[0]) * mp.n_pci_routes);
+        machine.n_pci_routes = mp.n_pci_routes;
+        machine.pci_route_source = MACHINE_ROUTES_MPTABLE;
+    }
+}
+
 void machine_probe(const struct boot_info *bi)
 {
     boot = bi;
     struct fw_mem mem = { .map = fw_map, .aml_io = fw_aml_io };
     uint64_t rsdp = bi->rsdp_copy_len ? (uint64_t)(uintptr_t)bi->rsdp_copy : bi->rsdp_addr;
-    if (acpi_probe(&machine, &mem, rsdp) < 0 && !bi->efi) {
+    if (acpi_probe(&machine, &mem, rsdp) < 0 && !bi->efi)
         mptable_probe(&machine, &mem);
-    } else if (!machine.n_pci_routes && !bi->efi) {
-        /* ACPI without a usable _PRT: the MP table's PCI interrupt entries
-         * come next, before the Interrupt Line register. Only those. */
-        static struct machine mp;
-        if (mptable_probe(&mp, &mem) == 0 && mp.n_pci_routes) {
-            memcpy(machine.pci_routes, mp.pci_routes, sizeof(mp.pci_routes[0]) * mp.n_pci_routes);
-            machine.n_pci_routes = mp.n_pci_routes;
-            machine.pci_route_source = MACHINE_ROUTES_MPTABLE;
-        }
-    }
+    else if (!machine.n_pci_routes && !bi->efi)
+        routes_from_mptable = true; /* machine_pci_routes_complete(), if PCI is probed */
     if (bi->efi)
         smbios_probe_efi(&machine, &mem, bi->efi_systab);
     else
