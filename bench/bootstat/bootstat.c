@@ -8,7 +8,8 @@
  *     the host a 2 MiB clear. Read from /proc/self/smaps at exit: every
  *     writer counts, not only the guest's stores.
  * Arguments (-plugin libbootstat.so,out=FILE[,ram=BYTES]):
- *   tbs=FILE   gets one line per translated block: "VADDR NINSNS" (hex, dec).
+ *   tbs=FILE   gets one line per translated block at exit: "VADDR NINSNS EXECS"
+ *              (hex, then decimal: instructions in it, times it ran).
  *   out=FILE   gets "blocks N", "blocks_kernel N" (vaddr at or above
  *              0xffff800000000000), "blocks_user N", then
  *              "ram_mapping START-END rss_kb K anon_huge_kb H" for the guest
@@ -28,7 +29,12 @@
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 static uint64_t blocks, blocks_kernel;
-static FILE *tb_log; /* tbs=FILE: one line per translated block, "vaddr ninsns" */
+static FILE *tb_log; /* tbs=FILE: one line per translated block at exit, "vaddr ninsns execs" */
+#define MAX_TBS 200000
+static struct {
+    uint64_t vaddr, execs;
+    size_t n;
+} *tbs;
 static uint64_t ram_bytes = 256ull << 20;
 static char out_path[512];
 
@@ -38,8 +44,11 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     blocks++;
     if (qemu_plugin_tb_vaddr(tb) >= 0xffff800000000000ull)
         blocks_kernel++;
-    if (tb_log)
-        fprintf(tb_log, "%" PRIx64 " %zu\n", qemu_plugin_tb_vaddr(tb), qemu_plugin_tb_n_insns(tb));
+    if (tbs && blocks <= MAX_TBS) {
+        tbs[blocks - 1].vaddr = qemu_plugin_tb_vaddr(tb);
+        tbs[blocks - 1].n = qemu_plugin_tb_n_insns(tb);
+        qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &tbs[blocks - 1].execs, 1);
+    }
 }
 
 /* Which 2 MiB regions of [start, start+len) have a page present. */
@@ -79,8 +88,10 @@ static void at_exit(qemu_plugin_id_t id, void *p)
 {
     (void)id;
     (void)p;
+    for (uint64_t i = 0; tb_log && i < blocks && i < MAX_TBS; i++)
+        fprintf(tb_log, "%" PRIx64 " %zu %" PRIu64 "\n", tbs[i].vaddr, tbs[i].n, tbs[i].execs);
     if (tb_log)
-        fflush(tb_log);
+        fclose(tb_log);
     FILE *f = fopen(out_path, "w");
     if (!f)
         return;
@@ -118,7 +129,10 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         if (!strncmp(argv[i], "out=", 4))
             snprintf(out_path, sizeof(out_path), "%s", argv[i] + 4);
         else if (!strncmp(argv[i], "tbs=", 4))
+        {
             tb_log = fopen(argv[i] + 4, "w");
+            tbs = calloc(MAX_TBS, sizeof(*tbs));
+        }
         else if (!strncmp(argv[i], "ram=", 4))
             ram_bytes = strtoull(argv[i] + 4, NULL, 0);
     }
