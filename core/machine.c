@@ -101,6 +101,20 @@ static int fw_aml_io(void *ctx, unsigned space, bool write, uint64_t addr, unsig
  * without one (microvm) never loads the AML nor parses the MP table. */
 static bool routes_from_acpi, routes_from_mptable;
 
+/* The AML is read later now: firmware that left its tables in memory it
+ * calls usable RAM must not see them handed out meanwhile. Pages already
+ * used (reserved, ACPI, the kernel's) are skipped; the few claimed stay. */
+static void keep_aml(void)
+{
+    const struct acpi_aml_block *b;
+    unsigned n = acpi_probe_aml_blocks(&b);
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t a = (uint64_t)(uintptr_t)b[i].aml & ~(PAGE_SIZE - 1);
+        for (uint64_t p = a; p < (uint64_t)(uintptr_t)b[i].aml + b[i].len; p += PAGE_SIZE)
+            (void)pages_claim(p, 1);
+    }
+}
+
 void machine_pci_routes_complete(void)
 {
     static struct fw_mem mem = { .map = fw_map, .aml_io = fw_aml_io };
@@ -129,6 +143,7 @@ void machine_probe(const struct boot_info *bi)
     if (acpi_probe(&machine, &mem, rsdp) == 0) {
         routes_from_acpi = true; /* machine_pci_routes_complete(), if PCI is probed */
         routes_from_mptable = !bi->efi;
+        keep_aml();
     } else if (!bi->efi) {
         mptable_probe(&machine, &mem);
     }

@@ -194,6 +194,12 @@ int acpi_probe(struct machine *m, const struct fw_mem *mem, uint64_t rsdp_hint)
     return 0;
 }
 
+unsigned acpi_probe_aml_blocks(const struct acpi_aml_block **blocks)
+{
+    *blocks = saved;
+    return n_saved;
+}
+
 int acpi_probe_pci_routes(struct machine *m, const struct fw_mem *mem)
 {
     unsigned n = n_saved;
