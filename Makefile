@@ -123,7 +123,7 @@ $(LWIP_OBJS): $(BUILD)/obj/lwip/%.o: $(LWIP_STAMP)
 $(NET_OBJS) $(BUILD)/obj/lib/errno.o: | $(LWIP_STAMP)
 APPS := $(notdir $(wildcard apps/*))
 
-.PHONY: FORCE all kernel apps loader run check check-quick check-unit check-boot check-fuzz fuzz check-xen check-bench check-redis-suite check-crash deps clean bench linux-programs insn-plugin
+.PHONY: FORCE all kernel apps loader run check check-quick check-unit check-boot check-fuzz fuzz check-xen check-bench check-redis-suite check-crash deps clean bench linux-programs insn-plugin bootstat-plugin
 all: kernel
 
 kernel: $(BUILD)/kestrel.elf
@@ -263,6 +263,15 @@ $(INSN_PLUGIN): bench/insn/insn.c $(QEMU_PLUGIN_H)
 	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -fPIC -shared -I$(BUILD)/qemu-plugin -o $@ $< -lpthread
 
 insn-plugin: $(INSN_PLUGIN)
+
+# bench/bootstat: translated blocks and 2 MiB RAM regions backed in a boot.
+BOOTSTAT_PLUGIN := $(BUILD)/bench/bootstat/libbootstat.so
+$(BOOTSTAT_PLUGIN): bench/bootstat/bootstat.c $(QEMU_PLUGIN_H)
+	@mkdir -p $(@D)
+	$(quiet) HOSTCC $@
+	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -fPIC -shared -I$(BUILD)/qemu-plugin -o $@ $< -lpthread
+
+bootstat-plugin: $(BOOTSTAT_PLUGIN)
 
 # Every bench in its short form (one round, smallest sizes, ratios printed
 # but not judged), so a change that breaks a bench fails the gate.

@@ -95,22 +95,57 @@ static int fw_aml_io(void *ctx, unsigned space, bool write, uint64_t addr, unsig
     return 0;
 }
 
+/* PCI interrupt routes with ACPI: its _PRT; without a usable one, the MP
+ * table's PCI interrupt entries come next, before the Interrupt Line
+ * register (only those). Both only when a PCI bus is probed: a machine
+ * without one (microvm) never loads the AML nor parses the MP table. */
+static bool routes_from_acpi, routes_from_mptable;
+
+/* The AML is read later now: firmware that left its tables in memory it
+ * calls usable RAM must not see them handed out meanwhile. Pages already
+ * used (reserved, ACPI, the kernel's) are skipped; the few claimed stay. */
+static void keep_aml(void)
+{
+    const struct acpi_aml_block *b;
+    unsigned n = acpi_probe_aml_blocks(&b);
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t a = (uint64_t)(uintptr_t)b[i].aml & ~(PAGE_SIZE - 1);
+        for (uint64_t p = a; p < (uint64_t)(uintptr_t)b[i].aml + b[i].len; p += PAGE_SIZE)
+            (void)pages_claim(p, 1);
+    }
+}
+
+void machine_pci_routes_complete(void)
+{
+    static struct fw_mem mem = { .map = fw_map, .aml_io = fw_aml_io };
+    if (routes_from_acpi) {
+        routes_from_acpi = false;
+        acpi_probe_pci_routes(&machine, &mem);
+    }
+    if (!routes_from_mptable)
+        return;
+    routes_from_mptable = false;
+    if (machine.n_pci_routes)
+        return;
+    static struct machine mp;
+    if (mptable_probe(&mp, &mem) == 0 && mp.n_pci_routes) {
+        memcpy(machine.pci_routes, mp.pci_routes, sizeof(mp.pci_routes[0]) * mp.n_pci_routes);
+        machine.n_pci_routes = mp.n_pci_routes;
+        machine.pci_route_source = MACHINE_ROUTES_MPTABLE;
+    }
+}
+
 void machine_probe(const struct boot_info *bi)
 {
     boot = bi;
     struct fw_mem mem = { .map = fw_map, .aml_io = fw_aml_io };
     uint64_t rsdp = bi->rsdp_copy_len ? (uint64_t)(uintptr_t)bi->rsdp_copy : bi->rsdp_addr;
-    if (acpi_probe(&machine, &mem, rsdp) < 0 && !bi->efi) {
+    if (acpi_probe(&machine, &mem, rsdp) == 0) {
+        routes_from_acpi = true; /* machine_pci_routes_complete(), if PCI is probed */
+        routes_from_mptable = !bi->efi;
+        keep_aml();
+    } else if (!bi->efi) {
         mptable_probe(&machine, &mem);
-    } else if (!machine.n_pci_routes && !bi->efi) {
-        /* ACPI without a usable _PRT: the MP table's PCI interrupt entries
-         * come next, before the Interrupt Line register. Only those. */
-        static struct machine mp;
-        if (mptable_probe(&mp, &mem) == 0 && mp.n_pci_routes) {
-            memcpy(machine.pci_routes, mp.pci_routes, sizeof(mp.pci_routes[0]) * mp.n_pci_routes);
-            machine.n_pci_routes = mp.n_pci_routes;
-            machine.pci_route_source = MACHINE_ROUTES_MPTABLE;
-        }
     }
     if (bi->efi)
         smbios_probe_efi(&machine, &mem, bi->efi_systab);

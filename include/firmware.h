@@ -12,6 +12,13 @@
 /* Each returns 0 when it filled its part of m, negative when there is no
  * table or it was rejected. rsdp_hint: 0 = scan the EBDA and 0xE0000-0xFFFFF. */
 int acpi_probe(struct machine *m, const struct fw_mem *mem, uint64_t rsdp_hint);
+/* After a successful acpi_probe: the PCI interrupt routes of its AML (\_PIC(1),
+ * then every _PRT), into m->pci_routes; 0 when some were found. Separate so a
+ * boot that probes no PCI bus never loads the AML. */
+int acpi_probe_pci_routes(struct machine *m, const struct fw_mem *mem);
+/* The AML term lists acpi_probe_pci_routes will load (in firmware memory). */
+struct acpi_aml_block;
+unsigned acpi_probe_aml_blocks(const struct acpi_aml_block **blocks);
 int mptable_probe(struct machine *m, const struct fw_mem *mem);
 int smbios_probe(struct machine *m, const struct fw_mem *mem);
 /* Under UEFI: the SMBIOS entry point from the EFI system table's

@@ -158,4 +158,8 @@ void machine_save_bda(void);
 void machine_probe(const struct boot_info *bi);
 void machine_apply(void);
 
+/* Before the first use of pci_routes: the MP table's routes when ACPI gave
+ * none (parsed here, not at machine_probe, so a boot without PCI skips it). */
+void machine_pci_routes_complete(void);
+
 #endif

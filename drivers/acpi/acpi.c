@@ -106,6 +106,10 @@ static const uint8_t *map_table(const struct fw_mem *mem, uint64_t phys, uint32_
 
 #define MAX_AML_BLOCKS 16
 
+/* The AML term lists of the last acpi_probe, for acpi_probe_pci_routes. */
+static struct acpi_aml_block saved[MAX_AML_BLOCKS];
+static unsigned n_saved;
+
 static void add_block(struct acpi_aml_block *b, unsigned *n, const uint8_t *t, uint32_t len)
 {
     if (*n < MAX_AML_BLOCKS)
@@ -114,6 +118,7 @@ static void add_block(struct acpi_aml_block *b, unsigned *n, const uint8_t *t, u
 
 int acpi_probe(struct machine *m, const struct fw_mem *mem, uint64_t rsdp_hint)
 {
+    n_saved = 0;
     uint64_t rp = find_rsdp(mem, rsdp_hint);
     if (!rp) {
         pr_debug("acpi: no RSDP\n");
@@ -180,8 +185,24 @@ int acpi_probe(struct machine *m, const struct fw_mem *mem, uint64_t rsdp_hint)
         pr_warn("acpi: no usable MADT; CPUs must come from elsewhere\n");
         return -1;
     }
-    /* Only for ACPI that stands: else the MP table supplies the routes. */
-    acpi_pci_routes(m, mem, blocks[0].len ? blocks : blocks + 1, blocks[0].len ? nblocks : nblocks - 1);
+    /* Only for ACPI that stands: else the MP table supplies the routes.
+     * Kept for acpi_probe_pci_routes: loading the AML and running \_PIC
+     * and _PRT is most of this probe's code, wanted only with a PCI bus. */
+    n_saved = blocks[0].len ? nblocks : nblocks - 1;
+    memcpy(saved, blocks[0].len ? blocks : blocks + 1, n_saved * sizeof(saved[0]));
     m->acpi = true;
     return 0;
+}
+
+unsigned acpi_probe_aml_blocks(const struct acpi_aml_block **blocks)
+{
+    *blocks = saved;
+    return n_saved;
+}
+
+int acpi_probe_pci_routes(struct machine *m, const struct fw_mem *mem)
+{
+    unsigned n = n_saved;
+    n_saved = 0;
+    return n ? acpi_pci_routes(m, mem, saved, n) : -1;
 }

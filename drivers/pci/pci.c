@@ -163,6 +163,7 @@ static void scan_bus(uint16_t seg, uint8_t bus, int depth, const struct pci_info
 int pci_probe(void)
 {
     found = 0;
+    machine_pci_routes_complete();
     pci_irq_quirks();
     scan_bus(0, 0, 0, NULL);
     const struct machine *m = machine_info();

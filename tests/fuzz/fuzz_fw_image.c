@@ -13,6 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
         memset(&m, 0, sizeof(m));
         if (acpi_probe(&m, &mem, 0) < 0)
             mptable_probe(&m, &mem);
+        else
+            acpi_probe_pci_routes(&m, &mem); /* the AML, as a PCI probe has it run */
         smbios_probe(&m, &mem);
     }
     fw_image_free(&img);

@@ -63,7 +63,10 @@ static int probe(const char *name, bool with_io)
     struct fw_mem mem = fw_image_mem(&img);
     if (with_io)
         mem.aml_io = model_io;
-    return acpi_probe(&m, &mem, 0);
+    int r = acpi_probe(&m, &mem, 0);
+    if (r == 0)
+        acpi_probe_pci_routes(&m, &mem);
+    return r;
 }
 
 static const struct machine_pci_route *route(unsigned dev, unsigned pin)
