@@ -247,7 +247,7 @@ check-crash: apps $(BUILD)/host/unit/test_ext4_rw
 # about 3 the first time while it builds its images into build/xen.
 check-xen: deps apps linux-programs
 	$(PYTHON) -m pytest -q tests/xen
-	tests/xen/run --tests pvh+hvm+pvh-exec
+	tests/xen/run --tests pvh+hvm+pvh-exec+pvh-nginx
 
 # ---- bench/insn: the QEMU plugin counting guest instructions ----
 # Built against qemu-plugin.h from Debian's source package of the installed
