@@ -116,15 +116,29 @@ static int prepare(struct ahci_port *p, unsigned slot, uint8_t cmd, uint64_t lba
     return 0;
 }
 
-/* A command at attach time, polled, before the interrupt is on. */
-static int exec_polled(struct ahci_port *p, uint8_t cmd, void *buf, uint32_t bytes)
+/* A command polled in slot 0 while the port's interrupts are off: at attach
+ * time, and the retries after a reset (recover_port). */
+static int exec_polled(struct ahci_port *p, uint8_t cmd, uint64_t lba, uint32_t count, void *buf, uint32_t bytes,
+                       bool write)
 {
-    if (prepare(p, 0, cmd, 0, 0, buf, bytes, false) < 0)
+    if (prepare(p, 0, cmd, lba, count, buf, bytes, write) < 0)
         return -EINVAL;
     p->rfis[AHCI_RFIS_D2H] = 0;
     port_write(p, PX_IS, 0xffffffffu);
     port_write(p, PX_CI, 1);
-    int rc = ahci_wait(&p->hba->io, AHCI_PORT(p->index) + PX_CI, 1, 0, POLLED_TIMEOUT, "a polled command");
+    /* Done when the HBA clears the slot, or when it stops on an error
+     * (a task-file error leaves PxCI set until the port is reset). */
+    int rc = -ETIMEDOUT;
+    for (uint64_t end = clock_monotonic_ns() + POLLED_TIMEOUT; clock_monotonic_ns() < end;) {
+        if (!(port_read(p, PX_CI) & 1) || (port_read(p, PX_IS) & PX_IS_FATAL)) {
+            rc = 0;
+            break;
+        }
+        cpu_relax();
+    }
+    if (rc < 0)
+        pr_warn("ahci: port %u: command %#x did not end within %llu ms\n", p->index, cmd,
+                (unsigned long long)(POLLED_TIMEOUT / MS));
     struct ahci_outcome o = { port_read(p, PX_TFD), port_read(p, PX_IS), p->cl[0].prdbc, bytes, false, p->rfis };
     const char *why = "time-out";
     if (rc == 0)
@@ -151,10 +165,13 @@ static void finish(struct ahci_slot *s, int status)
 }
 
 /* After a task-file or interface error, or a command that never finished,
- * the port is reset and every request still outstanding ends with -EIO. A
- * queued (NCQ) command whose bit the device already cleared from PxSACT
- * completed before the error (the error belongs to one still outstanding),
- * so it ends well: a failed write must not make its neighbours fail.
+ * the port is reset. A queued (NCQ) command whose bit the device already
+ * cleared from PxSACT completed before the error and ends well. The others
+ * still outstanding cannot be told apart (which one failed, and which were
+ * only in flight beside it): each is run once more, alone, non-queued and
+ * polled, before the port takes new work, and ends as that retry ends. So a
+ * failed write does not make its neighbours fail, however many were in
+ * flight, and an error that was transient does not reach the caller.
  * Interrupt context only asks (the port's interrupts masked, so a level
  * line cannot storm); the HBA's thread does the bounded waits. */
 static void request_recovery(struct ahci_port *p, const char *why, uint32_t is)
@@ -169,6 +186,16 @@ static void request_recovery(struct ahci_port *p, const char *why, uint32_t is)
         sem_up(&p->hba->recover);
     }
     spin_unlock_irqrestore(&p->lock, f);
+}
+
+static int retry_alone(struct ahci_port *p, const struct ahci_slot *s)
+{
+    struct block_request *r = s->r;
+    if (r->op == BLOCK_FLUSH)
+        return exec_polled(p, ATA_CMD_FLUSH_EXT, 0, 0, NULL, 0, false);
+    bool write = r->op == BLOCK_WRITE;
+    return exec_polled(p, write ? ATA_CMD_WRITE_DMA_EXT : ATA_CMD_READ_DMA_EXT, r->sector, r->count, r->buf, s->bytes,
+                       write);
 }
 
 static void recover_port(struct ahci_port *p)
@@ -193,8 +220,16 @@ static void recover_port(struct ahci_port *p)
     p->busy = 0;
     spin_unlock_irqrestore(&p->lock, f);
     /* The waits (port stop, COMRESET, link) run with interrupts on. */
-    if (ahci_port_recover(&p->hba->io, p->index) < 0)
+    bool back = ahci_port_recover(&p->hba->io, p->index) == 0;
+    if (!back)
         pr_err("ahci: %s: port %u does not come back after reset\n", p->b.name, p->index);
+    for (unsigned i = 0; i < n && back; i++) {
+        if (status[i] == 0)
+            continue;
+        status[i] = retry_alone(p, &ended[i]);
+        pr_warn("ahci: %s: sector %llu (%u): retried alone after the reset: %s\n", p->b.name,
+                (unsigned long long)ended[i].r->sector, ended[i].r->count, status[i] == 0 ? "done" : "failed again");
+    }
     f = spin_lock_irqsave(&p->lock);
     port_write(p, PX_IS, port_read(p, PX_IS));
     port_write(p, PX_IE, PX_IE_USED); /* a COMRESET may have cleared it too */
@@ -358,7 +393,7 @@ static int identify(struct ahci_port *p, struct ata_identity *id)
     uint8_t *data = pages_alloc(1, PAGE_SIZE);
     if (!data)
         return -ENOMEM;
-    int rc = exec_polled(p, ATA_CMD_IDENTIFY, data, 512);
+    int rc = exec_polled(p, ATA_CMD_IDENTIFY, 0, 0, data, 512, false);
     const char *why = NULL;
     if (rc == 0)
         rc = ata_identify_parse(data, id, &why);

@@ -64,26 +64,35 @@ def test_ahci_disks_read_back_and_written(boot, tmp_path, preset, options):
             assert data[(N + s) * 512:(N + s + 1) * 512] == pattern(i, N + s, 1), (d, N + s)
 
 
-def test_ahci_device_error_fails_one_request_and_port_recovers(boot, tmp_path):
-    """QEMU's blkdebug makes the disk fail the write that covers sector
-    N + 16 once (EIO: the disk reports an aborted command, a task-file error
-    on the port). That request, and only it, must end with an error; the
-    port is reset; the other writes and the flush after it succeed."""
+@pytest.mark.parametrize("once", [False, True])
+def test_ahci_device_error_fails_one_request_and_port_recovers(boot, tmp_path, once):
+    """QEMU's blkdebug makes the disk fail every write that covers sector
+    N + 16 (EIO: the disk reports an aborted command, a task-file error on
+    the port), or only the first (once). The port is reset and each request
+    that was still outstanding, however many were in flight beside it, is
+    run once more alone: with a lasting error that write, and only it, ends
+    with an error (its 8 sectors stay zero); with a passing one nothing
+    fails. The flush after them succeeds."""
     d = str(tmp_path / "d.img")
     make_disk(d, 0)
     conf = tmp_path / "blkdebug.conf"
-    conf.write_text('[inject-error]\nevent = "pwritev"\nerrno = "5"\nsector = "%d"\nonce = "on"\n' % (N + 16))
+    conf.write_text('[inject-error]\nevent = "pwritev"\nerrno = "5"\nsector = "%d"\nonce = "%s"\n'
+                    % (N + 16, "on" if once else "off"))
     b = boot("ktest blk %d" % N, preset="virtualbox", timeout=90,
              extra=["-drive", "file=blkdebug:%s:%s,if=none,id=bd,format=raw" % (conf, d),
                     "-device", "ide-hd,drive=bd,bus=ahci0.0"])
-    assert "kestrel: power off, status 1" in b.output, b.output
+    assert "kestrel: power off, status %d" % (0 if once else 1) in b.output, b.output
     assert re.search(r"ahci: sata0: task-file error .*resetting port 0", b.output), b.output
+    retried = re.findall(r"ahci: sata0: sector (\d+) \((\d+)\): retried alone after the reset: (done|failed again)",
+                         b.output)
+    assert ((str(N + 16), "8", "done" if once else "failed again")) in retried, b.output
+    assert all(r[2] == "done" for r in retried if r[0] != str(N + 16)), b.output
     m = re.search(r"blk: sata0 sectors=\d+ size=512 depth=8 read_mismatches=(\d+) writes=(\d+) "
                   r"write_errors=(\d+) flush=(-?\d+)", b.output)
-    assert m and m.groups() == ("0", str(N // 8), "1", "0"), b.output
+    assert m and m.groups() == ("0", str(N // 8), "0" if once else "1", "0"), b.output
     data = open(d, "rb").read()
     for s in range(N):
-        want = b"\0" * 512 if 16 <= s < 24 else pattern(0, N + s, 1)
+        want = b"\0" * 512 if 16 <= s < 24 and not once else pattern(0, N + s, 1)
         assert data[(N + s) * 512:(N + s + 1) * 512] == want, s
 
 
