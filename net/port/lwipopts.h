@@ -77,6 +77,12 @@ extern unsigned char *net_lwip_heap;
 #define LWIP_ARP 1
 #define ARP_TABLE_SIZE 32
 #define ARP_QUEUEING 1
+/* Packets held per address while its ARP request is out (lwIP's default, 3,
+ * drops the rest): a server's first burst goes to a peer not yet in the
+ * table, e.g. 16 clients connecting at once through QEMU's gateway, whose
+ * SYN-ACKs beyond the third were lost and re-sent by the clients a second
+ * later (wrk counted them as time-outs). */
+#define ARP_QUEUE_LEN 32
 #define ETHARP_SUPPORT_STATIC_ENTRIES 0
 #define IP_REASSEMBLY 1
 #define IP_FRAG 1
