@@ -6,16 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../../net/inet_sum.h"
-
-static uint16_t reference(const uint8_t *p, size_t len)
-{
-    uint32_t sum = 0;
-    for (size_t i = 0; i < len; i += 2) {
-        sum += p[i] | (i + 1 < len ? p[i + 1] << 8 : 0);
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    return (uint16_t)sum;
-}
+#include "../unit/inet_sum_ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -28,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!block)
         return 0;
     memcpy(block + off, data + 1, len);
-    if (inet_sum(block + off, (int)len) != reference(block + off, len))
+    if (inet_sum(block + off, (int)len) != inet_sum_reference(block + off, len))
         abort();
     free(block);
     return 0;

@@ -225,16 +225,37 @@ crash_test() {
   esac
 }
 
+# make_site test img: index.html and a 1,048,583-byte big.bin of random bytes in /tmp/site-<test>, put
+# on a fresh ext4 image; 0 on success.
+make_site() {
+  local t=$1 img=$2
+  rm -rf /tmp/site-$t; mkdir -p /tmp/site-$t
+  head -c 1048583 /dev/urandom > /tmp/site-$t/big.bin
+  echo "<html><body>Kestrel on Xen ($t) $(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' ')</body></html>" > /tmp/site-$t/index.html
+  mkfs.ext4 -q -F -d /tmp/site-$t $img 16M
+}
+# fetch_site test ip port: both files of make_site's tree fetched from ip:port (xenrig-tool httpget, 3
+# tries each) and compared byte for byte; SITE_DETAIL is empty when both are the same, else says why.
+fetch_site() {
+  local t=$1 ip=$2 port=$3 f i
+  SITE_DETAIL=""
+  for f in index.html big.bin; do
+    rm -f /tmp/got-$f
+    for i in 1 2 3; do xenrig-tool httpget $ip $port /$f /tmp/got-$f && break; sleep 2; done
+    if ! cmp -s /tmp/got-$f /tmp/site-$t/$f; then
+      SITE_DETAIL="$f: got $(stat -c %s /tmp/got-$f 2>/dev/null || echo no) bytes of $(stat -c %s /tmp/site-$t/$f), not the same"
+      return
+    fi
+  done
+}
+
 # http_test test type mem nn: a Kestrel httpd guest whose root is an ext4 disk dom0 made (blkfront and
 # fs/), serving it through netfront and lwIP at a static address on xenbr0; dom0 fetches two files and
 # compares them byte for byte with the tree it put on the disk (xenrig-tool httpget: dom0's busybox
 # wget crashes).
 http_test() {
   local t=$1 type=$2 mem=$3 nn=$4 name=$1-http ip=10.0.0.$((10#$4)) img=/var/tmp/disk-$1.img rc f
-  rm -rf /tmp/site-$t; mkdir -p /tmp/site-$t
-  head -c 1048583 /dev/urandom > /tmp/site-$t/big.bin
-  echo "<html><body>Kestrel on Xen ($t) $(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' ')</body></html>" > /tmp/site-$t/index.html
-  if ! mkfs.ext4 -q -F -d /tmp/site-$t $img 16M; then result $t http FAIL "mkfs.ext4 -d failed in dom0"; return; fi
+  if ! make_site $t $img; then result $t http FAIL "mkfs.ext4 -d failed in dom0"; return; fi
   write_cfg $t $name $type $mem "--ip=eth0,$ip,255.255.255.0 httpd" 1 http $nn
   sed -i 's|/xenrig/guest/kestrel.elf|/xenrig/guest/httpd.elf|' /tmp/$name.cfg
   if ! create $name; then result $t http FAIL "$CREATE_ERR"; return; fi
@@ -253,15 +274,8 @@ http_test() {
   if [ $rc != 0 ]; then
     result $t http FAIL "${first}no 'httpd: listening' from the guest: $(why $rc $GUEST_TIMEOUT $d)"
   else
-    local detail="" i
-    for f in index.html big.bin; do
-      rm -f /tmp/got-$f
-      for i in 1 2 3; do xenrig-tool httpget $ip 80 /$f /tmp/got-$f && break; sleep 2; done
-      if ! cmp -s /tmp/got-$f /tmp/site-$t/$f; then
-        detail="$f: got $(stat -c %s /tmp/got-$f 2>/dev/null || echo no) bytes of $(stat -c %s /tmp/site-$t/$f), not the same"
-        break
-      fi
-    done
+    fetch_site $t $ip 80
+    local detail=$SITE_DETAIL
     if [ -z "$detail" ]; then result $t http PASS "${first}index.html and big.bin (1048583 bytes) from ext4 on xvda, through netfront and lwIP at $ip, byte for byte"
     else result $t http FAIL "$first$detail"; fi
   fi
@@ -532,12 +546,9 @@ exec_once() {   # test result-name -> EXEC_OK (PASS|FAIL), EXEC_DETAIL, TRIPLE
 # 10.0.0.23; dom0 fetches two files and compares them byte for byte (result "serve"), then `xl shutdown`
 # must reach nginx as SIGTERM and the guest power off with status 0 (result "stop").
 nginx_test() {
-  local t=$1 ip=10.0.0.23 img=/var/tmp/disk-$1.img T0=$(date +%s) d rc f detail="" first=""
+  local t=$1 ip=10.0.0.23 img=/var/tmp/disk-$1.img T0=$(date +%s) d rc detail="" first=""
   say "==== test $t: /usr/sbin/nginx ===="
-  rm -rf /tmp/site-$t; mkdir -p /tmp/site-$t
-  head -c 1048583 /dev/urandom > /tmp/site-$t/big.bin
-  echo "<html><body>nginx on Kestrel on Xen $(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' ')</body></html>" > /tmp/site-$t/index.html
-  if ! mkfs.ext4 -q -F -d /tmp/site-$t $img 16M; then result $t serve FAIL "mkfs.ext4 -d failed in dom0"; return; fi
+  if ! make_site $t $img; then result $t serve FAIL "mkfs.ext4 -d failed in dom0"; return; fi
   write_cfg $t $t pvh 64 "--ip=eth0,$ip,255.255.255.0 --mount=xvda:/www -- /usr/sbin/nginx -c /etc/nginx/kestrel.conf -p /tmp/" 1 nginx 23
   echo 'ramdisk = "/xenrig/guest/nginx.cpio"' >> /tmp/$t.cfg
   if ! create $t; then result $t serve FAIL "$CREATE_ERR"; return; fi
@@ -555,14 +566,8 @@ nginx_test() {
     result $t stop FAIL "nginx did not start"
     dump_guest $t $d; xl destroy $t 2>/dev/null; rm -f $img; return
   fi
-  for f in index.html big.bin; do
-    rm -f /tmp/got-$f
-    for i in 1 2 3; do xenrig-tool httpget $ip 8080 /$f /tmp/got-$f && break; sleep 2; done
-    if ! cmp -s /tmp/got-$f /tmp/site-$t/$f; then
-      detail="$f: got $(stat -c %s /tmp/got-$f 2>/dev/null || echo no) bytes of $(stat -c %s /tmp/site-$t/$f), not the same"
-      break
-    fi
-  done
+  fetch_site $t $ip 8080
+  detail=$SITE_DETAIL
   if [ -z "$detail" ]; then result $t serve PASS "${first}index.html and big.bin (1048583 bytes) from ext4 on xvda at /www, by Debian's nginx through netfront and lwIP at $ip:8080, byte for byte, $(( $(date +%s) - T0 )) s after xl create"
   else result $t serve FAIL "$first$detail"; fi
   xl shutdown $t >/dev/null 2>&1
