@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "device.h"
+#include "spinlock.h"
+#include "timer.h"
 #include "virtqueue.h"
 
 #define VIRTIO_STATUS_ACK 1
@@ -69,6 +71,27 @@ uint64_t virtio_config_read(struct virtio_dev *v, unsigned off, unsigned width);
 /* A ready queue: ring memory allocated, the device told. */
 int virtio_queue_create(struct virtio_dev *v, unsigned index, uint16_t max_size, struct virtqueue *q);
 void virtio_kick(struct virtio_dev *v, unsigned index, struct virtqueue *q);
+
+/* A queue's watchdog (drivers/virtio/vq_watch.c says why): while requests
+ * are on the ring it runs drain (the driver's interrupt handler) every
+ * period and notifies the device again when nothing completed. */
+struct vq_watch {
+    struct timer timer;
+    struct virtio_dev *v;
+    struct virtqueue *q;
+    unsigned index;
+    struct spinlock *lock; /* the driver's lock over q */
+    void (*drain)(void *arg);
+    void *drain_arg;
+    const char *name;
+    bool armed;      /* under lock */
+    uint16_t seen;   /* q->last_used at the last look */
+    unsigned long kicks, lose_kick, rekicks;
+};
+void vq_watch_init(struct vq_watch *w, struct virtio_dev *v, unsigned index, struct virtqueue *q,
+                   struct spinlock *lock, void (*drain)(void *), void *drain_arg, const char *name);
+/* Instead of virtio_kick, with lock held, after adding requests. */
+void vq_watch_kick(struct vq_watch *w);
 
 /* Transport probes: fill v for a device, or -1 if it is not usable. */
 int virtio_pci_legacy_init(struct virtio_dev *v, struct device *d);

@@ -80,6 +80,9 @@ bool vq_kick_prepare(struct virtqueue *q);
 void *vq_get_used(struct virtqueue *q, uint32_t *len);
 
 /* Asks for (or suppresses) interrupts; with EVENT_IDX, for the next one. */
+/* Has the device used every buffer we posted (none left to fill)? A device
+ * in that state waits for a notification that suppression may have lost. */
+bool vq_device_starved(struct virtqueue *q);
 void vq_enable_interrupts(struct virtqueue *q, bool on);
 
 #endif

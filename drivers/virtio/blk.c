@@ -1,6 +1,7 @@
 /* virtio-blk (section 5.2) on any transport, behind the block interface:
  * each request is header + data + status byte; up to queue-size/3 requests
- * in flight, completed from the interrupt. */
+ * in flight, completed from the interrupt, under a watchdog (vq_watch.c:
+ * QEMU's TCG can lose a notification). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@ struct vblk {
     struct virtqueue q;
     struct spinlock lock;
     struct semaphore slots;
+    struct vq_watch watch;
     struct block_dev b;
 };
 
@@ -106,7 +108,7 @@ static int blk_submit(struct block_dev *b, struct block_request *r)
     uint64_t f = spin_lock_irqsave(&d->lock);
     int head = vq_add(&d->q, bufs, n, rq, rq->table);
     if (head >= 0)
-        virtio_kick(&d->v, 0, &d->q);
+        vq_watch_kick(&d->watch);
     spin_unlock_irqrestore(&d->lock, f);
     if (head < 0) {
         sem_up(&d->slots);
@@ -155,6 +157,7 @@ static int blk_attach(struct device *dev)
     d->b.submit = blk_submit;
     d->b.priv = d;
     snprintf(d->b.name, sizeof(d->b.name), "vblk%u", count++);
+    vq_watch_init(&d->watch, v, 0, &d->q, &d->lock, blk_interrupt, d, d->b.name);
     virtio_driver_ok(v);
     pr_info("virtio-blk: %s over %s, queue %u (depth %u)%s%s\n", d->b.name, v->ops->name, d->q.size,
             d->b.queue_depth, d->q.event_idx ? ", event-idx" : "", d->q.indirect ? ", indirect" : "");

@@ -1,16 +1,8 @@
 /* virtio-net (section 5.1) on any transport, behind the net-device
  * interface: receive queue 0 with posted buffers (2 KiB; with mergeable
  * buffers a frame may span several, and `virtio_net.rx_buffer=BYTES` makes
- * them smaller), transmit queue 1 with copied frames, and a watchdog that
- * notifies the device again when transmit stops moving.
- *
- * Why the watchdog: notification suppression (event index or the NO_NOTIFY
- * flag) is a store-then-load handshake on each side, correct only if both
- * sides' fences are real. QEMU's TCG with one vCPU turns the guest's fences
- * into nothing, so now and then the device's "tell me past N" and our "I
- * published N+1" cross unseen: the kick is skipped, and every later one
- * too, since the device still waits at N. Seen as a Redis pipeline that
- * stopped for good with 15 frames on the ring (tests/README.md, run 14). */
+ * them smaller), transmit queue 1 with copied frames under a watchdog
+ * (vq_watch.c: QEMU's TCG can lose a notification). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +12,6 @@
 #include "memory.h"
 #include "netdev.h"
 #include "spinlock.h"
-#include "timer.h"
 #include "virtio.h"
 
 #define VIRTIO_NET_F_CSUM (1ull << 0)
@@ -33,7 +24,6 @@
 #define BUF_SIZE 2048
 #define QUEUE_MAX 256
 #define ETH_MAX 1514
-#define WATCH_NS (10 * 1000 * 1000ull) /* a transmit stall costs at most two of these */
 
 struct vnet {
     struct virtio_dev v;
@@ -45,11 +35,7 @@ struct vnet {
     uint8_t *rx_bufs;                  /* rxq.size buffers of rx_buf_size */
     uint8_t frame[BUF_SIZE];           /* a frame gathered from several buffers */
     struct spinlock drain_lock;        /* one drainer of the receive queue at a time */
-    struct timer watch;                /* armed while frames are on the transmit ring */
-    bool watch_armed;                  /* under tx_lock */
-    uint16_t watch_seen;               /* txq.last_used at the last look */
-    unsigned long kicks, lose_kick;    /* virtio_net.lose_kick=N withholds the Nth (tests) */
-    unsigned long rekicks;             /* notifications the watchdog sent again */
+    struct vq_watch tx_watch;
     struct netdev n;
 };
 
@@ -117,6 +103,11 @@ static void deliver(struct vnet *d, const uint8_t *frame, size_t len)
 static void rx_drain_locked(struct vnet *d)
 {
     int posted = 0;
+    /* It filled every buffer: it waits for our notification, which must
+     * not be suppressed (vq_watch.c says how one gets lost). */
+    uint64_t f = spin_lock_irqsave(&d->rx_lock);
+    bool starved = vq_device_starved(&d->rxq);
+    spin_unlock_irqrestore(&d->rx_lock, f);
     uint32_t len;
     uint8_t *buf;
     while ((buf = next_used(d, &len))) {
@@ -142,8 +133,9 @@ static void rx_drain_locked(struct vnet *d)
             d->n.rx_dropped++;
     }
     if (posted) {
-        uint64_t f = spin_lock_irqsave(&d->rx_lock);
-        virtio_kick(&d->v, 0, &d->rxq);
+        f = spin_lock_irqsave(&d->rx_lock);
+        if (vq_kick_prepare(&d->rxq) || starved)
+            d->v.ops->notify(&d->v, 0);
         spin_unlock_irqrestore(&d->rx_lock, f);
     }
 }
@@ -172,58 +164,6 @@ static void net_interrupt(void *arg)
     tx_reclaim(d);
 }
 
-/* tx_lock held. */
-static void tx_kick(struct vnet *d)
-{
-    if (!vq_kick_prepare(&d->txq))
-        return;
-    if (++d->kicks == d->lose_kick)
-        return; /* as if the device had not seen it: the watchdog must recover */
-    d->v.ops->notify(&d->v, 1);
-}
-
-/* tx_lock held. */
-static void watch_start(struct vnet *d)
-{
-    if (d->watch_armed)
-        return;
-    d->watch_armed = true;
-    d->watch_seen = d->txq.last_used;
-    timer_arm(&d->watch, clock_monotonic_ns() + WATCH_NS);
-}
-
-/* Interrupt context. Frames still on the ring and none completed for a whole
- * period: the device is not coming back by itself, so tell it again (both
- * queues: a receive notification can be lost the same way). The receive
- * queue is drained too, in case its interrupt went the same way. */
-static void watch_fire(struct timer *t, void *arg)
-{
-    struct vnet *d = arg;
-    (void)t;
-    tx_reclaim(d);
-    uint64_t f = spin_lock_irqsave(&d->drain_lock);
-    rx_drain_locked(d);
-    spin_unlock_irqrestore(&d->drain_lock, f);
-    f = spin_lock_irqsave(&d->tx_lock);
-    if (d->txq.in_flight == 0) {
-        d->watch_armed = false;
-        spin_unlock_irqrestore(&d->tx_lock, f);
-        return;
-    }
-    if (d->txq.last_used == d->watch_seen) {
-        if (d->rekicks++ == 0)
-            pr_warn("virtio-net: %s: transmit stalled with %u frames on the ring; notifying the device again "
-                    "(said once)\n", d->n.name, d->txq.in_flight);
-        d->v.ops->notify(&d->v, 1);
-        uint64_t rf = spin_lock_irqsave(&d->rx_lock);
-        d->v.ops->notify(&d->v, 0);
-        spin_unlock_irqrestore(&d->rx_lock, rf);
-    }
-    d->watch_seen = d->txq.last_used;
-    timer_arm(&d->watch, clock_monotonic_ns() + WATCH_NS);
-    spin_unlock_irqrestore(&d->tx_lock, f);
-}
-
 static int net_transmit(struct netdev *n, const void *frame, size_t len)
 {
     struct vnet *d = n->priv;
@@ -238,10 +178,8 @@ static int net_transmit(struct netdev *n, const void *frame, size_t len)
     struct vq_buf b = { buf, (uint32_t)(d->hdr_len + len), false };
     uint64_t f = spin_lock_irqsave(&d->tx_lock);
     int head = vq_add(&d->txq, &b, 1, buf, NULL);
-    if (head >= 0) {
-        tx_kick(d);
-        watch_start(d);
-    }
+    if (head >= 0)
+        vq_watch_kick(&d->tx_watch);
     spin_unlock_irqrestore(&d->tx_lock, f);
     if (head < 0) {
         pages_free(buf, 1);
@@ -306,16 +244,7 @@ static int net_attach(struct device *dev)
         return -1;
     }
     d->rx_buf_size = rx_buffer_size(v);
-    const char *lose = cmdline_param(kernel_options(), "virtio_net.lose_kick", 0);
-    if (lose) {
-        char *end;
-        d->lose_kick = strtoul(lose, &end, 0);
-        if (*end || end == lose) {
-            pr_warn("virtio-net: virtio_net.lose_kick=%s is not a number; ignored\n", lose);
-            d->lose_kick = 0;
-        }
-    }
-    timer_setup(&d->watch, watch_fire, d);
+    vq_watch_init(&d->tx_watch, v, 1, &d->txq, &d->tx_lock, net_interrupt, d, d->n.name);
     unsigned nrx = d->rxq.size;
     d->rx_bufs = pages_alloc(((size_t)nrx * d->rx_buf_size + PAGE_SIZE - 1) / PAGE_SIZE, PAGE_SIZE);
     if (!d->rx_bufs) {

@@ -1,6 +1,7 @@
 /* virtio-scsi (section 5.6) as a SCSI host adapter for drivers/scsi:
  * requests on the first request queue (queue 2), each a request header
- * with the CDB, data out, the response header, data in. */
+ * with the CDB, data out, the response header, data in; under a watchdog
+ * (vq_watch.c: QEMU's TCG can lose a notification). */
 #include <stdlib.h>
 #include <string.h>
 #include "log.h"
@@ -42,6 +43,7 @@ struct vscsi {
     struct virtqueue ctrl, event, req;
     struct spinlock lock;
     struct semaphore slots;
+    struct vq_watch watch;
     struct scsi_host host;
 };
 
@@ -103,7 +105,7 @@ static int queuecommand(struct scsi_host *h, struct scsi_cmd *c)
     uint64_t f = spin_lock_irqsave(&d->lock);
     int head = vq_add(&d->req, bufs, n, r, r->table);
     if (head >= 0)
-        virtio_kick(&d->v, 2, &d->req);
+        vq_watch_kick(&d->watch);
     spin_unlock_irqrestore(&d->lock, f);
     if (head < 0) {
         sem_up(&d->slots);
@@ -142,6 +144,7 @@ static int scsi_attach(struct device *dev)
     /* QEMU counts data-out bytes in the used length of writes; the
      * response's resid is what says how much moved. */
     d->req.len_unused = true;
+    vq_watch_init(&d->watch, v, 2, &d->req, &d->lock, scsi_interrupt, d, "virtio-scsi");
     sem_init(&d->slots, d->req.indirect ? d->req.size : d->req.size / 4);
     d->host.name = "virtio-scsi";
     /* Every target is a round trip at boot: scan the first 16 (QEMU puts

@@ -189,6 +189,12 @@ void *vq_get_used(struct virtqueue *q, uint32_t *len)
     }
 }
 
+bool vq_device_starved(struct virtqueue *q)
+{
+    uint16_t done = (uint16_t)(*used_idx(q) - q->last_used);
+    return q->in_flight && done >= q->in_flight;
+}
+
 void vq_enable_interrupts(struct virtqueue *q, bool on)
 {
     if (q->event_idx) {

@@ -169,6 +169,31 @@ static void test_event_idx(void)
     CHECK_EQ(*used_event, q.last_used);
 }
 
+/* A device that filled every posted buffer waits for a notification: the
+ * driver must see that before the used entries are taken back. */
+static void test_starved(void)
+{
+    setup(false, false);
+    uint8_t bufs[3][8];
+    CHECK(!vq_device_starved(&q)); /* nothing posted: nothing to wait for */
+    for (int i = 0; i < 3; i++) {
+        struct vq_buf b = { bufs[i], 8, true };
+        CHECK(vq_add(&q, &b, 1, (void *)(uintptr_t)(i + 1), NULL) >= 0);
+    }
+    uint32_t w;
+    for (int i = 0; i < 2; i++)
+        post_used((uint32_t)device_take(0xaa, &w), w);
+    CHECK(!vq_device_starved(&q)); /* one buffer left to fill */
+    post_used((uint32_t)device_take(0xbb, &w), w);
+    CHECK(vq_device_starved(&q));
+    uint32_t len;
+    CHECK(vq_get_used(&q, &len) == (void *)1);
+    CHECK(vq_device_starved(&q)); /* still: the two others are used, none posted */
+    struct vq_buf b = { bufs[0], 8, true };
+    CHECK(vq_add(&q, &b, 1, (void *)9, NULL) >= 0);
+    CHECK(!vq_device_starved(&q)); /* one to fill again */
+}
+
 static void test_hostile_device(void)
 {
     setup(false, false);
@@ -232,6 +257,7 @@ int main(void)
     test_full_and_out_of_order();
     test_indirect();
     test_event_idx();
+    test_starved();
     test_hostile_device();
     test_bad_setup();
     free(ring);
