@@ -11,7 +11,8 @@
  * ring the watchdog looks every period: it runs the driver's interrupt
  * handler, and if nothing completed for a whole period it notifies the
  * device again. A device that is merely slow gets a spare notification,
- * which the specification allows. */
+ * which the specification allows; only a queue still for a second is
+ * reported. */
 #include <stdlib.h>
 #include "clock.h"
 #include "cmdline.h"
@@ -19,6 +20,7 @@
 #include "virtio.h"
 
 #define WATCH_NS (10 * 1000 * 1000ull) /* a lost notification costs at most two of these */
+#define STUCK_PERIODS 100               /* a second without progress: worth a line */
 
 static void fire(struct timer *t, void *arg)
 {
@@ -26,15 +28,26 @@ static void fire(struct timer *t, void *arg)
     (void)t;
     w->drain(w->drain_arg);
     uint64_t f = spin_lock_irqsave(w->lock);
-    if (w->q->in_flight == 0) {
-        w->armed = false;
-        spin_unlock_irqrestore(w->lock, f);
-        return;
-    }
-    if (w->q->last_used == w->seen) {
-        if (w->rekicks++ == 0)
-            pr_warn("virtio: %s: queue %u stalled with %u requests; notifying the device again (said once)\n",
-                    w->name, w->index, w->q->in_flight);
+    if (w->q->in_flight == 0 || w->q->last_used != w->seen) {
+        /* Moving. Said only under virtio.lose_kick, for the tests: a slow
+         * device on a loaded host often looks stalled for a period. */
+        if (w->lose_kick && w->rekicks && !w->told) {
+            pr_info("virtio: %s: queue %u moving again after %lu notifications sent again\n", w->name,
+                    w->index, w->rekicks);
+            w->told = true;
+        }
+        w->quiet = 0;
+        if (w->q->in_flight == 0) {
+            w->armed = false;
+            spin_unlock_irqrestore(w->lock, f);
+            return;
+        }
+    } else {
+        w->rekicks++;
+        if (++w->quiet == STUCK_PERIODS)
+            pr_warn("virtio: %s: queue %u: nothing completed in %u ms with %u requests out; notifying the "
+                    "device every %u ms\n", w->name, w->index, STUCK_PERIODS * (unsigned)(WATCH_NS / 1000000),
+                    w->q->in_flight, (unsigned)(WATCH_NS / 1000000));
         w->v->ops->notify(w->v, w->index);
     }
     w->seen = w->q->last_used;
@@ -63,8 +76,13 @@ void vq_watch_init(struct vq_watch *w, struct virtio_dev *v, unsigned index, str
 
 void vq_watch_kick(struct vq_watch *w)
 {
-    if (vq_kick_prepare(w->q) && ++w->kicks != w->lose_kick)
-        w->v->ops->notify(w->v, w->index);
+    if (vq_kick_prepare(w->q)) {
+        if (++w->kicks != w->lose_kick)
+            w->v->ops->notify(w->v, w->index);
+        else
+            pr_info("virtio: %s: queue %u: notification %lu withheld (virtio.lose_kick)\n", w->name, w->index,
+                    w->kicks);
+    }
     if (w->armed)
         return;
     w->armed = true;
