@@ -55,7 +55,8 @@ def need(path):
 
 # Where the servers are proven: the default preset, q35, and the VMware
 # (pvscsi, vmxnet3) and VirtualBox (AHCI, e1000) dresses; from an image
-# under OVMF below (test_nginx_from_image).
+# under OVMF below (test_nginx_from_image, test_redis_from_image; Python's
+# and Go's in test_linux_python.py and test_linux_sockets.py).
 
 
 def boot(tmp_path, program, args, files, port, guest_port, qmp=None, preset="microvm", memory="256M"):

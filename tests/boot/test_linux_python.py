@@ -10,7 +10,8 @@ modules link to) as the guest's ramfs.
   The regrtest summary is checked, and that each module is reported OK.
 - `python3 -m http.server` serving a tree: files fetched byte for byte from
   the host through QEMU's hostfwd (one of 1 MiB, several at once), a 404,
-  and the server's own log lines for them."""
+  and the server's own log lines for them; also from a scripts/mkimage
+  --exec image booted under OVMF (tests/boot/image_guest.py)."""
 
 import os
 import re
