@@ -20,6 +20,14 @@ static struct spinlock stack_lock = SPINLOCK_INIT;
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
 
+/* Whole pages of ACPI NVS in the boot memory map (memory_firmware_spare). */
+#define SPARE_MAX 8
+static struct {
+    uint64_t base, end;
+} spare[SPARE_MAX];
+static unsigned n_spare;
+static uint64_t spare_end; /* the highest end: a quick miss above it */
+
 /* Moves start past any boot module overlapping [start, start + bytes). */
 static uint64_t skip_modules(const struct boot_info *bi, uint64_t start, uint64_t bytes)
 {
@@ -129,6 +137,16 @@ void memory_init(struct boot_info *bi)
             page_alloc_mark_free(&pa, a / PAGE_SIZE, (b - a) / PAGE_SIZE);
     }
     mark_boot_used(bi, bitmap, bm_bytes);
+    for (unsigned i = 0; i < bi->n_memmap && n_spare < SPARE_MAX; i++) {
+        const struct mem_region *r = &bi->memmap[i];
+        uint64_t a = align_up(r->base, PAGE_SIZE), b = (r->base + r->size) & ~(PAGE_SIZE - 1);
+        if (r->type != MEM_NVS || b <= a)
+            continue;
+        spare[n_spare].base = a;
+        spare[n_spare++].end = b;
+        if (b > spare_end)
+            spare_end = b;
+    }
     /* Moved modules give back their old pages whole; a page one shared with
      * the kernel, the bitmap or another module is marked again here. */
     if (move_modules_up(bi))
@@ -170,6 +188,21 @@ int pages_claim(uint64_t phys, size_t npages)
     page_alloc_mark_used(&pa, pfn, npages);
     spin_unlock_irqrestore(&pa_lock, flags);
     return 0;
+}
+
+/* ACPI NVS holds what firmware keeps for itself (OVMF: its early page
+ * tables and the S3 lock box, at 8 MiB). The kernel never reads it after
+ * boot: no S3 resume, and the AML it runs at boot reaches only port and
+ * PCI configuration regions. */
+bool memory_firmware_spare(uint64_t pa)
+{
+    if (pa >= spare_end)
+        return false;
+    for (unsigned i = 0; i < n_spare; i++) {
+        if (pa >= spare[i].base && pa < spare[i].end)
+            return true;
+    }
+    return false;
 }
 
 uint64_t memory_ram_bytes(void) { return ram_bytes; }

@@ -3,6 +3,7 @@
  * guard page below each one. */
 #ifndef KESTREL_MEMORY_H
 #define KESTREL_MEMORY_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "boot_info.h"
@@ -35,6 +36,10 @@ int stack_guard_hit(uint64_t addr);
  * pages at the same virtual address: 0 when every one was free RAM (now
  * taken), -1 (nothing taken) when one is not. Freed with pages_free. */
 int pages_claim(uint64_t pa, size_t npages);
+/* Is pa's page firmware memory the kernel never touches after boot (ACPI
+ * NVS)? A Linux program linked over it gets other frames at those
+ * addresses, and the identity map comes back when it unmaps them. */
+bool memory_firmware_spare(uint64_t pa);
 
 /* Kernel thread stacks live here (supervisor-only, never a program's). */
 #define KERNEL_STACK_AREA 0x0000400000000000ull

@@ -179,8 +179,12 @@ static int vma_split(struct lmm *mm, uint64_t addr)
 /* ---- pages ---- */
 
 /* Where the program's page at va will live: 1 = the identity frame va
- * (free RAM, now claimed), 0 = any frame later, -ENOMEM = the kernel's or a
- * device's, or a hole below 4 GiB. */
+ * (free RAM, now claimed), 0 = any frame later, PAGE_LENT = any frame later
+ * in place of the firmware's page the identity map showed there (its entry
+ * now cleared: the caller drops other CPUs' translations), -ENOMEM = the
+ * kernel's or a device's, or a hole below 4 GiB. */
+#define PAGE_LENT 2
+
 static int page_claim(uint64_t va)
 {
     uint64_t *pte = paging_pte(va, 0);
@@ -189,7 +193,16 @@ static int page_claim(uint64_t va)
     if (pte && (*pte & PTE_P)) {
         if ((*pte & PTE_ADDR) != va || (*pte & (PTE_PCD | PTE_PWT)))
             return -ENOMEM;
-        return pages_claim(va, 1) == 0 ? 1 : -ENOMEM;
+        if (pages_claim(va, 1) == 0)
+            return 1;
+        /* OVMF's ACPI NVS at 8 MiB lies amid a large program linked at
+         * 0x400000 (Python, Go's net/http): the program gets other frames
+         * there, the firmware's stay untouched. */
+        if (!memory_firmware_spare(va))
+            return -ENOMEM;
+        *pte = 0;
+        invlpg(va);
+        return PAGE_LENT;
     }
     if (va < LOW_4G)
         return -ENOMEM; /* MMIO holes: device registers may be mapped there later */
@@ -271,15 +284,18 @@ static void page_release(uint64_t va, uint64_t *pte, struct free_batch *b)
     if ((e & PTE_SW_USER) && (e & PTE_SW_SHARED)) {
         *pte = 0; /* the file's frame: never at its own address (fill_from_file) */
         b->stale = true;
-        return;
-    }
-    if (e & PTE_SW_USER) {
+    } else if (e & PTE_SW_USER) {
         *pte = frame == va ? paging_kernel_pte(va) : 0;
         batch_add(b, frame);
-        return;
-    }
-    if ((e & PTE_P) && frame == va)
+    } else if ((e & PTE_P) && frame == va) {
         batch_add(b, va); /* claimed, never touched */
+    }
+    /* A page lent over the firmware's (page_claim): its identity entry
+     * again, not global, so the shootdown's CR3 reload drops it too. */
+    if (*pte == 0 && memory_firmware_spare(va)) {
+        *pte = paging_kernel_pte(va) & ~PTE_G;
+        b->stale = true;
+    }
 }
 
 /* The frame for the page at va, and its entry (*ptep, made if missing): the
@@ -336,8 +352,11 @@ static void release_range(uint64_t start, uint64_t end)
 /* Claims identity frames for a new region; on failure nothing stays claimed. */
 static int claim_range(uint64_t start, uint64_t end)
 {
+    bool lent = false;
     for (uint64_t va = start; va < end; va += PAGE_SIZE) {
-        if (page_claim(va) < 0) {
+        int rc = page_claim(va);
+        lent |= rc == PAGE_LENT;
+        if (rc < 0) {
             uint64_t *pte = paging_pte(va, 0);
             pr_debug("linux: page %#llx of [%#llx, %#llx) is not free for the program (entry %#llx)\n",
                      (unsigned long long)va, (unsigned long long)start, (unsigned long long)end,
@@ -346,6 +365,10 @@ static int claim_range(uint64_t start, uint64_t end)
             return -ENOMEM;
         }
     }
+    /* Other CPUs' translations of a lent page: none from the kernel, which
+     * never reads the firmware's memory, but a dropped one costs nothing. */
+    if (lent)
+        tlb_shootdown();
     return 0;
 }
 

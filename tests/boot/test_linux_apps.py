@@ -23,7 +23,6 @@ import os
 import re
 import shutil
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -34,6 +33,7 @@ import pytest
 
 from conftest import ROOT, app_kernel, kq
 from http_served import check_served
+from image_guest import boot_from_image
 from test_linux_sockets import SERVER_PRESETS, Guest, free_port
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -55,7 +55,8 @@ def need(path):
 
 # Where the servers are proven: the default preset, q35, and the VMware
 # (pvscsi, vmxnet3) and VirtualBox (AHCI, e1000) dresses; from an image
-# under OVMF below (test_nginx_from_image).
+# under OVMF below (test_nginx_from_image, test_redis_from_image; Python's
+# and Go's in test_linux_python.py and test_linux_sockets.py).
 
 
 def boot(tmp_path, program, args, files, port, guest_port, qmp=None, preset="microvm", memory="256M"):
@@ -167,23 +168,52 @@ def test_nginx_from_image(tmp_path):
     under OVMF on q35; the files served byte for byte, the power button
     stops it."""
     need(NGINX)
-    ovmf = "/usr/share/ovmf/OVMF.fd"
-    if not os.path.exists(ovmf):
-        pytest.fail("%s missing: scripts/deps installs ovmf" % ovmf)
     files, want = nginx_tree(tmp_path)
-    image = tmp_path / "nginx.qcow2"
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "mkimage"), "--exec", NGINX, "--files",
-                        str(files), "--cmdline=" + GUEST_IP, "--size", "64M", "--format", "qcow2", "-o", str(image),
-                        "--"] + NGINX_ARGS, capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr
-    port = free_port()
-    qmp = str(tmp_path / "qmp.sock")
-    extra = ["-bios", ovmf, "-drive", "file=%s,format=qcow2,if=none,id=d0,snapshot=on" % image,
-             "-device", "virtio-blk-pci,disable-legacy=on,drive=d0,bootindex=0",
-             "-qmp", "unix:%s,server=on,wait=off" % qmp]
-    g = Guest(kq.qemu_command("q35", None, memory="256M", extra=extra,
-                              nics=["user,hostfwd=tcp:127.0.0.1:%d-:8080" % port]))
+    g, port, qmp = boot_from_image(tmp_path, NGINX, NGINX_ARGS, files, 8080, size="64M")
     nginx_serves_then_stops(g, port, qmp, want, 120)
+
+
+REDIS_ARGS = ["--port", "6379", "--daemonize", "no", "--save", "", "--appendonly", "no", "--protected-mode", "no",
+              "--dir", "/tmp"]
+
+
+def redis_value(i):
+    return ("v%d-" % i).encode() + bytes((i * 31 + j) & 0xff for j in range(i % 97))
+
+
+def redis_set_get(r, n):
+    """n SETs then n GETs pipelined through redis-py (binary values of 0 to
+    96 bytes): every value must come back, and DBSIZE count them."""
+    p = r.pipeline(transaction=False)
+    for i in range(n):
+        p.set("key:%d" % i, redis_value(i))
+    assert p.execute() == [True] * n
+    p = r.pipeline(transaction=False)
+    for i in range(n):
+        p.get("key:%d" % i)
+    values = p.execute()
+    bad = [i for i in range(n) if values[i] != redis_value(i)]
+    assert not bad, "%d values differ, first key:%d = %r" % (len(bad), bad[0], values[bad[0]])
+    assert r.dbsize() == n
+
+
+def redis_shutdown(redis, g, r):
+    """SHUTDOWN NOSAVE, then the guest's power off (redis_stopped_cleanly
+    checks how it ended)."""
+    try:
+        r.shutdown(nosave=True)
+    except redis.exceptions.ConnectionError:
+        pass  # the server closes the connection as it exits
+    g.wait_line(r"kestrel: power off", timeout=20)
+
+
+def redis_stopped_cleanly(out):
+    """Redis logged the shutdown and exited with status 0, its watchdog
+    quiet and no system call reported missing."""
+    assert "User requested shutdown" in out, out
+    assert not missing_calls(out), out
+    assert "WATCHDOG TIMER EXPIRED" not in out, out
+    assert "kestrel: power off, status 0" in out, out
 
 
 @pytest.mark.parametrize("preset", SERVER_PRESETS)
@@ -193,9 +223,7 @@ def test_redis(tmp_path, preset):
     files = tmp_path / "root"
     (files / "tmp").mkdir(parents=True)
     port = free_port()
-    g = boot(tmp_path, REDIS, ["--port", "6379", "--daemonize", "no", "--save", "", "--appendonly", "no",
-                               "--protected-mode", "no", "--dir", "/tmp"], files, port, 6379,
-             preset=preset, memory=REDIS_MEMORY)
+    g = boot(tmp_path, REDIS, REDIS_ARGS, files, port, 6379, preset=preset, memory=REDIS_MEMORY)
     try:
         g.wait_line(r"Ready to accept connections", timeout=25)
         r = redis.Redis(port=port, socket_timeout=30)
@@ -203,42 +231,44 @@ def test_redis(tmp_path, preset):
         # The software watchdog re-arms setitimer(ITIMER_REAL) from every
         # serverCron; 5 s is far longer than any command here takes.
         assert r.config_set("watchdog-period", 5000)
-
-        def value(i):
-            return ("v%d-" % i).encode() + bytes((i * 31 + j) & 0xff for j in range(i % 97))
         n = 10000
-        p = r.pipeline(transaction=False)
-        for i in range(n):
-            p.set("key:%d" % i, value(i))
-        assert p.execute() == [True] * n
-        p = r.pipeline(transaction=False)
-        for i in range(n):
-            p.get("key:%d" % i)
-        values = p.execute()
-        bad = [i for i in range(n) if values[i] != value(i)]
-        assert not bad, "%d values differ, first key:%d = %r" % (len(bad), bad[0], values[bad[0]])
-        assert r.dbsize() == n
+        redis_set_get(r, n)
         assert [r.incr("counter"), r.incr("counter"), r.incrby("counter", 40)] == [1, 2, 42]
         assert r.get("counter") == b"42"
         assert r.delete("key:1", "key:2", "no-such-key") == 2
         assert r.get("key:1") is None and r.exists("key:3") == 1
         assert r.dbsize() == n - 2 + 1
         assert r.config_set("watchdog-period", 0)
-        try:
-            r.shutdown(nosave=True)
-        except redis.exceptions.ConnectionError:
-            pass  # the server closes the connection as it exits
-        g.wait_line(r"kestrel: power off", timeout=20)
+        redis_shutdown(redis, g, r)
     except Exception:
         print("GUEST OUTPUT:\n" + g.output()[-4000:])
         raise
     finally:
         stop(g)
-    out = g.output()
-    assert "User requested shutdown" in out, out
-    assert not missing_calls(out), out
-    assert "WATCHDOG TIMER EXPIRED" not in out, out
-    assert "kestrel: power off, status 0" in out, out
+    redis_stopped_cleanly(g.output())
+
+
+def test_redis_from_image(tmp_path):
+    """scripts/mkimage --exec redis-server (no persistence), booted by GRUB
+    under OVMF on q35 as test_nginx_from_image boots nginx: 1000 keys SET
+    and read back through redis-py, then SHUTDOWN NOSAVE gives status 0."""
+    need(REDIS)
+    redis = pytest.importorskip("redis")
+    files = tmp_path / "root"
+    (files / "tmp").mkdir(parents=True)
+    g, port, _ = boot_from_image(tmp_path, REDIS, REDIS_ARGS, files, 6379, memory=REDIS_MEMORY)
+    try:
+        g.wait_line(r"Ready to accept connections", timeout=120)
+        r = redis.Redis(port=port, socket_timeout=30)
+        assert r.ping()
+        redis_set_get(r, 1000)
+        redis_shutdown(redis, g, r)
+    except Exception:
+        print("GUEST OUTPUT:\n" + g.output()[-4000:])
+        raise
+    finally:
+        stop(g)
+    redis_stopped_cleanly(g.output())
 
 
 def raw_exchange(port, data, timeout=15):
@@ -417,8 +447,7 @@ def test_redis_hostile_clients(tmp_path):
     files = tmp_path / "root"
     (files / "tmp").mkdir(parents=True)
     port = free_port()
-    g = boot(tmp_path, REDIS, ["--port", "6379", "--daemonize", "no", "--save", "", "--appendonly", "no",
-                               "--protected-mode", "no", "--dir", "/tmp"], files, port, 6379)
+    g = boot(tmp_path, REDIS, REDIS_ARGS, files, port, 6379)
     t_start = time.monotonic()
 
     def phase(name):

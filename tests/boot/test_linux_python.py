@@ -10,7 +10,8 @@ modules link to) as the guest's ramfs.
   The regrtest summary is checked, and that each module is reported OK.
 - `python3 -m http.server` serving a tree: files fetched byte for byte from
   the host through QEMU's hostfwd (one of 1 MiB, several at once), a 404,
-  and the server's own log lines for them."""
+  and the server's own log lines for them; also from a scripts/mkimage
+  --exec image booted under OVMF (tests/boot/image_guest.py)."""
 
 import os
 import re
@@ -21,6 +22,8 @@ import pytest
 
 from conftest import ROOT, app_kernel, kq
 from http_served import check_served
+from image_guest import boot_from_image
+from test_linux_apps import qmp_command
 from test_linux_sockets import SERVER_PRESETS, Guest, free_port
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -94,9 +97,12 @@ def test_python_regrtest(tmp_path):
     assert "kestrel: power off, status 0" in out, out
 
 
-@pytest.mark.parametrize("preset", SERVER_PRESETS)
-def test_python_http_server(tmp_path, preset):
-    need_python()
+HTTP_ARGS = ["-u", "-m", "http.server", "8000", "--bind", "0.0.0.0", "--directory", "/www"]
+
+
+def http_tree(tmp_path):
+    """The standard library and the tree http.server serves at /www, and
+    the bytes each path must answer."""
     root = tmp_path / "root"
     python_tree.build(str(root))
     www = root / "www"
@@ -109,17 +115,56 @@ def test_python_http_server(tmp_path, preset):
     }
     for name, data in want.items():
         (www / name.lstrip("/")).write_bytes(data)
+    return root, want
+
+
+@pytest.fixture(scope="module")
+def http_root(tmp_path_factory):
+    """http_tree made once for the module's http.server tests, which only
+    read it: the copy and the ldd of each extension module take about 5 s
+    on a loaded host."""
+    need_python()
+    return http_tree(tmp_path_factory.mktemp("python-http"))
+
+
+def http_served(g, port, want, start_timeout):
+    """Waits for http.server, checks the files it serves (and a 404) and its
+    log lines for them."""
+    g.wait_line(r"Serving HTTP on 0\.0\.0\.0 port 8000", timeout=start_timeout)
+    url = "http://127.0.0.1:%d" % port
+    check_served(url, want)
+    # The server's log (stderr): one line per request, with its status.
+    g.wait_line(r'"GET /big\.bin HTTP/1\.1" 200', timeout=10)
+    g.wait_line(r'"GET /missing\.html HTTP/1\.1" 404', timeout=10)
+
+
+@pytest.mark.parametrize("preset", SERVER_PRESETS)
+def test_python_http_server(tmp_path, preset, http_root):
+    root, want = http_root
     port = free_port()
-    g = boot(tmp_path, ["-u", "-m", "http.server", "8000", "--bind", "0.0.0.0", "--directory", "/www"], root,
-             nics=["user,hostfwd=tcp:127.0.0.1:%d-:8000" % port], preset=preset)
+    g = boot(tmp_path, HTTP_ARGS, root, nics=["user,hostfwd=tcp:127.0.0.1:%d-:8000" % port], preset=preset)
     try:
-        g.wait_line(r"Serving HTTP on 0\.0\.0\.0 port 8000", timeout=180)  # 29 MiB of stdlib in the initrd, a loaded host
-        url = "http://127.0.0.1:%d" % port
-        check_served(url, want)
-        # The server's log (stderr): one line per request, with its status.
-        g.wait_line(r'"GET /big\.bin HTTP/1\.1" 200', timeout=10)
-        g.wait_line(r'"GET /missing\.html HTTP/1\.1" 404', timeout=10)
+        http_served(g, port, want, 180)  # 29 MiB of stdlib in the initrd, a loaded host
     finally:
         stop(g)
     out = g.output()
     assert not missing_calls(out), out
+
+
+def test_python_http_server_from_image(tmp_path, http_root):
+    """python3 -m http.server from a scripts/mkimage --exec image (the
+    interpreter, its standard library and /www on the image's ext4
+    partition), booted by GRUB under OVMF on q35 as test_nginx_from_image
+    boots nginx: the same files byte for byte; the power button's SIGTERM
+    ends Python (which does not catch it) with status 143."""
+    root, want = http_root
+    g, port, qmp = boot_from_image(tmp_path, PYTHON, HTTP_ARGS, root, 8000)
+    try:
+        http_served(g, port, want, 120)
+        qmp_command(qmp, "system_powerdown")
+        g.wait_line(r"kestrel: power off", timeout=20)
+    finally:
+        stop(g)
+    out = g.output()
+    assert not missing_calls(out), out
+    assert "kestrel: power off, status 143" in out, out

@@ -344,3 +344,38 @@ def test_go_net_http(tmp_path, preset):
     out = g.output()
     assert "gohttp: served %d requests" % (len(sizes) + 2) in out, out
     assert "kestrel: power off, status 0" in out, out
+
+
+def test_go_net_http_from_image(tmp_path):
+    """The same Go server from a scripts/mkimage --exec image, booted by
+    GRUB under OVMF on q35 as test_nginx_from_image boots nginx: files of
+    the image's ext4 partition (/www) served by net/http's FileServer, byte
+    for byte, a 404; /quit ends it with status 0. Its data segment (at
+    8 MiB, linked at 0x400000) lies over OVMF's ACPI NVS: linux/memory.c
+    lends it other frames."""
+    from http_served import check_served
+    from image_guest import boot_from_image  # it imports this module
+    files = tmp_path / "root"
+    (files / "www" / "sub").mkdir(parents=True)
+    want = {
+        "/hello.html": b"<h1>Kestrel</h1>\n",
+        "/big.bin": os.urandom(1024 * 1024 + 3),
+        "/sub/mid.bin": os.urandom(100000),
+        "/empty.bin": b"",
+    }
+    for name, data in want.items():
+        (files / "www" / name.lstrip("/")).write_bytes(data)
+    g, port, _ = boot_from_image(tmp_path, go_program("gohttp"), [], files, 8080)
+    try:
+        g.wait_line(r"gohttp: listening", timeout=120)
+        url = "http://127.0.0.1:%d" % port
+        assert b"404 page not found" in check_served(url + "/files", want)
+        assert urllib.request.urlopen(url + "/quit", timeout=30).read() == b"bye\n"
+        g.wait_line(r"kestrel: power off", timeout=30)
+    finally:
+        if g.proc.poll() is None:
+            g.proc.kill()
+        g.close()
+    out = g.output()
+    assert "gohttp: served 0 requests" in out, out
+    assert "kestrel: power off, status 0" in out, out

@@ -1,8 +1,10 @@
 // A Go net/http server (tests/boot/test_linux_sockets.py): Go's runtime
 // drives its sockets through epoll (the netpoller), accept4, non-blocking
 // reads and writes. GET /bytes/N answers N bytes of a fixed pattern; POST
-// /echo answers the body's SHA-256; GET /quit closes the server, and the
-// program exits with the number of requests served.
+// /echo answers the body's SHA-256; GET /files/PATH serves /www/PATH with
+// net/http's FileServer (the image test's tree, on ext4); GET /quit closes
+// the server, and the program exits with the number of requests served
+// (but files').
 package main
 
 import (
@@ -50,6 +52,7 @@ func main() {
 		atomic.AddInt64(&served, 1)
 		fmt.Fprintf(w, "%x", h.Sum(nil))
 	})
+	mux.Handle("/files/", http.StripPrefix("/files", http.FileServer(http.Dir("/www"))))
 	mux.HandleFunc("/quit", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "bye")
 		go srv.Close()
