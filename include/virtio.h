@@ -85,7 +85,6 @@ struct vq_watch {
     void *drain_arg;
     const char *name;
     bool armed;      /* under lock */
-    bool told;       /* the recovery was reported (virtio.lose_kick only) */
     uint16_t seen;   /* q->last_used at the last look */
     unsigned quiet;  /* periods in a row without a completion */
     unsigned long kicks, lose_kick, rekicks;

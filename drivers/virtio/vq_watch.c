@@ -29,13 +29,6 @@ static void fire(struct timer *t, void *arg)
     w->drain(w->drain_arg);
     uint64_t f = spin_lock_irqsave(w->lock);
     if (w->q->in_flight == 0 || w->q->last_used != w->seen) {
-        /* Moving. Said only under virtio.lose_kick, for the tests: a slow
-         * device on a loaded host often looks stalled for a period. */
-        if (w->lose_kick && w->rekicks && !w->told) {
-            pr_info("virtio: %s: queue %u moving again after %lu notifications sent again\n", w->name,
-                    w->index, w->rekicks);
-            w->told = true;
-        }
         w->quiet = 0;
         if (w->q->in_flight == 0) {
             w->armed = false;
@@ -43,7 +36,14 @@ static void fire(struct timer *t, void *arg)
             return;
         }
     } else {
-        w->rekicks++;
+        /* Said only under virtio.lose_kick, for the tests (before the
+         * notification, so before what it frees can finish): a slow device
+         * on a loaded host often looks stalled for a period. */
+        if (w->lose_kick && w->rekicks++ == 0)
+            pr_info("virtio: %s: queue %u: nothing completed for %u ms; notifying the device again\n", w->name,
+                    w->index, (unsigned)(WATCH_NS / 1000000));
+        else if (!w->lose_kick)
+            w->rekicks++;
         if (++w->quiet == STUCK_PERIODS)
             pr_warn("virtio: %s: queue %u: nothing completed in %u ms with %u requests out; notifying the "
                     "device every %u ms\n", w->name, w->index, STUCK_PERIODS * (unsigned)(WATCH_NS / 1000000),
