@@ -53,6 +53,10 @@ struct virtqueue {
     uint32_t errors;         /* device misbehaviour seen */
     bool len_unused;         /* the driver ignores used lengths (virtio-scsi reads resid) */
     bool len_warned;         /* one log line per queue for bad lengths */
+    /* A fence the device is sure to see, for the empty check below; NULL
+     * for the CPU's own (vq_watch.c says when that is not enough). */
+    void (*fence)(void *ctx);
+    void *fence_ctx;
 };
 
 /* Bytes of ring memory for size entries (descriptors, then avail, then the

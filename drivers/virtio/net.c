@@ -11,6 +11,7 @@
 #include "log.h"
 #include "memory.h"
 #include "netdev.h"
+#include "platform.h"
 #include "spinlock.h"
 #include "virtio.h"
 
@@ -205,6 +206,17 @@ static unsigned rx_buffer_size(const struct virtio_dev *v)
     return (unsigned)n;
 }
 
+/* A register read traps to the device model, and QEMU takes its big lock
+ * for it: a real fence on the host, which the CPU's own is not under TCG
+ * with one vCPU (vq_watch.c). Without it a receive interrupt can be lost
+ * like a kick, and an idle server with nothing to send never drains the
+ * frame that would wake it; the watchdog only runs while frames go out. */
+static void device_fence(void *arg)
+{
+    struct virtio_dev *v = arg;
+    (void)v->ops->get_status(v);
+}
+
 static int net_attach(struct device *dev)
 {
     if (virtio_device_id(dev) != VIRTIO_ID_NET)
@@ -244,6 +256,10 @@ static int net_attach(struct device *dev)
         return -1;
     }
     d->rx_buf_size = rx_buffer_size(v);
+    if (d->rxq.event_idx && hypervisor_base("TCGTCGTCGTCG")) {
+        d->rxq.fence = device_fence; /* one register read per drained burst, only under TCG */
+        d->rxq.fence_ctx = v;
+    }
     vq_watch_init(&d->tx_watch, v, 1, &d->txq, &d->tx_lock, net_interrupt, d, d->n.name);
     unsigned nrx = d->rxq.size;
     d->rx_bufs = pages_alloc(((size_t)nrx * d->rx_buf_size + PAGE_SIZE - 1) / PAGE_SIZE, PAGE_SIZE);
@@ -258,9 +274,10 @@ static int net_attach(struct device *dev)
     snprintf(d->n.name, sizeof(d->n.name), "vnet%u", count++);
     virtio_driver_ok(v);
     virtio_kick(v, 0, &d->rxq);
-    pr_info("virtio-net: %s over %s, rx %u x %u bytes/tx %u, header %u%s\n", d->n.name, v->ops->name,
+    pr_info("virtio-net: %s over %s, rx %u x %u bytes/tx %u, header %u%s%s\n", d->n.name, v->ops->name,
             d->rxq.size, d->rx_buf_size, d->txq.size, d->hdr_len,
-            (v->features & VIRTIO_NET_F_MRG_RXBUF) ? ", mergeable rx" : "");
+            (v->features & VIRTIO_NET_F_MRG_RXBUF) ? ", mergeable rx" : "",
+            d->rxq.fence ? ", receive fenced through the device (TCG)" : "");
     return netdev_register(&d->n);
 }
 

@@ -148,6 +148,8 @@ void *vq_get_used(struct virtqueue *q, uint32_t *len)
              * queue is never drained again. */
             q->avail[2 + q->size] = q->last_used;
             __atomic_thread_fence(__ATOMIC_SEQ_CST);
+            if (q->fence)
+                q->fence(q->fence_ctx);
             if (*used_idx(q) == device_idx)
                 return NULL;
             continue;

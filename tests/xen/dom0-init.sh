@@ -551,23 +551,27 @@ nginx_test() {
   if ! make_site $t $img; then result $t serve FAIL "mkfs.ext4 -d failed in dom0"; return; fi
   write_cfg $t $t pvh 64 "--ip=eth0,$ip,255.255.255.0 --mount=xvda:/www -- /usr/sbin/nginx -c /etc/nginx/kestrel.conf -p /tmp/" 1 nginx 23
   echo 'ramdisk = "/xenrig/guest/nginx.cpio"' >> /tmp/$t.cfg
-  if ! create $t; then result $t serve FAIL "$CREATE_ERR"; return; fi
-  d=$DOMID
-  wait_for $t $d 'using the "epoll" event method' $GUEST_TIMEOUT; rc=$?
-  if [ $rc = 2 ] && sleep 2 && TRIPLE=$(triple_rip $d) && [ -n "$TRIPLE" ]; then   # the rig's known flake (crash_test)
-    first="attempt 1: triple fault ($TRIPLE); "
-    dump_guest $t $d; xl destroy $t 2>/dev/null
-    if ! create $t; then result $t serve FAIL "$first attempt 2: $CREATE_ERR"; return; fi
+  local attempt
+  # A triple fault Xen reports is the rig's known flake (crash_test): seen at start-up and, once
+  # (tests/README.md, run 17), mid-transfer at an rdtsc Xen intercepts. Either way the guest is made
+  # once more and both attempts are in the detail; any other failure fails at once.
+  for attempt in 1 2; do
+    if ! create $t; then result $t serve FAIL "$first$CREATE_ERR"; result $t stop FAIL "not created"; rm -f $img; return; fi
     d=$DOMID
     wait_for $t $d 'using the "epoll" event method' $GUEST_TIMEOUT; rc=$?
-  fi
+    detail=""
+    [ $rc = 0 ] && { fetch_site $t $ip 8080; detail=$SITE_DETAIL; }
+    [ $rc = 0 ] && [ -z "$detail" ] && break
+    [ $attempt = 1 ] && sleep 2 && TRIPLE=$(triple_rip $d) && [ -n "$TRIPLE" ] || break
+    first="attempt 1: triple fault ($TRIPLE); "
+    say "$t: attempt 1 ended in a triple fault ($TRIPLE); creating it once more"
+    dump_guest $t $d; xl destroy $t 2>/dev/null
+  done
   if [ $rc != 0 ]; then
     result $t serve FAIL "${first}nginx did not start: $(why $rc $GUEST_TIMEOUT $d)"
     result $t stop FAIL "nginx did not start"
     dump_guest $t $d; xl destroy $t 2>/dev/null; rm -f $img; return
   fi
-  fetch_site $t $ip 8080
-  detail=$SITE_DETAIL
   if [ -z "$detail" ]; then result $t serve PASS "${first}index.html and big.bin (1048583 bytes) from ext4 on xvda at /www, by Debian's nginx through netfront and lwIP at $ip:8080, byte for byte, $(( $(date +%s) - T0 )) s after xl create"
   else result $t serve FAIL "$first$detail"; fi
   xl shutdown $t >/dev/null 2>&1
