@@ -38,14 +38,17 @@ static uint64_t rdtsc_ordered(void)
     return lo | (uint64_t)hi << 32;
 }
 
-/* Monotonic and realtime ns as the kernel computes them; 0 when the data
- * page says the TSC is not the clock. */
-static int read_clock(uint64_t *mono, uint64_t *real)
+/* The clock in ns as the kernel computes it: monotonic, or realtime when
+ * `real`; 0 when the data page says the TSC is not the clock (no reading is
+ * 0: the TSC base is taken at boot, before any program runs). Inlined into
+ * each caller and computing only the clock asked for: clock_gettime is what
+ * Go and the JVM call most, and every instruction here is on that path. */
+static inline __attribute__((always_inline)) uint64_t read_clock(int real)
 {
     for (;;) {
         uint32_t seq = vdso_data.seq;
         __asm__ volatile("" ::: "memory");
-        if (seq & 1) {
+        if (__builtin_expect(seq & 1, 0)) {
             __asm__ volatile("pause");
             continue;
         }
@@ -53,43 +56,44 @@ static int read_clock(uint64_t *mono, uint64_t *real)
             return 0;
         uint64_t t = rdtsc_ordered();
         uint64_t base = vdso_data.tsc_base, mult = vdso_data.mult;
-        uint64_t rb = vdso_data.rt_base_ns, rm = vdso_data.rt_base_mono;
+        uint64_t off = real ? vdso_data.rt_base_ns - vdso_data.rt_base_mono : 0;
         __asm__ volatile("" ::: "memory");
-        if (vdso_data.seq != seq)
+        if (__builtin_expect(vdso_data.seq != seq, 0))
             continue;
-        *mono = (uint64_t)(((unsigned __int128)(t - base) * mult) >> 32);
-        *real = rb + (*mono - rm);
-        return 1;
+        return (uint64_t)(((unsigned __int128)(t - base) * mult) >> 32) + off;
     }
 }
 
 int __vdso_clock_gettime(int clk, struct vts *ts)
 {
-    uint64_t mono, real, ns;
+    uint64_t ns;
     switch (clk) {
     case 0:  /* REALTIME */
     case 5:  /* REALTIME_COARSE */
     case 11: /* TAI (= REALTIME here, as the system call) */
+        ns = read_clock(1);
+        break;
     case 1:  /* MONOTONIC */
     case 4:  /* MONOTONIC_RAW */
     case 6:  /* MONOTONIC_COARSE */
     case 7:  /* BOOTTIME */
-        if (!read_clock(&mono, &real))
-            break;
-        ns = (clk == 0 || clk == 5 || clk == 11) ? real : mono;
-        ts->sec = (int64_t)(ns / NS_PER_S);
-        ts->nsec = (int64_t)(ns % NS_PER_S);
-        return 0;
+        ns = read_clock(0);
+        break;
     default:
+        ns = 0;
         break;
     }
-    return (int)syscall3(NR_CLOCK_GETTIME, clk, (long)ts, 0);
+    if (__builtin_expect(ns == 0, 0))
+        return (int)syscall3(NR_CLOCK_GETTIME, clk, (long)ts, 0);
+    ts->sec = (int64_t)(ns / NS_PER_S);
+    ts->nsec = (int64_t)(ns % NS_PER_S);
+    return 0;
 }
 
 int __vdso_gettimeofday(struct vtv *tv, void *tz)
 {
-    uint64_t mono, real;
-    if (tz || !read_clock(&mono, &real))
+    uint64_t real = tz ? 0 : read_clock(1);
+    if (real == 0)
         return (int)syscall3(NR_GETTIMEOFDAY, (long)tv, (long)tz, 0);
     if (tv) {
         tv->sec = (int64_t)(real / NS_PER_S);
@@ -100,8 +104,8 @@ int __vdso_gettimeofday(struct vtv *tv, void *tz)
 
 long __vdso_time(long *t)
 {
-    uint64_t mono, real;
-    if (!read_clock(&mono, &real))
+    uint64_t real = read_clock(1);
+    if (real == 0)
         return syscall3(NR_TIME, (long)t, 0, 0);
     long s = (long)(real / NS_PER_S);
     if (t)
