@@ -188,16 +188,27 @@ static int cmd_clockbench(int argc, char **argv)
 }
 
 /* clockcross T N: T threads on all CPUs read the clock N times each; a read
- * smaller than a value another CPU published before it counts as backwards. */
+ * smaller than a value another CPU published before it counts as backwards.
+ * N reads take milliseconds: on a busy host the other vCPUs may not have
+ * woken by then and one CPU would run every thread. Workers then go on
+ * reading, for up to 20 s, until a second CPU has read too. */
 static uint64_t published;
 static long cross_reads;
-static uint64_t cross_backwards, cross_cpus;
+static uint64_t cross_backwards, cross_cpus, cross_deadline;
+
+#define CROSS_SPREAD_NS 20000000000ull
+
+static bool cross_spread(void)
+{
+    uint64_t c = __atomic_load_n(&cross_cpus, __ATOMIC_RELAXED);
+    return (c & (c - 1)) != 0 || clock_monotonic_ns() > cross_deadline;
+}
 
 static void *cross_worker(void *arg)
 {
     (void)arg;
     uint64_t back = 0;
-    for (long i = 0; i < cross_reads; i++) {
+    for (long i = 0; i < cross_reads || !cross_spread(); i++) {
         __atomic_fetch_or(&cross_cpus, 1ull << (this_cpu()->id & 63), __ATOMIC_RELAXED);
         uint64_t seen = __atomic_load_n(&published, __ATOMIC_ACQUIRE);
         uint64_t now = clock_monotonic_ns();
@@ -218,6 +229,7 @@ static int cmd_clockcross(int argc, char **argv)
     struct thread *th[64];
     if (t < 1 || t > 64)
         return 2;
+    cross_deadline = clock_monotonic_ns() + (t > 1 && ncpus > 1 ? CROSS_SPREAD_NS : 0);
     for (int i = 0; i < t; i++)
         th[i] = thread_create("clockcross", cross_worker, NULL, 0);
     for (int i = 0; i < t; i++)
