@@ -541,16 +541,32 @@ exec_once() {   # test result-name -> EXEC_OK (PASS|FAIL), EXEC_DETAIL, TRIPLE
   dump_guest $t $d
   [ -n "$(dstate $t)" ] && xl destroy $t 2>/dev/null
 }
-# pvh-nginx: Debian's nginx (nginx.cpio: the binary, what ldd reports, tests/apps/nginx.conf) as a PVH guest,
-# its /www an ext4 disk dom0 made (blkfront, --mount=xvda:/www), serving through netfront and lwIP at
-# 10.0.0.23; dom0 fetches two files and compares them byte for byte (result "serve"), then `xl shutdown`
-# must reach nginx as SIGTERM and the guest power off with status 0 (result "stop").
+# pvh-nginx / hvm-nginx: Debian's nginx (nginx.cpio: the binary, what ldd reports, tests/apps/nginx.conf)
+# serving through netfront and lwIP. PVH (10.0.0.23): the cpio is its ramdisk and /www an ext4 disk dom0
+# made (blkfront, --mount=xvda:/www). HVM (10.0.0.24): GRUB's ISO carries the kernel and its command
+# line; the root is an ext4 disk dom0 made of the cpio's files (nginx-root) with the site at /www, so the
+# program itself is read through blkfront. dom0 fetches two files and compares them byte for byte
+# (result "serve"), then `xl shutdown` must reach nginx as SIGTERM and the guest power off with status 0
+# (result "stop").
 nginx_test() {
-  local t=$1 ip=10.0.0.23 img=/var/tmp/disk-$1.img T0=$(date +%s) d rc detail="" first=""
-  say "==== test $t: /usr/sbin/nginx ===="
+  local t=$1 type=${1%%-*} img=/var/tmp/disk-$1.img T0=$(date +%s) d rc detail="" first="" nn=23
+  # HVM: SeaBIOS and GRUB, then nginx's pages through blkfront: 263 s once beside a make check
+  local wait=$GUEST_TIMEOUT
+  [ $type = hvm ] && nn=24 && wait=$((GUEST_TIMEOUT * 2))
+  local ip=10.0.0.$nn
+  say "==== test $t ($type): /usr/sbin/nginx ===="
   if ! make_site $t $img; then result $t serve FAIL "mkfs.ext4 -d failed in dom0"; return; fi
-  write_cfg $t $t pvh 64 "--ip=eth0,$ip,255.255.255.0 --mount=xvda:/www -- /usr/sbin/nginx -c /etc/nginx/kestrel.conf -p /tmp/" 1 nginx 23
-  echo 'ramdisk = "/xenrig/guest/nginx.cpio"' >> /tmp/$t.cfg
+  if [ $type = hvm ]; then   # the root disk: nginx's files and the site at /www
+    rm -rf /tmp/root-$t
+    if ! { cp -a /xenrig/guest/nginx-root /tmp/root-$t && cp -a /tmp/site-$t /tmp/root-$t/www &&
+           mkfs.ext4 -q -F -d /tmp/root-$t $img 64M; }; then
+      result $t serve FAIL "making the ext4 root disk failed in dom0"; result $t stop FAIL "not created"; return
+    fi
+    rm -rf /tmp/root-$t
+  fi
+  # On HVM the ISO's GRUB config holds the command line (tests/xen/run: at 10.0.0.24, no --mount).
+  write_cfg $t $t $type 64 "--ip=eth0,$ip,255.255.255.0 --mount=xvda:/www -- /usr/sbin/nginx -c /etc/nginx/kestrel.conf -p /tmp/" 1 nginx $nn
+  [ $type = pvh ] && echo 'ramdisk = "/xenrig/guest/nginx.cpio"' >> /tmp/$t.cfg
   local attempt
   # A triple fault Xen reports is the rig's known flake (crash_test): seen at start-up and, once
   # (tests/README.md, run 17), mid-transfer at an rdtsc Xen intercepts. Either way the guest is made
@@ -558,7 +574,7 @@ nginx_test() {
   for attempt in 1 2; do
     if ! create $t; then result $t serve FAIL "$first$CREATE_ERR"; result $t stop FAIL "not created"; rm -f $img; return; fi
     d=$DOMID
-    wait_for $t $d 'using the "epoll" event method' $GUEST_TIMEOUT; rc=$?
+    wait_for $t $d 'using the "epoll" event method' $wait; rc=$?
     detail=""
     [ $rc = 0 ] && { fetch_site $t $ip 8080; detail=$SITE_DETAIL; }
     [ $rc = 0 ] && [ -z "$detail" ] && break
@@ -568,11 +584,12 @@ nginx_test() {
     dump_guest $t $d; xl destroy $t 2>/dev/null
   done
   if [ $rc != 0 ]; then
-    result $t serve FAIL "${first}nginx did not start: $(why $rc $GUEST_TIMEOUT $d)"
+    result $t serve FAIL "${first}nginx did not start: $(why $rc $wait $d)"
     result $t stop FAIL "nginx did not start"
     dump_guest $t $d; xl destroy $t 2>/dev/null; rm -f $img; return
   fi
-  if [ -z "$detail" ]; then result $t serve PASS "${first}index.html and big.bin (1048583 bytes) from ext4 on xvda at /www, by Debian's nginx through netfront and lwIP at $ip:8080, byte for byte, $(( $(date +%s) - T0 )) s after xl create"
+  if [ -z "$detail" ]; then local from="ext4 on xvda at /www"; [ $type = hvm ] && from="the ext4 root on xvda (/www; nginx itself read from it too)"
+    result $t serve PASS "${first}index.html and big.bin (1048583 bytes) from $from, by Debian's nginx through netfront and lwIP at $ip:8080, byte for byte, $(( $(date +%s) - T0 )) s after xl create"
   else result $t serve FAIL "$first$detail"; fi
   xl shutdown $t >/dev/null 2>&1
   wait_for $t $d 'kestrel: power off, status' 60; rc=$?
@@ -585,7 +602,7 @@ nginx_test() {
   rm -f $img
 }
 for t in ${TESTS//[+,]/ }; do
-  case $t in *-panic) panic_only $t;; pvh-exec) exec_only $t;; pvh-nginx) nginx_test $t;; pvh-ext4) ext4_test $t $GUEST_MEM 22;; *) run_test $t;; esac
+  case $t in *-panic) panic_only $t;; pvh-exec) exec_only $t;; pvh-nginx|hvm-nginx) nginx_test $t;; pvh-ext4) ext4_test $t $GUEST_MEM 22;; *) run_test $t;; esac
 done
 # all results once more, in case Xen's own messages cut into a line on the serial port
 say "results again:"; cat /tmp/results 2>/dev/null
