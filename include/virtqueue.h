@@ -53,8 +53,9 @@ struct virtqueue {
     uint32_t errors;         /* device misbehaviour seen */
     bool len_unused;         /* the driver ignores used lengths (virtio-scsi reads resid) */
     bool len_warned;         /* one log line per queue for bad lengths */
-    /* A fence the device is sure to see, for the empty check below; NULL
-     * for the CPU's own (vq_watch.c says when that is not enough). */
+    /* A fence the device is sure to see, for the empty check below and
+     * before reading avail_event in vq_kick_prepare; NULL for the CPU's own
+     * (vq_watch.c says when that is not enough). */
     void (*fence)(void *ctx);
     void *fence_ctx;
 };
@@ -83,10 +84,12 @@ bool vq_kick_prepare(struct virtqueue *q);
  * q->errors and skipped (its request is never completed twice). */
 void *vq_get_used(struct virtqueue *q, uint32_t *len);
 
-/* Asks for (or suppresses) interrupts; with EVENT_IDX, for the next one. */
 /* Has the device used every buffer we posted (none left to fill)? A device
  * in that state waits for a notification that suppression may have lost. */
 bool vq_device_starved(struct virtqueue *q);
+/* Has the device used a buffer that vq_get_used has not returned yet? */
+bool vq_has_used(struct virtqueue *q);
+/* Asks for (or suppresses) interrupts; with EVENT_IDX, for the next one. */
 void vq_enable_interrupts(struct virtqueue *q, bool on);
 
 #endif

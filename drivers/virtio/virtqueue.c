@@ -111,6 +111,11 @@ bool vq_kick_prepare(struct virtqueue *q)
     if (old == now)
         return false;
     if (q->event_idx) {
+        /* The device sets avail_event, fences, then reads our index; under
+         * TCG with one vCPU only a device fence makes ours real (else both
+         * read the old values: no kick, and a device out of buffers waits). */
+        if (q->fence)
+            q->fence(q->fence_ctx);
         /* Notify when avail_event lies in (old, now] (modular arithmetic). */
         uint16_t event = *avail_event(q);
         return (uint16_t)(now - event - 1) < (uint16_t)(now - old);
@@ -190,6 +195,8 @@ void *vq_get_used(struct virtqueue *q, uint32_t *len)
         return cookie;
     }
 }
+
+bool vq_has_used(struct virtqueue *q) { return *used_idx(q) != q->last_used; }
 
 bool vq_device_starved(struct virtqueue *q)
 {
