@@ -3,10 +3,12 @@ getaddrinfo through a DNS server this harness runs (the guest is pointed at
 it with --nameserver), a TCP echo of 256 KiB and ten UDP datagrams checked
 byte for byte, poll, shutdown, and the errno values of failed calls."""
 
+import fcntl
 import socket
 import socketserver
 import struct
 import threading
+import time
 
 import pytest
 
@@ -58,14 +60,29 @@ def servers():
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     udp.bind(("127.0.0.1", 0))
     serve_udp(udp, lambda d: d)
-    # QEMU's user network maps 10.0.2.2:53 to the host's 127.0.0.1:53.
+    # QEMU's user network maps 10.0.2.2:53 to the host's 127.0.0.1:53, a
+    # port only one test on the machine can hold: another checkout's make
+    # check beside this one waits its turn (a host-wide lock, bounded).
+    lock = open("/tmp/kestrel-test-port53.lock", "w")
+    deadline = time.monotonic() + 300
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                pytest.fail("127.0.0.1:53 held by another test run for 300 s")
+            time.sleep(0.5)
     dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     dns.bind(("127.0.0.1", 53))
     serve_udp(dns, dns_answer)
-    yield tcp.server_address[1], udp.getsockname()[1]
-    tcp.shutdown()
-    udp.close()
-    dns.close()
+    try:
+        yield tcp.server_address[1], udp.getsockname()[1]
+    finally:
+        tcp.shutdown()
+        udp.close()
+        dns.close()
+        lock.close()
 
 
 def test_socket_calls(boot, servers):

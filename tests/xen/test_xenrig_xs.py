@@ -32,6 +32,9 @@ class Xenstored:
 
     def write(self, path, value):
         self.store[path] = value
+        self.fire(path)
+
+    def fire(self, path):
         for conn, wpath, token in list(self.watches):
             if wpath == path:
                 self.send(conn, XS_WATCH_EVENT, 0, path + b"\0" + token + b"\0")
@@ -67,8 +70,11 @@ class Xenstored:
                         self.send(conn, XS_ERROR, req, b"ENOENT\0")
                 elif kind == XS_WRITE:
                     path, value = body.split(b"\0", 1)
+                    # Stored before the reply, as xenstored does: a client that
+                    # has its OK may exit, and the test then reads the store.
+                    self.store[path] = value
                     self.send(conn, XS_WRITE, req, b"OK\0")
-                    self.write(path, value)
+                    self.fire(path)
                 else:
                     self.send(conn, kind, req, b"OK\0")
         except (EOFError, OSError):
