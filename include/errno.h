@@ -74,6 +74,7 @@ int *__errno_location(void);
 #define EISCONN 106
 #define ENOTCONN 107
 #define ESHUTDOWN 108
+#define ETOOMANYREFS 109
 #define ETIMEDOUT 110
 #define ECONNREFUSED 111
 #define EHOSTDOWN 112

@@ -186,3 +186,69 @@ int lx_socket_type_split(int type, int *kind, bool *nonblock, bool *cloexec)
     *cloexec = type & LX_SOCK_CLOEXEC;
     return 0;
 }
+
+static uint64_t u64_at(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+static int32_t i32_at(const uint8_t *p)
+{
+    int32_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+int lx_cmsg_parse(const void *buf, uint64_t len, struct lx_scm *out, unsigned *other_levels)
+{
+    const uint8_t *b = buf;
+    out->nfds = 0;
+    out->creds = false;
+    *other_levels = 0;
+    for (uint64_t at = 0; len >= LX_CMSG_HDR && at <= len - LX_CMSG_HDR;) {
+        uint64_t clen = u64_at(b + at);
+        if (clen < LX_CMSG_HDR || clen > len - at)
+            return -EINVAL;
+        int32_t level = i32_at(b + at + 8), type = i32_at(b + at + 12);
+        uint64_t dlen = clen - LX_CMSG_HDR;
+        if (level != LX_SOL_SOCKET) {
+            (*other_levels)++;
+        } else if (type == LX_SCM_RIGHTS) {
+            uint64_t n = dlen / sizeof(int32_t);
+            if (n > LX_SCM_MAX_FD - out->nfds)
+                return -EINVAL;
+            for (uint64_t i = 0; i < n; i++)
+                out->fds[out->nfds++] = i32_at(b + at + LX_CMSG_HDR + 4 * i);
+        } else if (type == LX_SCM_CREDENTIALS) {
+            if (dlen != 12) /* struct ucred: pid, uid, gid */
+                return -EINVAL;
+            out->creds = true;
+        } else {
+            return -EINVAL;
+        }
+        uint64_t step = LX_CMSG_ALIGN(clen);
+        if (step > len - at)
+            break;
+        at += step;
+    }
+    return 0;
+}
+
+void lx_cmsg_rights_out(uint64_t room, unsigned n, unsigned *fit, uint8_t hdr[16], uint64_t *used)
+{
+    *fit = 0;
+    *used = 0;
+    if (room < LX_CMSG_HDR)
+        return;
+    uint64_t max = (room - LX_CMSG_HDR) / sizeof(int32_t);
+    *fit = n < max ? n : (unsigned)max;
+    uint64_t clen = LX_CMSG_HDR + sizeof(int32_t) * (uint64_t)*fit;
+    int32_t level = LX_SOL_SOCKET, type = LX_SCM_RIGHTS;
+    memcpy(hdr, &clen, 8);
+    memcpy(hdr + 8, &level, 4);
+    memcpy(hdr + 12, &type, 4);
+    uint64_t space = LX_CMSG_ALIGN(clen);
+    *used = space < room ? space : room;
+}

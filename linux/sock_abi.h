@@ -195,6 +195,42 @@ long lx_sockaddr_out_len(int32_t room, uint32_t have);
  * name, as Linux). */
 int lx_msghdr_check(const struct lx_msghdr *m, bool send);
 
+/* Ancillary data (control messages, cmsg(3)): struct cmsghdr is a
+ * size_t length (header included), an int level and an int type, 16
+ * bytes; each message's data starts 16 bytes in and the next message
+ * CMSG_ALIGN (8 bytes) after its length. */
+#define LX_SCM_RIGHTS 1
+#define LX_SCM_CREDENTIALS 2
+#define LX_SCM_MAX_FD 253       /* descriptors one sendmsg may pass (Linux's SCM_MAX_FD) */
+#define LX_CMSG_HDR 16u
+#define LX_CMSG_MAX (64u * 1024) /* the largest control buffer sendmsg copies in (else -ENOBUFS) */
+#define LX_CMSG_ALIGN(n) (((n) + 7u) & ~(uint64_t)7u)
+
+/* What a sendmsg's control buffer asks (Linux's __scm_send): the
+ * descriptors of its SCM_RIGHTS messages, in order (several messages add
+ * up), and whether it carried SCM_CREDENTIALS. */
+struct lx_scm {
+    int fds[LX_SCM_MAX_FD];
+    unsigned nfds;
+    bool creds;
+};
+/* Parses len bytes of control data (already in kernel memory) as Linux
+ * walks them with CMSG_FIRSTHDR/CMSG_NXTHDR: a header whose length is
+ * below 16 or beyond the buffer's end -EINVAL; trailing bytes too few for
+ * a header ignored; levels other than SOL_SOCKET skipped (other_levels
+ * counts them); SOL_SOCKET types other than SCM_RIGHTS and SCM_CREDENTIALS
+ * -EINVAL; more than 253 descriptors in all -EINVAL; SCM_CREDENTIALS not
+ * exactly a struct ucred -EINVAL. */
+int lx_cmsg_parse(const void *buf, uint64_t len, struct lx_scm *out, unsigned *other_levels);
+
+/* The SCM_RIGHTS message recvmsg hands back for n descriptors into a
+ * control buffer of room bytes (Linux's scm_detach_fds): how many fit
+ * (*fit; with fewer than n the caller sets MSG_CTRUNC), the header to write
+ * before them into hdr (16 bytes), and the control length the program is
+ * told it used (*used: CMSG_SPACE of what fit, at most room). Room for no
+ * header: *fit = 0, *used = 0. */
+void lx_cmsg_rights_out(uint64_t room, unsigned n, unsigned *fit, uint8_t hdr[16], uint64_t *used);
+
 /* An int option value: at least sizeof(int) bytes (-EINVAL), read from buf. */
 int lx_sockopt_int(const void *buf, uint32_t len, int *out);
 

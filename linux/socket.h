@@ -19,7 +19,15 @@ struct lsock_msg {
     uint8_t addr[LX_SOCKADDR_STORAGE]; /* send: destination; recv: source */
     uint32_t addrlen;                  /* send: 0 for none; recv: what the family wrote */
     int flags;                         /* LX_MSG_* in; recv: the msg_flags out (MSG_TRUNC) */
+    /* SCM_RIGHTS (AF_UNIX): send: the files to pass, one reference each;
+     * a family that carries them takes the array over (files NULL, nfiles
+     * 0), else the caller puts them. recv: the files that came with the
+     * data (an array from malloc), for the caller to install or put. */
+    struct lfile **files;
+    unsigned nfiles;
 };
+/* Puts and frees what m->files holds (a receive that cannot pass them on). */
+void lsock_msg_files_drop(struct lsock_msg *m);
 
 struct lsock;
 struct lsock_ops {

@@ -17,12 +17,25 @@
 
 /* ---- the socket file ---- */
 
+void lsock_msg_files_drop(struct lsock_msg *m)
+{
+    for (unsigned i = 0; i < m->nfiles; i++)
+        lfile_put(m->files[i]);
+    free(m->files);
+    m->files = NULL;
+    m->nfiles = 0;
+}
+
+/* A read takes the data; descriptors passed with it are closed (Linux's
+ * read on a socket, which has no control buffer). */
 static long sock_read(struct lfile *f, void *buf, size_t len, uint64_t *pos)
 {
     struct lsock *s = f->priv;
     struct lx_iovec iov = { (uintptr_t)buf, len };
     struct lsock_msg m = { .iov = &iov, .niov = 1, .total = len };
-    return s->ops->recv(s, &m);
+    long rc = s->ops->recv(s, &m);
+    lsock_msg_files_drop(&m);
+    return rc;
 }
 
 static long sock_write(struct lfile *f, const void *buf, size_t len, uint64_t *pos)
@@ -441,6 +454,7 @@ long sys_recvfrom(const struct sysargs *a)
     }
     if (rc == 0)
         rc = recv_msg(s, m);
+    lsock_msg_files_drop(m);
     if (rc >= 0 && a->a[4]) {
         long r2 = addr_out((void *)a->a[4], (int32_t *)a->a[5], m->addr, m->addrlen);
         if (r2 < 0)
@@ -451,9 +465,96 @@ long sys_recvfrom(const struct sysargs *a)
     return rc;
 }
 
+/* sendmsg's control buffer (Linux's __scm_send and sock_cmsg_send):
+ * SCM_RIGHTS on AF_UNIX, each descriptor taken with a reference into
+ * m->files (-EBADF for one not open); SCM_RIGHTS on TCP or UDP ignored, as
+ * Linux ignores it there; SCM_CREDENTIALS accepted and not passed on (no
+ * SO_PASSCRED). Other levels' messages: ignored on AF_UNIX and TCP (as
+ * Linux), -EINVAL on UDP, whose IP_PKTINFO, IP_TTL and the like Linux
+ * would honour and we do not. */
+static long control_in(struct lsock *s, const struct lx_msghdr *h, struct lsock_msg *m)
+{
+    if (h->controllen > LX_CMSG_MAX)
+        return -ENOBUFS;
+    uint8_t *buf = malloc(h->controllen);
+    struct lx_scm *scm = malloc(sizeof(*scm));
+    long rc = buf && scm ? 0 : -ENOMEM;
+    unsigned other = 0;
+    if (rc == 0 && copy_from_user(buf, (const void *)h->control, h->controllen) < 0)
+        rc = -EFAULT;
+    if (rc == 0)
+        rc = lx_cmsg_parse(buf, h->controllen, scm, &other);
+    if (rc == 0 && other && s->domain != LX_AF_UNIX && s->type == LX_SOCK_DGRAM)
+        rc = -EINVAL;
+    if (rc == 0 && scm->nfds && s->domain == LX_AF_UNIX) {
+        m->files = calloc(scm->nfds, sizeof(*m->files));
+        rc = m->files ? 0 : -ENOMEM;
+        for (unsigned i = 0; rc == 0 && i < scm->nfds; i++) {
+            m->files[i] = fd_get(scm->fds[i]);
+            if (!m->files[i])
+                rc = -EBADF;
+            else
+                m->nfiles++;
+        }
+    }
+    free(buf);
+    free(scm);
+    return rc;
+}
+
+/* recvmsg's control buffer: the descriptors that came with the data,
+ * installed as new ones (MSG_CMSG_CLOEXEC: close-on-exec) as many as the
+ * buffer has room for, the rest closed with MSG_CTRUNC (Linux's
+ * scm_detach_fds). A control buffer the program cannot be written to is
+ * no error, as Linux: nothing installed, MSG_CTRUNC. h->controllen
+ * becomes what was written. */
+static void control_out(struct lx_msghdr *h, struct lsock_msg *m, int flags)
+{
+    unsigned fit;
+    uint8_t hdr[LX_CMSG_HDR];
+    uint64_t used;
+    lx_cmsg_rights_out(h->controllen, m->nfiles, &fit, hdr, &used);
+    uint64_t need = LX_CMSG_HDR + 4ull * fit;
+    int32_t *fds = fit ? malloc(fit * sizeof(*fds)) : NULL;
+    if (fit && (!fds || !user_range_ok(h->control, need) || user_buffer_prepare((void *)h->control, need, true) < 0))
+        fit = 0;
+    unsigned done = 0;
+    for (; done < fit; done++) {
+        struct lfile *f = m->files[done];
+        m->files[done] = NULL;
+        int fd = fd_install(f, 0, flags & LX_MSG_CMSG_CLOEXEC);
+        if (fd < 0)
+            break; /* -EMFILE: the rest closed, the message cut short */
+        fds[done] = fd;
+    }
+    for (unsigned i = 0; i < m->nfiles; i++)
+        if (m->files[i])
+            lfile_put(m->files[i]);
+    h->controllen = 0;
+    if (done) {
+        uint64_t clen = LX_CMSG_HDR + 4ull * done;
+        memcpy(hdr, &clen, sizeof(clen));
+        if (copy_to_user((void *)h->control, hdr, LX_CMSG_HDR) < 0 ||
+            copy_to_user((uint8_t *)h->control + LX_CMSG_HDR, fds, 4ull * done) < 0) {
+            for (unsigned i = 0; i < done; i++) /* unmapped meanwhile by another thread */
+                fd_close(fds[i]);
+            done = 0;
+        } else {
+            uint64_t space = LX_CMSG_ALIGN(clen);
+            h->controllen = space < used ? space : used;
+        }
+    }
+    if (done < m->nfiles)
+        h->flags |= LX_MSG_CTRUNC;
+    free(fds);
+    free(m->files);
+    m->files = NULL;
+    m->nfiles = 0;
+}
+
 /* sendmsg and recvmsg on one msghdr (in kernel memory, checked by the
- * caller); writes back what recvmsg returns in it. No ancillary data:
- * a control buffer on send is refused, on receive answered empty. */
+ * caller); writes back what recvmsg returns in it. Ancillary data: see
+ * control_in and control_out. */
 static long one_msg(struct lsock *s, struct lx_msghdr *h, int flags, bool send)
 {
     long rc = lx_msghdr_check(h, send);
@@ -470,10 +571,18 @@ static long one_msg(struct lsock *s, struct lx_msghdr *h, int flags, bool send)
         rc = addr_in((const void *)h->name, h->namelen, m->addr);
         m->addrlen = (uint32_t)h->namelen;
     }
-    if (rc == 0 && send && h->controllen)
-        rc = -EINVAL; /* SCM_RIGHTS and friends are not carried */
+    if (rc == 0 && send && h->controllen >= LX_CMSG_HDR)
+        rc = control_in(s, h, m);
     if (rc == 0)
         rc = send ? send_msg(s, m) : recv_msg(s, m);
+    if (send)
+        lsock_msg_files_drop(m); /* not carried (an error), or the family's now */
+    h->flags = 0;
+    if (rc >= 0 && !send) {
+        control_out(h, m, flags);
+    } else if (!send) {
+        lsock_msg_files_drop(m);
+    }
     if (rc >= 0 && !send) {
         if (h->name) {
             long n = lx_sockaddr_out_len(h->namelen, m->addrlen);
@@ -483,8 +592,7 @@ static long one_msg(struct lsock *s, struct lx_msghdr *h, int flags, bool send)
         } else {
             h->namelen = 0;
         }
-        h->controllen = 0;
-        h->flags = m->flags & (LX_MSG_TRUNC | LX_MSG_CTRUNC | LX_MSG_EOR | LX_MSG_OOB);
+        h->flags |= m->flags & (LX_MSG_TRUNC | LX_MSG_CTRUNC | LX_MSG_EOR | LX_MSG_OOB);
     }
     free(m->iov);
     free(m);

@@ -13,7 +13,16 @@
  * system (no socket file appears; the name goes when the socket closes).
  * listen and connect meet there: a stream or seqpacket connect makes a
  * pair whose other end waits in the listener's queue for accept. Datagram
- * sockets may bind, but sending to a name is not carried (ECONNREFUSED). */
+ * sockets may bind, but sending to a name is not carried (ECONNREFUSED).
+ *
+ * Descriptors (SCM_RIGHTS) travel beside the bytes: a record of the files
+ * at the stream position of the first byte sent with them (a datagram's
+ * length word). The receive that reads that byte gets them, and ends with
+ * the data sent with them (Linux's stream receive: data before them joins,
+ * data after does not; one set of files a call). An end
+ * closing closes the files it never received. A socket passed into its
+ * own queue and then closed stays until the pair goes (Linux collects
+ * such cycles; nothing here does). */
 #include <stdlib.h>
 #include <string.h>
 #include "files.h"
@@ -22,6 +31,17 @@
 
 #define UNIX_CAP (208u * 1024) /* Linux's default wmem_max-sized buffers */
 #define MSG_HDR 4u
+#define UNIX_RIGHTS_MAX 4096u /* files in flight to one end; beyond: -ETOOMANYREFS */
+
+/* Files sent at stream position at (bytes ever put into the ring) with
+ * len bytes (a stream's first chunk of that send). */
+struct unix_rights {
+    struct unix_rights *next;
+    uint64_t at;
+    size_t len;
+    unsigned n;
+    struct lfile *f[];
+};
 
 struct unix_pair;
 struct unix_end {
@@ -32,6 +52,9 @@ struct unix_end {
     uint8_t *buf;
     size_t head, count;
     size_t msgs;          /* datagrams queued */
+    uint64_t put, taken;  /* bytes ever put into and dropped from the ring */
+    struct unix_rights *rights, *rights_tail; /* in stream order */
+    unsigned rights_files;
     bool rd_shut;         /* this end will read no more (shutdown RD or closed) */
     bool wr_shut;         /* this end will send no more: its peer sees end of file */
     bool closed;
@@ -76,6 +99,7 @@ static void ring_put(struct unix_end *e, const uint8_t *src, size_t n)
         done += chunk;
     }
     e->count += n;
+    e->put += n;
 }
 
 /* Copies n bytes from offset off into dst (dst NULL: skip), not consuming. */
@@ -95,6 +119,77 @@ static void ring_drop(struct unix_end *e, size_t n)
 {
     e->head = (e->head + n) % UNIX_CAP;
     e->count -= n;
+    e->taken += n;
+}
+
+/* The record made for this send's files (before the lock: NULL when there
+ * are none). */
+static struct unix_rights *rights_new(struct lsock_msg *m, long *rc)
+{
+    *rc = 0;
+    if (!m->nfiles)
+        return NULL;
+    struct unix_rights *r = malloc(sizeof(*r) + m->nfiles * sizeof(r->f[0]));
+    if (!r)
+        *rc = -ENOMEM;
+    return r;
+}
+
+/* Queues r for peer at its next byte, the first of len sent with it,
+ * taking m's files over (pair lock held). */
+static void rights_attach(struct unix_end *peer, struct unix_rights *r, struct lsock_msg *m, size_t len)
+{
+    r->next = NULL;
+    r->at = peer->put;
+    r->len = len;
+    r->n = m->nfiles;
+    memcpy(r->f, m->files, m->nfiles * sizeof(r->f[0]));
+    free(m->files);
+    m->files = NULL;
+    m->nfiles = 0;
+    if (peer->rights_tail)
+        peer->rights_tail->next = r;
+    else
+        peer->rights = r;
+    peer->rights_tail = r;
+    peer->rights_files += r->n;
+}
+
+/* The record at e's next byte moves into m (peek: m gets references of its
+ * own and the record stays). Pair lock held; nothing is put here. */
+static long rights_take(struct unix_end *e, struct lsock_msg *m, bool peek)
+{
+    struct unix_rights *r = e->rights;
+    struct lfile **f = malloc(r->n * sizeof(*f));
+    if (!f)
+        return -ENOMEM;
+    memcpy(f, r->f, r->n * sizeof(*f));
+    m->files = f;
+    m->nfiles = r->n;
+    if (peek) {
+        for (unsigned i = 0; i < r->n; i++)
+            lfile_get(f[i]);
+        return 0;
+    }
+    e->rights = r->next;
+    if (!e->rights)
+        e->rights_tail = NULL;
+    e->rights_files -= r->n;
+    free(r);
+    return 0;
+}
+
+/* Closes the files of records nobody will receive (no lock held: a
+ * release may be a socket's, even one of this pair's). */
+static void rights_free(struct unix_rights *r)
+{
+    while (r) {
+        struct unix_rights *next = r->next;
+        for (unsigned i = 0; i < r->n; i++)
+            lfile_put(r->f[i]);
+        free(r);
+        r = next;
+    }
 }
 
 /* Copies n bytes of the ring from offset off into the program's iovecs
@@ -241,15 +336,22 @@ static long unix_send(struct lsock *s, struct lsock_msg *m)
         return -EISCONN; /* a pair is connected: no other destination */
     if (!p->stream && m->total + MSG_HDR > UNIX_CAP)
         return -EMSGSIZE;
+    long rc;
+    struct unix_rights *rec = rights_new(m, &rc);
+    if (rc < 0)
+        return rc;
     bool nb = nonblocking(s, m->flags);
     uint64_t deadline = lsock_deadline(s->sndtimeo_ns);
     size_t done = 0;
-    long rc = 0;
     mutex_lock(&p->lock);
     for (;;) {
         struct unix_end *peer = peer_of(e);
         if (e->wr_shut || peer->closed || peer->rd_shut) {
             rc = done ? (long)done : lsock_epipe(m->flags);
+            break;
+        }
+        if (rec && peer->rights_files + m->nfiles > UNIX_RIGHTS_MAX) {
+            rc = -ETOOMANYREFS;
             break;
         }
         size_t space = UNIX_CAP - peer->count;
@@ -259,6 +361,10 @@ static long unix_send(struct lsock *s, struct lsock_msg *m)
         }
         if (p->stream && space > 0 && m->total > done) {
             size_t n = m->total - done < space ? m->total - done : space;
+            if (rec) { /* the files go with the first byte */
+                rights_attach(peer, rec, m, n);
+                rec = NULL;
+            }
             iov_to_ring(peer, m, done, n);
             done += n;
             changed(p);
@@ -270,6 +376,10 @@ static long unix_send(struct lsock *s, struct lsock_msg *m)
         }
         if (!p->stream && space >= m->total + MSG_HDR) {
             uint32_t len = (uint32_t)m->total;
+            if (rec) {
+                rights_attach(peer, rec, m, MSG_HDR + m->total);
+                rec = NULL;
+            }
             ring_put(peer, (const uint8_t *)&len, MSG_HDR);
             iov_to_ring(peer, m, 0, m->total);
             peer->msgs++;
@@ -286,6 +396,7 @@ static long unix_send(struct lsock *s, struct lsock_msg *m)
         }
     }
     mutex_unlock(&p->lock);
+    free(rec); /* not sent: the caller puts the files still in m */
     return rc;
 }
 
@@ -307,18 +418,35 @@ static long unix_recv(struct lsock *s, struct lsock_msg *m)
         struct unix_end *peer = peer_of(e);
         if (p->stream && e->count) {
             size_t n = m->total - done < e->count ? m->total - done : e->count;
+            /* A record's first byte among those read: its files come too,
+             * and the read ends with the data sent with them. */
+            struct unix_rights *r = e->rights;
+            bool took = r && !m->nfiles && r->at - e->taken < n;
+            if (took) {
+                uint64_t end = r->at + r->len - e->taken;
+                if (end < n)
+                    n = (size_t)end;
+                rc = rights_take(e, m, peek);
+                if (rc < 0)
+                    break;
+            }
             ring_to_iov(e, 0, m, done, n);
             if (!peek) {
                 ring_drop(e, n);
                 changed(p);
             }
             done += n;
-            if (!waitall || done == m->total) {
+            if (!waitall || done == m->total || took) {
                 rc = (long)done;
                 break;
             }
         } else if (!p->stream && e->msgs) {
             uint32_t len;
+            if (e->rights && e->rights->at == e->taken) {
+                rc = rights_take(e, m, peek);
+                if (rc < 0)
+                    break;
+            }
             ring_peek(e, 0, (uint8_t *)&len, MSG_HDR);
             size_t n = len < m->total ? len : m->total;
             ring_to_iov(e, MSG_HDR, m, 0, n);
@@ -482,6 +610,9 @@ static void end_close(struct unix_end *e)
     mutex_lock(&p->lock);
     e->closed = e->rd_shut = e->wr_shut = true;
     e->base.file = NULL; /* no more notifications to a file going away */
+    struct unix_rights *unread = e->rights;
+    e->rights = e->rights_tail = NULL;
+    e->rights_files = 0;
     bool last = --p->alive == 0;
     changed(p);
     mutex_unlock(&p->lock);
@@ -490,6 +621,7 @@ static void end_close(struct unix_end *e)
             end_free(p->end[i]);
         free(p);
     }
+    rights_free(unread); /* last: e and p are gone by now, and not touched */
 }
 
 static void unix_release(struct lsock *s)

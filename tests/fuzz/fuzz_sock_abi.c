@@ -1,7 +1,8 @@
 /* Socket structures from a program: any bytes as a sockaddr of any claimed
- * length, a msghdr, option values. An accepted address must have been long
- * enough and of the family asked; a checked msghdr must be within Linux's
- * limits; out-lengths never exceed what the program offered. */
+ * length, a msghdr, option values, a control buffer. An accepted address
+ * must have been long enough and of the family asked; a checked msghdr
+ * must be within Linux's limits; out-lengths never exceed what the program
+ * offered; a control buffer yields at most 253 descriptors. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
         abort();
     int v;
     if (lx_sockopt_int(buf, n, &v) == 0 && n < 4)
+        abort();
+    /* The same bytes as a sendmsg control buffer: at most 253 descriptors
+     * taken; the answer recvmsg builds for them fits the room it is given. */
+    struct lx_scm scm;
+    unsigned other;
+    rc = lx_cmsg_parse(buf, n, &scm, &other);
+    if (rc == 0 && scm.nfds > LX_SCM_MAX_FD)
+        abort();
+    if (rc != 0 && rc != -22)
+        abort();
+    if (rc == 0 && n < LX_CMSG_HDR && (scm.nfds || scm.creds || other))
+        abort();
+    unsigned fit;
+    uint8_t hdr[16];
+    uint64_t used, want = rc == 0 ? scm.nfds : claimed % 300;
+    lx_cmsg_rights_out(claimed, (unsigned)want, &fit, hdr, &used);
+    if (fit > want || used > claimed || (claimed >= LX_CMSG_HDR && used < LX_CMSG_HDR + 4ull * fit) ||
+        (claimed < LX_CMSG_HDR && (fit || used)) || (fit < want && claimed >= LX_CMSG_HDR + 4ull * want))
         abort();
     free(buf);
     return 0;

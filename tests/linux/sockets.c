@@ -4,6 +4,9 @@
  * 1. socketpair round trips (stream, datagram), EPIPE/SIGPIPE, EINTR from a
  *    signal during a blocked recv, SO_RCVTIMEO, error cases (EBADF,
  *    ENOTSOCK, EAFNOSUPPORT, EINVAL on short addresses, EFAULT);
+ *    descriptors passed with SCM_RIGHTS (stream and datagram: the same
+ *    pipe and file arrive, where in the data, MSG_CTRUNC, MSG_PEEK,
+ *    MSG_CMSG_CLOEXEC, files closed when never received, Linux's errors);
  * 2. a TCP echo server on PORT for NCONN connections, one after another;
  *    each connection's bytes are hashed (FNV-1a 64) and printed, so the
  *    harness checks what arrived both ways;
@@ -138,6 +141,188 @@ static void test_socketpair(void)
     close(sv[0]);
     close(sv[1]);
     printf("sockets: socketpair done\n");
+}
+
+/* ---- SCM_RIGHTS: descriptors passed over AF_UNIX ---- */
+
+static const char *self_path; /* argv[0]: a file to open and pass */
+
+static ssize_t send_fds(int s, const void *data, size_t len, const int *fds, int n)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * 8)];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof(u));
+    struct iovec iov = { (void *)data, len };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+    if (n) {
+        mh.msg_control = u.buf;
+        mh.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+    }
+    return sendmsg(s, &mh, 0);
+}
+
+/* Receives into buf with room bytes of control buffer: the descriptors
+ * that came in fds (*n of them), the msg_flags in *flags. */
+static ssize_t recv_fds(int s, void *buf, size_t len, size_t room, int how, int *fds, int *n, int *flags)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * 8)];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0xee, sizeof(u));
+    struct iovec iov = { buf, len };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = room ? u.buf : NULL, .msg_controllen = room };
+    ssize_t r = recvmsg(s, &mh, how);
+    *n = 0;
+    *flags = mh.msg_flags;
+    for (struct cmsghdr *c = r >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        memcpy(fds + *n, CMSG_DATA(c), sizeof(int) * k);
+        *n += k;
+    }
+    return r;
+}
+
+/* The read end of a pipe sees end of file within 2 s: every write end,
+ * the passed ones too, is closed (nothing kept a reference). */
+static bool pipe_hung_up(int rd)
+{
+    struct pollfd p = { rd, POLLIN, 0 };
+    char c;
+    return poll(&p, 1, 2000) == 1 && read(rd, &c, 1) == 0;
+}
+
+static void test_scm_rights(void)
+{
+    int sv[2], p[2], fds[8], n, fl;
+    char buf[64];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 && pipe(p) == 0, "pair and pipe");
+    int f = open(self_path, O_RDONLY);
+    CHECK(f >= 0, "open %s", self_path);
+    /* data before the files joins them; data after does not */
+    int two[2] = { p[1], f };
+    CHECK(write(sv[0], "xy", 2) == 2 && send_fds(sv[0], "AB", 2, two, 2) == 2 && write(sv[0], "CD", 2) == 2, "send");
+    close(p[1]);
+    ssize_t r = recv_fds(sv[1], buf, sizeof(buf), CMSG_SPACE(sizeof(int) * 8), 0, fds, &n, &fl);
+    CHECK(r == 4 && memcmp(buf, "xyAB", 4) == 0 && n == 2 && !(fl & MSG_CTRUNC), "received %zd bytes, %d fds", r, n);
+    CHECK(read(sv[1], buf, sizeof(buf)) == 2 && memcmp(buf, "CD", 2) == 0, "the data after");
+    if (n == 2) {
+        /* the pipe's write end, the same pipe */
+        CHECK(write(fds[0], "via fd", 6) == 6 && read(p[0], buf, sizeof(buf)) == 6 && memcmp(buf, "via fd", 6) == 0,
+              "write through the passed pipe");
+        /* the file: the same open file description (one offset) */
+        CHECK(read(fds[1], buf, 4) == 4 && memcmp(buf, "\177ELF", 4) == 0, "read the passed file");
+        CHECK(lseek(f, 0, SEEK_CUR) == 4, "one offset for both");
+        CHECK(fcntl(fds[1], F_GETFD) == 0 && fds[0] != f && fds[1] != f, "new descriptors, no FD_CLOEXEC");
+        close(fds[0]);
+        close(fds[1]);
+    }
+    CHECK(pipe_hung_up(p[0]), "the pipe's last write end closed");
+    close(p[0]);
+
+    /* MSG_CMSG_CLOEXEC; a control buffer with room for one of three */
+    CHECK(send_fds(sv[0], "c", 1, &f, 1) == 1, "send for cloexec");
+    CHECK(recv_fds(sv[1], buf, 1, CMSG_SPACE(sizeof(int)), MSG_CMSG_CLOEXEC, fds, &n, &fl) == 1 && n == 1 &&
+          fcntl(fds[0], F_GETFD) == FD_CLOEXEC, "MSG_CMSG_CLOEXEC (%d fds)", n);
+    if (n == 1)
+        close(fds[0]);
+    int three[3] = { f, f, f };
+    CHECK(send_fds(sv[0], "t", 1, three, 3) == 1, "send three");
+    CHECK(recv_fds(sv[1], buf, 1, CMSG_LEN(sizeof(int)), 0, fds, &n, &fl) == 1 && n == 1 && (fl & MSG_CTRUNC),
+          "room for one: %d fds, flags %#x", n, fl);
+    if (n >= 1)
+        close(fds[0]);
+
+    /* files received by a plain read, or never received, are closed */
+    CHECK(pipe(p) == 0 && send_fds(sv[0], "r", 1, &p[1], 1) == 1, "send for read");
+    close(p[1]);
+    CHECK(read(sv[1], buf, sizeof(buf)) == 1, "plain read");
+    CHECK(pipe_hung_up(p[0]), "read() closed the passed file");
+    close(p[0]);
+    CHECK(pipe(p) == 0 && send_fds(sv[0], "u", 1, &p[1], 1) == 1, "send, never received");
+    close(p[1]);
+    close(sv[0]);
+    close(sv[1]);
+    CHECK(pipe_hung_up(p[0]), "closing the pair closed the unreceived file");
+    close(p[0]);
+
+    /* datagrams: the files come with their message; MSG_PEEK gives copies */
+    CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0, "dgram pair");
+    CHECK(send(sv[0], "one", 3, 0) == 3 && send_fds(sv[0], "two", 3, &f, 1) == 3, "dgram sends");
+    CHECK(recv_fds(sv[1], buf, sizeof(buf), CMSG_SPACE(sizeof(int)), 0, fds, &n, &fl) == 3 && n == 0 &&
+          memcmp(buf, "one", 3) == 0, "first datagram, no fds (%d)", n);
+    int peeked[8], np;
+    CHECK(recv_fds(sv[1], buf, sizeof(buf), CMSG_SPACE(sizeof(int)), MSG_PEEK, peeked, &np, &fl) == 3 && np == 1,
+          "peek: %d fds", np);
+    CHECK(recv_fds(sv[1], buf, sizeof(buf), CMSG_SPACE(sizeof(int)), 0, fds, &n, &fl) == 3 && n == 1 &&
+          memcmp(buf, "two", 3) == 0, "second datagram: %d fds", n);
+    if (np == 1 && n == 1) {
+        CHECK(peeked[0] != fds[0] && lseek(peeked[0], 0, SEEK_SET) == 0 && lseek(fds[0], 0, SEEK_CUR) == 0,
+              "peeked and received: two descriptors, one file");
+        close(peeked[0]);
+        close(fds[0]);
+    }
+
+    /* errors, as Linux: a closed descriptor, too many, a short header, a
+     * bad pointer, an unknown type (the system call itself: musl's
+     * sendmsg copies a control buffer of up to 1 KiB, refusing more) */
+    int bad = 1000;
+    CHECK(send_fds(sv[0], "b", 1, &bad, 1) == -1 && errno == EBADF, "EBADF");
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * 254)];
+        struct cmsghdr align;
+    } big;
+    memset(&big, 0, sizeof(big));
+    struct iovec iov = { "e", 1 };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = big.buf, .msg_controllen = sizeof(big.buf) };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * 254);
+    for (int i = 0; i < 254; i++)
+        ((int *)CMSG_DATA(c))[i] = f;
+    CHECK(syscall(SYS_sendmsg, sv[0], &mh, 0) == -1 && errno == EINVAL, "254 descriptors");
+    c->cmsg_len = 8;
+    CHECK(syscall(SYS_sendmsg, sv[0], &mh, 0) == -1 && errno == EINVAL, "a header shorter than itself");
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    c->cmsg_type = 77;
+    CHECK(syscall(SYS_sendmsg, sv[0], &mh, 0) == -1 && errno == EINVAL, "an unknown type");
+    mh.msg_control = (void *)8;
+    CHECK(syscall(SYS_sendmsg, sv[0], &mh, 0) == -1 && errno == EFAULT, "EFAULT");
+    CHECK(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT) == -1 && errno == EAGAIN, "nothing was sent");
+    /* a receive whose control buffer is the kernel's: the data, MSG_CTRUNC,
+     * the file closed (Linux reports no error) */
+    CHECK(pipe(p) == 0 && send_fds(sv[0], "k", 1, &p[1], 1) == 1, "send for a bad control buffer");
+    close(p[1]);
+    iov = (struct iovec){ buf, sizeof(buf) };
+    mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1, .msg_control = (void *)0xffffffff80000000ul,
+                          .msg_controllen = CMSG_SPACE(sizeof(int)) };
+    CHECK(syscall(SYS_recvmsg, sv[1], &mh, 0) == 1 && buf[0] == 'k' && (mh.msg_flags & MSG_CTRUNC) && mh.msg_controllen == 0,
+          "recvmsg into the kernel's memory: flags %#x", mh.msg_flags);
+    CHECK(pipe_hung_up(p[0]), "the file not delivered is closed");
+    close(p[0]);
+    close(sv[0]);
+    close(sv[1]);
+    /* over UDP, Linux sends the datagram and ignores the descriptor */
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    CHECK(pipe(p) == 0 && connect(u, (struct sockaddr *)&to, sizeof(to)) == 0 && send_fds(u, "i", 1, &p[1], 1) == 1,
+          "SCM_RIGHTS over UDP");
+    close(p[1]);
+    CHECK(pipe_hung_up(p[0]), "the descriptor sent over UDP not kept");
+    close(p[0]);
+    close(u);
+    close(f);
+    printf("sockets: scm_rights done\n");
 }
 
 struct unix_target {
@@ -1117,7 +1302,9 @@ int main(int argc, char **argv)
     int hostport6 = argc >= 6 ? atoi(argv[5]) : 0;
     if (hostport6)
         pthread_create(&v6, NULL, ipv6_client, &hostport6);
+    self_path = argv[0];
     test_socketpair();
+    test_scm_rights();
     test_errors();
     test_unix_names();
     loopback(port + 10);

@@ -228,6 +228,115 @@ static void test_sockaddr_in6(void)
     CHECK_EQ(LX_AF_INET6, AF_INET6);
 }
 
+/* Control messages built with the host's own CMSG_* macros. */
+static void test_cmsg(void)
+{
+    CHECK_EQ(LX_CMSG_HDR, sizeof(struct cmsghdr));
+    CHECK_EQ(LX_SCM_RIGHTS, SCM_RIGHTS);
+    CHECK_EQ(LX_SCM_CREDENTIALS, SCM_CREDENTIALS);
+    CHECK_EQ(LX_MSG_CMSG_CLOEXEC, MSG_CMSG_CLOEXEC);
+    CHECK_EQ(LX_MSG_CTRUNC, MSG_CTRUNC);
+    union {
+        char buf[2048];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof(u));
+    struct msghdr mh = { .msg_control = u.buf, .msg_controllen = CMSG_SPACE(3 * sizeof(int)) + CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(2 * sizeof(int)) };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(3 * sizeof(int));
+    int a[3] = { 4, 7, 9 };
+    memcpy(CMSG_DATA(c), a, sizeof(a));
+    c = CMSG_NXTHDR(&mh, c);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_CREDENTIALS;
+    c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+    c = CMSG_NXTHDR(&mh, c);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(2 * sizeof(int));
+    int b[2] = { 11, 3 };
+    memcpy(CMSG_DATA(c), b, sizeof(b));
+    struct lx_scm scm;
+    unsigned other;
+    CHECK_EQ(lx_cmsg_parse(u.buf, mh.msg_controllen, &scm, &other), 0);
+    CHECK_EQ(scm.nfds, 5);
+    CHECK_EQ(scm.fds[0], 4);
+    CHECK_EQ(scm.fds[2], 9);
+    CHECK_EQ(scm.fds[3], 11);
+    CHECK_EQ(scm.fds[4], 3);
+    CHECK_EQ(scm.creds, true);
+    CHECK_EQ(other, 0);
+    /* a few bytes too few for another header after the last: ignored */
+    CHECK_EQ(lx_cmsg_parse(u.buf, mh.msg_controllen + 15, &scm, &other), 0);
+    CHECK_EQ(scm.nfds, 5);
+    /* the last message's length beyond the buffer */
+    CHECK_EQ(lx_cmsg_parse(u.buf, mh.msg_controllen - 8, &scm, &other), -EINVAL);
+    /* a length below the header's */
+    c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_len = 15;
+    CHECK_EQ(lx_cmsg_parse(u.buf, mh.msg_controllen, &scm, &other), -EINVAL);
+    c->cmsg_len = CMSG_LEN(3 * sizeof(int));
+    /* an unknown SOL_SOCKET type; another level skipped */
+    c->cmsg_type = 99;
+    CHECK_EQ(lx_cmsg_parse(u.buf, mh.msg_controllen, &scm, &other), -EINVAL);
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_level = IPPROTO_IP;
+    CHECK_EQ(lx_cmsg_parse(u.buf, mh.msg_controllen, &scm, &other), 0);
+    CHECK_EQ(other, 1);
+    CHECK_EQ(scm.nfds, 2);
+    c->cmsg_level = SOL_SOCKET;
+    /* credentials of the wrong size */
+    c = CMSG_NXTHDR(&mh, c);
+    c->cmsg_len = CMSG_LEN(sizeof(struct ucred) - 4);
+    CHECK_EQ(lx_cmsg_parse(u.buf, mh.msg_controllen, &scm, &other), -EINVAL);
+    /* 253 descriptors pass, 254 do not (also across two messages) */
+    memset(&u, 0, sizeof(u));
+    struct cmsghdr *r = (struct cmsghdr *)u.buf;
+    r->cmsg_level = SOL_SOCKET;
+    r->cmsg_type = SCM_RIGHTS;
+    r->cmsg_len = CMSG_LEN(253 * sizeof(int));
+    CHECK_EQ(lx_cmsg_parse(u.buf, CMSG_SPACE(253 * sizeof(int)), &scm, &other), 0);
+    CHECK_EQ(scm.nfds, 253);
+    r->cmsg_len = CMSG_LEN(254 * sizeof(int));
+    CHECK_EQ(lx_cmsg_parse(u.buf, CMSG_SPACE(254 * sizeof(int)), &scm, &other), -EINVAL);
+    r->cmsg_len = CMSG_LEN(200 * sizeof(int));
+    struct cmsghdr *r2 = (struct cmsghdr *)(u.buf + CMSG_SPACE(200 * sizeof(int)));
+    r2->cmsg_level = SOL_SOCKET;
+    r2->cmsg_type = SCM_RIGHTS;
+    r2->cmsg_len = CMSG_LEN(54 * sizeof(int));
+    CHECK_EQ(lx_cmsg_parse(u.buf, CMSG_SPACE(200 * sizeof(int)) + CMSG_SPACE(54 * sizeof(int)), &scm, &other), -EINVAL);
+    /* nothing, or less than a header: no messages */
+    CHECK_EQ(lx_cmsg_parse(u.buf, 0, &scm, &other), 0);
+    CHECK_EQ(lx_cmsg_parse(u.buf, 15, &scm, &other), 0);
+    CHECK_EQ(scm.nfds, 0);
+
+    /* what recvmsg writes back, against CMSG_LEN/CMSG_SPACE */
+    unsigned fit;
+    uint8_t hdr[16];
+    uint64_t used;
+    lx_cmsg_rights_out(CMSG_SPACE(3 * sizeof(int)), 3, &fit, hdr, &used);
+    CHECK_EQ(fit, 3);
+    CHECK_EQ(used, CMSG_SPACE(3 * sizeof(int)));
+    struct cmsghdr h;
+    memcpy(&h, hdr, sizeof(h));
+    CHECK_EQ(h.cmsg_len, CMSG_LEN(3 * sizeof(int)));
+    CHECK_EQ(h.cmsg_level, SOL_SOCKET);
+    CHECK_EQ(h.cmsg_type, SCM_RIGHTS);
+    lx_cmsg_rights_out(CMSG_LEN(sizeof(int)), 3, &fit, hdr, &used); /* room for one, unaligned end */
+    CHECK_EQ(fit, 1);
+    CHECK_EQ(used, CMSG_LEN(sizeof(int)));
+    memcpy(&h, hdr, sizeof(h));
+    CHECK_EQ(h.cmsg_len, CMSG_LEN(sizeof(int)));
+    lx_cmsg_rights_out(16, 2, &fit, hdr, &used);
+    CHECK_EQ(fit, 0);
+    CHECK_EQ(used, 16);
+    lx_cmsg_rights_out(15, 2, &fit, hdr, &used);
+    CHECK_EQ(fit, 0);
+    CHECK_EQ(used, 0);
+}
+
 int main(void)
 {
     test_sockaddr_in();
@@ -235,5 +344,6 @@ int main(void)
     test_sockaddr_un();
     test_msghdr();
     test_options();
+    test_cmsg();
     return check_report("test_sock_abi");
 }
