@@ -9,11 +9,15 @@
  * drops the rest (MSG_TRUNC). Waits are interruptible as pipes' are.
  *
  * Names: bind puts a path (absolute, joined with the working directory)
- * or an abstract name in a table of this file's own, not on the file
- * system (no socket file appears; the name goes when the socket closes).
- * listen and connect meet there: a stream or seqpacket connect makes a
- * pair whose other end waits in the listener's queue for accept. Datagram
- * sockets may bind, but sending to a name is not carried (ECONNREFUSED).
+ * or an abstract name in a table of this file's own. A path is also a
+ * socket file on the file system, made by bind (EADDRINUSE when the path
+ * exists, as Linux) and left there when the socket closes; a connect finds
+ * the file first (ENOENT without one) and then the socket bound to that
+ * very file (its inode), so an unlinked or replaced file no longer reaches
+ * the old socket, as Linux's. listen and connect meet in the table: a
+ * stream or seqpacket connect makes a pair whose other end waits in the
+ * listener's queue for accept. Datagram sockets may bind, but sending to
+ * a name is not carried (ECONNREFUSED).
  *
  * Descriptors (SCM_RIGHTS) travel beside the bytes: a record of the files
  * at the stream position of the first byte sent with them (a datagram's
@@ -62,6 +66,7 @@ struct unix_end {
     struct lx_unixname name;   /* as bound */
     char *key;                 /* the table's key: absolute path or abstract bytes */
     uint32_t keylen;
+    uint64_t node_dev, node_ino; /* a path's socket file */
     bool bound, listening, is_abstract;
     struct unix_end *reg_next; /* the table of bound names */
     struct unix_end *q_head, *q_tail, *q_next; /* a listener's connections not yet accepted */
@@ -276,13 +281,28 @@ static long name_key(const struct lx_unixname *n, char **key, uint32_t *keylen)
     return 0;
 }
 
-/* The end bound to key, or NULL (unix_lock held). */
-static struct unix_end *find_name(const char *key, uint32_t keylen)
+/* The end bound to key, or NULL (unix_lock held); a path's end only
+ * while its socket file is the one st describes. */
+static struct unix_end *find_name(const char *key, uint32_t keylen, const struct vfs_stat *st)
 {
     for (struct unix_end *e = names; e; e = e->reg_next)
-        if (e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
+        if (e->keylen == keylen && memcmp(e->key, key, keylen) == 0 &&
+            (e->is_abstract || (st && e->node_dev == st->dev && e->node_ino == st->ino)))
             return e;
     return NULL;
+}
+
+/* What a connect or send to a name finds: 0 with the file's identity in
+ * st for a path (-ENOENT: no file, -ECONNREFUSED: not a socket file), 0
+ * for an abstract name. */
+static long name_node(const struct lx_unixname *n, const char *key, struct vfs_stat *st)
+{
+    if (n->abstract)
+        return 0;
+    int rc = vfs_stat(key, st);
+    if (rc < 0)
+        return rc;
+    return (st->mode & VFS_S_IFMT) == VFS_S_IFSOCK ? 0 : -ECONNREFUSED;
 }
 
 /* A send on a socket with no peer: to a name (datagrams) is not carried. */
@@ -301,11 +321,10 @@ static long unpaired_send(struct unix_end *e, struct lsock_msg *m)
     rc = name_key(&n, &key, &keylen);
     if (rc < 0)
         return rc;
-    mutex_lock(&unix_lock);
-    bool found = find_name(key, keylen) != NULL;
-    mutex_unlock(&unix_lock);
+    struct vfs_stat st;
+    rc = name_node(&n, key, &st);
     free(key);
-    return found ? -ECONNREFUSED : -ENOENT;
+    return rc < 0 && rc != -ECONNREFUSED ? rc : -ECONNREFUSED; /* a missing file: -ENOENT */
 }
 
 /* A receive with no peer: streams are not connected; a datagram socket
@@ -679,14 +698,28 @@ static long unix_bind(struct lsock *s, const uint8_t *addr, uint32_t len)
     if (rc < 0)
         return rc;
     mutex_lock(&unix_lock);
-    if (e->bound || pair_of(e))
-        rc = -EINVAL;
-    else if (find_name(key, keylen))
+    rc = e->bound || pair_of(e) ? -EINVAL : 0;
+    mutex_unlock(&unix_lock);
+    if (rc == 0 && !n.abstract) { /* the socket file; the path taken: EADDRINUSE */
+        rc = vfs_make_node(key, VFS_S_IFSOCK | (0777 & ~lproc_current()->umask), NULL);
+        struct vfs_stat st;
+        if (rc == -EEXIST)
+            rc = -EADDRINUSE;
+        else if (rc == 0 && (rc = vfs_lstat(key, &st)) == 0) {
+            e->node_dev = st.dev;
+            e->node_ino = st.ino;
+        }
+    }
+    mutex_lock(&unix_lock);
+    if (rc == 0 && (e->bound || pair_of(e)))
+        rc = -EINVAL; /* bound meanwhile by another thread (its file stays, as a failed bind's would) */
+    else if (rc == 0 && n.abstract && find_name(key, keylen, NULL))
         rc = -EADDRINUSE;
     if (rc == 0) {
         e->name = n;
         e->key = key;
         e->keylen = keylen;
+        e->is_abstract = n.abstract;
         e->bound = true;
         e->reg_next = names;
         names = e;
@@ -762,17 +795,21 @@ static long unix_connect(struct lsock *s, const uint8_t *addr, uint32_t len)
     rc = name_key(&n, &key, &keylen);
     if (rc < 0)
         return rc;
+    struct vfs_stat st;
+    long found = name_node(&n, key, &st);
     struct unix_end *srv = end_new(e->base.type);
     mutex_lock(&unix_lock);
-    struct unix_end *l = find_name(key, keylen);
+    struct unix_end *l = found == 0 ? find_name(key, keylen, n.abstract ? NULL : &st) : NULL;
     if (!srv)
         rc = -ENOMEM;
     else if (pair_of(e))
         rc = -EISCONN;
     else if (e->listening)
         rc = -EINVAL;
+    else if (found < 0)
+        rc = found;
     else if (!l)
-        rc = -ENOENT;
+        rc = -ECONNREFUSED; /* a socket file, or an abstract name, nobody listens on */
     else if (e->base.type == LX_SOCK_DGRAM || l->base.type != e->base.type || !l->listening)
         rc = -ECONNREFUSED; /* datagrams to a name are not carried */
     else if (l->queued >= l->backlog)

@@ -342,9 +342,37 @@ static void *unix_client(void *arg)
     return NULL;
 }
 
+/* A path's socket file, as Linux keeps it: it outlives its socket (a new
+ * bind there is EADDRINUSE until it is unlinked), it cannot be opened,
+ * and a connect reaches the socket bound to that very file: after an
+ * unlink, nobody (ENOENT), even with the socket still bound. */
+static void unix_socket_file(const struct sockaddr_un *sun)
+{
+    struct stat st;
+    CHECK(stat(sun->sun_path, &st) == 0 && S_ISSOCK(st.st_mode), "socket file after close: mode %o", st.st_mode);
+    CHECK(open(sun->sun_path, O_RDONLY) == -1 && errno == ENXIO, "open a socket file");
+    int s = socket(AF_UNIX, SOCK_STREAM, 0), c = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(bind(s, (const struct sockaddr *)sun, sizeof(*sun)) == -1 && errno == EADDRINUSE, "file still there");
+    CHECK(unlink(sun->sun_path) == 0, "unlink the socket file");
+    CHECK(bind(s, (const struct sockaddr *)sun, sizeof(*sun)) == 0 && listen(s, 1) == 0, "bind again");
+    CHECK(connect(c, (const struct sockaddr *)sun, sizeof(*sun)) == 0, "connect to the new one");
+    close(c);
+    CHECK(unlink(sun->sun_path) == 0, "unlink while bound");
+    c = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(connect(c, (const struct sockaddr *)sun, sizeof(*sun)) == -1 && errno == ENOENT, "unlinked: unreachable");
+    int r = open(sun->sun_path, O_CREAT | O_WRONLY, 0600); /* a regular file in its place */
+    CHECK(r >= 0 && connect(c, (const struct sockaddr *)sun, sizeof(*sun)) == -1 && errno == ECONNREFUSED,
+          "connect to a regular file");
+    close(r);
+    unlink(sun->sun_path);
+    close(c);
+    close(s);
+}
+
 /* AF_UNIX sockets that meet by name: a path and an abstract name. */
 static void test_unix_names(void)
 {
+    unlink("/unix.sock"); /* a host's earlier run (Linux keeps the file) */
     for (int abstract = 0; abstract < 2; abstract++) {
         struct sockaddr_un sun = { .sun_family = AF_UNIX };
         if (abstract)
@@ -382,9 +410,10 @@ static void test_unix_names(void)
         close(s);
         /* the name went with the socket */
         c = socket(AF_UNIX, SOCK_STREAM, 0);
-        CHECK(connect(c, (struct sockaddr *)&sun, alen) == -1 && (errno == ENOENT || errno == ECONNREFUSED),
-              "unix name gone");
+        CHECK(connect(c, (struct sockaddr *)&sun, alen) == -1 && errno == ECONNREFUSED, "unix name gone");
         close(c);
+        if (!abstract)
+            unix_socket_file(&sun);
     }
     struct sockaddr_un sun = { .sun_family = AF_UNIX };
     strcpy(sun.sun_path, "/nobody-here");
@@ -1191,6 +1220,7 @@ static void test_readiness(int port)
 
     /* an AF_UNIX listener: a connect makes it readable */
     struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/ready.sock" };
+    unlink(sun.sun_path);
     int ul = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
     CHECK(bind(ul, (struct sockaddr *)&sun, sizeof(sun)) == 0 && listen(ul, 2) == 0, "unix listen");
     ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = ul };
