@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lwip/api.h"
+#include "lwip/ip4.h"
+#include "lwip/ip6.h"
 #include "lwip/netif.h"
 #include "lwip/priv/sockets_priv.h"
 #include "lwip/sockets.h"
@@ -618,6 +620,85 @@ static long inet_shutdown(struct lsock *s, int how)
     return 0;
 }
 
+static bool unspecified(const struct sockaddr_storage *ss)
+{
+    static const uint8_t zero[16];
+    if (ss->ss_family == AF_INET)
+        return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == 0;
+    if (ss->ss_family == AF_INET6) {
+        const uint8_t *a = (const uint8_t *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+        return memcmp(a, zero, 16) == 0 || (lx_in6_is_v4mapped(a) && memcmp(a + 12, zero, 4) == 0);
+    }
+    return true;
+}
+
+/* A connected datagram socket bound to no address: the source address
+ * Linux fixed at its connect (the route's interface address toward the
+ * peer; 127.0.0.1 or ::1 for a loopback peer) into la, whose port stays.
+ * glibc's getaddrinfo learns source addresses this way, and asserts that
+ * an AF_INET6 socket connected to an IPv4 peer names a v4-mapped one. */
+static void udp_source(struct inet_sock *is, struct sockaddr_storage *la)
+{
+    struct sockaddr_storage pa;
+    socklen_t pl = sizeof(pa);
+    memset(&pa, 0, sizeof(pa));
+    if (lwip_getpeername(is->fd, (struct sockaddr *)&pa, &pl) < 0)
+        return;
+    uint16_t port = ((struct sockaddr_in *)la)->sin_port; /* the same place in sockaddr_in6 */
+    uint32_t v4 = 0;
+    bool is_v4 = pa.ss_family == AF_INET;
+    const uint8_t *a6 = (const uint8_t *)&((struct sockaddr_in6 *)&pa)->sin6_addr;
+    if (is_v4)
+        v4 = ((struct sockaddr_in *)&pa)->sin_addr.s_addr;
+    else if (pa.ss_family == AF_INET6 && lx_in6_is_v4mapped(a6)) {
+        memcpy(&v4, a6 + 12, 4);
+        is_v4 = true;
+    } else if (pa.ss_family != AF_INET6) {
+        return;
+    }
+    LOCK_TCPIP_CORE();
+    if (is_v4) {
+        ip4_addr_t dst = { v4 }, src = { 0 };
+        if (ip4_addr_isloopback(&dst))
+            src.addr = PP_HTONL(0x7f000001ul);
+        else {
+            struct netif *n = ip4_route(&dst);
+            if (n)
+                src = *netif_ip4_addr(n);
+        }
+        struct sockaddr_in *sin = (struct sockaddr_in *)la;
+        memset(la, 0, sizeof(*la));
+        sin->sin_len = sizeof(*sin);
+        sin->sin_family = AF_INET;
+        sin->sin_port = port;
+        sin->sin_addr.s_addr = src.addr;
+    } else {
+        ip6_addr_t dst;
+        memcpy(dst.addr, a6, 16);
+        ip6_addr_clear_zone(&dst);
+        const ip_addr_t *src = NULL;
+        static const uint8_t loop6[16] = { [15] = 1 };
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)la;
+        if (memcmp(a6, loop6, 16) == 0) {
+            memset(la, 0, sizeof(*la));
+            memcpy(&s6->sin6_addr, loop6, 16);
+        } else {
+            struct netif *n = ip6_route(IP6_ADDR_ANY6, &dst);
+            src = n ? ip6_select_source_address(n, &dst) : NULL;
+            if (src) {
+                memset(la, 0, sizeof(*la));
+                memcpy(&s6->sin6_addr, ip_2_ip6(src)->addr, 16);
+            }
+        }
+        if (memcmp(a6, loop6, 16) == 0 || src) {
+            s6->sin6_len = sizeof(*s6);
+            s6->sin6_family = AF_INET6;
+            s6->sin6_port = port;
+        }
+    }
+    UNLOCK_TCPIP_CORE();
+}
+
 static long inet_name(struct lsock *s, bool peer, uint8_t *addr, uint32_t *addrlen)
 {
     struct inet_sock *is = inet(s);
@@ -632,6 +713,8 @@ static long inet_name(struct lsock *s, bool peer, uint8_t *addr, uint32_t *addrl
         if (peer)
             return -ENOTCONN;
         memset(&la, 0, sizeof(la)); /* unbound: 0.0.0.0:0 or [::]:0, as Linux */
+    } else if (!peer && !is->tcp && is->udp_peer && unspecified(&la)) {
+        udp_source(is, &la);
     }
     *addrlen = addr_to_program(is, &la, addr);
     return 0;

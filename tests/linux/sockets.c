@@ -26,6 +26,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -1317,6 +1318,45 @@ static void client(int hostport)
     printf("sockets: client done\n");
 }
 
+/* A connected UDP socket bound to no address names the source address its
+ * connect chose, as Linux: 127.0.0.1 toward 127.0.0.1, ::ffff:127.0.0.1 on
+ * an AF_INET6 socket connected to an IPv4 peer, ::1 toward ::1. glibc's
+ * getaddrinfo sorts two results that way (connect, getsockname) and
+ * aborts on an AF_INET6 socket whose source is not v4-mapped. */
+static void test_udp_source(void)
+{
+    struct sockaddr_in to4 = { .sin_family = AF_INET, .sin_port = htons(9), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct sockaddr_in6 to6 = { .sin6_family = AF_INET6, .sin6_port = htons(9), .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    struct sockaddr_storage me;
+    socklen_t len = sizeof(me);
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    CHECK(connect(u, (struct sockaddr *)&to4, sizeof(to4)) == 0 && getsockname(u, (struct sockaddr *)&me, &len) == 0 &&
+              ((struct sockaddr_in *)&me)->sin_addr.s_addr == htonl(INADDR_LOOPBACK) && ((struct sockaddr_in *)&me)->sin_port,
+          "udp source toward 127.0.0.1");
+    close(u);
+    u = socket(AF_INET6, SOCK_DGRAM, 0);
+    len = sizeof(me);
+    CHECK(connect(u, (struct sockaddr *)&to4, sizeof(to4)) == 0 && getsockname(u, (struct sockaddr *)&me, &len) == 0 &&
+              len == sizeof(struct sockaddr_in6) && is_v4mapped_loopback((struct sockaddr_in6 *)&me),
+          "udp6 source toward 127.0.0.1: v4-mapped");
+    struct sockaddr_in unspec = { .sin_family = AF_UNSPEC };
+    len = sizeof(me);
+    CHECK(connect(u, (struct sockaddr *)&unspec, sizeof(unspec)) == 0 && connect(u, (struct sockaddr *)&to6, sizeof(to6)) == 0 &&
+              getsockname(u, (struct sockaddr *)&me, &len) == 0 &&
+              IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&me)->sin6_addr),
+          "udp6 source toward ::1");
+    close(u);
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM }, *res = NULL;
+    int n = 0;
+    CHECK(getaddrinfo(NULL, "9", &hints, &res) == 0, "getaddrinfo of the loopback, both families");
+    for (struct addrinfo *r = res; r; r = r->ai_next)
+        n++;
+    CHECK(n == 2, "%d results", n);
+    if (res)
+        freeaddrinfo(res);
+    printf("sockets: udp source done\n");
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1341,6 +1381,7 @@ int main(int argc, char **argv)
     test_readiness(port + 11);
     drop_server(port + 12);
     test_ipv6(port + 20);
+    test_udp_source();
     if (local) { /* a machine without a NIC: what needs no network */
         printf("sockets: %d failures\n", failures);
         return failures ? 1 : 0;
