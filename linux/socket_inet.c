@@ -833,6 +833,7 @@ static long inet_recv(struct lsock *s, struct lsock_msg *m)
         return -ENOMEM;
     bool nb = nonblocking(s, m->flags);
     bool waitall = is->tcp && (m->flags & LX_MSG_WAITALL) && !(m->flags & LX_MSG_PEEK);
+    bool real_len = !is->tcp && (m->flags & LX_MSG_TRUNC); /* asked: a datagram's whole length */
     uint64_t deadline = lsock_deadline(s->rcvtimeo_ns);
     int lwflags = MSG_DONTWAIT | ((m->flags & LX_MSG_PEEK) ? MSG_PEEK : 0);
     size_t done = 0;
@@ -857,6 +858,8 @@ static long inet_recv(struct lsock *s, struct lsock_msg *m)
         ssize_t r = lwip_recvmsg(is->fd, &mh, lwflags);
         long err = r < 0 ? lwip_error() : 0;
         mutex_unlock(&is->rx_lock);
+        if (!is->tcp && r > 0 && (size_t)r > m->total && !real_len)
+            r = (ssize_t)m->total; /* lwIP returns a datagram's length, Linux what was copied */
         if (r > 0 || (r == 0 && (!is->tcp || done == 0))) {
             done += (size_t)r;
             if (!is->tcp) {

@@ -1354,6 +1354,23 @@ static void test_udp_source(void)
     CHECK(n == 2, "%d results", n);
     if (res)
         freeaddrinfo(res);
+    /* a datagram longer than the buffer: what fits, MSG_TRUNC in msg_flags;
+     * with MSG_TRUNC asked, its whole length */
+    int a = socket(AF_INET, SOCK_DGRAM, 0), b = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in here = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    len = sizeof(here);
+    CHECK(bind(a, (struct sockaddr *)&here, sizeof(here)) == 0 && getsockname(a, (struct sockaddr *)&here, &len) == 0,
+          "udp bind");
+    char big[10] = "0123456789", small[4];
+    struct iovec iov = { small, sizeof(small) };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+    CHECK(sendto(b, big, 10, 0, (struct sockaddr *)&here, sizeof(here)) == 10 && recvmsg(a, &mh, 0) == 4 &&
+              (mh.msg_flags & MSG_TRUNC) && memcmp(small, "0123", 4) == 0,
+          "udp truncated: flags %#x", mh.msg_flags);
+    CHECK(sendto(b, big, 10, 0, (struct sockaddr *)&here, sizeof(here)) == 10 && recv(a, small, 4, MSG_TRUNC) == 10,
+          "udp MSG_TRUNC asked: the whole length");
+    close(a);
+    close(b);
     printf("sockets: udp source done\n");
 }
 
