@@ -36,4 +36,8 @@ void pseudo_fs_mount_all(void);
 #define LINUX_VERSION "#1 SMP PREEMPT_DYNAMIC Kestrel"
 /* The node name: the hostname=NAME kernel parameter, else "kestrel". */
 const char *linux_hostname(void);
+const char *linux_domainname(void);
+/* sethostname/setdomainname: len <= 64 bytes (not NUL-terminated). */
+void linux_set_hostname(const char *name, size_t len);
+void linux_set_domainname(const char *name, size_t len);
 #endif

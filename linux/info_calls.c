@@ -1,5 +1,5 @@
 /* What the program learns of the machine: uname (Linux, a release new
- * enough for glibc), sysinfo (memory from the page allocator, uptime) and
+ * enough for glibc; the names sethostname and setdomainname set), sysinfo (memory from the page allocator, uptime) and
  * getrandom (the kernel's ChaCha20 generator, which never blocks once the
  * kernel is up). */
 #include <string.h>
@@ -25,9 +25,27 @@ long sys_uname(const struct sysargs *s)
     strlcpy(u.release, LINUX_RELEASE, sizeof(u.release));
     strlcpy(u.version, LINUX_VERSION, sizeof(u.version));
     strlcpy(u.machine, "x86_64", sizeof(u.machine));
-    strlcpy(u.domainname, "(none)", sizeof(u.domainname));
+    strlcpy(u.domainname, linux_domainname(), sizeof(u.domainname));
     return copy_to_user((void *)s->a[0], &u, sizeof(u));
 }
+
+/* sethostname / setdomainname: at most 64 bytes (EINVAL), the program is
+ * root (no EPERM); uname, /proc/sys/kernel/hostname and gethostname then
+ * answer the new name. */
+static long set_name(const struct sysargs *s, void (*set)(const char *, size_t))
+{
+    int64_t len = (int64_t)s->a[1];
+    if (len < 0 || len > 64)
+        return -EINVAL;
+    char buf[64];
+    if (copy_from_user(buf, (const void *)s->a[0], (size_t)len) < 0)
+        return -EFAULT;
+    set(buf, (size_t)len);
+    return 0;
+}
+
+long sys_sethostname(const struct sysargs *s) { return set_name(s, linux_set_hostname); }
+long sys_setdomainname(const struct sysargs *s) { return set_name(s, linux_set_domainname); }
 
 struct lx_sysinfo { /* x86-64, 112 bytes */
     int64_t uptime;

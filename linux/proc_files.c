@@ -75,11 +75,38 @@ static long t_loadavg(char *b, size_t cap, long arg)
     return snprintf(b, cap, "0.00 0.00 0.00 1/1 %ld\n", pid_of());
 }
 
+/* sethostname/setdomainname's names: two buffers each, the one not being
+ * read written and then published, so a reader never sees half a name
+ * (unless two sets race a read, which Linux's lock would order). */
+static char names_set[2][2][65];
+static const char *name_now[2];
+static unsigned name_flip[2];
+
+static void name_set(int which, const char *name, size_t len)
+{
+    char *b = names_set[which][__atomic_fetch_add(&name_flip[which], 1, __ATOMIC_RELAXED) & 1];
+    memcpy(b, name, len);
+    b[len] = 0;
+    __atomic_store_n(&name_now[which], b, __ATOMIC_RELEASE);
+}
+
 const char *linux_hostname(void)
 {
+    const char *set = __atomic_load_n(&name_now[0], __ATOMIC_ACQUIRE);
+    if (set)
+        return set;
     const char *h = cmdline_param(kernel_options(), "hostname", 0);
     return h && *h && strlen(h) < 65 ? h : "kestrel";
 }
+
+const char *linux_domainname(void)
+{
+    const char *set = __atomic_load_n(&name_now[1], __ATOMIC_ACQUIRE);
+    return set ? set : "(none)";
+}
+
+void linux_set_hostname(const char *name, size_t len) { name_set(0, name, len); }
+void linux_set_domainname(const char *name, size_t len) { name_set(1, name, len); }
 
 static long t_hostname(char *b, size_t cap, long arg) { return snprintf(b, cap, "%s\n", linux_hostname()); }
 static long t_osrelease(char *b, size_t cap, long arg) { return snprintf(b, cap, "%s\n", LINUX_RELEASE); }

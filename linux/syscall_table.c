@@ -134,6 +134,8 @@ SYSCALL_DECL(clock_getres);
 SYSCALL_DECL(clock_nanosleep);
 /* linux/info_calls.c */
 SYSCALL_DECL(uname);
+SYSCALL_DECL(sethostname);
+SYSCALL_DECL(setdomainname);
 SYSCALL_DECL(sysinfo);
 SYSCALL_DECL(getrandom);
 /* linux/clone.c */
@@ -258,6 +260,8 @@ static const syscall_fn table[] = {
     [__NR_sendfile] = sys_sendfile,
     [__NR_copy_file_range] = sys_copy_file_range,
     [__NR_uname] = sys_uname,
+    [__NR_sethostname] = sys_sethostname,
+    [__NR_setdomainname] = sys_setdomainname,
     [__NR_fcntl] = sys_fcntl,
     [__NR_flock] = sys_flock,
     [__NR_fsync] = sys_fsync,

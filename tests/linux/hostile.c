@@ -85,6 +85,8 @@ static void badptr(void)
         TRY("nanosleep", syscall(SYS_nanosleep, b, NULL));
         TRY("clock_nanosleep", syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, b, NULL));
         TRY("uname", syscall(SYS_uname, b));
+        TRY("sethostname", syscall(SYS_sethostname, b, 8));
+        TRY("setdomainname", syscall(SYS_setdomainname, b, 8));
         TRY("sysinfo", syscall(SYS_sysinfo, b));
         TRY("getrlimit", syscall(SYS_getrlimit, RLIMIT_STACK, b));
         TRY("prlimit64", syscall(SYS_prlimit64, 0, RLIMIT_STACK, NULL, b));
