@@ -12,6 +12,9 @@ modules link to) as the guest's ramfs.
   (SCM_RIGHTS included), TCP and UDP over loopback, time-outs and
   non-blocking sockets, and the module's general tests but five that need
   /etc/services, netlink or interface names: 217 tests, as on the host.
+- CPython's `test_threading` but its 25 tests that start a child
+  process (os.fork, or a subprocess running python): 169 tests, as on
+  the host.
 - `python3 -m http.server` serving a tree: files fetched byte for byte from
   the host through QEMU's hostfwd (one of 1 MiB, several at once), a 404,
   and the server's own log lines for them; also from a scripts/mkimage
@@ -137,6 +140,44 @@ def test_python_test_socket(tmp_path):
     for c in ("RecvmsgSCMRightsStreamTest", "TestUnixDomain"):
         ok = re.findall(r"\(test\.test_socket\.%s\.\w+\) \.\.\. ok$" % c, out, re.M)
         assert len(ok) >= 5, (c, len(ok))
+    assert "kestrel: power off, status 0" in out, out[-2000:]
+
+
+# test_threading's tests that fork or run a child python (script_helper,
+# subprocess): ENOSYS for fork/vfork under Kestrel's one process.
+THREADING_LEFT_OUT = [
+    "test_1_join_on_shutdown", "test_2_join_in_forked_process", "test_3_join_in_forked_from_thread",
+    "test_4_daemon_threads", "test_atexit_after_shutdown", "test_atexit_called_once", "test_atexit_output",
+    "test_clear_threads_states_after_fork", "test_daemon_threads_fatal_error", "test_dummy_thread_after_fork",
+    "test_finalization_shutdown", "test_finalize_running_thread", "test_finalize_with_trace",
+    "test_fork_at_exit", "test_import_from_another_thread", "test_is_alive_after_fork",
+    "test_join_nondaemon_on_shutdown", "test_locals_at_exit", "test_main_thread_after_fork",
+    "test_main_thread_after_fork_from_nonmain_thread", "test_main_thread_during_shutdown",
+    "test_print_exception", "test_print_exception_stderr_is_none_1", "test_print_exception_stderr_is_none_2",
+    "test_recursion_limit"]
+THREADING_RAN = 169  # "Ran N tests" on the host with the same ignores (1 skipped there)
+
+
+def test_python_test_threading(tmp_path):
+    need_python(["test_threading"])
+    files = python_tree.build(str(tmp_path / "root"), ["test_threading"])
+    args = ["-m", "test", "-v", "test_threading"]
+    for t in THREADING_LEFT_OUT:
+        args += ["-i", t]
+    g = boot(tmp_path, args, files)
+    try:
+        g.wait_line(r"kestrel: power off", timeout=600)
+    finally:
+        stop(g)
+    out = g.output()
+    assert "== Tests result: SUCCESS ==" in out, out[-5000:]
+    assert re.search(r"^Ran %d tests in " % THREADING_RAN, out, re.M), out[-3000:]
+    assert re.search(r"^OK\b", out, re.M) and not re.search(r"^(FAIL|ERROR): ", out, re.M), out[-5000:]
+    # the lock tests (lock_tests.py, run through test_threading's classes) ran, not skipped
+    ok = re.findall(r"\(test\.test_threading\.(?:Lock|RLock|Condition|Semaphore|Barrier)\w*\.\w+\) \.\.\. ok$",
+                    out, re.M)
+    assert len(ok) >= 40, len(ok)
+    assert not missing_calls(out) - {"vfork", "clone", "fork"}, out[-3000:]
     assert "kestrel: power off, status 0" in out, out[-2000:]
 
 
