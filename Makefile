@@ -243,11 +243,12 @@ check-crash: apps $(BUILD)/host/unit/test_ext4_rw
 	KESTREL_CRASH_KILLS=50 $(PYTHON) -m pytest -q -s tests/boot/test_ext4_rw.py -k crash
 
 # The real Xen 4.17 hypervisor with a Debian dom0 under QEMU TCG, running
-# Kestrel as PVH and HVM guests (tests/xen/README.md). About 6 minutes, plus
-# about 3 the first time while it builds its images into build/xen.
+# Kestrel as PVH and HVM guests, Debian's nginx as both (tests/xen/README.md).
+# About 7 minutes, plus about 3 the first time while it builds its images
+# into build/xen.
 check-xen: deps apps linux-programs
 	$(PYTHON) -m pytest -q tests/xen
-	tests/xen/run --tests pvh+hvm+pvh-exec+pvh-nginx
+	tests/xen/run --tests pvh+hvm+pvh-exec+pvh-nginx+hvm-nginx
 
 # ---- bench/insn: the QEMU plugin counting guest instructions ----
 # Built against qemu-plugin.h from Debian's source package of the installed
