@@ -119,13 +119,16 @@ SOCKET_LEFT_OUT = ["testGetServBy", "testGetaddrinfo", "testInterfaceNameIndex",
 SOCKET_RAN = 217  # "Ran N tests" on the host with the same selection (8 skipped there)
 
 
-def test_python_test_socket(tmp_path):
-    need_python(["test_socket"])
-    files = python_tree.build(str(tmp_path / "root"), ["test_socket"])
-    args = ["-m", "test", "-v", "test_socket"]
-    for c in SOCKET_CLASSES:
+def regrtest_selection(tmp_path, test, match, ignore, ran):
+    """`python3 -m test -v TEST` with -m/-i selections: regrtest's SUCCESS,
+    unittest's count (ran, as the host runs the same selection) and OK, no
+    FAIL or ERROR; the guest's output for more checks."""
+    need_python([test])
+    files = python_tree.build(str(tmp_path / "root"), [test])
+    args = ["-m", "test", "-v", test]
+    for c in match:
         args += ["-m", c]
-    for t in SOCKET_LEFT_OUT:
+    for t in ignore:
         args += ["-i", t]
     g = boot(tmp_path, args, files)
     try:
@@ -134,13 +137,18 @@ def test_python_test_socket(tmp_path):
         stop(g)
     out = g.output()
     assert "== Tests result: SUCCESS ==" in out, out[-5000:]
-    assert re.search(r"^Ran %d tests in " % SOCKET_RAN, out, re.M), out[-3000:]
+    assert re.search(r"^Ran %d tests in " % ran, out, re.M), out[-3000:]
     assert re.search(r"^OK\b", out, re.M) and not re.search(r"^(FAIL|ERROR): ", out, re.M), out[-5000:]
+    assert "kestrel: power off, status 0" in out, out[-2000:]
+    return out
+
+
+def test_python_test_socket(tmp_path):
+    out = regrtest_selection(tmp_path, "test_socket", SOCKET_CLASSES, SOCKET_LEFT_OUT, SOCKET_RAN)
     # the descriptor-passing classes ran and passed, not skipped
     for c in ("RecvmsgSCMRightsStreamTest", "TestUnixDomain"):
         ok = re.findall(r"\(test\.test_socket\.%s\.\w+\) \.\.\. ok$" % c, out, re.M)
         assert len(ok) >= 5, (c, len(ok))
-    assert "kestrel: power off, status 0" in out, out[-2000:]
 
 
 # test_threading's tests that fork or run a child python (script_helper,
@@ -159,26 +167,12 @@ THREADING_RAN = 169  # "Ran N tests" on the host with the same ignores (1 skippe
 
 
 def test_python_test_threading(tmp_path):
-    need_python(["test_threading"])
-    files = python_tree.build(str(tmp_path / "root"), ["test_threading"])
-    args = ["-m", "test", "-v", "test_threading"]
-    for t in THREADING_LEFT_OUT:
-        args += ["-i", t]
-    g = boot(tmp_path, args, files)
-    try:
-        g.wait_line(r"kestrel: power off", timeout=600)
-    finally:
-        stop(g)
-    out = g.output()
-    assert "== Tests result: SUCCESS ==" in out, out[-5000:]
-    assert re.search(r"^Ran %d tests in " % THREADING_RAN, out, re.M), out[-3000:]
-    assert re.search(r"^OK\b", out, re.M) and not re.search(r"^(FAIL|ERROR): ", out, re.M), out[-5000:]
+    out = regrtest_selection(tmp_path, "test_threading", [], THREADING_LEFT_OUT, THREADING_RAN)
     # the lock tests (lock_tests.py, run through test_threading's classes) ran, not skipped
     ok = re.findall(r"\(test\.test_threading\.(?:Lock|RLock|Condition|Semaphore|Barrier)\w*\.\w+\) \.\.\. ok$",
                     out, re.M)
     assert len(ok) >= 40, len(ok)
     assert not missing_calls(out) - {"vfork", "clone", "fork"}, out[-3000:]
-    assert "kestrel: power off, status 0" in out, out[-2000:]
 
 
 HTTP_ARGS = ["-u", "-m", "http.server", "8000", "--bind", "0.0.0.0", "--directory", "/www"]
