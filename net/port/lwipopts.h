@@ -126,6 +126,16 @@ extern unsigned char *net_lwip_heap;
 #include "../inet_sum.h"
 #define LWIP_CHKSUM inet_sum
 
+/* TCP as Linux behaves where lwIP differs (prototypes in lwip_hooks.h):
+ * a new connection's SYN may end an old one's TIME-WAIT, looked for in
+ * every received IP packet (net/tcp_timewait.c); initial sequence numbers
+ * are RFC 6528's, a clock plus a keyed hash of the addresses, not lwIP's
+ * guessable counter (net/tcp_isn.c). */
+#define LWIP_HOOK_FILENAME "lwip_hooks.h"
+#define LWIP_HOOK_IP4_INPUT(p, inp) net_tcp_timewait_reuse((p), (inp))
+#define LWIP_HOOK_IP6_INPUT(p, inp) net_tcp_timewait_reuse((p), (inp))
+#define LWIP_HOOK_TCP_ISN(lip, lport, rip, rport) net_tcp_isn((lip), (lport), (rip), (rport))
+
 /* Netif. */
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK 1

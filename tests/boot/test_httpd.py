@@ -211,6 +211,41 @@ def test_httpd_two_nics(guest_factory):
         c.close()
 
 
+def test_httpd_port_reused_after_server_closed(guest_factory):
+    """QEMU's user network gives a forwarded connection the host client's
+    own port, and the host reuses a port at once; when the guest closed
+    first, its side still waits out TIME-WAIT on the same address pair. A
+    new SYN must end that wait, as in Linux (net/tcp_timewait.c): lwIP
+    alone answered it with a bare ACK for two minutes, and Redis's test
+    suite stalled. Each round: an HTTP/1.0 request the server answers and
+    closes first, then a new connection from the same port at once."""
+    g = guest_factory("microvm")
+    g.wait_line(r"httpd: listening on port 80")
+    local = free_port()
+    for i in range(4):
+        for attempt in ("first", "reused"):
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.settimeout(10)
+            try:
+                s.bind(("127.0.0.1", local))
+                s.connect(("127.0.0.1", g.port))
+                s.sendall(b"GET /small.txt HTTP/1.0\r\n\r\n")
+                out = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    out += chunk
+            except socket.timeout:
+                pytest.fail("round %d: the %s connection from port %d got no answer in 10 s" % (i, attempt, local))
+            finally:
+                s.close()
+            head, _, body = out.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.0 200") or head.startswith(b"HTTP/1.1 200"), (i, attempt, out[:200])
+            assert body == pattern(0, 1000), (i, attempt, len(body))
+
+
 def raw_exchange(port, data, timeout=20):
     """Sends raw bytes, returns everything the server answers until it closes."""
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
