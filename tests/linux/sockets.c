@@ -1,6 +1,6 @@
 /* The socket calls from inside a Linux program (tests/boot/test_linux_sockets.py):
  *   sockets PORT UDPPORT HOSTPORT NCONN [HOSTPORT6]   (with QEMU's user network)
- *   sockets local                          (no NIC: steps 1, 5 and 6 only)
+ *   sockets local                          (no NIC: steps 1, 5, 6 and 7 only)
  * 1. socketpair round trips (stream, datagram), EPIPE/SIGPIPE, EINTR from a
  *    signal during a blocked recv, SO_RCVTIMEO, error cases (EBADF,
  *    ENOTSOCK, EAFNOSUPPORT, EINVAL on short addresses, EFAULT);
@@ -19,7 +19,9 @@
  *    [::] listener taking 127.0.0.1 as ::ffff:127.0.0.1, IPV6_V6ONLY
  *    refusing it, sockaddr_in6 length checks; with HOSTPORT6, a TCP
  *    exchange with the host across the NIC (slirp's fec0::2 is the host's
- *    ::1) from the SLAAC address, printed for the harness to check.
+ *    ::1) from the SLAAC address, printed for the harness to check;
+ * 7. over 127.0.0.1 and ::1, connections from one client port again and
+ *    again, the server closing each first (TIME-WAIT ended by a new SYN).
  * Every failed check prints "sockets: FAIL ..." and the exit status counts
  * them. */
 #define _GNU_SOURCE
@@ -1374,6 +1376,98 @@ static void test_udp_source(void)
     printf("sockets: udp source done\n");
 }
 
+/* 7. A new connection from the port an earlier one used, on the same
+ * address pair, at once, after the server closed the earlier one first:
+ * the server's side of it waits in TIME-WAIT, and as in Linux the new SYN
+ * (its sequence number beyond the old connection's) ends the wait and
+ * reaches the listener (net/tcp_timewait.c, net/tcp_isn.c). lwIP alone
+ * answered it with a bare ACK for two minutes. */
+static bool connect_within(int c, const struct sockaddr *sa, socklen_t len, int ms)
+{
+    int fl = fcntl(c, F_GETFL), err = 0;
+    fcntl(c, F_SETFL, fl | O_NONBLOCK);
+    int r = connect(c, sa, len);
+    if (r == -1 && errno == EINPROGRESS) {
+        struct pollfd p = { .fd = c, .events = POLLOUT };
+        socklen_t el = sizeof(err);
+        if (poll(&p, 1, ms) != 1)
+            err = ETIMEDOUT;
+        else if (getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &el) != 0)
+            err = errno;
+        r = err ? -1 : 0;
+    }
+    int saved = errno;
+    fcntl(c, F_SETFL, fl);
+    errno = r == 0 ? 0 : err ? err : saved;
+    return r == 0;
+}
+
+static void timewait_reuse(int family, int port)
+{
+    struct sockaddr_storage srv = { 0 }, cli = { 0 };
+    socklen_t len;
+    if (family == AF_INET) {
+        struct sockaddr_in *a = (struct sockaddr_in *)&srv, *b = (struct sockaddr_in *)&cli;
+        a->sin_family = b->sin_family = AF_INET;
+        a->sin_addr.s_addr = b->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a->sin_port = htons(port);
+        b->sin_port = htons(port + 1);
+        len = sizeof(*a);
+    } else {
+        *(struct sockaddr_in6 *)&srv = sin6_of(&in6addr_loopback, port);
+        *(struct sockaddr_in6 *)&cli = sin6_of(&in6addr_loopback, port + 1);
+        len = sizeof(struct sockaddr_in6);
+    }
+    int on = 1;
+    int l = socket(family, SOCK_STREAM, 0);
+    CHECK(setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == 0, "SO_REUSEADDR");
+    CHECK(bind(l, (struct sockaddr *)&srv, len) == 0 && listen(l, 8) == 0, "timewait listener %d", port);
+    for (int round = 0; round < 3; round++) {
+        int c = -1;
+        bool ok = false;
+        /* The client's own side of the last round may still be in LAST-ACK
+         * for a moment (the stack, not the call, takes the server's last
+         * ACK): that is EADDRINUSE as in Linux, and passes. */
+        for (int try = 0; try < 100 && !ok; try++) {
+            if (c >= 0) {
+                close(c);
+                usleep(10000);
+            }
+            c = socket(family, SOCK_STREAM, 0);
+            CHECK(setsockopt(c, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == 0, "SO_REUSEADDR");
+            CHECK(bind(c, (struct sockaddr *)&cli, len) == 0, "family %d round %d: bind the client's port", family,
+                  round);
+            ok = connect_within(c, (struct sockaddr *)&srv, len, 5000);
+            if (!ok && errno != EADDRINUSE && errno != EADDRNOTAVAIL)
+                break;
+        }
+        CHECK(ok, "family %d round %d: a connection from the same port within 5 s", family, round);
+        if (ok) {
+            struct pollfd p = { .fd = l, .events = POLLIN };
+            int a = poll(&p, 1, 5000) == 1 ? accept(l, NULL, NULL) : -1;
+            CHECK(a >= 0, "family %d round %d: accept", family, round);
+            char ch = 'q', buf[4];
+            CHECK(write(c, &ch, 1) == 1, "client write");
+            if (a >= 0) {
+                CHECK(read(a, buf, 1) == 1 && buf[0] == 'q', "server read");
+                CHECK(write(a, "r", 1) == 1, "server write");
+                close(a); /* the server closes first: its side waits in TIME-WAIT */
+            }
+            CHECK(read_full(c, buf, sizeof(buf)) == 1 && buf[0] == 'r', "family %d round %d: answer, then the end",
+                  family, round);
+        }
+        close(c);
+    }
+    close(l);
+}
+
+static void test_timewait_reuse(int port)
+{
+    timewait_reuse(AF_INET, port);
+    timewait_reuse(AF_INET6, port + 2);
+    printf("sockets: timewait reuse done\n");
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1399,6 +1493,7 @@ int main(int argc, char **argv)
     drop_server(port + 12);
     test_ipv6(port + 20);
     test_udp_source();
+    test_timewait_reuse(port + 30);
     if (local) { /* a machine without a NIC: what needs no network */
         printf("sockets: %d failures\n", failures);
         return failures ? 1 : 0;
