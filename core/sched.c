@@ -1,7 +1,8 @@
 /* The scheduler: one FIFO run queue shared by all CPUs (load spreads by
  * itself), a reschedule IPI to wake an idle CPU when a thread becomes
- * runnable, and a 10 ms time slice per CPU that is armed only while another
- * thread waits to run, so an idle or lone thread costs no ticks. */
+ * runnable, and a 10 ms time slice per CPU that is armed only when another
+ * thread waits to run, so an idle or lone thread costs no ticks (but the
+ * one that ends a slice armed before). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,14 +60,15 @@ static void slice_expired(struct timer *t, void *arg)
     this_cpu()->need_resched = true;
 }
 
+/* Armed when a thread waits to run, and not cancelled when none does: two
+ * threads handing the CPU to each other (a futex or pipe ping-pong) would
+ * otherwise arm and cancel it at every hand-off, each a reprogramming of
+ * the LAPIC timer (a device register write, slow under emulation). A
+ * slice left armed fires once, at most 10 ms on, and finds nothing to do. */
 static void update_slice(struct cpu *c)
 {
-    if (runq.head && c->current != c->idle) {
-        if (!c->slice_timer.armed)
-            timer_arm(&c->slice_timer, clock_monotonic_ns() + SLICE_NS);
-    } else if (c->slice_timer.armed) {
-        timer_cancel(&c->slice_timer);
-    }
+    if (runq.head && c->current != c->idle && !c->slice_timer.armed)
+        timer_arm(&c->slice_timer, clock_monotonic_ns() + SLICE_NS);
 }
 
 static void reap(struct thread *t)
