@@ -676,21 +676,20 @@ static void udp_source(struct inet_sock *is, struct sockaddr_storage *la)
         ip6_addr_t dst;
         memcpy(dst.addr, a6, 16);
         ip6_addr_clear_zone(&dst);
-        const ip_addr_t *src = NULL;
         static const uint8_t loop6[16] = { [15] = 1 };
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)la;
+        const uint8_t *src = NULL;
         if (memcmp(a6, loop6, 16) == 0) {
-            memset(la, 0, sizeof(*la));
-            memcpy(&s6->sin6_addr, loop6, 16);
+            src = loop6;
         } else {
             struct netif *n = ip6_route(IP6_ADDR_ANY6, &dst);
-            src = n ? ip6_select_source_address(n, &dst) : NULL;
-            if (src) {
-                memset(la, 0, sizeof(*la));
-                memcpy(&s6->sin6_addr, ip_2_ip6(src)->addr, 16);
-            }
+            const ip_addr_t *s = n ? ip6_select_source_address(n, &dst) : NULL;
+            if (s)
+                src = (const uint8_t *)ip_2_ip6(s)->addr;
         }
-        if (memcmp(a6, loop6, 16) == 0 || src) {
+        if (src) {
+            struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)la;
+            memset(la, 0, sizeof(*la));
+            memcpy(&s6->sin6_addr, src, 16);
             s6->sin6_len = sizeof(*s6);
             s6->sin6_family = AF_INET6;
             s6->sin6_port = port;
