@@ -129,7 +129,7 @@ create() { # name -> DOMID, 0 on success
   ( sleep 60; say "watchdog: xl create $name still running after 60 s"; tail -20 /var/log/xen/xen-hotplug.log 2>/dev/null ) &
   local wd=$!
   local out rc
-  out=$(xl create /tmp/$name.cfg 2>&1); rc=$?
+  out=$(xl create -p /tmp/$name.cfg 2>&1); rc=$?
   [ -n "$out" ] && echo "$out" | sed "s/^/[xl create $name] /"
   # libxl gives dom0's hotplug scripts 40 s; a dom0 slowed down by a busy host can miss that before the
   # guest ever ran. That is the toolstack's failure, not the guest's: clean up and create it once more.
@@ -139,7 +139,7 @@ create() { # name -> DOMID, 0 on success
     say "xl create $name: a hotplug script timed out in dom0 (before the guest ran); creating it again (try $try of 3)"
     xl destroy $name >/dev/null 2>&1
     sleep 5
-    out=$(xl create /tmp/$name.cfg 2>&1); rc=$?
+    out=$(xl create -p /tmp/$name.cfg 2>&1); rc=$?
     [ -n "$out" ] && echo "$out" | sed "s/^/[xl create $name, try $try] /"
   done
   if [ $rc != 0 ]; then
@@ -148,8 +148,16 @@ create() { # name -> DOMID, 0 on success
     DOMID=""; CREATE_ERR="xl create failed: $(grep -m1 -i error <<<"$out" | cut -c1-200)"; return 1
   fi
   kill $wd 2>/dev/null
+  # Created paused (-p) and let go only once its domid is known: a quick guest (a static program that
+  # exits at once) was gone before an unpaused create returned, and without its domid none of its
+  # 0xe9 lines could be found (fresh-clone run 37).
   DOMID=$(xl domid $name 2>/dev/null)
-  say "xl create $name returned after $(( $(date +%s) - t0 )) s, domid ${DOMID:-none (the domain is already gone)}"
+  if [ -z "$DOMID" ] || ! xl unpause $name; then
+    xl destroy $name >/dev/null 2>&1
+    say "xl create $name: no domid or the unpause failed"
+    DOMID=""; CREATE_ERR="xl create: the paused domain could not be found or let go"; return 1
+  fi
+  say "xl create $name returned after $(( $(date +%s) - t0 )) s, domid $DOMID"
   xl list
   return 0
 }
