@@ -80,8 +80,15 @@ static bool checksum_ok(struct pbuf *p, struct netif *inp, const struct tcp_syn 
  * never consumes the packet (0). */
 int net_tcp_timewait_reuse(struct pbuf *p, struct netif *inp)
 {
-    uint8_t head[TCP_SYN_PEEK];
-    u16_t got = pbuf_copy_partial(p, head, sizeof(head), 0);
+    /* Every received packet passes here: read the headers in place when
+     * the first buffer holds them (nearly always), copy only when not. */
+    uint8_t copy[TCP_SYN_PEEK];
+    const uint8_t *head = p->payload;
+    u16_t got = p->len;
+    if (got < TCP_SYN_PEEK && got < p->tot_len) {
+        got = pbuf_copy_partial(p, copy, sizeof(copy), 0);
+        head = copy;
+    }
     struct tcp_syn syn;
     if (!tcp_syn_parse(head, got, p->tot_len, &syn))
         return 0;
