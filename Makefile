@@ -123,7 +123,7 @@ $(LWIP_OBJS): $(BUILD)/obj/lwip/%.o: $(LWIP_STAMP)
 $(NET_OBJS) $(BUILD)/obj/lib/errno.o: | $(LWIP_STAMP)
 APPS := $(notdir $(wildcard apps/*))
 
-.PHONY: FORCE all kernel apps loader run check check-quick check-unit check-boot check-fuzz fuzz check-xen check-bench check-redis-suite check-crash deps clean bench linux-programs insn-plugin bootstat-plugin
+.PHONY: FORCE all kernel apps loader run check check-quick check-unit check-boot check-fuzz fuzz check-xen check-bench check-redis-suite check-crash deps clean bench linux-programs insn-plugin bootstat-plugin backlog-preload
 all: kernel
 
 kernel: $(BUILD)/kestrel.elf
@@ -264,6 +264,16 @@ $(INSN_PLUGIN): bench/insn/insn.c $(QEMU_PLUGIN_H)
 	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -fPIC -shared -I$(BUILD)/qemu-plugin -o $@ $< -lpthread
 
 insn-plugin: $(INSN_PLUGIN)
+
+# bench/listen-backlog.c: preloaded into QEMU so hostfwd listens with a real
+# backlog (bench/apps, bench/http).
+BACKLOG_PRELOAD := $(BUILD)/bench/listen-backlog.so
+$(BACKLOG_PRELOAD): bench/listen-backlog.c
+	@mkdir -p $(@D)
+	$(quiet) HOSTCC $@
+	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
+
+backlog-preload: $(BACKLOG_PRELOAD)
 
 # bench/bootstat: translated blocks and 2 MiB RAM regions backed in a boot.
 BOOTSTAT_PLUGIN := $(BUILD)/bench/bootstat/libbootstat.so

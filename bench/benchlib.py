@@ -85,6 +85,19 @@ INSN_DIR = os.path.join(WORK, "insn")
 MARK_START, MARK_END, MARK_START2, MARK_END2 = 1, 2, 3, 4  # include/insn_mark.h
 
 
+BACKLOG_PRELOAD = os.path.join(ROOT, "build", "bench", "listen-backlog.so")
+
+
+def hostfwd_env():
+    """The environment for a QEMU whose hostfwd port takes many connections
+    at once: bench/listen-backlog.c preloaded, since libslirp listens with
+    a backlog of 1 and a burst of clients trickles in over a minute."""
+    subprocess.run(["make", "-s", "-C", ROOT, "backlog-preload"], check=True)
+    env = dict(os.environ)
+    env["LD_PRELOAD"] = " ".join(x for x in (BACKLOG_PRELOAD, env.get("LD_PRELOAD")) if x)
+    return env
+
+
 def add_common_args(ap, default_runs=MIN_RUNS):
     """--runs, --quick and --insns, the same for every bench."""
     ap.add_argument("--runs", type=int, default=default_runs)
