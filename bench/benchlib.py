@@ -2,7 +2,9 @@
 as the first command on a fresh clone), interleaving Kestrel's and Linux's
 runs, and printing medians with their spread."""
 
+import hashlib
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -83,6 +85,52 @@ QUICK_RUNS = 1
 INSN_PLUGIN = os.path.join(ROOT, "build", "bench", "insn", "libinsn.so")
 INSN_DIR = os.path.join(WORK, "insn")
 MARK_START, MARK_END, MARK_START2, MARK_END2 = 1, 2, 3, 4  # include/insn_mark.h
+
+
+# ---- the host's HTTP clients (bench/http, bench/apps) -----------------------
+
+class BenchError(Exception):
+    """A client's output the bench cannot read, or bytes that are not the file's."""
+
+
+def wrk_ms(text):
+    m = re.match(r"([\d.]+)(us|ms|s)$", text)
+    if not m:
+        raise BenchError("cannot read wrk latency %r" % text)
+    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+
+
+def run_wrk(url, seconds, connections):
+    """wrk -t2 --latency (keep-alive): requests/s, p50 and p99 in ms. Socket
+    errors and non-2xx answers wrk counted are printed on stderr."""
+    r = subprocess.run(["wrk", "-t2", "-c%d" % connections, "-d%ds" % seconds, "--latency", url],
+                       capture_output=True, text=True)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", r.stdout)
+    p50 = re.search(r"^\s+50%\s+(\S+)", r.stdout, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", r.stdout, re.M)
+    if r.returncode != 0 or not (rps and p50 and p99):
+        raise BenchError("cannot read wrk's output:\n" + r.stdout + r.stderr)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", r.stdout)
+    if errors:
+        print("  wrk %s: %s" % (url, errors.group(0)), file=sys.stderr)
+    return float(rps.group(1)), wrk_ms(p50.group(1)), wrk_ms(p99.group(1))
+
+
+def curl_bulk(url, size, digest, timeout=300):
+    """One GET by curl, timed by curl, every byte hashed on the way: MB/s."""
+    curl = subprocess.Popen(["curl", "-sS", "--max-time", str(timeout), "-o", "-", "-w",
+                             "%{stderr}%{size_download} %{time_total}", url],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    h = hashlib.sha256()
+    for chunk in iter(lambda: curl.stdout.read(1 << 20), b""):
+        h.update(chunk)
+    err = curl.stderr.read().decode()
+    if curl.wait() != 0:
+        raise BenchError("curl %s failed: %s" % (url, err))
+    got, seconds = err.split()[-2:]
+    if int(got) != size or h.hexdigest() != digest:
+        raise BenchError("curl %s got %s bytes (sha256 %s), want %d (%s)" % (url, got, h.hexdigest(), size, digest))
+    return size / float(seconds) / 1e6
 
 
 BACKLOG_PRELOAD = os.path.join(ROOT, "build", "bench", "listen-backlog.so")
