@@ -154,15 +154,19 @@ void memory_init(struct boot_info *bi)
     paging_init(bi);
 }
 
-void *pages_alloc(size_t npages, size_t align_bytes)
+void *pages_alloc_uninit(size_t npages, size_t align_bytes)
 {
     uint64_t flags = spin_lock_irqsave(&pa_lock);
     int64_t pfn = page_alloc_alloc(&pa, npages, align_bytes > PAGE_SIZE ? align_bytes / PAGE_SIZE : 1);
     spin_unlock_irqrestore(&pa_lock, flags);
-    if (pfn < 0)
-        return NULL;
-    void *p = (void *)(uintptr_t)((uint64_t)pfn * PAGE_SIZE);
-    memset(p, 0, npages * PAGE_SIZE);
+    return pfn < 0 ? NULL : (void *)(uintptr_t)((uint64_t)pfn * PAGE_SIZE);
+}
+
+void *pages_alloc(size_t npages, size_t align_bytes)
+{
+    void *p = pages_alloc_uninit(npages, align_bytes);
+    if (p)
+        memset(p, 0, npages * PAGE_SIZE);
     return p;
 }
 

@@ -18,6 +18,9 @@
 /* Also moves boot modules out of the low range Linux programs are linked at. */
 void memory_init(struct boot_info *bi);
 void *pages_alloc(size_t npages, size_t align_bytes); /* zeroed, or NULL */
+/* Whatever the pages last held: only for a buffer the caller fills before
+ * it reads or hands out any of it (sendfile's bounce buffer). */
+void *pages_alloc_uninit(size_t npages, size_t align_bytes);
 void pages_free(void *p, size_t npages);
 uint64_t memory_ram_bytes(void);  /* RAM in the boot memory map */
 uint64_t memory_free_bytes(void); /* RAM not yet handed out */

@@ -317,18 +317,20 @@ long sys_lseek(const struct sysargs *s)
  * were, the error of the read or the write (a write of 0 bytes gives
  * zero_write). */
 /* The bounce buffer's size. Not more: a socket takes what its send buffer
- * has room for, often less than a chunk, and each sendfile call reads (and
- * malloc zeroes) a whole chunk however little of it is sent: at 64 KiB,
- * memset was 0.96M of the 8.7M instructions of nginx's GET of a 1 MiB
- * file (bench/insn/profile; docs/BENCHMARKS.md). */
+ * has room for, often less than a chunk, and each sendfile call reads a
+ * whole chunk however little of it is sent. The buffer comes unzeroed
+ * straight from the page allocator (only bytes just read are written out):
+ * malloc's zeroed pages were 0.72M of the 6.4M instructions of nginx's GET
+ * of a 1 MiB file (bench/insn/profile; docs/BENCHMARKS.md). */
 #define COPY_CHUNK 16384
 
 static long copy_through(struct lfile *in, uint64_t *in_at, struct lfile *out, uint64_t *out_at, uint64_t count,
                          long zero_write)
 {
     size_t chunk = count < COPY_CHUNK ? (size_t)count : COPY_CHUNK;
-    uint8_t *buf = chunk ? malloc(chunk) : NULL;
-    if (chunk && !buf)
+    size_t pages = (chunk + PAGE_SIZE - 1) / PAGE_SIZE;
+    uint8_t *buf = pages ? pages_alloc_uninit(pages, PAGE_SIZE) : NULL;
+    if (pages && !buf)
         return -ENOMEM;
     long done = 0;
     while ((uint64_t)done < count) {
@@ -351,7 +353,8 @@ static long copy_through(struct lfile *in, uint64_t *in_at, struct lfile *out, u
         if (w < r)
             break;
     }
-    free(buf);
+    if (buf)
+        pages_free(buf, pages);
     return done;
 }
 
