@@ -4,7 +4,9 @@
 // /echo answers the body's SHA-256; GET /files/PATH serves /www/PATH with
 // net/http's FileServer (the image test's tree, on ext4); GET /quit closes
 // the server, and the program exits with the number of requests served
-// (but files').
+// (but files'). GET /meminfo answers the kernel's /proc/meminfo, after a
+// garbage collection that hands freed memory back (runtime/debug's
+// FreeOSMemory), for the hostile-client test's check of the guest's memory.
 package main
 
 import (
@@ -14,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -53,6 +56,15 @@ func main() {
 		fmt.Fprintf(w, "%x", h.Sum(nil))
 	})
 	mux.Handle("/files/", http.StripPrefix("/files", http.FileServer(http.Dir("/www"))))
+	mux.HandleFunc("/meminfo", func(w http.ResponseWriter, r *http.Request) {
+		debug.FreeOSMemory()
+		b, err := os.ReadFile("/proc/meminfo")
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Write(b)
+	})
 	mux.HandleFunc("/quit", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "bye")
 		go srv.Close()
