@@ -18,19 +18,21 @@ modules link to) as the guest's ramfs.
 - `python3 -m http.server` serving a tree: files fetched byte for byte from
   the host through QEMU's hostfwd (one of 1 MiB, several at once), a 404,
   and the server's own log lines for them; also from a scripts/mkimage
-  --exec image booted under OVMF (tests/boot/image_guest.py)."""
+  --exec image booted under OVMF (tests/boot/image_guest.py); and under
+  hostile clients, with the guest's free memory back afterwards."""
 
 import os
 import re
 import subprocess
 import sys
+import urllib.request
 
 import pytest
 
 from conftest import ROOT, app_kernel, kq
 from http_served import check_served
 from image_guest import boot_from_image
-from test_linux_apps import qmp_command
+from test_linux_apps import hostile_round, memfree_at, memory_comes_back, qmp_command
 from test_linux_sockets import SERVER_PRESETS, Guest, free_port
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -223,6 +225,40 @@ def test_python_http_server(tmp_path, preset, http_root):
     g = boot(tmp_path, HTTP_ARGS, root, nics=["user,hostfwd=tcp:127.0.0.1:%d-:8000" % port], preset=preset)
     try:
         http_served(g, port, want, 180)  # 29 MiB of stdlib in the initrd, a loaded host
+    finally:
+        stop(g)
+    out = g.output()
+    assert not missing_calls(out), out
+
+
+def test_python_http_server_hostile_clients(tmp_path):
+    """python3 -m http.server (its ThreadingHTTPServer: a thread a
+    connection) under the hostile set of tests/boot/test_linux_apps.py's
+    hostile_round: garbage, a TLS hello, an over-long path, half-sent
+    requests and a client that never reads the 1 MiB file hold threads
+    while the others are served byte for byte; 120 connections opened and
+    dropped. Twice, and the guest's MemFree (/www/meminfo, a link to
+    /proc/meminfo, served by http.server itself) is back after the second
+    pass: threads' stacks, sockets and buffers given back."""
+    need_python()
+    root, want = http_tree(tmp_path)
+    os.symlink("/proc/meminfo", root / "www" / "meminfo")
+    port = free_port()
+    g = boot(tmp_path, HTTP_ARGS, root, nics=["user,hostfwd=tcp:127.0.0.1:%d-:8000" % port])
+    url = "http://127.0.0.1:%d" % port
+
+    def served():
+        assert urllib.request.urlopen(url + "/sub/mid.bin", timeout=30).read() == want["/sub/mid.bin"]
+
+    def answers(out, code):
+        # A line it cannot parse gets http.server's HTTP/0.9 answer: the
+        # error page alone, no status line (CPython's behaviour on Linux).
+        return out.startswith(b"HTTP/1.0 %d " % code) or b"Error code: %d" % code in out
+    try:
+        g.wait_line(r"Serving HTTP on 0\.0\.0\.0 port 8000", timeout=180)
+        memory_comes_back(lambda: memfree_at(url + "/meminfo"), lambda: hostile_round(
+            port, answers, served, b"GET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n", b"GET /index.html HTTP/1.1\r\nHo"),
+            "http.server")
     finally:
         stop(g)
     out = g.output()
