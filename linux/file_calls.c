@@ -318,10 +318,9 @@ long sys_lseek(const struct sysargs *s)
  * zero_write). */
 /* The bounce buffer's size. Not more: a socket takes what its send buffer
  * has room for, often less than a chunk, and each sendfile call reads a
- * whole chunk however little of it is sent. The buffer comes unzeroed
- * straight from the page allocator (only bytes just read are written out):
- * malloc's zeroed pages were 0.72M of the 6.4M instructions of nginx's GET
- * of a 1 MiB file (bench/insn/profile; docs/BENCHMARKS.md). */
+ * whole chunk however little of it is sent. The buffer comes uncleared
+ * straight from the page allocator (only bytes just read are written out;
+ * malloc would clear its four pages on every call). */
 #define COPY_CHUNK 16384
 
 static long copy_through(struct lfile *in, uint64_t *in_at, struct lfile *out, uint64_t *out_at, uint64_t count,

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "clock.h"
-#include "errno.h"
 #include "cmdline.h"
+#include "errno.h"
 #include "log.h"
 #include "memory.h"
 #include "netdev.h"

@@ -420,12 +420,7 @@ def test_nginx_hostile_clients(tmp_path):
         phase("timed out by nginx (stuck client had %d bytes)" % got)
 
         assert get("/big.bin") == big
-        deadline = time.monotonic() + 20
-        while True:
-            after = memfree()
-            if after >= before - 256 or time.monotonic() > deadline:
-                break
-            time.sleep(1)
+        after = memfree_settled(memfree, before)
         phase("MemFree %d kB after, %d kB before" % (after, before))
         assert after >= before - 256, "MemFree %d kB after hostile clients, %d kB before" % (after, before)
     finally:
@@ -590,6 +585,17 @@ def hostile_round(port, answers, served, stuck_request, half_request):
             s.close()
 
 
+def memfree_settled(memfree, before, slack_kb=256, wait_s=20):
+    """MemFree once it is back within slack_kb of before, or after wait_s:
+    what a server frees after its clients go takes a moment."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        after = memfree()
+        if after >= before - slack_kb or time.monotonic() > deadline:
+            return after
+        time.sleep(1)
+
+
 def memory_comes_back(memfree, one_pass, who, tries=3):
     """one_pass() once to bring the program to its working size, then up to
     `tries` more, each measured: one of them must end with the guest's
@@ -602,12 +608,7 @@ def memory_comes_back(memfree, one_pass, who, tries=3):
     for attempt in range(tries):
         before = memfree()
         one_pass()
-        deadline = time.monotonic() + 20
-        while True:
-            after = memfree()
-            if after >= before - 256 or time.monotonic() > deadline:
-                break
-            time.sleep(1)
+        after = memfree_settled(memfree, before)
         print("%s: MemFree %d kB after pass %d, %d kB before it" % (who, after, attempt + 2, before))
         if after >= before - 256:
             return
