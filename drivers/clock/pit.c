@@ -16,6 +16,39 @@ static uint16_t pit_read(void)
     return (uint16_t)(lo | (hi << 8));
 }
 
+/* One measurement of about target PIT ticks. */
+struct pit_attempt {
+    uint64_t total;   /* TSC ticks from the middle of the first latch's bracket to the last's */
+    uint64_t bracket; /* TSC ticks around the first and the last latch together */
+    uint64_t max_gap; /* the largest TSC gap between two polls */
+    uint64_t ticks;   /* PIT ticks counted */
+    uint32_t lapic;   /* LAPIC timer counts */
+};
+
+static __attribute__((noinline)) void pit_attempt(uint64_t target, struct pit_attempt *m)
+{
+    uint64_t b0 = rdtsc();
+    uint16_t prev = pit_read();
+    uint64_t a0 = rdtsc(), last = a0, max_gap = 0, bn = b0, an = a0;
+    uint32_t l0 = lapic_timer_count();
+    uint64_t elapsed = 0;
+    while (elapsed < target) {
+        bn = rdtsc();
+        uint16_t cur = pit_read();
+        an = rdtsc();
+        if (an - last > max_gap)
+            max_gap = an - last;
+        last = an;
+        elapsed += (uint16_t)(prev - cur);
+        prev = cur;
+    }
+    m->lapic = l0 - lapic_timer_count();
+    m->total = (bn + an) / 2 - (b0 + a0) / 2;
+    m->bracket = (a0 - b0) + (an - bn);
+    m->max_gap = max_gap;
+    m->ticks = elapsed;
+}
+
 int pit_measure(uint64_t us, uint64_t *tsc_delta, uint64_t *lapic_delta, uint64_t *pit_ticks)
 {
     uint64_t target = PIT_HZ * us / 1000000;
@@ -29,39 +62,27 @@ int pit_measure(uint64_t us, uint64_t *tsc_delta, uint64_t *lapic_delta, uint64_
         if (++same > 1000000)
             return -1;
     }
+    /* A pass of one tick first, thrown away: under TCG the first run of
+     * the loop is translated between its first latch and the TSC reads
+     * around it, which failed the bracket test below in half the boots
+     * and cost a second 2 ms attempt. */
+    struct pit_attempt m;
+    pit_attempt(1, &m);
     /* A stall of the vCPU (seen under TCG on a loaded host: a TSC rate 4.9
      * times too high, or half too low, the clock as far off) is found by
      * pit_calibration_ok: measure again, a few times, and keep the attempt
      * with the tightest ends if none is clean. */
     uint64_t best_bracket = UINT64_MAX;
     for (int attempt = 0; attempt < 5; attempt++) {
-        uint64_t b0 = rdtsc();
-        prev = pit_read();
-        uint64_t a0 = rdtsc(), last = a0, max_gap = 0, bn = b0, an = a0;
-        uint32_t l0 = lapic_timer_count();
-        uint64_t elapsed = 0;
-        while (elapsed < target) {
-            bn = rdtsc();
-            uint16_t cur = pit_read();
-            an = rdtsc();
-            if (an - last > max_gap)
-                max_gap = an - last;
-            last = an;
-            elapsed += (uint16_t)(prev - cur);
-            prev = cur;
-        }
-        uint32_t ln = lapic_timer_count();
-        /* From the middle of the first latch's bracket to the last's. */
-        uint64_t total = (bn + an) / 2 - (b0 + a0) / 2;
-        uint64_t bracket = (a0 - b0) + (an - bn);
-        int ok = pit_calibration_ok(max_gap, total, bracket);
+        pit_attempt(target, &m);
+        int ok = pit_calibration_ok(m.max_gap, m.total, m.bracket);
         /* Every attempt stalled for a PIT period: the last is still a rate. */
         int last_chance = attempt == 4 && best_bracket == UINT64_MAX;
-        if (ok || last_chance || (max_gap <= total / 2 && bracket < best_bracket)) {
-            best_bracket = bracket;
-            *tsc_delta = total;
-            *lapic_delta = l0 - ln;
-            *pit_ticks = elapsed;
+        if (ok || last_chance || (m.max_gap <= m.total / 2 && m.bracket < best_bracket)) {
+            best_bracket = m.bracket;
+            *tsc_delta = m.total;
+            *lapic_delta = m.lapic;
+            *pit_ticks = m.ticks;
         }
         if (ok)
             break;
