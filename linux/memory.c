@@ -353,18 +353,14 @@ static void release_range(uint64_t start, uint64_t end)
 static int claim_range(uint64_t start, uint64_t end)
 {
     bool lent = false;
-    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+    for (uint64_t va = start, n = 1; va < end; va += n * PAGE_SIZE) {
         /* Above 4 GiB a page with no table claims nothing, nor does the
-         * rest of its table's 2 MiB: one look per table, not per page (an
+         * rest of its run (pte_run): one look per table, not per page (an
          * 8 MiB stack was 2,048 walks; Go reserves its arenas 64 MiB at a
          * time). */
-        if (va >= LOW_4G && !paging_pte(va, 0)) {
-            uint64_t next = (va & ~(PT_SPAN - 1)) + PT_SPAN;
-            if (next > end || next < va)
-                break;
-            va = next - PAGE_SIZE;
+        if (va >= LOW_4G && !pte_run(va, end, &n))
             continue;
-        }
+        n = 1;
         int rc = page_claim(va);
         lent |= rc == PAGE_LENT;
         if (rc < 0) {
