@@ -215,6 +215,7 @@ void kmain(uint32_t proto, uint32_t info)
     cpu_init_bsp();
     uart16550_init();
     xen_detect(); /* PVH has no UART: Xen's debug port is the first console */
+    tsc_calibration_begin();
     bi.entry_tsc = boot_entry_tsc;
     struct fw_mem early = { .map = early_map };
     if (boot_info_parse(&bi, (enum boot_proto)proto, info, &early) < 0)
@@ -245,6 +246,7 @@ void kmain(uint32_t proto, uint32_t info)
 
     pic_disable();
     lapic_init();
+    tsc_lapic_window_open();
     machine_apply();
     bootchart_mark("cpu/irq");
 

@@ -77,5 +77,17 @@ uint64_t xen_clock_system_ns(void);
  * while sampling the TSC and LAPIC timer. Returns 0 or -1 if absent. */
 int pit_measure(uint64_t us, uint64_t *tsc_delta, uint64_t *lapic_delta, uint64_t *pit_ticks);
 #define PIT_HZ 1193182ull
+/* The same measurement spread over the boot: open early, closed when the
+ * rate is wanted (after at least us microseconds, waiting for the rest).
+ * -1 from close when there is no window to use (no PIT, over 55 ms, a
+ * stall at an end): pit_measure then. */
+void pit_window_open(void);
+int pit_window_close(uint64_t us, uint64_t *tsc_delta, uint64_t *pit_ticks);
+
+/* TSC calibration, begun early (kmain) so that the boot's work is the
+ * measurement: the PIT window at entry, the LAPIC timer's once it is set
+ * up; tsc_calibrate ends both. */
+void tsc_calibration_begin(void);
+void tsc_lapic_window_open(void);
 
 #endif

@@ -90,6 +90,97 @@ int pit_measure(uint64_t us, uint64_t *tsc_delta, uint64_t *lapic_delta, uint64_
     return 0;
 }
 
+/* The calibration window: the PIT starts counting early in the boot and
+ * the TSC is measured against it when the clock is set up, so the boot's
+ * own work is the measurement and nothing waits 2 ms for it. Channel 0
+ * counts down once from 65535 (mode 0); the read-back command latches its
+ * count with its status, whose OUT bit says the count ran out (55 ms had
+ * passed), when the window is useless and pit_measure is the way. */
+#define PIT_STATUS_OUT 0x80
+#define PIT_STATUS_NULL_COUNT 0x40 /* the count written is not loaded yet */
+
+struct pit_sample {
+    uint64_t tsc;     /* the middle of the TSC reads around the latch */
+    uint64_t bracket; /* the TSC ticks between them */
+    uint16_t count;
+    uint8_t status;
+};
+
+static void pit_sample(struct pit_sample *s)
+{
+    uint64_t before = rdtsc();
+    outb(0x43, 0xc2); /* read-back: latch channel 0's count and status */
+    s->status = inb(0x40);
+    uint8_t lo = inb(0x40);
+    uint8_t hi = inb(0x40);
+    uint64_t after = rdtsc();
+    s->count = (uint16_t)(lo | (hi << 8));
+    s->tsc = before + (after - before) / 2;
+    s->bracket = after - before;
+}
+
+static struct pit_sample window_start;
+static int window_open;
+
+/* Three samples once the counter runs, the one with the tightest bracket
+ * kept: the first run of this code is translated (TCG) or faulted in
+ * between its TSC reads. */
+#define WINDOW_SAMPLES 3
+
+void pit_window_open(void)
+{
+    outb(0x43, 0x30); /* channel 0, lo/hi, mode 0 (one count down), binary */
+    outb(0x40, 0xff);
+    outb(0x40, 0xff);
+    struct pit_sample s, best = { .bracket = UINT64_MAX };
+    int counting = 0;
+    /* An absent PIT reads 0xff everywhere, OUT and null count set: a few
+     * hundred polls say so. */
+    for (int i = 0; i < 500 && counting < WINDOW_SAMPLES; i++) {
+        pit_sample(&s);
+        if ((s.status & (PIT_STATUS_OUT | PIT_STATUS_NULL_COUNT)) || s.count == 0xffff)
+            continue;
+        counting++;
+        if (s.bracket < best.bracket)
+            best = s;
+    }
+    window_open = counting == WINDOW_SAMPLES;
+    window_start = best;
+}
+
+int pit_window_close(uint64_t us, uint64_t *tsc_delta, uint64_t *pit_ticks)
+{
+    if (!window_open)
+        return -1;
+    window_open = 0;
+    uint64_t target = PIT_HZ * us / 1000000;
+    struct pit_sample s, best = { .bracket = UINT64_MAX };
+    int taken = 0;
+    /* Bounded: a counter that stopped would never reach the target. */
+    for (unsigned polls = 0; taken < WINDOW_SAMPLES; polls++) {
+        if (polls > 4000000)
+            return -1;
+        pit_sample(&s);
+        if (s.status & PIT_STATUS_OUT)
+            return -1;
+        if ((uint16_t)(window_start.count - s.count) < target) {
+            cpu_relax();
+            continue;
+        }
+        taken++;
+        if (s.bracket < best.bracket)
+            best = s;
+    }
+    uint64_t total = best.tsc - window_start.tsc;
+    /* OUT still low: the count never wrapped, so stalls in between cost
+     * nothing; only the ends' brackets matter. */
+    if (!pit_calibration_ok(0, total, window_start.bracket + best.bracket))
+        return -1;
+    *tsc_delta = total;
+    *pit_ticks = (uint16_t)(window_start.count - best.count);
+    return 0;
+}
+
 /* The PIT as a clock source of last resort: channel 0 counts down from
  * 65536 at 1.193182 MHz and is polled; each read adds the ticks since the
  * previous one. It must be read at least every 55 ms, so while it is the

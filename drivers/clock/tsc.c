@@ -50,16 +50,52 @@ static int from_cpuid_15(uint64_t *tsc, uint64_t *lapic)
     return tsc_freq_from_leaf15(max, r.eax, r.ebx, r.ecx, base, tsc, lapic);
 }
 
-/* LAPIC rate against an already known TSC, over ~1 ms. */
-static uint64_t lapic_against_tsc(void)
+/* The LAPIC timer's count with the TSC around its read. */
+struct lapic_sample {
+    uint64_t tsc; /* the middle of the two TSC reads */
+    uint64_t bracket;
+    uint32_t count;
+};
+
+/* The tighter of two samples: the first run of the read is translated
+ * (TCG) between its TSC reads. */
+static void lapic_sample(struct lapic_sample *s)
+{
+    for (int i = 0; i < 2; i++) {
+        uint64_t before = rdtsc();
+        uint32_t count = lapic_timer_count();
+        uint64_t after = rdtsc();
+        if (i == 0 || after - before < s->bracket) {
+            s->tsc = before + (after - before) / 2;
+            s->bracket = after - before;
+            s->count = count;
+        }
+    }
+}
+
+static struct lapic_sample lapic_start;
+static int lapic_window;
+
+void tsc_lapic_window_open(void)
 {
     lapic_timer_prepare_calibration();
-    uint64_t t0 = rdtsc();
-    uint32_t l0 = lapic_timer_count();
-    while (rdtsc() - t0 < hz / 1000)
+    lapic_sample(&lapic_start);
+    lapic_window = 1;
+}
+
+/* LAPIC rate against an already known TSC, over at least 1 ms since the
+ * window opened (at lapic_init, usually longer ago than that). */
+static uint64_t lapic_against_tsc(void)
+{
+    if (!lapic_window)
+        tsc_lapic_window_open();
+    lapic_window = 0;
+    while (rdtsc() - lapic_start.tsc < hz / 1000)
         cpu_relax();
-    uint64_t dt = rdtsc() - t0;
-    uint32_t dl = l0 - lapic_timer_count();
+    struct lapic_sample end;
+    lapic_sample(&end);
+    uint64_t dt = end.tsc - lapic_start.tsc;
+    uint32_t dl = lapic_start.count - end.count;
     return (uint64_t)dl * hz / dt;
 }
 
@@ -67,6 +103,16 @@ static uint64_t lapic_against_tsc(void)
 static int tsc_invariant(void)
 {
     return cpuid(0x80000000, 0).eax >= 0x80000007 && (cpuid(0x80000007, 0).edx & (1u << 8));
+}
+
+/* Where CPUID (or Xen, checked at calibration) gives the rate, no window
+ * is opened: its port writes are exits on a real hypervisor. */
+void tsc_calibration_begin(void)
+{
+    uint64_t tsc, lapic;
+    if (xen_present() || from_hypervisor_leaf(&tsc, &lapic) == 0 || from_cpuid_15(&tsc, &lapic) == 0)
+        return;
+    pit_window_open();
 }
 
 int tsc_calibrate(void)
@@ -83,12 +129,16 @@ int tsc_calibrate(void)
     else if (from_hypervisor_leaf(&tsc, &lapic) < 0) {
         how = "CPUID 0x15";
         if (from_cpuid_15(&tsc, &lapic) < 0) {
-            how = "PIT calibration";
-            uint64_t dt, dl, ticks;
-            lapic_timer_prepare_calibration();
-            if (pit_measure(CALIBRATION_US, &dt, &dl, &ticks) < 0) {
-                pr_err("tsc: no frequency from CPUID and no PIT to calibrate against\n");
-                return -1;
+            how = "PIT over the boot";
+            uint64_t dt, dl = 0, ticks;
+            if (pit_window_close(CALIBRATION_US, &dt, &ticks) < 0) {
+                how = "PIT calibration";
+                lapic_window = 0; /* pit_measure restarts the LAPIC count */
+                lapic_timer_prepare_calibration();
+                if (pit_measure(CALIBRATION_US, &dt, &dl, &ticks) < 0) {
+                    pr_err("tsc: no frequency from CPUID and no PIT to calibrate against\n");
+                    return -1;
+                }
             }
             tsc = dt * PIT_HZ / ticks;
             lapic = dl * PIT_HZ / ticks;
