@@ -20,7 +20,7 @@ SOURCES = [("microvm", "tsc"), ("microvm", "pit"), ("pc", "hpet"), ("q35", "tsc"
 @pytest.mark.parametrize("preset,source", SOURCES)
 def test_forced_source_keeps_host_time(boot, preset, source):
     # The guest sleeps 2 s on its clock; the host times the two lines. The
-    # rate comes from 2 ms of PIT calibration (or the source's own fixed
+    # rate comes from the PIT over the boot or 2 ms of it (or the source's own fixed
     # rate), good to well under 1%; a line may reach the host a few ms late
     # and a busy 2-core host can delay the vCPU, which only makes the host
     # interval longer. Hence -3% .. +15%.
