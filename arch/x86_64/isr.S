@@ -71,6 +71,13 @@ isr_from_user:
     /* Move vector, error and the CPU's frame (7 words) to the thread's
      * kernel stack; when they are there already each word lands on itself. */
     movq %rax, %gs:24
+    /* The CPU left %ss null (a ring change in long mode); the kernel's own
+     * selector again, as SYSCALL and kernel entry give it. A null %ss is
+     * harmless in 64-bit mode, but QEMU's TCG keys translations on the
+     * stack segment's B bit: a fault path entered from ring 3 was
+     * translated a second time (96 blocks in a static hello's run). */
+    movl $0x10, %eax
+    movw %ax, %ss
     movq %rsp, %rax
     movq %gs:16, %rsp
     pushq 48(%rax)
