@@ -12,6 +12,7 @@ const char cmdline_help_text[] =
     "  --platform=NAME     skip platform detection and use NAME\n"
     "  --clock=NAME        force the clock source NAME\n"
     "  --verbose           print debug-level kernel messages\n"
+    "  --quiet             print only the kernel's warnings and errors\n"
     "  --rootfs=ramfs|ext4 root file system (default: the initrd if any, else ext4)\n"
     "  --mount=DEV:PATH[:ro|:rw]  mount the ext4 file system on block device DEV\n"
     "                      at PATH (read-write when the disk is; ext4.commit=S\n"
@@ -276,6 +277,7 @@ static int parse_option(struct kernel_options *o, char *t)
         { "--nopci", offsetof(struct kernel_options, nopci) },
         { "--nonet", offsetof(struct kernel_options, nonet) },
         { "--verbose", offsetof(struct kernel_options, verbose) },
+        { "--quiet", offsetof(struct kernel_options, quiet) },
         { "--help", offsetof(struct kernel_options, help) },
         { "--cloud-config", offsetof(struct kernel_options, cloud_config) },
         { "--strace", offsetof(struct kernel_options, strace) },
@@ -369,6 +371,10 @@ int cmdline_parse(struct kernel_options *o, char *buf)
         o->argv[o->argc++] = tok[i];
     }
     o->argv[o->argc] = NULL;
+    if (o->verbose && o->quiet) {
+        set_error(o, "options --verbose and %s contradict each other", "--quiet");
+        return -1;
+    }
     return 0;
 }
 

@@ -18,6 +18,14 @@ static char *default_argv[2];
 
 const struct kernel_options *kernel_options(void) { return &opts; }
 
+static void console_level_from(const struct kernel_options *o)
+{
+    if (o->verbose)
+        console_set_level(LOG_DEBUG);
+    else if (o->quiet)
+        console_set_level(LOG_WARN);
+}
+
 /* No app named on the command line: the linked-in one runs. */
 static void default_app(struct kernel_options *o)
 {
@@ -36,8 +44,7 @@ int kernel_options_init(const char *cmdline, struct kernel_options **out)
     *out = &opts;
     if (cmdline_parse(&opts, cmdline_buf) < 0)
         return -1;
-    if (opts.verbose)
-        console_set_level(LOG_DEBUG);
+    console_level_from(&opts);
     default_app(&opts);
     return 0;
 }
@@ -58,8 +65,7 @@ int kernel_cmdline_append(const char *text)
     }
     default_app(&ext_opts);
     opts = ext_opts;
-    if (opts.verbose)
-        console_set_level(LOG_DEBUG);
+    console_level_from(&opts);
     pr_info("cmdline: now \"%s\"\n", line);
     return 0;
 }

@@ -26,6 +26,7 @@ struct kernel_options {
     bool nopci;
     bool nonet; /* no TCP/IP: the app drives the NICs itself (raw frames) */
     bool verbose;
+    bool quiet;  /* only warnings and errors from the kernel (Linux's quiet) */
     bool help;
     bool cloud_config; /* app command line from the cloud's user-data */
     bool strace;       /* a Linux program's system calls are printed with their results */

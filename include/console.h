@@ -11,7 +11,7 @@ struct console_dev {
 
 void console_register(const struct console_dev *dev);
 void console_write(const char *s, size_t n);
-/* Set by --verbose: LOG_DEBUG lines are printed only then. */
+/* Set by --verbose (LOG_DEBUG lines too) and --quiet (LOG_WARN and worse). */
 void console_set_level(int max_level);
 /* The highest level klog prints now (LOG_INFO unless --verbose/--quiet):
  * for a message whose arguments cost time to compute. */

@@ -635,6 +635,24 @@ def test_vdso_falls_back_off_the_tsc(boot, tmp_path):
     assert len(libc_time_syscalls(b)) == 3, b.log
 
 
+def test_quiet(boot, tmp_path):
+    """--quiet (Linux's quiet): the kernel's info lines are gone, its
+    warnings stay (rseq, unimplemented, once), the program's output and
+    exit status are untouched, and so is the power-off line scripts/run
+    reads. Without it the info lines are there: the option is what
+    silences them."""
+    hello = prog("hello-static")
+    loud = run_guest(boot, tmp_path, hello, expect_status=0)
+    quiet = run_guest(boot, tmp_path, hello, kopts=["--quiet"], expect_status=0)
+    assert any(t.startswith("platform: ") for _, t in loud.lines), loud.log
+    text = [t for _, t in quiet.lines if t.strip()]
+    assert text == ["warning: linux: system call rseq (334) is not implemented: ENOSYS",
+                    "hello from a static Linux program",
+                    "kestrel: power off, status 0"], "quiet boot printed %r; log %s" % (text, quiet.log)
+    contra = boot("--quiet --verbose", app="hello", timeout=60)
+    assert "--verbose and --quiet contradict" in contra.output, contra.log
+
+
 # ---- scripts/run itself ----
 
 def test_scripts_run_exec(tmp_path):

@@ -28,6 +28,14 @@ int main(void)
     CHECK(!o.cloud_config);
     CHECK_EQ(o.stop_timeout_s, 10);
 
+    /* --quiet: warnings and errors only; with --verbose it makes no sense. */
+    CHECK_EQ(parse(&o, "--quiet hello"), 0);
+    CHECK(o.quiet && !o.verbose);
+    CHECK_EQ(parse(&o, "--quiet --verbose hello"), -1);
+    CHECK(strstr(o.error, "--verbose and --quiet contradict") != NULL);
+    CHECK_EQ(parse(&o, "--quiet=1 hello"), -1);
+    CHECK(strstr(o.error, "takes no value") != NULL);
+
     /* --stop-timeout: whole seconds within 0..86400, nothing else. */
     CHECK_EQ(parse(&o, "--stop-timeout=3 hello"), 0);
     CHECK_EQ(o.stop_timeout_s, 3);
